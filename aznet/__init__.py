@@ -1,0 +1,1 @@
+"""aznet: Azure networking services running for real on one machine."""
