@@ -1,0 +1,32 @@
+"""Resource types, one package per provider namespace. ``load_all`` imports
+them so their types, routes and services register themselves."""
+
+from __future__ import annotations
+
+import importlib
+
+PACKAGES = (
+    "aznet.arm.identity_routes",
+    "aznet.arm.admin_routes",
+    "aznet.resources.resources",
+    "aznet.resources.network",
+    "aznet.resources.compute",
+    "aznet.resources.dns",
+    "aznet.resources.privatedns",
+    "aznet.resources.trafficmanager",
+)
+
+_loaded = False
+
+
+def load_all() -> None:
+    global _loaded
+    if _loaded:
+        return
+    for name in PACKAGES:
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+    _loaded = True

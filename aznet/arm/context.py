@@ -1,0 +1,74 @@
+"""What a hook sees of the platform: the request's transaction, the
+subscription, and ways to read, write and delete other resources through
+the same code path a client's request takes."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..store.base import Record, Transaction
+from .ids import normalize
+
+if TYPE_CHECKING:
+    from .platform import Platform
+
+
+class Ctx:
+    def __init__(self, platform: Platform, txn: Transaction, subscription: str,
+                 api_version: str | None = None, request_id: str = "") -> None:
+        self.platform = platform
+        self.txn = txn
+        self.subscription = subscription
+        self.api_version = api_version
+        self.request_id = request_id
+
+    @property
+    def settings(self):  # type: ignore[no-untyped-def]
+        return self.platform.settings
+
+    # -- reads ------------------------------------------------------------
+    def record(self, rid: str) -> Record | None:
+        return self.txn.get(normalize(rid))
+
+    def body(self, rid: str) -> dict[str, Any] | None:
+        rec = self.txn.get(normalize(rid))
+        return rec.body if rec else None
+
+    def rendered(self, rid: str) -> dict[str, Any] | None:
+        from .crud import render
+
+        rec = self.txn.get(normalize(rid))
+        return render(self, rec) if rec else None
+
+    def children(self, rid: str, rtype: str | None = None) -> list[Record]:
+        return self.txn.children(normalize(rid), rtype)
+
+    def of_type(self, rtype: str) -> list[Record]:
+        return self.txn.of_type(rtype)
+
+    def referrers(self, rid: str) -> list[Record]:
+        out = []
+        for key in self.txn.referrers(normalize(rid)):
+            rec = self.txn.get(key)
+            if rec is not None:
+                out.append(rec)
+        return out
+
+    # -- writes through the full pipeline -----------------------------------
+    def put(self, rid: str, body: dict[str, Any]) -> dict[str, Any]:
+        from .crud import put_resource
+
+        return put_resource(self, rid, body, nested=True)[1]
+
+    def delete(self, rid: str) -> None:
+        from .crud import delete_resource
+
+        delete_resource(self, rid, nested=True)
+
+    def write_raw(self, rid: str, body: dict[str, Any]) -> None:
+        """Replace an existing record's body without running hooks (for
+        side effects a hook owns, such as back-references or status)."""
+        rec = self.txn.get(normalize(rid))
+        if rec is None:
+            raise KeyError(rid)
+        self.txn.put(rec.id, rec.type, rec.parent, rec.scope, body)

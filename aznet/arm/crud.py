@@ -1,0 +1,276 @@
+"""The generic engine behind PUT, GET, PATCH, DELETE and list for every
+declared resource type. Knows ARM, not VNets: behaviour comes from hooks."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from ..store.base import Record
+from .context import Ctx
+from .errors import ArmError, resource_group_not_found, resource_not_found
+from .ids import ResourceId, normalize, parse_resource_id
+from .registry import ResourceType
+
+PRIVATE = "_aznet"
+
+
+def new_etag() -> str:
+    return f'W/"{uuid.uuid4()}"'
+
+
+def copy_json(node: Any) -> Any:
+    """A fast deep copy for JSON-shaped data."""
+    if isinstance(node, dict):
+        return {k: copy_json(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [copy_json(v) for v in node]
+    return node
+
+
+def resolve_type(ctx: Ctx, rid: ResourceId) -> ResourceType:
+    registry = ctx.platform.registry
+    rt = registry.get(rid.full_type)
+    if rt is not None:
+        return rt
+    if registry.namespace(rid.namespace) is None:
+        raise ArmError(400, "InvalidResourceNamespace",
+                       f"The resource namespace '{rid.namespace}' is invalid.")
+    raise ArmError(404, "InvalidResourceType",
+                   f"The resource type '{'/'.join(rid.types)}' could not be found in the namespace "
+                   f"'{rid.namespace}' for api version '{ctx.api_version}'.")
+
+
+def check_scope(ctx: Ctx, rid: ResourceId, rt: ResourceType) -> Record | None:
+    """The resource group (and parent) must exist; returns the parent record."""
+    if rid.resource_group is not None:
+        if ctx.txn.get(normalize(rid.scope)) is None:
+            raise resource_group_not_found(rid.resource_group)
+    parent = rid.parent()
+    if parent is None:
+        return None
+    prec = ctx.txn.get(normalize(str(parent)))
+    if prec is None:
+        raise ArmError(404, "ParentResourceNotFound",
+                       f"Can not perform requested operation on nested resource. Parent resource "
+                       f"'{'/'.join(parent.names)}' not found.")
+    return prec
+
+
+def render(ctx: Ctx, rec: Record) -> dict[str, Any]:
+    """The resource as GET returns it."""
+    body = {k: copy_json(v) for k, v in rec.body.items() if k != PRIVATE}
+    rt = ctx.platform.registry.get(rec.type)
+    if rt is None:
+        return body
+    if rt.inline_children:
+        props = body.setdefault("properties", {})
+        for prop, ctype in rt.inline_children.items():
+            props[prop] = [render(ctx, c) for c in ctx.txn.children(rec.key, ctype)]
+    rt.hooks.render(ctx, body)
+    return body
+
+
+def _check_conditions(old: Record | None, if_match: str | None, if_none_match: str | None) -> None:
+    etag = old.body.get("etag") if old else None
+    if if_match is not None:
+        if old is None or (if_match.strip() != "*" and if_match.strip() != etag):
+            raise ArmError(412, "PreconditionFailed",
+                           "The condition specified using HTTP conditional header(s) is not met.")
+    if if_none_match is not None and old is not None:
+        if if_none_match.strip() == "*" or if_none_match.strip() == etag:
+            raise ArmError(412, "PreconditionFailed",
+                           "The condition specified using HTTP conditional header(s) is not met.")
+
+
+def _normalize_location(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ArmError(400, "LocationRequired", "The location property is required for this definition.")
+    return value.replace(" ", "").lower()
+
+
+def _schema_check(ctx: Ctx, rt: ResourceType, body: dict[str, Any]) -> dict[str, Any]:
+    schema = ctx.platform.schema_for(rt)
+    if schema is None:
+        return body
+    errors = schema.validate(body)
+    if errors:
+        first = errors[0]
+        raise ArmError(400, "InvalidRequestFormat", "Cannot parse the request.",
+                       details=[{"code": "InvalidJson",
+                                 "message": f"Error converting value at path '{e.path}': {e.message}"}
+                                for e in errors[:10]],
+                       target=first.path)
+    return schema.strip_readonly(body)
+
+
+def put_resource(ctx: Ctx, rid_str: str, body: Any, *, nested: bool = False,
+                 if_match: str | None = None, if_none_match: str | None = None,
+                 sync_parent: bool = True) -> tuple[int, dict[str, Any]]:
+    rid = parse_resource_id(rid_str)
+    if rid is None or rid.is_collection:
+        raise ArmError(400, "InvalidResourceId", f"The resource id '{rid_str}' is not valid.")
+    rt = resolve_type(ctx, rid)
+    if not isinstance(body, dict):
+        raise ArmError(400, "InvalidRequestContent",
+                       "The request content was invalid and could not be deserialized: the body must be a JSON object.")
+    rt.names.check(rid.name, rt.type)
+    parent_rec = check_scope(ctx, rid, rt)
+    key = normalize(str(rid))
+    old = ctx.txn.get(key)
+    _check_conditions(old, if_match, if_none_match)
+    body = _schema_check(ctx, rt, body)
+    props = body.get("properties", {})
+    if props is None:
+        props = {}
+    if not isinstance(props, dict):
+        raise ArmError(400, "InvalidRequestFormat", "Cannot parse the request.", target="properties")
+    props = dict(props)
+    children_in: dict[str, list[Any] | None] = {}
+    for prop in rt.inline_children:
+        value = props.pop(prop, None)
+        if value is not None and not isinstance(value, list):
+            raise ArmError(400, "InvalidRequestFormat", "Cannot parse the request.", target=f"properties.{prop}")
+        children_in[prop] = value
+
+    new: dict[str, Any] = {"id": old.id if old else str(rid), "name": rid.name, "type": rt.type}
+    if rt.etag:
+        new["etag"] = new_etag()
+    if not rt.is_child:
+        for f in rt.top_level_fields:
+            if f in body and body[f] is not None:
+                new[f] = copy_json(body[f])
+        if rt.global_location:
+            loc = body.get("location", "global")
+            if not isinstance(loc, str) or loc.lower() != "global":
+                raise ArmError(400, "LocationNotAvailableForResourceType",
+                               f"The provided location '{loc}' is not available for resource type "
+                               f"'{rt.type}'. List of available regions for the resource type is 'global'.")
+            new["location"] = "global"
+        elif rt.location == "required":
+            new["location"] = _normalize_location(body.get("location"))
+            ctx.platform.check_location(new["location"], rt.type)
+        elif "location" in new:
+            new["location"] = _normalize_location(new["location"])
+        if "tags" in new and not isinstance(new["tags"], dict):
+            raise ArmError(400, "InvalidRequestFormat", "Cannot parse the request.", target="tags")
+    new["properties"] = copy_json(props)
+    if rt.provisioning_state:
+        new["properties"]["provisioningState"] = "Succeeded"
+    old_body = old.body if old else None
+    if old_body and PRIVATE in old_body:
+        new[PRIVATE] = copy_json(old_body[PRIVATE])
+    rt.hooks.validate(ctx, new, old_body)
+    rt.hooks.prepare(ctx, new, old_body)
+    scope = normalize(rid.scope)
+    ctx.txn.put(new["id"], rt.type, parent_rec.key if parent_rec else None, scope, new)
+    for prop, ctype in rt.inline_children.items():
+        _sync_children(ctx, rid, rt, prop, ctype, children_in[prop])
+    rt.hooks.after_write(ctx, new, old_body)
+    if parent_rec is not None and sync_parent and not nested:
+        touch(ctx, parent_rec)
+    rec = ctx.txn.get(key)
+    assert rec is not None
+    return (200 if old else 201), render(ctx, rec)
+
+
+def _sync_children(ctx: Ctx, rid: ResourceId, rt: ResourceType, prop: str, ctype: str,
+                   items: list[Any] | None) -> None:
+    key = normalize(str(rid))
+    existing = {c.key: c for c in ctx.txn.children(key, ctype)}
+    if items is None and rt.keep_children_when_absent:
+        return
+    child_rt = ctx.platform.registry.get(ctype)
+    assert child_rt is not None, ctype
+    child_segment = ctype.split("/")[-1]
+    seen: set[str] = set()
+    for item in items or []:
+        if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+            raise ArmError(400, "InvalidRequestFormat", "Cannot parse the request.",
+                           target=f"properties.{prop}", details=[{"code": "MissingName",
+                                                                   "message": f"Each item of {prop} needs a name."}])
+        crid = rid.child(child_segment, item["name"])
+        ckey = normalize(str(crid))
+        if ckey in seen:
+            raise ArmError(400, "InvalidRequestFormat",
+                           f"Two items of {prop} have the same name '{item['name']}'.", target=f"properties.{prop}")
+        seen.add(ckey)
+        put_resource(ctx, str(crid), {k: v for k, v in item.items() if k not in ("id", "etag", "type")},
+                     nested=True)
+    for ckey, crec in existing.items():
+        if ckey not in seen:
+            delete_resource(ctx, crec.id, nested=True)
+
+
+def touch(ctx: Ctx, rec: Record) -> None:
+    """A child changed: the parent gets a new etag (and subscribers hear of it)."""
+    body = dict(rec.body)
+    if "etag" in body:
+        body["etag"] = new_etag()
+    ctx.txn.put(rec.id, rec.type, rec.parent, rec.scope, body)
+
+
+def get_resource(ctx: Ctx, rid_str: str) -> dict[str, Any]:
+    rid = parse_resource_id(rid_str)
+    if rid is None or rid.is_collection:
+        raise ArmError(400, "InvalidResourceId", f"The resource id '{rid_str}' is not valid.")
+    rt = resolve_type(ctx, rid)
+    check_scope(ctx, rid, rt)
+    rec = ctx.txn.get(normalize(str(rid)))
+    if rec is None:
+        if rt.is_child:
+            raise ArmError(404, "NotFound", f"Resource {rid} not found.")
+        raise resource_not_found(rt.type, rid.name, rid.resource_group)
+    return render(ctx, rec)
+
+
+def delete_resource(ctx: Ctx, rid_str: str, *, nested: bool = False, force: bool = False) -> bool:
+    """Delete a resource and its children. Returns False when it did not exist."""
+    rid = parse_resource_id(rid_str)
+    if rid is None or rid.is_collection:
+        raise ArmError(400, "InvalidResourceId", f"The resource id '{rid_str}' is not valid.")
+    rt = resolve_type(ctx, rid)
+    if not nested:
+        if rid.resource_group is not None and ctx.txn.get(normalize(rid.scope)) is None:
+            raise resource_group_not_found(rid.resource_group)
+    key = normalize(str(rid))
+    rec = ctx.txn.get(key)
+    if rec is None:
+        return False
+    if not force:
+        rt.hooks.before_delete(ctx, rec.body)
+    for child in ctx.txn.children(key):
+        delete_resource(ctx, child.id, nested=True, force=force)
+    ctx.txn.delete(key)
+    rt.hooks.after_delete(ctx, rec.body)
+    if rec.parent and not nested:
+        prec = ctx.txn.get(rec.parent)
+        if prec is not None:
+            touch(ctx, prec)
+    return True
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7386 JSON merge patch."""
+    if not isinstance(patch, dict):
+        return copy_json(patch)
+    out = dict(target) if isinstance(target, dict) else {}
+    for k, v in patch.items():
+        if v is None:
+            out.pop(k, None)
+        else:
+            out[k] = merge_patch(out.get(k), v)
+    return out
+
+
+def patch_resource(ctx: Ctx, rid_str: str, patch: Any, *, if_match: str | None = None) -> dict[str, Any]:
+    if not isinstance(patch, dict):
+        raise ArmError(400, "InvalidRequestContent",
+                       "The request content was invalid and could not be deserialized: the body must be a JSON object.")
+    current = get_resource(ctx, rid_str)
+    if "tags" in patch and patch["tags"] is not None and not isinstance(patch["tags"], dict):
+        raise ArmError(400, "InvalidRequestFormat", "Cannot parse the request.", target="tags")
+    merged = merge_patch(current, patch)
+    if "tags" in patch:
+        merged["tags"] = copy_json(patch["tags"]) or {}
+    return put_resource(ctx, rid_str, merged, if_match=if_match)[1]

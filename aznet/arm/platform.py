@@ -1,0 +1,211 @@
+"""The ARM pipeline: request ids, authentication, routing, api-version
+checks, transactions and long-running operations around the generic CRUD
+engine. Protocol only: resource behaviour lives in the declared types."""
+
+from __future__ import annotations
+
+import logging
+import math
+import uuid
+from typing import Any
+
+from ..config import Settings
+from ..store.base import Store
+from . import crud
+from .context import Ctx
+from .errors import ArmError, resource_group_not_found
+from .http import Request, Response, page
+from .identity import TokenIssuer
+from .ids import ResourceId, is_guid, normalize, parse_resource_id, split_path
+from .lro import Operations
+from .regions import REGION_NAMES
+from .registry import REGISTRY, Registry, ResourceType
+from .router import ROUTES, RouteTable
+from .versions import check_api_version
+
+log = logging.getLogger("aznet.arm")
+
+
+class Platform:
+    def __init__(self, settings: Settings, store: Store, registry: Registry = REGISTRY,
+                 routes: RouteTable = ROUTES) -> None:
+        self.settings = settings
+        self.store = store
+        self.registry = registry
+        self.routes = routes
+        self.issuer = TokenIssuer(settings.data_dir, settings.endpoint, settings.tenant, settings.token_lifetime)
+        self.ops = Operations(settings.lro_delay)
+        self.provider_state: dict[tuple[str, str], str] = {}
+        self._schemas: dict[str, Any] = {}
+        self.services: dict[str, Any] = {}   # data-plane engines and other long-lived helpers, by name
+
+    # -- the pipeline ----------------------------------------------------------
+    def handle(self, req: Request) -> Response:
+        req.request_id = str(uuid.uuid4())
+        try:
+            resp = self._dispatch(req)
+        except ArmError as exc:
+            resp = Response(exc.status, exc.body(), dict(exc.headers))
+        except Exception:
+            log.exception("unhandled error on %s %s", req.method, req.path)
+            resp = Response(500, {"error": {"code": "InternalServerError",
+                                            "message": "Encountered internal server error. Diagnostic information: "
+                                                       f"request id '{req.request_id}'."}})
+        h = resp.headers
+        h["x-ms-request-id"] = req.request_id
+        h["x-ms-correlation-request-id"] = req.headers.get("x-ms-correlation-request-id", req.request_id)
+        if "x-ms-client-request-id" in req.headers:
+            h["x-ms-client-request-id"] = req.headers["x-ms-client-request-id"]
+        h["x-ms-routing-request-id"] = f"LOCAL:{req.request_id}"
+        if req.method == "HEAD":
+            resp.body = None
+        return resp
+
+    def _dispatch(self, req: Request) -> Response:
+        segs = split_path(req.path)
+        route, params, other = self.routes.find(req.method, segs)
+        if route is not None:
+            if route.auth:
+                req.claims = self.issuer.check(req.headers.get("authorization"))
+                self._check_subscription(params.get("sub"))
+            req.params = params
+            return route.handler(self, req)
+        if other:
+            raise ArmError(405, "MethodNotAllowed",
+                           f"The requested resource does not support http method '{req.method}'.")
+        if len(segs) >= 4 and segs[0].lower() == "subscriptions" and "providers" in (s.lower() for s in segs):
+            req.claims = self.issuer.check(req.headers.get("authorization"))
+            self._check_subscription(segs[1])
+            return self.generic(req)
+        raise ArmError(404, "NotFound", f"No route matches '{req.method} {req.path}'.")
+
+    def _check_subscription(self, sub: str | None) -> None:
+        if sub is not None and not is_guid(sub):
+            raise ArmError(400, "InvalidSubscriptionId",
+                           f"The provided subscription identifier '{sub}' is malformed or invalid.")
+
+    # -- helpers for handlers -----------------------------------------------------
+    def ctx(self, req: Request, subscription: str) -> Ctx:
+        return Ctx(self, self.store.transaction(), subscription, req.api_version, req.request_id)
+
+    def commit(self, ctx: Ctx) -> None:
+        self.store.commit(ctx.txn)
+
+    def check_location(self, location: str, rtype: str) -> None:
+        if location not in REGION_NAMES:
+            raise ArmError(400, "LocationNotAvailableForResourceType",
+                           f"The provided location '{location}' is not available for resource type '{rtype}'. "
+                           f"List of available regions for the resource type is '{','.join(sorted(REGION_NAMES))}'.")
+
+    def schema_for(self, rt: ResourceType) -> Any:
+        if rt.model is None:
+            return None
+        key = f"{rt.schema_package}:{rt.model}"
+        if key not in self._schemas:
+            try:
+                from .schema import load_schema  # type: ignore[attr-defined]
+
+                self._schemas[key] = load_schema(rt.model, rt.schema_package)
+            except Exception:  # schema unavailable: the type runs schemaless
+                log.debug("no schema for %s", key, exc_info=True)
+                self._schemas[key] = None
+        return self._schemas[key]
+
+    def lro(self, req: Request, status: int, body: Any, *, namespace: str, location: str | None = None,
+            result: Any = None, result_status: int = 200, location_header: bool = True) -> Response:
+        op = self.ops.start(result=result if result is not None else body, result_status=result_status)
+        sub = split_path(req.path)[1]
+        loc = location or "westeurope"
+        api = req.api_version or ""
+        base = f"{req.base_url}/subscriptions/{sub}/providers/{namespace}/locations/{loc}"
+        headers = {"Azure-AsyncOperation": f"{base}/operations/{op.id}?api-version={api}"}
+        if location_header:
+            headers["Location"] = f"{base}/operationResults/{op.id}?api-version={api}"
+        headers.update(self.retry_headers())
+        return Response(status, body, headers)
+
+    def retry_headers(self) -> dict[str, str]:
+        delay = self.settings.lro_delay
+        if delay >= 1:
+            return {"Retry-After": str(math.ceil(delay))}
+        return {"retry-after-ms": str(max(10, int(delay * 1000)))}
+
+    # -- generic resource dispatch --------------------------------------------------
+    def generic(self, req: Request) -> Response:
+        rid = parse_resource_id(req.path)
+        if rid is None:
+            raise ArmError(400, "InvalidResourceId", f"The resource path '{req.path}' is not valid.")
+        if rid.is_collection:
+            rt = self.registry.get(rid.full_type)
+            if rt is not None:
+                if req.method != "GET":
+                    raise ArmError(405, "MethodNotAllowed",
+                                   f"The requested resource does not support http method '{req.method}'.")
+                return self._list(req, rid, rt)
+            owner = ResourceId(rid.subscription, rid.resource_group, rid.namespace, rid.types[:-1], rid.names)
+            ort = self.registry.get(owner.full_type) if owner.types else None
+            if ort is not None:
+                action = ort.action(rid.types[-1], req.method)
+                if action is not None:
+                    return self._action(req, owner, ort, action)
+            ctx = self.ctx(req, rid.subscription)
+            crud.resolve_type(ctx, rid)
+            raise ArmError(404, "NotFound", f"The action '{rid.types[-1]}' is not supported on '{owner.full_type}'.")
+        ctx = self.ctx(req, rid.subscription)
+        rt = crud.resolve_type(ctx, rid)
+        check_api_version(req.api_version, rt.api_versions, "/".join(rid.types))
+        method = req.method
+        if method in ("GET", "HEAD"):
+            return Response(200, crud.get_resource(ctx, req.path))
+        if method == "PUT":
+            status, body = crud.put_resource(ctx, req.path, req.json(), if_match=req.headers.get("if-match"),
+                                             if_none_match=req.headers.get("if-none-match"))
+            self.commit(ctx)
+            if rt.long_running:
+                return self.lro(req, status, body, namespace=rt.namespace, location=body.get("location"),
+                                location_header=False)
+            return Response(status, body)
+        if method == "PATCH":
+            body = crud.patch_resource(ctx, req.path, req.json(), if_match=req.headers.get("if-match"))
+            self.commit(ctx)
+            return Response(200, body)
+        if method == "DELETE":
+            rec = ctx.txn.get(normalize(req.path))
+            if rec is not None and req.headers.get("if-match") not in (None, "*") \
+                    and req.headers.get("if-match") != rec.body.get("etag"):
+                raise ArmError(412, "PreconditionFailed",
+                               "The condition specified using HTTP conditional header(s) is not met.")
+            existed = crud.delete_resource(ctx, req.path)
+            self.commit(ctx)
+            if not existed:
+                return Response(204)
+            if rt.long_running:
+                return self.lro(req, 202, None, namespace=rt.namespace, location=rec.body.get("location")
+                                if rec else None, result=None, result_status=204)
+            return Response(200)
+        raise ArmError(405, "MethodNotAllowed", f"The requested resource does not support http method '{method}'.")
+
+    def _list(self, req: Request, rid: ResourceId, rt: ResourceType) -> Response:
+        check_api_version(req.api_version, rt.api_versions, "/".join(rid.types))
+        ctx = self.ctx(req, rid.subscription)
+        if rt.is_child:
+            parent = ResourceId(rid.subscription, rid.resource_group, rid.namespace, rid.types[:-1], rid.names)
+            crud.check_scope(ctx, parent.child(rid.types[-1], "x"), rt)
+            recs = ctx.txn.children(normalize(str(parent)), rt.type)
+        else:
+            if rid.resource_group is not None and ctx.txn.get(normalize(rid.scope)) is None:
+                raise resource_group_not_found(rid.resource_group)
+            recs = ctx.txn.in_scope(normalize(rid.scope), rt.type)
+        return Response(200, page(req, recs, lambda r: crud.render(ctx, r), self.settings.page_size))
+
+    def _action(self, req: Request, owner: ResourceId, rt: ResourceType, action: Any) -> Response:
+        check_api_version(req.api_version, action.api_versions or rt.api_versions, "/".join(owner.types))
+        ctx = self.ctx(req, owner.subscription)
+        body = crud.get_resource(ctx, str(owner))
+        payload = req.json(required=False)
+        status, result = action.handler(ctx, body, payload)
+        self.commit(ctx)
+        if action.long_running:
+            return self.lro(req, 202, None, namespace=rt.namespace, location=body.get("location"),
+                            result=result, result_status=status)
+        return Response(status, result)

@@ -1,0 +1,119 @@
+"""``aznet``: up | status | env | az | verify | reset | export | import."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from ..config import Settings
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    s = Settings()
+    if getattr(args, "host", None):
+        s.host = args.host
+    if getattr(args, "port", None) is not None:
+        s.port = args.port
+    if getattr(args, "data_dir", None):
+        s.data_dir = Path(args.data_dir).expanduser().resolve()
+    if getattr(args, "dns_port", None) is not None:
+        s.dns_port = args.dns_port
+    if getattr(args, "lro_delay", None) is not None:
+        s.lro_delay = args.lro_delay
+    return s
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    from ..server import run
+    from ..store.base import DataDirLocked
+    from .state import write_state
+
+    settings = _settings(args)
+
+    def ready(server) -> None:  # type: ignore[no-untyped-def]
+        write_state(settings, server.endpoints())
+        print(f"aznet ready at {settings.endpoint}  (CA: {server.tls.ca_cert})", flush=True)
+        for ep in server.endpoints()[1:]:
+            print(f"  {ep['name']}: {ep['protocol']}://{ep['host']}:{ep['port']}", flush=True)
+        print("  run `aznet env` for the client settings; Ctrl-C stops", flush=True)
+
+    try:
+        run(settings, ready)
+    except DataDirLocked as exc:
+        print(f"aznet: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"aznet: cannot start: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    from . import admin, azcli
+
+    parser = argparse.ArgumentParser(prog="aznet", description="Azure networking, running for real on one machine.")
+    sub = parser.add_subparsers(dest="cmd", required=True)
+
+    def common(p: argparse.ArgumentParser, server: bool = False) -> None:
+        p.add_argument("--data-dir", help="state directory (default ~/.aznet or $AZNET_DATA_DIR)")
+        if server:
+            p.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+            p.add_argument("--port", type=int, help="HTTPS port of the ARM endpoint (default 8443)")
+
+    up = sub.add_parser("up", help="start aznet in the foreground")
+    common(up, True)
+    up.add_argument("--dns-port", type=int, help="DNS port (default 8053)")
+    up.add_argument("--lro-delay", type=float, help="seconds a long-running operation stays InProgress")
+    up.set_defaults(fn=cmd_up)
+
+    st = sub.add_parser("status", help="endpoints and resources by type")
+    common(st)
+    st.add_argument("--json", action="store_true")
+    st.set_defaults(fn=admin.cmd_status)
+
+    env = sub.add_parser("env", help="print the shell exports a client needs")
+    common(env)
+    env.set_defaults(fn=admin.cmd_env)
+
+    rs = sub.add_parser("reset", help="delete all state")
+    common(rs)
+    rs.set_defaults(fn=admin.cmd_reset)
+
+    ex = sub.add_parser("export", help="write all state to a JSON file")
+    common(ex)
+    ex.add_argument("file")
+    ex.set_defaults(fn=admin.cmd_export)
+
+    im = sub.add_parser("import", help="replace all state with a JSON snapshot")
+    common(im)
+    im.add_argument("file")
+    im.set_defaults(fn=admin.cmd_import)
+
+    az = sub.add_parser("az", help="run the Azure CLI against aznet", add_help=False)
+    az.add_argument("az_args", nargs=argparse.REMAINDER)
+    az.set_defaults(fn=azcli.cmd_az)
+
+    vf = sub.add_parser("verify", help="Network Watcher questions, online or offline", add_help=False)
+    vf.add_argument("verify_args", nargs=argparse.REMAINDER)
+    vf.set_defaults(fn=cmd_verify)
+
+    args = parser.parse_args(argv)
+    return int(args.fn(args) or 0)
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    try:
+        from ..verifier.cli import main as verify_main
+    except ImportError:
+        print("aznet verify: the verifier is not available in this build", file=sys.stderr)
+        return 2
+    return int(verify_main(list(args.verify_args)) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
+
+__all__ = ["main", "json"]

@@ -1,0 +1,39 @@
+"""Every setting and environment variable aznet reads, in one place."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_SUBSCRIPTION = "00000000-0000-0000-0000-000000000001"
+DEFAULT_TENANT = "00000000-0000-0000-0000-0000000000aa"
+DEFAULT_LOCATION = "westeurope"
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+@dataclass
+class Settings:
+    host: str = field(default_factory=lambda: _env("AZNET_HOST", "127.0.0.1"))
+    port: int = field(default_factory=lambda: int(_env("AZNET_PORT", "8443")))
+    data_dir: Path = field(default_factory=lambda: Path(_env("AZNET_DATA_DIR", str(Path.home() / ".aznet"))))
+    dns_port: int = field(default_factory=lambda: int(_env("AZNET_DNS_PORT", "8053")))
+    # Seconds a long-running operation stays InProgress, so clients' polling code runs.
+    lro_delay: float = field(default_factory=lambda: float(_env("AZNET_LRO_DELAY", "0")))
+    # Largest request body ARM accepts (Azure's limit is 4 MiB).
+    max_body: int = field(default_factory=lambda: int(_env("AZNET_MAX_BODY", str(4 * 1024 * 1024))))
+    page_size: int = field(default_factory=lambda: int(_env("AZNET_PAGE_SIZE", "100")))
+    token_lifetime: int = field(default_factory=lambda: int(_env("AZNET_TOKEN_LIFETIME", "3600")))
+    default_subscription: str = field(default_factory=lambda: _env("AZNET_SUBSCRIPTION", DEFAULT_SUBSCRIPTION))
+    tenant: str = field(default_factory=lambda: _env("AZNET_TENANT", DEFAULT_TENANT))
+    # First address of the pool that emulated public IPs are drawn from (all of 127/8 is loopback on Linux).
+    public_ip_pool: str = field(default_factory=lambda: _env("AZNET_PUBLIC_IP_POOL", "127.64.0.0/16"))
+    log_level: str = field(default_factory=lambda: _env("AZNET_LOG_LEVEL", "warning"))
+
+    @property
+    def endpoint(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"https://{host}:{self.port}"
