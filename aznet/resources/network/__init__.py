@@ -1,0 +1,5 @@
+"""Microsoft.Network resource types: one module per type (or family)."""
+
+from ..autoload import import_submodules
+
+import_submodules(__name__, __path__)
