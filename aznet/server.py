@@ -73,6 +73,12 @@ class Server:
     async def stop(self) -> None:
         if self._uvicorn is not None:
             self._uvicorn.should_exit = True
+            await asyncio.sleep(0.15)
+            # Idle keep-alive TLS connections would wait for the client's close_notify: cut them.
+            for conn in list(self._uvicorn.server_state.connections):
+                transport = getattr(conn, "transport", None)
+                if transport is not None:
+                    transport.abort()
         if self._task is not None:
             await self._task
         for svc in reversed(self.services):

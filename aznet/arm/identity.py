@@ -186,8 +186,10 @@ def cloud_metadata(endpoint: str, api_version: str | None) -> Any:
                            "identityProvider": "AAD"},
         "suffixes": suffixes,
     }
+    if api_version and api_version >= "2022-09-01":
+        return new                      # this cloud only
     if api_version and api_version >= "2019-05-01":
-        return [new]
+        return [new]                    # the list-of-clouds format
     return {
         "galleryEndpoint": new["gallery"], "graphEndpoint": new["graph"], "portalEndpoint": ep,
         "authentication": {"loginEndpoint": ep, "audiences": [f"{ep}/", ep]},

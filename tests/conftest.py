@@ -1,0 +1,45 @@
+"""Shared fixtures: the session's aznet instance comes from the aznet pytest
+plugin (fixture ``aznet``); here are the real clients pointed at it."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from tests.e2e.azcli import AzCli
+
+
+@pytest.fixture(scope="session")
+def resource_client(aznet):  # type: ignore[no-untyped-def]
+    from azure.mgmt.resource.resources import ResourceManagementClient
+
+    return aznet.client(ResourceManagementClient)
+
+
+@pytest.fixture(scope="session")
+def network_client(aznet):  # type: ignore[no-untyped-def]
+    from azure.mgmt.network import NetworkManagementClient
+
+    return aznet.client(NetworkManagementClient)
+
+
+@pytest.fixture
+def rg(resource_client) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """A fresh resource group, deleted afterwards."""
+    name = f"rg-{uuid.uuid4().hex[:10]}"
+    resource_client.resource_groups.create_or_update(name, {"location": "westeurope"})
+    yield name
+    try:
+        resource_client.resource_groups.begin_delete(name).result()
+    except Exception:  # best effort: the test may have deleted it
+        pass
+
+
+@pytest.fixture(scope="session")
+def az(aznet) -> AzCli:  # type: ignore[no-untyped-def]
+    cli = AzCli.for_instance(aznet)
+    if cli is None:
+        pytest.skip("the Azure CLI is not installed (scripts/test installs it)")
+    return cli
