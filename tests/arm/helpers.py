@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import ssl
+from typing import Any
 
 import httpx
 
