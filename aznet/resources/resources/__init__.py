@@ -1,4 +1,4 @@
 """Microsoft.Resources: subscriptions, tenants, resource groups, providers,
 generic resource listing and template deployments."""
 
-from . import groups, listing, operations, providers, subscriptions  # noqa: F401
+from . import deployments, groups, listing, operations, providers, subscriptions  # noqa: F401

@@ -34,20 +34,25 @@ def _render(rec: Record) -> dict[str, Any]:
 
 def put_group(p: Platform, req: Request) -> Response:
     check_api_version(req.api_version, RESOURCES, "resourceGroups")
-    sub, name = req.params["sub"], req.params["rg"]
+    ctx = p.ctx(req, req.params["sub"])
+    status, body = create_group(ctx, req.params["sub"], req.params["rg"], req.json())
+    p.commit(ctx)
+    return Response(status, body)
+
+
+def create_group(ctx: Ctx, sub: str, name: str, body: Any) -> tuple[int, dict[str, Any]]:
+    """Create or update a resource group inside ``ctx``'s transaction."""
     _check_name(name)
-    body = req.json()
     if not isinstance(body, dict):
         raise ArmError(400, "InvalidRequestContent", "The request content was invalid and could not be deserialized.")
     location = body.get("location")
     if not isinstance(location, str) or not location.strip():
         raise ArmError(400, "LocationRequired", "The location property is required for this definition.")
     location = location.replace(" ", "").lower()
-    p.check_location(location, RG_TYPE)
+    ctx.platform.check_location(location, RG_TYPE)
     tags = body.get("tags") or {}
     if not isinstance(tags, dict) or not all(isinstance(v, str) for v in tags.values()):
         raise ArmError(400, "InvalidRequestContent", "The tags must be an object of string values.", target="tags")
-    ctx = p.ctx(req, sub)
     rid = resource_group_id(sub, name)
     old = ctx.txn.get(normalize(rid))
     if old is not None and old.body["location"] != location:
@@ -62,8 +67,7 @@ def put_group(p: Platform, req: Request) -> Response:
         new["managedBy"] = body["managedBy"]
     new["properties"] = {"provisioningState": "Succeeded"}
     rec = ctx.txn.put(new["id"], RG_TYPE, None, normalize(f"/subscriptions/{sub}"), new)
-    p.commit(ctx)
-    return Response(200 if old else 201, _render(rec))
+    return (200 if old else 201), _render(rec)
 
 
 def _get(ctx: Ctx, sub: str, name: str) -> Record:
@@ -115,7 +119,12 @@ def _top_level(key: str) -> str:
 
 def delete_contents(ctx: Ctx, scope_key: str) -> None:
     """Delete every resource under a scope, those nothing refers to first."""
-    remaining = {r.key: r for r in ctx.txn.in_scope(scope_key)}
+    remaining = {}
+    for r in ctx.txn.in_scope(scope_key):
+        if ctx.platform.registry.get(r.type) is None:   # deployments and other platform records
+            ctx.txn.delete(r.key)
+        else:
+            remaining[r.key] = r
     while remaining:
         progress = False
         for key, rec in list(remaining.items()):

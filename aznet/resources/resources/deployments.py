@@ -1,0 +1,400 @@
+"""Template deployments (Microsoft.Resources/deployments) at resource-group
+and subscription scope: validate, create/update, get, list, operations,
+outputs, cancel, exportTemplate, delete.
+
+The template engine (aznet.deployments) runs in a worker thread; every
+resource it deploys is marshalled back to the event loop and written through
+the same ``crud.put_resource`` a direct PUT uses, one transaction each (as in
+Azure, resources deployed before a failure stay)."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import threading
+import time
+import uuid
+from typing import Any
+
+from ...arm import crud
+from ...arm.context import Ctx
+from ...arm.errors import ArmError, resource_group_not_found
+from ...arm.http import Request, Response, page
+from ...arm.ids import normalize, parse_resource_id
+from ...arm.platform import Platform
+from ...arm.router import ROUTES
+from ...arm.versions import RESOURCES, check_api_version
+from .groups import create_group
+
+DEPLOYMENT_TYPE = "Microsoft.Resources/deployments"
+RUNNING = ("Accepted", "Running")
+
+
+def _iso(ts: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ts)) + f".{int(ts % 1 * 1e6):06d}Z"
+
+
+def _scope(req: Request) -> tuple[str, str | None]:
+    return req.params["sub"], req.params.get("rg")
+
+
+def _deployment_id(sub: str, rg: str | None, name: str) -> str:
+    base = f"/subscriptions/{sub}" + (f"/resourceGroups/{rg}" if rg else "")
+    return f"{base}/providers/{DEPLOYMENT_TYPE}/{name}"
+
+
+def _engine() -> Any:
+    from ...deployments import engine
+
+    return engine
+
+
+def _template_error(exc: Any) -> ArmError:
+    code = getattr(exc, "code", "InvalidTemplate")
+    message = getattr(exc, "message", str(exc))
+    return ArmError(400, code, message, target=getattr(exc, "target", None))
+
+
+def _parse_request(p: Platform, req: Request, rg: str | None) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    body = req.json()
+    if not isinstance(body, dict) or not isinstance(body.get("properties"), dict):
+        raise ArmError(400, "InvalidRequestContent",
+                       "The request content was invalid and could not be deserialized: 'properties' is required.")
+    props = body["properties"]
+    template = props.get("template")
+    if props.get("templateLink") is not None and template is None:
+        raise ArmError(400, "InvalidContentLink",
+                       "aznet cannot fetch linked templates (no network); send the template inline.")
+    if isinstance(template, str):
+        template = _engine().parse_template_text(template)
+    if not isinstance(template, dict):
+        raise ArmError(400, "InvalidRequestContent", "The request content was invalid and could not be "
+                       "deserialized: 'properties.template' must be a JSON object.")
+    mode = props.get("mode", "Incremental")
+    if mode not in ("Incremental", "Complete"):
+        raise ArmError(400, "InvalidRequestContent",
+                       f"The deployment mode '{mode}' is not valid. Allowed values are 'Incremental' and 'Complete'.")
+    params = props.get("parameters") or {}
+    if not isinstance(params, dict):
+        raise ArmError(400, "InvalidRequestContent", "'properties.parameters' must be a JSON object.")
+    if rg is None and not body.get("location"):
+        raise ArmError(400, "LocationRequired", "The location property is required for this definition.")
+    return body, template, params
+
+
+def _scope_obj(ctx: Ctx, sub: str, rg: str | None, name: str) -> Any:
+    engine = _engine()
+    rg_rec = ctx.txn.get(normalize(f"/subscriptions/{sub}/resourceGroups/{rg}")) if rg else None
+    if rg is not None and rg_rec is None:
+        raise resource_group_not_found(rg)
+    return engine.Scope(
+        subscription_id=sub, tenant_id=ctx.platform.settings.tenant,
+        resource_group=rg_rec.body["name"] if rg_rec else None,
+        resource_group_location=rg_rec.body["location"] if rg_rec else None, deployment_name=name,
+        resource_group_id=rg_rec.id if rg_rec else None,
+        resource_group_tags=rg_rec.body.get("tags") if rg_rec else None,
+    )
+
+
+class StoreOps:
+    """``ResourceOps`` for the engine: runs in the worker thread, hops onto the loop for each write."""
+
+    def __init__(self, platform: Platform, loop: asyncio.AbstractEventLoop, sub: str) -> None:
+        self.platform = platform
+        self.loop = loop
+        self.sub = sub
+
+    def _on_loop(self, fn: Any) -> Any:
+        async def run() -> Any:
+            return fn()
+        return asyncio.run_coroutine_threadsafe(run(), self.loop).result()
+
+    def put(self, resource_id: str, api_version: str, body: dict[str, Any]) -> dict[str, Any]:
+        return self._on_loop(lambda: self._put(resource_id, api_version, body))
+
+    def _put(self, resource_id: str, api_version: str, body: dict[str, Any]) -> dict[str, Any]:
+        engine = _engine()
+        ctx = Ctx(self.platform, self.platform.store.transaction(), self.sub, api_version)
+        try:
+            segs = [s for s in resource_id.split("/") if s]
+            if len(segs) == 4 and segs[2].lower() == "resourcegroups":
+                _, result = create_group(ctx, segs[1], segs[3], body)
+            else:
+                rid = parse_resource_id(resource_id)
+                if rid is not None and not rid.is_collection:
+                    rt = crud.resolve_type(ctx, rid)
+                    check_api_version(api_version, rt.api_versions, "/".join(rid.types))
+                _, result = crud.put_resource(ctx, resource_id, body)
+            self.platform.commit(ctx)
+            return result
+        except ArmError as exc:
+            raise engine.DeploymentResourceError(exc.code, exc.message, exc.status) from None
+
+    def get(self, resource_id: str, api_version: str | None) -> dict[str, Any]:
+        def read() -> dict[str, Any]:
+            ctx = Ctx(self.platform, self.platform.store.transaction(), self.sub, api_version)
+            try:
+                segs = [s for s in resource_id.split("/") if s]
+                if len(segs) == 4 and segs[2].lower() == "resourcegroups":
+                    rec = ctx.txn.get(normalize(resource_id))
+                    if rec is None:
+                        raise resource_group_not_found(segs[3])
+                    return crud.copy_json(rec.body)
+                return crud.get_resource(ctx, resource_id)
+            except ArmError as exc:
+                raise _engine().DeploymentResourceError(exc.code, exc.message, exc.status) from None
+        return self._on_loop(read)
+
+
+def _write(p: Platform, rid: str, fn: Any) -> None:
+    """Update a deployment record's body on the loop thread."""
+    ctx = Ctx(p, p.store.transaction(), rid.split("/")[2])
+    rec = ctx.txn.get(normalize(rid))
+    if rec is None:
+        return
+    body = crud.copy_json(rec.body)
+    fn(body)
+    ctx.txn.put(rec.id, rec.type, rec.parent, rec.scope, body)
+    p.commit(ctx)
+
+
+def _op_record(rid: str, op: Any) -> dict[str, Any]:
+    data = op if isinstance(op, dict) else getattr(op, "__dict__", {})
+    data = {k: v for k, v in data.items()}
+    op_id = str(data.get("operation_id") or data.get("operationId") or uuid.uuid4().hex.upper()[:16])
+    props = {
+        "provisioningOperation": data.get("provisioning_operation", data.get("provisioningOperation", "Create")),
+        "provisioningState": data.get("provisioning_state", data.get("provisioningState", "Succeeded")),
+        "timestamp": data.get("timestamp") or _iso(time.time()),
+        "duration": data.get("duration", "PT0S"),
+        "trackingId": str(uuid.uuid4()),
+        "statusCode": data.get("status_code", data.get("statusCode", "OK")),
+        "targetResource": data.get("target_resource", data.get("targetResource")),
+    }
+    message = data.get("status_message", data.get("statusMessage"))
+    if message is not None:
+        props["statusMessage"] = message
+    return {"id": f"{rid}/operations/{op_id}", "operationId": op_id, "properties": props}
+
+
+def _run(p: Platform, loop: asyncio.AbstractEventLoop, rid: str, sub: str, template: dict[str, Any],
+         params: dict[str, Any], scope: Any, cancel: threading.Event) -> None:
+    engine = _engine()
+    ops = StoreOps(p, loop, sub)
+    start = time.time()
+
+    def on_operation(op: Any) -> None:
+        rec = _op_record(rid, op)
+        asyncio.run_coroutine_threadsafe(_async(lambda: _write(
+            p, rid, lambda b: b.setdefault("_aznet", {}).setdefault("operations", []).append(rec))), loop).result()
+
+    try:
+        result = engine.execute(template, params, scope, ops, on_operation=on_operation, cancelled=cancel.is_set)
+        state = result.provisioning_state
+        outputs, out_res, error = result.outputs, result.output_resources, result.error
+    except Exception as exc:  # a template error found while running
+        state, outputs, out_res = "Failed", {}, []
+        error = {"code": getattr(exc, "code", "DeploymentFailed"), "message": getattr(exc, "message", str(exc))}
+
+    def finish(body: dict[str, Any]) -> None:
+        props = body["properties"]
+        props["provisioningState"] = state
+        props["duration"] = f"PT{time.time() - start:.3f}S"
+        props["timestamp"] = _iso(time.time())
+        props["outputs"] = outputs or {}
+        props["outputResources"] = out_res or []
+        if error:
+            props["error"] = error
+    asyncio.run_coroutine_threadsafe(_async(lambda: _write(p, rid, finish)), loop).result()
+
+
+async def _async(fn: Any) -> Any:
+    return fn()
+
+
+_CANCEL: dict[str, threading.Event] = {}
+
+
+def put_deployment(p: Platform, req: Request) -> Response:
+    check_api_version(req.api_version, RESOURCES, "deployments")
+    sub, rg = _scope(req)
+    name = req.params["name"]
+    if not (1 <= len(name) <= 64) or not all(c.isalnum() or c in "-._()" for c in name):
+        raise ArmError(400, "InvalidDeploymentName",
+                       f"The deployment name '{name}' is invalid. It can contain only alphanumeric, underscore, "
+                       "parentheses, hyphen and period characters, and be at most 64 characters long.")
+    body, template, params = _parse_request(p, req, rg)
+    ctx = p.ctx(req, sub)
+    scope = _scope_obj(ctx, sub, rg, name)
+    engine = _engine()
+    try:
+        engine.validate(template, params, scope)
+    except engine.TemplateError as exc:
+        raise _template_error(exc) from None
+    rid = _deployment_id(sub, rg, name)
+    key = normalize(rid)
+    old = ctx.txn.get(key)
+    if old is not None and old.body["properties"]["provisioningState"] in RUNNING:
+        raise ArmError(409, "DeploymentActive", f"The deployment '{name}' is already running.")
+    text = json.dumps(template, sort_keys=True)
+    record: dict[str, Any] = {
+        "id": old.id if old else rid, "name": name, "type": DEPLOYMENT_TYPE,
+        "properties": {
+            "templateHash": str(int(hashlib.sha256(text.encode()).hexdigest()[:15], 16)),
+            "parameters": engine.parameter_view(template, params),
+            "mode": body["properties"].get("mode", "Incremental"),
+            "provisioningState": "Running", "timestamp": _iso(time.time()), "duration": "PT0S",
+            "correlationId": req.headers.get("x-ms-correlation-request-id", req.request_id),
+            "providers": [], "dependencies": [],
+        },
+        "_aznet": {"template": template, "operations": []},
+    }
+    if body.get("location"):
+        record["location"] = str(body["location"]).replace(" ", "").lower()
+    if body.get("tags"):
+        record["tags"] = body["tags"]
+    scope_key = normalize(f"/subscriptions/{sub}" + (f"/resourceGroups/{rg}" if rg else ""))
+    ctx.txn.put(record["id"], DEPLOYMENT_TYPE, None, scope_key, record)
+    p.commit(ctx)
+    cancel = threading.Event()
+    _CANCEL[key] = cancel
+    loop = asyncio.get_running_loop()
+    threading.Thread(target=_run, args=(p, loop, rid, sub, template, params, scope, cancel),
+                     name=f"deployment-{name}", daemon=True).start()
+    status_url = f"{req.base_url}{rid}/operationStatuses/{uuid.uuid4()}?api-version={req.api_version}"
+    return Response(200 if old else 201, _render(record), {"Azure-AsyncOperation": status_url, **p.retry_headers()})
+
+
+def _render(body: dict[str, Any]) -> dict[str, Any]:
+    return {k: crud.copy_json(v) for k, v in body.items() if k != crud.PRIVATE}
+
+
+def _get_record(p: Platform, req: Request) -> Any:
+    sub, rg = _scope(req)
+    ctx = p.ctx(req, sub)
+    if rg is not None and ctx.txn.get(normalize(f"/subscriptions/{sub}/resourceGroups/{rg}")) is None:
+        raise resource_group_not_found(rg)
+    rec = ctx.txn.get(normalize(_deployment_id(sub, rg, req.params["name"])))
+    if rec is None:
+        raise ArmError(404, "DeploymentNotFound", f"Deployment '{req.params['name']}' could not be found.")
+    return rec
+
+
+def get_deployment(p: Platform, req: Request) -> Response:
+    check_api_version(req.api_version, RESOURCES, "deployments")
+    rec = _get_record(p, req)
+    if req.method == "HEAD":
+        return Response(204)
+    return Response(200, _render(rec.body))
+
+
+def deployment_status(p: Platform, req: Request) -> Response:
+    rec = _get_record(p, req)
+    state = rec.body["properties"]["provisioningState"]
+    body: dict[str, Any] = {"status": state}
+    if "error" in rec.body["properties"]:
+        body["error"] = rec.body["properties"]["error"]
+    headers = p.retry_headers() if state in RUNNING else {}
+    return Response(200, body, headers)
+
+
+def list_deployments(p: Platform, req: Request) -> Response:
+    check_api_version(req.api_version, RESOURCES, "deployments")
+    sub, rg = _scope(req)
+    ctx = p.ctx(req, sub)
+    scope = f"/subscriptions/{sub}" + (f"/resourceGroups/{rg}" if rg else "")
+    if rg is not None and ctx.txn.get(normalize(scope)) is None:
+        raise resource_group_not_found(rg)
+    recs = [r for r in ctx.txn.in_scope(normalize(scope), DEPLOYMENT_TYPE) if r.scope == normalize(scope)]
+    return Response(200, page(req, recs, lambda r: _render(r.body), p.settings.page_size))
+
+
+def list_operations(p: Platform, req: Request) -> Response:
+    check_api_version(req.api_version, RESOURCES, "deployments")
+    rec = _get_record(p, req)
+    ops = rec.body.get("_aznet", {}).get("operations", [])
+    return Response(200, page(req, ops, None, p.settings.page_size))
+
+
+def get_operation(p: Platform, req: Request) -> Response:
+    rec = _get_record(p, req)
+    for op in rec.body.get("_aznet", {}).get("operations", []):
+        if op["operationId"].lower() == req.params["op"].lower():
+            return Response(200, op)
+    raise ArmError(404, "DeploymentOperationNotFound", f"Deployment operation '{req.params['op']}' could not be found.")
+
+
+def validate_deployment(p: Platform, req: Request) -> Response:
+    check_api_version(req.api_version, RESOURCES, "deployments")
+    sub, rg = _scope(req)
+    name = req.params["name"]
+    body, template, params = _parse_request(p, req, rg)
+    ctx = p.ctx(req, sub)
+    scope = _scope_obj(ctx, sub, rg, name)
+    engine = _engine()
+    try:
+        planned = engine.validate(template, params, scope)
+    except engine.TemplateError as exc:
+        err = _template_error(exc)
+        return Response(400, err.body())
+    rid = _deployment_id(sub, rg, name)
+    validated = []
+    for item in planned or []:
+        pid = getattr(item, "resource_id", None) or getattr(item, "id", None)
+        if pid:
+            validated.append({"id": pid})
+    return Response(200, {"id": rid, "name": name, "type": DEPLOYMENT_TYPE, "properties": {
+        "templateHash": "0", "parameters": engine.parameter_view(template, params),
+        "mode": body["properties"].get("mode", "Incremental"), "provisioningState": "Succeeded",
+        "timestamp": _iso(time.time()), "duration": "PT0S", "correlationId": req.request_id,
+        "providers": [], "dependencies": [], "validatedResources": validated}})
+
+
+def cancel_deployment(p: Platform, req: Request) -> Response:
+    check_api_version(req.api_version, RESOURCES, "deployments")
+    rec = _get_record(p, req)
+    if rec.body["properties"]["provisioningState"] not in RUNNING:
+        raise ArmError(409, "DeploymentCannotBeCancelled",
+                       f"The deployment '{req.params['name']}' cannot be cancelled: it is "
+                       f"'{rec.body['properties']['provisioningState']}'.")
+    event = _CANCEL.get(rec.key)
+    if event is not None:
+        event.set()
+    return Response(204)
+
+
+def export_template(p: Platform, req: Request) -> Response:
+    check_api_version(req.api_version, RESOURCES, "deployments")
+    rec = _get_record(p, req)
+    return Response(200, {"template": rec.body.get("_aznet", {}).get("template", {})})
+
+
+def delete_deployment(p: Platform, req: Request) -> Response:
+    check_api_version(req.api_version, RESOURCES, "deployments")
+    sub, rg = _scope(req)
+    ctx = p.ctx(req, sub)
+    rec = ctx.txn.get(normalize(_deployment_id(sub, rg, req.params["name"])))
+    if rec is None:
+        return Response(204)
+    if rec.body["properties"]["provisioningState"] in RUNNING:
+        raise ArmError(409, "DeploymentActive", f"The deployment '{req.params['name']}' is running.")
+    ctx.txn.delete(rec.key)
+    p.commit(ctx)
+    op = p.ops.start(result=None, result_status=204)
+    return Response(202, None, {"Location": f"{req.base_url}/subscriptions/{sub}/operationresults/{op.id}"
+                                            f"?api-version={req.api_version}", **p.retry_headers()})
+
+
+for prefix in ("subscriptions/{sub}/resourcegroups/{rg}", "subscriptions/{sub}"):
+    base = f"{prefix}/providers/microsoft.resources/deployments"
+    ROUTES.add(f"{base}/{{name}}", "PUT", put_deployment)
+    ROUTES.add(f"{base}/{{name}}", ["GET", "HEAD"], get_deployment)
+    ROUTES.add(f"{base}/{{name}}", "DELETE", delete_deployment)
+    ROUTES.add(base, "GET", list_deployments)
+    ROUTES.add(f"{base}/{{name}}/operations", "GET", list_operations)
+    ROUTES.add(f"{base}/{{name}}/operations/{{op}}", "GET", get_operation)
+    ROUTES.add(f"{base}/{{name}}/operationstatuses/{{opid}}", "GET", deployment_status)
+    ROUTES.add(f"{base}/{{name}}/validate", "POST", validate_deployment)
+    ROUTES.add(f"{base}/{{name}}/cancel", "POST", cancel_deployment)
+    ROUTES.add(f"{base}/{{name}}/exporttemplate", "POST", export_template)
