@@ -1,0 +1,104 @@
+"""Template deployments through the SDK and `az deployment group create`:
+parameters, variables, a copy loop, a condition, dependsOn and outputs."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+
+import pytest
+from azure.core.exceptions import HttpResponseError
+
+TEMPLATE_PATH = Path(__file__).parent / "data" / "network_template.json"
+
+
+def load_template() -> dict:
+    from aznet.deployments.engine import parse_template_text
+
+    return parse_template_text(TEMPLATE_PATH.read_text())
+
+
+@pytest.fixture(scope="module")
+def deployments(aznet):  # type: ignore[no-untyped-def]
+    from azure.mgmt.resource.deployments import DeploymentsMgmtClient
+
+    return aznet.client(DeploymentsMgmtClient)
+
+
+def test_sdk_deployment_creates_resources_and_outputs(deployments, network_client, rg):
+    poller = deployments.deployments.begin_create_or_update(rg, "net1", {"properties": {
+        "mode": "Incremental", "template": load_template(),
+        "parameters": {"prefix": {"value": "app"}, "nsgCount": {"value": 2}}}})
+    result = poller.result()
+    assert result.properties.provisioning_state == "Succeeded"
+    outputs = result.properties.outputs
+    assert outputs["nsgNames"]["value"] == ["app-nsg-1", "app-nsg-2"]
+    assert outputs["subnetPrefix"]["value"] == "10.40.1.0/24"
+    assert outputs["vnetId"]["value"].endswith(f"/resourceGroups/{rg}/providers/Microsoft.Network/virtualNetworks/app-vnet")
+    nsgs = sorted(n.name for n in network_client.network_security_groups.list(rg))
+    assert nsgs == ["app-nsg-1", "app-nsg-2"]          # the condition was false: no prod-only NSG
+    vnet = network_client.virtual_networks.get(rg, "app-vnet")
+    assert vnet.subnets[0].network_security_group.id.endswith("/app-nsg-1")
+    assert vnet.tags == {"env": "dev"}
+    ops = list(deployments.deployment_operations.list(rg, "net1"))
+    assert len([o for o in ops if o.properties.target_resource]) == 3
+    assert all(o.properties.provisioning_state == "Succeeded" for o in ops)
+    params = result.properties.parameters
+    assert "adminSecret" not in params or "value" not in params["adminSecret"]
+
+
+def test_sdk_condition_true_and_listing(deployments, network_client, rg):
+    deployments.deployments.begin_create_or_update(rg, "prod", {"properties": {
+        "mode": "Incremental", "template": load_template(),
+        "parameters": {"prefix": {"value": "p"}, "nsgCount": {"value": 1},
+                       "environment": {"value": "prod"}}}}).result()
+    names = sorted(n.name for n in network_client.network_security_groups.list(rg))
+    assert names == ["p-nsg-1", "p-prod-only"]
+    assert "prod" in [d.name for d in deployments.deployments.list_by_resource_group(rg)]
+
+
+def test_sdk_validate_rejects_bad_parameter(deployments, rg):
+    with pytest.raises(HttpResponseError) as exc:
+        deployments.deployments.begin_validate(rg, "bad", {"properties": {
+            "mode": "Incremental", "template": load_template(),
+            "parameters": {"environment": {"value": "staging"}}}}).result()
+    assert exc.value.status_code == 400
+    assert "InvalidTemplate" in str(exc.value) or "allowed" in str(exc.value).lower()
+
+
+def test_failed_resource_fails_the_deployment(deployments, network_client, rg):
+    template = {
+        "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+        "contentVersion": "1.0.0.0",
+        "resources": [{"type": "Microsoft.Network/virtualNetworks", "apiVersion": "2024-05-01", "name": "broken",
+                       "location": "westeurope",
+                       "properties": {"addressSpace": {"addressPrefixes": ["10.0.0.0/33"]}}}],
+    }
+    with pytest.raises(HttpResponseError) as exc:
+        deployments.deployments.begin_create_or_update(rg, "fails", {"properties": {
+            "mode": "Incremental", "template": template}}).result()
+    assert "DeploymentFailed" in str(exc.value)
+    dep = deployments.deployments.get(rg, "fails")
+    assert dep.properties.provisioning_state == "Failed"
+    assert [v.name for v in network_client.virtual_networks.list(rg)] == []
+
+
+def test_az_deployment_group_create(az, network_client):
+    rg = f"rg-az-dep-{uuid.uuid4().hex[:6]}"
+    az.run("group", "create", "-n", rg, "-l", "westeurope")
+    try:
+        out = az.json("deployment", "group", "create", "-g", rg, "-n", "fromcli",
+                      "--template-file", str(TEMPLATE_PATH),
+                      "--parameters", "prefix=cli", "nsgCount=2")
+        assert out["properties"]["provisioningState"] == "Succeeded"
+        assert out["properties"]["outputs"]["nsgNames"]["value"] == ["cli-nsg-1", "cli-nsg-2"]
+        listed = az.json("network", "vnet", "list", "-g", rg)
+        assert [v["name"] for v in listed] == ["cli-vnet"]
+        shown = az.json("deployment", "group", "show", "-g", rg, "-n", "fromcli")
+        assert shown["properties"]["outputs"]["subnetPrefix"]["value"] == "10.40.1.0/24"
+        ops = az.json("deployment", "operation", "group", "list", "-g", rg, "-n", "fromcli")
+        assert len(ops) >= 3
+    finally:
+        az.run("group", "delete", "-n", rg, "--yes")
+    assert json.loads(az.run("group", "exists", "-n", rg).stdout) is False
