@@ -1,0 +1,300 @@
+"""Private IP allocation inside a subnet, as Azure does it.
+
+Azure reserves the first four addresses and the last address of every subnet
+prefix; a dynamic address is the lowest free one; a static address must lie
+inside the subnet, outside the reserved range, and not be taken.
+
+Pure core: ``reserved``, ``check_static``, ``claims_in``.
+Shell: ``AddressBook`` — an index of every private IP claimed in every subnet,
+kept from the store's change events so that an allocation does not rescan the
+subnet's users — and ``Allocator``, which answers within one request's
+transaction (the transaction's own writes win over the committed index).
+
+Other resource types whose bodies hold ipConfiguration-shaped objects
+(``{"id", "properties": {"privateIPAddress", "subnet": {"id"}}}``) are indexed
+automatically; addresses a resource holds but does not show go in
+``body["_aznet"]["ipClaims"] = [{"subnet": id, "ip": "10.0.0.4", "ipConfiguration": id}]``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import weakref
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ...arm.errors import ArmError
+from ...store.base import Change, Record, Transaction
+
+if TYPE_CHECKING:
+    from ...arm.context import Ctx
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+# -- pure core ----------------------------------------------------------------------
+
+def parse_ip(value: Any) -> IPAddress | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return ipaddress.ip_address(value.strip())
+    except ValueError:
+        return None
+
+
+def subnet_prefixes(subnet_body: dict[str, Any] | None) -> list[IPNetwork]:
+    """The prefixes of a subnet body (addressPrefix and addressPrefixes)."""
+    if not subnet_body:
+        return []
+    props = subnet_body.get("properties") or {}
+    raw: list[Any] = []
+    if props.get("addressPrefix"):
+        raw.append(props["addressPrefix"])
+    raw.extend(props.get("addressPrefixes") or [])
+    out: list[IPNetwork] = []
+    for p in raw:
+        try:
+            net = ipaddress.ip_network(str(p), strict=False)
+        except ValueError:
+            continue
+        if net not in out:
+            out.append(net)
+    return out
+
+
+def first_usable(net: IPNetwork) -> int:
+    """Offset of the first assignable address: Azure keeps .0 to .3."""
+    return 4
+
+
+def last_usable(net: IPNetwork) -> int:
+    """Offset of the last assignable address: Azure keeps the last one."""
+    return net.num_addresses - 2
+
+
+def reserved(net: IPNetwork, ip: IPAddress) -> bool:
+    off = int(ip) - int(net.network_address)
+    return off < first_usable(net) or off > last_usable(net)
+
+
+def capacity(net: IPNetwork) -> int:
+    return max(0, last_usable(net) - first_usable(net) + 1)
+
+
+def check_static(prefixes: list[IPNetwork], ip: IPAddress) -> None:
+    """Raise Azure's error for a static address that is outside or reserved."""
+    same = [n for n in prefixes if n.version == ip.version]
+    inside = [n for n in same if ip in n]
+    if not inside:
+        shown = same[0] if same else (prefixes[0] if prefixes else "")
+        raise ArmError(400, "PrivateIPAddressNotInSubnet",
+                       f"Private static IP address {ip} does not belong to the range of subnet prefix {shown}.")
+    net = inside[0]
+    if reserved(net, ip):
+        raise ArmError(400, "PrivateIPAddressInReservedRange",
+                       f"Private static IP address {ip} falls within reserved IP range of subnet prefix {net}.")
+
+
+@dataclass(frozen=True)
+class Claim:
+    subnet: str          # normalized subnet id
+    ip: IPAddress
+    ipconfig: str        # id of the ipConfiguration that holds it (or the owner)
+
+
+def claims_in(body: dict[str, Any] | None, owner: str = "") -> list[Claim]:
+    """Every private IP a stored body holds in a subnet."""
+    out: list[Claim] = []
+    if not body:
+        return out
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            props = node.get("properties")
+            if isinstance(props, dict):
+                ip = props.get("privateIPAddress")
+                sub = props.get("subnet")
+                if ip and isinstance(sub, dict) and isinstance(sub.get("id"), str):
+                    parsed = parse_ip(ip)
+                    if parsed is not None:
+                        out.append(Claim(sub["id"].rstrip("/").lower(), parsed, str(node.get("id") or owner)))
+            for k, v in node.items():
+                if k != "_aznet":
+                    walk(v)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk({k: v for k, v in body.items() if k != "_aznet"})
+    for extra in (body.get("_aznet") or {}).get("ipClaims") or []:
+        parsed = parse_ip(extra.get("ip"))
+        if parsed is not None and isinstance(extra.get("subnet"), str):
+            out.append(Claim(extra["subnet"].rstrip("/").lower(), parsed,
+                             str(extra.get("ipConfiguration") or owner)))
+    return out
+
+
+# -- the committed index --------------------------------------------------------------
+
+class AddressBook:
+    """subnet -> ip -> (owner key, ipconfig id), for committed records."""
+
+    def __init__(self) -> None:
+        self.by_subnet: dict[str, dict[IPAddress, tuple[str, str]]] = {}
+        self.by_owner: dict[str, list[Claim]] = {}
+        self.hint: dict[tuple[str, IPNetwork], int] = {}
+
+    def load(self, records: Iterable[Record]) -> None:
+        for rec in records:
+            self._add(rec.key, rec.body)
+
+    def _add(self, key: str, body: dict[str, Any] | None) -> None:
+        claims = claims_in(body, key)
+        if not claims:
+            return
+        self.by_owner[key] = claims
+        for c in claims:
+            self.by_subnet.setdefault(c.subnet, {})[c.ip] = (key, c.ipconfig)
+
+    def _remove(self, key: str) -> None:
+        for c in self.by_owner.pop(key, ()):
+            held = self.by_subnet.get(c.subnet)
+            if held is not None and held.get(c.ip, ("",))[0] == key:
+                del held[c.ip]
+                for (sub, net), off in list(self.hint.items()):
+                    if sub == c.subnet and c.ip in net:
+                        self.hint[(sub, net)] = min(off, int(c.ip) - int(net.network_address))
+
+    def on_changes(self, changes: list[Change]) -> None:
+        for ch in changes:
+            key = ch.id.lower()
+            self._remove(key)
+            if ch.kind == "put":
+                self._add(key, ch.body)
+
+    def holder(self, subnet: str, ip: IPAddress) -> tuple[str, str] | None:
+        return self.by_subnet.get(subnet, {}).get(ip)
+
+    def count(self, subnet: str) -> int:
+        return len(self.by_subnet.get(subnet, ()))
+
+
+_BOOKS: weakref.WeakKeyDictionary[Any, AddressBook] = weakref.WeakKeyDictionary()
+_PENDING: weakref.WeakKeyDictionary[Transaction, dict[str, dict[IPAddress, tuple[str, str]]]] = \
+    weakref.WeakKeyDictionary()
+
+
+def address_book(platform: Any) -> AddressBook:
+    book = _BOOKS.get(platform)
+    if book is None:
+        book = AddressBook()
+        book.load(platform.store.all())
+        platform.store.subscribe(book.on_changes)
+        _BOOKS[platform] = book
+    return book
+
+
+# -- allocation within a request ----------------------------------------------------------
+
+class Allocator:
+    """Private IP decisions for one request: the committed index corrected by
+    what this transaction has already written or claimed."""
+
+    def __init__(self, ctx: Ctx) -> None:
+        self.ctx = ctx
+        self.book = address_book(ctx.platform)
+        self.pending = _PENDING.setdefault(ctx.txn, {})
+
+    def _committed_holder(self, subnet: str, ip: IPAddress, owner: str) -> tuple[str, str] | None:
+        held = self.book.holder(subnet, ip)
+        if held is None or held[0] == owner:
+            return None
+        rec = self.ctx.record(held[0])
+        if rec is None:
+            return None                                   # deleted in this request
+        if rec is self.ctx.platform.store.get(held[0]):
+            return held                                   # untouched by this request
+        if any(c.subnet == subnet and c.ip == ip for c in claims_in(rec.body, held[0])):
+            return held
+        return None
+
+    def holder(self, subnet_id: str, ip: IPAddress, owner: str) -> tuple[str, str] | None:
+        """(owner key, ipconfig id) of whoever else holds ``ip`` in the subnet."""
+        subnet = subnet_id.rstrip("/").lower()
+        owner = owner.lower()
+        p = self.pending.get(subnet, {}).get(ip)
+        if p is not None and p[0] != owner:
+            return p
+        return self._committed_holder(subnet, ip, owner)
+
+    def claim(self, subnet_id: str, ip: IPAddress, owner: str, ipconfig: str) -> None:
+        self.pending.setdefault(subnet_id.rstrip("/").lower(), {})[ip] = (owner.lower(), ipconfig)
+
+    def release(self, owner: str) -> None:
+        """Forget this request's claims by ``owner`` (it was deleted or rewritten)."""
+        owner = owner.lower()
+        for held in self.pending.values():
+            for ip in [ip for ip, h in held.items() if h[0] == owner]:
+                del held[ip]
+
+    def static(self, subnet_id: str, prefixes: list[IPNetwork], ip: IPAddress, owner: str, ipconfig: str,
+               exclude: set[IPAddress] | None = None) -> IPAddress:
+        check_static(prefixes, ip)
+        other = self.holder(subnet_id, ip, owner)
+        if other is not None or (exclude and ip in exclude):
+            raise ArmError(400, "PrivateIPAddressIsAllocated",
+                           f"IP configuration {ipconfig} is using the private IP address {ip} which is already "
+                           f"allocated to resource {other[1] if other else ipconfig}.")
+        self.claim(subnet_id, ip, owner, ipconfig)
+        return ip
+
+    def _candidates(self, subnet: str, net: IPNetwork) -> Iterator[int]:
+        start = max(self.book.hint.get((subnet, net), first_usable(net)), first_usable(net))
+        return iter(range(start, last_usable(net) + 1))
+
+    def dynamic(self, subnet_id: str, subnet_name: str, prefixes: list[IPNetwork], version: int, owner: str,
+                ipconfig: str, exclude: set[IPAddress] | None = None) -> IPAddress:
+        subnet = subnet_id.rstrip("/").lower()
+        owner_l = owner.lower()
+        nets = [n for n in prefixes if n.version == version]
+        pend = self.pending.get(subnet, {})
+        for net in nets:
+            base = int(net.network_address)
+            advancing = True
+            for off in self._candidates(subnet, net):
+                ip = ipaddress.ip_address(base + off)
+                held = self.book.holder(subnet, ip)
+                if held is not None and held[0] != owner_l:
+                    rec = self.ctx.record(held[0])
+                    if rec is not None and rec is self.ctx.platform.store.get(held[0]):
+                        if advancing:                      # taken in committed state: skip for good
+                            self.book.hint[(subnet, net)] = off + 1
+                        continue
+                advancing = False
+                if self.holder(subnet_id, ip, owner) is not None:
+                    continue
+                p = pend.get(ip)
+                if (p is not None and p[0] != owner_l) or (exclude and ip in exclude):
+                    continue
+                self.claim(subnet_id, ip, owner, ipconfig)
+                return ip
+        shown = ", ".join(str(n) for n in nets) or ", ".join(str(n) for n in prefixes)
+        if not nets:
+            raise ArmError(400, "SubnetDoesNotHaveAddressPrefixForIpVersion",
+                           f"Subnet {subnet_name} does not have an IPv{version} address prefix "
+                           f"(address prefixes: {shown}).")
+        raise ArmError(400, "SubnetIsFull",
+                       f"Subnet {subnet_name} with address prefix {shown} does not have enough capacity for "
+                       f"1 IP addresses.")
+
+    def available(self, subnet_id: str, prefixes: list[IPNetwork]) -> int:
+        subnet = subnet_id.rstrip("/").lower()
+        total = sum(capacity(n) for n in prefixes)
+        return max(0, total - self.book.count(subnet))
+
+
+def allocator(ctx: Ctx) -> Allocator:
+    return Allocator(ctx)

@@ -1,0 +1,279 @@
+"""Microsoft.Network/publicIPAddresses: Basic / Standard, Static / Dynamic,
+IPv4 / IPv6, zones, DNS labels (``<label>.<region>.cloudapp.azure.com``), idle
+timeout, allocation from a public IP prefix or the aznet pool.
+
+A Dynamic address gets its ``ipAddress`` only while something uses it (an
+ipConfiguration refers to it), as in Azure; ``attach`` / ``detach`` are called
+by the types that refer to public IPs (NICs, load balancers, NAT gateways)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import ipaddress
+import re
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from ...arm.errors import ArmError
+from ...arm.http import Request, Response
+from ...arm.ids import normalize
+from ...arm.registry import REGISTRY, Hooks, ResourceType
+from ...arm.router import ROUTES
+from ...arm.versions import check_api_version
+from . import ip_pool
+from .ref_checks import API_VERSIONS, cannot_parse, enum, integer, ref_id, resolve
+
+if TYPE_CHECKING:
+    from ...arm.context import Ctx
+    from ...arm.platform import Platform
+
+TYPE = "Microsoft.Network/publicIPAddresses"
+PREFIX_TYPE = "Microsoft.Network/publicIPPrefixes"
+LABEL_RE = re.compile(r"^[a-z][a-z0-9-]{1,61}[a-z0-9]$")
+LABEL_SCOPES = ("TenantReuse", "SubscriptionReuse", "ResourceGroupReuse", "NoReuse")
+# Keys under which a body refers to public IPs it uses (ipConfigurations, NAT gateways).
+USE_KEYS = ("publicIPAddress", "publicIpAddresses", "publicIPAddresses")
+
+
+def fqdn_for(label: str, location: str, scope: str | None, owner_id: str, tenant: str) -> str:
+    """``<label>.<region>.cloudapp.azure.com``; with a label scope Azure adds a stable hash."""
+    if not scope:
+        return f"{label}.{location}.cloudapp.azure.com"
+    parts = owner_id.lower().split("/")
+    key = {"TenantReuse": tenant, "SubscriptionReuse": "/".join(parts[:3]),
+           "ResourceGroupReuse": "/".join(parts[:5]), "NoReuse": owner_id.lower() + str(uuid.uuid4())}[scope]
+    digest = base64.b32encode(hashlib.sha256(f"{key}|{label}".encode()).digest()).decode().lower()[:16]
+    return f"{label}-{digest}.{location}.cloudapp.azure.com"
+
+
+def users(ctx: Ctx, pip_id: str) -> list[tuple[str, str]]:
+    """(user record id, id of the ipConfiguration or resource that uses the public IP)."""
+    want = normalize(pip_id)
+    out: list[tuple[str, str]] = []
+    for rec in ctx.referrers(pip_id):
+        def walk(node: Any, owner_node: dict[str, Any] | None, rec_id: str = rec.id) -> None:
+            if isinstance(node, dict):
+                for k, v in node.items():
+                    if k in USE_KEYS:
+                        refs = v if isinstance(v, list) else [v]
+                        for r in refs:
+                            if isinstance(r, dict) and isinstance(r.get("id"), str) and normalize(r["id"]) == want:
+                                holder = owner_node.get("id") if owner_node else None
+                                out.append((rec_id, holder or rec_id))
+                    elif k != "_aznet":
+                        walk(v, node if "properties" in node and "id" in node else owner_node)
+            elif isinstance(node, list):
+                for item in node:
+                    walk(item, owner_node)
+        props = rec.body.get("properties") or {}
+        walk(props, None)
+    return out
+
+
+def attach(ctx: Ctx, pip_id: str) -> None:
+    """Something started using the public IP: a Dynamic one gets its address now."""
+    rec = ctx.record(pip_id)
+    if rec is None:
+        return
+    props = rec.body.get("properties") or {}
+    if props.get("publicIPAllocationMethod") != "Dynamic" or props.get("ipAddress"):
+        return
+    body = dict(rec.body)
+    body["properties"] = dict(props)
+    version = 6 if props.get("publicIPAddressVersion") == "IPv6" else 4
+    body["properties"]["ipAddress"] = ip_pool.allocate_address(ctx, version, rec.id)
+    ctx.write_raw(rec.id, body)
+
+
+def detach(ctx: Ctx, pip_id: str) -> None:
+    """Something stopped using the public IP: a Dynamic one gives its address back if nothing else uses it."""
+    rec = ctx.record(pip_id)
+    if rec is None:
+        return
+    props = rec.body.get("properties") or {}
+    if props.get("publicIPAllocationMethod") != "Dynamic" or not props.get("ipAddress") or users(ctx, pip_id):
+        return
+    body = dict(rec.body)
+    body["properties"] = {k: v for k, v in props.items() if k != "ipAddress"}
+    ctx.write_raw(rec.id, body)
+
+
+def check_usable(ctx: Ctx, pip_id: str, user_id: str, location: str, holder: str) -> dict[str, Any]:
+    """A public IP another resource wants to use: exists, same region, not used by anyone else."""
+    body = resolve(ctx, pip_id, user_id, TYPE, location)
+    for rec_id, other in users(ctx, pip_id):
+        if normalize(rec_id) != normalize(user_id):
+            raise ArmError(400, "PublicIPAddressInUse",
+                           f"Resource {holder} is referencing public IP address {pip_id} that is already "
+                           f"allocated to resource {other}.")
+    return body
+
+
+class PublicIPAddressHooks(Hooks):
+    def validate(self, ctx: Ctx, new: dict[str, Any], old: dict[str, Any] | None) -> None:
+        props = new["properties"]
+        sku = new.get("sku") or {}
+        if not isinstance(sku, dict):
+            raise cannot_parse("sku", sku, "PublicIPAddressSku")
+        sku_name = enum(sku.get("name"), ("Basic", "Standard", "StandardV2"), "sku.name",
+                        "PublicIPAddressSkuName", "Basic")
+        tier = enum(sku.get("tier"), ("Regional", "Global"), "sku.tier", "PublicIPAddressSkuTier", "Regional")
+        new["sku"] = {"name": sku_name, "tier": tier}
+        standard = sku_name != "Basic"
+        method = enum(props.get("publicIPAllocationMethod"), ("Static", "Dynamic"),
+                      "properties.publicIPAllocationMethod", "IPAllocationMethod",
+                      "Static" if standard else "Dynamic")
+        if standard and method != "Static":
+            raise ArmError(400, "StandardSkuPublicIPAddressesMustBeStatic",
+                           f"Standard sku publicIp {new['id']} must have AllocationMethod set to Static.")
+        props["publicIPAllocationMethod"] = method
+        props["publicIPAddressVersion"] = enum(props.get("publicIPAddressVersion"), ("IPv4", "IPv6"),
+                                               "properties.publicIPAddressVersion", "IPVersion", "IPv4")
+        if tier == "Global" and not standard:
+            raise ArmError(400, "GlobalTierNotSupportedForBasicSkuPublicIp",
+                           f"Public IP address {new['id']} with Basic sku cannot have Global tier.")
+        timeout = integer(props.get("idleTimeoutInMinutes"), "properties.idleTimeoutInMinutes", 4)
+        if timeout is None or not 4 <= timeout <= 30:
+            raise ArmError(400, "PublicIPIdleTimeoutIsOutOfRange",
+                           f"Public IP address {new['name']} has invalid Idle Timeout. "
+                           "The value must be between 4 and 30.")
+        props["idleTimeoutInMinutes"] = timeout
+        zones = new.get("zones")
+        if zones is not None:
+            if not isinstance(zones, list) or not all(isinstance(z, str) for z in zones):
+                raise cannot_parse("zones", zones, "System.Collections.Generic.List`1[System.String]")
+            if old is not None and sorted(old.get("zones") or []) != sorted(zones):
+                raise ArmError(400, "ResourceAvailabilityZonesCannotBeModified",
+                               f"Resource {new['id']} has an existing availability zone constraint "
+                               f"{','.join(old.get('zones') or []) or 'NoZone'} and the request has availability "
+                               f"zone constraint {','.join(zones) or 'NoZone'}, which do not match. Zones cannot "
+                               "be added/updated/removed once the resource is created.")
+        self._check_dns(ctx, new)
+        prefix = ref_id(props.get("publicIPPrefix"), "properties.publicIPPrefix")
+        if prefix is not None:
+            pbody = resolve(ctx, prefix, new["id"], PREFIX_TYPE, new["location"])
+            pversion = (pbody.get("properties") or {}).get("publicIPAddressVersion", "IPv4")
+            if pversion != props["publicIPAddressVersion"]:
+                raise ArmError(400, "PublicIPAddressVersionMismatchWithPublicIpPrefix",
+                               f"Public IP address {new['id']} with version {props['publicIPAddressVersion']} "
+                               f"cannot be allocated from public IP prefix {prefix} with version {pversion}.")
+            if not standard:
+                raise ArmError(400, "PublicIpPrefixCannotBeUsedWithBasicSkuPublicIp",
+                               f"Public IP address {new['id']} with Basic sku cannot be allocated from public IP "
+                               f"prefix {prefix}.")
+        if props.get("ipTags") is not None and not isinstance(props["ipTags"], list):
+            raise cannot_parse("properties.ipTags", props["ipTags"], "IpTag[]")
+        if old is not None:
+            old_version = (old.get("properties") or {}).get("publicIPAddressVersion")
+            if old_version and old_version != props["publicIPAddressVersion"]:
+                raise ArmError(400, "PublicIPAddressVersionCannotBeChanged",
+                               f"Public IP address {new['id']} version cannot be changed from {old_version} "
+                               f"to {props['publicIPAddressVersion']}.")
+
+    def _check_dns(self, ctx: Ctx, new: dict[str, Any]) -> None:
+        props = new["properties"]
+        dns = props.get("dnsSettings")
+        if dns is None:
+            return
+        if not isinstance(dns, dict):
+            raise cannot_parse("properties.dnsSettings", dns, "PublicIPAddressDnsSettings")
+        label = dns.get("domainNameLabel")
+        if label in (None, ""):
+            props["dnsSettings"] = {k: v for k, v in dns.items() if k not in ("domainNameLabel", "fqdn")}
+            if not props["dnsSettings"]:
+                del props["dnsSettings"]
+            return
+        if not isinstance(label, str) or not LABEL_RE.match(label):
+            raise ArmError(400, "InvalidDomainNameLabel",
+                           f"The domain name label {label} is invalid. It must conform to the following regular "
+                           "expression: ^[a-z][a-z0-9-]{1,61}[a-z0-9]$.")
+        scope = enum(dns.get("domainNameLabelScope"), LABEL_SCOPES, "properties.dnsSettings.domainNameLabelScope",
+                     "PublicIpAddressDnsSettingsDomainNameLabelScope")
+        old_fqdn = ((ctx.body(new["id"]) or {}).get("properties") or {}).get("dnsSettings", {}).get("fqdn")
+        fqdn = fqdn_for(label, new["location"], scope, new["id"], ctx.settings.tenant)
+        if scope == "NoReuse" and old_fqdn and old_fqdn.startswith(label + "-"):
+            fqdn = old_fqdn
+        if fqdn_in_use(ctx, fqdn, new["id"]):
+            raise ArmError(400, "DnsRecordInUse", f"DNS record {fqdn} is already used by another public IP.")
+        out = {"domainNameLabel": label}
+        if scope:
+            out["domainNameLabelScope"] = scope
+        out["fqdn"] = fqdn
+        if dns.get("reverseFqdn"):
+            out["reverseFqdn"] = dns["reverseFqdn"]
+        props["dnsSettings"] = out
+
+    def prepare(self, ctx: Ctx, new: dict[str, Any], old: dict[str, Any] | None) -> None:
+        props = new["properties"]
+        oldp = (old or {}).get("properties") or {}
+        props["resourceGuid"] = oldp.get("resourceGuid") or str(uuid.uuid4())
+        props.setdefault("ipTags", [])
+        if new["sku"]["name"] != "Basic":
+            props.setdefault("ddosSettings", {"protectionMode": "VirtualNetworkInherited"})
+        version = 6 if props["publicIPAddressVersion"] == "IPv6" else 4
+        requested = props.pop("ipAddress", None)
+        prefix = ref_id(props.get("publicIPPrefix"))
+        kept = oldp.get("ipAddress")
+        if kept and (normalize(prefix or "") != normalize(ref_id(oldp.get("publicIPPrefix")) or "")
+                     or ipaddress.ip_address(kept).version != version):
+            kept = None
+        if prefix is not None:
+            pbody = ctx.body(prefix) or {}
+            net = (pbody.get("properties") or {}).get("ipPrefix")
+            if kept is None and net:
+                props["ipAddress"] = ip_pool.allocate_in_prefix(ctx, net, prefix, new["id"],
+                                                                requested if isinstance(requested, str) else None)
+            elif kept:
+                props["ipAddress"] = kept
+        elif props["publicIPAllocationMethod"] == "Static":
+            props["ipAddress"] = kept or ip_pool.allocate_address(ctx, version, new["id"])
+        elif kept and old is not None and users(ctx, new["id"]):
+            props["ipAddress"] = kept                     # Dynamic and in use: keeps its address
+
+    def before_delete(self, ctx: Ctx, body: dict[str, Any]) -> None:
+        used = users(ctx, body["id"])
+        if used:
+            raise ArmError(400, "PublicIPAddressCannotBeDeleted",
+                           f"Public IP address {body['id']} can not be deleted since it is still allocated to "
+                           f"resource {used[0][1]}. In order to delete the public IP, disassociate/detach the "
+                           "Public IP address from the resource.  To learn how to do this, see "
+                           "aka.ms/deletepublicip.")
+
+    def render(self, ctx: Ctx, body: dict[str, Any]) -> None:
+        props = body.setdefault("properties", {})
+        for rec_id, holder in users(ctx, body["id"]):
+            rec = ctx.record(rec_id)
+            if rec is not None and rec.type.lower() == "microsoft.network/natgateways":
+                props["natGateway"] = {"id": rec_id}
+            else:
+                props["ipConfiguration"] = {"id": holder}
+
+
+def fqdn_in_use(ctx: Ctx, fqdn: str, own_id: str) -> bool:
+    own = normalize(own_id)
+    for rec in ctx.of_type(TYPE):
+        if rec.key == own:
+            continue
+        other = ((rec.body.get("properties") or {}).get("dnsSettings") or {}).get("fqdn")
+        if isinstance(other, str) and other.lower() == fqdn.lower():
+            return True
+    return False
+
+
+def check_dns_name_availability(p: Platform, req: Request) -> Response:
+    check_api_version(req.api_version, API_VERSIONS, "locations/CheckDnsNameAvailability")
+    label = req.arg("domainNameLabel")
+    if not label:
+        raise ArmError(400, "MissingRequiredParameter", "Required parameter 'domainNameLabel' is missing (null).")
+    location = req.params["loc"].replace(" ", "").lower()
+    p.check_location(location, "locations/CheckDnsNameAvailability")
+    ctx = p.ctx(req, req.params["sub"])
+    if not LABEL_RE.match(label):
+        return Response(200, {"available": False})
+    return Response(200, {"available": not fqdn_in_use(ctx, fqdn_for(label, location, None, "", ""), "")})
+
+
+REGISTRY.add(ResourceType(TYPE, API_VERSIONS, model="PublicIPAddress", hooks=PublicIPAddressHooks()))
+ROUTES.add("subscriptions/{sub}/providers/microsoft.network/locations/{loc}/checkdnsnameavailability", "GET",
+           check_dns_name_availability)

@@ -1,0 +1,87 @@
+"""Microsoft.Network/publicIPPrefixes: a Standard block of public addresses
+(IPv4 /28–/31, IPv6 /124–/127) allocated from the aznet pool; public IPs and
+NAT gateways draw from it. ``publicIPAddresses`` is computed at read time."""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from ...arm.errors import ArmError
+from ...arm.registry import REGISTRY, Hooks, ResourceType
+from . import ip_pool
+from .ref_checks import API_VERSIONS, cannot_parse, enum, integer
+
+if TYPE_CHECKING:
+    from ...arm.context import Ctx
+
+TYPE = "Microsoft.Network/publicIPPrefixes"
+PIP_TYPE = "Microsoft.Network/publicIPAddresses"
+LENGTHS = {"IPv4": (28, 31), "IPv6": (124, 127)}
+
+
+class PublicIPPrefixHooks(Hooks):
+    def validate(self, ctx: Ctx, new: dict[str, Any], old: dict[str, Any] | None) -> None:
+        props = new["properties"]
+        sku = new.get("sku") or {}
+        if not isinstance(sku, dict):
+            raise cannot_parse("sku", sku, "PublicIPPrefixSku")
+        new["sku"] = {"name": enum(sku.get("name"), ("Standard", "StandardV2"), "sku.name", "PublicIPPrefixSkuName",
+                                   "Standard"),
+                      "tier": enum(sku.get("tier"), ("Regional", "Global"), "sku.tier", "PublicIPPrefixSkuTier",
+                                   "Regional")}
+        version = enum(props.get("publicIPAddressVersion"), ("IPv4", "IPv6"), "properties.publicIPAddressVersion",
+                       "IPVersion", "IPv4")
+        assert version is not None
+        props["publicIPAddressVersion"] = version
+        length = integer(props.get("prefixLength"), "properties.prefixLength")
+        low, high = LENGTHS[version]
+        if length is None or not low <= length <= high:
+            raise ArmError(400, "InvalidPublicIpPrefixLength",
+                           f"Public IP prefix {new['id']} has an invalid prefix length {length}. For "
+                           f"{version} the prefix length must be between {low} and {high}.")
+        props["prefixLength"] = length
+        oldp = (old or {}).get("properties") or {}
+        if old is not None and (oldp.get("prefixLength") != length
+                                or oldp.get("publicIPAddressVersion") != version):
+            raise ArmError(400, "PublicIpPrefixPropertyCannotBeChanged",
+                           f"Prefix length and IP version of public IP prefix {new['id']} cannot be changed.")
+        zones = new.get("zones")
+        if zones is not None and (not isinstance(zones, list) or not all(isinstance(z, str) for z in zones)):
+            raise cannot_parse("zones", zones, "System.Collections.Generic.List`1[System.String]")
+
+    def prepare(self, ctx: Ctx, new: dict[str, Any], old: dict[str, Any] | None) -> None:
+        props = new["properties"]
+        oldp = (old or {}).get("properties") or {}
+        props["resourceGuid"] = oldp.get("resourceGuid") or str(uuid.uuid4())
+        props.setdefault("ipTags", [])
+        props.pop("publicIPAddresses", None)
+        props["ipPrefix"] = oldp.get("ipPrefix") or ip_pool.allocate_prefix(
+            ctx, 6 if props["publicIPAddressVersion"] == "IPv6" else 4, props["prefixLength"], new["id"])
+
+    def _users(self, ctx: Ctx, rid: str) -> tuple[list[str], list[str]]:
+        pips, natgws = [], []
+        for rec in ctx.referrers(rid):
+            if rec.type.lower() == PIP_TYPE.lower():
+                pips.append(rec.id)
+            elif rec.type.lower() == "microsoft.network/natgateways":
+                natgws.append(rec.id)
+        return pips, natgws
+
+    def before_delete(self, ctx: Ctx, body: dict[str, Any]) -> None:
+        pips, natgws = self._users(ctx, body["id"])
+        if pips or natgws:
+            raise ArmError(400, "PublicIpPrefixInUse",
+                           f"Public IP prefix {body['id']} cannot be deleted since it is in use by "
+                           f"{(pips + natgws)[0]}.")
+
+    def render(self, ctx: Ctx, body: dict[str, Any]) -> None:
+        pips, natgws = self._users(ctx, body["id"])
+        props = body.setdefault("properties", {})
+        if pips:
+            props["publicIPAddresses"] = [{"id": p} for p in pips]
+        if natgws:
+            props["natGateway"] = {"id": natgws[0]}
+
+
+REGISTRY.add(ResourceType(TYPE, API_VERSIONS, model="PublicIPPrefix", hooks=PublicIPPrefixHooks()))

@@ -1,0 +1,120 @@
+"""Checks the network resource provider makes on request bodies: references to
+other resources (``{"id": ...}``) must exist, be of the right type and live in
+the same region; enum values and scalar types must parse. Raises Azure's codes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from ...arm.errors import ArmError
+from ...arm.ids import parse_resource_id
+from ...arm.versions import NETWORK
+
+if TYPE_CHECKING:
+    from ...arm.context import Ctx
+
+
+def cannot_parse(path: str, value: Any, type_name: str) -> ArmError:
+    """The error NRP gives for a value its JSON deserializer cannot convert."""
+    return ArmError(400, "InvalidRequestFormat", "Cannot parse the request.", details=[{
+        "code": "InvalidJson",
+        "message": f"Error converting value {value!r} to type '{type_name}'. Path '{path}'."}])
+
+
+def enum(value: Any, allowed: Iterable[str], path: str, type_name: str, default: str | None = None) -> str | None:
+    """The canonical spelling of an enum value (NRP parses enums case-insensitively)."""
+    if value is None:
+        return default
+    if isinstance(value, str):
+        for a in allowed:
+            if a.lower() == value.lower():
+                return a
+    raise cannot_parse(path, value, type_name)
+
+
+def boolean(value: Any, path: str, default: bool | None = None) -> bool | None:
+    if value is None:
+        return default
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    raise cannot_parse(path, value, "System.Boolean")
+
+
+def integer(value: Any, path: str, default: int | None = None) -> int | None:
+    if value is None:
+        return default
+    if isinstance(value, bool):
+        raise cannot_parse(path, value, "System.Int32")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    raise cannot_parse(path, value, "System.Int32")
+
+
+def ref_id(node: Any, path: str = "") -> str | None:
+    """The id of a sub-resource reference ``{"id": "..."}`` (None when absent)."""
+    if node is None:
+        return None
+    if not isinstance(node, dict):
+        raise cannot_parse(path, node, "SubResource")
+    rid = node.get("id")
+    if rid is None:
+        return None
+    if not isinstance(rid, str):
+        raise cannot_parse(f"{path}.id", rid, "System.String")
+    return rid
+
+
+def location_of(ctx: Ctx, rid: str) -> str | None:
+    """The region of a resource, or of the top-level resource a child lives in."""
+    parsed = parse_resource_id(rid)
+    if parsed is None:
+        return None
+    top = parsed
+    while top.parent() is not None:
+        top = top.parent()  # type: ignore[assignment]
+    body = ctx.body(str(top))
+    return body.get("location") if body else None
+
+
+def invalid_reference(ref: str, owner: str) -> ArmError:
+    return ArmError(400, "InvalidResourceReference",
+                    f"Resource {ref} referenced by resource {owner} was not found. Please make sure that the "
+                    "referenced resource exists, and that both resources are in the same region.")
+
+
+def resolve(ctx: Ctx, ref: str, owner: str, rtype: str, location: str | None = None) -> dict[str, Any]:
+    """The stored body of a referenced resource, checked for type, existence and region."""
+    parsed = parse_resource_id(ref)
+    if parsed is None or parsed.is_collection:
+        raise ArmError(400, "LinkedInvalidPropertyId",
+                       f"Property id '{ref}' at path '' is invalid. Expect fully qualified resource Id that "
+                       "start with '/subscriptions/{subscriptionId}' or '/providers/{resourceProviderNamespace}/'.")
+    if parsed.full_type.lower() != rtype.lower():
+        raise invalid_reference(ref, owner)
+    body = ctx.body(ref)
+    if body is None:
+        raise invalid_reference(ref, owner)
+    if location is not None:
+        where = location_of(ctx, ref)
+        if where is not None and where != location:
+            raise invalid_reference(ref, owner)
+    return body
+
+
+def canonical(ctx: Ctx, ref: str) -> str:
+    """The id as stored (the casing it was created with)."""
+    rec = ctx.record(ref)
+    return rec.id if rec else ref
+
+
+# api-versions the installed azure-mgmt-network uses beyond the platform's list (kept until
+# aznet.arm.versions.NETWORK carries them).
+SDK_NETWORK = ("2025-09-01", "2025-11-01", "2026-01-01", "2026-03-01")
+API_VERSIONS: tuple[str, ...] = (*NETWORK, *(v for v in SDK_NETWORK if v not in NETWORK))
