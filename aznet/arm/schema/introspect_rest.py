@@ -51,7 +51,7 @@ class AnnotationReader:
     def _resolve(self, ann: Any, namespace: dict[str, Any]) -> Any:
         if isinstance(ann, typing.ForwardRef):
             ann = ann.__forward_arg__
-        if isinstance(ann, str):
+        if type(ann) is str:  # a forward reference; str-valued enum members are left alone
             try:
                 return eval(ann, namespace)  # noqa: S307 - annotation text from an installed SDK
             except Exception:
@@ -61,6 +61,11 @@ class AnnotationReader:
     def spec(self, ann: Any, namespace: dict[str, Any]) -> dict[str, Any]:
         ann = self._resolve(ann, namespace)
         origin = typing.get_origin(ann)
+        if origin is typing.Literal:
+            values = [_value(v) for v in typing.get_args(ann)]
+            if all(isinstance(v, str) for v in values):
+                return {"type": "str", "enum": values, "extensible": False}
+            return {"type": "any"}
         args = [self._resolve(a, namespace) for a in typing.get_args(ann)]
         if origin in (typing.Union, types.UnionType):
             args = [a for a in args if a is not type(None)]
@@ -70,16 +75,14 @@ class AnnotationReader:
             if enums and all(a is str or a in enums for a in args):
                 values = [m.value for e in enums for m in e]
                 return {"type": "str", "enum": values, "extensible": str in args}
+            if enums and all(a is int or a in enums for a in args):  # integer enums (IDPS signatures)
+                return {"type": "int", "enum": [m.value for e in enums for m in e], "extensible": True}
             literal_values = [
                 v for a in args if typing.get_origin(a) is typing.Literal for v in typing.get_args(a)
             ]
             if literal_values and all(a is str or typing.get_origin(a) is typing.Literal for a in args):
                 return {"type": "str", "enum": [_value(v) for v in literal_values], "extensible": str in args}
             return {"type": "any"}
-        if origin is typing.Literal:
-            values = [_value(v) for v in args]
-            kind = "str" if all(isinstance(v, str) for v in values) else "any"
-            return {"type": kind, "enum": values, "extensible": False} if kind == "str" else {"type": "any"}
         if origin in (list, typing.List, set, tuple) or (origin is not None and _is_sequence(origin)):  # noqa: UP006
             return {
                 "type": "array",
