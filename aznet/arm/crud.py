@@ -95,12 +95,9 @@ def _schema_check(ctx: Ctx, rt: ResourceType, body: dict[str, Any]) -> dict[str,
         return body
     errors = schema.validate(body)
     if errors:
-        first = errors[0]
-        raise ArmError(400, "InvalidRequestFormat", "Cannot parse the request.",
-                       details=[{"code": "InvalidJson",
-                                 "message": f"Error converting value at path '{e.path}': {e.message}"}
-                                for e in errors[:10]],
-                       target=first.path)
+        from .schema import invalid_request_format
+
+        raise invalid_request_format(errors[:10])
     return schema.strip_readonly(body)
 
 

@@ -98,18 +98,20 @@ class Platform:
                            f"List of available regions for the resource type is '{','.join(sorted(REGION_NAMES))}'.")
 
     def schema_for(self, rt: ResourceType) -> Any:
-        if rt.model is None:
-            return None
-        key = f"{rt.schema_package}:{rt.model}"
-        if key not in self._schemas:
+        """The type's schema from the SDK models: the declared model, else the one the SDK's PUT sends."""
+        if rt.type not in self._schemas:
             try:
-                from .schema import load_schema  # type: ignore[attr-defined]
+                from . import schema
 
-                self._schemas[key] = load_schema(rt.model, rt.schema_package)
+                if rt.model is not None:
+                    found = schema.load_schema(rt.model, rt.schema_package)
+                else:
+                    found = schema.schema_for_type(rt.type)
             except Exception:  # schema unavailable: the type runs schemaless
-                log.debug("no schema for %s", key, exc_info=True)
-                self._schemas[key] = None
-        return self._schemas[key]
+                log.warning("no schema for %s", rt.type, exc_info=True)
+                found = None
+            self._schemas[rt.type] = found
+        return self._schemas[rt.type]
 
     def lro(self, req: Request, status: int, body: Any, *, namespace: str, location: str | None = None,
             result: Any = None, result_status: int = 200, location_header: bool = True) -> Response:
