@@ -274,6 +274,19 @@ def check_dns_name_availability(p: Platform, req: Request) -> Response:
     return Response(200, {"available": not fqdn_in_use(ctx, fqdn_for(label, location, None, "", ""), "")})
 
 
+def release(ctx: Ctx, pip_id: str) -> None:
+    """The user was deallocated (a VM): a Dynamic address goes back to the pool though still referenced."""
+    rec = ctx.record(pip_id)
+    if rec is None:
+        return
+    props = rec.body.get("properties") or {}
+    if props.get("publicIPAllocationMethod") != "Dynamic" or not props.get("ipAddress"):
+        return
+    body = dict(rec.body)
+    body["properties"] = {k: v for k, v in props.items() if k != "ipAddress"}
+    ctx.write_raw(rec.id, body)
+
+
 REGISTRY.add(ResourceType(TYPE, API_VERSIONS, model="PublicIPAddress", hooks=PublicIPAddressHooks()))
 ROUTES.add("subscriptions/{sub}/providers/microsoft.network/locations/{loc}/checkdnsnameavailability", "GET",
            check_dns_name_availability)
