@@ -72,6 +72,9 @@ def _parse_request(p: Platform, req: Request, rg: str | None) -> tuple[dict[str,
         raise ArmError(400, "InvalidRequestContent", "The request content was invalid and could not be "
                        "deserialized: 'properties.template' must be a JSON object.")
     mode = props.get("mode", "Incremental")
+    mode = {"incremental": "Incremental", "complete": "Complete"}.get(str(mode).lower(), mode)  # ARM ignores case
+    if mode in ("Incremental", "Complete"):
+        props["mode"] = mode
     if mode not in ("Incremental", "Complete"):
         raise ArmError(400, "InvalidRequestContent",
                        f"The deployment mode '{mode}' is not valid. Allowed values are 'Incremental' and 'Complete'.")
