@@ -148,3 +148,11 @@ def test_outbound_rule_on_standard(aznet, network_client, rg):
     assert got.outbound_rules[0].allocated_outbound_ports == 1024
     pool = network_client.load_balancer_backend_address_pools.get(rg, "lb", "pool")
     assert pool.outbound_rule.id.lower() == f"{lb}/outboundRules/out".lower()
+
+
+def test_two_dynamic_frontends_get_distinct_addresses(aznet, network_client, rg):
+    make_vnet(network_client, rg)
+    body = {"location": LOC, "sku": {"name": "Standard"}, "properties": {"frontendIPConfigurations": [
+        {"name": f"fe{i}", "properties": {"subnet": {"id": subnet_id(aznet, rg)}}} for i in range(3)]}}
+    lb = network_client.load_balancers.begin_create_or_update(rg, "ilb", body).result()
+    assert [f.private_ip_address for f in lb.frontend_ip_configurations] == ["10.0.0.4", "10.0.0.5", "10.0.0.6"]

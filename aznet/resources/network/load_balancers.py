@@ -244,7 +244,9 @@ class LoadBalancerHooks(Hooks):
                     entry["zones"] = item["zones"]
                 out.append(entry)
             props[key] = out
-        for fe in props["frontendIPConfigurations"]:
+        used: dict[str, set[Any]] = {}
+        for fe in sorted(props["frontendIPConfigurations"],
+                         key=lambda f: (f["properties"].get("privateIPAllocationMethod") != "Static")):
             fp = fe["properties"]
             sub = ref_id(fp.get("subnet"))
             if sub is None:
@@ -253,16 +255,19 @@ class LoadBalancerHooks(Hooks):
                 continue
             prefixes = subnet_prefixes(ctx.body(sub))
             prev = (old_fes.get(fe["name"].lower()) or {}).get("properties") or {}
+            taken = used.setdefault(normalize(sub), set())
             kept = parse_ip(prev.get("privateIPAddress"))
             if fp["privateIPAllocationMethod"] == "Static":
-                ip = alloc.static(sub, prefixes, parse_ip(fp["privateIPAddress"]), lb_id, fe["id"])  # type: ignore[arg-type]
+                ip = alloc.static(sub, prefixes, parse_ip(fp["privateIPAddress"]), lb_id, fe["id"],  # type: ignore[arg-type]
+                                  taken)
             elif kept is not None and normalize((prev.get("subnet") or {}).get("id", "")) == normalize(sub) \
-                    and alloc.holder(sub, kept, lb_id) is None:
+                    and kept not in taken and alloc.holder(sub, kept, lb_id) is None:
                 alloc.claim(sub, kept, lb_id, fe["id"])
                 ip = kept
             else:
                 ip = alloc.dynamic(sub, sub.rsplit("/", 1)[-1], prefixes,
-                                   6 if fp["privateIPAddressVersion"] == "IPv6" else 4, lb_id, fe["id"])
+                                   6 if fp["privateIPAddressVersion"] == "IPv6" else 4, lb_id, fe["id"], taken)
+            taken.add(ip)
             fp["privateIPAddress"] = str(ip)
             fp["subnet"] = {"id": sub}
 

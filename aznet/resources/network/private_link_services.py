@@ -163,7 +163,9 @@ class PrivateLinkServiceHooks(Hooks):
         alloc = allocator(ctx)
         alloc.release(pls_id)
         out = []
-        for cfg in props["ipConfigurations"]:
+        used: dict[str, set[Any]] = {}
+        for cfg in sorted(props["ipConfigurations"],
+                          key=lambda c: (c["properties"].get("privateIPAllocationMethod") != "Static")):
             cp = dict(cfg["properties"])
             cp.pop("provisioningState", None)
             sub = ref_id(cp["subnet"])
@@ -171,21 +173,25 @@ class PrivateLinkServiceHooks(Hooks):
             cid = f"{pls_id}/ipConfigurations/{cfg['name']}"
             prefixes = subnet_prefixes(ctx.body(sub))
             prev = (old_cfgs.get(cfg["name"].lower()) or {}).get("properties") or {}
+            taken = used.setdefault(normalize(sub), set())
             kept = parse_ip(prev.get("privateIPAddress"))
             if cp["privateIPAllocationMethod"] == "Static":
-                ip = alloc.static(sub, prefixes, parse_ip(cp["privateIPAddress"]), pls_id, cid)  # type: ignore[arg-type]
+                ip = alloc.static(sub, prefixes, parse_ip(cp["privateIPAddress"]), pls_id, cid,  # type: ignore[arg-type]
+                                  taken)
             elif kept is not None and normalize((prev.get("subnet") or {}).get("id", "")) == normalize(sub) \
-                    and alloc.holder(sub, kept, pls_id) is None:
+                    and kept not in taken and alloc.holder(sub, kept, pls_id) is None:
                 alloc.claim(sub, kept, pls_id, cid)
                 ip = kept
             else:
                 ip = alloc.dynamic(sub, sub.rsplit("/", 1)[-1], prefixes,
-                                   6 if cp["privateIPAddressVersion"] == "IPv6" else 4, pls_id, cid)
+                                   6 if cp["privateIPAddressVersion"] == "IPv6" else 4, pls_id, cid, taken)
+            taken.add(ip)
             cp["privateIPAddress"] = str(ip)
             cp["subnet"] = {"id": sub}
             out.append({"name": cfg["name"], "id": cid, "type": f"{TYPE}/ipConfigurations",
                         "properties": {"provisioningState": "Succeeded", **cp}})
-        props["ipConfigurations"] = out
+        order = [c["name"] for c in props["ipConfigurations"]]
+        props["ipConfigurations"] = sorted(out, key=lambda c: order.index(c["name"]))
 
     def after_delete(self, ctx: Ctx, body: dict[str, Any]) -> None:
         allocator(ctx).release(body["id"])
