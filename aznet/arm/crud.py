@@ -201,6 +201,7 @@ def _sync_children(ctx: Ctx, rid: ResourceId, rt: ResourceType, prop: str, ctype
 
 def touch(ctx: Ctx, rec: Record) -> None:
     """A child changed: the parent gets a new etag (and subscribers hear of it)."""
+    rec = ctx.txn.get(rec.key) or rec     # the parent as it is now (a child's hooks may have updated it)
     body = dict(rec.body)
     if "etag" in body:
         body["etag"] = new_etag()
