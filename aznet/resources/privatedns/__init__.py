@@ -1,0 +1,5 @@
+"""Private DNS (Microsoft.Network/privateDnsZones) resource types: one module per type (or family)."""
+
+from ..autoload import import_submodules
+
+import_submodules(__name__, __path__)

@@ -1,0 +1,5 @@
+"""Traffic Manager (Microsoft.Network/trafficmanagerprofiles) resource types: one module per type (or family)."""
+
+from ..autoload import import_submodules
+
+import_submodules(__name__, __path__)
