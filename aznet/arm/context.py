@@ -21,6 +21,12 @@ class Ctx:
         self.subscription = subscription
         self.api_version = api_version
         self.request_id = request_id
+        self.query: dict[str, str] = {}      # the request's query parameters (keys as sent)
+
+    def arg(self, name: str) -> str | None:
+        """A query parameter of the request, by case-insensitive name."""
+        low = name.lower()
+        return next((v for k, v in self.query.items() if k.lower() == low), None)
 
     @property
     def settings(self):  # type: ignore[no-untyped-def]

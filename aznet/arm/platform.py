@@ -86,7 +86,9 @@ class Platform:
 
     # -- helpers for handlers -----------------------------------------------------
     def ctx(self, req: Request, subscription: str) -> Ctx:
-        return Ctx(self, self.store.transaction(), subscription, req.api_version, req.request_id)
+        ctx = Ctx(self, self.store.transaction(), subscription, req.api_version, req.request_id)
+        ctx.query = dict(req.query)
+        return ctx
 
     def commit(self, ctx: Ctx) -> None:
         self.store.commit(ctx.txn)
