@@ -57,7 +57,7 @@ class ArmAsgiApp:
             host = headers.get("host") or f"{scope['server'][0]}:{scope['server'][1]}"
             req = Request(
                 method=scope["method"], path=path.rstrip("/") or "/",
-                query=dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)),
+                query=dict(parse_qsl(qs.decode("latin-1"), keep_blank_values=True)) if (qs := scope.get("query_string")) else {},
                 headers=headers, body=b"".join(chunks), base_url=f"{scope.get('scheme', 'https')}://{host}",
             )
             resp = self.platform.handle(req)

@@ -23,26 +23,29 @@ class Route:
     handler: Handler
     auth: bool = True
 
-    def match(self, segs: list[str]) -> dict[str, str] | None:
-        if len(segs) != len(self.segments):
-            return None
-        params: dict[str, str] = {}
-        for pat, seg in zip(self.segments, segs, strict=True):
-            if pat.startswith("{"):
-                params[pat[1:-1]] = seg
-            elif pat != seg.lower():
+    def __post_init__(self) -> None:
+        self.literals = tuple((i, s) for i, s in enumerate(self.segments) if not s.startswith("{"))
+        self.captures = tuple((i, s[1:-1]) for i, s in enumerate(self.segments) if s.startswith("{"))
+
+    def match(self, low: list[str], segs: list[str]) -> dict[str, str] | None:
+        """``low`` is ``segs`` in lower case; both have this route's length."""
+        for i, lit in self.literals:
+            if low[i] != lit:
                 return None
-        return params
+        return {name: segs[i] for i, name in self.captures}
 
 
 class RouteTable:
     def __init__(self) -> None:
         self.routes: list[Route] = []
+        self.by_length: dict[int, list[Route]] = {}
 
     def add(self, pattern: str, methods: str | list[str], handler: Handler, auth: bool = True) -> None:
         segs = tuple(s if s.startswith("{") else s.lower() for s in pattern.strip("/").split("/") if s)
         ms = frozenset([methods] if isinstance(methods, str) else methods)
-        self.routes.append(Route(segs, ms, handler, auth))
+        route = Route(segs, ms, handler, auth)
+        self.routes.append(route)
+        self.by_length.setdefault(len(segs), []).append(route)
 
     def route(self, pattern: str, methods: str | list[str] = "GET", auth: bool = True):  # type: ignore[no-untyped-def]
         def deco(fn: Handler) -> Handler:
@@ -53,8 +56,9 @@ class RouteTable:
     def find(self, method: str, segs: list[str]) -> tuple[Route | None, dict[str, str], bool]:
         """(route, params, path_matched_other_method)."""
         other = False
-        for r in self.routes:
-            params = r.match(segs)
+        low = [s.lower() for s in segs]
+        for r in self.by_length.get(len(segs), ()):
+            params = r.match(low, segs)
             if params is None:
                 continue
             if method in r.methods or (method == "HEAD" and "GET" in r.methods):

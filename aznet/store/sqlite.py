@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from .base import Change, DataDirLocked, Record, Store, Subscriber, Transaction
-from .memory import MemoryIndex
+from .memory import MemoryIndex, resource_prefixes
+from .refs import referenced_ids
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS resources (
@@ -28,6 +29,7 @@ class MemoryTransaction(Transaction):
         self._index = index
         self.writes: dict[str, Record | None] = {}
         self._seq = seq_start
+        self._refs_cache: dict[str, tuple[Record, set[str]]] = {}
 
     def get(self, key: str) -> Record | None:
         if key in self.writes:
@@ -76,18 +78,20 @@ class MemoryTransaction(Transaction):
         return self._merge(self._index.of_type(rtype), lambda r: r.type.lower() == low)
 
     def referrers(self, key: str) -> list[str]:
-        from .memory import resource_prefixes
-        from .refs import referenced_ids
-
         out = {k for k in self._index.referrers(key) if k not in self.writes}
         for k, rec in self.writes.items():
-            if rec is None:
-                continue
-            for dst in referenced_ids(rec.body, k):
-                if key in resource_prefixes(dst):
-                    out.add(k)
-                    break
+            if rec is not None and key in self._targets(k, rec):
+                out.add(k)
         return sorted(out)
+
+    def _targets(self, key: str, rec: Record) -> set[str]:
+        """Every id (and enclosing resource id) a written record refers to, computed once per write."""
+        cached = self._refs_cache.get(key)
+        if cached is not None and cached[0] is rec:
+            return cached[1]
+        targets = {p for dst in referenced_ids(rec.body, key) for p in resource_prefixes(dst)}
+        self._refs_cache[key] = (rec, targets)
+        return targets
 
 
 class SqliteStore(Store):

@@ -183,9 +183,8 @@ def _op_record(rid: str, op: Any) -> dict[str, Any]:
 
 def _run(p: Platform, loop: asyncio.AbstractEventLoop, rid: str, sub: str, template: dict[str, Any],
          params: dict[str, Any], scope: Any, cancel: threading.Event) -> None:
-    engine = _engine()
-    ops = StoreOps(p, loop, sub)
     start = time.time()
+    ops = StoreOps(p, loop, sub)
 
     def on_operation(op: Any) -> None:
         rec = _op_record(rid, op)
@@ -193,7 +192,7 @@ def _run(p: Platform, loop: asyncio.AbstractEventLoop, rid: str, sub: str, templ
             p, rid, lambda b: b.setdefault("_aznet", {}).setdefault("operations", []).append(rec))), loop).result()
 
     try:
-        result = engine.execute(template, params, scope, ops, on_operation=on_operation, cancelled=cancel.is_set)
+        result = _engine().execute(template, params, scope, ops, on_operation=on_operation, cancelled=cancel.is_set)
         state = result.provisioning_state
         outputs, out_res, error = result.outputs, result.output_resources, result.error
     except Exception as exc:  # a template error found while running
