@@ -8,7 +8,7 @@ import logging
 import ssl
 from typing import Any
 
-from .arm.asgi import ArmAsgiApp
+from .arm.httpserver import HttpServer
 from .arm.platform import Platform
 from .arm.tls import TlsFiles, ensure_tls
 from .config import Settings
@@ -32,55 +32,33 @@ class Server:
         self.settings = settings
         self.platform = build_platform(settings)
         self.tls: TlsFiles = ensure_tls(settings.data_dir, (settings.host,))
-        self._uvicorn: Any = None
-        self._task: asyncio.Task[None] | None = None
+        self.http: HttpServer | None = None
         self.services: list[Any] = []
 
     def ssl_context(self) -> ssl.SSLContext:
         ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         ctx.load_cert_chain(self.tls.cert, self.tls.key)
+        ctx.set_alpn_protocols(["http/1.1"])
         return ctx
 
     async def start(self) -> None:
-        import uvicorn
-
-        config = uvicorn.Config(
-            ArmAsgiApp(self.platform), host=self.settings.host, port=self.settings.port,
-            ssl_certfile=str(self.tls.cert), ssl_keyfile=str(self.tls.key), log_level=self.settings.log_level,
-            access_log=False, lifespan="off", http="httptools", loop="none", server_header=False,
-            date_header=True, timeout_keep_alive=120, timeout_graceful_shutdown=1,
-        )
-        self._uvicorn = uvicorn.Server(config)
-        self._uvicorn.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+        self.http = HttpServer(self.platform.handle, self.settings.host, self.settings.port, self.ssl_context(),
+                               self.settings.max_body)
+        await self.http.start()
+        if self.settings.port == 0:
+            self.settings.port = self.http.port
+            self.platform.settings.port = self.http.port
+            self.platform.issuer.endpoint = self.settings.endpoint
         for factory in FACTORIES:
             svc = factory(self.platform)
             if svc is not None:
                 await svc.start()
                 self.services.append(svc)
                 self.platform.services[svc.name] = svc
-        self._task = asyncio.create_task(self._uvicorn.serve())
-        while not self._uvicorn.started:
-            if self._task.done():
-                self._task.result()
-                raise RuntimeError("the ARM endpoint stopped while starting")
-            await asyncio.sleep(0.005)
-        if self.settings.port == 0:
-            sock = self._uvicorn.servers[0].sockets[0]
-            self.settings.port = sock.getsockname()[1]
-            self.platform.settings.port = self.settings.port
-            self.platform.issuer.endpoint = self.settings.endpoint
 
     async def stop(self) -> None:
-        if self._uvicorn is not None:
-            self._uvicorn.should_exit = True
-            await asyncio.sleep(0.15)
-            # Idle keep-alive TLS connections would wait for the client's close_notify: cut them.
-            for conn in list(self._uvicorn.server_state.connections):
-                transport = getattr(conn, "transport", None)
-                if transport is not None:
-                    transport.abort()
-        if self._task is not None:
-            await self._task
+        if self.http is not None:
+            await self.http.stop()
         for svc in reversed(self.services):
             await svc.stop()
         self.platform.store.close()
