@@ -28,7 +28,7 @@ class MemoryIndex:
         self.refs_in: dict[str, dict[str, None]] = {}
         self.seq = 0
 
-    def add(self, rec: Record) -> None:
+    def add(self, rec: Record, targets: set[str] | None = None) -> None:
         key = rec.key
         if key in self.records:
             self.remove(key)
@@ -39,12 +39,11 @@ class MemoryIndex:
         else:
             self.by_scope.setdefault(rec.scope, {})[key] = None
         self.by_type.setdefault(rec.type.lower(), {})[key] = None
-        outs = set()
-        for dst in referenced_ids(rec.body, key):
-            for p in resource_prefixes(dst):
-                outs.add(p)
-                self.refs_in.setdefault(p, {})[key] = None
-        self.refs_out[key] = outs
+        if targets is None:
+            targets = {p for dst in referenced_ids(rec.body, key) for p in resource_prefixes(dst)}
+        for p in targets:
+            self.refs_in.setdefault(p, {})[key] = None
+        self.refs_out[key] = targets
 
     def remove(self, key: str) -> Record | None:
         rec = self.records.pop(key, None)

@@ -149,7 +149,7 @@ class SqliteStore(Store):
                 if old is not None:
                     changes.append(Change("delete", old.id, old.type, None))
             else:
-                self._index.add(rec)
+                self._index.add(rec, txn._targets(key, rec))
                 changes.append(Change("put", rec.id, rec.type, rec.body))
         txn.writes = {}
         self._notify(changes)
