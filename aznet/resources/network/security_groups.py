@@ -1,0 +1,172 @@
+"""Microsoft.Network/networkSecurityGroups, their securityRules (inline and as
+child resources) and Azure's six defaultSecurityRules (read-only children).
+
+Rules: rule syntax (security_rules.py); two rules of one direction may not share
+a priority (SecurityRuleConflict); an NSG a subnet or NIC uses cannot be deleted
+(InUseNetworkSecurityGroupCannotBeDeleted). ``networkInterfaces`` and
+``subnets`` are computed at read time."""
+
+from __future__ import annotations
+
+import uuid
+import weakref
+from typing import TYPE_CHECKING, Any
+
+from ...arm.errors import ArmError
+from ...arm.ids import normalize
+from ...arm.registry import REGISTRY, Hooks, NameRule, ResourceType
+from ...store.base import Transaction
+from .ref_checks import API_VERSIONS, boolean
+from .security_rules import normalize_rule
+
+if TYPE_CHECKING:
+    from ...arm.context import Ctx
+
+TYPE = "Microsoft.Network/networkSecurityGroups"
+RULE_TYPE = "Microsoft.Network/networkSecurityGroups/securityRules"
+DEFAULT_TYPE = "Microsoft.Network/networkSecurityGroups/defaultSecurityRules"
+NIC_TYPE = "microsoft.network/networkinterfaces"
+SUBNET_TYPE = "microsoft.network/virtualnetworks/subnets"
+
+# Azure's default rules: name, direction, priority, access, source, destination, description
+DEFAULT_RULES = (
+    ("AllowVnetInBound", "Inbound", 65000, "Allow", "VirtualNetwork", "VirtualNetwork",
+     "Allow inbound traffic from all VMs in VNET"),
+    ("AllowAzureLoadBalancerInBound", "Inbound", 65001, "Allow", "AzureLoadBalancer", "*",
+     "Allow inbound traffic from azure load balancer"),
+    ("DenyAllInBound", "Inbound", 65500, "Deny", "*", "*", "Deny all inbound traffic"),
+    ("AllowVnetOutBound", "Outbound", 65000, "Allow", "VirtualNetwork", "VirtualNetwork",
+     "Allow outbound traffic from all VMs to all VMs in VNET"),
+    ("AllowInternetOutBound", "Outbound", 65001, "Allow", "*", "Internet",
+     "Allow outbound traffic from all VMs to Internet"),
+    ("DenyAllOutBound", "Outbound", 65500, "Deny", "*", "*", "Deny all outbound traffic"),
+)
+
+_BATCH: weakref.WeakKeyDictionary[Transaction, set[str]] = weakref.WeakKeyDictionary()
+_DELETING: weakref.WeakKeyDictionary[Transaction, set[str]] = weakref.WeakKeyDictionary()
+
+
+def nsg_of(rule_id: str) -> str:
+    low = rule_id.lower()
+    cut = max(low.rfind("/securityrules/"), low.rfind("/defaultsecurityrules/"))
+    return rule_id[:cut]
+
+
+def default_rule_body(nsg_id: str, spec: tuple[Any, ...]) -> dict[str, Any]:
+    name, direction, priority, access, src, dst, desc = spec
+    return {"id": f"{nsg_id}/defaultSecurityRules/{name}", "name": name, "type": DEFAULT_TYPE,
+            "etag": f'W/"{uuid.uuid4()}"',
+            "properties": {"provisioningState": "Succeeded", "description": desc, "protocol": "*",
+                           "sourcePortRange": "*", "destinationPortRange": "*", "sourceAddressPrefix": src,
+                           "destinationAddressPrefix": dst, "access": access, "priority": priority,
+                           "direction": direction, "sourcePortRanges": [], "destinationPortRanges": [],
+                           "sourceAddressPrefixes": [], "destinationAddressPrefixes": []}}
+
+
+def users(ctx: Ctx, nsg_id: str) -> tuple[list[str], list[str]]:
+    """(NIC ids, subnet ids) that use the NSG."""
+    own = normalize(nsg_id)
+    nics: list[str] = []
+    subnets: list[str] = []
+    for rec in ctx.referrers(nsg_id):
+        ref = ((rec.body.get("properties") or {}).get("networkSecurityGroup") or {}).get("id")
+        if not isinstance(ref, str) or normalize(ref) != own:
+            continue
+        if rec.type.lower() == NIC_TYPE:
+            nics.append(rec.id)
+        elif rec.type.lower() == SUBNET_TYPE:
+            subnets.append(rec.id)
+    return nics, subnets
+
+
+def conflict(name: str, other: str) -> ArmError:
+    return ArmError(400, "SecurityRuleConflict",
+                    f"Security rule {other} conflicts with rule {name}. Rules cannot have the same Priority and "
+                    "Direction. To learn more, see aka.ms/nsgrules.")
+
+
+def check_conflicts(ctx: Ctx, nsg_id: str) -> None:
+    seen: dict[tuple[str, int], str] = {}
+    for rec in ctx.children(nsg_id, RULE_TYPE):
+        p = rec.body.get("properties") or {}
+        key = (p.get("direction"), p.get("priority"))
+        if key in seen:
+            raise conflict(rec.body["name"], seen[key])
+        seen[key] = rec.body["name"]  # type: ignore[index]
+
+
+class NetworkSecurityGroupHooks(Hooks):
+    def validate(self, ctx: Ctx, new: dict[str, Any], old: dict[str, Any] | None) -> None:
+        props = new["properties"]
+        props["flushConnection"] = boolean(props.get("flushConnection"), "properties.flushConnection", False)
+        _BATCH.setdefault(ctx.txn, set()).add(normalize(new["id"]))
+
+    def prepare(self, ctx: Ctx, new: dict[str, Any], old: dict[str, Any] | None) -> None:
+        props = new["properties"]
+        for key in ("defaultSecurityRules", "networkInterfaces", "subnets", "flowLogs", "resourceGuid"):
+            props.pop(key, None)
+        props["resourceGuid"] = ((old or {}).get("properties") or {}).get("resourceGuid") or str(uuid.uuid4())
+
+    def after_write(self, ctx: Ctx, new: dict[str, Any], old: dict[str, Any] | None) -> None:
+        _BATCH.get(ctx.txn, set()).discard(normalize(new["id"]))
+        check_conflicts(ctx, new["id"])
+        if old is None or not ctx.children(new["id"], DEFAULT_TYPE):
+            scope = new["id"].lower().split("/providers/")[0]
+            for spec in DEFAULT_RULES:
+                body = default_rule_body(new["id"], spec)
+                ctx.txn.put(body["id"], DEFAULT_TYPE, normalize(new["id"]), scope, body)
+
+    def before_delete(self, ctx: Ctx, body: dict[str, Any]) -> None:
+        nics, subnets = users(ctx, body["id"])
+        if nics or subnets:
+            raise ArmError(400, "InUseNetworkSecurityGroupCannotBeDeleted",
+                           f"Network security group {body['id']} cannot be deleted because it is in use by the "
+                           f"following resources: {', '.join(subnets + nics)}. In order to delete the Network "
+                           "security group, remove the association with the resource(s). To learn how to do this, "
+                           "see aka.ms/deletensg.")
+        _DELETING.setdefault(ctx.txn, set()).add(normalize(body["id"]))
+
+    def render(self, ctx: Ctx, body: dict[str, Any]) -> None:
+        from ...arm.crud import render
+
+        props = body.setdefault("properties", {})
+        props["defaultSecurityRules"] = [render(ctx, r) for r in ctx.children(body["id"], DEFAULT_TYPE)]
+        nics, subnets = users(ctx, body["id"])
+        if nics:
+            props["networkInterfaces"] = [{"id": n} for n in nics]
+        if subnets:
+            props["subnets"] = [{"id": s} for s in subnets]
+
+
+class SecurityRuleHooks(Hooks):
+    def validate(self, ctx: Ctx, new: dict[str, Any], old: dict[str, Any] | None) -> None:
+        nsg_id = nsg_of(new["id"])
+        nsg = ctx.body(nsg_id) or {}
+        props = new["properties"]
+        normalize_rule(ctx, props, new["id"], nsg.get("location"))
+        if normalize(nsg_id) in _BATCH.get(ctx.txn, set()):
+            return
+        for rec in ctx.children(nsg_id, RULE_TYPE):
+            p = rec.body.get("properties") or {}
+            if rec.key != normalize(new["id"]) and p.get("direction") == props["direction"] \
+                    and p.get("priority") == props["priority"]:
+                raise conflict(new["name"], rec.body["name"])
+
+
+class DefaultSecurityRuleHooks(Hooks):
+    """Read-only: Azure offers GET and list only."""
+
+    def validate(self, ctx: Ctx, new: dict[str, Any], old: dict[str, Any] | None) -> None:
+        raise ArmError(405, "MethodNotAllowed", "The requested resource does not support http method 'PUT'.")
+
+    def before_delete(self, ctx: Ctx, body: dict[str, Any]) -> None:
+        if normalize(nsg_of(body["id"])) not in _DELETING.get(ctx.txn, set()):
+            raise ArmError(405, "MethodNotAllowed", "The requested resource does not support http method 'DELETE'.")
+
+
+REGISTRY.add(ResourceType(TYPE, API_VERSIONS, model="NetworkSecurityGroup", hooks=NetworkSecurityGroupHooks(),
+                          inline_children={"securityRules": RULE_TYPE}, names=NameRule(1, 80)))
+REGISTRY.add(ResourceType(RULE_TYPE, API_VERSIONS, model="SecurityRule", location="none", hooks=SecurityRuleHooks(),
+                          names=NameRule(1, 80)))
+REGISTRY.add(ResourceType(DEFAULT_TYPE, API_VERSIONS, model="SecurityRule", location="none",
+                          hooks=DefaultSecurityRuleHooks(), names=NameRule(1, 80)))
