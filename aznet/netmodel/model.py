@@ -1,0 +1,372 @@
+"""The network model: built once from ARM resources, updated incrementally.
+
+``NetworkModel.build(resources)`` takes any iterable of ARM resource dicts
+(Azure's GET shape: ``id``, ``type``, ``properties``); child resources may be
+inline in their parent (``properties.subnets``, ``securityRules``, ``routes``,
+``virtualNetworkPeerings``) and/or separate resources — both are merged, a
+separate child winning over an inline one of the same name.
+
+``model.apply(changes)`` takes objects with ``kind`` ("put" | "delete"), ``id``,
+``type`` and ``body`` and recompiles only what they touch: an NSG (or rule)
+change recompiles that NSG; a route table change drops the cached routes of
+the subnets using it; a VNet, subnet, peering or gateway change drops cached
+routes and VirtualNetwork spaces (recomputed lazily on the next question)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from .acl import Acl, compile_nsg
+from .addr import IntervalSet, Range, RangeMap, parse_prefix
+from .objects import Gateway, IpConfig, Nic, RouteTableDef, Subnet, Vm, VNet, key_of
+from .parse import parse_gateway, parse_nic, parse_route_table, parse_vm, parse_vnet, props, ref_key
+from .routing import SubnetRoutes, build_subnet_routes
+from .service_tags import AZURE_LB
+
+VNET = "microsoft.network/virtualnetworks"
+NSG = "microsoft.network/networksecuritygroups"
+RT = "microsoft.network/routetables"
+NIC = "microsoft.network/networkinterfaces"
+VM = "microsoft.compute/virtualmachines"
+ASG = "microsoft.network/applicationsecuritygroups"
+PIP = "microsoft.network/publicipaddresses"
+GW = "microsoft.network/virtualnetworkgateways"
+CONN = "microsoft.network/connections"
+LNG = "microsoft.network/localnetworkgateways"
+NATGW = "microsoft.network/natgateways"
+LB = "microsoft.network/loadbalancers"
+
+CHILD_TYPES = {
+    f"{VNET}/subnets": (VNET, "subnets"),
+    f"{VNET}/virtualnetworkpeerings": (VNET, "virtualNetworkPeerings"),
+    f"{NSG}/securityrules": (NSG, "securityRules"),
+    f"{NSG}/defaultsecurityrules": (NSG, "defaultSecurityRules"),
+    f"{RT}/routes": (RT, "routes"),
+}
+GATEWAY_INPUTS = {GW, CONN, LNG, PIP}
+
+
+@dataclass(slots=True)
+class Change:
+    kind: str  # "put" | "delete"
+    id: str
+    type: str
+    body: dict[str, Any] | None = None
+
+
+def type_from_id(rid: str) -> str:
+    """``/subscriptions/s/resourceGroups/g/providers/NS/t1/n1/t2/n2`` -> ``ns/t1/t2`` (lower case)."""
+    parts = rid.strip("/").split("/")
+    low = [p.lower() for p in parts]
+    if "providers" not in low:
+        return ""
+    i = len(low) - 1 - low[::-1].index("providers")
+    rest = parts[i + 1:]
+    if not rest:
+        return ""
+    return "/".join([rest[0]] + rest[1::2]).lower()
+
+
+class NetworkModel:
+    def __init__(self) -> None:
+        self.raw: dict[str, dict[str, Any]] = {}
+        self.rtype: dict[str, str] = {}
+        self.children: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
+        self.vnets: dict[str, VNet] = {}
+        self.subnets: dict[str, Subnet] = {}
+        self.nics: dict[str, Nic] = {}
+        self.vms: dict[str, Vm] = {}
+        self.acls: dict[str, Acl] = {}
+        self.route_tables: dict[str, RouteTableDef] = {}
+        self.gateways: dict[str, Gateway] = {}
+        self.ipconfigs: dict[str, IpConfig] = {}
+        self.by_ip: dict[int, list[IpConfig]] = {}
+        self.skipped: list[str] = []
+        self.version = 0
+        self._implicit_state: set[str] = set()
+        self._routes: dict[str, SubnetRoutes] = {}
+        self._space: dict[str, IntervalSet] = {}
+        self._subnet_map: dict[str, RangeMap] = {}
+        self._vm_of_nic: dict[str, str] = {}
+
+    # -- construction -------------------------------------------------------------------------
+
+    @classmethod
+    def build(cls, resources: Iterable[dict[str, Any]]) -> NetworkModel:
+        m = cls()
+        m.apply(Change("put", r.get("id", ""), r.get("type", ""), r) for r in resources if isinstance(r, dict))
+        return m
+
+    def apply(self, changes: Iterable[Any]) -> set[str]:
+        """Apply put/delete changes; returns the keys of the recompiled objects."""
+        dirty: dict[str, set[str]] = {VNET: set(), NSG: set(), RT: set(), NIC: set(), VM: set()}
+        gw_dirty = False
+        for ch in changes:
+            rid = getattr(ch, "id", None) or ""
+            if not rid:
+                self.skipped.append(f"a {getattr(ch, 'type', '?')} resource without an id")
+                continue
+            rtype = (getattr(ch, "type", None) or type_from_id(rid)).lower()
+            body = getattr(ch, "body", None)
+            kind = getattr(ch, "kind", "put")
+            key = key_of(rid)
+            if rtype in CHILD_TYPES:
+                ptype, prop = CHILD_TYPES[rtype]
+                pid = rid.rstrip("/").rsplit("/", 2)[0]
+                pkey = key_of(pid)
+                slot = self.children.setdefault((pkey, prop), {})
+                cname = rid.rstrip("/").rsplit("/", 1)[-1].lower()
+                if kind == "delete":
+                    slot.pop(cname, None)
+                    parent = self.raw.get(pkey)
+                    if parent is not None:
+                        inline = props(parent).get(prop)
+                        if isinstance(inline, list):
+                            props(parent)[prop] = [x for x in inline if not (
+                                isinstance(x, dict) and str(x.get("name", "")).lower() == cname)]
+                else:
+                    slot[cname] = dict(body or {}, id=rid, name=(body or {}).get("name") or cname)
+                dirty[ptype].add(pkey)
+                continue
+            if kind == "delete":
+                self.raw.pop(key, None)
+                self.rtype.pop(key, None)
+            else:
+                b = dict(body or {})
+                b["id"] = rid
+                if isinstance(b.get("properties"), dict):
+                    b["properties"] = dict(b["properties"])
+                self.raw[key] = b
+                self.rtype[key] = rtype
+            if rtype in dirty:
+                dirty[rtype].add(key)
+            elif rtype in GATEWAY_INPUTS:
+                gw_dirty = True
+        return self._recompile(dirty, gw_dirty)
+
+    def _merged(self, key: str, prop: str) -> list[dict[str, Any]]:
+        body = self.raw.get(key)
+        items: dict[str, dict[str, Any]] = {}
+        for x in props(body).get(prop) or []:
+            if isinstance(x, dict):
+                items[str(x.get("name", len(items))).lower()] = x
+        items.update(self.children.get((key, prop), {}))
+        return list(items.values())
+
+    def _recompile(self, dirty: dict[str, set[str]], gw_dirty: bool) -> set[str]:
+        changed: set[str] = set()
+        for k in dirty[NSG]:
+            self.acls.pop(k, None)
+            body = self.raw.get(k)
+            if body is not None and self.rtype.get(k) == NSG:
+                defaults = self._merged(k, "defaultSecurityRules")
+                self.acls[k] = compile_nsg(body["id"], body, self._merged(k, "securityRules"), defaults or None)
+            changed.add(k)
+        for k in dirty[RT]:
+            self.route_tables.pop(k, None)
+            body = self.raw.get(k)
+            if body is not None and self.rtype.get(k) == RT:
+                self.route_tables[k] = parse_route_table(body, self._merged(k, "routes"))
+            for sk in [s for s, r in self._routes.items() if self.subnets.get(s) is None
+                       or self.subnets[s].route_table_key == k]:
+                self._routes.pop(sk, None)
+            changed.add(k)
+        for k in dirty[VNET]:
+            old = self.vnets.pop(k, None)
+            for sk in old.subnet_keys if old else []:
+                self.subnets.pop(sk, None)
+            body = self.raw.get(k)
+            if body is not None and self.rtype.get(k) == VNET:
+                vnet, subs = parse_vnet(body, self._merged(k, "subnets"), self._merged(k, "virtualNetworkPeerings"))
+                self.vnets[k] = vnet
+                for s in subs:
+                    self.subnets[s.key] = s
+            changed.add(k)
+        if dirty[VNET]:
+            self._resolve_peerings()
+        for k in dirty[VM]:
+            old_vm = self.vms.pop(k, None)
+            for nk in old_vm.nic_keys if old_vm else []:
+                if self._vm_of_nic.get(nk) == k:
+                    del self._vm_of_nic[nk]
+            body = self.raw.get(k)
+            if body is not None and self.rtype.get(k) == VM:
+                vm = parse_vm(body)
+                self.vms[k] = vm
+                for nk in vm.nic_keys:
+                    self._vm_of_nic[nk] = k
+            changed.add(k)
+        for k in dirty[NIC]:
+            old_nic = self.nics.pop(k, None)
+            for c in old_nic.ipconfigs if old_nic else []:
+                self.ipconfigs.pop(c.key, None)
+                if c.ip is not None:
+                    lst = [x for x in self.by_ip.get(c.ip, []) if x.key != c.key]
+                    if lst:
+                        self.by_ip[c.ip] = lst
+                    else:
+                        self.by_ip.pop(c.ip, None)
+            body = self.raw.get(k)
+            if body is not None and self.rtype.get(k) == NIC:
+                nic = parse_nic(body)
+                self.nics[k] = nic
+                for c in nic.ipconfigs:
+                    self.ipconfigs[c.key] = c
+                    if c.ip is not None:
+                        self.by_ip.setdefault(c.ip, []).append(c)
+            changed.add(k)
+        if gw_dirty or dirty[VNET]:
+            self._rebuild_gateways()
+        if dirty[VNET] or gw_dirty:
+            self._routes.clear()
+            self._space.clear()
+            self._subnet_map.clear()
+        if changed or gw_dirty:
+            self.version += 1
+        return changed
+
+    def _resolve_peerings(self) -> None:
+        for v in self.vnets.values():
+            for p in v.peerings:
+                if not p.state or p.key in self._implicit_state:
+                    self._implicit_state.add(p.key)
+                    remote = self.vnets.get(p.remote_key or "")
+                    back = remote is not None and any(q.remote_key == v.key for q in remote.peerings)
+                    p.state = "Connected" if back else "Initiated"
+
+    def _rebuild_gateways(self) -> None:
+        pips = {k: b for k, b in self.raw.items() if self.rtype.get(k) == PIP}
+        gws = {k: parse_gateway(b, pips) for k, b in self.raw.items() if self.rtype.get(k) == GW}
+        for k, b in self.raw.items():
+            if self.rtype.get(k) != CONN:
+                continue
+            p = props(b)
+            g1, g2 = ref_key(p.get("virtualNetworkGateway1")), ref_key(p.get("virtualNetworkGateway2"))
+            lng = self.raw.get(ref_key(p.get("localNetworkGateway2")) or "")
+            if g1 in gws and lng is not None:
+                space = (props(lng).get("localNetworkAddressSpace") or {}).get("addressPrefixes") or []
+                gws[g1].onprem_prefixes.extend(x for x in space if isinstance(x, str))
+            for a, b2 in ((g1, g2), (g2, g1)):
+                if a in gws and b2 in gws and gws[b2].vnet_key in self.vnets:
+                    gws[a].onprem_prefixes.extend(p.text for p in self.vnets[gws[b2].vnet_key].prefixes)
+        self.gateways = gws
+
+    # -- lookups the answerers use -------------------------------------------------------------
+
+    def vm_of_nic(self, nic_key: str) -> str | None:
+        return self._vm_of_nic.get(nic_key) or (self.nics[nic_key].vm_key if nic_key in self.nics else None)
+
+    def nics_of_vm(self, vm_key: str) -> list[Nic]:
+        vm = self.vms.get(vm_key)
+        if vm is not None:
+            return [self.nics[k] for k in vm.nic_keys if k in self.nics]
+        return [n for n in self.nics.values() if n.vm_key == vm_key]
+
+    def gateways_for_vnet(self, vnet_key: str) -> list[Gateway]:
+        out = [g for g in self.gateways.values() if g.vnet_key == vnet_key]
+        vnet = self.vnets.get(vnet_key)
+        for p in vnet.peerings if vnet else []:
+            if p.use_remote_gateways and p.state == "Connected":
+                out.extend(g for g in self.gateways.values() if g.vnet_key == p.remote_key)
+        return out
+
+    def vnet_space(self, vnet_key: str | None) -> IntervalSet:
+        """What the VirtualNetwork service tag means for NICs in this VNet."""
+        if vnet_key is None:
+            return IntervalSet()
+        hit = self._space.get(vnet_key)
+        if hit is not None:
+            return hit
+        ranges: list[Range] = []
+        lb = parse_prefix(AZURE_LB)
+        ranges.append((lb[0], lb[1]))
+        vnet = self.vnets.get(vnet_key)
+        if vnet is not None:
+            ranges.extend((p.lo, p.hi) for p in vnet.prefixes)
+            for peer in vnet.peerings:
+                if peer.state != "Connected":
+                    continue
+                remote = self.vnets.get(peer.remote_key or "")
+                texts = [p.text for p in remote.prefixes] if remote else peer.remote_prefixes
+                for t in texts:
+                    try:
+                        lo, hi, _ = parse_prefix(t)
+                    except ValueError:
+                        continue
+                    ranges.append((lo, hi))
+            for gw in self.gateways_for_vnet(vnet_key):
+                for t in gw.onprem_prefixes:
+                    try:
+                        lo, hi, _ = parse_prefix(t)
+                    except ValueError:
+                        continue
+                    ranges.append((lo, hi))
+        s = IntervalSet(ranges)
+        self._space[vnet_key] = s
+        return s
+
+    def subnet_routes(self, subnet_key: str) -> SubnetRoutes | None:
+        hit = self._routes.get(subnet_key)
+        if hit is not None:
+            return hit
+        sub = self.subnets.get(subnet_key)
+        if sub is None:
+            return None
+        r = build_subnet_routes(self, sub)
+        self._routes[subnet_key] = r
+        return r
+
+    def subnet_for_ip(self, vnet_key: str | None, ip: int) -> Subnet | None:
+        if vnet_key is None or vnet_key not in self.vnets:
+            return None
+        m = self._subnet_map.get(vnet_key)
+        if m is None:
+            subs = [self.subnets[k] for k in self.vnets[vnet_key].subnet_keys if k in self.subnets]
+            items = sorted(((-p.plen, [(p.lo, p.hi)], s) for s in subs for p in s.prefixes), key=lambda t: t[0])
+            m = RangeMap.build((r, s) for _, r, s in items)
+            self._subnet_map[vnet_key] = m
+        return m.get(ip)
+
+    def vnet_for_ip(self, ip: int, among: Iterable[str]) -> str | None:
+        for k in among:
+            v = self.vnets.get(k)
+            if v is not None and any(p.lo <= ip <= p.hi for p in v.prefixes):
+                return k
+        return None
+
+    def ipconfig_at(self, ip: int, vnet_key: str | None = None) -> IpConfig | None:
+        """The NIC IP configuration holding ``ip`` (in ``vnet_key`` when given)."""
+        for c in self.by_ip.get(ip, ()):
+            if vnet_key is None:
+                return c
+            sub = self.subnets.get(c.subnet_key or "")
+            if sub is not None and sub.vnet_key == vnet_key:
+                return c
+        return None
+
+    def subnet_vnet(self, subnet_key: str | None) -> str | None:
+        s = self.subnets.get(subnet_key or "")
+        return s.vnet_key if s else None
+
+    def nsgs_for(self, cfg: IpConfig) -> tuple[Acl | None, Acl | None]:
+        """(subnet NSG, NIC NSG) applied to an IP configuration."""
+        sub = self.subnets.get(cfg.subnet_key or "")
+        nic = self.nics.get(cfg.nic_key)
+        sacl = self.acls.get(sub.nsg_key) if sub and sub.nsg_key else None
+        nacl = self.acls.get(nic.nsg_key) if nic and nic.nsg_key else None
+        return sacl, nacl
+
+    def asg_ranges(self) -> dict[str, list[Range]]:
+        """Each ASG as the addresses of its member IP configurations."""
+        out: dict[str, list[Range]] = {}
+        for c in self.ipconfigs.values():
+            if c.ip is None:
+                continue
+            for a in c.asgs:
+                out.setdefault(a, []).append((c.ip, c.ip))
+        return out
+
+    def body(self, key: str) -> dict[str, Any] | None:
+        return self.raw.get(key)

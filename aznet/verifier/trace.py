@@ -1,0 +1,216 @@
+"""Hop-by-hop path trace, Batfish style: from a NIC IP configuration to a
+destination address, through the source's outbound NSGs, its subnet's route
+lookup, the next hop (VNet, peering, virtual appliance with IP forwarding,
+gateway, Internet, None) and the destination's inbound NSGs.
+
+Dispositions (Batfish names): ACCEPTED, DENIED_OUT, DENIED_IN, NO_ROUTE,
+NULL_ROUTED (next hop None), EXITS_NETWORK (Internet, gateway, service
+endpoint), NEIGHBOR_UNREACHABLE (no NIC holds the next-hop or destination IP,
+or the appliance NIC does not forward), LOOP."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..netmodel import EffectiveRoute, IpConfig, NetworkModel
+from ..netmodel.addr import format_ip, try_ip
+from ..netmodel.parse import props, ref_key
+from .security import NsgStep, Packet, evaluate, verdict
+
+ACCEPTED = "ACCEPTED"
+DENIED_OUT = "DENIED_OUT"
+DENIED_IN = "DENIED_IN"
+NO_ROUTE = "NO_ROUTE"
+NULL_ROUTED = "NULL_ROUTED"
+EXITS_NETWORK = "EXITS_NETWORK"
+NEIGHBOR_UNREACHABLE = "NEIGHBOR_UNREACHABLE"
+LOOP = "LOOP"
+MAX_HOPS = 16
+
+
+@dataclass(slots=True)
+class Step:
+    action: str  # NSG_OUT, NSG_IN, ROUTE, FORWARD, DELIVER, DROP
+    result: str  # allowed, denied, matched, ...
+    detail: str
+    resource_id: str | None = None
+    rule: str | None = None
+
+
+@dataclass(slots=True)
+class Hop:
+    kind: str  # Source, VirtualAppliance, Destination, Internet, VirtualNetworkGateway, ...
+    name: str
+    address: str | None
+    resource_id: str | None
+    steps: list[Step] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Trace:
+    hops: list[Hop]
+    disposition: str
+    reason: str
+    deciding_rule: str | None = None  # "nsg-name: securityRules/X"
+    deciding_resource: str | None = None
+    route: EffectiveRoute | None = None
+
+    @property
+    def reachable(self) -> bool:
+        return self.disposition == ACCEPTED
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"disposition": self.disposition, "reason": self.reason, "decidingRule": self.deciding_rule,
+                "hops": [{"kind": h.kind, "name": h.name, "address": h.address, "resourceId": h.resource_id,
+                          "steps": [{"action": s.action, "result": s.result, "detail": s.detail,
+                                     "resourceId": s.resource_id, "rule": s.rule} for s in h.steps]}
+                         for h in self.hops]}
+
+
+def _nsg_steps(steps: list[NsgStep], action: str) -> list[Step]:
+    out = []
+    for s in steps:
+        rule = s.rule.display if s.rule else None
+        res = "allowed" if s.allowed else "denied"
+        out.append(Step(action, res, f"{s.level} NSG {s.acl.name}: {rule or 'no rule matched'} -> {res}",
+                        s.acl.id, f"{s.acl.name}: {rule}" if rule else s.acl.name))
+    return out
+
+
+def _route_step(r: EffectiveRoute) -> Step:
+    pfx = ",".join(p.text for p in r.prefixes[:3]) + ("…" if len(r.prefixes) > 3 else "")
+    via = f" {r.next_hop_ips[0]}" if r.next_hop_ips else ""
+    name = f" ({r.name})" if r.name else ""
+    return Step("ROUTE", "matched", f"{r.source} route {pfx} -> {r.next_hop_type}{via}{name}",
+                r.route_table_id, r.name)
+
+
+def _public_ip_target(model: NetworkModel, dst: int) -> IpConfig | None:
+    for k, body in model.raw.items():
+        if model.rtype.get(k) != "microsoft.network/publicipaddresses":
+            continue
+        p = props(body)
+        if try_ip(p.get("ipAddress")) == dst:
+            cfg_key = ref_key(p.get("ipConfiguration"))
+            if cfg_key and cfg_key in model.ipconfigs:
+                return model.ipconfigs[cfg_key]
+    return None
+
+
+def _peering(model: NetworkModel, a: str | None, b: str | None) -> Any:
+    v = model.vnets.get(a or "")
+    return next((p for p in v.peerings if p.remote_key == b), None) if v else None
+
+
+def trace(model: NetworkModel, src: IpConfig, pkt: Packet) -> Trace:
+    hops: list[Hop] = []
+    nic = model.nics[src.nic_key]
+    cur = src
+    hop = Hop("Source", nic.name, src.ip_text, src.id)
+    hops.append(hop)
+    visited = {cur.key}
+    forwarded = False
+    for _ in range(MAX_HOPS):
+        if cur.ip == pkt.dst:
+            hop.steps.append(Step("DELIVER", "accepted", "destination is this interface"))
+            return Trace(hops, ACCEPTED, "delivered to the source interface itself")
+        out_steps = evaluate(model, cur, "Outbound", pkt)
+        hop.steps.extend(_nsg_steps(out_steps, "NSG_OUT"))
+        ok, decide = verdict(out_steps)
+        if not ok and decide is not None:
+            rule = decide.rule.display if decide.rule else "no rule matched"
+            return Trace(hops, DENIED_OUT, f"denied outbound by {decide.acl.name}: {rule}",
+                         f"{decide.acl.name}: {rule}", decide.acl.id)
+        vnet = model.subnet_vnet(cur.subnet_key)
+        routes = model.subnet_routes(cur.subnet_key or "")
+        route = routes.lookup(pkt.dst) if routes else None
+        if route is None:
+            hop.steps.append(Step("ROUTE", "no route", f"no route to {format_ip(pkt.dst)}"))
+            return Trace(hops, NO_ROUTE, f"no route to {format_ip(pkt.dst)}")
+        hop.steps.append(_route_step(route))
+        t = route.next_hop_type
+        rname = f"{route.source} route {route.prefixes[0].text} -> {t}"
+        if t == "None":
+            return Trace(hops, NULL_ROUTED, f"dropped: {rname}", route.name, route.route_table_id, route)
+        if t in ("Internet", "VirtualNetworkServiceEndpoint"):
+            target = _public_ip_target(model, pkt.dst) if t == "Internet" else None
+            if target is None:
+                hops.append(Hop(t if t == "Internet" else "AzureService", t, format_ip(pkt.dst), None))
+                return Trace(hops, EXITS_NETWORK, f"exits the network: {rname}", route=route)
+            hops.append(Hop("Internet", "Internet", None, None))
+            dest_cfg: IpConfig | None = target
+            dst_pkt = Packet(pkt.proto, pkt.src, pkt.sport, target.ip or 0, pkt.dport)
+            return _deliver(model, hops, dest_cfg, dst_pkt, route)
+        if t == "VirtualNetworkGateway":
+            gw_ips = route.next_hop_ips
+            if not gw_ips and not model.gateways_for_vnet(vnet or ""):
+                return Trace(hops, NULL_ROUTED, f"dropped: {rname} but the VNet has no gateway", route.name,
+                             route.route_table_id, route)
+            hops.append(Hop("VirtualNetworkGateway", "gateway", gw_ips[0] if gw_ips else None, None))
+            return Trace(hops, EXITS_NETWORK, f"exits the network through the gateway: {rname}", route=route)
+        if t in ("VnetLocal", "VNetPeering", "VNetGlobalPeering"):
+            dvnet = vnet if t == "VnetLocal" else route.remote_vnet_key
+            if t != "VnetLocal":
+                mine, theirs = _peering(model, vnet, dvnet), _peering(model, dvnet, vnet)
+                if (mine and not mine.allow_vnet_access) or (theirs and not theirs.allow_vnet_access):
+                    return Trace(hops, DENIED_OUT, "peering does not allow virtual network access", None,
+                                 (mine or theirs).id, route)
+                if forwarded and theirs is not None and not theirs.allow_forwarded:
+                    return Trace(hops, DENIED_IN, f"peering {theirs.name} does not allow forwarded traffic",
+                                 None, theirs.id, route)
+            dest = model.ipconfig_at(pkt.dst, dvnet)
+            if dest is None:
+                sub = model.subnet_for_ip(dvnet, pkt.dst)
+                where = f"subnet {sub.name}" if sub else "the address space"
+                return Trace(hops, NEIGHBOR_UNREACHABLE, f"no interface holds {format_ip(pkt.dst)} in {where}",
+                             route=route)
+            return _deliver(model, hops, dest, pkt, route)
+        if t == "VirtualAppliance":
+            nva_ip = route.next_hop_ips[0] if route.next_hop_ips else None
+            nva_int = try_ip(nva_ip) if nva_ip else None
+            nva = model.ipconfig_at(nva_int) if nva_int is not None else None
+            if nva is None:
+                return Trace(hops, NEIGHBOR_UNREACHABLE, f"next hop {nva_ip} ({rname}) is not an interface in "
+                             "the network: traffic is dropped", route.name, route.route_table_id, route)
+            nva_nic = model.nics[nva.nic_key]
+            hop = Hop("VirtualAppliance", nva_nic.name, nva.ip_text, nva.id)
+            hops.append(hop)
+            in_steps = evaluate(model, nva, "Inbound", pkt)
+            hop.steps.extend(_nsg_steps(in_steps, "NSG_IN"))
+            ok, decide = verdict(in_steps)
+            if not ok and decide is not None:
+                rule = decide.rule.display if decide.rule else "no rule matched"
+                return Trace(hops, DENIED_IN, f"denied inbound at appliance by {decide.acl.name}: {rule}",
+                             f"{decide.acl.name}: {rule}", decide.acl.id, route)
+            if nva.ip == pkt.dst:
+                hop.steps.append(Step("DELIVER", "accepted", "destination is the appliance"))
+                return Trace(hops, ACCEPTED, "delivered to the appliance", route=route)
+            if not nva_nic.ip_forwarding:
+                hop.steps.append(Step("DROP", "dropped", f"IP forwarding is disabled on {nva_nic.name}"))
+                return Trace(hops, NEIGHBOR_UNREACHABLE, f"IP forwarding is disabled on {nva_nic.name}",
+                             None, nva_nic.id, route)
+            if nva.key in visited:
+                return Trace(hops, LOOP, f"routing loop through {nva_nic.name}", None, nva_nic.id, route)
+            visited.add(nva.key)
+            hop.steps.append(Step("FORWARD", "forwarded", f"{nva_nic.name} forwards (IP forwarding enabled)"))
+            cur = nva
+            forwarded = True
+            continue
+        return Trace(hops, NO_ROUTE, f"unsupported next hop type {t}", route=route)
+    return Trace(hops, LOOP, f"more than {MAX_HOPS} hops")
+
+
+def _deliver(model: NetworkModel, hops: list[Hop], dest: IpConfig, pkt: Packet, route: EffectiveRoute) -> Trace:
+    dnic = model.nics[dest.nic_key]
+    hop = Hop("Destination", dnic.name, dest.ip_text, dest.id)
+    hops.append(hop)
+    in_steps = evaluate(model, dest, "Inbound", pkt)
+    hop.steps.extend(_nsg_steps(in_steps, "NSG_IN"))
+    ok, decide = verdict(in_steps)
+    if not ok and decide is not None:
+        rule = decide.rule.display if decide.rule else "no rule matched"
+        return Trace(hops, DENIED_IN, f"denied inbound by {decide.acl.name}: {rule}", f"{decide.acl.name}: {rule}",
+                     decide.acl.id, route)
+    hop.steps.append(Step("DELIVER", "accepted", f"delivered to {dnic.name}"))
+    return Trace(hops, ACCEPTED, f"delivered to {dnic.name} ({dest.ip_text})", route=route)
