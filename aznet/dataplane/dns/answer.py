@@ -1,0 +1,104 @@
+"""Answering one DNS message: the hot path, and dnspython for everything else.
+
+``answer(view, data, source, tcp)`` returns the response bytes or None (drop).
+Hot path: hand-parse the question, find the pre-rendered entry, patch the id,
+flags and name casing in. Slow path: parse with dnspython and deal with what
+the hot path does not — bad opcodes (NOTIMP), malformed messages (FORMERR),
+EDNS versions (BADVERS), the DO bit, EDNS Client Subnet, other classes,
+zone transfers, truncation — and render what it found into the view's table
+when the answer is the same for every client, so the next one takes the hot
+path."""
+
+from __future__ import annotations
+
+import ipaddress
+
+import dns.edns
+import dns.flags
+import dns.message
+import dns.name
+import dns.opcode
+import dns.rcode
+import dns.rdataclass
+import dns.rdatatype
+
+from .render import OUR_PAYLOAD, build_message, error_reply, patch, to_wire_limited
+from .view import Client, View
+from .wire import parse_simple
+
+TCP_LIMIT = 65535
+NOT_SERVED = (dns.rdatatype.AXFR, dns.rdatatype.IXFR)
+
+
+def answer(view: View, data: bytes, source: str, tcp: bool = False) -> bytes | None:
+    simple = parse_simple(data)
+    if simple is not None:
+        entry = view.table.get(simple.key)
+        if entry is not None:
+            v = entry.edns if simple.payload else entry.plain
+            if tcp or v.size <= (simple.payload or 512):
+                return patch(v, data, simple.qend)
+    return slow_answer(view, data, source, tcp, cacheable=simple is not None)
+
+
+def slow_answer(view: View, data: bytes, source: str, tcp: bool, cacheable: bool = False) -> bytes | None:
+    try:
+        query = dns.message.from_wire(data)
+    except dns.message.ShortHeader:
+        return None
+    except dns.message.BadEDNSOption:
+        return error_reply(data, dns.rcode.FORMERR)
+    except Exception:  # noqa: BLE001 - anything unparsable is a format error
+        return error_reply(data, dns.rcode.FORMERR)
+    if query.flags & dns.flags.QR:
+        return None                                   # never answer a response
+    limit = TCP_LIMIT if tcp else (max(512, query.payload) if query.edns >= 0 else 512)
+    response = dns.message.make_response(query, recursion_available=view.recursive, our_payload=OUR_PAYLOAD)
+    if query.edns >= 0 and query.ednsflags & dns.flags.DO:
+        response.want_dnssec(True)
+    if query.edns > 0:
+        response.set_rcode(dns.rcode.BADVERS)
+        return to_wire_limited(response, limit)
+    if query.opcode() != dns.opcode.QUERY:
+        response.set_rcode(dns.rcode.NOTIMP)
+        return to_wire_limited(response, limit)
+    if len(query.question) != 1:
+        response.set_rcode(dns.rcode.FORMERR)
+        return to_wire_limited(response, limit)
+    q = query.question[0]
+    if q.rdclass != dns.rdataclass.IN or q.rdtype in NOT_SERVED or (
+            dns.rdatatype.is_metatype(q.rdtype) and q.rdtype != dns.rdatatype.ANY):
+        response.set_rcode(dns.rcode.REFUSED)        # other classes, zone transfers, TKEY/TSIG as questions
+        return to_wire_limited(response, limit)
+
+    ecs = _client_subnet(query)
+    client = Client(source, (str(ecs.address), ecs.srclen) if ecs is not None else None)
+    if cacheable and ecs is None:
+        found, entry = view.render(q.name, q.rdtype, client)
+        if entry is not None:
+            v = entry.edns if query.edns >= 0 else entry.plain
+            if tcp or v.size <= limit:
+                return patch(v, data, 12 + len(q.name.to_wire()) + 4)
+    else:
+        found, _ = view.resolve(q.name, q.rdtype, client)
+    m = build_message(q.name, q.rdtype, found, aa=not view.recursive, ra=view.recursive)
+    m.id = query.id
+    m.flags |= query.flags & (dns.flags.RD | dns.flags.CD)
+    if query.edns >= 0:
+        options: list[dns.edns.Option] = []
+        if ecs is not None:
+            scope = found.scope if found.dynamic else 0
+            options.append(dns.edns.ECSOption(str(ecs.address), ecs.srclen, scope))
+        m.use_edns(0, response.ednsflags, OUR_PAYLOAD, options=options)
+    return to_wire_limited(m, limit)
+
+
+def _client_subnet(query: dns.message.Message) -> dns.edns.ECSOption | None:
+    for opt in query.options:
+        if isinstance(opt, dns.edns.ECSOption):
+            try:
+                ipaddress.ip_address(str(opt.address))
+            except ValueError:
+                return None
+            return opt
+    return None

@@ -1,0 +1,249 @@
+"""The asyncio shell: UDP and TCP listeners in front of a ``DnsEngine``.
+
+One pair of listeners (UDP + TCP) serves the public view on ``host:port``.
+Each VNet with private-zone links gets its own pair — the VNet's
+168.63.129.16 as seen from the host — on ``vnet_host`` and a port from
+``vnet_port_base`` upwards (or a free port the OS picks when it is 0); they
+come and go as links appear and disappear. ``endpoints()`` lists them all for
+``aznet status``. Any exception while answering turns into SERVFAIL (or a
+dropped datagram); it never stops a listener. Works on uvloop and on the
+default event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass
+
+import dns.rcode
+
+from .answer import answer
+from .engine import DnsEngine
+from .render import error_reply
+from .view import View
+
+log = logging.getLogger(__name__)
+TCP_IDLE_SECONDS = 10.0
+TCP_MAX_BUFFER = 65535 + 2
+
+
+def _safe_answer(view: View, data: bytes, source: str, tcp: bool) -> bytes | None:
+    try:
+        return answer(view, data, source, tcp)
+    except Exception:  # noqa: BLE001 - one bad packet must never stop the server
+        log.exception("DNS query failed")
+        try:
+            return error_reply(data, dns.rcode.SERVFAIL)
+        except Exception:  # noqa: BLE001
+            return None
+
+
+class _Udp(asyncio.DatagramProtocol):
+    def __init__(self, view: View) -> None:
+        self.view = view
+        self.transport: asyncio.DatagramTransport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:  # type: ignore[override]
+        resp = _safe_answer(self.view, data, addr[0], False)
+        if resp is not None and self.transport is not None:
+            self.transport.sendto(resp, addr)
+
+    def error_received(self, exc: Exception) -> None:
+        pass                              # ICMP port unreachable from a client that went away
+
+
+class _Tcp(asyncio.Protocol):
+    """RFC 7766: length-prefixed messages, several per connection, closed when idle."""
+
+    def __init__(self, view: View, idle: float) -> None:
+        self.view = view
+        self.idle = idle
+        self.buf = bytearray()
+        self.transport: asyncio.Transport | None = None
+        self.timer: asyncio.TimerHandle | None = None
+        self.peer = "127.0.0.1"
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+        peer = transport.get_extra_info("peername")
+        if peer:
+            self.peer = peer[0]
+        self._arm()
+
+    def _arm(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+        self.timer = asyncio.get_running_loop().call_later(self.idle, self._close)
+
+    def _close(self) -> None:
+        if self.transport is not None:
+            self.transport.close()
+
+    def data_received(self, data: bytes) -> None:
+        self.buf += data
+        if len(self.buf) > TCP_MAX_BUFFER * 4:
+            self._close()
+            return
+        out: list[bytes] = []
+        while len(self.buf) >= 2:
+            n = (self.buf[0] << 8) | self.buf[1]
+            if len(self.buf) < 2 + n:
+                break
+            msg = bytes(self.buf[2:2 + n])
+            del self.buf[:2 + n]
+            resp = _safe_answer(self.view, msg, self.peer, True)
+            if resp is not None:
+                out.append(len(resp).to_bytes(2, "big") + resp)
+        if out and self.transport is not None:
+            self.transport.write(b"".join(out))
+        self._arm()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+        self.transport = None
+
+
+@dataclass
+class Endpoint:
+    name: str
+    host: str
+    port: int
+    proto: str
+
+
+class _Listener:
+    def __init__(self, name: str, view: View) -> None:
+        self.name = name
+        self.view = view
+        self.host = ""
+        self.port = 0
+        self.udp: asyncio.DatagramTransport | None = None
+        self.tcp: asyncio.base_events.Server | None = None
+
+    async def start(self, host: str, port: int, idle: float) -> None:
+        loop = asyncio.get_running_loop()
+        # TCP first so port 0 picks a port free for both protocols
+        self.tcp = await loop.create_server(lambda: _Tcp(self.view, idle), host, port, reuse_address=True)
+        self.port = self.tcp.sockets[0].getsockname()[1]
+        self.host = host
+        try:
+            self.udp, _ = await loop.create_datagram_endpoint(lambda: _Udp(self.view), local_addr=(host, self.port))
+        except OSError:
+            self.tcp.close()
+            raise
+
+    async def stop(self) -> None:
+        if self.udp is not None:
+            self.udp.close()
+        if self.tcp is not None:
+            self.tcp.close()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.tcp.wait_closed(), 1.0)
+
+    def endpoints(self) -> list[Endpoint]:
+        return [Endpoint(self.name, self.host, self.port, p) for p in ("udp", "tcp")]
+
+
+class DnsServerShell:
+    def __init__(self, engine: DnsEngine, host: str = "127.0.0.1", port: int = 8053, *,
+                 vnet_host: str | None = None, vnet_port_base: int = 0, vnets: bool = True,
+                 tcp_idle: float = TCP_IDLE_SECONDS) -> None:
+        self.engine = engine
+        self.host = host
+        self.port = port
+        self.vnet_host = vnet_host or host
+        self.vnet_port_base = vnet_port_base
+        self.auto_vnets = vnets
+        self.tcp_idle = tcp_idle
+        self.public: _Listener | None = None
+        self.vnet_listeners: dict[str, _Listener] = {}
+        self._sync_task: asyncio.Task[None] | None = None
+        self._lock = asyncio.Lock()
+        self._running = False
+
+    async def start(self) -> None:
+        self.public = _Listener("public", self.engine.public_view)
+        await self.public.start(self.host, self.port, self.tcp_idle)
+        self.port = self.public.port
+        self._running = True
+        if self.auto_vnets:
+            self.engine.on_vnets_changed(self._vnets_changed)
+            await self.sync_vnets()
+
+    async def stop(self) -> None:
+        self._running = False
+        if self._sync_task is not None:
+            self._sync_task.cancel()
+            with contextlib.suppress(BaseException):
+                await self._sync_task
+        for vnet in list(self.vnet_listeners):
+            await self.remove_vnet(vnet)
+        if self.public is not None:
+            await self.public.stop()
+            self.public = None
+
+    # --- VNet listeners ----------------------------------------------------------------------------
+    def _vnets_changed(self) -> None:
+        if not self._running:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        self._sync_task = loop.create_task(self.sync_vnets())
+
+    async def sync_vnets(self) -> None:
+        """Listeners for exactly the VNets that have private-zone links."""
+        async with self._lock:
+            wanted = {v.lower(): v for v in self.engine.linked_vnets()}
+            for key in [k for k in self.vnet_listeners if k not in wanted]:
+                await self._remove(key)
+            for key, vnet in wanted.items():
+                if key not in self.vnet_listeners:
+                    await self._add(vnet)
+
+    async def add_vnet(self, vnet_id: str, host: str | None = None, port: int | None = None) -> Endpoint:
+        async with self._lock:
+            return await self._add(vnet_id, host, port)
+
+    async def remove_vnet(self, vnet_id: str) -> None:
+        async with self._lock:
+            await self._remove(vnet_id.lower())
+
+    async def _add(self, vnet_id: str, host: str | None = None, port: int | None = None) -> Endpoint:
+        key = vnet_id.lower()
+        existing = self.vnet_listeners.get(key)
+        if existing is not None:
+            return existing.endpoints()[0]
+        listener = _Listener(f"vnet:{vnet_id}", self.engine.view_for_vnet(vnet_id))
+        if port is None:
+            port = 0
+            if self.vnet_port_base:
+                used = {lst.port for lst in self.vnet_listeners.values()}
+                port = next(p for p in range(self.vnet_port_base, 65536) if p not in used)
+        await listener.start(host or self.vnet_host, port, self.tcp_idle)
+        self.vnet_listeners[key] = listener
+        return listener.endpoints()[0]
+
+    async def _remove(self, key: str) -> None:
+        listener = self.vnet_listeners.pop(key, None)
+        if listener is not None:
+            await listener.stop()
+
+    def vnet_endpoint(self, vnet_id: str) -> tuple[str, int] | None:
+        lst = self.vnet_listeners.get(vnet_id.lower())
+        return (lst.host, lst.port) if lst is not None else None
+
+    def endpoints(self) -> list[tuple[str, str, int, str]]:
+        """(name, host, port, proto) of every listener, for ``aznet status``."""
+        out: list[Endpoint] = []
+        if self.public is not None:
+            out += self.public.endpoints()
+        for lst in self.vnet_listeners.values():
+            out += lst.endpoints()
+        return [(e.name, e.host, e.port, e.proto) for e in out]

@@ -1,0 +1,189 @@
+"""A view: the zones one listener answers from, and its table of rendered answers.
+
+The public view is Azure DNS's authoritative servers: public zones, AA set, no
+recursion, a CNAME chain stops at its zone's edge. A VNet view is the
+Azure-provided resolver (168.63.129.16) inside that VNet: private zones linked
+to the VNet first (a linked zone owns its namespace: a name missing there is
+NXDOMAIN even if a public zone has it), then the public zones aznet serves; RA
+set, AA clear, CNAMEs followed across zones. Names in no zone get REFUSED
+(there is no recursion to the internet here) unless ``unknown_rcode`` says
+otherwise.
+
+``table`` maps question keys (see render.question_key) to pre-rendered
+``Entry``s; the public view fills it eagerly when zones change, VNet views on
+first use. Entries remember the names they read, so a change drops exactly the
+answers it affects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import dns.name
+import dns.rcode
+
+from .render import Entry, entry_for, question_key
+from .zone import MAX_CHAIN, Lookup, Zone, lookup
+
+TRAFFIC_MANAGER = dns.name.from_text("trafficmanager.net.")
+
+
+@dataclass(frozen=True)
+class Client:
+    address: str                           # the datagram's source address
+    subnet: tuple[str, int] | None = None  # EDNS Client Subnet (address, source prefix), if sent
+
+
+class DynamicNames(Protocol):
+    """Names answered per client (Traffic Manager profiles)."""
+
+    def owns(self, qname: dns.name.Name) -> bool: ...
+
+    def lookup(self, qname: dns.name.Name, qtype: int, client: Client, out: Lookup) -> None: ...
+
+
+class View:
+    def __init__(self, name: str, *, recursive: bool, eager: bool, dynamic: DynamicNames | None = None,
+                 unknown_rcode: int = dns.rcode.REFUSED, max_entries: int = 500_000) -> None:
+        self.name = name
+        self.recursive = recursive
+        self.eager = eager
+        self.dynamic = dynamic
+        self.unknown_rcode = unknown_rcode
+        self.max_entries = max_entries
+        self.public: dict[dns.name.Name, Zone] = {}
+        self.private: dict[dns.name.Name, Zone] = {}
+        self.table: dict[bytes, Entry] = {}
+        self._deps: dict[dns.name.Name, set[bytes]] = {}
+        self._by_zone: dict[str | None, set[bytes]] = {}
+
+    # --- which zone answers ----------------------------------------------------------------------
+    def zones(self) -> list[Zone]:
+        return list(self.private.values()) + list(self.public.values())
+
+    def zone_for(self, qname: dns.name.Name) -> Zone | None:
+        for table in (self.private, self.public):
+            if not table:
+                continue
+            name = qname
+            while True:
+                z = table.get(name)
+                if z is not None:
+                    return z
+                if name == dns.name.root:
+                    break
+                name = name.parent()
+        return None
+
+    def resolve(self, qname: dns.name.Name, qtype: int, client: Client | None = None) -> tuple[Lookup, Zone | None]:
+        zone = self.zone_for(qname)
+        if zone is None:
+            out = Lookup(aa=not self.recursive)
+            if self.dynamic is not None and self.dynamic.owns(qname):
+                self.dynamic.lookup(qname, qtype, client or Client("127.0.0.1"), out)
+                if out.dangling is not None and self.recursive:
+                    target, out.dangling = out.dangling, None
+                    self._chase(target, qtype, out, client)
+            else:
+                out.rcode = self.unknown_rcode
+                out.aa = False
+            return out, None
+        chase = (lambda t, q, o: self._chase(t, q, o, client)) if self.recursive else None
+        return lookup(zone, qname, qtype, chase), zone
+
+    def _chase(self, target: dns.name.Name, qtype: int, out: Lookup, client: Client | None) -> None:
+        if len(out.answer) > MAX_CHAIN * 2:
+            return
+        zone = self.zone_for(target)
+        if zone is not None:
+            sub = lookup(zone, target, qtype, lambda t, q, o: self._chase(t, q, o, client))
+        elif self.dynamic is not None and self.dynamic.owns(target):
+            sub = Lookup()
+            self.dynamic.lookup(target, qtype, client or Client("127.0.0.1"), sub)
+            if sub.dangling is not None:
+                t2, sub.dangling = sub.dangling, None
+                self._chase(t2, qtype, sub, client)
+        else:
+            return                                  # outside everything aznet serves: the chain ends here
+        out.answer.extend(r for r in sub.answer if r not in out.answer)
+        out.authority = sub.authority
+        out.additional.extend(sub.additional)
+        out.rcode = sub.rcode
+        out.touched |= sub.touched
+        out.dynamic = out.dynamic or sub.dynamic
+        out.scope = max(out.scope, sub.scope)
+        out.synthetic = out.synthetic or sub.synthetic
+
+    # --- the rendered table ----------------------------------------------------------------------
+    def render(self, qname: dns.name.Name, qtype: int, client: Client | None = None
+               ) -> tuple[Lookup, Entry | None]:
+        """Resolve and, when the answer is the same for every client, render and keep it."""
+        found, zone = self.resolve(qname, qtype, client)
+        if found.dynamic:
+            return found, None
+        zid = zone.zone_id if zone is not None else None
+        entry = entry_for(qname, qtype, found, aa=not self.recursive, ra=self.recursive, zone_id=zid)
+        self.keep(question_key(qname, qtype), entry)
+        return found, entry
+
+    def keep(self, key: bytes, entry: Entry) -> None:
+        if key in self.table:
+            self._forget(key)
+        elif len(self.table) >= self.max_entries:
+            return
+        self.table[key] = entry
+        for n in entry.touched:
+            self._deps.setdefault(n, set()).add(key)
+        self._by_zone.setdefault(entry.zone_id, set()).add(key)
+
+    def _forget(self, key: bytes) -> None:
+        entry = self.table.pop(key, None)
+        if entry is None:
+            return
+        for n in entry.touched:
+            keys = self._deps.get(n)
+            if keys is not None:
+                keys.discard(key)
+                if not keys:
+                    del self._deps[n]
+        keys = self._by_zone.get(entry.zone_id)
+        if keys is not None:
+            keys.discard(key)
+
+    def drop_names(self, names: set[dns.name.Name]) -> None:
+        """Forget every answer that read one of ``names``."""
+        for n in names:
+            for key in list(self._deps.get(n, ())):
+                self._forget(key)
+
+    def drop_zone(self, zone_id: str | None, *, synthetic_only: bool = False,
+                  under: dns.name.Name | None = None) -> None:
+        for key in list(self._by_zone.get(zone_id, ())):
+            e = self.table.get(key)
+            if e is None:
+                continue
+            if synthetic_only and not e.synthetic:
+                continue
+            if under is not None and not e.qname.is_subdomain(under):
+                continue
+            self._forget(key)
+
+    def clear(self) -> None:
+        self.table.clear()
+        self._deps.clear()
+        self._by_zone.clear()
+
+    def warm(self, zone: Zone, owners: set[dns.name.Name] | None = None) -> None:
+        """Render the answers for the record sets that exist (the eager public view)."""
+        if not self.eager:
+            return
+        for owner in (zone.nodes if owners is None else owners):
+            if self.zone_for(owner) is not zone:
+                continue
+            node = zone.node(owner)
+            if not node:
+                continue
+            for rdtype in node:
+                key = question_key(owner, rdtype)
+                if key not in self.table:
+                    self.render(owner, rdtype)
