@@ -103,11 +103,13 @@ def _peering(model: NetworkModel, a: str | None, b: str | None) -> Any:
     return next((p for p in v.peerings if p.remote_key == b), None) if v else None
 
 
-def trace(model: NetworkModel, src: IpConfig, pkt: Packet) -> Trace:
+def trace(model: NetworkModel, src: IpConfig, pkt: Packet, extra: dict[int, IpConfig] | None = None) -> Trace:
+    """Trace ``pkt`` leaving ``src``. ``extra``: stand-in endpoints (address -> IpConfig) for addresses
+    no NIC holds, e.g. a subnet's representative address in the reachability matrix."""
     hops: list[Hop] = []
-    nic = model.nics[src.nic_key]
+    nic = model.nics.get(src.nic_key)
     cur = src
-    hop = Hop("Source", nic.name, src.ip_text, src.id)
+    hop = Hop("Source", nic.name if nic else src.name, src.ip_text, src.id)
     hops.append(hop)
     visited = {cur.key}
     forwarded = False
@@ -159,7 +161,7 @@ def trace(model: NetworkModel, src: IpConfig, pkt: Packet) -> Trace:
                 if forwarded and theirs is not None and not theirs.allow_forwarded:
                     return Trace(hops, DENIED_IN, f"peering {theirs.name} does not allow forwarded traffic",
                                  None, theirs.id, route)
-            dest = model.ipconfig_at(pkt.dst, dvnet)
+            dest = model.ipconfig_at(pkt.dst, dvnet) or (extra or {}).get(pkt.dst)
             if dest is None:
                 sub = model.subnet_for_ip(dvnet, pkt.dst)
                 where = f"subnet {sub.name}" if sub else "the address space"
@@ -202,8 +204,9 @@ def trace(model: NetworkModel, src: IpConfig, pkt: Packet) -> Trace:
 
 
 def _deliver(model: NetworkModel, hops: list[Hop], dest: IpConfig, pkt: Packet, route: EffectiveRoute) -> Trace:
-    dnic = model.nics[dest.nic_key]
-    hop = Hop("Destination", dnic.name, dest.ip_text, dest.id)
+    dnic = model.nics.get(dest.nic_key)
+    dname = dnic.name if dnic else dest.name
+    hop = Hop("Destination", dname, dest.ip_text, dest.id)
     hops.append(hop)
     in_steps = evaluate(model, dest, "Inbound", pkt)
     hop.steps.extend(_nsg_steps(in_steps, "NSG_IN"))
@@ -212,5 +215,5 @@ def _deliver(model: NetworkModel, hops: list[Hop], dest: IpConfig, pkt: Packet, 
         rule = decide.rule.display if decide.rule else "no rule matched"
         return Trace(hops, DENIED_IN, f"denied inbound by {decide.acl.name}: {rule}", f"{decide.acl.name}: {rule}",
                      decide.acl.id, route)
-    hop.steps.append(Step("DELIVER", "accepted", f"delivered to {dnic.name}"))
-    return Trace(hops, ACCEPTED, f"delivered to {dnic.name} ({dest.ip_text})", route=route)
+    hop.steps.append(Step("DELIVER", "accepted", f"delivered to {dname}"))
+    return Trace(hops, ACCEPTED, f"delivered to {dname} ({dest.ip_text})", route=route)
