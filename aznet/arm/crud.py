@@ -175,7 +175,8 @@ def _sync_children(ctx: Ctx, rid: ResourceId, rt: ResourceType, prop: str, ctype
                    items: list[Any] | None) -> None:
     key = normalize(str(rid))
     existing = {c.key: c for c in ctx.txn.children(key, ctype)}
-    if items is None and rt.keep_children_when_absent:
+    keep = rt.keep_children_when_absent
+    if items is None and (keep is True or (not isinstance(keep, bool) and prop in keep)):
         return
     child_rt = ctx.platform.registry.get(ctype)
     assert child_rt is not None, ctype

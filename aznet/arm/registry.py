@@ -79,7 +79,8 @@ class ResourceType:
     location: str = "required"                   # required | optional | none
     long_running: bool = True                    # PUT/DELETE answer with Azure-AsyncOperation
     inline_children: dict[str, str] = field(default_factory=dict)   # property -> child type
-    keep_children_when_absent: bool = False      # PUT without the property keeps existing children
+    keep_children_when_absent: bool | frozenset[str] = False   # PUT without the property keeps existing children
+    # (True for every inline property, or the set of property names for which it holds)
     names: NameRule = field(default_factory=NameRule)
     actions: list[Action] = field(default_factory=list)
     provisioning_state: bool = True              # properties.provisioningState is kept
