@@ -189,6 +189,7 @@ def usages(ctx: Ctx, vnet: dict[str, Any], payload: Any) -> tuple[int, Any]:
 REGISTRY.add(ResourceType(
     TYPE, API_VERSIONS, model="VirtualNetwork", hooks=VirtualNetworkHooks(),
     inline_children={"subnets": sn.TYPE, "virtualNetworkPeerings": peerings.TYPE},
+    keep_children_when_absent=frozenset({"virtualNetworkPeerings"}),
     names=NameRule(2, 64),
     actions=[Action("CheckIPAddressAvailability", check_ip_availability, method="GET"),
              Action("usages", usages, method="GET")]))

@@ -1,0 +1,138 @@
+"""Microsoft.Network/routeTables and their routes (inline and as child
+resources).
+
+Rules: a route's addressPrefix is a CIDR or a service tag; nextHopType is one of
+VirtualNetworkGateway, VnetLocal, Internet, VirtualAppliance, None;
+nextHopIpAddress is required for VirtualAppliance and refused for the others
+(InvalidNextHopIpAddress); two routes of a table may not share a prefix
+(RouteConflict); a route table a subnet uses cannot be deleted
+(InUseRouteTableCannotBeDeleted). ``subnets`` is computed at read time."""
+
+from __future__ import annotations
+
+import uuid
+import weakref
+from typing import TYPE_CHECKING, Any
+
+from ...arm.errors import ArmError
+from ...arm.ids import normalize
+from ...arm.registry import REGISTRY, Hooks, NameRule, ResourceType
+from ...store.base import Transaction
+from . import cidr, service_tags
+from .ref_checks import API_VERSIONS, boolean, cannot_parse, enum
+
+if TYPE_CHECKING:
+    from ...arm.context import Ctx
+
+TYPE = "Microsoft.Network/routeTables"
+ROUTE_TYPE = "Microsoft.Network/routeTables/routes"
+SUBNET_TYPE = "microsoft.network/virtualnetworks/subnets"
+NEXT_HOPS = ("VirtualNetworkGateway", "VnetLocal", "Internet", "VirtualAppliance", "None")
+
+_BATCH: weakref.WeakKeyDictionary[Transaction, set[str]] = weakref.WeakKeyDictionary()
+
+
+def table_of(route_id: str) -> str:
+    return route_id[:route_id.lower().rfind("/routes/")]
+
+
+def subnets_using(ctx: Ctx, table_id: str) -> list[str]:
+    own = normalize(table_id)
+    out = []
+    for rec in ctx.referrers(table_id):
+        ref = ((rec.body.get("properties") or {}).get("routeTable") or {}).get("id")
+        if rec.type.lower() == SUBNET_TYPE and isinstance(ref, str) and normalize(ref) == own:
+            out.append(rec.id)
+    return out
+
+
+def _prefix_key(value: str) -> str:
+    net = cidr.try_parse(value)
+    return str(net) if net is not None and "/" in value else value.lower()
+
+
+def route_conflict(a: str, b: str) -> ArmError:
+    return ArmError(400, "RouteConflict",
+                    f"Route {a} conflicts with Route {b}. Routes cannot have the same AddressPrefix.")
+
+
+def check_conflicts(ctx: Ctx, table_id: str) -> None:
+    seen: dict[str, str] = {}
+    for rec in ctx.children(table_id, ROUTE_TYPE):
+        key = _prefix_key(str((rec.body.get("properties") or {}).get("addressPrefix")))
+        if key in seen:
+            raise route_conflict(rec.body["name"], seen[key])
+        seen[key] = rec.body["name"]
+
+
+class RouteTableHooks(Hooks):
+    def validate(self, ctx: Ctx, new: dict[str, Any], old: dict[str, Any] | None) -> None:
+        props = new["properties"]
+        props["disableBgpRoutePropagation"] = boolean(props.get("disableBgpRoutePropagation"),
+                                                      "properties.disableBgpRoutePropagation", False)
+        _BATCH.setdefault(ctx.txn, set()).add(normalize(new["id"]))
+
+    def prepare(self, ctx: Ctx, new: dict[str, Any], old: dict[str, Any] | None) -> None:
+        props = new["properties"]
+        props.pop("subnets", None)
+        props["resourceGuid"] = ((old or {}).get("properties") or {}).get("resourceGuid") or str(uuid.uuid4())
+
+    def after_write(self, ctx: Ctx, new: dict[str, Any], old: dict[str, Any] | None) -> None:
+        _BATCH.get(ctx.txn, set()).discard(normalize(new["id"]))
+        check_conflicts(ctx, new["id"])
+
+    def before_delete(self, ctx: Ctx, body: dict[str, Any]) -> None:
+        if subnets_using(ctx, body["id"]):
+            raise ArmError(400, "InUseRouteTableCannotBeDeleted",
+                           f"Route table {body['name']} is in use and cannot be deleted.")
+
+    def render(self, ctx: Ctx, body: dict[str, Any]) -> None:
+        used = subnets_using(ctx, body["id"])
+        if used:
+            body.setdefault("properties", {})["subnets"] = [{"id": s} for s in used]
+
+
+class RouteHooks(Hooks):
+    def validate(self, ctx: Ctx, new: dict[str, Any], old: dict[str, Any] | None) -> None:
+        props = new["properties"]
+        rid = new["id"]
+        prefix = props.get("addressPrefix")
+        if not isinstance(prefix, str) or not prefix:
+            raise cidr.invalid_format(prefix, rid)
+        tag = service_tags.canonical(prefix)
+        props["addressPrefix"] = tag if tag is not None else str(cidr.parse_prefix(prefix, rid))
+        hop = props.get("nextHopType")
+        if hop is None:
+            raise cannot_parse("properties.nextHopType", None, "RouteNextHopType")
+        props["nextHopType"] = enum(hop, NEXT_HOPS, "properties.nextHopType", "RouteNextHopType")
+        ip = props.get("nextHopIpAddress")
+        if props["nextHopType"] == "VirtualAppliance":
+            parsed = cidr.parse_ip(ip)
+            if parsed is None:
+                raise ArmError(400, "InvalidNextHopIpAddress",
+                               f"The next hop IP address '{ip if ip is not None else ''}' of route {rid} is not "
+                               "valid for the next hop type 'VirtualAppliance'.")
+            props["nextHopIpAddress"] = str(parsed)
+        elif ip not in (None, ""):
+            raise ArmError(400, "InvalidNextHopIpAddress",
+                           f"The next hop IP address '{ip}' of route {rid} is not valid for the next hop type "
+                           f"'{props['nextHopType']}'. A next hop IP address is only allowed for VirtualAppliance.")
+        else:
+            props.pop("nextHopIpAddress", None)
+        table = table_of(rid)
+        if normalize(table) in _BATCH.get(ctx.txn, set()):
+            return
+        mine = _prefix_key(props["addressPrefix"])
+        for rec in ctx.children(table, ROUTE_TYPE):
+            if rec.key != normalize(rid) and _prefix_key(str(rec.body["properties"].get("addressPrefix"))) == mine:
+                raise route_conflict(new["name"], rec.body["name"])
+
+    def prepare(self, ctx: Ctx, new: dict[str, Any], old: dict[str, Any] | None) -> None:
+        new["properties"].pop("hasBgpOverride", None)
+        new["properties"]["hasBgpOverride"] = False
+
+
+REGISTRY.add(ResourceType(TYPE, API_VERSIONS, model="RouteTable", hooks=RouteTableHooks(),
+                          inline_children={"routes": ROUTE_TYPE}, names=NameRule(1, 80)))
+REGISTRY.add(ResourceType(ROUTE_TYPE, API_VERSIONS, model="Route", location="none", hooks=RouteHooks(),
+                          names=NameRule(1, 80)))
