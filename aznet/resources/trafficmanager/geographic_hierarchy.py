@@ -1,7 +1,7 @@
 """``GET /providers/Microsoft.Network/trafficManagerGeographicHierarchies/default``:
 the region codes Geographic routing maps (WORLD > GEO-xx regions > countries >
 states/provinces). The tree comes from the DNS data plane's data file when it
-ships one (``aznet/dataplane/trafficmanager/*hierarchy*.json``), else from the
+ships one (``aznet/dataplane/trafficmanager/**/*hierarchy*.json``), else from the
 compact built-in table below (Azure's regions, ISO 3166 country codes, and the
 US, Canadian and Australian subdivisions Azure lists)."""
 
@@ -57,7 +57,7 @@ def _built_in() -> dict[str, Any]:
 @functools.cache
 def hierarchy() -> dict[str, Any]:
     data_dir = Path(__file__).resolve().parents[2] / "dataplane" / "trafficmanager"
-    for path in sorted(data_dir.glob("*hierarch*.json")) if data_dir.is_dir() else []:
+    for path in sorted(data_dir.glob("**/*hierarch*.json")) if data_dir.is_dir() else []:
         try:
             doc = json.loads(path.read_text())
         except (OSError, ValueError):
