@@ -33,11 +33,13 @@ NOT_SERVED = (dns.rdatatype.AXFR, dns.rdatatype.IXFR)
 def answer(view: View, data: bytes, source: str, tcp: bool = False) -> bytes | None:
     simple = parse_simple(data)
     if simple is not None:
-        entry = view.table.get(simple.key)
+        key, qend, payload = simple
+        entry = view.table.get(key)
         if entry is not None:
-            v = entry.edns if simple.payload else entry.plain
-            if tcp or v.size <= (simple.payload or 512):
-                return patch(v, data, simple.qend)
+            v = entry.edns if payload else entry.plain
+            if tcp or v.size <= (payload or 512):
+                return b"".join((data[:2], v.head[((data[2] & 1) << 1) | ((data[3] >> 4) & 1)],
+                                 data[12:qend - 4], v.tail))
     return slow_answer(view, data, source, tcp, cacheable=simple is not None)
 
 
@@ -46,8 +48,6 @@ def slow_answer(view: View, data: bytes, source: str, tcp: bool, cacheable: bool
         query = dns.message.from_wire(data)
     except dns.message.ShortHeader:
         return None
-    except dns.message.BadEDNSOption:
-        return error_reply(data, dns.rcode.FORMERR)
     except Exception:  # noqa: BLE001 - anything unparsable is a format error
         return error_reply(data, dns.rcode.FORMERR)
     if query.flags & dns.flags.QR:

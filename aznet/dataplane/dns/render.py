@@ -27,8 +27,7 @@ IN = dns.rdataclass.IN
 
 @dataclass(frozen=True)
 class Variant:
-    flags: tuple[bytes, bytes, bytes, bytes]   # header bytes 2-3 for each (RD, CD) of the query
-    mid: bytes                                 # header bytes 4-11 (counts)
+    head: tuple[bytes, bytes, bytes, bytes]    # header bytes 2-11 for each (RD, CD) of the query
     tail: bytes                                # everything after the question name
     size: int
 
@@ -45,13 +44,13 @@ class Entry:
 
 def question_key(qname: dns.name.Name, qtype: int, qclass: int = IN) -> bytes:
     """The hot path's key: the question as it is on the wire, name in lower case."""
-    return qname.canonicalize().to_wire() + struct.pack("!HH", qtype, qclass)
+    return (qname.canonicalize().to_wire() + struct.pack("!HH", qtype, qclass)).lower()
 
 
 def variant(wire: bytes, name_len: int) -> Variant:
     f2, f3 = wire[2], wire[3]
-    flags = tuple(bytes((f2 | rd, f3 | cd)) for rd in (0, 1) for cd in (0, 0x10))
-    return Variant(flags, wire[4:12], wire[12 + name_len:], len(wire))  # type: ignore[arg-type]
+    heads = tuple(bytes((f2 | rd, f3 | cd)) + wire[4:12] for rd in (0, 1) for cd in (0, 0x10))
+    return Variant(heads, wire[12 + name_len:], len(wire))  # type: ignore[arg-type]
 
 
 def build_message(qname: dns.name.Name, qtype: int, found: Lookup, *, aa: bool, ra: bool,
@@ -79,8 +78,8 @@ def entry_for(qname: dns.name.Name, qtype: int, found: Lookup, *, aa: bool, ra: 
 
 def patch(entry_variant: Variant, query: bytes, qend: int) -> bytes:
     """The response to ``query``: its id, RD and CD copied, its question name's casing kept."""
-    return b"".join((query[:2], entry_variant.flags[((query[2] & 1) << 1) | ((query[3] >> 4) & 1)],
-                     entry_variant.mid, query[12:qend - 4], entry_variant.tail))
+    return b"".join((query[:2], entry_variant.head[((query[2] & 1) << 1) | ((query[3] >> 4) & 1)],
+                     query[12:qend - 4], entry_variant.tail))
 
 
 def to_wire_limited(m: dns.message.Message, limit: int) -> bytes:

@@ -8,44 +8,40 @@ returns None and goes to the dnspython slow path."""
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 COOKIE, PADDING = 10, 12
 OPT = 41
 
 
-class Simple(NamedTuple):
-    key: bytes          # question on the wire, name lower-cased
-    qend: int           # offset just past the question
-    payload: int        # the client's EDNS UDP size, or 0 without EDNS
+# (key, qend, payload): the question on the wire with the name lower-cased, the offset just past the
+# question, the client's EDNS UDP size (0 without EDNS). A plain tuple: a NamedTuple costs a microsecond.
+Simple = tuple[bytes, int, int]
 
 
 def parse_simple(data: bytes) -> Simple | None:
     n = len(data)
-    if n < 17 or data[2] & 0xFA or data[4] or data[5] != 1 or data[6:10] != b"\x00\x00\x00\x00":
+    if n < 17 or data[2] & 0xFA or data[4:10] != b"\x00\x01\x00\x00\x00\x00" or data[10]:
         return None                 # QR/opcode/TC set, or not exactly one question and nothing else
-    arcount = (data[10] << 8) | data[11]
+    arcount = data[11]
     if arcount > 1:
         return None
-    i = 12
-    while True:
-        if i >= n:
-            return None
-        ln = data[i]
-        if ln == 0:
-            break
-        if ln > 63:
-            return None             # compression pointer or extended label in a question: slow path
-        i += ln + 1
-    if i - 12 > 254:
+    # The question name ends at the first zero octet. A zero inside a label would end it early,
+    # but then the key is not a well-formed name and matches no entry: the table validates it.
+    i = data.find(0, 12)
+    if i < 0 or i - 12 > 254:
         return None
     qend = i + 5
     if qend > n:
         return None
-    key = data[12:i].lower() + data[i:qend]
+    if 65 <= data[i + 1] <= 90 or 65 <= data[i + 2] <= 90:
+        return None                 # a type octet that lower() would change: keep keys unambiguous
+    key = data[12:qend].lower()
     if arcount == 0:
-        return Simple(key, qend, 0) if qend == n else None
-    # one OPT pseudo-record at the root
+        return (key, qend, 0) if qend == n else None
+    return _with_opt(data, key, qend, n)
+
+
+def _with_opt(data: bytes, key: bytes, qend: int, n: int) -> Simple | None:
+    """One OPT pseudo-record at the root, EDNS version 0, DO clear, only cookie/padding options."""
     if qend + 11 > n or data[qend] != 0 or data[qend + 1] != 0 or data[qend + 2] != OPT:
         return None
     payload = (data[qend + 3] << 8) | data[qend + 4]
@@ -63,4 +59,4 @@ def parse_simple(data: bytes) -> Simple | None:
         if code not in (COOKIE, PADDING) or j + 4 + olen > n:
             return None
         j += 4 + olen
-    return Simple(key, qend, max(payload, 512))
+    return (key, qend, max(payload, 512))
