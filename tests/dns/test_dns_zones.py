@@ -134,3 +134,26 @@ def test_soa_update_keeps_host(dns_client, rg):
     assert got.soa_record.host == z.name_servers[0] and got.soa_record.email == "admin.contoso.com"
     assert got.soa_record.minimum_ttl == 60 and got.soa_record.refresh_time == 1800
     assert error_of(rs, dns_client, rg, "other", "SOA", {"soa_record": {"email": "a.b"}}) == (400, "BadRequest")
+
+
+def test_alias_record_sets_and_references(aznet, dns_client, network_client, rg):
+    zone(dns_client, rg)
+    network_client.public_ip_addresses.begin_create_or_update(rg, "pip4", {
+        "location": "westeurope", "sku": {"name": "Standard"},
+        "properties": {"publicIPAllocationMethod": "Static"}}).result()
+    pip_id = (f"/subscriptions/{aznet.subscription_id}/resourceGroups/{rg}/providers/Microsoft.Network/"
+              "publicIPAddresses/pip4")
+    got = rs(dns_client, rg, "@", "A", {"target_resource": {"id": pip_id}})
+    assert got.target_resource.id.lower() == pip_id.lower() and not got.a_records
+    assert error_of(rs, dns_client, rg, "v6", "AAAA", {"target_resource": {"id": pip_id}}) == (400, "BadRequest")
+    assert error_of(rs, dns_client, rg, "mx", "MX", {"target_resource": {"id": pip_id}}) == (400, "BadRequest")
+    assert error_of(rs, dns_client, rg, "x", "A", {"target_resource": {"id": pip_id + "-missing"}})[0] == 400
+    assert error_of(rs, dns_client, rg, "y", "A", {"target_resource": {"id": pip_id},
+                                                   "a_records": [{"ipv4_address": "10.0.0.1"}]})[0] == 400
+    rs(dns_client, rg, "www", "A", {"a_records": [{"ipv4_address": "10.0.0.1"}]})
+    www_id = got.id.rsplit("/", 2)[0] + "/A/www"
+    rs(dns_client, rg, "alias", "A", {"target_resource": {"id": www_id}})
+    assert error_of(rs, dns_client, rg, "bad", "AAAA", {"target_resource": {"id": www_id}})[0] == 400
+    refs = dns_client.dns_resource_reference.get_by_target_resources({"target_resources": [{"id": pip_id}]})
+    found = refs.dns_resource_references[0]
+    assert [r.id for r in found.dns_resources] == [got.id]
