@@ -156,7 +156,7 @@ def _list(props: dict[str, Any], single: str, plural: str) -> list[str]:
     return vals
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Rule:
     name: str
     display: str  # "securityRules/X" | "defaultSecurityRules/X"

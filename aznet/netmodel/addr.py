@@ -14,7 +14,7 @@ The two families never overlap, so one sorted interval list covers both, and
 from __future__ import annotations
 
 import ipaddress
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Any
@@ -233,6 +233,20 @@ class RangeMap:
     def get(self, x: int) -> Any:
         i = bisect_right(self._bounds, x) - 1
         return self._values[i] if i >= 0 else None
+
+    def get_sorted(self, xs: Sequence[int]) -> list[Any]:
+        """``[get(x) for x in xs]`` for ascending ``xs``, in time linear in the map's segments."""
+        out: list[Any] = [None] * len(xs)
+        b, v = self._bounds, self._values
+        last = len(b) - 1
+        for k, val in enumerate(v):
+            if val is None:
+                continue
+            lo = bisect_left(xs, b[k])
+            hi = bisect_left(xs, b[k + 1]) if k < last else len(xs)
+            if hi > lo:
+                out[lo:hi] = [val] * (hi - lo)
+        return out
 
     def segments(self) -> list[tuple[int, int, Any]]:
         return list(self._painted)

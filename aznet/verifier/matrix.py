@@ -160,76 +160,119 @@ class _Columns:
             theirs = r.dst if direction == "Outbound" else r.src
             items.append((theirs.concrete(space, self.asg_ranges), r))
         m = RangeMap.build(items)
-        col = [m.get(ip) for ip in others]
+        col = m.get_sorted(others)
         self.cache[key] = col
         return col
 
 
 def _first_deny(model: NetworkModel, cols: _Columns, me: Endpoint, direction: str, others: list[int],
-                tag: str) -> list[str | None]:
-    """Per other endpoint: None when every NSG on ``me``'s side allows, else the deciding rule."""
-    out: list[str | None] = [None] * len(others)
+                disposition: str, interned: dict[tuple[str, str | None], Cell]) -> list[Cell | None]:
+    """Per other endpoint: None when every NSG on ``me``'s side allows, else the Cell naming the deciding rule."""
+    out: list[Cell | None] | None = None
     for acl in _chain(model, me, direction):
-        col = cols.column(acl, direction, me, others, tag)
-        for j, r in enumerate(col):
-            if out[j] is None and (r is None or not r.allow):
-                out[j] = f"{acl.name}: {r.display if r else 'no rule matched'}"
-    return out
+        col = cols.column(acl, direction, me, others, "tag")
+        verdicts: dict[Rule | None, Cell | None] = {}
+        for r in set(col):
+            if r is not None and r.allow:
+                verdicts[r] = None
+            else:
+                label = f"{acl.name}: {r.display if r else 'no rule matched'}"
+                c = interned.get((disposition, label))
+                if c is None:
+                    c = interned[(disposition, label)] = Cell(disposition, label)
+                verdicts[r] = c
+        if out is None:
+            out = [verdicts[r] for r in col]
+        else:
+            out = [o if o is not None else verdicts[r] for o, r in zip(out, col, strict=True)]
+    return out if out is not None else [None] * len(others)
 
 
 def reachability_matrix(model: NetworkModel, port: int, protocol: str = "Tcp", scope: str = "subnets",
                         source_port: int = 49152, only: list[str] | None = None) -> Matrix:
+    """Endpoints come out sorted by address."""
     proto = {"tcp": "Tcp", "udp": "Udp", "icmp": "Icmp"}.get(protocol.lower(), protocol)
     eps = endpoints(model, scope)
     if only:
         wanted = {o.lower() for o in only}
         eps = [e for e in eps if e.name.lower() in wanted or e.id.lower() in wanted]
+    eps.sort(key=lambda e: (e.ip, e.name))
     ips = [e.ip for e in eps]
     cols = _Columns(model, proto, source_port, port)
     extra = {e.ip: e.cfg for e in eps if not e.real}
-    out_deny = [_first_deny(model, cols, e, "Outbound", ips, "tag") for e in eps]
-    in_deny = [_first_deny(model, cols, e, "Inbound", ips, "tag") for e in eps]
+    interned: dict[tuple[str, str | None], Cell] = {}
+    out_deny = [_first_deny(model, cols, e, "Outbound", ips, DENIED_OUT, interned) for e in eps]
+    in_deny = [_first_deny(model, cols, e, "Inbound", ips, DENIED_IN, interned) for e in eps]
     route_cols: dict[str, list[Any]] = {}
+    accepted = Cell(ACCEPTED)
+
+    def cell(disposition: str, detail: str | None) -> Cell:
+        c = interned.get((disposition, detail))
+        if c is None:
+            c = interned[(disposition, detail)] = Cell(disposition, detail)
+        return c
+
+    kinds: dict[tuple[int, str, str], Cell | None] = {}  # (route, src vnet, dst vnet) -> Cell, or None: deliver
+    vnets = [e.vnet_key for e in eps]
+    same: dict[int, list[int]] = {}
+    for j, ip in enumerate(ips):
+        same.setdefault(ip, []).append(j)
+    same = {ip: js for ip, js in same.items() if len(js) > 1}
     cells: list[list[Cell]] = []
     for i, s in enumerate(eps):
         rc = route_cols.get(s.subnet.key)
         if rc is None:
             routes = model.subnet_routes(s.subnet.key)
-            lpm = routes.lpm if routes else RangeMap.build([])
-            rc = [lpm.get(ip) for ip in ips]
+            rc = (routes.lpm if routes else RangeMap.build([])).get_sorted(ips)
             route_cols[s.subnet.key] = rc
-        row: list[Cell] = []
         od = out_deny[i]
-        for j, d in enumerate(eps):
-            if i == j and scope == "nics":
-                row.append(Cell(SELF))
-                continue
-            if d.ip == s.ip:
-                row.append(Cell(ACCEPTED, "same address"))
-                continue
-            if od[j] is not None:
-                row.append(Cell(DENIED_OUT, od[j]))
-                continue
+        row: list[Cell] = [o if o is not None else accepted for o in od]
+        sv = s.vnet_key
+        for j in [j for j, o in enumerate(od) if o is None]:
             r = rc[j]
-            t = r.next_hop_type if r is not None else None
-            if t is None:
-                row.append(Cell("NO_ROUTE"))
-            elif t == "None":
-                row.append(Cell(NULL_ROUTED, f"{r.source} route {r.prefixes[0].text}" + (f" ({r.name})" if r.name else "")))
-            elif t == "VnetLocal" and d.vnet_key == s.vnet_key or (
-                    t in ("VNetPeering", "VNetGlobalPeering") and r.remote_vnet_key == d.vnet_key
-                    and _peer_ok(model, s.vnet_key, d.vnet_key)):
-                idn = in_deny[j][i]
-                row.append(Cell(ACCEPTED) if idn is None else Cell(DENIED_IN, idn))
-            elif t == "VirtualAppliance":
-                tr = trace(model, s.cfg, Packet(proto, s.ip, source_port, d.ip, port), extra)
-                row.append(Cell(tr.disposition, tr.deciding_rule or tr.reason))
-            elif t in ("VnetLocal", "VNetPeering", "VNetGlobalPeering"):
-                row.append(Cell(NEIGHBOR_UNREACHABLE, f"{t} route does not lead to {d.name}"))
+            kk = (id(r), sv, vnets[j])
+            if kk in kinds:
+                k = kinds[kk]
             else:
-                row.append(Cell(EXITS_NETWORK, f"{r.source} route {r.prefixes[0].text} -> {t}"))
+                k = kinds[kk] = _route_kind(model, r, sv, vnets[j])
+            if k is None:
+                idn = in_deny[j][i]
+                if idn is not None:
+                    row[j] = idn
+            elif k is _TRACE:
+                tr = trace(model, s.cfg, Packet(proto, s.ip, source_port, eps[j].ip, port), extra)
+                row[j] = cell(tr.disposition, tr.deciding_rule or tr.reason)
+            else:
+                row[j] = k
+        if scope == "nics":
+            row[i] = Cell(SELF)
+        for j in same.get(s.ip, ()):  # another endpoint at the very same address
+            if j != i:
+                row[j] = cell(ACCEPTED, "same address")
         cells.append(row)
     return Matrix(port, proto, eps, cells)
+
+
+_TRACE = Cell("TRACE")
+
+
+def _route_kind(model: NetworkModel, r: Any, sv: str, dv: str) -> Cell | None:
+    """How a route treats traffic from VNet ``sv`` to an endpoint in ``dv``: None (delivered: inbound
+    NSGs decide), _TRACE (through an appliance: trace it), or the final Cell."""
+    t = r.next_hop_type if r is not None else None
+    if t is None:
+        return Cell("NO_ROUTE")
+    if t == "None":
+        return Cell(NULL_ROUTED, f"{r.source} route {r.prefixes[0].text}" + (f" ({r.name})" if r.name else ""))
+    if t == "VnetLocal":
+        return None if dv == sv else Cell(NEIGHBOR_UNREACHABLE, "VnetLocal route does not lead to that VNet")
+    if t in ("VNetPeering", "VNetGlobalPeering"):
+        if r.remote_vnet_key != dv:
+            return Cell(NEIGHBOR_UNREACHABLE, f"{t} route does not lead to that VNet")
+        return None if _peer_ok(model, sv, dv) else Cell(DENIED_OUT, "peering does not allow virtual network access")
+    if t == "VirtualAppliance":
+        return _TRACE
+    return Cell(EXITS_NETWORK, f"{r.source} route {r.prefixes[0].text} -> {t}")
 
 
 def _peer_ok(model: NetworkModel, a: str, b: str) -> bool:
