@@ -1,0 +1,133 @@
+"""Network Watcher's questions as ARM actions, answered from the network model
+(aznet.netmodel), never from raw ARM JSON: ipFlowVerify, nextHop,
+securityGroupView, topology, connectivityCheck, networkConfigurationDiagnostic
+on networkWatchers, and effectiveRouteTable / effectiveNetworkSecurityGroups on
+network interfaces.
+
+The model is built from the store at the first question and then kept up to
+date from the store's change feed, so a rule change shows in the next answer."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from ...arm.errors import ArmError
+from ...arm.registry import REGISTRY, Action
+from ...services import register
+
+if TYPE_CHECKING:
+    from ...arm.context import Ctx
+    from ...arm.platform import Platform
+    from ...store.base import Change
+
+log = logging.getLogger("aznet.networkwatcher")
+
+
+class ModelService:
+    """Keeps one NetworkModel in step with the store."""
+
+    name = "netmodel"
+
+    def __init__(self, platform: Platform) -> None:
+        self.platform = platform
+        self._model: Any = None
+        platform.store.subscribe(self._on_changes)
+
+    @property
+    def model(self) -> Any:
+        if self._model is None:
+            from ...netmodel import NetworkModel
+
+            self._model = NetworkModel.build(rec.body for rec in self.platform.store.all())
+        return self._model
+
+    def _on_changes(self, changes: list[Change]) -> None:
+        if self._model is None:
+            return
+        try:
+            self._model.apply(changes)
+        except Exception:  # the model must never fail a write; rebuild from the store instead
+            log.exception("network model update failed; it will be rebuilt at the next question")
+            self._model = None
+
+    def invalidate(self) -> None:
+        self._model = None
+
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        return None
+
+    def endpoints(self) -> list[dict[str, Any]]:
+        return []
+
+
+def _service(platform: Platform) -> ModelService:
+    svc = platform.services.get("netmodel")
+    if svc is None:  # a platform without started services (offline use): build one on the fly
+        svc = ModelService(platform)
+        platform.services["netmodel"] = svc
+    return svc
+
+
+register(lambda platform: ModelService(platform))
+
+
+def _answer(fn_name: str, status: int = 200) -> Callable[[Ctx, dict[str, Any], Any], tuple[int, Any]]:
+    def handler(ctx: Ctx, resource: dict[str, Any], payload: Any) -> tuple[int, Any]:
+        from ... import verifier
+        from ...verifier import VerifierError
+
+        if payload is None:
+            payload = {}
+        if not isinstance(payload, dict):
+            raise ArmError(400, "InvalidRequestFormat", "Cannot parse the request.")
+        model = _service(ctx.platform).model
+        try:
+            return status, getattr(verifier, fn_name)(model, payload)
+        except VerifierError as exc:
+            raise ArmError(exc.status, exc.code, exc.message, target=getattr(exc, "target", None)) from None
+    return handler
+
+
+def _nic_answer(fn_name: str) -> Callable[[Ctx, dict[str, Any], Any], tuple[int, Any]]:
+    def handler(ctx: Ctx, resource: dict[str, Any], payload: Any) -> tuple[int, Any]:
+        from ... import verifier
+        from ...verifier import VerifierError
+
+        model = _service(ctx.platform).model
+        try:
+            return 200, getattr(verifier, fn_name)(model, resource["id"])
+        except VerifierError as exc:
+            raise ArmError(exc.status, exc.code, exc.message, target=getattr(exc, "target", None)) from None
+    return handler
+
+
+WATCHER_ACTIONS = [
+    Action("ipFlowVerify", _answer("ip_flow_verify"), long_running=True),
+    Action("nextHop", _answer("next_hop"), long_running=True),
+    Action("securityGroupView", _answer("security_group_view"), long_running=True),
+    Action("topology", _answer("topology")),
+    Action("connectivityCheck", _answer("connectivity_check"), long_running=True),
+    Action("networkConfigurationDiagnostic", _answer("network_configuration_diagnostic"), long_running=True),
+]
+NIC_ACTIONS = [
+    Action("effectiveRouteTable", _nic_answer("effective_route_table"), long_running=True),
+    Action("effectiveNetworkSecurityGroups", _nic_answer("effective_network_security_groups"), long_running=True),
+]
+
+
+def _attach(type_name: str, actions: list[Action]) -> None:
+    rt = REGISTRY.get(type_name)
+    if rt is None:
+        log.warning("%s is not declared; its Network Watcher actions are not available", type_name)
+        return
+    names = {a.name.lower() for a in rt.actions}
+    rt.actions.extend(a for a in actions if a.name.lower() not in names)
+
+
+_attach("Microsoft.Network/networkWatchers", WATCHER_ACTIONS)
+_attach("Microsoft.Network/networkInterfaces", NIC_ACTIONS)
