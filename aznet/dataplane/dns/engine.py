@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import dns.exception
 import dns.name
 import dns.rcode
 import dns.rdatatype
@@ -23,6 +24,7 @@ import dns.rdtypes.ANY.CNAME
 import dns.rdtypes.IN.A
 import dns.rdtypes.IN.AAAA
 
+from ..trafficmanager.names import TrafficManager
 from . import resources as res
 from .answer import answer as answer_message
 from .rdata import IN, RecordSetData, record_set
@@ -68,10 +70,13 @@ class _Change:
 
 
 class DnsEngine:
-    def __init__(self, *, dynamic: DynamicNames | None = None, aliases: AliasSource | None = None,
-                 unknown_rcode: int = dns.rcode.REFUSED) -> None:
-        self.dynamic = dynamic
-        self.aliases = aliases
+    def __init__(self, *, traffic_manager: TrafficManager | bool = True, dynamic: DynamicNames | None = None,
+                 aliases: AliasSource | None = None, unknown_rcode: int = dns.rcode.REFUSED) -> None:
+        tm = TrafficManager() if traffic_manager is True else (traffic_manager or None)
+        self.traffic_manager: TrafficManager | None = tm
+        self.dynamic = dynamic if dynamic is not None else tm
+        self.aliases = aliases if aliases is not None else tm
+        dynamic = self.dynamic
         self.unknown_rcode = unknown_rcode
         self.public_view = View("public", recursive=False, eager=True, dynamic=dynamic)
         self._vnet_views: dict[str, View] = {}
@@ -85,11 +90,27 @@ class DnsEngine:
         self._alias_deps: dict[str, set[str]] = {}                        # target id → alias record set ids
         self._vnet_listeners: list[Callable[[], None]] = []
         self.tm_listeners: list[Callable[[list[ChangeLike]], None]] = []
+        if tm is not None:
+            tm.resolver = self.address_of
+            self.tm_listeners.append(tm.apply)
+            tm.change_listeners.append(self.targets_changed)
 
     # --- queries ------------------------------------------------------------------------------------
     def answer(self, data: bytes, source: str = "127.0.0.1", tcp: bool = False, view: View | None = None
                ) -> bytes | None:
         return answer_message(view or self.public_view, data, source, tcp)
+
+    def address_of(self, name: str) -> str | None:
+        """The first address a name has in the public zones (for Traffic Manager probes)."""
+        try:
+            qname = dns.name.from_text(name.rstrip(".") + ".")
+        except dns.exception.DNSException:
+            return None
+        found, _ = self.public_view.resolve(qname, dns.rdatatype.A)
+        for rrset in found.answer:
+            if rrset.rdtype == dns.rdatatype.A:
+                return rrset[0].address
+        return None
 
     def views(self) -> list[View]:
         return [self.public_view, *self._vnet_views.values()]

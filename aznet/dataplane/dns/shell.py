@@ -171,12 +171,16 @@ class DnsServerShell:
         await self.public.start(self.host, self.port, self.tcp_idle)
         self.port = self.public.port
         self._running = True
+        if self.engine.traffic_manager is not None:
+            await self.engine.traffic_manager.monitor.start()
         if self.auto_vnets:
             self.engine.on_vnets_changed(self._vnets_changed)
             await self.sync_vnets()
 
     async def stop(self) -> None:
         self._running = False
+        if self.engine.traffic_manager is not None:
+            await self.engine.traffic_manager.monitor.stop()
         if self._sync_task is not None:
             self._sync_task.cancel()
             with contextlib.suppress(BaseException):
