@@ -4,7 +4,9 @@ cannot.
 
 Each endpoint is one address: a NIC's primary IP, or for a subnet its first
 NIC's IP (its lowest), or when it has no NIC the subnet's first usable
-address (network + 4) standing for any future VM. Source port: ``source_port``
+address (network + 4) standing for any future VM. A subnet's own cell (the
+diagonal) is traffic within the subnet: from a stand-in neighbour at the next
+address (subnet NSG only) to the endpoint. Source port: ``source_port``
 (an ephemeral port by default).
 
 Fast path: every NSG is filtered once per endpoint to the rules that can match
@@ -246,6 +248,11 @@ def reachability_matrix(model: NetworkModel, port: int, protocol: str = "Tcp", s
                 row[j] = k
         if scope == "nics":
             row[i] = Cell(SELF)
+        else:  # within the subnet: from a stand-in neighbour (next address, subnet NSG only) to the endpoint
+            peer = IpConfig(f"{s.subnet.key}#neighbour", s.subnet.id, s.subnet.name, "", s.ip + 1,
+                            format_ip(s.ip + 1), s.subnet.key, frozenset(), None, (), True)
+            tr = trace(model, peer, Packet(proto, s.ip + 1, source_port, s.ip, port), extra)
+            row[i] = cell(tr.disposition, tr.deciding_rule or ("within the subnet" if tr.reachable else tr.reason))
         for j in same.get(s.ip, ()):  # another endpoint at the very same address
             if j != i:
                 row[j] = cell(ACCEPTED, "same address")

@@ -1,0 +1,200 @@
+"""``aznet verify``: Network Watcher questions on the command line, offline on
+a file or against a running emulator, with a readable hop-by-hop trace.
+
+    aznet verify --file net.json trace --from vm1 --to 10.0.1.4 --port 22
+    aznet verify --file net.json flow --vm vm1 --direction Inbound --local 10.0.0.4:22 --remote 1.2.3.4:5000
+    aznet verify --file net.json next-hop --vm vm1 --source 10.0.0.4 --dest 8.8.8.8
+    aznet verify --file net.json matrix --port 443 [--scope nics] [--format table|json|csv]
+    aznet verify --file net.json routes --nic vm1-nic      (effectiveRouteTable JSON)
+    aznet verify --file net.json nsg --nic vm1-nic         (effectiveNetworkSecurityGroups JSON)
+    aznet verify --endpoint https://127.0.0.1:8443 [--subscription S] [--ca-file F] trace ...
+
+Exit status: 0 allowed / reachable / answered, 1 denied / unreachable, 2 a bad question or input."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from ..netmodel import NetworkModel, key_of
+from ..netmodel.addr import try_ip
+from . import sources
+from .errors import VerifierError
+from .matrix import reachability_matrix, render
+from .nsg_views import effective_network_security_groups
+from .routes import effective_route_table, next_hop
+from .security import Packet, ip_flow_verify
+from .trace import Trace, trace
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="aznet verify", description="Ask Network Watcher questions of a network.")
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--file", help="ARM template, az group export output, or az resource list / Resource Graph JSON")
+    src.add_argument("--endpoint", help="a running aznet, e.g. https://127.0.0.1:8443")
+    p.add_argument("--parameters", help="template parameters file (with --file)")
+    p.add_argument("--resource-group", default="local", help="resource group for template resources")
+    p.add_argument("--subscription", help="subscription id (with --endpoint: default all)")
+    p.add_argument("--tenant", default="common")
+    p.add_argument("--ca-file", help="CA bundle for --endpoint")
+    p.add_argument("--insecure", action="store_true", help="do not verify the endpoint's certificate")
+    sub = p.add_subparsers(dest="cmd", required=True)
+
+    t = sub.add_parser("trace", help="hop-by-hop path of one packet")
+    t.add_argument("--from", dest="src", required=True, help="VM or NIC (name or id)")
+    t.add_argument("--to", dest="dst", required=True, help="IP address, VM or NIC")
+    t.add_argument("--port", type=int, default=None)
+    t.add_argument("--source-port", type=int, default=49152)
+    t.add_argument("--protocol", default="Tcp", choices=["Tcp", "Udp", "Icmp", "tcp", "udp", "icmp"])
+    t.add_argument("--json", action="store_true")
+
+    f = sub.add_parser("flow", help="ipFlowVerify")
+    f.add_argument("--vm", required=True)
+    f.add_argument("--nic")
+    f.add_argument("--direction", required=True, choices=["Inbound", "Outbound", "inbound", "outbound"])
+    f.add_argument("--protocol", default="TCP")
+    f.add_argument("--local", required=True, help="IP:port")
+    f.add_argument("--remote", required=True, help="IP:port")
+
+    n = sub.add_parser("next-hop", help="nextHop")
+    n.add_argument("--vm", required=True)
+    n.add_argument("--nic")
+    n.add_argument("--source", required=True)
+    n.add_argument("--dest", required=True)
+
+    m = sub.add_parser("matrix", help="reachability matrix for one port")
+    m.add_argument("--port", type=int, required=True)
+    m.add_argument("--protocol", default="Tcp")
+    m.add_argument("--scope", default="subnets", choices=["subnets", "nics"])
+    m.add_argument("--format", default="table", choices=["table", "json", "csv"])
+
+    for name, text in (("routes", "effective route table of a NIC"), ("nsg", "effective NSGs of a NIC")):
+        q = sub.add_parser(name, help=text)
+        q.add_argument("--nic", required=True)
+    return p
+
+
+def _load(args: argparse.Namespace) -> NetworkModel:
+    if args.file:
+        params: dict[str, Any] = {}
+        if args.parameters:
+            doc = json.loads(open(args.parameters).read())
+            params = doc.get("parameters", doc) if isinstance(doc, dict) else {}
+        resources = sources.load_file(args.file, args.resource_group, args.subscription or sources.DEFAULT_SUB,
+                                      params)
+    else:
+        resources = sources.fetch_resources(args.endpoint, args.subscription, args.tenant, args.ca_file,
+                                            args.insecure)
+    return NetworkModel.build(resources)
+
+
+def _find(model: NetworkModel, ref: str, kinds: tuple[str, ...] = ("vm", "nic")) -> str:
+    """A VM or NIC id from a name or id."""
+    if ref.startswith("/"):
+        return ref
+    hits = []
+    if "vm" in kinds:
+        hits += [v.id for v in model.vms.values() if v.name.lower() == ref.lower()]
+    if "nic" in kinds:
+        hits += [n.id for n in model.nics.values() if n.name.lower() == ref.lower()]
+    if len(hits) != 1:
+        raise VerifierError("InvalidResourceReference", f"'{ref}' matches {len(hits)} resources; give a full id.", 400)
+    return hits[0]
+
+
+def _split(addr: str) -> tuple[str, str]:
+    host, _, port = addr.rpartition(":")
+    return (host, port) if host and "." in host else (addr, "*")
+
+
+def format_trace(t: Trace, title: str) -> str:
+    lines = [title]
+    for i, h in enumerate(t.hops, 1):
+        lines.append(f"  [{i}] {h.kind:<16} {h.name} {h.address or ''}".rstrip())
+        for s in h.steps:
+            lines.append(f"        {s.action:<8} {s.detail}")
+    lines.append(f"  => {t.disposition}: {t.reason}")
+    return "\n".join(lines)
+
+
+def _trace(model: NetworkModel, args: argparse.Namespace) -> int:
+    src_id = _find(model, args.src)
+    key = key_of(src_id)
+    nics = model.nics_of_vm(key) if key in model.vms else [model.nics[key]] if key in model.nics else []
+    cfg = nics[0].primary_ipconfig if nics else None
+    if cfg is None or cfg.ip is None:
+        raise VerifierError("InvalidResourceReference", f"'{args.src}' has no private IP address.", 400)
+    dst = try_ip(args.dst)
+    if dst is None:
+        dkey = key_of(_find(model, args.dst))
+        dn = model.nics_of_vm(dkey) if dkey in model.vms else [model.nics[dkey]]
+        dcfg = dn[0].primary_ipconfig if dn else None
+        if dcfg is None or dcfg.ip is None:
+            raise VerifierError("InvalidResourceReference", f"'{args.dst}' has no private IP address.", 400)
+        dst = dcfg.ip
+    proto = args.protocol.capitalize()
+    t = trace(model, cfg, Packet(proto, cfg.ip, args.source_port, dst, args.port))
+    from ..netmodel.addr import format_ip
+
+    port = f"/{args.port}" if args.port is not None else ""
+    if args.json:
+        print(json.dumps(t.to_dict(), indent=2))
+    else:
+        print(format_trace(t, f"trace {args.src} ({cfg.ip_text}) -> {format_ip(dst)} {proto.upper()}{port}"))
+    return 0 if t.reachable else 1
+
+
+def run(args: argparse.Namespace) -> int:
+    model = _load(args)
+    if args.cmd == "trace":
+        return _trace(model, args)
+    if args.cmd == "flow":
+        (lip, lport), (rip, rport) = _split(args.local), _split(args.remote)
+        body = {"targetResourceId": _find(model, args.vm, ("vm",)), "direction": args.direction.capitalize(),
+                "protocol": args.protocol.upper(), "localIPAddress": lip, "localPort": lport,
+                "remoteIPAddress": rip, "remotePort": rport}
+        if args.nic:
+            body["targetNicResourceId"] = _find(model, args.nic, ("nic",))
+        res = ip_flow_verify(model, body)
+        print(f"{res['access']}" + (f" by {res['ruleName']}" if res.get("ruleName") else " (no NSG applies)"))
+        return 0 if res["access"] == "Allow" else 1
+    if args.cmd == "next-hop":
+        body = {"targetResourceId": _find(model, args.vm, ("vm",)), "sourceIPAddress": args.source,
+                "destinationIPAddress": args.dest}
+        if args.nic:
+            body["targetNicResourceId"] = _find(model, args.nic, ("nic",))
+        print(json.dumps(next_hop(model, body), indent=2))
+        return 0
+    if args.cmd == "matrix":
+        m = reachability_matrix(model, args.port, args.protocol, args.scope)
+        print(render(m, args.format))
+        return 0
+    if args.cmd == "routes":
+        print(json.dumps(effective_route_table(model, _find(model, args.nic, ("nic",))), indent=2))
+        return 0
+    print(json.dumps(effective_network_security_groups(model, _find(model, args.nic, ("nic",))), indent=2))
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    try:
+        return run(args)
+    except VerifierError as exc:
+        print(f"error: {exc.code}: {exc.message}", file=sys.stderr)
+        return 2
+    except sources.SourceError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
