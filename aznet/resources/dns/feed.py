@@ -14,6 +14,7 @@ from ...dataplane.dns import resources as res
 from ...store.base import Change, Record, Store
 
 TM_PROFILE = res.TM_PROFILE
+PUBLIC_IP = "/providers/microsoft.network/publicipaddresses/"
 ENDPOINT_PREFIX = TM_PROFILE + "/"
 
 

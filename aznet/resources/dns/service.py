@@ -5,7 +5,12 @@ changes before the PUT returns), the public listener on
 127.0.0.1:``settings.dns_port`` (0 picks a free port; the real one is written
 back to the settings) and one listener per VNet that has private-zone links.
 ``endpoints()`` lists them for ``aznet status``; ``vnet_endpoint(vnet_id)``
-tells a host-side client where to ask as that VNet."""
+tells a host-side client where to ask as that VNet.
+
+Traffic Manager: the engine's ``TrafficManager`` answers ``*.trafficmanager.net``
+and its health monitor probes endpoints (loopback only); Azure endpoints' targets
+(public IP FQDNs) are mapped to the public IPs' loopback addresses for the probes.
+``endpoint_monitor_status`` is what the ARM GET of an endpoint shows."""
 
 from __future__ import annotations
 
@@ -32,6 +37,7 @@ class DnsService:
         self.engine = DnsEngine()
         self.shell = DnsServerShell(self.engine, HOST, platform.settings.dns_port)
         self._subscribed = False
+        self._pip_names: dict[str, str] = {}     # public IP FQDN -> public IP id (lower case)
 
     # -- lifecycle ------------------------------------------------------------
     async def start(self) -> None:
@@ -41,17 +47,50 @@ class DnsService:
             self._subscribed = True
         await self.shell.start()
         self.platform.settings.dns_port = self.shell.port
+        if self.tm is not None:
+            await self.tm.monitor.start()
 
     async def stop(self) -> None:
+        if self.tm is not None:
+            await self.tm.monitor.stop()
         await self.shell.stop()
 
+    @property
+    def tm(self) -> Any:
+        return self.engine.traffic_manager
+
     def resync(self) -> None:
-        self.engine.resync(list(feed.resync_bodies(self.platform.store)))
+        bodies = list(feed.resync_bodies(self.platform.store))
+        if self.tm is not None:
+            self.tm.hosts.clear()
+            for body in bodies:
+                self._map_public_ip(body["id"], body)
+        self.engine.resync(bodies)
 
     def _on_changes(self, changes: list[Change]) -> None:
         batch = feed.translate(self.platform.store, changes)
-        if batch:
-            self.engine.apply(batch)
+        if not batch:
+            return
+        if self.tm is not None:
+            for ch in batch:
+                self._map_public_ip(ch.id, ch.body, ch.kind == "delete")
+        self.engine.apply(batch)
+
+    def _map_public_ip(self, rid: str, body: dict[str, Any] | None, deleted: bool = False) -> None:
+        """Probes of Azure endpoints reach the public IP's address through its FQDN."""
+        if feed.PUBLIC_IP not in rid.lower():
+            return
+        hosts = self.tm.hosts
+        for name in [n for n, owner in self._pip_names.items() if owner == rid.lower()]:
+            hosts.pop(name, None)
+            del self._pip_names[name]
+        props = (body or {}).get("properties") or {}
+        fqdn = (props.get("dnsSettings") or {}).get("fqdn")
+        ip = props.get("ipAddress")
+        if not deleted and fqdn and ip:
+            name = str(fqdn).lower().rstrip(".")
+            hosts[name] = str(ip)
+            self._pip_names[name] = rid.lower()
 
     # -- what others ask ----------------------------------------------------------
     @property
@@ -63,8 +102,11 @@ class DnsService:
         return self.shell.vnet_endpoint(vnet_id)
 
     def endpoint_monitor_status(self, endpoint_id: str) -> str | None:
-        """The Traffic Manager monitor's status of an endpoint (None until probed, or without a monitor)."""
-        return None
+        """The Traffic Manager monitor's status of an endpoint (None when the monitor does not know it)."""
+        if self.tm is None:
+            return None
+        status: str | None = self.tm.monitor.endpoint_status(endpoint_id)
+        return status
 
     def endpoints(self) -> list[dict[str, Any]]:
         out = []
