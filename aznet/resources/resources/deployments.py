@@ -57,7 +57,7 @@ def _template_error(exc: Any) -> ArmError:
 
 
 def _parse_request(p: Platform, req: Request, rg: str | None) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
-    body = req.json()
+    body = _lenient_json(req)
     if not isinstance(body, dict) or not isinstance(body.get("properties"), dict):
         raise ArmError(400, "InvalidRequestContent",
                        "The request content was invalid and could not be deserialized: 'properties' is required.")
@@ -84,6 +84,19 @@ def _parse_request(p: Platform, req: Request, rg: str | None) -> tuple[dict[str,
     if rg is None and not body.get("location"):
         raise ArmError(400, "LocationRequired", "The location property is required for this definition.")
     return body, template, params
+
+
+def _lenient_json(req: Request) -> Any:
+    """The body as az deployment sends it: JSON that may carry the template's comments."""
+    try:
+        return req.json()
+    except ArmError:
+        engine = _engine()
+        try:
+            return engine.parse_template_text(req.body.decode("utf-8-sig", "replace"))
+        except engine.TemplateError as exc:
+            raise ArmError(400, "InvalidRequestContent",
+                           f"The request content was invalid and could not be deserialized: '{exc.message}'.") from None
 
 
 def _scope_obj(ctx: Ctx, sub: str, rg: str | None, name: str) -> Any:
@@ -400,3 +413,6 @@ for prefix in ("subscriptions/{sub}/resourcegroups/{rg}", "subscriptions/{sub}")
     ROUTES.add(f"{base}/{{name}}/validate", "POST", validate_deployment)
     ROUTES.add(f"{base}/{{name}}/cancel", "POST", cancel_deployment)
     ROUTES.add(f"{base}/{{name}}/exporttemplate", "POST", export_template)
+    # the operations of a deployment are also addressed without the provider segment
+    ROUTES.add(f"{prefix}/deployments/{{name}}/operations", "GET", list_operations)
+    ROUTES.add(f"{prefix}/deployments/{{name}}/operations/{{op}}", "GET", get_operation)
