@@ -115,3 +115,22 @@ def test_private_zone_per_vnet_and_registration(aznet, private_dns_client, netwo
     other_port = vnet_port(aznet, other_id)
     assert ask(other_port, "db.corp.internal").rcode() != dns.rcode.NOERROR
     assert not ask(other_port, "db.corp.internal").answer
+
+
+def test_private_endpoint_zone_group_resolves_in_vnet(aznet, private_dns_client, network_client, rg):
+    from tests.network.test_private_link import consumer, pe_body
+
+    sub = consumer(aznet, network_client, rg)
+    zone_name = "privatelink.blob.core.windows.net"
+    pzone(private_dns_client, rg, zone_name)
+    vnet_id = rid(aznet, rg, "virtualNetworks", "vnet-pe")
+    link(private_dns_client, rg, "pe-link", vnet_id, zone=zone_name)
+    storage = rid(aznet, rg, "storageAccounts", "mystorage", provider="Microsoft.Storage")
+    network_client.private_endpoints.begin_create_or_update(
+        rg, "pe-blob", pe_body(sub, storage, conn={"groupIds": ["blob"]})).result()
+    network_client.private_dns_zone_groups.begin_create_or_update(rg, "pe-blob", "default", {
+        "properties": {"privateDnsZoneConfigs": [{"name": "blob", "properties": {
+            "privateDnsZoneId": rid(aznet, rg, "privateDnsZones", zone_name)}}]}}).result()
+    rec = private_dns_client.record_sets.get(rg, zone_name, "A", "mystorage")
+    assert [a.ipv4_address for a in rec.a_records] == ["10.1.0.4"]
+    assert addresses(ask(vnet_port(aznet, vnet_id), "mystorage.privatelink.blob.core.windows.net")) == ["10.1.0.4"]
