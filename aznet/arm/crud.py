@@ -111,8 +111,8 @@ def put_resource(ctx: Ctx, rid_str: str, body: Any, *, nested: bool = False,
     if not isinstance(body, dict):
         raise ArmError(400, "InvalidRequestContent",
                        "The request content was invalid and could not be deserialized: the body must be a JSON object.")
+    parent_rec = check_scope(ctx, rid, rt)      # ARM finds the group (and parent) before the RP sees the name
     rt.names.check(rid.name, rt.type)
-    parent_rec = check_scope(ctx, rid, rt)
     key = normalize(str(rid))
     old = ctx.txn.get(key)
     _check_conditions(old, if_match, if_none_match)
