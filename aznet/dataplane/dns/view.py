@@ -115,10 +115,15 @@ class View:
         out.synthetic = out.synthetic or sub.synthetic
 
     # --- the rendered table ----------------------------------------------------------------------
-    def render(self, qname: dns.name.Name, qtype: int, client: Client | None = None
-               ) -> tuple[Lookup, Entry | None]:
-        """Resolve and, when the answer is the same for every client, render and keep it."""
-        found, zone = self.resolve(qname, qtype, client)
+    def render(self, qname: dns.name.Name, qtype: int, client: Client | None = None,
+               zone: Zone | None = None) -> tuple[Lookup, Entry | None]:
+        """Resolve and, when the answer is the same for every client, render and keep it.
+        ``zone``: the zone known to answer ``qname`` in this view (saves finding it)."""
+        if zone is not None:
+            chase = (lambda t, q, o: self._chase(t, q, o, client)) if self.recursive else None
+            found = lookup(zone, qname, qtype, chase)
+        else:
+            found, zone = self.resolve(qname, qtype, client)
         if found.dynamic:
             return found, None
         zid = zone.zone_id if zone is not None else None
@@ -175,10 +180,12 @@ class View:
 
     def warm(self, zone: Zone, owners: set[dns.name.Name] | None = None) -> None:
         """Render the answers for the record sets that exist (the eager public view)."""
-        if not self.eager:
+        if not self.eager or self.zone_for(zone.origin) is not zone:
             return
-        for owner in (zone.nodes if owners is None else owners):
-            if self.zone_for(owner) is not zone:
+        # zones inside this one answer for their own names
+        inner = [z.origin for z in self.zones() if z.origin != zone.origin and z.origin.is_subdomain(zone.origin)]
+        for owner in (list(zone.nodes) if owners is None else owners):
+            if inner and any(owner.is_subdomain(o) for o in inner):
                 continue
             node = zone.node(owner)
             if not node:
@@ -186,4 +193,4 @@ class View:
             for rdtype in node:
                 key = question_key(owner, rdtype)
                 if key not in self.table:
-                    self.render(owner, rdtype)
+                    self.render(owner, rdtype, zone=zone)

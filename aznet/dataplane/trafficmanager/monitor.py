@@ -19,7 +19,6 @@ here so tests can be quick) with ``timeoutInSeconds`` (capped at the interval)."
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -205,9 +204,10 @@ class HealthMonitor:
         self._tasks.clear()
         for t in tasks:
             t.cancel()
-        for t in tasks:
-            with contextlib.suppress(BaseException):
-                await t
+        if tasks:
+            _, pending = await asyncio.wait(tasks, timeout=2)
+            for t in pending:
+                t.cancel()
         self._loop = None
 
     def _spawn(self, profile_key: str, ep: Endpoint) -> None:
@@ -219,17 +219,19 @@ class HealthMonitor:
         except RuntimeError:
             running = None
         if running is loop:
-            self._tasks[ep.key] = loop.create_task(self._run(profile_key, ep.key))
+            h = self.health.get(ep.key)
+            if h is not None:
+                self._tasks[ep.key] = loop.create_task(self._run(profile_key, ep.key, h))
         else:
             loop.call_soon_threadsafe(self._spawn, profile_key, ep)
 
-    async def _run(self, profile_key: str, ep_key: str) -> None:
+    async def _run(self, profile_key: str, ep_key: str, h: EndpointHealth) -> None:
+        me = asyncio.current_task()
         while True:
             profile = self.profiles.get(profile_key)
             ep = next((e for e in profile.endpoints if e.key == ep_key), None) if profile else None
-            h = self.health.get(ep_key)
-            if profile is None or ep is None or h is None:
-                return
+            if profile is None or ep is None or self.health.get(ep_key) is not h:
+                return                  # reconfigured or removed: a newer task (if any) owns the endpoint
             started = time.monotonic()
             host = ep.target
             try:
@@ -238,6 +240,9 @@ class HealthMonitor:
                 raise
             except Exception:  # noqa: BLE001 - a broken probe counts as a failure
                 ok = False
+            if me is not None and me.cancelling():
+                # asyncio.wait_for in 3.11 can swallow a cancellation that races with the result
+                raise asyncio.CancelledError
             if self.health.get(ep_key) is h and h.record(ok, profile.monitor.tolerated):
                 self._changed(profile_key)
             await asyncio.sleep(max(0.0, profile.monitor.interval - (time.monotonic() - started)))
