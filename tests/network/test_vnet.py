@@ -184,3 +184,32 @@ def test_nsg_reference_must_exist(aznet, network_client, rg):
     assert error_of(network_client.subnets.begin_create_or_update, rg, "vnet", "s",
                     {"properties": {"addressPrefix": "10.0.0.0/24", "networkSecurityGroup": {"id": "not-an-id"}}}) == \
         (400, "LinkedInvalidPropertyId")
+
+
+@pytest.mark.parametrize("kind,name", [("nsg", "bad name!"), ("nsg", "x" * 81), ("rt", "-rt"),
+                                       ("asg", "asg-"), ("subnet", "s" * 81), ("subnet", "-sub")])
+def test_name_rules_per_type(network_client, rg, kind, name):
+    put_vnet(network_client, rg, subnets={})
+    call = {"nsg": lambda: network_client.network_security_groups.begin_create_or_update(rg, name, {"location": LOC}),
+            "rt": lambda: network_client.route_tables.begin_create_or_update(rg, name, {"location": LOC}),
+            "asg": lambda: network_client.application_security_groups.begin_create_or_update(
+                rg, name, {"location": LOC}),
+            "subnet": lambda: network_client.subnets.begin_create_or_update(
+                rg, "vnet", name, {"properties": {"addressPrefix": "10.0.0.0/24"}})}[kind]
+    assert error_of(call) == (400, "InvalidResourceName")
+    assert list(network_client.subnets.list(rg, "vnet")) == []
+
+
+def test_service_endpoint_policy_on_subnet(aznet, network_client, rg):
+    pol = network_client.service_endpoint_policies.begin_create_or_update(rg, "sep", {
+        "location": LOC, "properties": {"serviceEndpointPolicyDefinitions": [{"name": "d", "properties": {
+            "service": "Microsoft.Storage",
+            "serviceResources": [f"/subscriptions/{aznet.subscription_id}/resourceGroups/{rg}"]}}]}}).result()
+    assert pol.service_endpoint_policy_definitions[0].service == "Microsoft.Storage"
+    v = put_vnet(network_client, rg, subnets={"s": {"addressPrefix": "10.0.0.0/24",
+                                                    "serviceEndpoints": [{"service": "Microsoft.Storage"}],
+                                                    "serviceEndpointPolicies": [{"id": pol.id}]}})
+    assert v.subnets[0].service_endpoint_policies[0].id.lower() == pol.id.lower()
+    assert [s.id.lower() for s in network_client.service_endpoint_policies.get(rg, "sep").subnets] == \
+        [v.subnets[0].id.lower()]
+    assert error_of(network_client.service_endpoint_policies.begin_delete, rg, "sep")[0] == 400

@@ -107,3 +107,17 @@ def test_service_tags_list(network_client):
     assert names["Storage.WestEurope"].properties.region == "westeurope"
     assert set(names["Storage.WestEurope"].properties.address_prefixes) <= \
         set(names["Storage"].properties.address_prefixes)
+
+
+def test_private_endpoint_back_references(aznet, network_client, rg):
+    put_vnet(network_client, rg, subnets={"pe": "10.0.0.0/24"})
+    sid = sub_id(aznet, rg, "vnet", "pe")
+    storage = rid(aznet, rg, "storageAccounts", "mystorage", provider="Microsoft.Storage")
+    pe = network_client.private_endpoints.begin_create_or_update(rg, "pe-blob", {
+        "location": LOC, "properties": {"subnet": {"id": sid}, "privateLinkServiceConnections": [
+            {"name": "c1", "properties": {"privateLinkServiceId": storage, "groupIds": ["blob"]}}]}}).result()
+    s = network_client.subnets.get(rg, "vnet", "pe")
+    assert [p.id.lower() for p in s.private_endpoints] == [pe.id.lower()]
+    nic_id = pe.network_interfaces[0].id.lower()
+    assert [c.id.lower().rsplit("/ipconfigurations/", 1)[0] for c in s.ip_configurations] == [nic_id]
+    assert error_of(network_client.subnets.begin_delete, rg, "vnet", "pe") == (400, "InUseSubnetCannotBeDeleted")
