@@ -150,6 +150,10 @@ def test_paas_endpoint_and_dns_zone_group(aznet, network_client, rg):
         rg, "pe-blob", pe_body(pe_sub, storage, conn={"groupIds": ["blob"]})).result()
     assert [(c.fqdn, c.ip_addresses) for c in pe.custom_dns_configs] == \
         [("mystorage.blob.core.windows.net", ["10.1.0.4"])]
+    from azure.mgmt.privatedns import PrivateDnsManagementClient
+
+    dns = aznet.client(PrivateDnsManagementClient)
+    dns.private_zones.begin_create_or_update(rg, "privatelink.blob.core.windows.net", {"location": "global"}).result()
     zone = rid(aznet, rg, "privateDnsZones", "privatelink.blob.core.windows.net")
     group = network_client.private_dns_zone_groups.begin_create_or_update(rg, "pe-blob", "default", {
         "properties": {"privateDnsZoneConfigs": [{"name": "blob", "properties": {"privateDnsZoneId": zone}}]}}
@@ -157,6 +161,8 @@ def test_paas_endpoint_and_dns_zone_group(aznet, network_client, rg):
     rs = group.private_dns_zone_configs[0].record_sets[0]
     assert (rs.record_set_name, rs.fqdn, rs.ip_addresses) == \
         ("mystorage", "mystorage.privatelink.blob.core.windows.net", ["10.1.0.4"])
+    record = dns.record_sets.get(rg, "privatelink.blob.core.windows.net", "A", "mystorage")
+    assert [a.ipv4_address for a in record.a_records] == ["10.1.0.4"]
     assert error_of(network_client.private_endpoints.begin_create_or_update, rg, "pe-nogroup",
                     pe_body(pe_sub, storage))[0] == 400
 
