@@ -55,6 +55,7 @@ class Server:
                 await svc.start()
                 self.services.append(svc)
                 self.platform.services[svc.name] = svc
+        self.platform.ready = True
 
     async def stop(self) -> None:
         if self.http is not None:

@@ -13,7 +13,6 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
@@ -64,6 +63,8 @@ class TokenIssuer:
         }
 
     def jwks(self) -> dict[str, Any]:
+        import jwt  # imported on first use: it costs a noticeable part of start-up
+
         jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self._public))
         jwk.update({"kid": KEY_ID, "use": "sig", "alg": "RS256"})
         return {"keys": [jwk]}
@@ -107,6 +108,8 @@ class TokenIssuer:
         }
         if user:
             claims.update({"upn": user, "unique_name": user, "name": user})
+        import jwt
+
         token = jwt.encode(claims, self._key, algorithm="RS256", headers={"kid": KEY_ID})
         out: dict[str, Any] = {
             "token_type": "Bearer", "expires_in": self.lifetime, "ext_expires_in": self.lifetime,
@@ -138,6 +141,8 @@ class TokenIssuer:
         claims = self._verified.get(token)
         now = time.time()
         if claims is None:
+            import jwt
+
             try:
                 claims = jwt.decode(token, self._public, algorithms=["RS256"],
                                     options={"verify_aud": False, "verify_exp": False})

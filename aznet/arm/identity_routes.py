@@ -13,6 +13,8 @@ from .router import ROUTES
 
 @ROUTES.route("_aznet/health", auth=False)
 def health(p: Platform, req: Request) -> Response:
+    if not p.ready:
+        return Response(503, {"status": "starting", "endpoint": p.settings.endpoint}, {"Retry-After": "1"})
     return Response(200, {"status": "ok", "endpoint": p.settings.endpoint, "services": sorted(p.services)})
 
 

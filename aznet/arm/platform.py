@@ -38,6 +38,7 @@ class Platform:
         self.provider_state: dict[tuple[str, str], str] = {}
         self._schemas: dict[str, Any] = {}
         self.services: dict[str, Any] = {}   # data-plane engines and other long-lived helpers, by name
+        self.ready = False                   # set once every service has started
 
     # -- the pipeline ----------------------------------------------------------
     def handle(self, req: Request) -> Response:
