@@ -194,7 +194,7 @@ zone "{ZONE}" {{ type primary; file "{tmp}/bench.zone"; }};
                 r = await query(port, f"host1.{ZONE}", timeout=0.2)
                 if r.answer:
                     break
-            except (asyncio.TimeoutError, OSError):
+            except (TimeoutError, OSError):
                 await asyncio.sleep(0.1)
         else:
             raise RuntimeError("named did not start: " + (tmp / "named.log").read_text()[-2000:])

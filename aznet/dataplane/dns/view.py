@@ -54,6 +54,9 @@ class View:
         self.public: dict[dns.name.Name, Zone] = {}
         self.private: dict[dns.name.Name, Zone] = {}
         self.table: dict[bytes, Entry] = {}
+        # exact query bytes (after the id) → response bytes (after the id), filled by the UDP hot path;
+        # emptied whenever the table changes
+        self.raw: dict[bytes, bytes] = {}
         self._deps: dict[dns.name.Name, set[bytes]] = {}
         self._by_zone: dict[str | None, set[bytes]] = {}
 
@@ -132,6 +135,8 @@ class View:
         return found, entry
 
     def keep(self, key: bytes, entry: Entry) -> None:
+        if self.raw:
+            self.raw.clear()
         if key in self.table:
             self._forget(key)
         elif len(self.table) >= self.max_entries:
@@ -142,6 +147,8 @@ class View:
         self._by_zone.setdefault(entry.zone_id, set()).add(key)
 
     def _forget(self, key: bytes) -> None:
+        if self.raw:
+            self.raw.clear()
         entry = self.table.pop(key, None)
         if entry is None:
             return
@@ -174,6 +181,7 @@ class View:
             self._forget(key)
 
     def clear(self) -> None:
+        self.raw.clear()
         self.table.clear()
         self._deps.clear()
         self._by_zone.clear()
