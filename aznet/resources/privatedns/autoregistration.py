@@ -92,8 +92,9 @@ def desired(ctx: Ctx, vnet_id: str) -> dict[str, tuple[str, str]]:
 
 def registration_zone(ctx: Ctx, vnet_id: str) -> str | None:
     """The id of the private zone the virtual network registers in, if any."""
-    for rec in ctx.referrers(vnet_id):
-        if rec.type.lower() == zones.LINK_TYPE.lower() and (rec.body.get("properties") or {}).get("registrationEnabled"):
+    # Links are few; the VNet's referrers include every NIC in it, so scan the links instead.
+    for rec in ctx.of_type(zones.LINK_TYPE):
+        if (rec.body.get("properties") or {}).get("registrationEnabled"):
             vid = ((rec.body.get("properties") or {}).get("virtualNetwork") or {}).get("id", "")
             if normalize(vid) == normalize(vnet_id):
                 zone = parse_resource_id(rec.id)
