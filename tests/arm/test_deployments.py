@@ -102,3 +102,35 @@ def test_az_deployment_group_create(az, network_client):
     finally:
         az.run("group", "delete", "-n", rg, "--yes")
     assert json.loads(az.run("group", "exists", "-n", rg).stdout) is False
+
+
+def test_subscription_scope_deployment_creates_a_group(deployments, resource_client):
+    name = f"rg-sub-{uuid.uuid4().hex[:6]}"
+    template = {
+        "$schema": "https://schema.management.azure.com/schemas/2018-05-01/subscriptionDeploymentTemplate.json#",
+        "contentVersion": "1.0.0.0",
+        "parameters": {"rgName": {"type": "string"}},
+        "resources": [{"type": "Microsoft.Resources/resourceGroups", "apiVersion": "2021-04-01",
+                       "name": "[parameters('rgName')]", "location": "westeurope", "tags": {"made": "by-template"}}],
+        "outputs": {"rgId": {"type": "string",
+                             "value": "[subscriptionResourceId('Microsoft.Resources/resourceGroups', parameters('rgName'))]"}},
+    }
+    result = deployments.deployments.begin_create_or_update_at_subscription_scope(f"sub-{name}", {
+        "location": "westeurope", "properties": {"mode": "Incremental", "template": template,
+                                                 "parameters": {"rgName": {"value": name}}}}).result()
+    assert result.properties.provisioning_state == "Succeeded"
+    assert result.properties.outputs["rgId"]["value"].endswith(f"/resourceGroups/{name}")
+    assert resource_client.resource_groups.get(name).tags == {"made": "by-template"}
+    resource_client.resource_groups.begin_delete(name).result()
+
+
+def test_cancel_of_a_finished_deployment_is_refused(deployments, rg):
+    template = {"$schema": "x", "contentVersion": "1.0.0.0", "resources": []}
+    deployments.deployments.begin_create_or_update(rg, "done", {"properties": {
+        "mode": "Incremental", "template": template}}).result()
+    with pytest.raises(HttpResponseError) as exc:
+        deployments.deployments.cancel(rg, "done")
+    assert exc.value.status_code == 409
+    assert exc.value.error.code == "DeploymentCannotBeCancelled"
+    exported = deployments.deployments.export_template(rg, "done")
+    assert exported.template == template
