@@ -1,440 +1,277 @@
-"""Evaluating template expressions: the context (parameters, variables, copy
-indices, scope, reference()) and the function library Azure's quickstart
-templates use."""
+"""Evaluating template values: the evaluation context (scope, parameters,
+lazily evaluated variables, copy indices, reference()) and the walk over JSON
+values that evaluates every ``[...]`` string and property ``copy`` loop."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import json
-import time
-import urllib.parse
-import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from .expressions import Call, ExpressionError, Literal, Member, is_expression, parse, unescape
+from .errors import ExpressionError, RuntimeValueNeeded
+from .expressions import Call, Literal, Member, Node, is_expression, literal_text, parse
 
-# The namespace Azure's guid() hashes its arguments under (RFC 4122 version 5).
-GUID_NAMESPACE = uuid.UUID("11fb06fb-712d-4ddd-98c7-e71bbd588830")
+MAX_COPY = 800
+
+# Evaluation phases: what may be used where.
+PARAMETERS = "parameters"   # parameter defaults: utcNow() and newGuid() allowed, no variables()
+PLAN = "plan"               # names, types, conditions, copy counts: no reference()
+BODY = "body"               # resource bodies and variables used by them: reference() allowed
+OUTPUTS = "outputs"
 
 
 @dataclass
-class EvalContext:
-    scope: Any                                    # engine.Scope
-    parameters: dict[str, Any] = field(default_factory=dict)
-    variables_raw: dict[str, Any] = field(default_factory=dict)
-    copy_index: dict[str | None, int] = field(default_factory=dict)
+class Deployment:
+    """What one template evaluation shares: its scope, values and hooks."""
+
+    scope: Any                                           # engine.Scope
+    parameters: dict[str, Any] = field(default_factory=dict)          # lower-cased name -> value
+    variables: dict[str, Any] = field(default_factory=dict)           # lower-cased name -> raw definition
+    functions: dict[str, dict[str, Any]] = field(default_factory=dict)  # "ns.member" -> definition
+    template: dict[str, Any] = field(default_factory=dict)
+    parameter_resolver: Callable[[str], Any] | None = None   # lazy defaults while parameters resolve
     reference: Callable[[str, str | None, bool], Any] | None = None
-    resource_id_of: Callable[[list[str], str | None, str | None], str] | None = None
-    allow_utcnow: bool = False
-    _vars: dict[str, Any] = field(default_factory=dict)
-    _resolving: set[str] = field(default_factory=set)
+    lambda_vars: dict[str, Any] = field(default_factory=dict)
+    var_cache: dict[str, Any] = field(default_factory=dict)
+    var_resolving: set[str] = field(default_factory=set)
 
-    def with_copy(self, name: str | None, index: int) -> EvalContext:
-        ctx = EvalContext(self.scope, self.parameters, self.variables_raw, {**self.copy_index, name: index,
-                                                                             None: index},
-                          self.reference, self.resource_id_of, self.allow_utcnow, self._vars, self._resolving)
-        return ctx
+    def parameter(self, name: str) -> Any:
+        key = str(name).lower()
+        if key in self.parameters:
+            return self.parameters[key]
+        if self.parameter_resolver is not None:
+            return self.parameter_resolver(key)
+        raise ExpressionError(f"The template parameter '{name}' is not found. Please see "
+                              "https://aka.ms/arm-syntax-parameters for usage details.")
 
-    def variable(self, name: str) -> Any:
-        key = next((k for k in self.variables_raw if k.lower() == name.lower()), None)
-        if key is None:
-            raise ExpressionError(f"The template variable '{name}' is not found.")
-        if key in self._vars:
-            return self._vars[key]
-        if key in self._resolving:
-            raise ExpressionError(f"The template variable '{name}' refers to itself.")
-        self._resolving.add(key)
+    def variable(self, name: str, phase: str) -> Any:
+        key = str(name).lower()
+        if key in self.var_cache:
+            return self.var_cache[key]
+        if key not in self.variables:
+            raise ExpressionError(f"The template variable '{name}' is not found. Please see "
+                                  "https://aka.ms/arm-syntax-variables for usage details.")
+        if key in self.var_resolving:
+            raise ExpressionError(f"The template variable '{name}' refers to itself (a circular reference).")
+        self.var_resolving.add(key)
         try:
-            raw = self.variables_raw[key]
-            if isinstance(raw, dict) and "__copy__" in raw:
-                value = property_copy(raw["__copy__"], self)
+            raw = self.variables[key]
+            ctx = Ctx(self, {}, BODY if phase == OUTPUTS else phase)
+            if isinstance(raw, _VariableCopy):
+                value = copy_loop(raw.loop, ctx, raw.loop.get("name"))
             else:
-                value = evaluate(raw, self)
+                value = evaluate(raw, ctx)
         finally:
-            self._resolving.discard(key)
-        self._vars[key] = value
+            self.var_resolving.discard(key)
+        self.var_cache[key] = value
         return value
 
 
-def evaluate(value: Any, ctx: EvalContext) -> Any:
-    """Evaluate every expression inside a JSON value (strings, lists, objects)."""
+@dataclass(frozen=True)
+class _VariableCopy:
+    loop: dict[str, Any]
+
+
+def variable_table(variables: dict[str, Any]) -> dict[str, Any]:
+    """The ``variables`` section by lower-cased name, its ``copy`` loops made variables of their own."""
+    out: dict[str, Any] = {}
+    for name, raw in variables.items():
+        if name.lower() == "copy" and isinstance(raw, list):
+            for loop in raw:
+                if not isinstance(loop, dict) or "name" not in loop or "input" not in loop:
+                    raise ExpressionError("Each variable copy loop needs a 'name', a 'count' and an 'input'.")
+                out[str(loop["name"]).lower()] = _VariableCopy(loop)
+        else:
+            out[name.lower()] = raw
+    return out
+
+
+class Ctx:
+    """One place of evaluation: the shared deployment, the copy indices in force and the phase."""
+
+    __slots__ = ("d", "copy", "phase")
+
+    def __init__(self, d: Deployment, copy: dict[str | None, int], phase: str) -> None:
+        self.d = d
+        self.copy = copy
+        self.phase = phase
+
+    def with_copy(self, name: str | None, index: int, unnamed: bool = False) -> Ctx:
+        copy = dict(self.copy)
+        if name is not None:
+            copy[str(name).lower()] = index
+        if unnamed:
+            copy[None] = index
+        return Ctx(self.d, copy, self.phase)
+
+    def at(self, phase: str) -> Ctx:
+        return Ctx(self.d, self.copy, phase)
+
+    def with_lambda(self, names: list[str], values: list[Any]) -> Ctx:
+        d = replace(self.d, lambda_vars={**self.d.lambda_vars, **{n.lower(): v for n, v in
+                                                                  zip(names, values, strict=True)}})
+        return Ctx(d, self.copy, self.phase)
+
+
+def evaluate(value: Any, ctx: Ctx) -> Any:
+    """Evaluate every expression inside a JSON value (strings, arrays, objects with property copy loops)."""
     if isinstance(value, str):
         if is_expression(value):
-            return _eval(parse(value[1:-1]), ctx)
-        return unescape(value)
+            return evaluate_expression(value, ctx)
+        return literal_text(value)
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        loops = value.get("copy")
+        is_copy = isinstance(loops, list) and loops and all(
+            isinstance(c, dict) and "name" in c and "input" in c for c in loops)
+        for k, v in value.items():
+            if is_copy and k == "copy":
+                continue
+            key = evaluate_expression(k, ctx) if is_expression(k) else literal_text(k)
+            out[str(key)] = evaluate(v, ctx)
+        if is_copy:
+            for loop in loops:
+                out[str(evaluate(loop["name"], ctx))] = copy_loop(loop, ctx, loop["name"])
+        return out
     if isinstance(value, list):
         return [evaluate(v, ctx) for v in value]
-    if isinstance(value, dict):
-        if "copy" in value and isinstance(value["copy"], list) and all(
-                isinstance(c, dict) and "input" in c for c in value["copy"]):
-            out = {k: evaluate(v, ctx) for k, v in value.items() if k != "copy"}
-            for loop in value["copy"]:
-                out[loop["name"]] = property_copy(loop, ctx)
-            return out
-        return {evaluate(k, ctx) if is_expression(k) else k: evaluate(v, ctx) for k, v in value.items()}
     return value
 
 
-def property_copy(loop: dict[str, Any], ctx: EvalContext) -> list[Any]:
+def evaluate_expression(text: str, ctx: Ctx) -> Any:
+    return eval_node(parse(text[1:-1]), ctx)
+
+
+def copy_count(loop: dict[str, Any], ctx: Ctx, what: str) -> int:
     count = evaluate(loop.get("count", 0), ctx)
-    if not isinstance(count, int) or count < 0 or count > 800:
-        raise ExpressionError(f"The copy count of '{loop.get('name')}' must be an integer from 0 to 800.")
-    return [evaluate(loop["input"], ctx.with_copy(loop.get("name"), i)) for i in range(count)]
+    if isinstance(count, bool) or not isinstance(count, int):
+        if isinstance(count, str) and count.strip().lstrip("-").isdigit():
+            count = int(count)
+        else:
+            raise ExpressionError(f"The copy count of {what} must be an integer; the value is of type "
+                                  f"'{type_name(count)}'.")
+    if count < 0 or count > MAX_COPY:
+        raise ExpressionError(f"The copy count of {what} must be a non-negative integer up to {MAX_COPY}; it is "
+                              f"'{count}'.")
+    return count
 
 
-def _eval(node: Any, ctx: EvalContext) -> Any:
+def copy_loop(loop: dict[str, Any], ctx: Ctx, name: Any, unnamed: bool = False) -> list[Any]:
+    """A property, variable or output copy loop: ``input`` evaluated once per index."""
+    label = f"'{name}'" if name is not None else "the output"
+    count = copy_count(loop, ctx, f"copy loop {label}")
+    loop_name = str(name) if name is not None else None
+    return [evaluate(loop.get("input"), ctx.with_copy(loop_name, i, unnamed)) for i in range(count)]
+
+
+def type_name(value: Any) -> str:
+    if value is None:
+        return "Null"
+    if isinstance(value, bool):
+        return "Boolean"
+    if isinstance(value, int):
+        return "Integer"
+    if isinstance(value, float):
+        return "Float"
+    if isinstance(value, str):
+        return "String"
+    if isinstance(value, list):
+        return "Array"
+    if isinstance(value, dict):
+        return "Object"
+    if isinstance(value, Lambda):
+        return "Lambda"
+    return type(value).__name__
+
+
+@dataclass(frozen=True)
+class Lambda:
+    """A ``lambda('x', body)`` value, for map(), filter(), reduce(), sort() and toObject()."""
+
+    names: tuple[str, ...]
+    body: Node
+    ctx: Ctx
+
+    def __call__(self, *values: Any) -> Any:
+        if len(values) != len(self.names):
+            raise ExpressionError(f"The lambda expects {len(self.names)} argument(s), got {len(values)}.")
+        return eval_node(self.body, self.ctx.with_lambda(list(self.names), list(values)))
+
+
+def get_member(target: Any, key: Any) -> Any:
+    """``x.key`` and ``x[key]``: case-insensitive property names, array indices."""
+    if isinstance(target, dict):
+        if isinstance(key, str):
+            if key in target:
+                return target[key]
+            low = key.lower()
+            for k, v in target.items():
+                if k.lower() == low:
+                    return v
+            raise ExpressionError(f"The language expression property '{key}' doesn't exist, available properties "
+                                  f"are '{', '.join(target)}'.")
+        raise ExpressionError(f"The language expression property '{key}' of type '{type_name(key)}' can't be "
+                              "used to index an object: a string property name is expected.")
+    if isinstance(target, list):
+        if isinstance(key, bool) or not isinstance(key, int):
+            raise ExpressionError(f"The language expression array index '{key}' is not valid: an integer index "
+                                  "is expected.")
+        if not 0 <= key < len(target):
+            raise ExpressionError(f"The language expression property array index '{key}' is out of bounds.")
+        return target[key]
+    raise ExpressionError(f"The language expression property '{key}' can't be evaluated on a value of type "
+                          f"'{type_name(target)}'.")
+
+
+def eval_node(node: Node, ctx: Ctx) -> Any:
     if isinstance(node, Literal):
         return node.value
     if isinstance(node, Member):
-        target = _eval(node.target, ctx)
-        key = _eval(node.key, ctx) if node.is_index else node.key
-        try:
-            if isinstance(target, dict):
-                if isinstance(key, str):
-                    match = next((k for k in target if k.lower() == key.lower()), None)
-                    if match is None:
-                        raise KeyError(key)
-                    return target[match]
-                raise KeyError(key)
-            if isinstance(target, (list, str)) and isinstance(key, int):
-                return target[key]
-        except (KeyError, IndexError):
-            pass
-        raise ExpressionError(f"The language expression property '{key}' doesn't exist, available properties "
-                              f"are '{', '.join(target) if isinstance(target, dict) else ''}'.")
-    assert isinstance(node, Call)
-    fn = FUNCTIONS.get(node.name)
-    if node.name == "if":
-        if len(node.args) != 3:
-            raise ExpressionError("The template function 'if' expects three parameters.")
-        return _eval(node.args[1] if _eval(node.args[0], ctx) else node.args[2], ctx)
-    if fn is None:
-        raise ExpressionError(f"The template function '{node.name}' is not valid. Please see "
+        target = eval_node(node.target, ctx)
+        key = eval_node(node.key, ctx) if node.is_index else node.key
+        return get_member(target, key)
+    return _call(node, ctx)
+
+
+def _call(node: Call, ctx: Ctx) -> Any:
+    name = node.name
+    lazy = LAZY.get(name)
+    if lazy is not None:
+        return lazy(ctx, node)
+    spec = FUNCTIONS.get(name)
+    if spec is None:
+        if "." in name and name in ctx.d.functions:
+            return user_function(ctx, node, [eval_node(a, ctx) for a in node.args])
+        if name.startswith("list"):
+            raise ExpressionError(f"The template function '{node.display}' is not supported by aznet: list* "
+                                  "functions need a resource provider action.")
+        raise ExpressionError(f"The template function '{node.display}' is not valid. Please see "
                               "https://aka.ms/arm-functions for usage details.")
-    args = [_eval(a, ctx) for a in node.args]
+    fn, lo, hi = spec
+    n = len(node.args)
+    if n < lo or (hi is not None and n > hi):
+        if lo == hi:
+            want = f"exactly {lo} parameter(s)"
+        elif hi is None:
+            want = f"at least {lo} parameter(s)"
+        else:
+            want = f"from {lo} to {hi} parameter(s)"
+        raise ExpressionError(f"Unable to evaluate template language function '{node.display}': function requires "
+                              f"{want} but was given '{n}'. Please see https://aka.ms/arm-functions for usage "
+                              "details.")
+    args = [eval_node(a, ctx) for a in node.args]
     try:
         return fn(ctx, *args)
     except ExpressionError:
         raise
-    except (TypeError, ValueError, KeyError, IndexError, ZeroDivisionError, AttributeError) as exc:
-        raise ExpressionError(f"Unable to evaluate template language function '{node.name}': {exc}") from None
+    except (TypeError, ValueError, KeyError, IndexError, ZeroDivisionError, AttributeError, OverflowError) as exc:
+        raise ExpressionError(f"Unable to evaluate template language function '{node.display}': {exc}. Please "
+                              "see https://aka.ms/arm-functions for usage details.") from None
 
 
-# -- the function library ------------------------------------------------------------------------------
+# The function library imports this module; bind it once both are loaded.
+from .functions import FUNCTIONS, LAZY, user_function  # noqa: E402
 
-def _str(v: Any) -> str:
-    if isinstance(v, bool):
-        return "True" if v else "False"
-    if isinstance(v, (dict, list)):
-        return json.dumps(v, separators=(",", ":"))
-    if v is None:
-        return ""
-    return str(v)
-
-
-def _unique_string(*args: Any) -> str:
-    # Azure hashes with MurmurHash64 and base32; this is a deterministic stand-in of the same shape
-    # (13 characters of [a-z2-7]): equal inputs give equal outputs, not Azure's exact string.
-    digest = hashlib.sha256("-".join(_str(a) for a in args).encode()).digest()
-    return base64.b32encode(digest).decode().lower()[:13]
-
-
-def _guid(*args: Any) -> str:
-    return str(uuid.uuid5(GUID_NAMESPACE, "-".join(_str(a) for a in args)))
-
-
-def _resource_id(ctx: EvalContext, *args: Any) -> str:
-    parts = [_str(a) for a in args]
-    sub = ctx.scope.subscription_id
-    rg = ctx.scope.resource_group
-    # optional leading subscriptionId and resourceGroupName: the type is the first part with a '/'
-    idx = next((i for i, p in enumerate(parts) if "/" in p), None)
-    if idx is None:
-        raise ExpressionError("The resource type given to resourceId() must be '<namespace>/<type>'.")
-    lead = parts[:idx]
-    if len(lead) == 2:
-        sub, rg = lead
-    elif len(lead) == 1:
-        rg = lead[0]
-    return build_id(sub, rg, parts[idx], parts[idx + 1:])
-
-
-def build_id(sub: str, rg: str | None, rtype: str, names: list[str]) -> str:
-    segs = rtype.split("/")
-    ns, types = segs[0], segs[1:]
-    flat_names = [n for name in names for n in name.split("/")]
-    if len(types) != len(flat_names):
-        raise ExpressionError(f"Unable to evaluate template language function 'resourceId': the type "
-                              f"'{rtype}' requires {len(types)} resource name argument(s).")
-    base = f"/subscriptions/{sub}" + (f"/resourceGroups/{rg}" if rg else "")
-    tail = "/".join(f"{t}/{n}" for t, n in zip(types, flat_names, strict=True))
-    return f"{base}/providers/{ns}/{tail}"
-
-
-def _subscription_resource_id(ctx: EvalContext, *args: Any) -> str:
-    parts = [_str(a) for a in args]
-    sub = ctx.scope.subscription_id
-    if parts and "/" not in parts[0]:
-        sub, parts = parts[0], parts[1:]
-    return build_id(sub, None, parts[0], parts[1:])
-
-
-def _tenant_resource_id(ctx: EvalContext, rtype: str, *names: Any) -> str:
-    return build_id("", None, rtype, [_str(n) for n in names]).replace("/subscriptions/", "", 1)
-
-
-def _extension_resource_id(ctx: EvalContext, base: str, rtype: str, *names: Any) -> str:
-    return base.rstrip("/") + build_id("x", None, rtype, [_str(n) for n in names]).split("/subscriptions/x", 1)[1]
-
-
-def _reference(ctx: EvalContext, target: Any, api_version: Any = None, full: Any = None) -> Any:
-    if ctx.reference is None:
-        raise ExpressionError("The template function 'reference' is not expected at this location.")
-    return ctx.reference(_str(target), api_version, str(full).lower() == "full")
-
-
-def _copy_index(ctx: EvalContext, *args: Any) -> int:
-    name: str | None = None
-    offset = 0
-    for a in args:
-        if isinstance(a, str):
-            name = a
-        else:
-            offset = int(a)
-    if name not in ctx.copy_index:
-        raise ExpressionError("The template function 'copyIndex' is not expected at this location."
-                              if name is None else f"The copy loop '{name}' is not found.")
-    return ctx.copy_index[name] + offset
-
-
-def _contains(_: EvalContext, container: Any, item: Any) -> bool:
-    if isinstance(container, dict):
-        return any(k.lower() == _str(item).lower() for k in container)
-    if isinstance(container, str):
-        return _str(item) in container
-    return item in container
-
-
-def _union(_: EvalContext, *items: Any) -> Any:
-    if all(isinstance(i, dict) for i in items):
-        out: dict[str, Any] = {}
-        for i in items:
-            out.update(i)
-        return out
-    seen: list[Any] = []
-    for i in items:
-        for v in i:
-            if v not in seen:
-                seen.append(v)
-    return seen
-
-
-def _intersection(_: EvalContext, first: Any, *rest: Any) -> Any:
-    if isinstance(first, dict):
-        return {k: v for k, v in first.items() if all(k in r and r[k] == v for r in rest)}
-    return [v for v in first if all(v in r for r in rest)]
-
-
-def _length(_: EvalContext, v: Any) -> int:
-    return len(v)
-
-
-def _empty(_: EvalContext, v: Any) -> bool:
-    return v is None or len(v) == 0
-
-
-def _json(_: EvalContext, text: str) -> Any:
-    return json.loads(text)
-
-
-def _int(_: EvalContext, v: Any) -> int:
-    return int(v)
-
-
-def _bool(_: EvalContext, v: Any) -> bool:
-    if isinstance(v, str):
-        return v.lower() == "true"
-    return bool(v)
-
-
-def _range(_: EvalContext, start: int, count: int) -> list[int]:
-    return list(range(int(start), int(start) + int(count)))
-
-
-def _coalesce(_: EvalContext, *args: Any) -> Any:
-    return next((a for a in args if a is not None), None)
-
-
-def _utcnow(ctx: EvalContext, fmt: str = "yyyyMMddTHHmmssZ") -> str:
-    if not ctx.allow_utcnow:
-        raise ExpressionError("The template function 'utcNow' is only allowed in a parameter's defaultValue.")
-    py = fmt.replace("yyyy", "%Y").replace("MM", "%m").replace("dd", "%d").replace("HH", "%H") \
-        .replace("mm", "%M").replace("ss", "%S")
-    if fmt in ("u",):
-        py = "%Y-%m-%d %H:%M:%SZ"
-    return time.strftime(py, time.gmtime())
-
-
-def _new_guid(ctx: EvalContext) -> str:
-    if not ctx.allow_utcnow:
-        raise ExpressionError("The template function 'newGuid' is only allowed in a parameter's defaultValue.")
-    return str(uuid.uuid4())
-
-
-def _format(_: EvalContext, fmt: str, *args: Any) -> str:
-    import re
-
-    def sub(m: re.Match[str]) -> str:
-        idx = int(m.group(1))
-        spec = m.group(2)
-        v = args[idx]
-        if spec and isinstance(v, (int, float)):
-            if spec.upper().startswith("D"):
-                return str(int(v)).zfill(int(spec[1:] or 0))
-            if spec.upper().startswith("N"):
-                return f"{v:,.{int(spec[1:] or 2)}f}"
-        return _str(v)
-    return re.sub(r"\{(\d+)(?::([^}]*))?\}", sub, fmt).replace("{{", "{").replace("}}", "}")
-
-
-def _scope_rg(ctx: EvalContext) -> dict[str, Any]:
-    s = ctx.scope
-    if s.resource_group is None:
-        raise ExpressionError("The template function 'resourceGroup' is not expected at this location: the "
-                              "deployment is at subscription scope.")
-    return {"id": s.resource_group_id or f"/subscriptions/{s.subscription_id}/resourceGroups/{s.resource_group}",
-            "name": s.resource_group, "type": "Microsoft.Resources/resourceGroups",
-            "location": s.resource_group_location, "tags": s.resource_group_tags or {},
-            "properties": {"provisioningState": "Succeeded"}}
-
-
-def _subscription(ctx: EvalContext) -> dict[str, Any]:
-    s = ctx.scope
-    return {"id": f"/subscriptions/{s.subscription_id}", "subscriptionId": s.subscription_id,
-            "tenantId": s.tenant_id, "displayName": "aznet"}
-
-
-def _deployment(ctx: EvalContext) -> dict[str, Any]:
-    s = ctx.scope
-    return {"name": s.deployment_name, "properties": {"templateLink": None, "mode": "Incremental"},
-            "location": s.resource_group_location or ""}
-
-
-def _environment(ctx: EvalContext) -> dict[str, Any]:
-    return {"name": "aznet", "resourceManager": "", "suffixes": {"storage": "core.windows.net",
-                                                                   "keyvaultDns": ".vault.azure.net"},
-            "authentication": {"loginEndpoint": "", "audiences": []}}
-
-
-def _take(_: EvalContext, v: Any, n: int) -> Any:
-    return v[: max(0, int(n))]
-
-
-def _skip(_: EvalContext, v: Any, n: int) -> Any:
-    return v[max(0, int(n)):]
-
-
-def _minmax(pick: Callable[..., Any]) -> Callable[..., Any]:
-    def fn(_: EvalContext, *args: Any) -> Any:
-        vals = args[0] if len(args) == 1 and isinstance(args[0], list) else list(args)
-        return pick(vals)
-    return fn
-
-
-def _create_object(_: EvalContext, *args: Any) -> dict[str, Any]:
-    if len(args) % 2:
-        raise ExpressionError("The template function 'createObject' expects key and value pairs.")
-    return {_str(args[i]): args[i + 1] for i in range(0, len(args), 2)}
-
-
-def _items(_: EvalContext, obj: dict[str, Any]) -> list[dict[str, Any]]:
-    return [{"key": k, "value": obj[k]} for k in sorted(obj, key=str.lower)]
-
-
-def _substring(_: EvalContext, s: str, start: int, length: int | None = None) -> str:
-    return s[int(start):] if length is None else s[int(start):int(start) + int(length)]
-
-
-def _pad_left(_: EvalContext, v: Any, width: int, ch: str = " ") -> str:
-    return _str(v).rjust(int(width), ch[:1] or " ")
-
-
-def _index_of(_: EvalContext, hay: Any, needle: Any) -> int:
-    if isinstance(hay, str):
-        return hay.lower().find(_str(needle).lower())
-    return hay.index(needle) if needle in hay else -1
-
-
-def _last_index_of(_: EvalContext, hay: Any, needle: Any) -> int:
-    if isinstance(hay, str):
-        return hay.lower().rfind(_str(needle).lower())
-    return len(hay) - 1 - hay[::-1].index(needle) if needle in hay else -1
-
-
-def _split(_: EvalContext, s: str, sep: Any) -> list[str]:
-    seps = sep if isinstance(sep, list) else [sep]
-    parts = [s]
-    for d in seps:
-        parts = [p for chunk in parts for p in chunk.split(d)]
-    return parts
-
-
-def _first(_: EvalContext, v: Any) -> Any:
-    return v[0] if v else None
-
-
-def _last(_: EvalContext, v: Any) -> Any:
-    return v[-1] if v else None
-
-
-FUNCTIONS: dict[str, Callable[..., Any]] = {
-    "parameters": lambda ctx, n: _lookup(ctx.parameters, n, "parameter"),
-    "variables": lambda ctx, n: ctx.variable(n),
-    "resourcegroup": _scope_rg, "subscription": _subscription, "deployment": _deployment,
-    "environment": _environment,
-    "resourceid": _resource_id, "subscriptionresourceid": _subscription_resource_id,
-    "tenantresourceid": _tenant_resource_id, "extensionresourceid": _extension_resource_id,
-    "reference": _reference, "copyindex": _copy_index,
-    "concat": lambda _, *a: ([x for v in a for x in v] if a and all(isinstance(v, list) for v in a)
-                             else "".join(_str(v) for v in a)),
-    "format": _format, "uniquestring": lambda _, *a: _unique_string(*a), "guid": lambda _, *a: _guid(*a),
-    "and": lambda _, *a: all(a), "or": lambda _, *a: any(a), "not": lambda _, a: not a,
-    "equals": lambda _, a, b: a == b,
-    "less": lambda _, a, b: a < b, "lessorequals": lambda _, a, b: a <= b,
-    "greater": lambda _, a, b: a > b, "greaterorequals": lambda _, a, b: a >= b,
-    "true": lambda _: True, "false": lambda _: False, "null": lambda _: None,
-    "contains": _contains, "length": _length, "empty": _empty, "union": _union,
-    "intersection": _intersection, "first": _first, "last": _last, "split": _split,
-    "join": lambda _, arr, sep: sep.join(_str(v) for v in arr),
-    "replace": lambda _, s, old, new: s.replace(old, new), "tolower": lambda _, s: s.lower(),
-    "toupper": lambda _, s: s.upper(), "trim": lambda _, s: s.strip(), "substring": _substring,
-    "indexof": _index_of, "lastindexof": _last_index_of,
-    "startswith": lambda _, s, p: s.lower().startswith(p.lower()),
-    "endswith": lambda _, s, p: s.lower().endswith(p.lower()), "padleft": _pad_left,
-    "string": lambda _, v: _str(v), "int": _int, "bool": _bool, "json": _json,
-    "array": lambda _, v: v if isinstance(v, list) else [v], "createarray": lambda _, *a: list(a),
-    "createobject": _create_object, "range": _range, "take": _take, "skip": _skip,
-    "min": _minmax(min), "max": _minmax(max), "add": lambda _, a, b: a + b, "sub": lambda _, a, b: a - b,
-    "mul": lambda _, a, b: a * b, "div": lambda _, a, b: int(a / b), "mod": lambda _, a, b: a % b,
-    "coalesce": _coalesce,
-    "base64": lambda _, s: base64.b64encode(_str(s).encode()).decode(),
-    "base64tostring": lambda _, s: base64.b64decode(s).decode(),
-    "base64tojson": lambda _, s: json.loads(base64.b64decode(s)),
-    "uri": lambda _, base, rel: urllib.parse.urljoin(base, rel),
-    "uricomponent": lambda _, s: urllib.parse.quote(_str(s), safe=""),
-    "uricomponenttostring": lambda _, s: urllib.parse.unquote(s),
-    "datauri": lambda _, s: "data:text/plain;charset=utf8;base64," + base64.b64encode(_str(s).encode()).decode(),
-    "utcnow": _utcnow, "newguid": _new_guid, "items": _items,
-    "objectkeys": lambda _, o: list(o.keys()),
-}
-
-
-def _lookup(table: dict[str, Any], name: str, what: str) -> Any:
-    for k, v in table.items():
-        if k.lower() == str(name).lower():
-            return v
-    raise ExpressionError(f"The template {what} '{name}' is not found. Please see https://aka.ms/arm-syntax-parameters "
-                          "for usage details.")
+__all__ = ["BODY", "OUTPUTS", "PARAMETERS", "PLAN", "Ctx", "Deployment", "ExpressionError", "Lambda",
+           "RuntimeValueNeeded", "copy_count", "copy_loop", "evaluate", "evaluate_expression", "get_member",
+           "type_name", "variable_table"]

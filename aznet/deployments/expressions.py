@@ -1,116 +1,192 @@
-"""ARM template expressions: ``"[concat('a', parameters('p'))]"`` parsed to a
-small tree and evaluated against a context. Pure: no I/O."""
+"""The template expression language: ``"[concat('a', parameters('p')).x[0]]"``
+tokenized and parsed into a small immutable tree. Pure and cached: a template
+repeats the same expressions in every copy, so each text is parsed once."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-
-class ExpressionError(Exception):
-    """A template expression that cannot be parsed or evaluated."""
+from .errors import ExpressionError
 
 
-@dataclass(frozen=True)
-class Call:
-    name: str
-    args: tuple[Any, ...]
-
-
-@dataclass(frozen=True)
-class Member:
-    target: Any
-    key: Any          # a str (property) or a node (index)
-    is_index: bool
-
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Literal:
     value: Any
 
 
-_TOKEN = re.compile(r"\s*(?:(?P<str>'(?:[^']|'')*')|(?P<num>-?\d+(?:\.\d+)?)|(?P<id>[A-Za-z_][\w]*)|(?P<op>[(),.\[\]]))")
+@dataclass(frozen=True, slots=True)
+class Call:
+    name: str              # lower-cased; user functions as "namespace.member"
+    args: tuple[Any, ...]
+    display: str           # the name as written, for messages
 
 
-def _tokens(text: str) -> list[tuple[str, str]]:
-    out: list[tuple[str, str]] = []
-    pos = 0
-    text = text.rstrip()
-    while pos < len(text):
-        m = _TOKEN.match(text, pos)
-        if not m or m.end() == pos:
-            raise ExpressionError(f"The template language expression '{text}' is not valid: unexpected "
-                                  f"character at position {pos}.")
-        kind = m.lastgroup or ""
-        out.append((kind, m.group(kind)))
-        pos = m.end()
+@dataclass(frozen=True, slots=True)
+class Member:
+    target: Any
+    key: Any               # a property name (str) or, when is_index, a node
+    is_index: bool
+
+
+Node = Literal | Call | Member
+
+_PUNCT = "(),.[]"
+
+
+def _tokenize(text: str) -> list[tuple[str, Any, int]]:
+    """(kind, value, position) tokens: str, num, id, punct."""
+    out: list[tuple[str, Any, int]] = []
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c in " \t\r\n":
+            i += 1
+        elif c == "'":
+            j = i + 1
+            parts: list[str] = []
+            while True:
+                k = text.find("'", j)
+                if k < 0:
+                    raise _bad(text, f"the string literal starting at position '{i}' is not terminated")
+                parts.append(text[j:k])
+                if k + 1 < n and text[k + 1] == "'":
+                    parts.append("'")
+                    j = k + 2
+                    continue
+                break
+            out.append(("str", "".join(parts), i))
+            i = k + 1
+        elif c.isdigit() or (c in "-+" and i + 1 < n and text[i + 1].isdigit()):
+            j = i + 1
+            while j < n and text[j].isdigit():
+                j += 1
+            if j + 1 < n and text[j] == "." and text[j + 1].isdigit():
+                j += 1
+                while j < n and text[j].isdigit():
+                    j += 1
+                out.append(("num", float(text[i:j]), i))
+            else:
+                out.append(("num", int(text[i:j]), i))
+            i = j
+        elif c.isalpha() or c in "_$":
+            j = i + 1
+            while j < n and (text[j].isalnum() or text[j] in "_$"):
+                j += 1
+            out.append(("id", text[i:j], i))
+            i = j
+        elif c in _PUNCT:
+            out.append(("punct", c, i))
+            i += 1
+        else:
+            raise _bad(text, f"the character '{c}' at position '{i}' is not expected")
     return out
+
+
+def _bad(text: str, why: str) -> ExpressionError:
+    return ExpressionError(f"The template language expression '{text}' is not valid: {why}. Please see "
+                           "https://aka.ms/arm-template-expressions for usage details.")
 
 
 class _Parser:
     def __init__(self, text: str) -> None:
         self.text = text
-        self.toks = _tokens(text)
+        self.toks = _tokenize(text)
         self.i = 0
 
-    def peek(self) -> tuple[str, str] | None:
-        return self.toks[self.i] if self.i < len(self.toks) else None
+    def _peek(self, value: str) -> bool:
+        return self.i < len(self.toks) and self.toks[self.i][0] == "punct" and self.toks[self.i][1] == value
 
-    def take(self, value: str | None = None) -> tuple[str, str]:
-        tok = self.peek()
-        if tok is None or (value is not None and tok[1] != value):
-            raise ExpressionError(f"The template language expression '{self.text}' is not valid: expected "
-                                  f"'{value or 'a value'}'.")
+    def _expect(self, value: str) -> None:
+        if not self._peek(value):
+            got = f"'{self.toks[self.i][1]}'" if self.i < len(self.toks) else "the end of the expression"
+            raise _bad(self.text, f"expected '{value}' but found {got}")
         self.i += 1
-        return tok
 
-    def parse(self) -> Any:
-        node = self.expr()
-        if self.peek() is not None:
-            raise ExpressionError(f"The template language expression '{self.text}' is not valid: "
-                                  f"unexpected '{self.peek()[1]}'.")  # type: ignore[index]
+    def parse(self) -> Node:
+        if not self.toks:
+            raise _bad(self.text, "the expression is empty")
+        node = self._expr()
+        if self.i < len(self.toks):
+            raise _bad(self.text, f"the token '{self.toks[self.i][1]}' at position '{self.toks[self.i][2]}' is "
+                       "not expected")
         return node
 
-    def expr(self) -> Any:
-        kind, value = self.take()
-        if kind == "str":
-            node: Any = Literal(value[1:-1].replace("''", "'"))
-        elif kind == "num":
-            node = Literal(float(value) if "." in value else int(value))
+    def _expr(self) -> Node:
+        if self.i >= len(self.toks):
+            raise _bad(self.text, "the expression ends unexpectedly")
+        kind, value, pos = self.toks[self.i]
+        self.i += 1
+        node: Node
+        if kind in ("str", "num"):
+            node = Literal(value)
         elif kind == "id":
-            self.take("(")
-            args: list[Any] = []
-            if self.peek() and self.peek()[1] != ")":  # type: ignore[index]
-                args.append(self.expr())
-                while self.peek() and self.peek()[1] == ",":  # type: ignore[index]
-                    self.take(",")
-                    args.append(self.expr())
-            self.take(")")
-            node = Call(value.lower(), tuple(args))
-        else:
-            raise ExpressionError(f"The template language expression '{self.text}' is not valid: "
-                                  f"unexpected '{value}'.")
-        while self.peek() and self.peek()[1] in (".", "["):  # type: ignore[index]
-            if self.take()[1] == ".":
-                node = Member(node, self.take()[1], False)
+            name = value
+            if self._peek(".") and self.i + 2 < len(self.toks) and self.toks[self.i + 1][0] == "id" \
+                    and self.toks[self.i + 2][1] == "(":
+                name = f"{value}.{self.toks[self.i + 1][1]}"   # a user-defined function: namespace.member
+                self.i += 2
+            if self._peek("("):
+                self.i += 1
+                args: list[Node] = []
+                if not self._peek(")"):
+                    args.append(self._expr())
+                    while self._peek(","):
+                        self.i += 1
+                        args.append(self._expr())
+                self._expect(")")
+                node = Call(name.lower(), tuple(args), name)
+            elif value.lower() in ("true", "false", "null"):
+                node = Literal({"true": True, "false": False, "null": None}[value.lower()])
             else:
-                key = self.expr()
-                self.take("]")
+                raise _bad(self.text, f"the identifier '{value}' at position '{pos}' must be a function call")
+        else:
+            raise _bad(self.text, f"the token '{value}' at position '{pos}' is not expected")
+        while True:
+            if self._peek("."):
+                self.i += 1
+                if self.i >= len(self.toks) or self.toks[self.i][0] != "id":
+                    raise _bad(self.text, "a property name is expected after '.'")
+                node = Member(node, self.toks[self.i][1], False)
+                self.i += 1
+            elif self._peek("["):
+                self.i += 1
+                key = self._expr()
+                self._expect("]")
                 node = Member(node, key, True)
-        return node
+            else:
+                return node
 
 
-def is_expression(value: Any) -> bool:
-    return isinstance(value, str) and len(value) >= 2 and value[0] == "[" and value[-1] == "]" \
-        and not value.startswith("[[")
-
-
-def parse(text: str) -> Any:
-    """Parse the inside of ``[...]``."""
+@lru_cache(maxsize=8192)
+def parse(text: str) -> Node:
+    """Parse the inside of a ``[...]`` template expression."""
     return _Parser(text).parse()
 
 
-def unescape(value: str) -> str:
-    """``[[literal]`` stands for the literal ``[literal]``."""
+def is_expression(value: Any) -> bool:
+    """A JSON string that is an expression: ``[...]``, but not the ``[[`` escape."""
+    return isinstance(value, str) and len(value) >= 2 and value[0] == "[" and value[-1] == "]" \
+        and value[1] != "["
+
+
+def literal_text(value: str) -> str:
+    """A non-expression string as it is used: ``[[x]`` stands for ``[x]``."""
     return value[1:] if value.startswith("[[") else value
+
+
+def calls_in(node: Node) -> list[Call]:
+    """Every function call in a tree (for static dependency discovery)."""
+    out: list[Call] = []
+    stack: list[Any] = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, Call):
+            out.append(n)
+            stack.extend(n.args)
+        elif isinstance(n, Member):
+            stack.append(n.target)
+            if n.is_index:
+                stack.append(n.key)
+    return out
