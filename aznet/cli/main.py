@@ -99,7 +99,12 @@ def main(argv: list[str] | None = None) -> int:
     vf.add_argument("verify_args", nargs=argparse.REMAINDER)
     vf.set_defaults(fn=cmd_verify)
 
-    args = parser.parse_args(argv)
+    raw = list(sys.argv[1:] if argv is None else argv)
+    if raw and raw[0] in ("az", "verify"):
+        # everything after the sub-command belongs to the wrapped tool, --help and options included
+        ns = argparse.Namespace(az_args=raw[1:], verify_args=raw[1:])
+        return int((azcli.cmd_az if raw[0] == "az" else cmd_verify)(ns) or 0)
+    args = parser.parse_args(raw)
     return int(args.fn(args) or 0)
 
 
