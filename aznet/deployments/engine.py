@@ -147,7 +147,7 @@ def validate(template: dict[str, Any], parameters: dict[str, Any] | None, scope:
         except RuntimeValueNeeded:
             continue
         except ExpressionError as exc:
-            raise validation_failed(f"The template output '{name}' at line '1' and column '1' is not valid: "
+            raise validation_failed(f"The template output '{name}' is not valid: "
                                     f"{exc.message}. Please see https://aka.ms/arm-functions for usage "
                                     "details") from None
     return order(p)

@@ -76,14 +76,14 @@ def resolve(template: dict[str, Any], given: dict[str, Any] | None, d: Deploymen
             try:
                 value = evaluate(spec["defaultValue"], ctx)
             except ExpressionError as exc:
-                raise validation_failed(f"The template parameter '{name}' at line '1' and column '1' is not valid: "
+                raise validation_failed(f"The template parameter '{name}' is not valid: "
                                         f"{exc.message}") from None
             finally:
                 resolving.discard(key)
         elif spec.get("nullable") is True:
             value = None
         else:
-            raise validation_failed(f"The value for the template parameter '{name}' at line '1' and column '1' is "
+            raise validation_failed(f"The value for the template parameter '{name}' is "
                                     "not provided. Please see https://aka.ms/arm-create-parameter-file for usage "
                                     "details")
         value = check(name, spec, value)
@@ -126,27 +126,27 @@ def check(name: str, spec: dict[str, Any], value: Any) -> Any:
         bad = [v for v in candidates if v not in allowed]
         if bad:
             shown = "***" if ptype in SECURE else to_string(value)
-            raise validation_failed(f"The provided value '{shown}' for the template parameter '{name}' at line '1' "
-                                    "and column '1' is not valid. The parameter value is not part of the allowed "
+            raise validation_failed(f"The provided value '{shown}' for the template parameter '{name}' is not "
+                                    "valid. The parameter value is not part of the allowed "
                                     f"value(s): '{','.join(to_string(a) for a in allowed)}'.")
     if ptype == "int":
         if isinstance(spec.get("minValue"), int) and value < spec["minValue"]:
-            raise validation_failed(f"The provided value '{value}' for the template parameter '{name}' at line '1' "
-                                    f"and column '1' is not valid. The parameter value is less than the minimum "
+            raise validation_failed(f"The provided value '{value}' for the template parameter '{name}' is not "
+                                    f"valid. The parameter value is less than the minimum "
                                     f"value '{spec['minValue']}'")
         if isinstance(spec.get("maxValue"), int) and value > spec["maxValue"]:
-            raise validation_failed(f"The provided value '{value}' for the template parameter '{name}' at line '1' "
-                                    f"and column '1' is not valid. The parameter value is greater than the maximum "
+            raise validation_failed(f"The provided value '{value}' for the template parameter '{name}' is not "
+                                    f"valid. The parameter value is greater than the maximum "
                                     f"value '{spec['maxValue']}'")
     if isinstance(value, (str, list)):
         shown = "***" if ptype in SECURE else to_string(value)
         if isinstance(spec.get("minLength"), int) and len(value) < spec["minLength"]:
-            raise validation_failed(f"The provided value '{shown}' for the template parameter '{name}' at line '1' "
-                                    f"and column '1' is not valid. The length of the value is less than the minimum "
+            raise validation_failed(f"The provided value '{shown}' for the template parameter '{name}' is not "
+                                    f"valid. The length of the value is less than the minimum "
                                     f"length '{spec['minLength']}'")
         if isinstance(spec.get("maxLength"), int) and len(value) > spec["maxLength"]:
-            raise validation_failed(f"The provided value '{shown}' for the template parameter '{name}' at line '1' "
-                                    f"and column '1' is not valid. The length of the value exceeds the maximum "
+            raise validation_failed(f"The provided value '{shown}' for the template parameter '{name}' is not "
+                                    f"valid. The length of the value exceeds the maximum "
                                     f"length '{spec['maxLength']}'")
     return value
 

@@ -71,7 +71,7 @@ def _norm(text: str) -> str:
 
 
 def resource_error(name: Any, message: str) -> TemplateError:
-    return validation_failed(f"The template resource '{name}' at line '1' and column '1' is not valid: {message}. "
+    return validation_failed(f"The template resource '{name}' is not valid: {message}. "
                              "Please see https://aka.ms/arm-functions for usage details")
 
 
@@ -160,7 +160,7 @@ def plan(template: dict[str, Any], d: Deployment, target_sub: str | None = None,
             item = PlannedResource(rid.lower(), rid, rtype, name, api, res, ctx.at(BODY), loop=loop_name, index=i,
                                    symbolic_name=sym)
             if item.key in by_key:
-                raise validation_failed(f"The resource '{rid}' at line '1' and column '1' is defined multiple times "
+                raise validation_failed(f"The resource '{rid}' is defined multiple times "
                                         "in a template. Please see https://aka.ms/arm-syntax-resources for usage "
                                         "details")
             if parent is not None:

@@ -157,7 +157,8 @@ def test_duplicate_resources_are_refused():
 def test_errors_name_the_resource():
     with pytest.raises(TemplateError) as exc:
         validate(template([vnet("a", properties={"x": "[parameters('missing')]"})]), {}, SCOPE)
-    assert exc.value.message.startswith("Deployment template validation failed: 'The template resource 'a' at line")
+    assert exc.value.message.startswith("Deployment template validation failed: 'The template resource 'a' is not "
+                                        "valid: ")
     assert "The template parameter 'missing' is not found" in exc.value.message
 
 
