@@ -10,6 +10,8 @@ from typing import Any
 
 from .errors import ExpressionError, RuntimeValueNeeded
 from .expressions import Call, Literal, Member, Node, is_expression, literal_text, parse
+from .registry import FUNCTIONS, LAZY
+from .values import type_name
 
 MAX_COPY = 800
 
@@ -164,24 +166,6 @@ def copy_loop(loop: dict[str, Any], ctx: Ctx, name: Any, unnamed: bool = False) 
     return [evaluate(loop.get("input"), ctx.with_copy(loop_name, i, unnamed)) for i in range(count)]
 
 
-def type_name(value: Any) -> str:
-    if value is None:
-        return "Null"
-    if isinstance(value, bool):
-        return "Boolean"
-    if isinstance(value, int):
-        return "Integer"
-    if isinstance(value, float):
-        return "Float"
-    if isinstance(value, str):
-        return "String"
-    if isinstance(value, list):
-        return "Array"
-    if isinstance(value, dict):
-        return "Object"
-    if isinstance(value, Lambda):
-        return "Lambda"
-    return type(value).__name__
 
 
 @dataclass(frozen=True)
@@ -269,8 +253,20 @@ def _call(node: Call, ctx: Ctx) -> Any:
                               "see https://aka.ms/arm-functions for usage details.") from None
 
 
-# The function library imports this module; bind it once both are loaded.
-from .functions import FUNCTIONS, LAZY, user_function  # noqa: E402
+def user_function(ctx: Ctx, node: Call, args: list[Any]) -> Any:
+    """A function from the template's ``functions`` section: only its parameters are in scope."""
+    spec = ctx.d.functions[node.name]
+    params = spec.get("parameters") or []
+    if len(args) != len(params):
+        raise ExpressionError(f"The user function '{node.display}' expects {len(params)} parameter(s) but was "
+                              f"given {len(args)}.")
+    d = Deployment(ctx.d.scope, {str(p.get("name")).lower(): a for p, a in zip(params, args, strict=True)},
+                   {}, ctx.d.functions, ctx.d.template)
+    return evaluate((spec.get("output") or {}).get("value"), Ctx(d, {}, BODY))
+
+
+# The library registers itself into the registry when imported (it imports this module too).
+from . import functions  # noqa: E402, F401
 
 __all__ = ["BODY", "OUTPUTS", "PARAMETERS", "PLAN", "Ctx", "Deployment", "ExpressionError", "Lambda",
            "RuntimeValueNeeded", "copy_count", "copy_loop", "evaluate", "evaluate_expression", "get_member",

@@ -127,3 +127,22 @@ def utc_now(fmt: str, now: dt.datetime | None = None) -> str:
         else:
             out.append(tok)
     return "".join(out)
+
+def type_name(value: Any) -> str:
+    if value is None:
+        return "Null"
+    if isinstance(value, bool):
+        return "Boolean"
+    if isinstance(value, int):
+        return "Integer"
+    if isinstance(value, float):
+        return "Float"
+    if isinstance(value, str):
+        return "String"
+    if isinstance(value, list):
+        return "Array"
+    if isinstance(value, dict):
+        return "Object"
+    if callable(value):
+        return "Lambda"
+    return type(value).__name__
