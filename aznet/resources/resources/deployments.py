@@ -257,7 +257,7 @@ def put_deployment(p: Platform, req: Request) -> Response:
         "id": old.id if old else rid, "name": name, "type": DEPLOYMENT_TYPE,
         "properties": {
             "templateHash": str(int(hashlib.sha256(text.encode()).hexdigest()[:15], 16)),
-            "parameters": engine.parameter_view(template, params),
+            "parameters": engine.parameter_view(template, params, scope),
             "mode": body["properties"].get("mode", "Incremental"),
             "provisioningState": "Running", "timestamp": _iso(time.time()), "duration": "PT0S",
             "correlationId": req.headers.get("x-ms-correlation-request-id", req.request_id),
@@ -360,7 +360,7 @@ def validate_deployment(p: Platform, req: Request) -> Response:
         if pid:
             validated.append({"id": pid})
     return Response(200, {"id": rid, "name": name, "type": DEPLOYMENT_TYPE, "properties": {
-        "templateHash": "0", "parameters": engine.parameter_view(template, params),
+        "templateHash": "0", "parameters": engine.parameter_view(template, params, scope),
         "mode": body["properties"].get("mode", "Incremental"), "provisioningState": "Succeeded",
         "timestamp": _iso(time.time()), "duration": "PT0S", "correlationId": req.request_id,
         "providers": [], "dependencies": [], "validatedResources": validated}})
