@@ -26,23 +26,12 @@ from typing import TYPE_CHECKING, Any
 
 from ...arm.errors import ArmError
 from ...store.base import Change, Record, Transaction
+from .cidr import IPAddress, IPNetwork, parse_ip  # noqa: F401 - parse_ip is part of this module's API
 
 if TYPE_CHECKING:
     from ...arm.context import Ctx
 
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
-
-
 # -- pure core ----------------------------------------------------------------------
-
-def parse_ip(value: Any) -> IPAddress | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return ipaddress.ip_address(value.strip())
-    except ValueError:
-        return None
 
 
 def subnet_prefixes(subnet_body: dict[str, Any] | None) -> list[IPNetwork]:
