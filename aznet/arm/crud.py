@@ -151,6 +151,12 @@ def put_resource(ctx: Ctx, rid_str: str, body: Any, *, nested: bool = False,
             new["location"] = _normalize_location(new["location"])
         if "tags" in new and not isinstance(new["tags"], dict):
             raise ArmError(400, "InvalidRequestFormat", "Cannot parse the request.", target="tags")
+    elif rt.location != "none":
+        # tracked child resources (private DNS zone links, …) keep their tags and location
+        if isinstance(body.get("tags"), dict):
+            new["tags"] = copy_json(body["tags"])
+        if isinstance(body.get("location"), str) and body["location"].strip():
+            new["location"] = "global" if rt.global_location else _normalize_location(body["location"])
     new["properties"] = copy_json(props)
     if rt.provisioning_state:
         new["properties"]["provisioningState"] = "Succeeded"

@@ -117,3 +117,15 @@ def test_unlinked_vnet_does_not_register(aznet, private_dns_client, network_clie
     nic_b = network_client.network_interfaces.begin_create_or_update(
         rg, "nic-b", nic_body(subnet_id(aznet, rg, "vnet2"))).result()
     assert a_records(private_dns_client, rg) == {"nic-b": ([nic_b.ip_configurations[0].private_ip_address], True)}
+
+
+def test_link_keeps_tags_and_location(aznet, private_dns_client, network_client, rg):
+    pzone(private_dns_client, rg)
+    vnet = make_vnet(network_client, rg, "vnet-tags")
+    got = private_dns_client.virtual_network_links.begin_create_or_update(
+        rg, "internal.contoso.com", "tagged", {"location": "global", "tags": {"team": "net"},
+                                                "properties": {"virtualNetwork": {"id": vnet.id},
+                                                               "registrationEnabled": False}}).result()
+    assert got.tags == {"team": "net"} and got.location == "global"
+    again = private_dns_client.virtual_network_links.get(rg, "internal.contoso.com", "tagged")
+    assert again.tags == {"team": "net"}
