@@ -108,6 +108,8 @@ def put_resource(ctx: Ctx, rid_str: str, body: Any, *, nested: bool = False,
     if rid is None or rid.is_collection:
         raise ArmError(400, "InvalidResourceId", f"The resource id '{rid_str}' is not valid.")
     rt = resolve_type(ctx, rid)
+    if rt.virtual is not None:
+        raise ArmError(405, "MethodNotAllowed", "The requested resource does not support http method 'PUT'.")
     if not isinstance(body, dict):
         raise ArmError(400, "InvalidRequestContent",
                        "The request content was invalid and could not be deserialized: the body must be a JSON object.")
@@ -220,7 +222,12 @@ def get_resource(ctx: Ctx, rid_str: str) -> dict[str, Any]:
     if rid is None or rid.is_collection:
         raise ArmError(400, "InvalidResourceId", f"The resource id '{rid_str}' is not valid.")
     rt = resolve_type(ctx, rid)
-    check_scope(ctx, rid, rt)
+    parent_rec = check_scope(ctx, rid, rt)
+    if rt.virtual is not None and parent_rec is not None:
+        for child in rt.virtual(ctx, parent_rec.body):
+            if child["name"].lower() == rid.name.lower():
+                return child
+        raise ArmError(404, "NotFound", f"Resource {rid} not found.")
     rec = ctx.txn.get(normalize(str(rid)))
     if rec is None:
         if rt.is_child:
@@ -235,6 +242,8 @@ def delete_resource(ctx: Ctx, rid_str: str, *, nested: bool = False, force: bool
     if rid is None or rid.is_collection:
         raise ArmError(400, "InvalidResourceId", f"The resource id '{rid_str}' is not valid.")
     rt = resolve_type(ctx, rid)
+    if rt.virtual is not None:
+        raise ArmError(405, "MethodNotAllowed", "The requested resource does not support http method 'DELETE'.")
     if not nested:
         if rid.resource_group is not None and ctx.txn.get(normalize(rid.scope)) is None:
             raise resource_group_not_found(rid.resource_group)

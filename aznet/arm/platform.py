@@ -195,7 +195,9 @@ class Platform:
         ctx = self.ctx(req, rid.subscription)
         if rt.is_child:
             parent = ResourceId(rid.subscription, rid.resource_group, rid.namespace, rid.types[:-1], rid.names)
-            crud.check_scope(ctx, parent.child(rid.types[-1], "x"), rt)
+            parent_rec = crud.check_scope(ctx, parent.child(rid.types[-1], "x"), rt)
+            if rt.virtual is not None and parent_rec is not None:
+                return Response(200, page(req, rt.virtual(ctx, parent_rec.body), None, self.settings.page_size))
             recs = ctx.txn.children(normalize(str(parent)), rt.type)
         else:
             if rid.resource_group is not None and ctx.txn.get(normalize(rid.scope)) is None:

@@ -88,6 +88,9 @@ class ResourceType:
     top_level_fields: tuple[str, ...] = ("location", "tags", "sku", "zones", "kind", "extendedLocation",
                                          "identity", "plan", "managedBy")
     global_location: bool = False                # location is 'global' (DNS, Traffic Manager)
+    # Read-only children computed from the parent instead of stored (e.g. an NSG's default rules):
+    # virtual(ctx, parent_body) -> the children as GET returns them.
+    virtual: Callable[[Ctx, dict[str, Any]], list[dict[str, Any]]] | None = None
     list_in_subscription: bool = True
 
     @property

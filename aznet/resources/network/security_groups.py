@@ -12,6 +12,7 @@ import uuid
 import weakref
 from typing import TYPE_CHECKING, Any
 
+from ...arm.crud import copy_json
 from ...arm.errors import ArmError
 from ...arm.ids import normalize
 from ...arm.registry import REGISTRY, Hooks, NameRule, ResourceType
@@ -63,6 +64,26 @@ def default_rule_body(nsg_id: str, spec: tuple[Any, ...]) -> dict[str, Any]:
                            "sourceAddressPrefixes": [], "destinationAddressPrefixes": []}}
 
 
+def default_rules(ctx: Ctx, nsg: dict[str, Any]) -> list[dict[str, Any]]:
+    """Azure's six default rules of an NSG: computed, never stored (read-only, identical in every NSG);
+    their etags follow the NSG's."""
+    key = (nsg["id"], str(nsg.get("etag")))
+    cached = _DEFAULTS_CACHE.get(key)
+    if cached is None:
+        cached = []
+        for spec in DEFAULT_RULES:
+            body = default_rule_body(nsg["id"], spec)
+            body["etag"] = f'W/"{uuid.uuid5(uuid.NAMESPACE_URL, key[1] + spec[0])}"'
+            cached.append(body)
+        if len(_DEFAULTS_CACHE) > 4096:
+            _DEFAULTS_CACHE.clear()
+        _DEFAULTS_CACHE[key] = cached
+    return copy_json(cached)
+
+
+_DEFAULTS_CACHE: dict[tuple[str, str], list[dict[str, Any]]] = {}
+
+
 def users(ctx: Ctx, nsg_id: str) -> tuple[list[str], list[str]]:
     """(NIC ids, subnet ids) that use the NSG."""
     own = normalize(nsg_id)
@@ -110,11 +131,6 @@ class NetworkSecurityGroupHooks(Hooks):
     def after_write(self, ctx: Ctx, new: dict[str, Any], old: dict[str, Any] | None) -> None:
         _BATCH.get(ctx.txn, set()).discard(normalize(new["id"]))
         check_conflicts(ctx, new["id"])
-        if old is None or not ctx.children(new["id"], DEFAULT_TYPE):
-            scope = new["id"].lower().split("/providers/")[0]
-            for spec in DEFAULT_RULES:
-                body = default_rule_body(new["id"], spec)
-                ctx.txn.put(body["id"], DEFAULT_TYPE, normalize(new["id"]), scope, body)
 
     def before_delete(self, ctx: Ctx, body: dict[str, Any]) -> None:
         nics, subnets = users(ctx, body["id"])
@@ -127,10 +143,9 @@ class NetworkSecurityGroupHooks(Hooks):
         _DELETING.setdefault(ctx.txn, set()).add(normalize(body["id"]))
 
     def render(self, ctx: Ctx, body: dict[str, Any]) -> None:
-        from ...arm.crud import render
 
         props = body.setdefault("properties", {})
-        props["defaultSecurityRules"] = [render(ctx, r) for r in ctx.children(body["id"], DEFAULT_TYPE)]
+        props["defaultSecurityRules"] = default_rules(ctx, body)
         nics, subnets = users(ctx, body["id"])
         if nics:
             props["networkInterfaces"] = [{"id": n} for n in nics]
@@ -169,4 +184,4 @@ REGISTRY.add(ResourceType(TYPE, API_VERSIONS, model="NetworkSecurityGroup", hook
 REGISTRY.add(ResourceType(RULE_TYPE, API_VERSIONS, model="SecurityRule", location="none", hooks=SecurityRuleHooks(),
                           names=NameRule(1, 80)))
 REGISTRY.add(ResourceType(DEFAULT_TYPE, API_VERSIONS, model="SecurityRule", location="none",
-                          hooks=DefaultSecurityRuleHooks(), names=NameRule(1, 80)))
+                          hooks=DefaultSecurityRuleHooks(), names=NameRule(1, 80), virtual=default_rules))
