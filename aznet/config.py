@@ -1,4 +1,8 @@
-"""Every setting and environment variable aznet reads, in one place."""
+"""Every setting and environment variable aznet reads, in one place.
+
+One more is read where it is used, to keep that import cheap: ``AZNET_CACHE_DIR`` (where the schema
+cache compiled from the azure-mgmt-* models lives; default ``~/.cache/aznet``), in aznet/arm/schema/cache.py.
+``AZNET_AZ`` (the az executable for ``aznet az``) is read in aznet/cli/azcli.py."""
 
 from __future__ import annotations
 
@@ -31,6 +35,9 @@ class Settings:
     tenant: str = field(default_factory=lambda: _env("AZNET_TENANT", DEFAULT_TENANT))
     # First address of the pool that emulated public IPs are drawn from (all of 127/8 is loopback on Linux).
     public_ip_pool: str = field(default_factory=lambda: _env("AZNET_PUBLIC_IP_POOL", "127.64.0.0/16"))
+    # Azure creates NetworkWatcher_<region> in NetworkWatcherRG with a region's first VNet.
+    network_watcher_autocreate: bool = field(
+        default_factory=lambda: _env("AZNET_NETWORK_WATCHER_AUTOCREATE", "true").lower() not in ("0", "false", "no"))
     log_level: str = field(default_factory=lambda: _env("AZNET_LOG_LEVEL", "warning"))
 
     @property
