@@ -19,6 +19,11 @@ def new_etag() -> str:
     return f'W/"{uuid.uuid4()}"'
 
 
+def resource_guid(old: dict[str, Any] | None) -> str:
+    """``properties.resourceGuid``: kept across updates, new on create."""
+    return ((old or {}).get("properties") or {}).get("resourceGuid") or str(uuid.uuid4())
+
+
 def copy_json(node: Any) -> Any:
     """A fast deep copy for JSON-shaped data."""
     if isinstance(node, dict):

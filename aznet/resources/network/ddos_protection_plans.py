@@ -4,9 +4,9 @@ references cannot be deleted."""
 
 from __future__ import annotations
 
-import uuid
 from typing import TYPE_CHECKING, Any
 
+from ...arm.crud import resource_guid
 from ...arm.errors import ArmError
 from ...arm.ids import normalize
 from ...arm.registry import REGISTRY, Hooks, NameRule, ResourceType
@@ -34,7 +34,7 @@ class DdosProtectionPlanHooks(Hooks):
         props = new["properties"]
         for key in ("virtualNetworks", "publicIPAddresses"):
             props.pop(key, None)
-        props["resourceGuid"] = ((old or {}).get("properties") or {}).get("resourceGuid") or str(uuid.uuid4())
+        props["resourceGuid"] = resource_guid(old)
 
     def before_delete(self, ctx: Ctx, body: dict[str, Any]) -> None:
         used = protected_vnets(ctx, body["id"])

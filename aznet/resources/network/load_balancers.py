@@ -10,10 +10,10 @@ rules and HA ports are Standard only."""
 
 from __future__ import annotations
 
-import uuid
 from typing import TYPE_CHECKING, Any
 
 from ...arm import crud
+from ...arm.crud import resource_guid
 from ...arm.errors import ArmError
 from ...arm.http import Request, Response
 from ...arm.ids import normalize
@@ -222,7 +222,7 @@ class LoadBalancerHooks(Hooks):
         props = new["properties"]
         lb_id = new["id"]
         oldp = (old or {}).get("properties") or {}
-        props["resourceGuid"] = oldp.get("resourceGuid") or str(uuid.uuid4())
+        props["resourceGuid"] = resource_guid(old)
         old_fes = {f["name"].lower(): f for f in oldp.get("frontendIPConfigurations") or []}
         alloc = allocator(ctx)
         alloc.release(lb_id)

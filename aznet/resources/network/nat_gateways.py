@@ -4,9 +4,9 @@ zone. ``subnets`` (the subnets that use it) is computed at read time."""
 
 from __future__ import annotations
 
-import uuid
 from typing import TYPE_CHECKING, Any
 
+from ...arm.crud import resource_guid
 from ...arm.errors import ArmError
 from ...arm.ids import normalize
 from ...arm.registry import REGISTRY, Hooks, ResourceType
@@ -101,7 +101,7 @@ class NatGatewayHooks(Hooks):
     def prepare(self, ctx: Ctx, new: dict[str, Any], old: dict[str, Any] | None) -> None:
         props = new["properties"]
         props.pop("subnets", None)
-        props["resourceGuid"] = ((old or {}).get("properties") or {}).get("resourceGuid") or str(uuid.uuid4())
+        props["resourceGuid"] = resource_guid(old)
 
     def before_delete(self, ctx: Ctx, body: dict[str, Any]) -> None:
         used = subnets_using(ctx, body["id"])

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import uuid
 from typing import TYPE_CHECKING, Any
 
 from ...arm import crud
+from ...arm.crud import resource_guid
 from ...arm.errors import ArmError
 from ...arm.http import Request, Response
 from ...arm.ids import normalize, parse_resource_id
@@ -198,7 +198,7 @@ class NetworkInterfaceHooks(Hooks):
         props = new["properties"]
         oldp = (old or {}).get("properties") or {}
         nic_id = new["id"]
-        props["resourceGuid"] = oldp.get("resourceGuid") or str(uuid.uuid4())
+        props["resourceGuid"] = resource_guid(old)
         if oldp.get("macAddress"):
             props["macAddress"] = oldp["macAddress"]
         else:

@@ -21,10 +21,9 @@ the remote VNet (RemoteVnetHasNoGateways)."""
 
 from __future__ import annotations
 
-import uuid
 from typing import TYPE_CHECKING, Any
 
-from ...arm.crud import copy_json
+from ...arm.crud import copy_json, resource_guid
 from ...arm.errors import ArmError
 from ...arm.ids import normalize
 from ...arm.registry import REGISTRY, Hooks, NameRule, ResourceType
@@ -184,7 +183,7 @@ class PeeringHooks(Hooks):
             props["remoteAddressSpace"] = {"addressPrefixes": space_of(ctx.body(remote))}
         else:
             props["remoteAddressSpace"] = copy_json(old_props["remoteAddressSpace"])
-        props["resourceGuid"] = old_props.get("resourceGuid") or str(uuid.uuid4())
+        props["resourceGuid"] = resource_guid(old)
 
     def after_write(self, ctx: Ctx, new: dict[str, Any], old: dict[str, Any] | None) -> None:
         back = peering_to(ctx, new["properties"]["remoteVirtualNetwork"]["id"], vnet_of(new["id"]))

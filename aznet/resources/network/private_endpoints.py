@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from ...arm.crud import resource_guid
 from ...arm.errors import ArmError
 from ...arm.ids import normalize, parse_resource_id
 from ...arm.registry import REGISTRY, Hooks, ResourceType
@@ -150,7 +151,7 @@ class PrivateEndpointHooks(Hooks):
         pe_id = new["id"]
         private = new.setdefault("_aznet", {})
         oldp = (old or {}).get("properties") or {}
-        props["resourceGuid"] = oldp.get("resourceGuid") or str(uuid.uuid4())
+        props["resourceGuid"] = resource_guid(old)
         props.pop("customDnsConfigs", None)
         rg_scope = pe_id.split("/providers/")[0]
         if not private.get("nic"):

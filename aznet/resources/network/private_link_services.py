@@ -13,6 +13,7 @@ import uuid
 import weakref
 from typing import TYPE_CHECKING, Any
 
+from ...arm.crud import resource_guid
 from ...arm.errors import ArmError
 from ...arm.http import Request, Response
 from ...arm.ids import normalize, parse_resource_id
@@ -153,7 +154,7 @@ class PrivateLinkServiceHooks(Hooks):
         props = new["properties"]
         pls_id = new["id"]
         oldp = (old or {}).get("properties") or {}
-        props["resourceGuid"] = oldp.get("resourceGuid") or str(uuid.uuid4())
+        props["resourceGuid"] = resource_guid(old)
         props["alias"] = oldp.get("alias") or f"{new['name']}.{uuid.uuid4()}.{new['location']}.azure.privatelinkservice"
         for k in ("privateEndpointConnections", "networkInterfaces"):
             props.pop(k, None)

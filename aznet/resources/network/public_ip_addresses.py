@@ -15,6 +15,7 @@ import re
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from ...arm.crud import resource_guid
 from ...arm.errors import ArmError
 from ...arm.http import Request, Response
 from ...arm.ids import normalize
@@ -207,7 +208,7 @@ class PublicIPAddressHooks(Hooks):
     def prepare(self, ctx: Ctx, new: dict[str, Any], old: dict[str, Any] | None) -> None:
         props = new["properties"]
         oldp = (old or {}).get("properties") or {}
-        props["resourceGuid"] = oldp.get("resourceGuid") or str(uuid.uuid4())
+        props["resourceGuid"] = resource_guid(old)
         props.setdefault("ipTags", [])
         if new["sku"]["name"] != "Basic":
             props.setdefault("ddosSettings", {"protectionMode": "VirtualNetworkInherited"})

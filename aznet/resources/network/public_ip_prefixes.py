@@ -4,9 +4,9 @@ NAT gateways draw from it. ``publicIPAddresses`` is computed at read time."""
 
 from __future__ import annotations
 
-import uuid
 from typing import TYPE_CHECKING, Any
 
+from ...arm.crud import resource_guid
 from ...arm.errors import ArmError
 from ...arm.registry import REGISTRY, Hooks, ResourceType
 from . import ip_pool
@@ -53,7 +53,7 @@ class PublicIPPrefixHooks(Hooks):
     def prepare(self, ctx: Ctx, new: dict[str, Any], old: dict[str, Any] | None) -> None:
         props = new["properties"]
         oldp = (old or {}).get("properties") or {}
-        props["resourceGuid"] = oldp.get("resourceGuid") or str(uuid.uuid4())
+        props["resourceGuid"] = resource_guid(old)
         props.setdefault("ipTags", [])
         props.pop("publicIPAddresses", None)
         props["ipPrefix"] = oldp.get("ipPrefix") or ip_pool.allocate_prefix(

@@ -10,10 +10,10 @@ nextHopIpAddress is required for VirtualAppliance and refused for the others
 
 from __future__ import annotations
 
-import uuid
 import weakref
 from typing import TYPE_CHECKING, Any
 
+from ...arm.crud import resource_guid
 from ...arm.errors import ArmError
 from ...arm.ids import normalize
 from ...arm.registry import REGISTRY, Hooks, NameRule, ResourceType
@@ -75,7 +75,7 @@ class RouteTableHooks(Hooks):
     def prepare(self, ctx: Ctx, new: dict[str, Any], old: dict[str, Any] | None) -> None:
         props = new["properties"]
         props.pop("subnets", None)
-        props["resourceGuid"] = ((old or {}).get("properties") or {}).get("resourceGuid") or str(uuid.uuid4())
+        props["resourceGuid"] = resource_guid(old)
 
     def after_write(self, ctx: Ctx, new: dict[str, Any], old: dict[str, Any] | None) -> None:
         _BATCH.get(ctx.txn, set()).discard(normalize(new["id"]))

@@ -12,7 +12,7 @@ import uuid
 import weakref
 from typing import TYPE_CHECKING, Any
 
-from ...arm.crud import copy_json
+from ...arm.crud import copy_json, resource_guid
 from ...arm.errors import ArmError
 from ...arm.ids import normalize
 from ...arm.registry import REGISTRY, Hooks, NameRule, ResourceType
@@ -126,7 +126,7 @@ class NetworkSecurityGroupHooks(Hooks):
         props = new["properties"]
         for key in ("defaultSecurityRules", "networkInterfaces", "subnets", "flowLogs", "resourceGuid"):
             props.pop(key, None)
-        props["resourceGuid"] = ((old or {}).get("properties") or {}).get("resourceGuid") or str(uuid.uuid4())
+        props["resourceGuid"] = resource_guid(old)
 
     def after_write(self, ctx: Ctx, new: dict[str, Any], old: dict[str, Any] | None) -> None:
         _BATCH.get(ctx.txn, set()).discard(normalize(new["id"]))

@@ -5,9 +5,9 @@ Storage resources a subnet's Microsoft.Storage service endpoint may reach.
 
 from __future__ import annotations
 
-import uuid
 from typing import TYPE_CHECKING, Any
 
+from ...arm.crud import resource_guid
 from ...arm.errors import ArmError
 from ...arm.ids import normalize
 from ...arm.registry import REGISTRY, Hooks, NameRule, ResourceType
@@ -36,7 +36,7 @@ class ServiceEndpointPolicyHooks(Hooks):
     def prepare(self, ctx: Ctx, new: dict[str, Any], old: dict[str, Any] | None) -> None:
         props = new["properties"]
         props.pop("subnets", None)
-        props["resourceGuid"] = ((old or {}).get("properties") or {}).get("resourceGuid") or str(uuid.uuid4())
+        props["resourceGuid"] = resource_guid(old)
 
     def before_delete(self, ctx: Ctx, body: dict[str, Any]) -> None:
         used = subnets_using(ctx, body["id"])

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import ipaddress
 import re
-import uuid
 from typing import TYPE_CHECKING, Any
 
+from ...arm.crud import resource_guid
 from ...arm.errors import ArmError
 from ...arm.regions import REGIONS
 from ...arm.registry import REGISTRY, Action, Hooks, NameRule, ResourceType
@@ -127,7 +127,7 @@ class VirtualNetworkHooks(Hooks):
         for key in READ_ONLY:
             props.pop(key, None)
         props["provisioningState"] = "Succeeded"
-        props["resourceGuid"] = ((old or {}).get("properties") or {}).get("resourceGuid") or str(uuid.uuid4())
+        props["resourceGuid"] = resource_guid(old)
 
     def after_write(self, ctx: Ctx, new: dict[str, Any], old: dict[str, Any] | None) -> None:
         sn.end_vnet_batch(ctx, new["id"])
