@@ -9,7 +9,7 @@ from typing import Any
 
 from .errors import ExpressionError, TemplateError, validation_failed
 from .evaluate import PARAMETERS, Ctx, Deployment, evaluate
-from .values import to_string
+from .values import to_string, type_name
 
 TYPES: dict[str, tuple[type, ...]] = {
     "string": (str,), "securestring": (str,), "int": (int,), "bool": (bool,), "object": (dict,),
@@ -118,7 +118,7 @@ def check(name: str, spec: dict[str, Any], value: Any) -> Any:
     if not isinstance(value, want) or (ptype == "int" and isinstance(value, bool)):
         raise validation_failed(f"Template parameter '{name}' was provided an invalid value. Expected a value of "
                                 f"type '{DISPLAY[ptype]}', but received a value of type "
-                                f"'{_json_type(value)}'. Please see https://aka.ms/arm-create-parameter-file for "
+                                f"'{type_name(value)}'. Please see https://aka.ms/arm-create-parameter-file for "
                                 "usage details")
     allowed = spec.get("allowedValues")
     if isinstance(allowed, list):
@@ -149,18 +149,6 @@ def check(name: str, spec: dict[str, Any], value: Any) -> Any:
                                     f"valid. The length of the value exceeds the maximum "
                                     f"length '{spec['maxLength']}'")
     return value
-
-
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "Null"
-    if isinstance(value, bool):
-        return "Boolean"
-    if isinstance(value, int):
-        return "Integer"
-    if isinstance(value, float):
-        return "Float"
-    return {str: "String", list: "Array", dict: "Object"}.get(type(value), type(value).__name__)
 
 
 def view(template: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
