@@ -8,7 +8,6 @@ The handler is synchronous: it takes a ``Request`` and returns a ``Response``
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import socket
 import ssl
@@ -185,5 +184,3 @@ class HttpServer:
         if self._server is not None:
             await self._server.wait_closed()
 
-
-__all__ = ["HttpServer", "json"]

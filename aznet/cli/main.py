@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -120,5 +119,3 @@ def cmd_verify(args: argparse.Namespace) -> int:
 if __name__ == "__main__":
     sys.exit(main())
 
-
-__all__ = ["main", "json"]

@@ -3,8 +3,6 @@ type, and the reverse reference index. Persistence lives elsewhere."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from .base import Record
 from .refs import referenced_ids
 
@@ -77,8 +75,3 @@ class MemoryIndex:
     def referrers(self, key: str) -> list[str]:
         return list(self.refs_in.get(key, ()))
 
-
-def body_copy(body: dict[str, Any]) -> dict[str, Any]:
-    import copy
-
-    return copy.deepcopy(body)
