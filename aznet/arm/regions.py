@@ -42,3 +42,13 @@ def location_list(subscription: str) -> list[dict[str, object]]:
                       "latitude": str(lat), "longitude": str(lon)}}
         for name, display, geo, lat, lon in REGIONS
     ]
+
+# Regions with availability zones (three each), from Microsoft's "Azure regions with availability zone
+# support" list; the others have none.
+ZONAL_REGIONS = frozenset({
+    "brazilsouth", "canadacentral", "centralus", "eastus", "eastus2", "southcentralus", "westus2", "westus3",
+    "mexicocentral", "francecentral", "italynorth", "germanywestcentral", "norwayeast", "northeurope", "uksouth",
+    "westeurope", "swedencentral", "switzerlandnorth", "polandcentral", "spaincentral", "qatarcentral", "uaenorth",
+    "israelcentral", "southafricanorth", "australiaeast", "centralindia", "japaneast", "japanwest", "southeastasia",
+    "eastasia", "koreacentral", "newzealandnorth",
+})

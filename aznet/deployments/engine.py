@@ -54,6 +54,11 @@ class ResourceOps(Protocol):
         """Read (for reference()); raise DeploymentResourceError when missing."""
         ...
 
+    def action(self, resource_id: str, action: str, api_version: str | None, body: Any) -> Any:
+        """POST {resource_id}/{action} (the list* functions); raise DeploymentResourceError when the type has
+        no such action or it fails."""
+        ...
+
 
 @dataclass
 class Scope:
@@ -66,6 +71,7 @@ class Scope:
     resource_group_tags: dict[str, Any] | None = None
     deployment_location: str | None = None    # subscription-scope deployments' location (deployment().location)
     environment: dict[str, Any] | None = None  # environment() override
+    resource_types: Callable[[], list[Any]] | None = None   # the declared types (registry.ResourceType), for providers()
 
 
 class OperationRecord(TypedDict, total=False):
@@ -105,6 +111,21 @@ def _runtime_needed(target: str, api_version: str | None, full: bool) -> Any:
     raise RuntimeValueNeeded(f"The value of reference('{target}') is known only while deploying.")
 
 
+def _list_runtime_needed(fname: str, target: str, api_version: str | None, body: Any) -> Any:
+    raise RuntimeValueNeeded(f"The value of {fname}('{target}') is known only while deploying.")
+
+
+def _copy_members(p: Plan, name: str) -> list[str]:
+    """references(): the resource ids of a resource copy loop, in index order."""
+    low = name.lower()
+    members = sorted((r for r in p.resources if r.loop is not None and r.loop.lower() == low),
+                     key=lambda r: r.index or 0)
+    if not members:
+        raise ExpressionError(f"The template function 'references' names '{name}', which is not a resource copy "
+                              "loop of this template.")
+    return [r.resource_id for r in members]
+
+
 # -- validation ----------------------------------------------------------------------------------------
 
 def _prepare(template: dict[str, Any], parameters: dict[str, Any] | None, scope: Any,
@@ -134,6 +155,8 @@ def validate(template: dict[str, Any], parameters: dict[str, Any] | None, scope:
     p = _prepare(template, parameters, scope)
     d = p.root.d
     d.reference = _runtime_needed
+    d.list_action = _list_runtime_needed
+    d.copy_members = lambda name: _copy_members(p, name)
     for item in p.resources:
         try:
             item.put_body = put_body(item)
@@ -223,6 +246,8 @@ class _Run:
         self.operations: list[OperationRecord] = []
         self.output_resources: list[dict[str, str]] = []
         p.root.d.reference = self.reference
+        p.root.d.list_action = self.list_action
+        p.root.d.copy_members = lambda name: _copy_members(self.p, name)
 
     # reference(): a template resource once deployed, or any resource through ops.get
     def reference(self, target: str, api_version: str | None, full: bool) -> Any:
@@ -254,6 +279,27 @@ class _Run:
         if full:
             return body
         return body.get("properties", {}) if isinstance(body, dict) else body
+
+    # list*(): the type's action of that name, on a template resource once deployed, or on any resource id
+    def list_action(self, fname: str, target: str, api_version: str | None, body: Any) -> Any:
+        keys = self.p.resolve(target)
+        if keys:
+            key = keys[0]
+            if key not in self.deployed:
+                if key in self.failed or key in self.blocked:
+                    raise ExpressionError(f"The resource '{self.p.by_key[key].resource_id}' used by "
+                                          f"'{fname}' failed to deploy.")
+                raise _Defer(f"{fname}('{target}') waits for its deployment", key)
+            rid = self.p.by_key[key].resource_id
+        elif target.startswith("/"):
+            rid = target
+        else:
+            raise ExpressionError(f"The template function '{fname}' names '{target}', which is neither a resource "
+                                  "of this template nor a resource id.")
+        try:
+            return self.ops.action(rid, fname, api_version, body)
+        except DeploymentResourceError as exc:
+            raise _ReferenceFailed(exc.code, exc.message) from None
 
     def go(self) -> DeploymentResult:
         pending = order(self.p)

@@ -33,6 +33,9 @@ class Deployment:
     template: dict[str, Any] = field(default_factory=dict)
     parameter_resolver: Callable[[str], Any] | None = None   # lazy defaults while parameters resolve
     reference: Callable[[str, str | None, bool], Any] | None = None
+    # list*(resourceId, apiVersion[, body]) while deploying: (function name, id, api-version, body) -> result
+    list_action: Callable[[str, str, str | None, Any], Any] | None = None
+    copy_members: Callable[[str], list[str]] | None = None   # references(): a copy loop's resource ids
     lambda_vars: dict[str, Any] = field(default_factory=dict)
     var_cache: dict[str, Any] = field(default_factory=dict)
     var_resolving: set[str] = field(default_factory=set)
@@ -226,9 +229,8 @@ def _call(node: Call, ctx: Ctx) -> Any:
     if spec is None:
         if "." in name and name in ctx.d.functions:
             return user_function(ctx, node, [eval_node(a, ctx) for a in node.args])
-        if name.startswith("list"):
-            raise ExpressionError(f"The template function '{node.display}' is not supported by aznet: list* "
-                                  "functions need a resource provider action.")
+        if name.startswith("list") and len(name) > 4:
+            return _list_call(node, ctx)
         raise ExpressionError(f"The template function '{node.display}' is not valid. Please see "
                               "https://aka.ms/arm-functions for usage details.")
     fn, lo, hi = spec
@@ -251,6 +253,23 @@ def _call(node: Call, ctx: Ctx) -> Any:
     except (TypeError, ValueError, KeyError, IndexError, ZeroDivisionError, AttributeError, OverflowError) as exc:
         raise ExpressionError(f"Unable to evaluate template language function '{node.display}': {exc}. Please "
                               "see https://aka.ms/arm-functions for usage details.") from None
+
+
+def _list_call(node: Call, ctx: Ctx) -> Any:
+    """``listKeys(resourceId, apiVersion[, functionValues])`` and every other list*: the resource type's action
+    of that name, called while deploying."""
+    if not 2 <= len(node.args) <= 3:
+        raise ExpressionError(f"Unable to evaluate template language function '{node.display}': function requires "
+                              "from 2 to 3 parameter(s): the resource id (or name), the api-version and, "
+                              "optionally, the request body.")
+    if ctx.phase in (PARAMETERS, PLAN) or ctx.d.list_action is None:
+        raise ExpressionError(f"The template function '{node.display}' is not expected at this location: list* "
+                              "functions can be used only in resource properties and outputs.")
+    args = [eval_node(a, ctx) for a in node.args]
+    if not isinstance(args[0], str) or not isinstance(args[1], str):
+        raise ExpressionError(f"The template language function '{node.display}' expects a resource id and an "
+                              "api-version, both strings.")
+    return ctx.d.list_action(node.display, args[0], args[1], args[2] if len(args) == 3 else None)
 
 
 def user_function(ctx: Ctx, node: Call, args: list[Any]) -> Any:

@@ -4,7 +4,14 @@ evaluated arguments; ``LAZY`` entries (if, lambda) receive the unevaluated call.
 
 from __future__ import annotations
 
-from . import functions_collections, functions_scope, functions_values  # noqa: F401  (they register)
+from . import (  # noqa: F401  (they register)
+    functions_cidr,
+    functions_collections,
+    functions_dates,
+    functions_resources,
+    functions_scope,
+    functions_values,
+)
 from .registry import FUNCTIONS, LAZY
 
 

@@ -10,7 +10,7 @@ from .errors import ExpressionError
 from .evaluate import Ctx, Lambda
 from .expressions import Call, Literal
 from .registry import LAZY, fn, want, want_int
-from .values import deep_equal, to_string, union_values
+from .values import deep_equal, to_string, type_name, union_values
 
 # -- arrays and objects ------------------------------------------------------------------------------------
 
@@ -156,16 +156,36 @@ def _lam(name: str, value: Any, arity: int) -> Lambda:
     return value
 
 
+def _lam_indexed(name: str, value: Any) -> Lambda:
+    """A lambda of (item) or (item, index), as map() and filter() take."""
+    if not isinstance(value, Lambda) or len(value.names) not in (1, 2):
+        raise ExpressionError(f"The template language function '{name}' expects a lambda with 1 or 2 "
+                              "parameter(s): the item and, optionally, its index.")
+    return value
+
+
+def _apply(lam: Lambda, v: Any, i: int) -> Any:
+    return lam(v, i) if len(lam.names) == 2 else lam(v)
+
+
 @fn("map", 2)
 def _map(ctx: Ctx, items: Any, f: Any) -> list[Any]:
-    lam = f if isinstance(f, Lambda) and len(f.names) == 2 else _lam("map", f, 1)
-    return [lam(v, i) if len(lam.names) == 2 else lam(v) for i, v in enumerate(want("map", items, list))]
+    lam = _lam_indexed("map", f)
+    return [_apply(lam, v, i) for i, v in enumerate(want("map", items, list))]
 
 
 @fn("filter", 2)
 def _filter(ctx: Ctx, items: Any, f: Any) -> list[Any]:
-    lam = _lam("filter", f, 1)
-    return [v for v in want("filter", items, list) if lam(v) is True]
+    lam = _lam_indexed("filter", f)
+    out = []
+    for i, v in enumerate(want("filter", items, list)):
+        keep = _apply(lam, v, i)
+        if not isinstance(keep, bool):
+            raise ExpressionError("The template language function 'filter' expects its lambda to return a "
+                                  f"boolean; it returned a value of type '{type_name(keep)}'.")
+        if keep:
+            out.append(v)
+    return out
 
 
 @fn("reduce", 3)
@@ -188,3 +208,40 @@ def _to_object(ctx: Ctx, items: Any, key_fn: Any, value_fn: Any = None) -> dict[
     kf = _lam("toObject", key_fn, 1)
     vf = _lam("toObject", value_fn, 1) if value_fn is not None else None
     return {to_string(kf(v)): (vf(v) if vf else v) for v in want("toObject", items, list)}
+
+
+@fn("groupBy", 2)
+def _group_by(ctx: Ctx, items: Any, key_fn: Any) -> dict[str, list[Any]]:
+    kf = _lam("groupBy", key_fn, 1)
+    out: dict[str, list[Any]] = {}
+    for v in want("groupBy", items, list):
+        key = kf(v)
+        if not isinstance(key, str):
+            raise ExpressionError("The template language function 'groupBy' expects its lambda to return a "
+                                  f"string key; it returned a value of type '{type_name(key)}'.")
+        out.setdefault(key, []).append(v)
+    return out
+
+
+@fn("mapValues", 2)
+def _map_values(ctx: Ctx, obj: Any, f: Any) -> dict[str, Any]:
+    lam = _lam("mapValues", f, 1)
+    return {k: lam(v) for k, v in want("mapValues", obj, dict).items()}
+
+
+# -- indexes from the end -----------------------------------------------------------------------------------
+
+def _from_end(name: str, items: Any, index: Any, strict: bool) -> Any:
+    items = want(name, items, list)
+    index = want_int(name, index, "index")
+    if 1 <= index <= len(items):
+        return items[len(items) - index]
+    if strict:
+        raise ExpressionError(f"The template language function '{name}' got index {index}, but the array has "
+                              f"{len(items)} element(s): the index counts from 1 (the last element) to the "
+                              "array's length.")
+    return None
+
+
+fn("indexFromEnd", 2)(lambda ctx, items, index: _from_end("indexFromEnd", items, index, True))
+fn("tryIndexFromEnd", 2)(lambda ctx, items, index: _from_end("tryIndexFromEnd", items, index, False))

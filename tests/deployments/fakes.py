@@ -63,3 +63,21 @@ def vnet(name: str, **kw: Any) -> dict[str, Any]:
     return {"type": "Microsoft.Network/virtualNetworks", "apiVersion": "2024-05-01", "name": name,
             "location": "[resourceGroup().location]",
             "properties": {"addressSpace": {"addressPrefixes": ["10.0.0.0/16"]}}, **kw}
+
+
+class ActionOps(FakeOps):
+    """FakeOps whose resources answer POST actions: ``actions[(type lower, action lower)] -> fn(body, payload)``."""
+
+    def __init__(self, actions: dict[tuple[str, str], Any], **kw: Any) -> None:
+        super().__init__(**kw)
+        self.actions = actions
+        self.calls: list[tuple[str, str, str | None, Any]] = []
+
+    def action(self, resource_id: str, action: str, api_version: str | None, body: Any) -> Any:
+        res = self.get(resource_id, api_version)
+        fn = self.actions.get((res["type"].lower(), action.lower()))
+        if fn is None:
+            raise DeploymentResourceError("NotFound", f"The action '{action}' is not supported on '{res['type']}'.",
+                                          404)
+        self.calls.append((resource_id, action, api_version, body))
+        return fn(res, body)

@@ -107,7 +107,7 @@ def test_syntax_errors(expr, fragment):
 
 @pytest.mark.parametrize(("expr", "fragment"), [
     ("[nosuchfunction()]", "The template function 'nosuchfunction' is not valid"),
-    ("[listKeys('x', '2020-01-01')]", "not supported by aznet"),
+    ("[listKeys('x', '2020-01-01')]", "list* functions can be used only in resource properties and outputs"),
     ("[parameters('x')]", "The template parameter 'x' is not found"),
     ("[variables('x')]", "The template variable 'x' is not found"),
     ("[createObject('a', 1).b]", "doesn't exist, available properties are 'a'"),

@@ -110,6 +110,7 @@ def _scope_obj(ctx: Ctx, sub: str, rg: str | None, name: str) -> Any:
         resource_group_location=rg_rec.body["location"] if rg_rec else None, deployment_name=name,
         resource_group_id=rg_rec.id if rg_rec else None,
         resource_group_tags=rg_rec.body.get("tags") if rg_rec else None,
+        resource_types=ctx.platform.registry.types,
     )
 
 
@@ -161,6 +162,29 @@ class StoreOps:
             except ArmError as exc:
                 raise _engine().DeploymentResourceError(exc.code, exc.message, exc.status) from None
         return self._on_loop(read)
+
+
+    def action(self, resource_id: str, action: str, api_version: str | None, body: Any) -> Any:
+        return self._on_loop(lambda: self._action(resource_id, action, api_version, body))
+
+    def _action(self, resource_id: str, name: str, api_version: str | None, payload: Any) -> Any:
+        """A list* function: the POST action of that name, through the same handler a direct POST reaches."""
+        ctx = Ctx(self.platform, self.platform.store.transaction(), self.sub, api_version)
+        try:
+            rid = parse_resource_id(resource_id)
+            if rid is None or rid.is_collection:
+                raise ArmError(400, "InvalidResourceId", f"The resource id '{resource_id}' is not valid.")
+            rt = crud.resolve_type(ctx, rid)
+            handler = rt.action(name, "POST")
+            if handler is None:
+                raise ArmError(404, "NotFound", f"The action '{name}' is not supported on '{rt.type}'.")
+            check_api_version(api_version, handler.api_versions or rt.api_versions, "/".join(rid.types))
+            body = crud.get_resource(ctx, resource_id)
+            _, result = handler.handler(ctx, body, payload)
+            self.platform.commit(ctx)
+            return result
+        except ArmError as exc:
+            raise _engine().DeploymentResourceError(exc.code, exc.message, exc.status) from None
 
 
 def _write(p: Platform, rid: str, fn: Any) -> None:
