@@ -37,10 +37,19 @@ def answer(view: View, data: bytes, source: str, tcp: bool = False) -> bytes | N
         entry = view.table.get(key)
         if entry is not None:
             v = entry.edns if payload else entry.plain
-            if tcp or v.size <= (payload or 512):
+            if tcp or v.size <= udp_limit(payload):
                 return b"".join((data[:2], v.head[((data[2] & 1) << 1) | ((data[3] >> 4) & 1)],
                                  data[12:qend - 4], v.tail))
     return slow_answer(view, data, source, tcp, cacheable=simple is not None)
+
+
+def udp_limit(payload: int) -> int:
+    """The largest UDP response for a query that asked for ``payload`` octets (0: no EDNS): the smaller of
+    the client's size and the size we advertise, never below 512 (RFC 6891 §6.2.5, as BIND does). A larger
+    answer goes out truncated (TC) so the client retries on TCP: no amplification past our advertised 1232."""
+    if not payload:
+        return 512
+    return max(512, min(payload, OUR_PAYLOAD))
 
 
 def slow_answer(view: View, data: bytes, source: str, tcp: bool, cacheable: bool = False) -> bytes | None:
@@ -52,7 +61,7 @@ def slow_answer(view: View, data: bytes, source: str, tcp: bool, cacheable: bool
         return error_reply(data, dns.rcode.FORMERR)
     if query.flags & dns.flags.QR:
         return None                                   # never answer a response
-    limit = TCP_LIMIT if tcp else (max(512, query.payload) if query.edns >= 0 else 512)
+    limit = TCP_LIMIT if tcp else udp_limit(query.payload if query.edns >= 0 else 0)
     response = dns.message.make_response(query, recursion_available=view.recursive, our_payload=OUR_PAYLOAD)
     if query.edns >= 0 and query.ednsflags & dns.flags.DO:
         response.want_dnssec(True)

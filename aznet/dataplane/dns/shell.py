@@ -19,8 +19,9 @@ from dataclasses import dataclass
 
 import dns.rcode
 
-from .answer import answer
+from .answer import answer, udp_limit
 from .engine import DnsEngine
+from .ports import PortBook
 from .render import error_reply
 from .view import View
 from .wire import parse_simple
@@ -28,7 +29,9 @@ from .wire import parse_simple
 log = logging.getLogger(__name__)
 TCP_IDLE_SECONDS = 10.0
 TCP_MAX_BUFFER = 65535 + 2
-RAW_CACHE_MAX = 200_000
+TCP_MAX_CONNECTIONS = 512          # per listener; past it the longest-idle connection is closed
+RAW_CACHE_BYTES = 16 << 20         # the exact-bytes answer cache of the UDP hot path, by bytes
+RAW_ENTRY_OVERHEAD = 160           # dict slot + two bytes objects, roughly
 UDP_RCVBUF = 4 << 20
 
 
@@ -67,11 +70,10 @@ class _Udp(asyncio.DatagramProtocol):
                 entry = self.view.table.get(key)
                 if entry is not None:
                     v = entry.edns if payload else entry.plain
-                    if v.size <= (payload or 512):
+                    if v.size <= udp_limit(payload):
                         resp = b"".join((data[:2], v.head[((data[2] & 1) << 1) | ((data[3] >> 4) & 1)],
                                          data[12:qend - 4], v.tail))
-                        if len(raw) < RAW_CACHE_MAX:
-                            raw[rest] = resp[2:]
+                        self.view.remember_raw(rest, resp[2:], RAW_CACHE_BYTES)
                         self.transport.sendto(resp, addr)  # type: ignore[union-attr]
                         return
         except Exception:  # noqa: BLE001 - fall through to the guarded slow path
@@ -85,11 +87,16 @@ class _Udp(asyncio.DatagramProtocol):
 
 
 class _Tcp(asyncio.Protocol):
-    """RFC 7766: length-prefixed messages, several per connection, closed when idle."""
+    """RFC 7766: length-prefixed messages, several per connection, closed when idle. Only a complete
+    message counts as activity: a client that trickles a byte at a time is closed when the idle time
+    runs out all the same. ``conns`` is the listener's set of open connections (for its cap)."""
 
-    def __init__(self, view: View, idle: float) -> None:
+    def __init__(self, view: View, idle: float, conns: dict[_Tcp, float] | None = None,
+                 max_conns: int = TCP_MAX_CONNECTIONS) -> None:
         self.view = view
         self.idle = idle
+        self.conns = conns if conns is not None else {}
+        self.max_conns = max_conns
         self.buf = bytearray()
         self.transport: asyncio.Transport | None = None
         self.timer: asyncio.TimerHandle | None = None
@@ -100,12 +107,22 @@ class _Tcp(asyncio.Protocol):
         peer = transport.get_extra_info("peername")
         if peer:
             self.peer = peer[0]
+        loop = asyncio.get_running_loop()
+        if len(self.conns) >= self.max_conns:
+            oldest = min(self.conns, key=self.conns.__getitem__)
+            log.warning("DNS TCP: %d connections open on one listener (the cap); closing the longest idle",
+                        len(self.conns))
+            oldest._close()
+            self.conns.pop(oldest, None)
+        self.conns[self] = loop.time()
         self._arm()
 
     def _arm(self) -> None:
         if self.timer is not None:
             self.timer.cancel()
-        self.timer = asyncio.get_running_loop().call_later(self.idle, self._close)
+        loop = asyncio.get_running_loop()
+        self.conns[self] = loop.time()
+        self.timer = loop.call_later(self.idle, self._close)
 
     def _close(self) -> None:
         if self.transport is not None:
@@ -128,11 +145,12 @@ class _Tcp(asyncio.Protocol):
                 out.append(len(resp).to_bytes(2, "big") + resp)
         if out and self.transport is not None:
             self.transport.write(b"".join(out))
-        self._arm()
+            self._arm()                        # activity is a whole message answered, not a byte
 
     def connection_lost(self, exc: Exception | None) -> None:
         if self.timer is not None:
             self.timer.cancel()
+        self.conns.pop(self, None)
         self.transport = None
 
 
@@ -145,18 +163,21 @@ class Endpoint:
 
 
 class _Listener:
-    def __init__(self, name: str, view: View) -> None:
+    def __init__(self, name: str, view: View, max_conns: int = TCP_MAX_CONNECTIONS) -> None:
         self.name = name
         self.view = view
+        self.max_conns = max_conns
         self.host = ""
         self.port = 0
         self.udp: asyncio.DatagramTransport | None = None
         self.tcp: asyncio.base_events.Server | None = None
+        self.tcp_conns: dict[_Tcp, float] = {}
 
     async def start(self, host: str, port: int, idle: float) -> None:
         loop = asyncio.get_running_loop()
         # TCP first so port 0 picks a port free for both protocols
-        self.tcp = await loop.create_server(lambda: _Tcp(self.view, idle), host, port, reuse_address=True)
+        self.tcp = await loop.create_server(lambda: _Tcp(self.view, idle, self.tcp_conns, self.max_conns), host, port,
+                                           reuse_address=True)
         self.port = self.tcp.sockets[0].getsockname()[1]
         self.host = host
         try:
@@ -184,8 +205,11 @@ class _Listener:
 class DnsServerShell:
     def __init__(self, engine: DnsEngine, host: str = "127.0.0.1", port: int = 8053, *,
                  vnet_host: str | None = None, vnet_port_base: int = 0, vnets: bool = True,
-                 tcp_idle: float = TCP_IDLE_SECONDS) -> None:
+                 tcp_idle: float = TCP_IDLE_SECONDS, port_book: PortBook | None = None,
+                 tcp_max_connections: int = TCP_MAX_CONNECTIONS) -> None:
         self.engine = engine
+        self.tcp_max_connections = tcp_max_connections
+        self.port_book = port_book or PortBook(None)
         self.host = host
         self.port = port
         self.vnet_host = vnet_host or host
@@ -199,7 +223,7 @@ class DnsServerShell:
         self._running = False
 
     async def start(self) -> None:
-        self.public = _Listener("public", self.engine.public_view)
+        self.public = _Listener("public", self.engine.public_view, self.tcp_max_connections)
         await self.public.start(self.host, self.port, self.tcp_idle)
         self.port = self.public.port
         self._running = True
@@ -256,13 +280,23 @@ class DnsServerShell:
         existing = self.vnet_listeners.get(key)
         if existing is not None:
             return existing.endpoints()[0]
-        listener = _Listener(f"vnet:{vnet_id}", self.engine.view_for_vnet(vnet_id))
+        listener = _Listener(f"vnet:{vnet_id}", self.engine.view_for_vnet(vnet_id), self.tcp_max_connections)
         if port is None:
-            port = 0
-            if self.vnet_port_base:
-                used = {lst.port for lst in self.vnet_listeners.values()}
+            port = self.port_book.get(vnet_id) or 0
+            if not port and self.vnet_port_base:
+                used = {lst.port for lst in self.vnet_listeners.values()} | self.port_book.taken()
                 port = next(p for p in range(self.vnet_port_base, 65536) if p not in used)
-        await listener.start(host or self.vnet_host, port, self.tcp_idle)
+            try:
+                await listener.start(host or self.vnet_host, port, self.tcp_idle)
+            except OSError:
+                if not port:
+                    raise
+                log.warning("the resolver port %d of VNet %s is taken by another process; picking a new one",
+                            port, vnet_id)
+                await listener.start(host or self.vnet_host, 0, self.tcp_idle)
+            self.port_book.remember(vnet_id, listener.port)
+        else:
+            await listener.start(host or self.vnet_host, port, self.tcp_idle)
         self.vnet_listeners[key] = listener
         return listener.endpoints()[0]
 

@@ -12,10 +12,17 @@ otherwise.
 ``table`` maps question keys (see render.question_key) to pre-rendered
 ``Entry``s; the public view fills it eagerly when zones change, VNet views on
 first use. Entries remember the names they read, so a change drops exactly the
-answers it affects."""
+answers it affects.
+
+What the table may hold is bounded: answers for names in no zone are never kept (a
+flood of random names costs nothing but the slow path); negative answers inside a
+zone (NXDOMAIN, NODATA) are kept oldest-first within ``negative_budget`` bytes; the
+positive answers are bounded by the zones' own data (which ARM bounds). ``raw``,
+the exact-bytes cache of the UDP hot path, is bounded by bytes too."""
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -26,6 +33,12 @@ from .render import Entry, entry_for, question_key
 from .zone import MAX_CHAIN, Lookup, Zone, lookup
 
 TRAFFIC_MANAGER = dns.name.from_text("trafficmanager.net.")
+NEGATIVE_BUDGET = 8 << 20          # bytes of negative answers one view keeps
+ENTRY_OVERHEAD = 512               # an entry's objects beyond its two wire renderings, roughly
+
+
+def entry_cost(entry: Entry) -> int:
+    return entry.plain.size + entry.edns.size + ENTRY_OVERHEAD
 
 
 @dataclass(frozen=True)
@@ -44,7 +57,8 @@ class DynamicNames(Protocol):
 
 class View:
     def __init__(self, name: str, *, recursive: bool, eager: bool, dynamic: DynamicNames | None = None,
-                 unknown_rcode: int = dns.rcode.REFUSED, max_entries: int = 500_000) -> None:
+                 unknown_rcode: int = dns.rcode.REFUSED, max_entries: int = 500_000,
+                 negative_budget: int = NEGATIVE_BUDGET) -> None:
         self.name = name
         self.recursive = recursive
         self.eager = eager
@@ -57,6 +71,10 @@ class View:
         # exact query bytes (after the id) → response bytes (after the id), filled by the UDP hot path;
         # emptied whenever the table changes
         self.raw: dict[bytes, bytes] = {}
+        self.raw_bytes = 0
+        self.negative_budget = negative_budget
+        self._negative: OrderedDict[bytes, int] = OrderedDict()   # key → cost, oldest first
+        self._negative_bytes = 0
         self._deps: dict[dns.name.Name, set[bytes]] = {}
         self._by_zone: dict[str | None, set[bytes]] = {}
 
@@ -131,16 +149,39 @@ class View:
             return found, None
         zid = zone.zone_id if zone is not None else None
         entry = entry_for(qname, qtype, found, aa=not self.recursive, ra=self.recursive, zone_id=zid)
-        self.keep(question_key(qname, qtype), entry)
+        negative = found.rcode != dns.rcode.NOERROR or not found.answer
+        if zone is None and negative:
+            return found, entry                # a name in no zone: answered, never kept
+        self.keep(question_key(qname, qtype), entry, negative=negative)
         return found, entry
 
-    def keep(self, key: bytes, entry: Entry) -> None:
+    def remember_raw(self, query: bytes, response: bytes, budget: int) -> None:
+        """The UDP hot path's exact-bytes cache; emptied when it would pass ``budget`` bytes."""
+        cost = len(query) + len(response) + 160
+        if self.raw_bytes + cost > budget:
+            self._clear_raw()
+        self.raw[query] = response
+        self.raw_bytes += cost
+
+    def _clear_raw(self) -> None:
+        self.raw.clear()
+        self.raw_bytes = 0
+
+    def keep(self, key: bytes, entry: Entry, *, negative: bool = False) -> None:
         if self.raw:
-            self.raw.clear()
+            self._clear_raw()
         if key in self.table:
             self._forget(key)
         elif len(self.table) >= self.max_entries:
             return
+        if negative:
+            cost = entry_cost(entry)
+            if cost > self.negative_budget:
+                return
+            while self._negative and self._negative_bytes + cost > self.negative_budget:
+                self._forget(next(iter(self._negative)))
+            self._negative[key] = cost
+            self._negative_bytes += cost
         self.table[key] = entry
         for n in entry.touched:
             self._deps.setdefault(n, set()).add(key)
@@ -148,7 +189,10 @@ class View:
 
     def _forget(self, key: bytes) -> None:
         if self.raw:
-            self.raw.clear()
+            self._clear_raw()
+        cost = self._negative.pop(key, None)
+        if cost is not None:
+            self._negative_bytes -= cost
         entry = self.table.pop(key, None)
         if entry is None:
             return
@@ -181,7 +225,9 @@ class View:
             self._forget(key)
 
     def clear(self) -> None:
-        self.raw.clear()
+        self._clear_raw()
+        self._negative.clear()
+        self._negative_bytes = 0
         self.table.clear()
         self._deps.clear()
         self._by_zone.clear()

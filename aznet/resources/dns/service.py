@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from ... import services
 from ...dataplane.dns import DnsEngine, DnsServerShell
+from ...dataplane.dns.ports import PortBook
 from ...store.base import Change
 from . import feed
 
@@ -35,7 +36,8 @@ class DnsService:
     def __init__(self, platform: Platform) -> None:
         self.platform = platform
         self.engine = DnsEngine()
-        self.shell = DnsServerShell(self.engine, HOST, platform.settings.dns_port)
+        self.shell = DnsServerShell(self.engine, HOST, platform.settings.dns_port,
+                                    port_book=PortBook(platform.settings.data_dir / "dns-vnet-ports.json"))
         self._subscribed = False
         self._pip_names: dict[str, str] = {}     # public IP FQDN -> public IP id (lower case)
 
