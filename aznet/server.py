@@ -62,6 +62,7 @@ class Server:
             await self.http.stop()
         for svc in reversed(self.services):
             await svc.stop()
+        self.platform.reconciler.stop()
         self.platform.store.close()
 
     def endpoints(self) -> list[dict[str, Any]]:

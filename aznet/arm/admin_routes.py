@@ -16,7 +16,9 @@ def status(p: Platform, req: Request) -> Response:
     counts = Counter(r.type for r in p.store.all())
     endpoints = [{"name": "arm", "host": p.settings.host, "port": p.settings.port, "protocol": "https"}]
     for svc in p.services.values():
-        endpoints.extend(svc.endpoints())
+        listed = getattr(svc, "endpoints", None)   # engines without listeners have none
+        if listed is not None:
+            endpoints.extend(listed())
     return Response(200, {"endpoint": p.settings.endpoint, "endpoints": endpoints, "resources": dict(counts)})
 
 

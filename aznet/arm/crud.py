@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from ..jsondata import copy_json  # noqa: F401 - crud.copy_json is used by the resource types
 from ..store.base import Record
 from .context import Ctx
 from .errors import ArmError, resource_group_not_found, resource_not_found
@@ -22,15 +23,6 @@ def new_etag() -> str:
 def resource_guid(old: dict[str, Any] | None) -> str:
     """``properties.resourceGuid``: kept across updates, new on create."""
     return ((old or {}).get("properties") or {}).get("resourceGuid") or str(uuid.uuid4())
-
-
-def copy_json(node: Any) -> Any:
-    """A fast deep copy for JSON-shaped data."""
-    if isinstance(node, dict):
-        return {k: copy_json(v) for k, v in node.items()}
-    if isinstance(node, list):
-        return [copy_json(v) for v in node]
-    return node
 
 
 def resolve_type(ctx: Ctx, rid: ResourceId) -> ResourceType:

@@ -10,6 +10,8 @@ import uuid
 from typing import Any
 
 from ..config import Settings
+from ..dataplane.reconcile import Reconciler
+from ..services import Services
 from ..store.base import Store
 from . import crud
 from .context import Ctx
@@ -37,7 +39,9 @@ class Platform:
         self.ops = Operations(settings.lro_delay)
         self.provider_state: dict[tuple[str, str], str] = {}
         self._schemas: dict[str, Any] = {}
-        self.services: dict[str, Any] = {}   # data-plane engines and other long-lived helpers, by name
+        self.services = Services()           # data-plane engines and other long-lived helpers, by type
+        self.reconciler = Reconciler()       # feeds every commit to the engines (aznet.dataplane.reconcile)
+        self.reconciler.start(store)
         self.ready = False                   # set once every service has started
 
     # -- the pipeline ----------------------------------------------------------

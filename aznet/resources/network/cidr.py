@@ -21,9 +21,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ...arm.errors import ArmError
-
-IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+from ...netmodel.address_book import IPAddress, IPNetwork, parse_ip  # noqa: F401 - part of this module's API
 
 RESERVED_AT_START = 4   # network address, default gateway, two DNS addresses
 RESERVED_AT_END = 1     # broadcast (kept for IPv6 as well)
@@ -63,15 +61,6 @@ def try_parse(value: Any) -> IPNetwork | None:
     """A prefix or None, without raising (for reading stored bodies)."""
     try:
         return ipaddress.ip_network(str(value).strip(), strict=False)
-    except ValueError:
-        return None
-
-
-def parse_ip(value: Any) -> IPAddress | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return ipaddress.ip_address(value.strip())
     except ValueError:
         return None
 

@@ -5,9 +5,9 @@ prefix; a dynamic address is the lowest free one; a static address must lie
 inside the subnet, outside the reserved range, and not be taken.
 
 Pure core: ``reserved``, ``check_static``, ``claims_in``.
-Shell: ``AddressBook`` — an index of every private IP claimed in every subnet,
-kept from the store's change events so that an allocation does not rescan the
-subnet's users — and ``Allocator``, which answers within one request's
+Shell: ``AddressBook`` (``aznet.netmodel.address_book``) — an index of every
+private IP claimed in every subnet, kept by the reconcile seam so that an
+allocation does not rescan the subnet's users — and ``Allocator``, which answers within one request's
 transaction (the transaction's own writes win over the committed index).
 
 Other resource types whose bodies hold ipConfiguration-shaped objects
@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import ipaddress
 import weakref
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from ...arm.errors import ArmError
-from ...store.base import Change, Record, Transaction
+from ...netmodel.address_book import AddressBook, Claim, claims_in  # noqa: F401 - part of this module's API
+from ...store.base import Transaction
 from .cidr import IPAddress, IPNetwork, parse_ip  # noqa: F401 - parse_ip is part of this module's API
 
 if TYPE_CHECKING:
@@ -87,103 +87,13 @@ def check_static(prefixes: list[IPNetwork], ip: IPAddress) -> None:
                        f"Private static IP address {ip} falls within reserved IP range of subnet prefix {net}.")
 
 
-@dataclass(frozen=True)
-class Claim:
-    subnet: str          # normalized subnet id
-    ip: IPAddress
-    ipconfig: str        # id of the ipConfiguration that holds it (or the owner)
-
-
-def claims_in(body: dict[str, Any] | None, owner: str = "") -> list[Claim]:
-    """Every private IP a stored body holds in a subnet."""
-    out: list[Claim] = []
-    if not body:
-        return out
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            props = node.get("properties")
-            if isinstance(props, dict):
-                ip = props.get("privateIPAddress")
-                sub = props.get("subnet")
-                if ip and isinstance(sub, dict) and isinstance(sub.get("id"), str):
-                    parsed = parse_ip(ip)
-                    if parsed is not None:
-                        out.append(Claim(sub["id"].rstrip("/").lower(), parsed, str(node.get("id") or owner)))
-            for k, v in node.items():
-                if k != "_aznet":
-                    walk(v)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk({k: v for k, v in body.items() if k != "_aznet"})
-    for extra in (body.get("_aznet") or {}).get("ipClaims") or []:
-        parsed = parse_ip(extra.get("ip"))
-        if parsed is not None and isinstance(extra.get("subnet"), str):
-            out.append(Claim(extra["subnet"].rstrip("/").lower(), parsed,
-                             str(extra.get("ipConfiguration") or owner)))
-    return out
-
-
-# -- the committed index --------------------------------------------------------------
-
-class AddressBook:
-    """subnet -> ip -> (owner key, ipconfig id), for committed records."""
-
-    def __init__(self) -> None:
-        self.by_subnet: dict[str, dict[IPAddress, tuple[str, str]]] = {}
-        self.by_owner: dict[str, list[Claim]] = {}
-        self.hint: dict[tuple[str, IPNetwork], int] = {}
-
-    def load(self, records: Iterable[Record]) -> None:
-        for rec in records:
-            self._add(rec.key, rec.body)
-
-    def _add(self, key: str, body: dict[str, Any] | None) -> None:
-        claims = claims_in(body, key)
-        if not claims:
-            return
-        self.by_owner[key] = claims
-        for c in claims:
-            self.by_subnet.setdefault(c.subnet, {})[c.ip] = (key, c.ipconfig)
-
-    def _remove(self, key: str) -> None:
-        for c in self.by_owner.pop(key, ()):
-            held = self.by_subnet.get(c.subnet)
-            if held is not None and held.get(c.ip, ("",))[0] == key:
-                del held[c.ip]
-                for (sub, net), off in list(self.hint.items()):
-                    if sub == c.subnet and c.ip in net:
-                        self.hint[(sub, net)] = min(off, int(c.ip) - int(net.network_address))
-
-    def on_changes(self, changes: list[Change]) -> None:
-        for ch in changes:
-            key = ch.id.lower()
-            self._remove(key)
-            if ch.kind == "put":
-                self._add(key, ch.body)
-
-    def holder(self, subnet: str, ip: IPAddress) -> tuple[str, str] | None:
-        return self.by_subnet.get(subnet, {}).get(ip)
-
-    def count(self, subnet: str) -> int:
-        return len(self.by_subnet.get(subnet, ()))
-
-
-_BOOKS: weakref.WeakKeyDictionary[Any, AddressBook] = weakref.WeakKeyDictionary()
 _PENDING: weakref.WeakKeyDictionary[Transaction, dict[str, dict[IPAddress, tuple[str, str]]]] = \
     weakref.WeakKeyDictionary()
 
 
 def address_book(platform: Any) -> AddressBook:
-    book = _BOOKS.get(platform)
-    if book is None:
-        book = AddressBook()
-        book.load(platform.store.all())
-        platform.store.subscribe(book.on_changes)
-        _BOOKS[platform] = book
-    return book
+    """The platform's committed address index (an engine on its reconcile seam, added on first use)."""
+    return platform.services.ensure(AddressBook, lambda: platform.reconciler.register(AddressBook()))
 
 
 # -- allocation within a request ----------------------------------------------------------

@@ -4,78 +4,36 @@ securityGroupView, topology, connectivityCheck, networkConfigurationDiagnostic
 on networkWatchers, and effectiveRouteTable / effectiveNetworkSecurityGroups on
 network interfaces.
 
-The model is built from the store at the first question and then kept up to
-date from the store's change feed, so a rule change shows in the next answer."""
+The model is an engine on the reconcile seam (``aznet.netmodel.engine``):
+built from the store at the first question, then kept up to date from each
+commit, so a rule change shows in the next answer."""
 
 from __future__ import annotations
 
-import gc
 import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ...arm.errors import ArmError
 from ...arm.registry import REGISTRY, Action
+from ...netmodel.engine import NetworkModelEngine, model_engine
 from ...services import register
 
 if TYPE_CHECKING:
     from ...arm.context import Ctx
     from ...arm.platform import Platform
-    from ...store.base import Change
 
 log = logging.getLogger("aznet.networkwatcher")
 
 
-class ModelService:
-    """Keeps one NetworkModel in step with the store."""
-
-    name = "netmodel"
-
-    def __init__(self, platform: Platform) -> None:
-        self.platform = platform
-        self._model: Any = None
-        platform.store.subscribe(self._on_changes)
-
-    @property
-    def model(self) -> Any:
-        if self._model is None:
-            from ...netmodel import NetworkModel
-
-            self._model = NetworkModel.build(rec.body for rec in self.platform.store.all())
-            gc.freeze()  # the model's many small objects need no cyclic collection (p99 4 ms -> 0.2 ms)
-        return self._model
-
-    def _on_changes(self, changes: list[Change]) -> None:
-        if self._model is None:
-            return
-        try:
-            self._model.apply(changes)
-        except Exception:  # the model must never fail a write; rebuild from the store instead
-            log.exception("network model update failed; it will be rebuilt at the next question")
-            self._model = None
-
-    def invalidate(self) -> None:
-        self._model = None
-
-    async def start(self) -> None:
-        return None
-
-    async def stop(self) -> None:
-        return None
-
-    def endpoints(self) -> list[dict[str, Any]]:
-        return []
+ModelService = NetworkModelEngine   # the name this service had before the reconcile seam
 
 
-def _service(platform: Platform) -> ModelService:
-    svc = platform.services.get("netmodel")
-    if svc is None:  # a platform without started services (offline use): build one on the fly
-        svc = ModelService(platform)
-        platform.services["netmodel"] = svc
-    return svc
+def _service(platform: Platform) -> NetworkModelEngine:
+    return model_engine(platform)
 
 
-register(lambda platform: ModelService(platform))
+register(model_engine)
 
 
 def _answer(fn_name: str, status: int = 200) -> Callable[[Ctx, dict[str, Any], Any], tuple[int, Any]]:

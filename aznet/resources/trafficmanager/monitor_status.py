@@ -1,6 +1,6 @@
 """Endpoint and profile monitor status, as Traffic Manager reports them.
 
-The health monitor of the DNS data plane (``platform.services["dns"]``) knows
+The health monitor of the DNS data plane (``platform.services.get(DnsService)``) knows
 whether a probed endpoint is Online or Degraded; the rest follows from the
 configuration, as in Azure's table: a disabled endpoint is Disabled, every
 endpoint of a disabled profile is Inactive, an enabled endpoint not probed yet
@@ -13,20 +13,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ...dataplane.dns.service import DnsService
+
 if TYPE_CHECKING:
     from ...arm.context import Ctx
-
-SERVICE = "dns"
 
 
 def _probed(ctx: Ctx, endpoint_id: str) -> str | None:
     """What the data plane's monitor says of an endpoint (None: no monitor, or not probed yet)."""
-    svc = ctx.platform.services.get(SERVICE)
-    lookup = getattr(svc, "endpoint_monitor_status", None)
-    if lookup is None:
+    svc = ctx.platform.services.get(DnsService)
+    if svc is None:
         return None
     try:
-        status = lookup(endpoint_id)
+        status = svc.endpoint_monitor_status(endpoint_id)
     except Exception:  # the monitor must never break a GET
         return None
     return status if isinstance(status, str) else None

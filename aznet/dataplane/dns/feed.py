@@ -2,20 +2,30 @@
 record sets, links, public IPs, Traffic Manager profiles), as full resyncs and as
 change batches. Traffic Manager endpoints are child resources in the store; the
 engine reads them inside their profile, so a change to an endpoint becomes a put
-of its profile with ``properties.endpoints`` assembled from the store."""
+of its profile with ``properties.endpoints`` assembled from the snapshot."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ...arm.crud import copy_json
-from ...dataplane.dns import resources as res
-from ...store.base import Change, Record, Store
+from ...jsondata import copy_json
+from ...store.base import Change, Record
+from . import resources as res
+
+if TYPE_CHECKING:
+    from ..reconcile import Snapshot
 
 TM_PROFILE = res.TM_PROFILE
 PUBLIC_IP = "/providers/microsoft.network/publicipaddresses/"
 ENDPOINT_PREFIX = TM_PROFILE + "/"
+
+WATCHES = frozenset({
+    res.PUBLIC_ZONE, res.PUBLIC_ZONE + "/*",
+    res.PRIVATE_ZONE, res.PRIVATE_ZONE + "/*",
+    res.PUBLIC_IP,
+    TM_PROFILE, ENDPOINT_PREFIX + "*",
+})
 
 
 def relevant(rtype: str) -> bool:
@@ -23,20 +33,19 @@ def relevant(rtype: str) -> bool:
     return res.classify(t).kind != "other" or t.startswith(ENDPOINT_PREFIX)
 
 
-def profile_body(store: Store, rec: Record) -> dict[str, Any]:
+def profile_body(snapshot: Snapshot, rec: Record) -> dict[str, Any]:
     """A profile's stored body with its endpoints in ``properties.endpoints`` (creation order)."""
     body = copy_json(rec.body)
-    txn = store.transaction()
-    children = [c for c in txn.children(rec.key) if c.type.lower().startswith(ENDPOINT_PREFIX)]
+    children = [c for c in snapshot.children(rec.key) if c.type.lower().startswith(ENDPOINT_PREFIX)]
     body.setdefault("properties", {})["endpoints"] = [copy_json(c.body) for c in children]
     return body
 
 
-def resync_bodies(store: Store) -> Iterator[dict[str, Any]]:
-    for rec in store.all():
+def resync_bodies(snapshot: Snapshot) -> Iterator[dict[str, Any]]:
+    for rec in snapshot.all():
         t = rec.type.lower()
         if t == TM_PROFILE:
-            yield profile_body(store, rec)
+            yield profile_body(snapshot, rec)
         elif relevant(t) and not t.startswith(ENDPOINT_PREFIX):
             yield rec.body
 
@@ -45,7 +54,7 @@ def _profile_of(endpoint_id: str) -> str:
     return endpoint_id.rstrip("/").rsplit("/", 2)[0]
 
 
-def translate(store: Store, changes: Iterable[Change]) -> list[Change]:
+def translate(snapshot: Snapshot, changes: Iterable[Change]) -> list[Change]:
     """The engine's view of a committed batch: endpoint changes folded into their profiles."""
     out: list[Change] = []
     profiles: dict[str, str] = {}      # key -> id of profiles to re-send
@@ -68,7 +77,7 @@ def translate(store: Store, changes: Iterable[Change]) -> list[Change]:
     for key in profiles:
         if key in deleted:
             continue
-        rec = store.get(key)
+        rec = snapshot.get(key)
         if rec is not None:
-            out.append(Change("put", rec.id, rec.type, profile_body(store, rec)))
+            out.append(Change("put", rec.id, rec.type, profile_body(snapshot, rec)))
     return out
