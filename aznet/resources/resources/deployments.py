@@ -25,9 +25,13 @@ from ...arm.ids import normalize, parse_resource_id
 from ...arm.platform import Platform
 from ...arm.router import ROUTES
 from ...arm.versions import RESOURCES, check_api_version
+from .deployment_workers import is_active, live_worker, start_worker
 from .groups import create_group
 
 DEPLOYMENT_TYPE = "Microsoft.Resources/deployments"
+# Each deployment operation is a record of its own (a child of the deployment), so recording one costs the
+# same whether it is the first or the 3,000th.
+OPERATION_TYPE = "Microsoft.Resources/deployments/operations"
 RUNNING = ("Accepted", "Running")
 
 
@@ -199,6 +203,29 @@ def _write(p: Platform, rid: str, fn: Any) -> None:
     p.commit(ctx)
 
 
+def _write_operation(p: Platform, rid: str, op: dict[str, Any], seq: int) -> None:
+    ctx = Ctx(p, p.store.transaction(), rid.split("/")[2])
+    dep = ctx.txn.get(normalize(rid))
+    if dep is None:      # deleted meanwhile
+        return
+    ctx.txn.put(op["id"], OPERATION_TYPE, dep.key, dep.scope, {**op, crud.PRIVATE: {"seq": seq}})
+    p.commit(ctx)
+
+
+def _operations(ctx: Ctx, rec: Any) -> list[dict[str, Any]]:
+    """A deployment's operations in the order they happened (records written before operations were kept
+    apart still carry them inline)."""
+    legacy = rec.body.get(crud.PRIVATE, {}).get("operations", [])
+    children = sorted(ctx.txn.children(rec.key, OPERATION_TYPE),
+                      key=lambda r: r.body.get(crud.PRIVATE, {}).get("seq", 0))
+    return list(legacy) + [_render(r.body) for r in children]
+
+
+def _drop_operations(ctx: Ctx, key: str) -> None:
+    for r in ctx.txn.children(key, OPERATION_TYPE):
+        ctx.txn.delete(r.key)
+
+
 def _op_record(rid: str, op: Any) -> dict[str, Any]:
     data = op if isinstance(op, dict) else getattr(op, "__dict__", {})
     data = {k: v for k, v in data.items()}
@@ -223,10 +250,12 @@ def _run(p: Platform, loop: asyncio.AbstractEventLoop, rid: str, sub: str, templ
     start = time.time()
     ops = StoreOps(p, loop, sub)
 
+    seq = [0]
+
     def on_operation(op: Any) -> None:
+        seq[0] += 1
         rec = _op_record(rid, op)
-        asyncio.run_coroutine_threadsafe(_async(lambda: _write(
-            p, rid, lambda b: b.setdefault("_aznet", {}).setdefault("operations", []).append(rec))), loop).result()
+        asyncio.run_coroutine_threadsafe(_async(lambda: _write_operation(p, rid, rec, seq[0])), loop).result()
 
     try:
         result = _engine().execute(template, params, scope, ops, on_operation=on_operation, cancelled=cancel.is_set)
@@ -252,9 +281,6 @@ async def _async(fn: Any) -> Any:
     return fn()
 
 
-_CANCEL: dict[str, threading.Event] = {}
-
-
 def put_deployment(p: Platform, req: Request) -> Response:
     check_api_version(req.api_version, RESOURCES, "deployments")
     sub, rg = _scope(req)
@@ -274,7 +300,7 @@ def put_deployment(p: Platform, req: Request) -> Response:
     rid = _deployment_id(sub, rg, name)
     key = normalize(rid)
     old = ctx.txn.get(key)
-    if old is not None and old.body["properties"]["provisioningState"] in RUNNING:
+    if old is not None and is_active(p, key, old.body):
         raise ArmError(409, "DeploymentActive", f"The deployment '{name}' is already running.")
     text = json.dumps(template, sort_keys=True)
     record: dict[str, Any] = {
@@ -287,20 +313,19 @@ def put_deployment(p: Platform, req: Request) -> Response:
             "correlationId": req.headers.get("x-ms-correlation-request-id", req.request_id),
             "providers": [], "dependencies": [],
         },
-        "_aznet": {"template": template, "operations": []},
+        "_aznet": {"template": template},
     }
     if body.get("location"):
         record["location"] = str(body["location"]).replace(" ", "").lower()
     if body.get("tags"):
         record["tags"] = body["tags"]
     scope_key = normalize(f"/subscriptions/{sub}" + (f"/resourceGroups/{rg}" if rg else ""))
+    if old is not None:
+        _drop_operations(ctx, key)     # a redeployment's operations replace the last run's
     ctx.txn.put(record["id"], DEPLOYMENT_TYPE, None, scope_key, record)
     p.commit(ctx)
-    cancel = threading.Event()
-    _CANCEL[key] = cancel
     loop = asyncio.get_running_loop()
-    threading.Thread(target=_run, args=(p, loop, rid, sub, template, params, scope, cancel),
-                     name=f"deployment-{name}", daemon=True).start()
+    start_worker(p, key, name, _run, (p, loop, rid, sub, template, params, scope))
     status_url = f"{req.base_url}{rid}/operationStatuses/{uuid.uuid4()}?api-version={req.api_version}"
     return Response(200 if old else 201, _render(record), {"Azure-AsyncOperation": status_url, **p.retry_headers()})
 
@@ -352,13 +377,13 @@ def list_deployments(p: Platform, req: Request) -> Response:
 def list_operations(p: Platform, req: Request) -> Response:
     check_api_version(req.api_version, RESOURCES, "deployments")
     rec = _get_record(p, req)
-    ops = rec.body.get("_aznet", {}).get("operations", [])
-    return Response(200, page(req, ops, None, p.settings.page_size))
+    ctx = p.ctx(req, req.params["sub"])
+    return Response(200, page(req, _operations(ctx, rec), None, p.settings.page_size))
 
 
 def get_operation(p: Platform, req: Request) -> Response:
     rec = _get_record(p, req)
-    for op in rec.body.get("_aznet", {}).get("operations", []):
+    for op in _operations(p.ctx(req, req.params["sub"]), rec):
         if op["operationId"].lower() == req.params["op"].lower():
             return Response(200, op)
     raise ArmError(404, "DeploymentOperationNotFound", f"Deployment operation '{req.params['op']}' could not be found.")
@@ -397,10 +422,18 @@ def cancel_deployment(p: Platform, req: Request) -> Response:
         raise ArmError(409, "DeploymentCannotBeCancelled",
                        f"The deployment '{req.params['name']}' cannot be cancelled: it is "
                        f"'{rec.body['properties']['provisioningState']}'.")
-    event = _CANCEL.get(rec.key)
-    if event is not None:
-        event.set()
+    worker = live_worker(p, rec.key)
+    if worker is not None:
+        worker.cancel.set()
+    else:   # no worker deploys it (it lost its process): cancel the record itself
+        _write(p, rec.id, _mark_canceled)
     return Response(204)
+
+
+def _mark_canceled(body: dict[str, Any]) -> None:
+    props = body["properties"]
+    props["provisioningState"] = "Canceled"
+    props["timestamp"] = _iso(time.time())
 
 
 def export_template(p: Platform, req: Request) -> Response:
@@ -416,8 +449,9 @@ def delete_deployment(p: Platform, req: Request) -> Response:
     rec = ctx.txn.get(normalize(_deployment_id(sub, rg, req.params["name"])))
     if rec is None:
         return Response(204)
-    if rec.body["properties"]["provisioningState"] in RUNNING:
+    if is_active(p, rec.key, rec.body):
         raise ArmError(409, "DeploymentActive", f"The deployment '{req.params['name']}' is running.")
+    _drop_operations(ctx, rec.key)
     ctx.txn.delete(rec.key)
     p.commit(ctx)
     op = p.ops.start(result=None, result_status=204)
