@@ -29,6 +29,17 @@ class Settings:
     lro_delay: float = field(default_factory=lambda: float(_env("AZNET_LRO_DELAY", "0")))
     # Largest request body ARM accepts (Azure's limit is 4 MiB).
     max_body: int = field(default_factory=lambda: int(_env("AZNET_MAX_BODY", str(4 * 1024 * 1024))))
+    # Limits of the ARM HTTP server (aznet/arm/httplimits.py): request target, header count and bytes
+    # (answered 414 / 431), deadlines for a request's headers and body, the keep-alive idle time (seconds),
+    # and concurrent connections (kept below the open-file limit; the oldest idle one is closed at the cap).
+    http_max_url: int = field(default_factory=lambda: int(_env("AZNET_HTTP_MAX_URL", str(16 * 1024))))
+    http_max_headers: int = field(default_factory=lambda: int(_env("AZNET_HTTP_MAX_HEADERS", "100")))
+    http_max_header_bytes: int = field(
+        default_factory=lambda: int(_env("AZNET_HTTP_MAX_HEADER_BYTES", str(64 * 1024))))
+    http_header_timeout: float = field(default_factory=lambda: float(_env("AZNET_HTTP_HEADER_TIMEOUT", "20")))
+    http_body_timeout: float = field(default_factory=lambda: float(_env("AZNET_HTTP_BODY_TIMEOUT", "60")))
+    http_idle_timeout: float = field(default_factory=lambda: float(_env("AZNET_HTTP_IDLE_TIMEOUT", "120")))
+    http_max_connections: int = field(default_factory=lambda: int(_env("AZNET_HTTP_MAX_CONNECTIONS", "1000")))
     page_size: int = field(default_factory=lambda: int(_env("AZNET_PAGE_SIZE", "100")))
     token_lifetime: int = field(default_factory=lambda: int(_env("AZNET_TOKEN_LIFETIME", "3600")))
     default_subscription: str = field(default_factory=lambda: _env("AZNET_SUBSCRIPTION", DEFAULT_SUBSCRIPTION))
@@ -39,6 +50,14 @@ class Settings:
     network_watcher_autocreate: bool = field(
         default_factory=lambda: _env("AZNET_NETWORK_WATCHER_AUTOCREATE", "true").lower() not in ("0", "false", "no"))
     log_level: str = field(default_factory=lambda: _env("AZNET_LOG_LEVEL", "warning"))
+
+    def http_limits(self):  # type: ignore[no-untyped-def]
+        from .arm.httplimits import HttpLimits
+
+        return HttpLimits(max_body=self.max_body, max_url=self.http_max_url, max_headers=self.http_max_headers,
+                          max_header_bytes=self.http_max_header_bytes, header_timeout=self.http_header_timeout,
+                          body_timeout=self.http_body_timeout, idle_timeout=self.http_idle_timeout,
+                          max_connections=self.http_max_connections)
 
     @property
     def endpoint(self) -> str:

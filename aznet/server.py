@@ -43,7 +43,7 @@ class Server:
 
     async def start(self) -> None:
         self.http = HttpServer(self.platform.handle, self.settings.host, self.settings.port, self.ssl_context(),
-                               self.settings.max_body)
+                               self.settings.http_limits(), precheck=self.platform.precheck)
         await self.http.start()
         if self.settings.port == 0:
             self.settings.port = self.http.port
@@ -82,6 +82,9 @@ def new_loop() -> asyncio.AbstractEventLoop:
 
 
 def run(settings: Settings, on_ready: Any = None) -> None:
+    from .arm.httplimits import raise_fd_limit
+
+    raise_fd_limit()
     loop = new_loop()
     asyncio.set_event_loop(loop)
     server = Server(settings)

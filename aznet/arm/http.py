@@ -21,6 +21,7 @@ class Request:
     params: dict[str, str] = field(default_factory=dict)
     request_id: str = ""
     claims: dict[str, Any] = field(default_factory=dict)
+    authenticated: bool = False           # set once the pipeline has checked the token (or found none needed)
 
     def arg(self, name: str) -> str | None:
         low = name.lower()

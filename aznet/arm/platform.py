@@ -46,7 +46,8 @@ class Platform:
 
     # -- the pipeline ----------------------------------------------------------
     def handle(self, req: Request) -> Response:
-        req.request_id = str(uuid.uuid4())
+        if not req.request_id:
+            req.request_id = str(uuid.uuid4())
         try:
             resp = self._dispatch(req)
         except ArmError as exc:
@@ -56,6 +57,34 @@ class Platform:
             resp = Response(500, {"error": {"code": "InternalServerError",
                                             "message": "Encountered internal server error. Diagnostic information: "
                                                        f"request id '{req.request_id}'."}})
+        return self._finish(req, resp)
+
+    def precheck(self, req: Request) -> Response | None:
+        """Authenticate as soon as a request's headers are in, before its body is read: a request that
+        would be refused costs no memory. None lets the request through to ``handle``."""
+        req.request_id = str(uuid.uuid4())
+        try:
+            self.authenticate(req)
+        except ArmError as exc:
+            return self._finish(req, Response(exc.status, exc.body(), dict(exc.headers)))
+        return None
+
+    def authenticate(self, req: Request) -> None:
+        """Check the token (and the subscription it names) if the route needs one; once per request."""
+        if req.authenticated:
+            return
+        segs = split_path(req.path)
+        route, params, _ = self.routes.find(req.method, segs)
+        if route is not None:
+            if route.auth:
+                req.claims = self.issuer.check(req.headers.get("authorization"))
+                self._check_subscription(params.get("sub"))
+        elif len(segs) >= 4 and segs[0].lower() == "subscriptions" and "providers" in (s.lower() for s in segs):
+            req.claims = self.issuer.check(req.headers.get("authorization"))
+            self._check_subscription(segs[1])
+        req.authenticated = True
+
+    def _finish(self, req: Request, resp: Response) -> Response:
         h = resp.headers
         h["x-ms-request-id"] = req.request_id
         h["x-ms-correlation-request-id"] = req.headers.get("x-ms-correlation-request-id", req.request_id)
@@ -68,19 +97,15 @@ class Platform:
 
     def _dispatch(self, req: Request) -> Response:
         segs = split_path(req.path)
+        self.authenticate(req)
         route, params, other = self.routes.find(req.method, segs)
         if route is not None:
-            if route.auth:
-                req.claims = self.issuer.check(req.headers.get("authorization"))
-                self._check_subscription(params.get("sub"))
             req.params = params
             return route.handler(self, req)
         if other:
             raise ArmError(405, "MethodNotAllowed",
                            f"The requested resource does not support http method '{req.method}'.")
         if len(segs) >= 4 and segs[0].lower() == "subscriptions" and "providers" in (s.lower() for s in segs):
-            req.claims = self.issuer.check(req.headers.get("authorization"))
-            self._check_subscription(segs[1])
             return self.generic(req)
         raise ArmError(404, "NotFound", f"No route matches '{req.method} {req.path}'.")
 
