@@ -21,6 +21,7 @@ from typing import Any
 
 from .acl import Acl, compile_nsg
 from .addr import IntervalSet, Range, RangeMap, parse_prefix
+from .firewall import FIREWALL_INPUTS, Firewall, firewalls
 from .objects import Gateway, IpConfig, Nic, RouteTableDef, Subnet, Vm, VNet, key_of
 from .parse import parse_gateway, parse_nic, parse_route_table, parse_vm, parse_vnet, props, ref_key
 from .routing import SubnetRoutes, build_subnet_routes
@@ -91,6 +92,7 @@ class NetworkModel:
         self._space: dict[str, IntervalSet] = {}
         self._subnet_map: dict[str, RangeMap] = {}
         self._vm_of_nic: dict[str, str] = {}
+        self._firewalls: list[Firewall] | None = None   # compiled lazily, dropped when an input changes
 
     # -- construction -------------------------------------------------------------------------
 
@@ -154,6 +156,8 @@ class NetworkModel:
                     b["properties"] = dict(b["properties"])
                 self.raw[key] = b
                 self.rtype[key] = rtype
+            if rtype in FIREWALL_INPUTS:
+                self._firewalls = None
             if rtype in dirty:
                 dirty[rtype].add(key)
             elif rtype in GATEWAY_INPUTS:
@@ -381,6 +385,18 @@ class NetworkModel:
             for a in c.asgs:
                 out.setdefault(a, []).append((c.ip, c.ip))
         return out
+
+    def firewalls(self) -> list[Firewall]:
+        if self._firewalls is None:
+            self._firewalls = firewalls(self.raw, self.rtype)
+        return self._firewalls
+
+    def firewall_at(self, ip: int) -> Firewall | None:
+        """The Azure Firewall whose private (next hop) address is ``ip``."""
+        return next((f for f in self.firewalls() if f.private_ip == ip), None)
+
+    def firewall_with_public_ip(self, ip: int) -> Firewall | None:
+        return next((f for f in self.firewalls() if ip in f.public_ips), None)
 
     def body(self, key: str) -> dict[str, Any] | None:
         return self.raw.get(key)

@@ -21,7 +21,8 @@ from .trace import ACCEPTED, DENIED_IN, DENIED_OUT, EXITS_NETWORK, NULL_ROUTED, 
 
 PROBES = 10
 HOP_TYPES = {"Source": "Source", "VirtualAppliance": "VirtualAppliance", "Destination": "VirtualMachine",
-             "Internet": "Internet", "AzureService": "Internet", "VirtualNetworkGateway": "VnetGateway"}
+             "Internet": "Internet", "AzureService": "Internet", "VirtualNetworkGateway": "VnetGateway",
+             "AzureFirewall": "VirtualAppliance"}
 
 
 def _hop_id(*parts: object) -> str:
@@ -58,7 +59,9 @@ def _issue(t: Trace) -> tuple[int, dict[str, Any]] | None:
     """(index of the hop the issue belongs to, ConnectivityIssue)."""
     last = len(t.hops) - 1
     if t.disposition in (DENIED_OUT, DENIED_IN) and t.deciding_rule:
-        rule = t.deciding_rule.split(": ", 1)[-1].split("/", 1)[-1]
+        rule = t.deciding_rule.split(": ", 1)[-1]
+        if "/azurefirewalls/" not in (t.deciding_resource or "").lower():   # an NSG: securityRules/NAME -> NAME
+            rule = rule.split("/", 1)[-1]
         origin = "Outbound" if t.disposition == DENIED_OUT else "Inbound"
         idx = 0 if t.disposition == DENIED_OUT and len(t.hops) == 1 else last
         return idx, {"origin": origin, "severity": "Error", "type": "NetworkSecurityRule",

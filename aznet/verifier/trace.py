@@ -15,6 +15,7 @@ from typing import Any
 
 from ..netmodel import EffectiveRoute, IpConfig, NetworkModel
 from ..netmodel.addr import format_ip, try_ip
+from ..netmodel.firewall import Firewall
 from ..netmodel.parse import props, ref_key
 from .security import NsgStep, Packet, evaluate, verdict
 
@@ -103,9 +104,27 @@ def _peering(model: NetworkModel, a: str | None, b: str | None) -> Any:
     return next((p for p in v.peerings if p.remote_key == b), None) if v else None
 
 
-def trace(model: NetworkModel, src: IpConfig, pkt: Packet, extra: dict[int, IpConfig] | None = None) -> Trace:
+def _firewall_cfg(fw: Firewall) -> IpConfig:
+    """The firewall as a forwarding interface in its AzureFirewallSubnet (no NIC, no NSG of its own)."""
+    ip = fw.private_ip
+    return IpConfig(f"{fw.key}/azurefirewallipconfigurations/data", fw.id, fw.name, "", ip,
+                    format_ip(ip) if ip is not None else None, fw.subnet_key, frozenset(), None, (), True)
+
+
+def _firewall_hop(fw: Firewall, pkt: Packet, host: str | None) -> tuple[Hop, Any]:
+    hop = Hop("AzureFirewall", fw.name, format_ip(fw.private_ip) if fw.private_ip is not None else None, fw.id)
+    v = fw.evaluate(pkt.proto, pkt.src, pkt.dst, pkt.dport, host)
+    res = "allowed" if v.allowed else "denied"
+    hop.steps.append(Step("FIREWALL", res, f"Azure Firewall {fw.name}: {v.stage} {v.display} -> {res}", fw.id,
+                          f"{fw.name}: {v.display}"))
+    return hop, v
+
+
+def trace(model: NetworkModel, src: IpConfig, pkt: Packet, extra: dict[int, IpConfig] | None = None,
+          host: str | None = None) -> Trace:
     """Trace ``pkt`` leaving ``src``. ``extra``: stand-in endpoints (address -> IpConfig) for addresses
-    no NIC holds, e.g. a subnet's representative address in the reachability matrix."""
+    no NIC holds, e.g. a subnet's representative address in the reachability matrix. ``host``: the name
+    the flow is for (TLS SNI / HTTP Host), which Azure Firewall's application rules match."""
     hops: list[Hop] = []
     nic = model.nics.get(src.nic_key)
     cur = src
@@ -135,6 +154,21 @@ def trace(model: NetworkModel, src: IpConfig, pkt: Packet, extra: dict[int, IpCo
         rname = f"{route.source} route {route.prefixes[0].text} -> {t}"
         if t == "None":
             return Trace(hops, NULL_ROUTED, f"dropped: {rname}", route.name, route.route_table_id, route)
+        fw_pub = model.firewall_with_public_ip(pkt.dst) if t == "Internet" else None
+        if fw_pub is not None and fw_pub.key not in visited:
+            hops.append(Hop("Internet", "Internet", None, None))
+            hop, v = _firewall_hop(fw_pub, pkt, host)
+            hops.append(hop)
+            if not v.allowed or v.translated is None or fw_pub.private_ip is None:
+                return Trace(hops, DENIED_IN, f"denied by Azure Firewall {fw_pub.name}: {v.display}",
+                             f"{fw_pub.name}: {v.display}", fw_pub.id, route)
+            hop.steps.append(Step("FORWARD", "translated", f"DNAT to {format_ip(v.translated[0])}:{v.translated[1]}"
+                                  f" (source translated to {format_ip(fw_pub.private_ip)})"))
+            visited.add(fw_pub.key)
+            pkt = Packet(pkt.proto, fw_pub.private_ip, pkt.sport, v.translated[0], v.translated[1])
+            cur = _firewall_cfg(fw_pub)
+            forwarded = True
+            continue
         if t in ("Internet", "VirtualNetworkServiceEndpoint"):
             target = _public_ip_target(model, pkt.dst) if t == "Internet" else None
             if target is None:
@@ -172,6 +206,27 @@ def trace(model: NetworkModel, src: IpConfig, pkt: Packet, extra: dict[int, IpCo
             nva_ip = route.next_hop_ips[0] if route.next_hop_ips else None
             nva_int = try_ip(nva_ip) if nva_ip else None
             nva = model.ipconfig_at(nva_int) if nva_int is not None else None
+            fw = model.firewall_at(nva_int) if nva is None and nva_int is not None else None
+            if fw is not None:
+                hop, v = _firewall_hop(fw, pkt, host)
+                hops.append(hop)
+                if not v.allowed:
+                    return Trace(hops, DENIED_IN, f"denied by Azure Firewall {fw.name}: {v.display}",
+                                 f"{fw.name}: {v.display}", fw.id, route)
+                if fw.key in visited:
+                    return Trace(hops, LOOP, f"routing loop through Azure Firewall {fw.name}", None, fw.id, route)
+                visited.add(fw.key)
+                if v.translated is not None and fw.private_ip is not None:
+                    hop.steps.append(Step("FORWARD", "translated", f"DNAT to {format_ip(v.translated[0])}:"
+                                          f"{v.translated[1]} (source translated to {format_ip(fw.private_ip)})"))
+                    pkt = Packet(pkt.proto, fw.private_ip, pkt.sport, v.translated[0], v.translated[1])
+                else:
+                    hop.steps.append(Step("FORWARD", "forwarded", f"Azure Firewall {fw.name} forwards"))
+                if v.snat and fw.private_ip is not None:
+                    pkt = Packet(pkt.proto, fw.private_ip, pkt.sport, pkt.dst, pkt.dport)
+                cur = _firewall_cfg(fw)
+                forwarded = True
+                continue
             if nva is None:
                 return Trace(hops, NEIGHBOR_UNREACHABLE, f"next hop {nva_ip} ({rname}) is not an interface in "
                              "the network: traffic is dropped", route.name, route.route_table_id, route)

@@ -99,9 +99,11 @@ def test_subnet_size_and_reserved_names(network_client, rg):
         return network_client.subnets.begin_create_or_update(rg, "vnet", name, {"properties": {"addressPrefix": prefix}}).result()
 
     assert error_of(make, "tiny", "10.0.0.0/30") == (400, "NetcfgInvalidSubnet")
-    for name in ("AzureBastionSubnet", "AzureFirewallSubnet", "AzureFirewallManagementSubnet"):
-        assert error_of(make, name, "10.0.1.0/27") == (400, "NetcfgInvalidSubnet")
+    # issue 8 item 13: Azure accepts these subnets at any size and refuses the Bastion host / firewall in
+    # them instead (tests/network/test_bastion.py, test_firewall.py)
+    assert make("AzureBastionSubnet", "10.0.1.0/27").address_prefix == "10.0.1.0/27"
     assert make("AzureBastionSubnet", "10.0.1.0/26").address_prefix == "10.0.1.0/26"
+    assert make("AzureFirewallSubnet", "10.0.2.0/27").name == "AzureFirewallSubnet"
     assert make("AzureFirewallSubnet", "10.0.2.0/26").name == "AzureFirewallSubnet"
     assert make("GatewaySubnet", "10.0.3.0/27").name == "GatewaySubnet"
     assert error_of(make, "RouteServerSubnet", "10.0.4.0/28") == (400, "NetcfgInvalidSubnet")

@@ -43,9 +43,11 @@ NOT_IPCONFIG_HOLDERS = {PE_TYPE, "microsoft.network/privatelinkservices"}
 READ_ONLY = ("ipConfigurations", "ipConfigurationProfiles", "privateEndpoints", "resourceNavigationLinks",
              "serviceAssociationLinks", "purpose", "applicationGatewayIPConfigurations", "ipAllocations")
 
-# name -> smallest allowed prefix length for IPv4 (Azure's documented minimums)
-RESERVED_MIN = {"azurefirewallsubnet": 26, "azurefirewallmanagementsubnet": 26, "azurebastionsubnet": 26,
-                "routeserversubnet": 27, "gatewaysubnet": 29}
+# name -> smallest allowed prefix length for IPv4 (Azure's documented minimums). AzureBastionSubnet,
+# AzureFirewallSubnet and AzureFirewallManagementSubnet (/26) are not refused here: Azure accepts the
+# subnet and refuses the Bastion host or firewall placed in it (bastion_hosts.py, azure_firewalls.py).
+RESERVED_MIN = {"routeserversubnet": 27, "gatewaysubnet": 29}
+RESERVED_NAMES = {"azurefirewallsubnet", "azurefirewallmanagementsubnet", "azurebastionsubnet", *RESERVED_MIN}
 SMALLEST_IPV4 = 29
 IPV6_LENGTH = 64
 
@@ -259,9 +261,9 @@ class SubnetHooks(Hooks):
 
     def _reserved_names(self, props: dict[str, Any], name: str, vnet_name: str, nets: list[cidr.IPNetwork]) -> None:
         low = name.lower()
-        if low not in RESERVED_MIN:
+        if low not in RESERVED_NAMES:
             return
-        need = RESERVED_MIN[low]
+        need = RESERVED_MIN.get(low, 32)
         for net in nets:
             if net.version == 4 and net.prefixlen > need:
                 raise invalid_subnet(name, vnet_name, f"{name} must be /{need} or larger.")
