@@ -46,6 +46,13 @@ class Settings:
     tenant: str = field(default_factory=lambda: _env("AZNET_TENANT", DEFAULT_TENANT))
     # First address of the pool that emulated public IPs are drawn from (all of 127/8 is loopback on Linux).
     public_ip_pool: str = field(default_factory=lambda: _env("AZNET_PUBLIC_IP_POOL", "127.64.0.0/16"))
+    # Where VMs run: every NIC ip configuration (and internal LB frontend) gets a loopback address of its own
+    # from this pool (aznet/dataplane/workloads); distinct from the public pool.
+    private_ip_pool: str = field(default_factory=lambda: _env("AZNET_PRIVATE_IP_POOL", "127.128.0.0/16"))
+    # A data plane that cannot bind a port below 1024 (not root, no CAP_NET_BIND_SERVICE, and
+    # net.ipv4.ip_unprivileged_port_start above the port) listens on port + this offset instead (80 -> 8080).
+    privileged_port_offset: int = field(
+        default_factory=lambda: int(_env("AZNET_PRIVILEGED_PORT_OFFSET", "8000")))
     # Azure creates NetworkWatcher_<region> in NetworkWatcherRG with a region's first VNet.
     network_watcher_autocreate: bool = field(
         default_factory=lambda: _env("AZNET_NETWORK_WATCHER_AUTOCREATE", "true").lower() not in ("0", "false", "no"))

@@ -1,4 +1,4 @@
-"""``aznet``: up | status | env | az | verify | reset | export | import."""
+"""``aznet``: up | status | env | az | verify | reset | export | import | vm."""
 
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ def cmd_up(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from . import admin, azcli
+    from . import admin, azcli, vm
 
     parser = argparse.ArgumentParser(prog="aznet", description="Azure networking, running for real on one machine.")
     sub = parser.add_subparsers(dest="cmd", required=True)
@@ -89,6 +89,8 @@ def main(argv: list[str] | None = None) -> int:
     common(im)
     im.add_argument("file")
     im.set_defaults(fn=admin.cmd_import)
+
+    vm.add_parser(sub)
 
     az = sub.add_parser("az", help="run the Azure CLI against aznet", add_help=False)
     az.add_argument("az_args", nargs=argparse.REMAINDER)

@@ -14,6 +14,7 @@ PACKAGES = (
     "aznet.resources.dns",
     "aznet.resources.privatedns",
     "aznet.resources.trafficmanager",
+    "aznet.dataplane.workloads.admin",
 )
 
 _loaded = False

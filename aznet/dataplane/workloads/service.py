@@ -1,0 +1,186 @@
+"""The workload engine as an aznet service (``platform.services["workloads"]``).
+
+It keeps the local address table (``table.WorkloadTable``) current from the store and runs the demo
+workloads of running VMs on their local addresses. A stopped or deallocated VM serves nothing: its
+demo servers are closed. Other engines (load balancer, gateways) read ``table`` and may register a
+listener (``on_change``) that runs after each rebuild.
+
+Reconcile: engine interface of issue 9's seam (``name``, ``watches``, ``delivery``, ``resync``,
+``apply``); until the seam's ``Reconciler`` is on main, ``_StoreFeed`` subscribes it to the store
+directly (sync delivery, inside the commit)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, Literal
+
+from ... import services
+from ...store.base import Change, Store
+from ..ports import listen_port
+from . import demo
+from .table import LB, NIC, VM, WorkloadTable
+
+if TYPE_CHECKING:
+    from ...arm.platform import Platform
+
+log = logging.getLogger("aznet.workloads")
+POOL = "microsoft.network/loadbalancers/backendaddresspools"
+NAT_RULE = "microsoft.network/loadbalancers/inboundnatrules"
+WATCHED = frozenset({VM, NIC, LB, POOL, NAT_RULE, "microsoft.network/publicipaddresses",
+                     "microsoft.network/networksecuritygroups"})
+
+
+class StoreSnapshot:
+    """Read-only view of the store (the seam's ``Snapshot``)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def of_type(self, rtype: str) -> list[Any]:
+        return self.store.transaction().of_type(rtype)
+
+    def get(self, key: str) -> Any:
+        return self.store.get(key.lower())
+
+
+class WorkloadsService:
+    name = "workloads"
+    watches = WATCHED
+    delivery: Literal["sync", "queued"] = "sync"
+
+    def __init__(self, platform: Platform) -> None:
+        self.platform = platform
+        self.settings = platform.settings
+        self.table = WorkloadTable(self.settings.private_ip_pool)
+        self.snapshot = StoreSnapshot(platform.store)
+        self.listeners: list[Callable[[WorkloadTable], None]] = []
+        self.servers: dict[tuple[str, str, str, int], Any] = {}   # (vm, kind, host, port) -> server
+        self._dirty = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._subscribed = False
+        self.version = 0
+
+    # -- engine interface ------------------------------------------------------------
+    def resync(self, snapshot: Any) -> None:
+        recs = [r for t in (VM, NIC, LB) for r in snapshot.of_type(t)]
+        self.table = WorkloadTable.build(recs, self.settings.private_ip_pool)
+        self.version += 1
+        for err in self.table.errors:
+            log.warning("workloads: %s", err)
+        for fn in list(self.listeners):
+            try:
+                fn(self.table)
+            except Exception:   # one listener failing never stops the others
+                log.exception("workloads listener failed")
+        self._dirty.set()
+
+    def apply(self, changes: Sequence[Change]) -> None:
+        if any(c.type.lower() in WATCHED for c in changes):
+            self.resync(self.snapshot)
+
+    def on_change(self, fn: Callable[[WorkloadTable], None]) -> None:
+        self.listeners.append(fn)
+
+    # -- lifecycle ---------------------------------------------------------------------
+    async def start(self) -> None:
+        if not self._subscribed:
+            self.platform.store.subscribe(self._feed)
+            self._subscribed = True
+        self.resync(self.snapshot)
+        await self._reconcile()
+        self._task = asyncio.get_running_loop().create_task(self._loop())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            self._task = None
+        for srv in self.servers.values():
+            srv.close()
+        self.servers.clear()
+
+    def _feed(self, changes: list[Change]) -> None:
+        try:
+            self.apply(changes)
+        except Exception:
+            log.exception("workloads: apply failed; resyncing")
+            self.resync(self.snapshot)
+
+    async def _loop(self) -> None:
+        while True:
+            await self._dirty.wait()
+            try:
+                await self._reconcile()
+            except Exception:
+                log.exception("workloads: reconcile failed")
+
+    def wanted(self) -> dict[tuple[str, str, str, int], str]:
+        out: dict[tuple[str, str, str, int], str] = {}
+        for vm in self.table.vms.values():
+            if not vm.running:
+                continue
+            host = self.table.primary_address(vm.id)
+            if host is None:
+                continue
+            for w in vm.workloads:
+                out[(vm.id.lower(), w.kind, host, w.port)] = vm.name
+        return out
+
+    async def _reconcile(self) -> None:
+        self._dirty.clear()
+        want = self.wanted()
+        for key in [k for k in self.servers if k not in want]:
+            self.servers.pop(key).close()
+        for key, vm_name in want.items():
+            if key in self.servers:
+                continue
+            _vm, kind, host, port = key
+            try:
+                self.servers[key] = await demo.start(kind, vm_name, host,
+                                                     listen_port(port, self.settings.privileged_port_offset))
+            except OSError as exc:
+                log.warning("workloads: cannot serve %s on %s:%s for %s: %s", kind, host, port, vm_name, exc)
+
+    # -- what the admin API and status show ---------------------------------------------
+    def vm_view(self, vm_id: str) -> dict[str, Any] | None:
+        vm = self.table.vms.get(vm_id.lower())
+        if vm is None:
+            return None
+        offset = self.settings.privileged_port_offset
+        host = self.table.primary_address(vm.id)
+        nics: dict[str, list[dict[str, Any]]] = {}
+        for cfg in self.table.vm_ipconfigs(vm.id):
+            nics.setdefault(cfg.owner, []).append({
+                "id": cfg.id, "name": cfg.id.rsplit("/", 1)[-1], "primary": cfg.primary,
+                "privateIPAddress": cfg.private_ip, "localAddress": cfg.local})
+        workloads = []
+        for w in vm.workloads:
+            lp = listen_port(w.port, offset)
+            entry: dict[str, Any] = {"kind": w.kind, "port": w.port, "protocol": "udp" if w.kind == "udp-echo"
+                                     else "tcp", "address": host, "source": w.source,
+                                     "serving": vm.running and (vm.id.lower(), w.kind, host, w.port) in self.servers}
+            if lp != w.port:
+                entry["listenPort"] = lp
+            workloads.append(entry)
+        return {"id": vm.id, "name": vm.name, "powerState": vm.power, "localAddress": host,
+                "networkInterfaces": [{"id": nic, "ipConfigurations": cfgs} for nic, cfgs in nics.items()],
+                "workloads": workloads,
+                "portMappings": [{"port": p, "to": f"{h}:{tp}"} for p, (h, tp) in sorted(vm.ports.items())]}
+
+    def endpoints(self) -> list[dict[str, Any]]:
+        out = []
+        for (vm_id, kind, host, port), _srv in sorted(self.servers.items()):
+            lp = listen_port(port, self.settings.privileged_port_offset)
+            ep: dict[str, Any] = {"name": f"vm-{kind}:{vm_id.rsplit('/', 1)[-1]}", "host": host, "port": lp,
+                                  "protocol": "udp" if kind == "udp-echo" else "tcp", "resourceId": vm_id,
+                                  "address": host, "description": f"demo workload {kind}"}
+            if lp != port:
+                ep["port"], ep["listenPort"] = port, lp
+            out.append(ep)
+        return out
+
+
+@services.register
+def _factory(platform: Platform) -> WorkloadsService:
+    return WorkloadsService(platform)

@@ -1,0 +1,257 @@
+"""The local address table: where every VM's NIC ip configuration runs on this machine.
+
+Pure data, no sockets. Built from the stored VMs, NICs and load balancers:
+
+- every NIC ip configuration, and every internal load balancer frontend, gets a loopback address of
+  its own from ``AZNET_PRIVATE_IP_POOL`` (default 127.128.0.0/16). The address is a hash of the
+  ip configuration's id (lower case) into the pool; on a collision the next free address is taken,
+  in creation order of the owning resources (their store sequence numbers), so the same
+  resources always get the same addresses, across restarts too;
+- ``local_address_for_private_ip(vnet_or_subnet_id, ip)`` answers which local address serves a
+  private IP of a VNet; ``by_ipconfig(id)`` the entry of one ip configuration;
+- each VM's state (power, port mappings from ``aznet vm expose``, demo workloads from
+  ``aznet vm serve`` or the ``aznet-serve`` tag) and ``target(ipconfig, port)``: where a
+  connection to that VM port goes (the mapping, else the local address).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+VM = "microsoft.compute/virtualmachines"
+NIC = "microsoft.network/networkinterfaces"
+LB = "microsoft.network/loadbalancers"
+SERVE_TAG = "aznet-serve"
+KINDS = ("http", "tcp-echo", "udp-echo")
+
+
+@dataclass(frozen=True)
+class IpConfig:
+    id: str                      # ip configuration (or LB frontend) id, as stored
+    owner: str                   # NIC or load balancer id
+    private_ip: str | None
+    subnet: str | None           # lower case
+    local: str                   # the loopback address it runs on
+    vm: str | None = None        # lower-case VM id (NIC ip configurations of a VM)
+    primary: bool = False
+    pools: tuple[str, ...] = ()        # lower-case backend pool ids it belongs to
+    nat_rules: tuple[str, ...] = ()    # lower-case inbound NAT rule ids
+    public_ip: str | None = None       # instance-level public IP id
+
+    @property
+    def vnet(self) -> str | None:
+        return self.subnet.split("/subnets/")[0] if self.subnet else None
+
+
+@dataclass(frozen=True)
+class Workload:
+    kind: str        # http | tcp-echo | udp-echo
+    port: int
+    source: str      # "aznet vm serve" or "tag aznet-serve"
+
+
+@dataclass
+class VmState:
+    id: str
+    name: str
+    power: str                                    # running | stopped | deallocated | ...
+    nics: list[str] = field(default_factory=list)  # NIC ids in networkProfile order
+    ports: dict[int, tuple[str, int]] = field(default_factory=dict)
+    workloads: list[Workload] = field(default_factory=list)
+
+    @property
+    def running(self) -> bool:
+        return self.power == "running"
+
+
+class ServeSpecError(ValueError):
+    pass
+
+
+def parse_serve(spec: str) -> list[tuple[str, int]]:
+    """``"http:80 tcp-echo:7,udp-echo:9"`` -> [("http", 80), ("tcp-echo", 7), ("udp-echo", 9)]."""
+    out: list[tuple[str, int]] = []
+    for part in spec.replace(",", " ").replace(";", " ").split():
+        kind, _, port = part.partition(":")
+        kind = kind.strip().lower()
+        if kind not in KINDS or not port.isdigit() or not 1 <= int(port) <= 65535:
+            raise ServeSpecError(f"bad aznet-serve entry {part!r}: use http:PORT, tcp-echo:PORT or udp-echo:PORT")
+        out.append((kind, int(port)))
+    return out
+
+
+def _props(body: dict[str, Any] | None) -> dict[str, Any]:
+    p = (body or {}).get("properties")
+    return p if isinstance(p, dict) else {}
+
+
+def _ref(node: Any) -> str | None:
+    rid = node.get("id") if isinstance(node, dict) else None
+    return rid if isinstance(rid, str) else None
+
+
+def _refs(items: Any) -> tuple[str, ...]:
+    return tuple(r.lower() for r in (_ref(i) for i in items or []) if r) if isinstance(items, list) else ()
+
+
+class AddressPool:
+    """Deterministic hashing of keys into the loopback pool, with linear probing on collisions."""
+
+    def __init__(self, cidr: str) -> None:
+        net = ipaddress.ip_network(cidr, strict=False)
+        if net.version != 4 or not net.subnet_of(ipaddress.ip_network("127.0.0.0/8")):  # type: ignore[arg-type]
+            raise ValueError(f"AZNET_PRIVATE_IP_POOL {cidr} must be an IPv4 range inside 127.0.0.0/8")
+        self.base = int(net.network_address)
+        self.size = max(net.num_addresses - 2, 1)
+        self.used: set[int] = set()
+
+    def take(self, key: str) -> str:
+        if len(self.used) >= self.size:
+            raise ValueError("AZNET_PRIVATE_IP_POOL is exhausted: enlarge it")
+        h = int.from_bytes(hashlib.blake2b(key.lower().encode(), digest_size=8).digest(), "big")
+        slot = h % self.size
+        while slot in self.used:
+            slot = (slot + 1) % self.size
+        self.used.add(slot)
+        return str(ipaddress.IPv4Address(self.base + 1 + slot))
+
+
+class WorkloadTable:
+    def __init__(self, cidr: str = "127.128.0.0/16") -> None:
+        self.cidr = cidr
+        self.ipconfigs: dict[str, IpConfig] = {}            # lower-case id -> entry
+        self.by_private: dict[tuple[str, str], str] = {}    # (lower vnet id, ip) -> ipconfig key
+        self.vms: dict[str, VmState] = {}                   # lower-case VM id -> state
+        self.errors: list[str] = []
+
+    # -- building -------------------------------------------------------------------
+    @classmethod
+    def build(cls, records: Iterable[Any], cidr: str = "127.128.0.0/16") -> WorkloadTable:
+        """From store records (objects with ``id``, ``type``, ``body``, ``seq``) of VMs, NICs and LBs."""
+        table = cls(cidr)
+        pool = AddressPool(cidr)
+        recs = sorted(records, key=lambda r: r.seq)
+        nic_vm: dict[str, str] = {}
+        for rec in recs:
+            if rec.type.lower() == VM:
+                vm = table._vm(rec.id, rec.body)
+                table.vms[rec.id.lower()] = vm
+                for nic in vm.nics:
+                    nic_vm[nic.lower()] = rec.id.lower()
+        for rec in recs:
+            t = rec.type.lower()
+            if t == NIC:
+                for cfg in _props(rec.body).get("ipConfigurations") or []:
+                    if not isinstance(cfg, dict) or not isinstance(cfg.get("id"), str):
+                        continue
+                    cp = _props(cfg)
+                    table._add(IpConfig(
+                        id=cfg["id"], owner=rec.id, private_ip=cp.get("privateIPAddress"),
+                        subnet=(_ref(cp.get("subnet")) or "").lower() or None, local=pool.take(cfg["id"]),
+                        vm=nic_vm.get(rec.id.lower()), primary=bool(cp.get("primary")),
+                        pools=_refs(cp.get("loadBalancerBackendAddressPools")),
+                        nat_rules=_refs(cp.get("loadBalancerInboundNatRules")),
+                        public_ip=_ref(cp.get("publicIPAddress"))))
+            elif t == LB:
+                for fe in _props(rec.body).get("frontendIPConfigurations") or []:
+                    fp = _props(fe)
+                    subnet = _ref(fp.get("subnet"))
+                    if subnet and isinstance(fe.get("id"), str):
+                        table._add(IpConfig(id=fe["id"], owner=rec.id, private_ip=fp.get("privateIPAddress"),
+                                            subnet=subnet.lower(), local=pool.take(fe["id"])))
+        return table
+
+    def _add(self, cfg: IpConfig) -> None:
+        self.ipconfigs[cfg.id.lower()] = cfg
+        if cfg.private_ip and cfg.vnet:
+            self.by_private.setdefault((cfg.vnet, _canon_ip(cfg.private_ip)), cfg.id.lower())
+
+    def _vm(self, rid: str, body: dict[str, Any]) -> VmState:
+        private = body.get("_aznet") or {}
+        props = _props(body)
+        nics = [r for r in (_ref(n) for n in (props.get("networkProfile") or {}).get("networkInterfaces") or [])
+                if r]
+        vm = VmState(id=rid, name=body.get("name") or rid.rsplit("/", 1)[-1],
+                     power=str(private.get("power", "running")), nics=nics)
+        for port, target in (private.get("ports") or {}).items():
+            try:
+                host, tport = target
+                vm.ports[int(port)] = (str(host), int(tport))
+            except (TypeError, ValueError):
+                self.errors.append(f"{rid}: bad port mapping {port} -> {target}")
+        seen: set[tuple[str, int]] = set()
+        for kind, port in private.get("serve") or []:
+            if (kind, port) not in seen:
+                seen.add((kind, port))
+                vm.workloads.append(Workload(kind, int(port), "aznet vm serve"))
+        tags = body.get("tags") or {}
+        spec = next((v for k, v in tags.items() if k.lower() == SERVE_TAG), None) if isinstance(tags, dict) else None
+        if isinstance(spec, str):
+            try:
+                for kind, port in parse_serve(spec):
+                    if (kind, port) not in seen:
+                        seen.add((kind, port))
+                        vm.workloads.append(Workload(kind, port, f"tag {SERVE_TAG}"))
+            except ServeSpecError as exc:
+                self.errors.append(f"{rid}: {exc}")
+        return vm
+
+    # -- questions ------------------------------------------------------------------
+    def by_ipconfig(self, ipconfig_id: str) -> IpConfig | None:
+        return self.ipconfigs.get(ipconfig_id.lower())
+
+    def local_address_for_private_ip(self, vnet_or_subnet: str, ip: str) -> str | None:
+        vnet = vnet_or_subnet.lower().split("/subnets/")[0]
+        key = self.by_private.get((vnet, _canon_ip(ip)))
+        return self.ipconfigs[key].local if key else None
+
+    def ipconfig_for_private_ip(self, vnet_or_subnet: str, ip: str) -> IpConfig | None:
+        key = self.by_private.get((vnet_or_subnet.lower().split("/subnets/")[0], _canon_ip(ip)))
+        return self.ipconfigs.get(key) if key else None
+
+    def vm_of(self, cfg: IpConfig) -> VmState | None:
+        return self.vms.get(cfg.vm) if cfg.vm else None
+
+    def serving(self, cfg: IpConfig) -> bool:
+        """A NIC of a stopped or deallocated VM serves nothing; a NIC without a VM serves as it is."""
+        vm = self.vm_of(cfg)
+        return vm is None or vm.running
+
+    def target(self, cfg: IpConfig, port: int) -> tuple[str, int]:
+        """Where a connection to ``port`` of this ip configuration goes: its port mapping, else its address."""
+        vm = self.vm_of(cfg)
+        if vm is not None and port in vm.ports:
+            return vm.ports[port]
+        return cfg.local, port
+
+    def members(self, pool_id: str) -> list[IpConfig]:
+        """NIC ip configurations in a backend pool, in creation order."""
+        key = pool_id.lower()
+        return [c for c in self.ipconfigs.values() if key in c.pools]
+
+    def nat_members(self, rule_id: str) -> list[IpConfig]:
+        key = rule_id.lower()
+        return [c for c in self.ipconfigs.values() if key in c.nat_rules]
+
+    def vm_ipconfigs(self, vm_id: str) -> list[IpConfig]:
+        vm = self.vms.get(vm_id.lower())
+        if vm is None:
+            return []
+        nics = [n.lower() for n in vm.nics]
+        cfgs = [c for c in self.ipconfigs.values() if c.owner.lower() in nics]
+        return sorted(cfgs, key=lambda c: (nics.index(c.owner.lower()), not c.primary))
+
+    def primary_address(self, vm_id: str) -> str | None:
+        cfgs = self.vm_ipconfigs(vm_id)
+        return cfgs[0].local if cfgs else None
+
+
+def _canon_ip(ip: str) -> str:
+    try:
+        return str(ipaddress.ip_address(ip))
+    except ValueError:
+        return ip
