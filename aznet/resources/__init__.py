@@ -15,6 +15,7 @@ PACKAGES = (
     "aznet.resources.privatedns",
     "aznet.resources.trafficmanager",
     "aznet.dataplane.workloads.admin",
+    "aznet.dataplane.lb.service",
 )
 
 _loaded = False

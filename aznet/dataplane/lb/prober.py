@@ -17,7 +17,7 @@ async def probe(protocol: str, host: str, port: int, path: str | None, timeout: 
     """(healthy, reason when not)."""
     try:
         return await asyncio.wait_for(_probe(protocol, host, port, path), timeout)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         return False, "timed out"
     except (OSError, ssl.SSLError, ValueError) as exc:
         return False, type(exc).__name__ + (f": {exc.strerror}" if getattr(exc, "strerror", None) else "")

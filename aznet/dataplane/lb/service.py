@@ -1,7 +1,7 @@
 """The L4 load balancer engine as an aznet service (``platform.services["lb"]``).
 
-Fed by the workload engine (which watches VMs, NICs, LBs, pools, NAT rules and public IPs): after each
-commit the plan (``plan.compile_plan``) is rebuilt and applied at once, inside the commit: routes of
+An engine on the reconcile seam (sync delivery), registered after the workload engine so it reads the
+table that commit produced: after each commit the plan (``plan.compile_plan``) is rebuilt and applied at once, inside the commit: routes of
 existing listeners are swapped (the next connection sees the change), new listeners are bound before the
 PUT returns, removed ones closed. Probes run per probe resource; backends are chosen by ``choose``.
 
@@ -27,7 +27,8 @@ from typing import TYPE_CHECKING, Any, Literal
 from ... import services
 from ...store.base import Change
 from ..ports import listen_port, unprivileged_start
-from ..workloads.service import StoreSnapshot, WorkloadsService
+from ..reconcile import Snapshot
+from ..workloads.service import WATCHED, WorkloadsService
 from ..workloads.table import WorkloadTable
 from . import metrics, prober
 from .hashing import flow_key, pick
@@ -53,7 +54,7 @@ class Listener:
 
 class LbService:
     name = "lb"
-    watches = frozenset({LB, POOL, NAT_RULE, PIP})
+    watches = WATCHED | {LB, POOL, NAT_RULE, PIP}
     delivery: Literal["sync", "queued"] = "sync"
 
     def __init__(self, platform: Platform) -> None:
@@ -68,10 +69,14 @@ class LbService:
         self.loop: asyncio.AbstractEventLoop | None = None
         self._ticker: asyncio.Task[None] | None = None
         self.table = WorkloadTable(self.settings.private_ip_pool)
-        self.snapshot = StoreSnapshot(platform.store)
+        self.snapshot: Snapshot | None = None
+        self.workloads: WorkloadsService | None = None
 
     # -- reconcile ---------------------------------------------------------------------
-    def resync(self, snapshot: Any) -> None:
+    def resync(self, snapshot: Snapshot) -> None:
+        self.snapshot = snapshot
+        if self.workloads is not None:
+            self.table = self.workloads.table
         self.plan = compile_plan(self.table, snapshot.of_type(LB), snapshot.of_type(POOL),
                                  snapshot.of_type(NAT_RULE), snapshot.of_type(PIP))
         for c in self.plan.conflicts:
@@ -79,11 +84,7 @@ class LbService:
         self._apply_plan()
 
     def apply(self, changes: Sequence[Change]) -> None:
-        self.resync(self.snapshot)
-
-    def _on_table(self, table: WorkloadTable) -> None:
-        self.table = table
-        if self.loop is not None:
+        if self.snapshot is not None:
             self.resync(self.snapshot)
 
     def _apply_plan(self) -> None:
@@ -240,7 +241,7 @@ class LbService:
                 self._after_health_change(pid)
             try:
                 await asyncio.wait_for(kick.wait(), spec.interval)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
 
     async def _probe_one(self, spec: Any, t: Target, timeout: float) -> tuple[bool, str]:
@@ -307,16 +308,12 @@ class LbService:
             log.warning("lb: ports below %d cannot be bound by this process; frontends on them listen on "
                         "port + %d (AZNET_PRIVILEGED_PORT_OFFSET); `aznet status --json` shows each mapping",
                         unprivileged_start(), self.settings.privileged_port_offset)
-        workloads = self.platform.services.get("workloads")
-        if isinstance(workloads, WorkloadsService):
-            self.table = workloads.table
-            workloads.on_change(self._on_table)
-        else:
-            self.platform.store.subscribe(self.apply)
-        self.resync(self.snapshot)
+        self.workloads = self.platform.services.get(WorkloadsService)
+        self.platform.reconciler.register(self)     # a full resync now, then every commit
         self._ticker = self.loop.create_task(self._tick())
 
     async def stop(self) -> None:
+        self.platform.reconciler.unregister(self)
         if self._ticker is not None:
             self._ticker.cancel()
         for _spec, task, _kick in self.probe_tasks.values():

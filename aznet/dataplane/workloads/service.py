@@ -5,9 +5,8 @@ workloads of running VMs on their local addresses. A stopped or deallocated VM s
 demo servers are closed. Other engines (load balancer, gateways) read ``table`` and may register a
 listener (``on_change``) that runs after each rebuild.
 
-Reconcile: engine interface of issue 9's seam (``name``, ``watches``, ``delivery``, ``resync``,
-``apply``); until the seam's ``Reconciler`` is on main, ``_StoreFeed`` subscribes it to the store
-directly (sync delivery, inside the commit)."""
+An engine on the reconcile seam (``aznet.dataplane.reconcile``), delivered synchronously inside the
+commit, so ``aznet vm show`` and the load balancer see a change before the PUT returns."""
 
 from __future__ import annotations
 
@@ -17,8 +16,9 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 from ... import services
-from ...store.base import Change, Store
+from ...store.base import Change
 from ..ports import listen_port
+from ..reconcile import Snapshot
 from . import demo
 from .table import LB, NIC, VM, WorkloadTable
 
@@ -26,23 +26,7 @@ if TYPE_CHECKING:
     from ...arm.platform import Platform
 
 log = logging.getLogger("aznet.workloads")
-POOL = "microsoft.network/loadbalancers/backendaddresspools"
-NAT_RULE = "microsoft.network/loadbalancers/inboundnatrules"
-WATCHED = frozenset({VM, NIC, LB, POOL, NAT_RULE, "microsoft.network/publicipaddresses",
-                     "microsoft.network/networksecuritygroups"})
-
-
-class StoreSnapshot:
-    """Read-only view of the store (the seam's ``Snapshot``)."""
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-
-    def of_type(self, rtype: str) -> list[Any]:
-        return self.store.transaction().of_type(rtype)
-
-    def get(self, key: str) -> Any:
-        return self.store.get(key.lower())
+WATCHED = frozenset({VM, NIC, LB})
 
 
 class WorkloadsService:
@@ -54,16 +38,16 @@ class WorkloadsService:
         self.platform = platform
         self.settings = platform.settings
         self.table = WorkloadTable(self.settings.private_ip_pool)
-        self.snapshot = StoreSnapshot(platform.store)
+        self.snapshot: Snapshot | None = None
         self.listeners: list[Callable[[WorkloadTable], None]] = []
         self.servers: dict[tuple[str, str, str, int], Any] = {}   # (vm, kind, host, port) -> server
         self._dirty = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        self._subscribed = False
         self.version = 0
 
     # -- engine interface ------------------------------------------------------------
-    def resync(self, snapshot: Any) -> None:
+    def resync(self, snapshot: Snapshot) -> None:
+        self.snapshot = snapshot
         recs = [r for t in (VM, NIC, LB) for r in snapshot.of_type(t)]
         self.table = WorkloadTable.build(recs, self.settings.private_ip_pool)
         self.version += 1
@@ -77,7 +61,7 @@ class WorkloadsService:
         self._dirty.set()
 
     def apply(self, changes: Sequence[Change]) -> None:
-        if any(c.type.lower() in WATCHED for c in changes):
+        if self.snapshot is not None:
             self.resync(self.snapshot)
 
     def on_change(self, fn: Callable[[WorkloadTable], None]) -> None:
@@ -85,27 +69,18 @@ class WorkloadsService:
 
     # -- lifecycle ---------------------------------------------------------------------
     async def start(self) -> None:
-        if not self._subscribed:
-            self.platform.store.subscribe(self._feed)
-            self._subscribed = True
-        self.resync(self.snapshot)
+        self.platform.reconciler.register(self)     # a full resync now, then every commit
         await self._reconcile()
         self._task = asyncio.get_running_loop().create_task(self._loop())
 
     async def stop(self) -> None:
+        self.platform.reconciler.unregister(self)
         if self._task is not None:
             self._task.cancel()
             self._task = None
         for srv in self.servers.values():
             srv.close()
         self.servers.clear()
-
-    def _feed(self, changes: list[Change]) -> None:
-        try:
-            self.apply(changes)
-        except Exception:
-            log.exception("workloads: apply failed; resyncing")
-            self.resync(self.snapshot)
 
     async def _loop(self) -> None:
         while True:
