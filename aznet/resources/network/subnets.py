@@ -25,7 +25,7 @@ from ...arm.errors import ArmError
 from ...arm.ids import normalize
 from ...arm.registry import REGISTRY, Hooks, NameRule, ResourceType
 from ...store.base import Transaction
-from . import cidr
+from . import bastion_nsg, cidr
 from .ip_allocation import claims_in
 from .ref_checks import API_VERSIONS, boolean, cannot_parse, canonical, enum, ref_id, resolve
 from .subnet_features import delegations, service_endpoints
@@ -205,6 +205,10 @@ class SubnetHooks(Hooks):
             resolve(ctx, rid, sid, rtype, location)
             props[key] = {"id": canonical(ctx, rid)}
         self._reserved_names(props, name, vnet_name, nets)
+        nsg = ref_id(props.get("networkSecurityGroup"))
+        old_nsg = ref_id(((old or {}).get("properties") or {}).get("networkSecurityGroup"))
+        if name.lower() == "azurebastionsubnet" and nsg is not None and normalize(nsg) != normalize(old_nsg or ""):
+            bastion_nsg.check(ctx, nsg, new, vnet)
         policies = props.get("serviceEndpointPolicies")
         if policies is not None:
             if not isinstance(policies, list):
