@@ -57,6 +57,10 @@ class Settings:
     network_watcher_autocreate: bool = field(
         default_factory=lambda: _env("AZNET_NETWORK_WATCHER_AUTOCREATE", "true").lower() not in ("0", "false", "no"))
     log_level: str = field(default_factory=lambda: _env("AZNET_LOG_LEVEL", "warning"))
+    # Linked templates (templateLink / parametersLink): aznet fetches http(s) URIs on loopback only, and
+    # file:// URIs only inside these directories (AZNET_TEMPLATE_DIRS, separated by os.pathsep; none by default).
+    template_dirs: list[Path] = field(default_factory=lambda: [
+        Path(d).expanduser() for d in _env("AZNET_TEMPLATE_DIRS", "").split(os.pathsep) if d.strip()])
 
     def http_limits(self):  # type: ignore[no-untyped-def]
         from .arm.httplimits import HttpLimits

@@ -27,10 +27,12 @@ from .errors import (
 )
 from .evaluate import OUTPUTS, Ctx, Deployment, copy_loop, evaluate, variable_table
 from .jsonc import parse_template_text
+from .links import resolve_link
 from .template import (
     Plan,
     PlannedResource,
     check_cycles,
+    check_shape,
     new_deployment,
     order,
     plan,
@@ -72,6 +74,8 @@ class Scope:
     deployment_location: str | None = None    # subscription-scope deployments' location (deployment().location)
     environment: dict[str, Any] | None = None  # environment() override
     resource_types: Callable[[], list[Any]] | None = None   # the declared types (registry.ResourceType), for providers()
+    template_uri: str | None = None          # where the template came from (templateLink.uri): relativePath base
+    fetch_link: Callable[[str], dict[str, Any]] | None = None   # links.fetch with the user's allowed directories
 
 
 class OperationRecord(TypedDict, total=False):
@@ -130,6 +134,7 @@ def _copy_members(p: Plan, name: str) -> list[str]:
 
 def _prepare(template: dict[str, Any], parameters: dict[str, Any] | None, scope: Any,
              d: Deployment | None = None, target: tuple[str | None, str | None | bool] = (None, False)) -> Plan:
+    check_shape(template)
     if d is None:
         d = new_deployment(template, scope)
         params_mod.resolve(template, parameters, d)
@@ -141,11 +146,16 @@ def _prepare(template: dict[str, Any], parameters: dict[str, Any] | None, scope:
         if item.is_deployment:
             props = item.template_resource.get("properties") or {}
             if isinstance(props, dict) and props.get("templateLink") is not None:
-                raise resource_error(item.name, "Linked templates ('templateLink') are not supported by aznet, "
-                                     "which has no network to fetch them from; put the template inline as "
-                                     "'template'")
+                if props.get("template") is not None:
+                    raise resource_error(item.name, "A nested deployment takes either 'template' or "
+                                         "'templateLink', not both")
+                if getattr(scope, "fetch_link", None) is None:
+                    raise resource_error(item.name, "Linked templates ('templateLink') cannot be fetched here; "
+                                         "put the template inline as 'template'")
+                continue
             if not isinstance(props, dict) or not isinstance(props.get("template"), (dict, str)):
-                raise resource_error(item.name, "A nested deployment needs an inline 'template'")
+                raise resource_error(item.name, "A nested deployment needs an inline 'template' or a "
+                                     "'templateLink'")
     return p
 
 
@@ -212,7 +222,7 @@ def execute(template: dict[str, Any], parameters: dict[str, Any] | None, scope: 
         p = _prepare(template, parameters, scope)
     except TemplateError as exc:
         return DeploymentResult("Failed", error=exc.to_error())
-    run = _Run(template, p, ops, on_operation, cancelled)
+    run = _Run(template, p, ops, on_operation, cancelled, base_uri=getattr(scope, "template_uri", None))
     result = run.go()
     result.parameters = params_mod.view(template, p.root.d.parameters)
     return result
@@ -233,8 +243,10 @@ def _status_name(status: int) -> str:
 class _Run:
     def __init__(self, template: dict[str, Any], p: Plan, ops: ResourceOps,
                  on_operation: Callable[[OperationRecord], None] | None, cancelled: Callable[[], bool] | None,
-                 fallback: Callable[[str, str | None, bool], Any] | None = None) -> None:
+                 fallback: Callable[[str, str | None, bool], Any] | None = None,
+                 base_uri: str | None = None) -> None:
         self.template = template
+        self.base_uri = base_uri
         self.p = p
         self.ops = ops
         self.on_operation = on_operation
@@ -415,17 +427,37 @@ class _Run:
     def _nested(self, item: PlannedResource, body: dict[str, Any]) -> dict[str, Any]:
         props = body.get("properties") or {}
         template = props.get("template")
-        if isinstance(template, str):
-            template = parse_template_text(template)
+        params = props.get("parameters") or {}
+        base_uri = self.base_uri
+        linked = template is None and props.get("templateLink") is not None
+        try:
+            if linked:
+                fetch = getattr(self.p.root.d.scope, "fetch_link", None)
+                if fetch is None:
+                    raise TemplateError("Linked templates cannot be fetched here.", "InvalidContentLink")
+                base_uri = resolve_link(props["templateLink"], self.base_uri)
+                template = fetch(base_uri)
+            if props.get("parametersLink") is not None and not props.get("parameters"):
+                fetch = getattr(self.p.root.d.scope, "fetch_link", None)
+                if fetch is None:
+                    raise TemplateError("Linked parameters cannot be fetched here.", "InvalidContentLink")
+                linked = fetch(resolve_link(props["parametersLink"], self.base_uri))
+                params = linked.get("parameters", linked)
+            if isinstance(template, str):
+                template = parse_template_text(template)
+        except TemplateError as exc:
+            raise _NestedFailed(exc.to_error()) from None
         segs = item.resource_id.split("/")
         sub = segs[2]
         rg = segs[4] if len(segs) > 4 and segs[3].lower() == "resourcegroups" else None
         outer = self.p.root.d
-        inner_scope = str((props.get("expressionEvaluationOptions") or {}).get("scope", "outer")).lower() == "inner"
+        # a linked template is always its own scope; an inline one only with expressionEvaluationOptions 'inner'
+        inner_scope = linked or str(
+            (props.get("expressionEvaluationOptions") or {}).get("scope", "outer")).lower() == "inner"
         try:
             if inner_scope:
                 scope = self._nested_scope(sub, rg, item.short_name)
-                p = _prepare(template, props.get("parameters") or {}, scope)
+                p = _prepare(template, params, scope)
                 fallback = None
             else:
                 if template.get("parameters"):
@@ -437,7 +469,7 @@ class _Run:
                 fallback = self.reference
         except TemplateError as exc:
             raise _NestedFailed(exc.to_error()) from None
-        run = _Run(template, p, self.ops, self._emit, self.cancelled, fallback)
+        run = _Run(template, p, self.ops, self._emit, self.cancelled, fallback, base_uri)
         result = run.go()
         self.output_resources.extend(run.output_resources)
         if result.provisioning_state != "Succeeded":
@@ -449,6 +481,13 @@ class _Run:
                                "timestamp": _now()}}
 
     def _nested_scope(self, sub: str, rg: str | None, name: str) -> Scope:
+        outer = self.p.root.d.scope
+        inner = self._nested_place(sub, rg, name)
+        return replace(inner, environment=getattr(outer, "environment", None),
+                       resource_types=getattr(outer, "resource_types", None),
+                       fetch_link=getattr(outer, "fetch_link", None))
+
+    def _nested_place(self, sub: str, rg: str | None, name: str) -> Scope:
         outer = self.p.root.d.scope
         if rg is None:
             return Scope(sub, outer.tenant_id, None, None, name,

@@ -93,6 +93,17 @@ def new_deployment(template: dict[str, Any], scope: Any) -> Deployment:
     return Deployment(scope, {}, table, functions, template)
 
 
+REQUIRED_MEMBERS = ("$schema", "contentVersion", "resources")
+
+
+def check_shape(template: dict[str, Any]) -> None:
+    """The members ARM requires of every template (top-level and nested), in the order it checks them."""
+    present = {k.lower() for k in template}
+    for member in REQUIRED_MEMBERS:
+        if member.lower() not in present:
+            raise validation_failed(f"Required property '{member}' not found in JSON. Path ''.")
+
+
 def _entries(template: dict[str, Any]) -> list[tuple[dict[str, Any], str | None]]:
     resources = template.get("resources") or []
     if isinstance(resources, dict):      # languageVersion 2.0: symbolic names
@@ -115,6 +126,7 @@ def plan(template: dict[str, Any], d: Deployment, target_sub: str | None = None,
     loops: dict[str, list[PlannedResource]] = {}
     serial: dict[str, int] = {}
     skipped: set[str] = set()
+    declared: dict[str, str] = {}     # nested children: key -> the name as declared inside the parent
 
     def expand(res: Any, sym: str | None, parent: PlannedResource | None) -> None:
         if not isinstance(res, dict):
@@ -143,6 +155,7 @@ def plan(template: dict[str, Any], d: Deployment, target_sub: str | None = None,
             try:
                 rtype = str(evaluate(res.get("type", ""), ctx))
                 name = str(evaluate(res.get("name", ""), ctx))
+                short = name
                 if parent is not None and "/" not in rtype:
                     rtype, name = f"{parent.type}/{rtype}", f"{parent.name}/{name}"
                 condition = evaluate(res["condition"], ctx) if "condition" in res else True
@@ -165,6 +178,7 @@ def plan(template: dict[str, Any], d: Deployment, target_sub: str | None = None,
                                         "details")
             if parent is not None:
                 item.depends_on.add(parent.key)
+                declared[item.key] = short
             planned.append(item)
             by_key[item.key] = item
             if loop_name is not None:
@@ -179,7 +193,10 @@ def plan(template: dict[str, Any], d: Deployment, target_sub: str | None = None,
 
     lookup: dict[str, list[str]] = {}
     for p in planned:
-        for s in _spellings(p.resource_id, p.type, p.name, p.symbolic_name):
+        spellings = _spellings(p.resource_id, p.type, p.name, p.symbolic_name)
+        if p.key in declared:         # ARM accepts a nested child's declared short name in dependsOn
+            spellings.add(_norm(declared[p.key]))
+        for s in spellings:
             lookup.setdefault(s, []).append(p.key)
     for name, items in loops.items():
         lookup.setdefault(name, []).extend(p.key for p in items)

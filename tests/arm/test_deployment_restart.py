@@ -153,3 +153,31 @@ def test_cancel_and_delete_work_when_no_worker_runs(aznet, rg):
         assert c.get(f"{base}/orphan-a", params=API).json()["properties"]["provisioningState"] == "Canceled"
         assert c.delete(f"{base}/orphan-b", params=API).status_code == 202
         assert c.get(f"{base}/orphan-b", params=API).status_code == 404
+
+
+def test_operation_records_neither_block_deletes_nor_outlive_their_deployment(aznet, rg):
+    from aznet.resources.resources.deployments import OPERATION_TYPE
+
+    sub = aznet.subscription_id
+    dep = f"/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Resources/deployments/ops"
+    template = {"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+                "contentVersion": "1.0.0.0", "resources": [
+                    {"type": "Microsoft.Network/virtualNetworks", "apiVersion": "2024-05-01", "name": "vnet1",
+                     "location": "westeurope", "properties": {"addressSpace": {"addressPrefixes": ["10.1.0.0/16"]}},
+                     "resources": [{"type": "subnets", "apiVersion": "2024-05-01", "name": "sub1",
+                                    "dependsOn": ["vnet1"], "properties": {"addressPrefix": "10.1.0.0/24"}}]}]}
+
+    def op_records() -> int:
+        return len([r for r in aznet.platform.store.of_type(OPERATION_TYPE) if r.scope == dep.lower()])
+    with _client(aznet) as c:
+        assert c.put(dep, params=API, json={"properties": {"mode": "Incremental", "template": template}}
+                     ).status_code == 201
+        done = wait_done(c, dep)["properties"]
+        assert done["provisioningState"] == "Succeeded", done.get("error")
+        assert count_all(c, f"{dep}/operations", API) == 2
+        assert aznet.call(op_records) == 2
+        subnet = f"/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Network/virtualNetworks/vnet1/subnets/sub1"
+        r = c.delete(subnet, params={"api-version": "2024-05-01"})
+        assert r.status_code in (200, 202), r.text
+        assert c.delete(dep, params=API).status_code == 202
+        assert aznet.call(op_records) == 0

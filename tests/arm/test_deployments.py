@@ -134,3 +134,34 @@ def test_cancel_of_a_finished_deployment_is_refused(deployments, rg):
     assert exc.value.error.code == "DeploymentCannotBeCancelled"
     exported = deployments.deployments.export_template(rg, "done")
     assert exported.template == template
+
+
+def test_az_deployment_with_the_newer_template_functions(az, aznet, network_client):
+    from aznet.deployments.hashing import unique_string
+
+    rg = f"rg-az-fn-{uuid.uuid4().hex[:6]}"
+    az.run("group", "create", "-n", rg, "-l", "westeurope")
+    try:
+        out = az.json("deployment", "group", "create", "-g", rg, "-n", "functions",
+                      "--template-file", str(Path(__file__).parent / "data" / "functions_template.json"))
+        props = out["properties"]
+        assert props["provisioningState"] == "Succeeded", props.get("error")
+        outputs = {k: v["value"] for k, v in props["outputs"].items()}
+        rg_id = f"/subscriptions/{aznet.subscription_id}/resourceGroups/{rg}"
+        assert outputs["suffix"] == unique_string(rg_id)
+        assert outputs["network"] == {"network": "10.60.0.0", "netmask": "255.255.0.0", "broadcast": "10.60.255.255",
+                                      "firstUsable": "10.60.0.1", "lastUsable": "10.60.255.254", "cidr": 16}
+        assert outputs["firstHost"] == "10.60.1.4"
+        assert outputs["groups"] == ["w", "a", "d"]
+        assert (outputs["owner"], outputs["missing"]) == ("aznet", "none")
+        assert outputs["later"] == "2026-02-28T10:00:00Z"
+        assert outputs["epoch"] == 1767225600
+        assert outputs["networkApi"] is True
+        assert outputs["subnetNames"] == ["web", "app", "db"]
+        vnet = network_client.virtual_networks.get(rg, f"vnet-{outputs['suffix']}")
+        assert sorted((s.name, s.address_prefix) for s in vnet.subnets) == [
+            ("app", "10.60.1.0/24"), ("db", "10.60.2.0/24"), ("extra", "10.60.9.0/24"), ("web", "10.60.0.0/24")]
+        assert vnet.tags == {"env": "test", "owner": "aznet", "zones": '["1","2","3"]'}
+        assert network_client.network_security_groups.get(rg, "nsg-db").name == "nsg-db"
+    finally:
+        az.run("group", "delete", "-n", rg, "--yes")

@@ -210,6 +210,7 @@ def test_subscription_scope_creates_a_group_and_deploys_into_it():
 
 
 def test_template_text_is_accepted():
-    result = execute('{"resources": [], // c\n "outputs": {"a": {"type": "string", "value": "x"},},}', {}, SCOPE,
+    result = execute('{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#", '
+                     '"contentVersion": "1.0.0.0", "resources": [], // c\n "outputs": {"a": {"type": "string", "value": "x"},},}', {}, SCOPE,
                      FakeOps())
     assert result.outputs == {"a": {"type": "String", "value": "x"}}

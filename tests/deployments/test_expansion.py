@@ -242,7 +242,8 @@ def test_linked_templates_are_refused_clearly():
 
 
 def test_symbolic_name_resources():
-    t = {"languageVersion": "2.0", "contentVersion": "1.0.0.0",
+    t = {"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+         "languageVersion": "2.0", "contentVersion": "1.0.0.0",
          "resources": {"net": vnet("v"), "other": vnet("w", dependsOn=["net"]),
                        "old": {**vnet("existing"), "existing": True}}}
     planned = validate(t, {}, SCOPE)

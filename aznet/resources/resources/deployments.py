@@ -67,14 +67,31 @@ def _parse_request(p: Platform, req: Request, rg: str | None) -> tuple[dict[str,
                        "The request content was invalid and could not be deserialized: 'properties' is required.")
     props = body["properties"]
     template = props.get("template")
-    if props.get("templateLink") is not None and template is None:
-        raise ArmError(400, "InvalidContentLink",
-                       "aznet cannot fetch linked templates (no network); send the template inline.")
-    if isinstance(template, str):
-        template = _engine().parse_template_text(template)
+    for member, type_name in (("template", "Azure.Deployments.Core.Definitions.Schema.Template"),
+                              ("parameters", "System.Collections.Generic.Dictionary`2[System.String,"
+                                             "Azure.Deployments.Core.Definitions.DeploymentParameterDefinition]")):
+        value = props.get(member)
+        if value is not None and not isinstance(value, dict):
+            shown = json.dumps(value)[1:-1] if isinstance(value, str) else json.dumps(value)
+            if len(shown) > 200:
+                shown = shown[:200] + "..."
+            raise ArmError(400, "InvalidRequestContent",
+                           f"The request content was invalid and could not be deserialized: 'Error converting value "
+                           f"\"{shown}\" to type '{type_name}'. Path 'properties.{member}'.'.")
+    if props.get("templateLink") is not None:
+        if template is not None:
+            raise ArmError(400, "InvalidRequestContent", "The request content was invalid: 'properties.template' "
+                           "and 'properties.templateLink' cannot both be set.")
+        template = _fetch_link(p, props["templateLink"])
+    if props.get("parametersLink") is not None:
+        if props.get("parameters"):
+            raise ArmError(400, "InvalidRequestContent", "The request content was invalid: "
+                           "'properties.parameters' and 'properties.parametersLink' cannot both be set.")
+        linked = _fetch_link(p, props["parametersLink"])
+        props["parameters"] = linked.get("parameters", linked)
     if not isinstance(template, dict):
         raise ArmError(400, "InvalidRequestContent", "The request content was invalid and could not be "
-                       "deserialized: 'properties.template' must be a JSON object.")
+                       "deserialized: 'properties.template' or 'properties.templateLink' is required.")
     mode = props.get("mode", "Incremental")
     mode = {"incremental": "Incremental", "complete": "Complete"}.get(str(mode).lower(), mode)  # ARM ignores case
     if mode in ("Incremental", "Complete"):
@@ -88,6 +105,20 @@ def _parse_request(p: Platform, req: Request, rg: str | None) -> tuple[dict[str,
     if rg is None and not body.get("location"):
         raise ArmError(400, "LocationRequired", "The location property is required for this definition.")
     return body, template, params
+
+
+def _fetch_link(p: Platform, link: Any) -> dict[str, Any]:
+    from ...deployments import links
+
+    try:
+        return links.fetch(links.resolve_link(link, None), p.settings.template_dirs)
+    except _engine().TemplateError as exc:
+        raise _template_error(exc) from None
+
+
+def _link_uri(props: dict[str, Any]) -> str | None:
+    link = props.get("templateLink")
+    return link.get("uri") if isinstance(link, dict) and isinstance(link.get("uri"), str) else None
 
 
 def _lenient_json(req: Request) -> Any:
@@ -115,7 +146,14 @@ def _scope_obj(ctx: Ctx, sub: str, rg: str | None, name: str) -> Any:
         resource_group_id=rg_rec.id if rg_rec else None,
         resource_group_tags=rg_rec.body.get("tags") if rg_rec else None,
         resource_types=ctx.platform.registry.types,
+        fetch_link=lambda uri: _links().fetch(uri, ctx.platform.settings.template_dirs),
     )
+
+
+def _links() -> Any:
+    from ...deployments import links
+
+    return links
 
 
 class StoreOps:
@@ -204,25 +242,31 @@ def _write(p: Platform, rid: str, fn: Any) -> None:
 
 
 def _write_operation(p: Platform, rid: str, op: dict[str, Any], seq: int) -> None:
+    """One operation record, scoped under its deployment (so deleting the group or the deployment removes it).
+    The operation is kept under the private key: its targetResource id is not a reference that could keep a
+    resource from being deleted."""
     ctx = Ctx(p, p.store.transaction(), rid.split("/")[2])
     dep = ctx.txn.get(normalize(rid))
     if dep is None:      # deleted meanwhile
         return
-    ctx.txn.put(op["id"], OPERATION_TYPE, dep.key, dep.scope, {**op, crud.PRIVATE: {"seq": seq}})
+    ctx.txn.put(op["id"], OPERATION_TYPE, None, dep.key, {"id": op["id"], crud.PRIVATE: {"seq": seq, "op": op}})
     p.commit(ctx)
+
+
+def _operation_records(ctx: Ctx, key: str) -> list[Any]:
+    return [r for r in ctx.txn.in_scope(key, OPERATION_TYPE) if r.scope == key]
 
 
 def _operations(ctx: Ctx, rec: Any) -> list[dict[str, Any]]:
     """A deployment's operations in the order they happened (records written before operations were kept
     apart still carry them inline)."""
     legacy = rec.body.get(crud.PRIVATE, {}).get("operations", [])
-    children = sorted(ctx.txn.children(rec.key, OPERATION_TYPE),
-                      key=lambda r: r.body.get(crud.PRIVATE, {}).get("seq", 0))
-    return list(legacy) + [_render(r.body) for r in children]
+    kept = sorted(_operation_records(ctx, rec.key), key=lambda r: r.body[crud.PRIVATE]["seq"])
+    return list(legacy) + [crud.copy_json(r.body[crud.PRIVATE]["op"]) for r in kept]
 
 
 def _drop_operations(ctx: Ctx, key: str) -> None:
-    for r in ctx.txn.children(key, OPERATION_TYPE):
+    for r in _operation_records(ctx, key):
         ctx.txn.delete(r.key)
 
 
@@ -271,7 +315,9 @@ def _run(p: Platform, loop: asyncio.AbstractEventLoop, rid: str, sub: str, templ
         props["duration"] = f"PT{time.time() - start:.3f}S"
         props["timestamp"] = _iso(time.time())
         props["outputs"] = outputs or {}
-        props["outputResources"] = out_res or []
+        # kept privately: the ids it lists are not references that could keep those resources from being deleted
+        props.pop("outputResources", None)
+        body.setdefault(crud.PRIVATE, {})["outputResources"] = out_res or []
         if error:
             props["error"] = error
     asyncio.run_coroutine_threadsafe(_async(lambda: _write(p, rid, finish)), loop).result()
@@ -292,6 +338,7 @@ def put_deployment(p: Platform, req: Request) -> Response:
     body, template, params = _parse_request(p, req, rg)
     ctx = p.ctx(req, sub)
     scope = _scope_obj(ctx, sub, rg, name)
+    scope.template_uri = _link_uri(body["properties"])
     engine = _engine()
     try:
         engine.validate(template, params, scope)
@@ -315,6 +362,9 @@ def put_deployment(p: Platform, req: Request) -> Response:
         },
         "_aznet": {"template": template},
     }
+    if scope.template_uri:
+        record["properties"]["templateLink"] = {"uri": scope.template_uri,
+                                                "contentVersion": template.get("contentVersion", "1.0.0.0")}
     if body.get("location"):
         record["location"] = str(body["location"]).replace(" ", "").lower()
     if body.get("tags"):
@@ -331,7 +381,11 @@ def put_deployment(p: Platform, req: Request) -> Response:
 
 
 def _render(body: dict[str, Any]) -> dict[str, Any]:
-    return {k: crud.copy_json(v) for k, v in body.items() if k != crud.PRIVATE}
+    out = {k: crud.copy_json(v) for k, v in body.items() if k != crud.PRIVATE}
+    private = body.get(crud.PRIVATE) or {}
+    if "outputResources" in private and isinstance(out.get("properties"), dict):
+        out["properties"]["outputResources"] = crud.copy_json(private["outputResources"])
+    return out
 
 
 def _get_record(p: Platform, req: Request) -> Any:
@@ -396,6 +450,7 @@ def validate_deployment(p: Platform, req: Request) -> Response:
     body, template, params = _parse_request(p, req, rg)
     ctx = p.ctx(req, sub)
     scope = _scope_obj(ctx, sub, rg, name)
+    scope.template_uri = _link_uri(body["properties"])
     engine = _engine()
     try:
         planned = engine.validate(template, params, scope)
