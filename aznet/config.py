@@ -69,6 +69,11 @@ class Settings:
                           max_header_bytes=self.http_max_header_bytes, header_timeout=self.http_header_timeout,
                           body_timeout=self.http_body_timeout, idle_timeout=self.http_idle_timeout,
                           max_connections=self.http_max_connections)
+    # Azure no longer lets anyone create retired SKUs and services (Basic public IPs and load balancers,
+    # NSG flow logs, classic Front Door and CDN profiles); aznet refuses them the same way. 1 re-enables
+    # creating them, for users who test an older estate. Existing (imported) ones keep working either way.
+    allow_retired: bool = field(
+        default_factory=lambda: _env("AZNET_ALLOW_RETIRED", "0").lower() in ("1", "true", "yes"))
 
     @property
     def endpoint(self) -> str:

@@ -43,3 +43,16 @@ def az(aznet) -> AzCli:  # type: ignore[no-untyped-def]
     if cli is None:
         pytest.skip("the Azure CLI is not installed (scripts/test installs it)")
     return cli
+
+
+@pytest.fixture
+def allow_retired(aznet) -> Iterator[None]:  # type: ignore[no-untyped-def]
+    """AZNET_ALLOW_RETIRED=1 for one test: retired SKUs (Basic public IPs and load balancers …) can be created,
+    as for a user who tests an older estate."""
+    settings = aznet.platform.settings
+    old = settings.allow_retired
+    settings.allow_retired = True
+    try:
+        yield
+    finally:
+        settings.allow_retired = old

@@ -72,7 +72,7 @@ def test_vm_with_public_ip_and_dns_label(aznet, network_client, compute, rg):
     assert [s.code for s in again.instance_view.statuses] == ["ProvisioningState/succeeded", "PowerState/running"]
 
 
-def test_power_actions_and_instance_view(aznet, network_client, compute, rg, nic):
+def test_power_actions_and_instance_view(aznet, network_client, compute, rg, nic, allow_retired):
     network_client.public_ip_addresses.begin_create_or_update(
         rg, "dyn", {"location": LOC, "sku": {"name": "Basic"},
                     "properties": {"publicIPAllocationMethod": "Dynamic"}}).result()

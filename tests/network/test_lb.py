@@ -92,7 +92,7 @@ def test_internal_load_balancer_allocates_private_frontend(aznet, network_client
         (400, "PrivateIPAddressIsAllocated")
 
 
-def test_sku_mismatch(aznet, network_client, rg):
+def test_sku_mismatch(aznet, network_client, rg, allow_retired):
     pip(network_client, rg, "basicip", sku="Basic")
     body = public_lb(aznet, rg, pip_name="basicip")
     assert error_of(network_client.load_balancers.begin_create_or_update, rg, "lb", body) == \
@@ -111,7 +111,7 @@ def test_public_ip_in_two_frontends(aznet, network_client, rg):
 
 @pytest.mark.parametrize("case", ["missing-probe", "tcp-probe-path", "port", "basic-outbound", "ha-ports-public",
                                   "protocol", "port-conflict"])
-def test_rule_validation(aznet, network_client, rg, case):
+def test_rule_validation(aznet, network_client, rg, case, allow_retired):
     pip(network_client, rg, "lbip")
     body = public_lb(aznet, rg)
     props = body["properties"]

@@ -60,7 +60,7 @@ def test_public_ip_used_once(aznet, network_client, rg):
                     {"location": LOC, "properties": {"publicIpAddresses": ref}}) == (400, "PublicIPAddressInUse")
 
 
-def test_basic_public_ip_refused(aznet, network_client, rg):
+def test_basic_public_ip_refused(aznet, network_client, rg, allow_retired):
     pip(network_client, rg, "basic", sku="Basic")
     status, code = error_of(network_client.nat_gateways.begin_create_or_update, rg, "gw",
                             {"location": LOC, "properties": {"publicIpAddresses": [

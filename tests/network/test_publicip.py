@@ -54,7 +54,7 @@ def test_ipv6_comes_from_a_ula_range(network_client, rg):
     assert addr.version == 6 and addr.is_private
 
 
-def test_basic_dynamic_gets_address_only_when_attached(aznet, network_client, rg):
+def test_basic_dynamic_gets_address_only_when_attached(aznet, network_client, rg, allow_retired):
     pip = network_client.public_ip_addresses.begin_create_or_update(
         rg, "dyn", {"location": LOC, "sku": {"name": "Basic"},
                     "properties": {"publicIPAllocationMethod": "Dynamic"}}).result()

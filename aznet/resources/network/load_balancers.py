@@ -20,6 +20,7 @@ from ...arm.ids import normalize
 from ...arm.registry import REGISTRY, Hooks, ResourceType
 from ...arm.router import ROUTES
 from ...arm.versions import check_api_version
+from ..retirements import BASIC_LOAD_BALANCER, refuse_new
 from . import public_ip_addresses as pips
 from .ip_allocation import allocator, parse_ip, subnet_prefixes
 from .ref_checks import API_VERSIONS, boolean, cannot_parse, enum, integer, ref_id, resolve
@@ -91,6 +92,8 @@ class LoadBalancerHooks(Hooks):
                       "tier": enum(sku.get("tier"), ("Regional", "Global"), "sku.tier", "LoadBalancerSkuTier",
                                    "Regional")}
         standard = new["sku"]["name"] != "Basic"
+        if not standard:
+            refuse_new(ctx, BASIC_LOAD_BALANCER, new, old)
         frontends = _items(props, "frontendIPConfigurations")
         fe_names = {f["name"].lower() for f in frontends}
         probes = _items(props, "probes")

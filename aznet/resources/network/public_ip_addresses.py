@@ -22,6 +22,7 @@ from ...arm.ids import normalize
 from ...arm.registry import REGISTRY, Hooks, ResourceType
 from ...arm.router import ROUTES
 from ...arm.versions import check_api_version
+from ..retirements import BASIC_PUBLIC_IP, refuse_new
 from . import ip_pool
 from .ref_checks import API_VERSIONS, cannot_parse, enum, integer, ref_id, resolve
 
@@ -131,6 +132,8 @@ class PublicIPAddressHooks(Hooks):
         props["publicIPAllocationMethod"] = method
         props["publicIPAddressVersion"] = enum(props.get("publicIPAddressVersion"), ("IPv4", "IPv6"),
                                                "properties.publicIPAddressVersion", "IPVersion", "IPv4")
+        if not standard and props["publicIPAddressVersion"] == "IPv4":
+            refuse_new(ctx, BASIC_PUBLIC_IP, new, old)
         if tier == "Global" and not standard:
             raise ArmError(400, "GlobalTierNotSupportedForBasicSkuPublicIp",
                            f"Public IP address {new['id']} with Basic sku cannot have Global tier.")

@@ -25,6 +25,7 @@ from ...arm.errors import ArmError
 from ...arm.ids import normalize
 from ...arm.registry import REGISTRY, Hooks, NameRule, ResourceType
 from ...store.base import Transaction
+from ..retirements import private_by_default
 from . import bastion_nsg, cidr
 from .ip_allocation import claims_in
 from .ref_checks import API_VERSIONS, boolean, cannot_parse, canonical, enum, ref_id, resolve
@@ -231,6 +232,8 @@ class SubnetHooks(Hooks):
             "properties.privateLinkServiceNetworkPolicies", "VirtualNetworkPrivateLinkServiceNetworkPolicies",
             "Enabled")
         dob = boolean(props.get("defaultOutboundAccess"), "properties.defaultOutboundAccess")
+        if dob is None and old is None and private_by_default(ctx.api_version):
+            dob = False                       # private subnets by default (api-version 2025-07-01 and later)
         if dob is None:
             props.pop("defaultOutboundAccess", None)
         else:

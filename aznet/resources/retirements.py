@@ -1,0 +1,62 @@
+"""Azure today, not Azure of 2020: creating a retired SKU or service is refused as Azure refuses it.
+
+An existing resource (created earlier, or imported) keeps working and can be updated, as in Azure;
+only creation is refused. ``AZNET_ALLOW_RETIRED=1`` (``Settings.allow_retired``) re-enables creation,
+for users who test an older estate. Each retirement names Microsoft's notice."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ..arm.errors import ArmError
+
+if TYPE_CHECKING:
+    from ..arm.context import Ctx
+
+
+@dataclass(frozen=True)
+class Retirement:
+    what: str
+    since: str          # the date from which new ones can no longer be created
+    notice: str         # Microsoft's retirement notice
+    code: str           # the error code Azure answers
+    message: str        # the message, formatted with the resource id as {id}
+    confirmed: bool     # code and message seen in Azure's own output (else our best reading)
+
+
+BASIC_PUBLIC_IP = Retirement(
+    "IPv4 Basic SKU public IP addresses", "2025-03-31",
+    "Upgrade to Standard SKU public IP addresses in Azure by 30 September 2025 - Basic SKU will be retired "
+    "(azure.microsoft.com/updates, id upgrade-to-standard-sku-public-ip-addresses-in-azure-by-30-september-2025-"
+    "basic-sku-will-be-retired)",
+    "IPv4BasicSkuPublicIpCountLimitReached",
+    "Cannot create more than 0 IPv4 Basic SKU public IP addresses for this subscription in this region.",
+    confirmed=True)
+
+BASIC_LOAD_BALANCER = Retirement(
+    "Basic SKU load balancers", "2025-03-31",
+    "Azure Basic Load Balancer will be retired on 30 September 2025 - upgrade to Standard Load Balancer "
+    "(azure.microsoft.com/updates, id azure-basic-load-balancer-will-be-retired-on-30-september-2025-upgrade-to-"
+    "standard-load-balancer); no new Basic load balancers since 31 March 2025",
+    "BasicSkuLoadBalancerCreationNotAllowed",
+    "Load balancer {id} cannot be created with Basic SKU: Basic Load Balancer is retired (30 September 2025) "
+    "and new ones can no longer be created. Use the Standard SKU.",
+    confirmed=False)
+
+
+def refuse_new(ctx: Ctx, retirement: Retirement, new: dict[str, Any], old: dict[str, Any] | None) -> None:
+    """Raise Azure's error when ``new`` would create a retired kind of resource (``old`` is None)."""
+    if old is not None or ctx.platform.settings.allow_retired:
+        return
+    raise ArmError(400, retirement.code, retirement.message.format(id=new.get("id", "")))
+
+
+PRIVATE_SUBNETS_API = "2025-07-01"
+"""From this api-version on, a new subnet is private by default (``defaultOutboundAccess`` false): Azure's
+"private subnets by default" change for API versions released after 31 March 2026 (default outbound access
+article, and the Azure Networking blog post "Private subnets by default in Azure virtual networks")."""
+
+
+def private_by_default(api_version: str | None) -> bool:
+    return bool(api_version) and str(api_version)[:10] >= PRIVATE_SUBNETS_API
