@@ -5,6 +5,7 @@ on a free port with a temporary data dir and yields an ``AznetInstance``
 from __future__ import annotations
 
 import os
+import random
 from collections.abc import Iterator
 
 import pytest
@@ -12,9 +13,16 @@ import pytest
 from .harness import AznetInstance, start_in_thread
 
 
+def worker_pools() -> dict[str, str]:
+    """A random /22 of the public pool (127.64.0.0/16) per test session, so the load balancer frontends
+    of parallel instances (xdist workers, other checkouts on the same machine) rarely share an address."""
+    block = random.randrange(64) * 4
+    return {"public_ip_pool": f"127.64.{block}.0/22"}
+
+
 @pytest.fixture(scope="session")
 def aznet() -> Iterator[AznetInstance]:
-    inst = start_in_thread()
+    inst = start_in_thread(**worker_pools())
     old = os.environ.get("REQUESTS_CA_BUNDLE")
     os.environ["REQUESTS_CA_BUNDLE"] = str(inst.ca_bundle)
     try:

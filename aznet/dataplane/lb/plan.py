@@ -42,6 +42,7 @@ class Target:
     port: int
     serving: bool = True     # False: the VM is stopped or deallocated
     vm: str | None = None
+    backend_port: int = 0    # the port on the VM (``port`` may be a port mapping's)
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,7 @@ class _Compiler:
 
     def _target(self, cfg: IpConfig, port: int) -> Target:
         host, tport = self.table.target(cfg, port)
-        return Target(cfg.id.lower(), cfg.private_ip or "", host, tport, self.table.serving(cfg), cfg.vm)
+        return Target(cfg.id.lower(), cfg.private_ip or "", host, tport, self.table.serving(cfg), cfg.vm, port)
 
     def members(self, pool_id: str) -> list[tuple[str, Any]]:
         """(kind, member) of a pool: ("cfg", IpConfig) or ("addr", (key, ip, host))."""

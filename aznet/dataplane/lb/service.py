@@ -32,6 +32,7 @@ from ..workloads.service import WATCHED, WorkloadsService
 from ..workloads.table import WorkloadTable
 from . import metrics, prober
 from .hashing import flow_key, pick
+from .nsg import PROBE_SOURCE, NsgGate
 from .plan import LB, NAT_RULE, PIP, POOL, Plan, Route, Target, compile_plan
 from .probe_state import ProbeState, thresholds
 from .relay import ClientSide, UdpFrontend
@@ -71,6 +72,7 @@ class LbService:
         self.table = WorkloadTable(self.settings.private_ip_pool)
         self.snapshot: Snapshot | None = None
         self.workloads: WorkloadsService | None = None
+        self.nsg = NsgGate(platform)
 
     # -- reconcile ---------------------------------------------------------------------
     def resync(self, snapshot: Snapshot) -> None:
@@ -160,8 +162,13 @@ class LbService:
             return None
         key = flow_key(route.distribution, src_ip, src_port, route.frontend_ip, route.frontend_port, proto)
         target = pick(targets, key)
-        if target is not None:
-            metrics.new_flow(route, target, proto)
+        if target is None:
+            return None
+        if "/ipconfigurations/" in target.key:
+            allowed, _rule = self.nsg.check(target.key, proto, src_ip, src_port, target.backend_port or target.port)
+            if not allowed:      # the backend's NSG drops it (after the backend was chosen, as in Azure)
+                return None
+        metrics.new_flow(route, target, proto)
         return target
 
     # -- flows ---------------------------------------------------------------------------------
@@ -247,6 +254,10 @@ class LbService:
     async def _probe_one(self, spec: Any, t: Target, timeout: float) -> tuple[bool, str]:
         if not t.serving:
             return False, "the VM is stopped"
+        if "/ipconfigurations/" in t.key:
+            allowed, rule = self.nsg.check(t.key, "tcp", PROBE_SOURCE, None, spec.port)
+            if not allowed:
+                return False, f"the probe from AzureLoadBalancer is denied by {rule}"
         host, port = t.host, t.port
         return await prober.probe(spec.protocol, host, port, spec.path, timeout)
 

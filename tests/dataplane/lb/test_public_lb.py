@@ -68,7 +68,12 @@ def test_three_vms_answer_through_the_public_frontend(aznet, network_client, com
 def test_source_ip_persistence_sticks(aznet, network_client, compute, rg):
     ip = web_lb(aznet, network_client, compute, rg, distribution="SourceIP")
     wait_for(lambda: get(ip, port(aznet, 80)).status_code == 200)
-    wait_for(lambda: all(st.state != "Unknown" for st in aznet.platform.services["lb"].health.values()))
+    lb_engine = aznet.platform.services["lb"]
+    lb_key = rid(aznet, rg, "loadBalancers", "lb").lower() + "/"
+
+    def mine() -> list:  # type: ignore[type-arg]
+        return [st for (pid, _), st in lb_engine.health.items() if pid.startswith(lb_key)]
+    wait_for(lambda: len(mine()) == 3 and all(st.up for st in mine()))
     for source in ("127.0.0.11", "127.0.0.12", "127.0.0.13"):
         answers = {vm_of(get(ip, port(aznet, 80), source=source)) for _ in range(8)}
         assert len(answers) == 1, (source, answers)
