@@ -140,9 +140,9 @@ class ClientSide(asyncio.Protocol):
         try:
             await loop.sock_connect(sock, (target.host, target.port))
             transport, _ = await loop.create_connection(lambda: BackendSide(self), sock=sock)
-        except OSError:
+        except OSError as exc:
             sock.close()
-            self.engine.connect_failed(self.flow)
+            self.engine.connect_failed(self.flow, f"{target.host}:{target.port}: {exc}")
             if not self.transport.is_closing():
                 self.transport.abort()
             return

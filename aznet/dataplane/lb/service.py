@@ -159,6 +159,7 @@ class LbService:
                 up = list(targets)
             targets = tuple(up)
         if not targets:
+            log.info("lb: %s: no healthy backend for %s:%s", route.rule.rsplit("/", 1)[-1], src_ip, src_port)
             return None
         key = flow_key(route.distribution, src_ip, src_port, route.frontend_ip, route.frontend_port, proto)
         target = pick(targets, key)
@@ -167,6 +168,7 @@ class LbService:
         if "/ipconfigurations/" in target.key:
             allowed, _rule = self.nsg.check(target.key, proto, src_ip, src_port, target.backend_port or target.port)
             if not allowed:      # the backend's NSG drops it (after the backend was chosen, as in Azure)
+                log.info("lb: flow %s:%s -> %s denied by %s", src_ip, src_port, target.ip, _rule)
                 return None
         metrics.new_flow(route, target, proto)
         return target
@@ -180,7 +182,8 @@ class LbService:
             self.flows.discard(flow)
             metrics.flow_bytes(flow)
 
-    def connect_failed(self, flow: Any) -> None:
+    def connect_failed(self, flow: Any, why: str = "") -> None:
+        log.info("lb: %s: cannot reach backend %s", flow.route.rule.rsplit("/", 1)[-1], why)
         self.flow_ended(flow)
 
     def dropped(self, route: Route | None) -> None:

@@ -12,6 +12,7 @@ Limits: request heads above 16 KiB get 431 and a close; request bodies are read 
 from __future__ import annotations
 
 import asyncio
+import socket
 from typing import Any
 
 MAX_HEAD = 16 * 1024
@@ -99,11 +100,44 @@ class UdpEcho(asyncio.DatagramProtocol):
         self.transport.sendto(data, addr)
 
 
-async def start(kind: str, vm_name: str, host: str, port: int) -> Any:
-    """A listening server (``close()`` stops it) for one demo workload."""
-    loop = asyncio.get_running_loop()
-    if kind == "udp-echo":
-        transport, _ = await loop.create_datagram_endpoint(UdpEcho, local_addr=(host, port), reuse_port=False)
-        return transport
-    factory = (lambda: HttpDemo(vm_name)) if kind == "http" else TcpEcho
-    return await loop.create_server(factory, host, port, reuse_address=True, backlog=1024)
+class DemoServer:
+    """One demo workload: its socket is bound at once (so a connection made right after ``aznet vm serve``
+    returns is queued by the kernel), and served by the event loop as soon as it gets to it."""
+
+    def __init__(self, kind: str, vm_name: str, host: str, port: int) -> None:
+        self.kind, self.vm_name = kind, vm_name
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_DGRAM if kind == "udp-echo" else socket.SOCK_STREAM)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((host, port))
+            if kind != "udp-echo":
+                sock.listen(1024)
+            sock.setblocking(False)
+        except OSError:
+            sock.close()
+            raise
+        self.sock = sock
+        self.server: Any = None
+        self.closed = False
+        self.task = asyncio.get_running_loop().create_task(self._serve())
+
+    async def _serve(self) -> None:
+        loop = asyncio.get_running_loop()
+        if self.kind == "udp-echo":
+            server, _ = await loop.create_datagram_endpoint(UdpEcho, sock=self.sock)
+        else:
+            vm = self.vm_name
+            factory = (lambda: HttpDemo(vm)) if self.kind == "http" else TcpEcho
+            server = await loop.create_server(factory, sock=self.sock)
+        if self.closed:
+            server.close()
+        self.server = server
+
+    def close(self) -> None:
+        self.closed = True
+        if self.server is not None:
+            self.server.close()
+        elif not self.task.done():
+            self.task.cancel()
+            self.sock.close()

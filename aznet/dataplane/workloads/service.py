@@ -10,7 +10,6 @@ commit, so ``aznet vm show`` and the load balancer see a change before the PUT r
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Literal
@@ -41,8 +40,7 @@ class WorkloadsService:
         self.snapshot: Snapshot | None = None
         self.listeners: list[Callable[[WorkloadTable], None]] = []
         self.servers: dict[tuple[str, str, str, int], Any] = {}   # (vm, kind, host, port) -> server
-        self._dirty = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self.started = False
         self.version = 0
 
     # -- engine interface ------------------------------------------------------------
@@ -58,7 +56,8 @@ class WorkloadsService:
                 fn(self.table)
             except Exception:   # one listener failing never stops the others
                 log.exception("workloads listener failed")
-        self._dirty.set()
+        if self.started:
+            self._reconcile()
 
     def apply(self, changes: Sequence[Change]) -> None:
         if self.snapshot is not None:
@@ -69,26 +68,15 @@ class WorkloadsService:
 
     # -- lifecycle ---------------------------------------------------------------------
     async def start(self) -> None:
+        self.started = True
         self.platform.reconciler.register(self)     # a full resync now, then every commit
-        await self._reconcile()
-        self._task = asyncio.get_running_loop().create_task(self._loop())
 
     async def stop(self) -> None:
         self.platform.reconciler.unregister(self)
-        if self._task is not None:
-            self._task.cancel()
-            self._task = None
+        self.started = False
         for srv in self.servers.values():
             srv.close()
         self.servers.clear()
-
-    async def _loop(self) -> None:
-        while True:
-            await self._dirty.wait()
-            try:
-                await self._reconcile()
-            except Exception:
-                log.exception("workloads: reconcile failed")
 
     def wanted(self) -> dict[tuple[str, str, str, int], str]:
         out: dict[tuple[str, str, str, int], str] = {}
@@ -102,8 +90,8 @@ class WorkloadsService:
                 out[(vm.id.lower(), w.kind, host, w.port)] = vm.name
         return out
 
-    async def _reconcile(self) -> None:
-        self._dirty.clear()
+    def _reconcile(self) -> None:
+        """Demo servers follow the table at once (sockets bound inside the commit)."""
         want = self.wanted()
         for key in [k for k in self.servers if k not in want]:
             self.servers.pop(key).close()
@@ -112,8 +100,8 @@ class WorkloadsService:
                 continue
             _vm, kind, host, port = key
             try:
-                self.servers[key] = await demo.start(kind, vm_name, host,
-                                                     listen_port(port, self.settings.privileged_port_offset))
+                self.servers[key] = demo.DemoServer(kind, vm_name, host,
+                                                    listen_port(port, self.settings.privileged_port_offset))
             except OSError as exc:
                 log.warning("workloads: cannot serve %s on %s:%s for %s: %s", kind, host, port, vm_name, exc)
 

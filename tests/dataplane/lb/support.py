@@ -31,7 +31,7 @@ def wait_for(fn: Callable[[], Any], timeout: float = 60.0, every: float = 0.2) -
     while time.monotonic() < deadline:
         try:
             last = fn()
-        except (OSError, AssertionError) as exc:
+        except Exception as exc:  # connection errors of any client, failed checks: try again
             last = exc
         else:
             if last:
