@@ -15,6 +15,18 @@ DEFAULT_TENANT = "00000000-0000-0000-0000-0000000000aa"
 DEFAULT_LOCATION = "westeurope"
 
 
+def is_loopback_host(host: str) -> bool:
+    """True for loopback addresses (127.0.0.0/8, ::1) and the name localhost."""
+    import ipaddress
+
+    if host.lower() in ("localhost", "localhost."):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 def _env(name: str, default: str) -> str:
     return os.environ.get(name, default)
 
@@ -29,6 +41,10 @@ class Settings:
     lro_delay: float = field(default_factory=lambda: float(_env("AZNET_LRO_DELAY", "0")))
     # Largest request body ARM accepts (Azure's limit is 4 MiB).
     max_body: int = field(default_factory=lambda: int(_env("AZNET_MAX_BODY", str(4 * 1024 * 1024))))
+    # Listening on anything but loopback exposes the emulator (and its admin routes) to the network:
+    # refused unless this is set (or `aznet up --allow-remote`).
+    allow_remote: bool = field(
+        default_factory=lambda: _env("AZNET_ALLOW_REMOTE", "false").lower() in ("1", "true", "yes"))
     # Limits of the ARM HTTP server (aznet/arm/httplimits.py): request target, header count and bytes
     # (answered 414 / 431), deadlines for a request's headers and body, the keep-alive idle time (seconds),
     # and concurrent connections (kept below the open-file limit; the oldest idle one is closed at the cap).
@@ -74,6 +90,10 @@ class Settings:
     # creating them, for users who test an older estate. Existing (imported) ones keep working either way.
     allow_retired: bool = field(
         default_factory=lambda: _env("AZNET_ALLOW_RETIRED", "0").lower() in ("1", "true", "yes"))
+
+    @property
+    def is_loopback(self) -> bool:
+        return is_loopback_host(self.host)
 
     @property
     def endpoint(self) -> str:

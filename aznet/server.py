@@ -25,10 +25,29 @@ def build_platform(settings: Settings) -> Platform:
     return Platform(settings, store)
 
 
+class RemoteNotAllowed(RuntimeError):
+    pass
+
+
+def check_host(settings: Settings) -> None:
+    """Refuse a non-loopback listen address unless remote access is allowed; warn loudly when it is."""
+    if settings.is_loopback:
+        return
+    if not settings.allow_remote:
+        raise RemoteNotAllowed(
+            f"refusing to listen on {settings.host}: that is not a loopback address, so other hosts could reach "
+            "the emulator, issue themselves tokens and use it. Pass --allow-remote (or AZNET_ALLOW_REMOTE=1) "
+            "if that is what you want.")
+    log.warning("aznet listens on %s, a NON-LOOPBACK address: anyone who can reach it can get a token and "
+                "create, read and delete resources; the admin routes still need the key in %s/admin-key",
+                settings.host, settings.data_dir)
+
+
 class Server:
     """One aznet instance: ``await start()`` then ``await stop()``; or ``run()``."""
 
     def __init__(self, settings: Settings) -> None:
+        check_host(settings)
         self.settings = settings
         self.platform = build_platform(settings)
         self.tls: TlsFiles = ensure_tls(settings.data_dir, (settings.host,))

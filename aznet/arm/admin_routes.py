@@ -1,4 +1,4 @@
-"""aznet's own admin endpoints under ``/_aznet`` (loopback only)."""
+"""aznet's own admin endpoints under ``/_aznet``: the admin key or a default-tenant token (admin_auth)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from .platform import Platform
 from .router import ROUTES
 
 
-@ROUTES.route("_aznet/status", auth=False)
+@ROUTES.route("_aznet/status", auth="admin")
 def status(p: Platform, req: Request) -> Response:
     counts = Counter(r.type for r in p.store.all())
     endpoints = [{"name": "arm", "host": p.settings.host, "port": p.settings.port, "protocol": "https"}]
@@ -22,18 +22,18 @@ def status(p: Platform, req: Request) -> Response:
     return Response(200, {"endpoint": p.settings.endpoint, "endpoints": endpoints, "resources": dict(counts)})
 
 
-@ROUTES.route("_aznet/reset", "POST", auth=False)
+@ROUTES.route("_aznet/reset", "POST", auth="admin")
 def reset(p: Platform, req: Request) -> Response:
     p.store.replace_all([])
     return Response(200, {"reset": True})
 
 
-@ROUTES.route("_aznet/export", auth=False)
+@ROUTES.route("_aznet/export", auth="admin")
 def export(p: Platform, req: Request) -> Response:
     return Response(200, export_snapshot(p.store))
 
 
-@ROUTES.route("_aznet/import", "POST", auth=False)
+@ROUTES.route("_aznet/import", "POST", auth="admin")
 def import_(p: Platform, req: Request) -> Response:
     try:
         n = import_snapshot(p.store, req.json())

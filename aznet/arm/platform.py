@@ -14,6 +14,7 @@ from ..dataplane.reconcile import Reconciler
 from ..services import Services
 from ..store.base import Store
 from . import crud
+from .admin_auth import check_admin, ensure_admin_key
 from .context import Ctx
 from .errors import ArmError, resource_group_not_found
 from .http import Request, Response, page
@@ -36,6 +37,7 @@ class Platform:
         self.registry = registry
         self.routes = routes
         self.issuer = TokenIssuer(settings.data_dir, settings.endpoint, settings.tenant, settings.token_lifetime)
+        self.admin_key = ensure_admin_key(settings.data_dir)
         self.ops = Operations(settings.lro_delay)
         self.provider_state: dict[tuple[str, str], str] = {}
         self._schemas: dict[str, Any] = {}
@@ -76,7 +78,9 @@ class Platform:
         segs = split_path(req.path)
         route, params, _ = self.routes.find(req.method, segs)
         if route is not None:
-            if route.auth:
+            if route.auth == "admin":
+                req.claims = check_admin(self, req.headers, f"aznet/admin/{segs[-1].lower()}/{req.method.lower()}")
+            elif route.auth:
                 req.claims = self.issuer.check(req.headers.get("authorization"))
                 self._check_subscription(params.get("sub"))
         elif len(segs) >= 4 and segs[0].lower() == "subscriptions" and "providers" in (s.lower() for s in segs):

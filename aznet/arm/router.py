@@ -21,7 +21,7 @@ class Route:
     segments: tuple[str, ...]
     methods: frozenset[str]
     handler: Handler
-    auth: bool = True
+    auth: bool | str = True               # True: an ARM token; "admin": the admin key or a default-tenant token
 
     def __post_init__(self) -> None:
         self.literals = tuple((i, s) for i, s in enumerate(self.segments) if not s.startswith("{"))
@@ -40,14 +40,14 @@ class RouteTable:
         self.routes: list[Route] = []
         self.by_length: dict[int, list[Route]] = {}
 
-    def add(self, pattern: str, methods: str | list[str], handler: Handler, auth: bool = True) -> None:
+    def add(self, pattern: str, methods: str | list[str], handler: Handler, auth: bool | str = True) -> None:
         segs = tuple(s if s.startswith("{") else s.lower() for s in pattern.strip("/").split("/") if s)
         ms = frozenset([methods] if isinstance(methods, str) else methods)
         route = Route(segs, ms, handler, auth)
         self.routes.append(route)
         self.by_length.setdefault(len(segs), []).append(route)
 
-    def route(self, pattern: str, methods: str | list[str] = "GET", auth: bool = True):  # type: ignore[no-untyped-def]
+    def route(self, pattern: str, methods: str | list[str] = "GET", auth: bool | str = True):  # type: ignore[no-untyped-def]
         def deco(fn: Handler) -> Handler:
             self.add(pattern, methods, fn, auth)
             return fn

@@ -11,6 +11,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from ..arm.admin_auth import HEADER, read_admin_key
 from ..config import Settings
 from .state import ca_bundle, read_state
 
@@ -24,8 +25,11 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 def _call(state: dict[str, Any], data_dir: Path, method: str, path: str, body: bytes | None = None) -> Any:
     ctx = ssl.create_default_context(cafile=str(data_dir / "ca.pem"))
-    req = urllib.request.Request(state["endpoint"] + path, data=body, method=method,
-                                 headers={"content-type": "application/json"})
+    headers = {"content-type": "application/json"}
+    key = read_admin_key(data_dir)
+    if key:
+        headers[HEADER] = key      # the admin routes need the local admin key (aznet/arm/admin_auth.py)
+    req = urllib.request.Request(state["endpoint"] + path, data=body, method=method, headers=headers)
     with urllib.request.urlopen(req, context=ctx, timeout=30) as resp:
         data = resp.read()
     return json.loads(data) if data else None

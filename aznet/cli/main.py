@@ -21,15 +21,27 @@ def _settings(args: argparse.Namespace) -> Settings:
         s.dns_port = args.dns_port
     if getattr(args, "lro_delay", None) is not None:
         s.lro_delay = args.lro_delay
+    if getattr(args, "allow_remote", False):
+        s.allow_remote = True
     return s
 
 
 def cmd_up(args: argparse.Namespace) -> int:
-    from ..server import run
+    from ..server import RemoteNotAllowed, check_host, run
     from ..store.base import DataDirLocked
     from .state import write_state
 
     settings = _settings(args)
+    try:
+        check_host(settings)
+    except RemoteNotAllowed as exc:
+        print(f"aznet: {exc}", file=sys.stderr)
+        return 2
+    if not settings.is_loopback:
+        bar = "!" * 78
+        print(f"{bar}\n! WARNING: aznet will listen on {settings.host}, which is NOT a loopback address.\n"
+              "! Other hosts can reach it, issue themselves tokens and change its state.\n"
+              f"{bar}", file=sys.stderr, flush=True)
 
     def ready(server) -> None:  # type: ignore[no-untyped-def]
         write_state(settings, server.endpoints())
@@ -65,6 +77,8 @@ def main(argv: list[str] | None = None) -> int:
     common(up, True)
     up.add_argument("--dns-port", type=int, help="DNS port (default 8053)")
     up.add_argument("--lro-delay", type=float, help="seconds a long-running operation stays InProgress")
+    up.add_argument("--allow-remote", action="store_true",
+                    help="allow a non-loopback --host (others on the network can then use aznet)")
     up.set_defaults(fn=cmd_up)
 
     st = sub.add_parser("status", help="endpoints and resources by type")

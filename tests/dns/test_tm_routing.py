@@ -75,7 +75,8 @@ def test_multivalue(aznet, tm_client, rg):
 
 
 def test_status_lists_dns_endpoints(aznet):
-    status = httpx.get(f"{aznet.endpoint}/_aznet/status", verify=ssl.create_default_context(cafile=str(aznet.ca_bundle))).json()
+    status = httpx.get(f"{aznet.endpoint}/_aznet/status", headers={"x-aznet-admin-key": aznet.platform.admin_key},
+                       verify=ssl.create_default_context(cafile=str(aznet.ca_bundle))).json()
     dns_eps = [e for e in status["endpoints"] if e["name"].startswith("dns-")]
     port = aznet.platform.services["dns"].port
     assert {("127.0.0.1", port, "udp"), ("127.0.0.1", port, "tcp")} <= {(e["host"], e["port"], e["protocol"])
