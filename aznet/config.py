@@ -60,6 +60,8 @@ class Settings:
     token_lifetime: int = field(default_factory=lambda: int(_env("AZNET_TOKEN_LIFETIME", "3600")))
     default_subscription: str = field(default_factory=lambda: _env("AZNET_SUBSCRIPTION", DEFAULT_SUBSCRIPTION))
     tenant: str = field(default_factory=lambda: _env("AZNET_TENANT", DEFAULT_TENANT))
+    # Tenants aznet creates on their first token (each with a subscription of its own).
+    max_tenants: int = field(default_factory=lambda: int(_env("AZNET_MAX_TENANTS", "1000")))
     # First address of the pool that emulated public IPs are drawn from (all of 127/8 is loopback on Linux).
     public_ip_pool: str = field(default_factory=lambda: _env("AZNET_PUBLIC_IP_POOL", "127.64.0.0/16"))
     # Where VMs run: every NIC ip configuration (and internal LB frontend) gets a loopback address of its own

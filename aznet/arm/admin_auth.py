@@ -37,8 +37,9 @@ def read_admin_key(data_dir: Path) -> str | None:
         return None
 
 
-def check_admin(platform: Any, headers: dict[str, str], action: str) -> dict[str, Any]:
+def check_admin(platform: Any, req: Any, action: str) -> dict[str, Any]:
     """Pass an admin request or raise 401/403; returns the token's claims (empty for the key)."""
+    headers = req.headers
     key = headers.get(HEADER)
     if key is not None:
         if hmac.compare_digest(key.encode(), platform.admin_key.encode()):
@@ -51,6 +52,7 @@ def check_admin(platform: Any, headers: dict[str, str], action: str) -> dict[str
                        f"token of the default tenant, or the '{HEADER}' header with the key in the data dir's "
                        f"'{KEY_FILE}' file (the aznet CLI sends it).")
     claims = platform.issuer.check(headers.get("authorization"))
+    platform.tenants.check_claims(claims, req.base_url)
     tenant = platform.settings.tenant
     if str(claims.get("tid", "")).lower() != tenant.lower():
         oid = claims.get("oid", "")

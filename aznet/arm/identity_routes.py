@@ -36,8 +36,13 @@ ROUTES.add("common/discovery/instance", "GET", lambda p, r: Response(200, p.issu
 
 def token(p: Platform, req: Request) -> Response:
     form = dict(parse_qsl(req.body.decode("utf-8", "replace"), keep_blank_values=True))
+    tenant = req.params["tenant"]
+    if tenant.lower() in ("common", "organizations", "consumers"):
+        tenant = p.settings.tenant
     try:
-        return Response(200, p.issuer.issue(req.params["tenant"], form))
+        issued = p.issuer.issue(tenant, form)
+        p.tenants.ensure(tenant)          # a tenant not seen before is created on its first token
+        return Response(200, issued)
     except ArmError as exc:
         return Response(exc.status, {"error": exc.code, "error_description": exc.message,
                                      "error_codes": [70003], "correlation_id": req.request_id})

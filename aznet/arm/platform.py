@@ -24,6 +24,7 @@ from .lro import Operations
 from .regions import REGION_NAMES
 from .registry import REGISTRY, Registry, ResourceType
 from .router import ROUTES, RouteTable
+from .tenants import TenantDirectory
 from .versions import check_api_version
 
 log = logging.getLogger("aznet.arm")
@@ -38,6 +39,7 @@ class Platform:
         self.routes = routes
         self.issuer = TokenIssuer(settings.data_dir, settings.endpoint, settings.tenant, settings.token_lifetime)
         self.admin_key = ensure_admin_key(settings.data_dir)
+        self.tenants = TenantDirectory(self)
         self.ops = Operations(settings.lro_delay)
         self.provider_state: dict[tuple[str, str], str] = {}
         self._schemas: dict[str, Any] = {}
@@ -79,14 +81,20 @@ class Platform:
         route, params, _ = self.routes.find(req.method, segs)
         if route is not None:
             if route.auth == "admin":
-                req.claims = check_admin(self, req.headers, f"aznet/admin/{segs[-1].lower()}/{req.method.lower()}")
+                req.claims = check_admin(self, req, f"aznet/admin/{segs[-1].lower()}/{req.method.lower()}")
             elif route.auth:
-                req.claims = self.issuer.check(req.headers.get("authorization"))
-                self._check_subscription(params.get("sub"))
+                self._check_token(req, params.get("sub"))
         elif len(segs) >= 4 and segs[0].lower() == "subscriptions" and "providers" in (s.lower() for s in segs):
-            req.claims = self.issuer.check(req.headers.get("authorization"))
-            self._check_subscription(segs[1])
+            self._check_token(req, segs[1])
         req.authenticated = True
+
+    def _check_token(self, req: Request, sub: str | None) -> None:
+        """Signature and expiry, audience and issuer, then the subscription's tenant."""
+        req.claims = self.issuer.check(req.headers.get("authorization"))
+        tenant = self.tenants.check_claims(req.claims, req.base_url)
+        self._check_subscription(sub)
+        if sub is not None:
+            self.tenants.check_subscription(sub, tenant, str(req.claims.get("iss")), req.method)
 
     def _finish(self, req: Request, resp: Response) -> Response:
         h = resp.headers

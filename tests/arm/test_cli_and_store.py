@@ -56,7 +56,7 @@ class Proc:
     def authed(self) -> httpx.Client:
         with self.client() as t:
             tok = t.post("/common/oauth2/v2.0/token", data={"grant_type": "client_credentials", "client_id": "x",
-                                                        "client_secret": "y", "scope": "z/.default"}).json()
+                                                        "client_secret": "y", "scope": f"{self.endpoint}/.default"}).json()
         c = self.client()
         c.headers["Authorization"] = f"Bearer {tok['access_token']}"
         return c
