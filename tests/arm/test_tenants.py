@@ -152,7 +152,6 @@ def test_malformed_tenant_is_refused_at_the_token_endpoint(aznet):
 def test_az_account_list_for_a_new_tenant(aznet, az, tmp_path):
     """`az login --tenant NEW` finds the tenant's own subscription; the default login sees the default one."""
     from aznet.cli.azcli import ensure_login
-
     from tests.e2e.azcli import AzCli
 
     tenant = new_tenant()
