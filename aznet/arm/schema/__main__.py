@@ -17,6 +17,7 @@ def main(argv: list[str] | None = None) -> int:
         "packages", nargs="*", default=["network", "dns", "privatedns", "trafficmanager", "compute"]
     )
     parser.add_argument("--out", type=Path, default=None, help="directory (default: the cache directory)")
+    parser.add_argument("--force", action="store_true", help="compile again even where a cache exists")
     args = parser.parse_args(argv)
     out_dir: Path = args.out or cache_dir()
     for package in args.packages:
@@ -26,6 +27,9 @@ def main(argv: list[str] | None = None) -> int:
             continue
         started = time.perf_counter()
         target = out_dir / cache_file_name(package, ver)
+        if target.exists() and not args.force:
+            print(f"{package} {ver}: cached in {target}")
+            continue
         compile_schemas(target, package)
         print(
             f"{package} {ver}: {target} ({target.stat().st_size // 1024} KiB, {time.perf_counter() - started:.2f} s)"
