@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -62,6 +63,32 @@ def cmd_up(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Every aznet command: a closed pipe (``aznet status | head``) ends quietly, Ctrl-C ends with 130, and
+    an unexpected error is one line on stderr (AZNET_DEBUG=1 shows the traceback), never a traceback dump."""
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        _quiet_stdout()
+        return 0
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the last resort: a clean line instead of a traceback
+        if os.environ.get("AZNET_DEBUG"):
+            raise
+        print(f"aznet: error: {type(exc).__name__}: {exc} (AZNET_DEBUG=1 shows the traceback)", file=sys.stderr)
+        return 1
+
+
+def _quiet_stdout() -> None:
+    """After EPIPE, point stdout at /dev/null so the interpreter's final flush does not complain."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def _main(argv: list[str] | None = None) -> int:
     from . import admin, azcli, vm
 
     parser = argparse.ArgumentParser(prog="aznet", description="Azure networking, running for real on one machine.")

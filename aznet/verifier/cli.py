@@ -8,6 +8,10 @@ a file or against a running emulator, with a readable hop-by-hop trace.
     aznet verify --file net.json routes --nic vm1-nic      (effectiveRouteTable JSON)
     aznet verify --file net.json nsg --nic vm1-nic         (effectiveNetworkSecurityGroups JSON)
     aznet verify --endpoint https://127.0.0.1:8443 [--subscription S] [--ca-file F] trace ...
+    aznet verify trace ...         (neither --file nor --endpoint: $AZNET_ENDPOINT, as `aznet env` exports it)
+
+VMs and NICs are named as `az` names them: a name (with -g/--resource-group where two groups hold the same
+name) or a full resource id; `--nic` picks one NIC of a VM wherever `az network watcher` accepts it.
 
 Exit status: 0 allowed / reachable / answered, 1 denied / unreachable, 2 a bad question or input."""
 
@@ -15,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from typing import Any
 
@@ -31,11 +36,13 @@ from .trace import Trace, trace
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="aznet verify", description="Ask Network Watcher questions of a network.")
-    src = p.add_mutually_exclusive_group(required=True)
+    src = p.add_mutually_exclusive_group(required=False)
     src.add_argument("--file", help="ARM template, az group export output, or az resource list / Resource Graph JSON")
-    src.add_argument("--endpoint", help="a running aznet, e.g. https://127.0.0.1:8443")
+    src.add_argument("--endpoint", help="a running aznet, e.g. https://127.0.0.1:8443 (default $AZNET_ENDPOINT)")
     p.add_argument("--parameters", help="template parameters file (with --file)")
-    p.add_argument("--resource-group", default="local", help="resource group for template resources")
+    p.add_argument("--resource-group", default=None,
+                   help="resource group of template resources (default 'local'); with --endpoint, where names are "
+                        "looked up")
     p.add_argument("--subscription", help="subscription id (with --endpoint: default all)")
     p.add_argument("--tenant", default="common")
     p.add_argument("--ca-file", help="CA bundle for --endpoint")
@@ -44,6 +51,7 @@ def _parser() -> argparse.ArgumentParser:
 
     t = sub.add_parser("trace", help="hop-by-hop path of one packet")
     t.add_argument("--from", dest="src", required=True, help="VM or NIC (name or id)")
+    t.add_argument("--nic", help="with a VM in --from: which of its NICs (name or id)")
     t.add_argument("--to", dest="dst", required=True, help="IP address, VM or NIC")
     t.add_argument("--port", type=int, default=None)
     t.add_argument("--source-port", type=int, default=49152)
@@ -51,18 +59,18 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--json", action="store_true")
 
     f = sub.add_parser("flow", help="ipFlowVerify")
-    f.add_argument("--vm", required=True)
-    f.add_argument("--nic")
+    f.add_argument("--vm", required=True, help="VM name or id")
+    f.add_argument("--nic", help="NIC name or id (default: the VM's primary NIC)")
     f.add_argument("--direction", required=True, choices=["Inbound", "Outbound", "inbound", "outbound"])
     f.add_argument("--protocol", default="TCP")
     f.add_argument("--local", required=True, help="IP:port")
     f.add_argument("--remote", required=True, help="IP:port")
 
     n = sub.add_parser("next-hop", help="nextHop")
-    n.add_argument("--vm", required=True)
-    n.add_argument("--nic")
-    n.add_argument("--source", required=True)
-    n.add_argument("--dest", required=True)
+    n.add_argument("--vm", required=True, help="VM name or id")
+    n.add_argument("--nic", help="NIC name or id (default: the VM's primary NIC)")
+    n.add_argument("--source", "--source-ip", dest="source", required=True)
+    n.add_argument("--dest", "--dest-ip", dest="dest", required=True)
 
     m = sub.add_parser("matrix", help="reachability matrix for one port")
     m.add_argument("--port", type=int, required=True)
@@ -72,7 +80,9 @@ def _parser() -> argparse.ArgumentParser:
 
     for name, text in (("routes", "effective route table of a NIC"), ("nsg", "effective NSGs of a NIC")):
         q = sub.add_parser(name, help=text)
-        q.add_argument("--nic", required=True)
+        q.add_argument("--nic", "-n", "--name", dest="nic", required=True, help="NIC name or id")
+    for sp in (t, f, n, m, *[sub.choices[c] for c in ("routes", "nsg")]):
+        sp.add_argument("-g", "--resource-group", dest="group", help="resource group where names are looked up")
     return p
 
 
@@ -80,27 +90,48 @@ def _load(args: argparse.Namespace) -> NetworkModel:
     if args.file:
         params: dict[str, Any] = {}
         if args.parameters:
-            doc = json.loads(open(args.parameters).read())
+            try:
+                doc = json.loads(open(args.parameters).read())
+            except (OSError, ValueError) as exc:
+                raise sources.SourceError(f"cannot read {args.parameters}: {exc}") from None
             params = doc.get("parameters", doc) if isinstance(doc, dict) else {}
-        resources = sources.load_file(args.file, args.resource_group, args.subscription or sources.DEFAULT_SUB,
-                                      params)
+        resources = sources.load_file(args.file, args.resource_group or "local",
+                                      args.subscription or sources.DEFAULT_SUB, params)
     else:
-        resources = sources.fetch_resources(args.endpoint, args.subscription, args.tenant, args.ca_file,
-                                            args.insecure)
+        endpoint = args.endpoint or os.environ.get("AZNET_ENDPOINT")
+        if not endpoint:
+            raise sources.SourceError("say where the network is: --file FILE, --endpoint URL, or AZNET_ENDPOINT "
+                                      "(eval \"$(aznet env)\" sets it for a running aznet)")
+        resources = sources.fetch_resources(endpoint, args.subscription, args.tenant, args.ca_file, args.insecure)
     return NetworkModel.build(resources)
 
 
-def _find(model: NetworkModel, ref: str, kinds: tuple[str, ...] = ("vm", "nic")) -> str:
-    """A VM or NIC id from a name or id."""
+def _group_of(rid: str) -> str:
+    parts = rid.lower().split("/")
+    return parts[parts.index("resourcegroups") + 1] if "resourcegroups" in parts else ""
+
+
+def _find(model: NetworkModel, ref: str, kinds: tuple[str, ...] = ("vm", "nic"), group: str | None = None) -> str:
+    """A VM or NIC id from a name (in ``group`` when given) or an id."""
     if ref.startswith("/"):
-        return ref
+        known = key_of(ref)
+        if ("vm" in kinds and known in model.vms) or ("nic" in kinds and known in model.nics):
+            return ref
+        raise VerifierError("NotFound", f"'{ref}' is not a {' or '.join(kinds)} of this network.", 404)
     hits = []
     if "vm" in kinds:
         hits += [v.id for v in model.vms.values() if v.name.lower() == ref.lower()]
     if "nic" in kinds:
         hits += [n.id for n in model.nics.values() if n.name.lower() == ref.lower()]
-    if len(hits) != 1:
-        raise VerifierError("InvalidResourceReference", f"'{ref}' matches {len(hits)} resources; give a full id.", 400)
+    if group:
+        hits = [h for h in hits if _group_of(h) == group.lower()]
+    if not hits:
+        where = f" in resource group '{group}'" if group else ""
+        raise VerifierError("NotFound", f"no {' or '.join(kinds)} named '{ref}'{where}.", 404)
+    if len(hits) > 1:
+        raise VerifierError("InvalidResourceReference",
+                            f"'{ref}' matches {len(hits)} resources ({', '.join(hits)}); name the resource group "
+                            "with -g or give a full id.", 400)
     return hits[0]
 
 
@@ -120,15 +151,20 @@ def format_trace(t: Trace, title: str) -> str:
 
 
 def _trace(model: NetworkModel, args: argparse.Namespace) -> int:
-    src_id = _find(model, args.src)
+    src_id = _find(model, args.src, group=args.group)
     key = key_of(src_id)
     nics = model.nics_of_vm(key) if key in model.vms else [model.nics[key]] if key in model.nics else []
+    if args.nic:
+        nic_key = key_of(_find(model, args.nic, ("nic",), args.group))
+        if nic_key not in {n.id.lower() for n in nics}:
+            raise VerifierError("InvalidResourceReference", f"NIC '{args.nic}' is not attached to '{args.src}'.", 400)
+        nics = [model.nics[nic_key]]
     cfg = nics[0].primary_ipconfig if nics else None
     if cfg is None or cfg.ip is None:
         raise VerifierError("InvalidResourceReference", f"'{args.src}' has no private IP address.", 400)
     dst = try_ip(args.dst)
     if dst is None:
-        dkey = key_of(_find(model, args.dst))
+        dkey = key_of(_find(model, args.dst, group=args.group))
         dn = model.nics_of_vm(dkey) if dkey in model.vms else [model.nics[dkey]]
         dcfg = dn[0].primary_ipconfig if dn else None
         if dcfg is None or dcfg.ip is None:
@@ -152,19 +188,20 @@ def run(args: argparse.Namespace) -> int:
         return _trace(model, args)
     if args.cmd == "flow":
         (lip, lport), (rip, rport) = _split(args.local), _split(args.remote)
-        body = {"targetResourceId": _find(model, args.vm, ("vm",)), "direction": args.direction.capitalize(),
+        body = {"targetResourceId": _find(model, args.vm, ("vm",), args.group),
+                "direction": args.direction.capitalize(),
                 "protocol": args.protocol.upper(), "localIPAddress": lip, "localPort": lport,
                 "remoteIPAddress": rip, "remotePort": rport}
         if args.nic:
-            body["targetNicResourceId"] = _find(model, args.nic, ("nic",))
+            body["targetNicResourceId"] = _find(model, args.nic, ("nic",), args.group)
         res = ip_flow_verify(model, body)
         print(f"{res['access']}" + (f" by {res['ruleName']}" if res.get("ruleName") else " (no NSG applies)"))
         return 0 if res["access"] == "Allow" else 1
     if args.cmd == "next-hop":
-        body = {"targetResourceId": _find(model, args.vm, ("vm",)), "sourceIPAddress": args.source,
+        body = {"targetResourceId": _find(model, args.vm, ("vm",), args.group), "sourceIPAddress": args.source,
                 "destinationIPAddress": args.dest}
         if args.nic:
-            body["targetNicResourceId"] = _find(model, args.nic, ("nic",))
+            body["targetNicResourceId"] = _find(model, args.nic, ("nic",), args.group)
         print(json.dumps(next_hop(model, body), indent=2))
         return 0
     if args.cmd == "matrix":
@@ -172,9 +209,10 @@ def run(args: argparse.Namespace) -> int:
         print(render(m, args.format))
         return 0
     if args.cmd == "routes":
-        print(json.dumps(effective_route_table(model, _find(model, args.nic, ("nic",))), indent=2))
+        print(json.dumps(effective_route_table(model, _find(model, args.nic, ("nic",), args.group)), indent=2))
         return 0
-    print(json.dumps(effective_network_security_groups(model, _find(model, args.nic, ("nic",))), indent=2))
+    print(json.dumps(effective_network_security_groups(model, _find(model, args.nic, ("nic",), args.group)),
+                     indent=2))
     return 0
 
 
@@ -191,6 +229,8 @@ def main(argv: list[str]) -> int:
     except sources.SourceError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        raise                       # the reader went away (`| head`): aznet's main ends quietly
     except OSError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
