@@ -117,7 +117,8 @@ def _find(model: NetworkModel, ref: str, kinds: tuple[str, ...] = ("vm", "nic"),
         known = key_of(ref)
         if ("vm" in kinds and known in model.vms) or ("nic" in kinds and known in model.nics):
             return ref
-        raise VerifierError("NotFound", f"'{ref}' is not a {' or '.join(kinds)} of this network.", 404)
+        raise VerifierError("InvalidResourceReference", f"'{ref}' is not a {' or '.join(kinds)} of this network.",
+                            400)
     hits = []
     if "vm" in kinds:
         hits += [v.id for v in model.vms.values() if v.name.lower() == ref.lower()]
@@ -127,7 +128,7 @@ def _find(model: NetworkModel, ref: str, kinds: tuple[str, ...] = ("vm", "nic"),
         hits = [h for h in hits if _group_of(h) == group.lower()]
     if not hits:
         where = f" in resource group '{group}'" if group else ""
-        raise VerifierError("NotFound", f"no {' or '.join(kinds)} named '{ref}'{where}.", 404)
+        raise VerifierError("InvalidResourceReference", f"no {' or '.join(kinds)} named '{ref}'{where}.", 400)
     if len(hits) > 1:
         raise VerifierError("InvalidResourceReference",
                             f"'{ref}' matches {len(hits)} resources ({', '.join(hits)}); name the resource group "

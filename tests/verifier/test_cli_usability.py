@@ -46,7 +46,7 @@ def test_names_need_a_group_only_when_ambiguous(tmp_path: Path, capsys: pytest.C
     rc, out, _ = run(capsys, "--file", f, "routes", "-g", "rg-b", "-n", "web-nic1")
     assert rc == 0 and any(r["addressPrefix"] == ["10.20.0.0/16"] for r in json.loads(out)["value"])
     rc, _, err = run(capsys, "--file", f, "routes", "-g", "rg-c", "--nic", "web-nic1")
-    assert rc == 2 and "NotFound" in err
+    assert rc == 2 and "no nic named 'web-nic1' in resource group 'rg-c'" in err
 
 
 def test_nic_selects_one_nic_of_a_vm(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -58,7 +58,7 @@ def test_nic_selects_one_nic_of_a_vm(tmp_path: Path, capsys: pytest.CaptureFixtu
                      "--to", "10.10.1.4", "--port", "80")
     assert rc == 0 and "(10.10.2.4)" in out
     rc, _, err = run(capsys, "--file", f, "trace", "-g", "rg-a", "--from", "web", "--nic", "nope", "--to", "10.10.1.4")
-    assert rc == 2 and "NotFound" in err
+    assert rc == 2 and "no nic named 'nope'" in err
     rc, out, _ = run(capsys, "--file", f, "flow", "-g", "rg-b", "--vm", "web", "--nic", "web-nic1",
                      "--direction", "Inbound", "--local", "10.20.1.4:80", "--remote", "10.20.2.4:5000")
     assert rc == 0 and out.startswith("Allow")
