@@ -25,7 +25,7 @@ from .regions import REGION_NAMES
 from .registry import REGISTRY, Registry, ResourceType
 from .router import ROUTES, RouteTable
 from .tenants import TenantDirectory
-from .versions import check_api_version
+from .versions import REQUEST_LOCATION, check_api_version
 
 log = logging.getLogger("aznet.arm")
 
@@ -52,6 +52,7 @@ class Platform:
     def handle(self, req: Request) -> Response:
         if not req.request_id:
             req.request_id = str(uuid.uuid4())
+        token = REQUEST_LOCATION.set(lambda: self.request_location(req))
         try:
             resp = self._dispatch(req)
         except ArmError as exc:
@@ -61,7 +62,42 @@ class Platform:
             resp = Response(500, {"error": {"code": "InternalServerError",
                                             "message": "Encountered internal server error. Diagnostic information: "
                                                        f"request id '{req.request_id}'."}})
+        finally:
+            REQUEST_LOCATION.reset(token)
         return self._finish(req, resp)
+
+    def request_location(self, req: Request) -> str | None:
+        """The region a request is about: the path's ``{loc}``, the body's location, or where the resource
+        (or the top-level resource it belongs to, or its resource group) is."""
+        loc = (req.params or {}).get("loc")
+        if loc:
+            return str(loc)
+        if req.method in ("PUT", "PATCH") and req.body:
+            try:
+                body = req.json()
+            except ArmError:
+                body = None
+            if isinstance(body, dict) and isinstance(body.get("location"), str):
+                return body["location"]
+        segs = split_path(req.path)
+        low = [s.lower() for s in segs]
+        if "locations" in low and low.index("locations") + 1 < len(segs):
+            return segs[low.index("locations") + 1]
+        txn = self.store.transaction()
+        rid = parse_resource_id(req.path)
+        if rid is not None and rid.is_collection:
+            rid = ResourceId(rid.subscription, rid.resource_group, rid.namespace, rid.types[:len(rid.names)],
+                             rid.names) if rid.names else None
+        while rid is not None:
+            rec = txn.get(normalize(str(rid))) if not rid.is_collection else None
+            if rec is not None and isinstance(rec.body.get("location"), str):
+                return rec.body["location"]
+            rid = rid.parent()
+        if len(segs) >= 4 and low[2] == "resourcegroups":
+            rec = txn.get(normalize(f"/subscriptions/{segs[1]}/resourceGroups/{segs[3]}"))
+            if rec is not None:
+                return rec.body.get("location")
+        return None
 
     def precheck(self, req: Request) -> Response | None:
         """Authenticate as soon as a request's headers are in, before its body is read: a request that

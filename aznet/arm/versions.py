@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from contextvars import ContextVar
 
 from .errors import ArmError
+
+# Where the request being handled is, for the api-version error: the platform sets a resolver per request
+# (the location in the path, else the body's, else the stored resource's or its resource group's).
+REQUEST_LOCATION: ContextVar[Callable[[], str | None] | None] = ContextVar("aznet_request_location", default=None)
+DEFAULT_LOCATION = "westeurope"
 
 API_VERSION_RE = re.compile(r"^\d{4}-\d{2}-\d{2}(-preview|-beta|-alpha|-privatepreview)?$")
 
@@ -39,7 +46,7 @@ COMPUTE = (
 
 
 def check_api_version(api_version: str | None, supported: list[str] | tuple[str, ...], type_name: str,
-                      location: str = "westeurope") -> str:
+                      location: str | None = None) -> str:
     if not api_version:
         raise ArmError(400, "MissingApiVersionParameter",
                        "The api-version query parameter (?api-version=) is required for all requests.")
@@ -48,6 +55,13 @@ def check_api_version(api_version: str | None, supported: list[str] | tuple[str,
                        f"The api-version '{api_version}' is invalid. The supported versions are "
                        f"'{','.join(reversed(supported))}'.")
     if api_version not in supported:
+        if location is None:
+            resolver = REQUEST_LOCATION.get()
+            try:
+                location = resolver() if resolver is not None else None
+            except Exception:  # the location is only for the message: never fail it
+                location = None
+        location = (location or DEFAULT_LOCATION).replace(" ", "").lower()
         raise ArmError(400, "NoRegisteredProviderFound",
                        f"No registered resource provider found for location '{location}' and API version "
                        f"'{api_version}' for type '{type_name}'. The supported api-versions are "

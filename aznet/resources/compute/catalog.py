@@ -4,6 +4,8 @@ resource SKUs. Data only, plus lookups."""
 
 from __future__ import annotations
 
+import json
+from importlib.resources import files
 from typing import Any
 
 # (publisher, offer, sku, os, hyperVGeneration, architecture)
@@ -31,28 +33,53 @@ IMAGES: list[tuple[str, str, str, str, str, str]] = [
 ]
 VERSIONS = ("2024.11.01", "2025.06.01")
 
-# name, cores, memory MB, max data disks, resource disk MB, max NICs, accelerated networking
-SIZES: list[tuple[str, int, int, int, int, int, bool]] = [
-    ("Standard_B1ls", 1, 512, 2, 4096, 2, False),
-    ("Standard_B1s", 1, 1024, 2, 4096, 2, False),
-    ("Standard_B1ms", 1, 2048, 2, 4096, 2, False),
-    ("Standard_B2s", 2, 4096, 4, 8192, 3, False),
-    ("Standard_B2ms", 2, 8192, 4, 16384, 3, False),
-    ("Standard_B2ats_v2", 2, 1024, 4, 0, 2, False),
-    ("Standard_B2s_v2", 2, 8192, 4, 0, 2, False),
-    ("Standard_DS1_v2", 1, 3584, 4, 7168, 2, True),
-    ("Standard_DS2_v2", 2, 7168, 8, 14336, 2, True),
-    ("Standard_D2s_v3", 2, 8192, 4, 16384, 2, True),
-    ("Standard_D4s_v3", 4, 16384, 8, 32768, 2, True),
-    ("Standard_D2s_v5", 2, 8192, 4, 0, 2, True),
-    ("Standard_D4s_v5", 4, 16384, 8, 0, 2, True),
-    ("Standard_D2as_v5", 2, 8192, 4, 0, 2, True),
-    ("Standard_D2ds_v5", 2, 8192, 4, 76800, 2, True),
-    ("Standard_F2s_v2", 2, 4096, 4, 16384, 2, True),
-    ("Standard_A1_v2", 1, 2048, 2, 10240, 2, False),
-    ("Standard_A2_v2", 2, 4096, 4, 20480, 2, False),
-    ("Standard_DC1s_v2", 1, 4096, 1, 51200, 2, False),
+# The image aliases `az vm create --image` accepts (os, alias, publisher, offer, sku): the names of the Azure CLI's
+# alias document (its bundled copy of the document Azure publishes at the cloud's vmImageAliasDoc endpoint).
+ALIASES: list[tuple[str, str, str, str, str]] = [
+    ("Linux", "AzureLinux4", "microsoftazurelinux", "azurelinux-4", "4"),
+    ("Linux", "AzureLinux4Arm64", "microsoftazurelinux", "azurelinux-4", "4-arm64"),
+    ("Linux", "AzureLinux4Gen1", "microsoftazurelinux", "azurelinux-4", "4-gen1"),
+    ("Linux", "CentOS85Gen2", "OpenLogic", "CentOS", "8_5-gen2"),
+    ("Linux", "Debian11", "Debian", "debian-11", "11-backports-gen2"),
+    ("Linux", "FlatcarLinuxFreeGen2", "kinvolk", "flatcar-container-linux-free", "stable-gen2"),
+    ("Linux", "OpenSuseLeap154Gen2", "SUSE", "openSUSE-leap-15-4", "gen2"),
+    ("Linux", "RHELRaw8LVMGen2", "RedHat", "RHEL", "8-lvm-gen2"),
+    ("Linux", "SuseSles15SP3", "SUSE", "sles-15-sp3", "gen2"),
+    ("Linux", "Ubuntu2204", "Canonical", "0001-com-ubuntu-server-jammy", "22_04-lts-gen2"),
+    ("Windows", "Win2022Datacenter", "MicrosoftWindowsServer", "WindowsServer", "2022-datacenter-g2"),
+    ("Windows", "Win2022AzureEditionCore", "MicrosoftWindowsServer", "WindowsServer",
+     "2022-datacenter-azure-edition-core"),
+    ("Windows", "Win2019Datacenter", "MicrosoftWindowsServer", "WindowsServer", "2019-datacenter-gensecond"),
+    ("Windows", "Win2016Datacenter", "MicrosoftWindowsServer", "WindowsServer", "2016-datacenter-gensecond"),
+    ("Windows", "Win2012R2Datacenter", "MicrosoftWindowsServer", "WindowsServer", "2012-R2-Datacenter"),
+    ("Windows", "Win2012Datacenter", "MicrosoftWindowsServer", "WindowsServer", "2012-Datacenter"),
 ]
+
+
+def alias_document() -> dict[str, Any]:
+    """The vmImageAliasDoc document: a template whose ``aliases`` output maps OS -> alias -> image."""
+    aliases: dict[str, dict[str, Any]] = {}
+    for os_type, alias, pub, offer, sku in ALIASES:
+        img = image(pub, offer, sku)
+        arch = img[5] if img else "x64"
+        aliases.setdefault(os_type, {})[alias] = {"publisher": pub, "offer": offer, "sku": sku, "version": "latest",
+                                                  "architecture": arch}
+    return {"$schema": "http://schema.management.azure.com/schemas/2015-01-01/deploymentTemplate.json",
+            "contentVersion": "1.0.0.0", "parameters": {}, "variables": {}, "resources": [],
+            "outputs": {"aliases": {"type": "object", "value": aliases}}}
+
+# name, cores, memory MB, max data disks, resource disk MB, max NICs, accelerated networking: from
+# data/vm_sizes.json (Microsoft's size-series pages; see its "source" and "note").
+_SIZE_DOC: dict[str, Any] = json.loads(files(__package__).joinpath("data", "vm_sizes.json").read_text())
+SIZES: list[tuple[str, int, int, int, int, int, bool]] = [
+    (r["name"], r["vCPUs"], int(r["memoryGiB"] * 1024), r["maxDataDisks"], int(r["tempDiskGiB"] * 1024), r["maxNics"],
+     r["acceleratedNetworking"]) for r in _SIZE_DOC["sizes"]]
+_EXTRA = {r["name"].lower(): r for r in _SIZE_DOC["sizes"]}
+# quota family names (resource SKUs' "family") by series
+FAMILIES = {"Av2": "standardAv2Family", "Bv1": "standardBSFamily", "Bsv2": "standardBsv2Family",
+            "Dsv2": "standardDSv2Family", "Dv3": "standardDv3Family", "Dsv3": "standardDSv3Family",
+            "Dsv5": "standardDSv5Family", "Ddsv5": "standardDDSv5Family", "Dasv5": "standardDASv5Family",
+            "Basv2": "standardBasv2Family", "Fsv2": "standardFSv2Family", "DCsv2": "standardDCSv2Family"}
 SIZE_NAMES = {s[0].lower(): s[0] for s in SIZES}
 
 
@@ -76,16 +103,20 @@ def image(publisher: str, offer: str, sku: str) -> tuple[str, str, str, str, str
 
 
 def resource_skus(location: str) -> list[dict[str, Any]]:
+    from ...arm.regions import ZONAL_REGIONS
+
+    zones = ["1", "2", "3"] if location in ZONAL_REGIONS else []
     out = []
     for n, cores, mem, dd, _disk, nics, an in SIZES:
-        family = "standard" + n.split("_")[1].rstrip("0123456789lsamtd").upper() + "Family"
-        caps = [("vCPUs", str(cores)), ("MemoryGB", str(mem / 1024).rstrip("0").rstrip(".")),
-                ("MaxDataDiskCount", str(dd)), ("MaxNetworkInterfaces", str(nics)),
-                ("AcceleratedNetworkingEnabled", str(an)), ("HyperVGenerations", "V1,V2"),
-                ("CpuArchitectureType", "x64"), ("PremiumIO", "True"), ("LowPriorityCapable", "True"),
+        extra = _EXTRA[n.lower()]
+        family = FAMILIES.get(extra["series"], "standard" + extra["series"] + "Family")
+        caps = [("vCPUs", str(cores)), ("MemoryGB", f"{mem / 1024:g}"),
+                ("MaxDataDiskCount", str(dd)), ("MaxResourceVolumeMB", str(_disk)), ("MaxNetworkInterfaces", str(nics)),
+                ("AcceleratedNetworkingEnabled", str(an)), ("HyperVGenerations", extra["hyperVGenerations"]),
+                ("CpuArchitectureType", "x64"), ("PremiumIO", str(extra["premiumIO"])), ("LowPriorityCapable", "True"),
                 ("EncryptionAtHostSupported", "True"), ("TrustedLaunchDisabled", "False")]
         out.append({"resourceType": "virtualMachines", "name": n, "tier": "Standard", "size": n.split("_", 1)[1],
                     "family": family, "locations": [location],
-                    "locationInfo": [{"location": location, "zones": ["1", "2", "3"], "zoneDetails": []}],
+                    "locationInfo": [{"location": location, "zones": zones, "zoneDetails": []}],
                     "capabilities": [{"name": k, "value": v} for k, v in caps], "restrictions": []})
     return out

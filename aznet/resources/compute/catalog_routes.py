@@ -122,6 +122,13 @@ def resource_skus(p: Platform, req: Request) -> Response:
     return Response(200, {"value": catalog.resource_skus(loc)})
 
 
+def image_aliases(p: Platform, req: Request) -> Response:
+    """``GET {endpoint}/vmimagealiases``: the cloud metadata's vmImageAliasDoc, which `az vm create` reads
+    (anonymously, as it reads Azure's copy on GitHub)."""
+    return Response(200, catalog.alias_document())
+
+
+ROUTES.add("vmimagealiases", "GET", image_aliases, auth=False)
 ROUTES.add(BASE + "/publishers", "GET", publishers)
 ROUTES.add(BASE + "/publishers/{pub}/artifacttypes/vmimage/offers", "GET", offers)
 ROUTES.add(BASE + "/publishers/{pub}/artifacttypes/vmimage/offers/{offer}/skus", "GET", skus)

@@ -22,6 +22,7 @@ from ..network import public_ip_addresses as pips
 from ..network.ref_checks import boolean, resolve
 from . import catalog
 from .api_versions import API_VERSIONS
+from .availability_sets import check_vm_placement
 
 if TYPE_CHECKING:
     from ...arm.context import Ctx
@@ -237,6 +238,13 @@ class VirtualMachineHooks(Hooks):
         zones = new.get("zones")
         if zones is not None and (not isinstance(zones, list) or any(z not in ("1", "2", "3") for z in zones)):
             raise invalid("zones", f"The zones {zones} are not valid for this location.")
+        check_vm_placement(ctx, new)
+        if old is not None:
+            before = ((old.get("properties") or {}).get("availabilitySet") or {}).get("id")
+            after = (props.get("availabilitySet") or {}).get("id")
+            if (before or "").lower() != (after or "").lower():
+                raise ArmError(409, "PropertyChangeNotAllowed", "Changing property 'availabilitySet.id' is not "
+                               "allowed.", target="availabilitySet.id")
 
     def prepare(self, ctx: Ctx, new: dict[str, Any], old: dict[str, Any] | None) -> None:
         props = new["properties"]

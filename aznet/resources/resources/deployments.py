@@ -183,7 +183,8 @@ class StoreOps:
                 rid = parse_resource_id(resource_id)
                 if rid is not None and not rid.is_collection:
                     rt = crud.resolve_type(ctx, rid)
-                    check_api_version(api_version, rt.api_versions, "/".join(rid.types))
+                    check_api_version(api_version, rt.api_versions, "/".join(rid.types),
+                                      body.get("location") if isinstance(body.get("location"), str) else None)
                 _, result = crud.put_resource(ctx, resource_id, body)
             self.platform.commit(ctx)
             return result
