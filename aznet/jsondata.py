@@ -6,9 +6,36 @@ from typing import Any
 
 
 def copy_json(node: Any) -> Any:
-    """A fast deep copy for JSON-shaped data."""
+    """A fast deep copy for JSON-shaped data; any depth (an explicit stack takes over when the
+    recursive copy runs out of recursion, e.g. for a body stored by an older aznet)."""
+    try:
+        return _copy_rec(node)
+    except RecursionError:
+        return _copy_iter(node)
+
+
+def _copy_rec(node: Any) -> Any:
     if isinstance(node, dict):
-        return {k: copy_json(v) for k, v in node.items()}
+        return {k: _copy_rec(v) for k, v in node.items()}
     if isinstance(node, list):
-        return [copy_json(v) for v in node]
+        return [_copy_rec(v) for v in node]
     return node
+
+
+def _copy_iter(node: Any) -> Any:
+    if not isinstance(node, dict | list):
+        return node
+    root: Any = {} if isinstance(node, dict) else []
+    stack: list[tuple[Any, Any]] = [(node, root)]
+    while stack:
+        src, dst = stack.pop()
+        items = src.items() if isinstance(src, dict) else enumerate(src)
+        for k, v in items:
+            new = ({} if isinstance(v, dict) else []) if isinstance(v, dict | list) else v
+            if isinstance(v, dict | list):
+                stack.append((v, new))
+            if isinstance(dst, dict):
+                dst[k] = new
+            else:
+                dst.append(new)
+    return root

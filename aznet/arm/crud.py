@@ -3,17 +3,20 @@ declared resource type. Knows ARM, not VNets: behaviour comes from hooks."""
 
 from __future__ import annotations
 
+import logging
 import uuid
 from typing import Any
 
 from ..jsondata import copy_json  # noqa: F401 - crud.copy_json is used by the resource types
 from ..store.base import Record
+from . import jsonio
 from .context import Ctx
 from .errors import ArmError, resource_group_not_found, resource_not_found
 from .ids import ResourceId, normalize, parse_resource_id
 from .registry import ResourceType
 
 PRIVATE = "_aznet"
+log = logging.getLogger("aznet.arm.crud")
 
 
 def new_etag() -> str:
@@ -66,6 +69,16 @@ def render(ctx: Ctx, rec: Record) -> dict[str, Any]:
             props[prop] = [render(ctx, c) for c in ctx.txn.children(rec.key, ctype)]
     rt.hooks.render(ctx, body)
     return body
+
+
+def render_or_skip(ctx: Ctx, rec: Record) -> dict[str, Any] | None:
+    """``render`` for lists: a stored record that fails to render (written by an older aznet
+    before today's checks) is logged and left out, so one bad record never fails a whole list."""
+    try:
+        return render(ctx, rec)
+    except Exception:
+        log.exception("cannot render %s: left out of the list", rec.id)
+        return None
 
 
 def _check_conditions(old: Record | None, if_match: str | None, if_none_match: str | None) -> None:
@@ -164,6 +177,7 @@ def put_resource(ctx: Ctx, rid_str: str, body: Any, *, nested: bool = False,
         new[PRIVATE] = copy_json(old_body[PRIVATE])
     rt.hooks.validate(ctx, new, old_body)
     rt.hooks.prepare(ctx, new, old_body)
+    _check_storable(new, old_body)
     scope = normalize(rid.scope)
     ctx.txn.put(new["id"], rt.type, parent_rec.key if parent_rec else None, scope, new)
     for prop, ctype in rt.inline_children.items():
@@ -174,6 +188,18 @@ def put_resource(ctx: Ctx, rid_str: str, body: Any, *, nested: bool = False,
     rec = ctx.txn.get(key)
     assert rec is not None
     return (200 if old else 201), render(ctx, rec)
+
+
+def _check_storable(body: dict[str, Any], old: dict[str, Any] | None) -> None:
+    """Never store what cannot be rendered as strict JSON. Request bodies are checked when parsed;
+    this catches values computed on the way (template expressions such as json() or reduce()).
+    A resource stored too deep by an older aznet can still be updated (its tags patched)."""
+    problem = jsonio.storable_problem(body)
+    if problem is not None and old is not None and "nested" in problem and jsonio.too_deep(old):
+        problem = None
+    if problem is not None:
+        raise ArmError(400, "InvalidRequestContent",
+                       f"The request content was invalid and could not be deserialized: '{problem}'.")
 
 
 def _sync_children(ctx: Ctx, rid: ResourceId, rt: ResourceType, prop: str, ctype: str,
@@ -278,7 +304,7 @@ def patch_resource(ctx: Ctx, rid_str: str, patch: Any, *, if_match: str | None =
     if not isinstance(patch, dict):
         raise ArmError(400, "InvalidRequestContent",
                        "The request content was invalid and could not be deserialized: the body must be a JSON object.")
-    current = get_resource(ctx, rid_str)
+    current = jsonio.repair(get_resource(ctx, rid_str))    # stored by an older aznet: NaN -> null, …
     if "tags" in patch and patch["tags"] is not None and not isinstance(patch["tags"], dict):
         raise ArmError(400, "InvalidRequestFormat", "Cannot parse the request.", target="tags")
     merged = merge_patch(current, patch)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
 from .errors import ArmError
+from .jsonio import dumps, parse_request_body
 
 
 @dataclass
@@ -41,12 +41,7 @@ class Request:
                                "The request content was invalid and could not be deserialized: "
                                "'The request body is empty.'")
             return None
-        try:
-            text = self.body.decode("utf-8-sig")
-            return json.loads(text, strict=False)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise ArmError(400, "InvalidRequestContent",
-                           f"The request content was invalid and could not be deserialized: '{exc}'.") from None
+        return parse_request_body(self.body)
 
     def url(self, path: str | None = None, **query: str) -> str:
         q = urlencode(query) if query else ""
@@ -64,7 +59,7 @@ class Response:
             return b""
         if isinstance(self.body, bytes):
             return self.body
-        return json.dumps(self.body, separators=(",", ":")).encode()
+        return dumps(self.body).encode()
 
 
 def page(req: Request, items: list[Any], render: Any = None, page_size: int = 100) -> dict[str, Any]:
@@ -78,7 +73,9 @@ def page(req: Request, items: list[Any], render: Any = None, page_size: int = 10
     if start < 0 or size <= 0:
         raise ArmError(400, "InvalidQueryParameterValue", "A paging parameter is out of range.")
     chunk = items[start:start + size]
-    out: dict[str, Any] = {"value": [render(i) for i in chunk] if render else chunk}
+    # a render that answers None drops the item (a stored record that can no longer be shown)
+    values = [v for v in (render(i) for i in chunk) if v is not None] if render else chunk
+    out: dict[str, Any] = {"value": values}
     if start + size < len(items):
         query = {k: v for k, v in req.query.items() if k.lower() != "$skiptoken"}
         query["$skiptoken"] = str(start + size)

@@ -280,7 +280,7 @@ class Platform:
             if rid.resource_group is not None and ctx.txn.get(normalize(rid.scope)) is None:
                 raise resource_group_not_found(rid.resource_group)
             recs = ctx.txn.in_scope(normalize(rid.scope), rt.type)
-        return Response(200, page(req, recs, lambda r: crud.render(ctx, r), self.settings.page_size))
+        return Response(200, page(req, recs, lambda r: crud.render_or_skip(ctx, r), self.settings.page_size))
 
     def _action(self, req: Request, owner: ResourceId, rt: ResourceType, action: Any) -> Response:
         check_api_version(req.api_version, action.api_versions or rt.api_versions, "/".join(owner.types))

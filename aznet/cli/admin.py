@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..arm.admin_auth import HEADER, read_admin_key
+from ..arm.jsonio import dumps
 from ..config import Settings
 from .state import ca_bundle, read_state
 
@@ -106,7 +107,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         store = _offline_store(s)
         snap = export_snapshot(store)
         store.close()
-    Path(args.file).write_text(json.dumps(snap, indent=1))
+    Path(args.file).write_text(dumps(snap, indent=1))
     print(f"aznet: exported {len(snap['resources'])} resources to {args.file}")
     return 0
 

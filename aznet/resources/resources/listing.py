@@ -82,8 +82,10 @@ def _list(p: Platform, req: Request, scope: str) -> Response:
             if r.type != "Microsoft.Resources/resourceGroups" and not r.type.startswith("Microsoft.Resources/deployments")
             and flt(r.body)]
 
-    def summary(rec: Any) -> dict[str, Any]:
-        body = crud.render(ctx, rec) if "properties" in expand else rec.body
+    def summary(rec: Any) -> dict[str, Any] | None:
+        body = crud.render_or_skip(ctx, rec) if "properties" in expand else rec.body
+        if body is None:
+            return None
         out = {k: crud.copy_json(body[k]) for k in SUMMARY_FIELDS if k in body}
         if "properties" in expand:
             out["properties"] = body.get("properties", {})
