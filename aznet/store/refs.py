@@ -10,18 +10,17 @@ def referenced_ids(body: Any, own: str) -> set[str]:
     out: set[str] = set()
     own = own.lower()
 
-    def walk(node: Any, top: bool) -> None:
+    stack: list[tuple[Any, bool]] = [(body, True)]      # an explicit stack: bodies may be deep
+    while stack:
+        node, top = stack.pop()
         if isinstance(node, dict):
             for k, v in node.items():
                 if k == "id" and not top and isinstance(v, str) and v[:15].lower() == "/subscriptions/":
                     low = v.rstrip("/").lower()
                     if low != own and not low.startswith(own + "/"):
                         out.add(low)
-                elif k != "_aznet":
-                    walk(v, False)
+                elif k != "_aznet" and isinstance(v, dict | list):
+                    stack.append((v, False))
         elif isinstance(node, list):
-            for item in node:
-                walk(item, False)
-
-    walk(body, True)
+            stack.extend((item, False) for item in node if isinstance(item, dict | list))
     return out
