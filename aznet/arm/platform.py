@@ -243,9 +243,11 @@ class Platform:
             status, body = crud.put_resource(ctx, req.path, req.json(), if_match=req.headers.get("if-match"),
                                              if_none_match=req.headers.get("if-none-match"))
             self.commit(ctx)
+            if status == 201 and rt.created_status is not None:
+                status = rt.created_status
             if rt.long_running:
                 return self.lro(req, status, body, namespace=rt.namespace, location=body.get("location"),
-                                location_header=False)
+                                location_header=status == 202)
             return Response(status, body)
         if method == "PATCH":
             body = crud.patch_resource(ctx, req.path, req.json(), if_match=req.headers.get("if-match"))

@@ -92,6 +92,7 @@ class ResourceType:
     # virtual(ctx, parent_body) -> the children as GET returns them.
     virtual: Callable[[Ctx, dict[str, Any]], list[dict[str, Any]]] | None = None
     list_in_subscription: bool = True
+    created_status: int | None = None            # a create answers this instead of 201 (Storage: 202)
 
     @property
     def key(self) -> str:

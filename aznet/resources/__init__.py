@@ -14,6 +14,9 @@ PACKAGES = (
     "aznet.resources.dns",
     "aznet.resources.privatedns",
     "aznet.resources.trafficmanager",
+    "aznet.resources.storage",
+    "aznet.resources.keyvault",
+    "aznet.resources.managedidentity",
     "aznet.dataplane.workloads.admin",
     "aznet.dataplane.lb.service",
 )

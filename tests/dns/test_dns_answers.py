@@ -13,7 +13,7 @@ import dns.rcode
 import dns.rdatatype
 import pytest
 
-from tests.network.nic_support import make_vnet, nic_body, rid, subnet_id
+from tests.network.nic_support import make_storage_account, make_vnet, nic_body, rid, subnet_id
 
 from .test_dns_zones import rs, zone
 from .test_private_dns import link, pzone
@@ -125,7 +125,7 @@ def test_private_endpoint_zone_group_resolves_in_vnet(aznet, private_dns_client,
     pzone(private_dns_client, rg, zone_name)
     vnet_id = rid(aznet, rg, "virtualNetworks", "vnet-pe")
     link(private_dns_client, rg, "pe-link", vnet_id, zone=zone_name)
-    storage = rid(aznet, rg, "storageAccounts", "mystorage", provider="Microsoft.Storage")
+    storage = make_storage_account(aznet, rg, "mystorage")
     network_client.private_endpoints.begin_create_or_update(
         rg, "pe-blob", pe_body(sub, storage, conn={"groupIds": ["blob"]})).result()
     network_client.private_dns_zone_groups.begin_create_or_update(rg, "pe-blob", "default", {

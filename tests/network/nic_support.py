@@ -67,3 +67,12 @@ def error_of(fn: Any, *args: Any, **kw: Any) -> tuple[int, str]:
 
 def as_dict(model: Any) -> dict[str, Any]:
     return model.as_dict() if hasattr(model, "as_dict") else dict(model)
+
+
+def make_storage_account(aznet: Any, rg: str, name: str, location: str = LOC) -> str:
+    """A StorageV2 account (private endpoint targets must exist); returns its id."""
+    from azure.mgmt.storage import StorageManagementClient
+
+    client = aznet.client(StorageManagementClient)
+    return client.storage_accounts.begin_create(rg, name, {"location": location, "sku": {"name": "Standard_LRS"},
+                                                           "kind": "StorageV2"}).result().id

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from .nic_support import LOC, error_of, make_vnet, rid, subnet_id
+from .nic_support import LOC, error_of, make_storage_account, make_vnet, rid, subnet_id
 
 
 def provider(aznet, net, rg, policies="Disabled"):  # type: ignore[no-untyped-def]
@@ -145,7 +145,7 @@ def test_private_link_service_needs_standard_internal_frontend(aznet, network_cl
 
 def test_paas_endpoint_and_dns_zone_group(aznet, network_client, rg):
     pe_sub = consumer(aznet, network_client, rg)
-    storage = rid(aznet, rg, "storageAccounts", "mystorage", provider="Microsoft.Storage")
+    storage = make_storage_account(aznet, rg, "mystorage")
     pe = network_client.private_endpoints.begin_create_or_update(
         rg, "pe-blob", pe_body(pe_sub, storage, conn={"groupIds": ["blob"]})).result()
     assert [(c.fqdn, c.ip_addresses) for c in pe.custom_dns_configs] == \

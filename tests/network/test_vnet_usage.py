@@ -9,6 +9,7 @@ import uuid
 
 import pytest
 
+from .nic_support import make_storage_account
 from .vnet_support import LOC, error_of, put_vnet, rid, sub_id
 
 
@@ -112,7 +113,7 @@ def test_service_tags_list(network_client):
 def test_private_endpoint_back_references(aznet, network_client, rg):
     put_vnet(network_client, rg, subnets={"pe": "10.0.0.0/24"})
     sid = sub_id(aznet, rg, "vnet", "pe")
-    storage = rid(aznet, rg, "storageAccounts", "mystorage", provider="Microsoft.Storage")
+    storage = make_storage_account(aznet, rg, "mystorage")
     pe = network_client.private_endpoints.begin_create_or_update(rg, "pe-blob", {
         "location": LOC, "properties": {"subnet": {"id": sid}, "privateLinkServiceConnections": [
             {"name": "c1", "properties": {"privateLinkServiceId": storage, "groupIds": ["blob"]}}]}}).result()

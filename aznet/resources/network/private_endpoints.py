@@ -70,6 +70,27 @@ def dns_configs(ctx: Ctx, body: dict[str, Any], ip: str | None) -> list[dict[str
     return out
 
 
+def connection_type(ctx: Ctx, target: str) -> str | None:
+    """The target's privateEndpointConnections type when the target keeps its connections as resources
+    (private link services, and the PaaS types of aznet.resources.private_link_targets)."""
+    parsed = parse_resource_id(target)
+    if parsed is None:
+        return None
+    ctype = f"{parsed.full_type}/privateEndpointConnections"
+    return ctype if ctx.platform.registry.get(ctype) is not None else None
+
+
+def target_group_ids(ctx: Ctx, target: str) -> list[str] | None:
+    """The group ids a registered PaaS target offers (its privateLinkResources), None when unknown."""
+    parsed = parse_resource_id(target)
+    rt = ctx.platform.registry.get(parsed.full_type) if parsed else None
+    action = rt.action("privateLinkResources", "GET") if rt else None
+    body = ctx.body(target)
+    if action is None or body is None:
+        return None
+    return [g["name"] for g in action.handler(ctx, body, None)[1]["value"]]
+
+
 def nic_ip(ctx: Ctx, body: dict[str, Any]) -> str | None:
     nic = ((body.get("_aznet") or {}).get("nic")) or ""
     for cfg in ((ctx.body(nic) or {}).get("properties") or {}).get("ipConfigurations") or []:
@@ -125,6 +146,17 @@ class PrivateEndpointHooks(Hooks):
             if ctx.platform.registry.get(parsed.full_type) is not None and ctx.body(target) is None:
                 raise ArmError(400, "PrivateEndpointTargetResourceNotFound",
                                f"Resource {target} referenced by private endpoint {pe_id} was not found.")
+            offered = target_group_ids(ctx, target)
+            if offered is not None:
+                if len(groups) != 1:
+                    raise ArmError(400, "PrivateEndpointOnlyOneGroupIdSupported",
+                                   f"Private endpoint {pe_id} names {len(groups)} group ids; one is supported.")
+                match = [g for g in offered if g.lower() == groups[0].lower()]
+                if not match:
+                    raise ArmError(400, "PrivateEndpointInvalidGroupId",
+                                   f"Group id '{groups[0]}' of private endpoint {pe_id} is not offered by {target}. "
+                                   f"Valid group ids: {', '.join(offered)}.")
+                cp["groupIds"] = match
         static = props.get("ipConfigurations") or []
         if not isinstance(static, list):
             raise cannot_parse("properties.ipConfigurations", static, "PrivateEndpointIPConfiguration[]")
@@ -163,9 +195,9 @@ class PrivateEndpointHooks(Hooks):
             props[other] = []
         cp = dict(conn["properties"])
         target = cp["privateLinkServiceId"]
-        is_pls = parse_resource_id(target).full_type.lower() == pls_mod.TYPE.lower()  # type: ignore[union-attr]
+        linked = connection_type(ctx, target) is not None
         links = dict(private.get("connections") or {})
-        if is_pls:
+        if linked:
             conn_id = links.get(conn["name"].lower())
             if conn_id is None or normalize(conn_id).rsplit("/privateendpointconnections/", 1)[0] != \
                     normalize(target):

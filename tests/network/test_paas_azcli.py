@@ -1,0 +1,62 @@
+"""The private endpoint and service endpoint tutorials with the real Azure CLI:
+a storage account reached through a private endpoint (with the connection
+approved by its owner), a subnet with the Microsoft.Storage service endpoint in
+the account's network rules, a key vault, and a user-assigned identity."""
+
+from __future__ import annotations
+
+import uuid
+
+from .nic_support import ensure_vnet_types
+
+
+def test_private_and_service_endpoint_tutorials(az):  # type: ignore[no-untyped-def]
+    ensure_vnet_types()
+    rg = f"rg-pe-{uuid.uuid4().hex[:8]}"
+    st = f"st{uuid.uuid4().hex[:12]}"
+    az.run("group", "create", "-n", rg, "-l", "westeurope")
+    try:
+        az.run("network", "vnet", "create", "-g", rg, "-n", "vnet-1", "--address-prefix", "10.0.0.0/16",
+               "--subnet-name", "subnet-1", "--subnet-prefixes", "10.0.0.0/24")
+        acct = az.json("storage", "account", "create", "-g", rg, "-n", st, "-l", "westeurope", "--sku",
+                       "Standard_LRS", "--kind", "StorageV2")
+        assert acct["primaryEndpoints"]["blob"] == f"https://{st}.blob.core.windows.net/"
+        keys = az.json("storage", "account", "keys", "list", "-g", rg, "-n", st)
+        assert [k["keyName"] for k in keys] == ["key1", "key2"]
+        groups = az.json("network", "private-link-resource", "list", "--id", acct["id"])
+        assert "blob" in [g["properties"]["groupId"] for g in groups]
+        pe = az.json("network", "private-endpoint", "create", "-g", rg, "-n", "private-endpoint", "--vnet-name",
+                     "vnet-1", "--subnet", "subnet-1", "--private-connection-resource-id", acct["id"],
+                     "--group-id", "blob", "--connection-name", "connection-1", "--manual-request")
+        state = pe["manualPrivateLinkServiceConnections"][0]["privateLinkServiceConnectionState"]
+        assert state["status"] == "Pending"
+        conns = az.json("network", "private-endpoint-connection", "list", "--id", acct["id"])
+        assert len(conns) == 1
+        az.run("network", "private-endpoint-connection", "approve", "--id", conns[0]["id"],
+               "--description", "Approved by the owner")
+        shown = az.json("network", "private-endpoint", "show", "-g", rg, "-n", "private-endpoint")
+        assert shown["manualPrivateLinkServiceConnections"][0]["privateLinkServiceConnectionState"]["status"] == \
+            "Approved"
+        # service endpoint: refused until the subnet has Microsoft.Storage
+        az.run("network", "vnet", "subnet", "create", "-g", rg, "--vnet-name", "vnet-1", "-n", "subnet-private",
+               "--address-prefixes", "10.0.2.0/24")
+        err = az.fails("storage", "account", "network-rule", "add", "-g", rg, "--account-name", st,
+                       "--vnet-name", "vnet-1", "--subnet", "subnet-private")
+        assert "NetworkAclsValidationFailure" in err.stderr
+        az.run("network", "vnet", "subnet", "update", "-g", rg, "--vnet-name", "vnet-1", "-n", "subnet-private",
+               "--service-endpoints", "Microsoft.Storage")
+        az.run("storage", "account", "network-rule", "add", "-g", rg, "--account-name", st, "--vnet-name",
+               "vnet-1", "--subnet", "subnet-private")
+        az.run("storage", "account", "update", "-g", rg, "-n", st, "--default-action", "Deny")
+        rules = az.json("storage", "account", "network-rule", "list", "-g", rg, "--account-name", st)
+        assert rules["virtualNetworkRules"][0]["virtualNetworkResourceId"].lower().endswith("/subnets/subnet-private")
+        assert az.json("storage", "account", "show", "-g", rg, "-n", st)["networkRuleSet"]["defaultAction"] == "Deny"
+        ident = az.json("identity", "create", "-g", rg, "-n", "appgw-id")
+        assert ident["principalId"] and ident["clientId"]
+        kv = f"kv-{uuid.uuid4().hex[:12]}"
+        vault = az.json("keyvault", "create", "-g", rg, "-n", kv, "-l", "westeurope")
+        assert vault["properties"]["vaultUri"] == f"https://{kv}.vault.azure.net/"
+        taken = az.fails("keyvault", "create", "-g", rg + "x", "-n", kv, "-l", "westeurope")
+        assert taken.code != 0
+    finally:
+        az.run("group", "delete", "-n", rg, "--yes", "--no-wait", check=False)
