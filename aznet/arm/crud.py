@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from ..jsondata import copy_json  # noqa: F401 - crud.copy_json is used by the resource types
@@ -17,6 +18,15 @@ from .registry import ResourceType
 
 PRIVATE = "_aznet"
 log = logging.getLogger("aznet.arm.crud")
+
+# Checks every client write goes through before it changes anything: guard(ctx, resource id, operation),
+# operation "write" | "delete" | "action"; a guard raises ArmError to refuse (management locks do).
+WRITE_GUARDS: list[Callable[[Ctx, str, str], None]] = []
+
+
+def guard(ctx: Ctx, rid: str, operation: str) -> None:
+    for check in WRITE_GUARDS:
+        check(ctx, rid, operation)
 
 
 def new_etag() -> str:
@@ -124,6 +134,8 @@ def put_resource(ctx: Ctx, rid_str: str, body: Any, *, nested: bool = False,
         raise ArmError(400, "InvalidRequestContent",
                        "The request content was invalid and could not be deserialized: the body must be a JSON object.")
     parent_rec = check_scope(ctx, rid, rt)      # ARM finds the group (and parent) before the RP sees the name
+    if not nested:
+        guard(ctx, str(rid), "write")
     rt.names.check(rid.name, rt.type)
     key = normalize(str(rid))
     old = ctx.txn.get(key)
@@ -274,6 +286,8 @@ def delete_resource(ctx: Ctx, rid_str: str, *, nested: bool = False, force: bool
     rec = ctx.txn.get(key)
     if rec is None:
         return False
+    if not nested:
+        guard(ctx, rec.id, "delete")
     if not force:
         rt.hooks.before_delete(ctx, rec.body)
     for child in ctx.txn.children(key):

@@ -288,6 +288,8 @@ class Platform:
         check_api_version(req.api_version, action.api_versions or rt.api_versions, "/".join(owner.types))
         ctx = self.ctx(req, owner.subscription)
         body = crud.get_resource(ctx, str(owner))
+        if req.method == "POST":
+            crud.guard(ctx, body.get("id") or str(owner), "action")
         payload = req.json(required=False)
         status, result = action.handler(ctx, body, payload)
         self.commit(ctx)

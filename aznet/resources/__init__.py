@@ -17,6 +17,7 @@ PACKAGES = (
     "aznet.resources.storage",
     "aznet.resources.keyvault",
     "aznet.resources.managedidentity",
+    "aznet.resources.authorization",
     "aznet.dataplane.workloads.admin",
     "aznet.dataplane.lb.service",
 )

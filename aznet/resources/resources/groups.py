@@ -55,6 +55,8 @@ def create_group(ctx: Ctx, sub: str, name: str, body: Any) -> tuple[int, dict[st
         raise ArmError(400, "InvalidRequestContent", "The tags must be an object of string values.", target="tags")
     rid = resource_group_id(sub, name)
     old = ctx.txn.get(normalize(rid))
+    if old is not None:
+        crud.guard(ctx, old.id, "write")
     if old is not None and old.body["location"] != location:
         raise ArmError(409, "InvalidResourceGroupLocation",
                        f"Invalid resource group location '{location}'. The Resource group already exists in "
@@ -91,6 +93,7 @@ def patch_group(p: Platform, req: Request) -> Response:
     check_api_version(req.api_version, RESOURCES, "resourceGroups")
     ctx = p.ctx(req, req.params["sub"])
     rec = _get(ctx, req.params["sub"], req.params["rg"])
+    crud.guard(ctx, rec.id, "write")
     patch = req.json()
     if not isinstance(patch, dict):
         raise ArmError(400, "InvalidRequestContent", "The request content was invalid and could not be deserialized.")
@@ -153,6 +156,7 @@ def delete_group(p: Platform, req: Request) -> Response:
     sub, name = req.params["sub"], req.params["rg"]
     ctx = p.ctx(req, sub)
     rec = _get(ctx, sub, name)
+    crud.guard(ctx, rec.id, "delete")
     delete_contents(ctx, rec.key)
     ctx.txn.delete(rec.key)
     p.commit(ctx)

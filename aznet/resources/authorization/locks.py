@@ -1,0 +1,184 @@
+"""Microsoft.Authorization/locks: management locks with their real effect.
+
+A lock sits on a subscription, a resource group or a resource
+(``{scope}/providers/Microsoft.Authorization/locks/{name}``) and applies to that
+scope and everything under it:
+- ``CanNotDelete``: deletes are refused;
+- ``ReadOnly``: deletes, writes (PUT, PATCH) and POST actions (such as a storage
+  account's listKeys) are refused.
+Deleting a scope that holds a locked resource is refused too. The refusal is
+ARM's ``409 ScopeLocked`` ("The scope '...' cannot perform delete operation
+because following scope(s) are locked: '...'. Please remove the lock and try
+again."). Locks themselves stay manageable under a ReadOnly lock.
+
+Lock records live in the store with a scope of their own (they are not resources
+of the group: not listed by ``/resources``, not deleted with it — a group that
+holds one cannot be deleted anyway). Listing at a scope returns the locks at and
+below it; ``$filter=atScope()`` only those at it."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from ...arm import crud
+from ...arm.errors import ArmError, resource_group_not_found
+from ...arm.http import Request, Response, page
+from ...arm.ids import normalize, parse_resource_id
+from ...arm.router import ROUTES
+from ...arm.versions import check_api_version
+
+if TYPE_CHECKING:
+    from ...arm.context import Ctx
+    from ...arm.platform import Platform
+
+TYPE = "Microsoft.Authorization/locks"
+STORE_SCOPE = "_aznet:locks"
+API_VERSIONS = ("2015-01-01", "2016-09-01", "2017-04-01", "2020-05-01")
+LEVELS = ("CanNotDelete", "ReadOnly")
+NAME_RE = re.compile(r"^[^<>%&:\\?/]{1,260}$")
+BLOCKS = {"delete": ("CanNotDelete", "ReadOnly"), "write": ("ReadOnly",), "action": ("ReadOnly",)}
+MARKER = "/providers/microsoft.authorization/locks"
+
+
+def _under(key: str, scope: str) -> bool:
+    return key == scope or key.startswith(scope + "/")
+
+
+def all_locks(ctx: Any) -> list[Any]:
+    return list(ctx.txn.of_type(TYPE)) if hasattr(ctx, "txn") else list(ctx.of_type(TYPE))
+
+
+def lock_scope(lock_id: str) -> str:
+    return normalize(lock_id.rsplit("/providers/", 1)[0])
+
+
+def check(ctx: Ctx, rid: str, operation: str) -> None:
+    """The write guard: raise ScopeLocked when a lock forbids ``operation`` on ``rid``."""
+    levels = BLOCKS.get(operation)
+    if not levels:
+        return
+    key = normalize(rid)
+    if MARKER in key:                 # the locks themselves stay manageable
+        return
+    locked = []
+    for rec in all_locks(ctx):
+        level = (rec.body.get("properties") or {}).get("level")
+        scope = lock_scope(rec.id)
+        if level in levels and (_under(key, scope) or (operation == "delete" and _under(scope, key))):
+            shown = rec.id.rsplit("/providers/", 1)[0]
+            if shown not in locked:
+                locked.append(shown)
+    if locked:
+        verb = "delete" if operation == "delete" else "write"
+        raise ArmError(409, "ScopeLocked",
+                       f"The scope '{rid}' cannot perform {verb} operation because following scope(s) are locked: "
+                       f"{', '.join(repr(s) for s in locked)}. Please remove the lock and try again.")
+
+
+crud.WRITE_GUARDS.append(check)
+
+
+# -- the API ------------------------------------------------------------------------------------
+
+def _scope_from(req: Request) -> str:
+    path = req.path.split("?", 1)[0]
+    low = path.lower()
+    i = low.rfind(MARKER)
+    return "/" + "/".join(seg for seg in path[:i].split("/") if seg)      # SDKs send an empty parent path as //
+
+
+def _check_scope(ctx: Ctx, scope: str) -> None:
+    parsed = parse_resource_id(scope)
+    if parsed is not None:                       # a resource
+        if parsed.resource_group and ctx.txn.get(normalize(parsed.scope)) is None:
+            raise resource_group_not_found(parsed.resource_group)
+        if ctx.txn.get(normalize(scope)) is None:
+            raise ArmError(404, "ResourceNotFound", f"The Resource '{parsed.full_type}/{parsed.name}' under "
+                           f"resource group '{parsed.resource_group}' was not found.")
+        return
+    segs = [s for s in scope.split("/") if s]
+    if len(segs) == 4 and segs[2].lower() == "resourcegroups" and ctx.txn.get(normalize(scope)) is None:
+        raise resource_group_not_found(segs[3])
+
+
+def _render(rec: Any) -> dict[str, Any]:
+    return {k: v for k, v in rec.body.items() if k != "_aznet"}
+
+
+def put_lock(p: Platform, req: Request) -> Response:
+    check_api_version(req.api_version, API_VERSIONS, "locks")
+    ctx = p.ctx(req, req.params["sub"])
+    name = req.params["lock"]
+    if not NAME_RE.match(name):
+        raise ArmError(400, "LockNameInvalid", f"The lock name '{name}' is invalid: at most 260 characters, none of "
+                       "< > % & : \\ ? /.")
+    scope = _scope_from(req)
+    _check_scope(ctx, scope)
+    body = req.json()
+    props = body.get("properties") if isinstance(body, dict) else None
+    if not isinstance(props, dict):
+        raise ArmError(400, "InvalidRequestContent", "The request content must have a 'properties' object.")
+    level = next((lv for lv in LEVELS if isinstance(props.get("level"), str) and props["level"].lower() == lv.lower()),
+                 None)
+    if level is None:
+        raise ArmError(400, "LockLevelInvalid", f"The lock level '{props.get('level')}' is invalid: use CanNotDelete "
+                       "or ReadOnly.")
+    notes = props.get("notes")
+    if notes is not None and (not isinstance(notes, str) or len(notes) > 512):
+        raise ArmError(400, "LockNotesTooLong", "The lock notes must be a string of at most 512 characters.")
+    owners = props.get("owners")
+    if owners is not None and (not isinstance(owners, list) or not all(
+            isinstance(o, dict) and isinstance(o.get("applicationId"), str) for o in owners)):
+        raise ArmError(400, "InvalidRequestContent", "Lock owners must be objects with an applicationId.")
+    lid = f"{scope}/providers/{TYPE}/{name}"
+    old = ctx.txn.get(normalize(lid))
+    out = {"id": old.id if old else lid, "type": TYPE, "name": name,
+           "properties": {"level": level, **({"notes": notes} if notes is not None else {}),
+                          **({"owners": owners} if owners is not None else {})}}
+    ctx.txn.put(out["id"], TYPE, None, STORE_SCOPE, out)
+    p.commit(ctx)
+    return Response(200 if old else 201, out)
+
+
+def get_lock(p: Platform, req: Request) -> Response:
+    check_api_version(req.api_version, API_VERSIONS, "locks")
+    ctx = p.ctx(req, req.params["sub"])
+    rec = ctx.txn.get(normalize(f"{_scope_from(req)}/providers/{TYPE}/{req.params['lock']}"))
+    if rec is None:
+        raise ArmError(404, "LockNotFound", f"The lock '{req.params['lock']}' could not be found.")
+    return Response(200, _render(rec))
+
+
+def delete_lock(p: Platform, req: Request) -> Response:
+    check_api_version(req.api_version, API_VERSIONS, "locks")
+    ctx = p.ctx(req, req.params["sub"])
+    key = normalize(f"{_scope_from(req)}/providers/{TYPE}/{req.params['lock']}")
+    if ctx.txn.get(key) is None:
+        return Response(204)
+    ctx.txn.delete(key)
+    p.commit(ctx)
+    return Response(200)
+
+
+def list_locks(p: Platform, req: Request) -> Response:
+    check_api_version(req.api_version, API_VERSIONS, "locks")
+    ctx = p.ctx(req, req.params["sub"])
+    scope = _scope_from(req)
+    _check_scope(ctx, scope)
+    key = normalize(scope)
+    at_scope = "atscope()" in (req.arg("$filter") or "").replace(" ", "").lower()
+    recs = [r for r in all_locks(ctx)
+            if (lock_scope(r.id) == key if at_scope else _under(lock_scope(r.id), key))
+            or (not at_scope and _under(key, lock_scope(r.id)))]
+    return Response(200, page(req, recs, _render, p.settings.page_size))
+
+
+_RESOURCE = "subscriptions/{sub}/resourcegroups/{rg}/providers/{ns}"
+_BASES = ["subscriptions/{sub}", "subscriptions/{sub}/resourcegroups/{rg}",
+          *(_RESOURCE + "".join(f"/{{t{i}}}/{{n{i}}}" for i in range(depth)) for depth in (1, 2, 3))]
+for base in _BASES:
+    ROUTES.add(base + "/providers/microsoft.authorization/locks/{lock}", "PUT", put_lock)
+    ROUTES.add(base + "/providers/microsoft.authorization/locks/{lock}", "GET", get_lock)
+    ROUTES.add(base + "/providers/microsoft.authorization/locks/{lock}", "DELETE", delete_lock)
+    ROUTES.add(base + "/providers/microsoft.authorization/locks", "GET", list_locks)
