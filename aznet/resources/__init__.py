@@ -18,6 +18,10 @@ PACKAGES = (
     "aznet.resources.keyvault",
     "aznet.resources.managedidentity",
     "aznet.resources.authorization",
+    "aznet.resources.sql",
+    "aznet.resources.web",
+    "aznet.resources.cosmosdb",
+    "aznet.resources.containerinstance",
     "aznet.dataplane.workloads.admin",
     "aznet.dataplane.lb.service",
 )

@@ -88,3 +88,24 @@ def check_subnet_rule(ctx: Ctx, subnet_id: Any, owner: str, service: str, path: 
 
 def same(a: str, b: str) -> bool:
     return normalize(a) == normalize(b)
+
+
+def check_delegated_subnet(ctx: Ctx, subnet_id: Any, owner: str, service: str, path: str, code: str) -> str:
+    """A subnet a service is injected into: it exists and is delegated to ``service``; returns its stored id."""
+    if not isinstance(subnet_id, str) or "/subnets/" not in subnet_id.lower():
+        raise ArmError(400, code, f"Value '{subnet_id}' at {path} is not a valid subnet resource id.")
+    rec = ctx.record(subnet_id)
+    if rec is None:
+        raise ArmError(400, code, f"Subnet {subnet_id} referenced by {owner} does not exist.")
+    dels = (rec.body.get("properties") or {}).get("delegations") or []
+    names = [str(((d.get("properties") or {}).get("serviceName")) or "") for d in dels if isinstance(d, dict)]
+    if not any(n.lower() == service.lower() for n in names):
+        raise ArmError(400, code, f"Subnet {rec.body.get('name')} must be delegated to {service} to be used by "
+                       f"{owner}; its delegations: {', '.join(names) or 'none'}.")
+    return rec.id
+
+
+def name_taken(ctx: Ctx, rtype: str, name: str, own_id: str) -> bool:
+    """For types whose names are global (they become DNS names): any subscription, any group."""
+    return any(str(r.body.get("name", "")).lower() == name.lower() and not same(r.id, own_id)
+               for r in ctx.of_type(rtype))

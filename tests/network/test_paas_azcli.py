@@ -60,3 +60,32 @@ def test_private_and_service_endpoint_tutorials(az):  # type: ignore[no-untyped-
         assert taken.code != 0
     finally:
         az.run("group", "delete", "-n", rg, "--yes", "--no-wait", check=False)
+
+
+def test_sql_private_endpoint_and_vnet_rule_tutorial(az):  # type: ignore[no-untyped-def]
+    ensure_vnet_types()
+    rg = f"rg-sql-{uuid.uuid4().hex[:8]}"
+    server = f"sql-{uuid.uuid4().hex[:10]}"
+    az.run("group", "create", "-n", rg, "-l", "westeurope")
+    try:
+        az.run("network", "vnet", "create", "-g", rg, "-n", "vnet-1", "--address-prefix", "10.0.0.0/16",
+               "--subnet-name", "subnet-1", "--subnet-prefixes", "10.0.0.0/24")
+        created = az.json("sql", "server", "create", "-g", rg, "-n", server, "-l", "westeurope",
+                          "--admin-user", "azureuser", "--admin-password", "Str0ng!Passw0rd")
+        assert created["fullyQualifiedDomainName"] == f"{server}.database.windows.net"
+        az.run("sql", "server", "firewall-rule", "create", "-g", rg, "-s", server, "-n", "office",
+               "--start-ip-address", "203.0.113.1", "--end-ip-address", "203.0.113.9")
+        err = az.fails("sql", "server", "vnet-rule", "create", "-g", rg, "-s", server, "-n", "rule1",
+                       "--vnet-name", "vnet-1", "--subnet", "subnet-1")
+        assert "VirtualNetworkRuleBadRequest" in err.stderr
+        az.run("network", "vnet", "subnet", "update", "-g", rg, "--vnet-name", "vnet-1", "-n", "subnet-1",
+               "--service-endpoints", "Microsoft.Sql")
+        rule = az.json("sql", "server", "vnet-rule", "create", "-g", rg, "-s", server, "-n", "rule1",
+                       "--vnet-name", "vnet-1", "--subnet", "subnet-1")
+        assert rule["virtualNetworkSubnetId"].lower().endswith("/subnets/subnet-1")
+        pe = az.json("network", "private-endpoint", "create", "-g", rg, "-n", "sql-pe", "--vnet-name", "vnet-1",
+                     "--subnet", "subnet-1", "--private-connection-resource-id", created["id"], "--group-id",
+                     "sqlServer", "--connection-name", "sql-conn")
+        assert pe["customDnsConfigs"][0]["fqdn"] == f"{server}.database.windows.net"
+    finally:
+        az.run("group", "delete", "-n", rg, "--yes", "--no-wait", check=False)

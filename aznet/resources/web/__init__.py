@@ -1,0 +1,5 @@
+"""Microsoft.Web resource types."""
+
+from ..autoload import import_submodules
+
+import_submodules(__name__, __path__)
