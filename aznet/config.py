@@ -79,6 +79,10 @@ class Settings:
     # file:// URIs only inside these directories (AZNET_TEMPLATE_DIRS, separated by os.pathsep; none by default).
     template_dirs: list[Path] = field(default_factory=lambda: [
         Path(d).expanduser() for d in _env("AZNET_TEMPLATE_DIRS", "").split(os.pathsep) if d.strip()])
+    # Azure Monitor metrics: days of 1-minute points kept (Azure keeps 93; at most 93) and the memory they may use.
+    metrics_retention_days: int = field(
+        default_factory=lambda: max(1, min(93, int(_env("AZNET_METRICS_RETENTION_DAYS", "93")))))
+    metrics_max_bytes: int = field(default_factory=lambda: int(_env("AZNET_METRICS_MAX_BYTES", str(64 << 20))))
 
     def http_limits(self):  # type: ignore[no-untyped-def]
         from .arm.httplimits import HttpLimits

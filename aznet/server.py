@@ -12,6 +12,7 @@ from .arm.httpserver import HttpServer
 from .arm.platform import Platform
 from .arm.tls import TlsFiles, ensure_tls
 from .config import Settings
+from .monitor.metrics import METRICS
 from .resources import load_all
 from .services import FACTORIES
 from .store.sqlite import SqliteStore
@@ -68,6 +69,8 @@ class Server:
             self.settings.port = self.http.port
             self.platform.settings.port = self.http.port
             self.platform.issuer.endpoint = self.settings.endpoint
+        self.platform.metrics.open(self.settings.data_dir)
+        METRICS.use(self.platform.metrics)
         for factory in FACTORIES:
             svc = factory(self.platform)
             if svc is not None:
@@ -82,6 +85,7 @@ class Server:
         for svc in reversed(self.services):
             await svc.stop()
         self.platform.reconciler.stop()
+        self.platform.metrics.close()
         self.platform.store.close()
 
     def endpoints(self) -> list[dict[str, Any]]:

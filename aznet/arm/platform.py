@@ -11,6 +11,7 @@ from typing import Any
 
 from ..config import Settings
 from ..dataplane.reconcile import Reconciler
+from ..monitor.metrics import MetricsRegistry
 from ..services import Services
 from ..store.base import Store
 from . import crud
@@ -46,6 +47,7 @@ class Platform:
         self.services = Services()           # data-plane engines and other long-lived helpers, by type
         self.reconciler = Reconciler()       # feeds every commit to the engines (aznet.dataplane.reconcile)
         self.reconciler.start(store)
+        self.metrics = MetricsRegistry(settings.metrics_retention_days * 24 * 60, settings.metrics_max_bytes)
         self.ready = False                   # set once every service has started
 
     # -- the pipeline ----------------------------------------------------------
@@ -147,6 +149,8 @@ class Platform:
         segs = split_path(req.path)
         self.authenticate(req)
         route, params, other = self.routes.find(req.method, segs)
+        if route is None and not other and self.routes.extensions:
+            route, params, other = self.routes.find_extension(req.method, segs)
         if route is not None:
             req.params = params
             return route.handler(self, req)

@@ -39,6 +39,25 @@ class RouteTable:
     def __init__(self) -> None:
         self.routes: list[Route] = []
         self.by_length: dict[int, list[Route]] = {}
+        self.extensions: list[Route] = []     # {resourceUri}/providers/<ns>/<...>: suffix routes
+
+    def add_extension(self, suffix: str, methods: str | list[str], handler: Handler, auth: bool = True) -> None:
+        """A route under any resource: ``providers/Microsoft.Insights/metrics`` matches
+        ``{resourceUri}/providers/Microsoft.Insights/metrics``; ``params["resourceUri"]`` is the resource's id."""
+        segs = tuple(s.lower() for s in suffix.strip("/").split("/") if s)
+        ms = frozenset([methods] if isinstance(methods, str) else methods)
+        self.extensions.append(Route(segs, ms, handler, auth))
+
+    def find_extension(self, method: str, segs: list[str]) -> tuple[Route | None, dict[str, str], bool]:
+        other = False
+        for r in self.extensions:
+            n = len(r.segments)
+            if len(segs) <= n or [s.lower() for s in segs[-n:]] != list(r.segments):
+                continue
+            if method in r.methods or (method == "HEAD" and "GET" in r.methods):
+                return r, {"resourceUri": "/" + "/".join(segs[:-n])}, False
+            other = True
+        return None, {}, other
 
     def add(self, pattern: str, methods: str | list[str], handler: Handler, auth: bool | str = True) -> None:
         segs = tuple(s if s.startswith("{") else s.lower() for s in pattern.strip("/").split("/") if s)

@@ -8,6 +8,7 @@ import importlib
 PACKAGES = (
     "aznet.arm.identity_routes",
     "aznet.arm.admin_routes",
+    "aznet.monitor.api",
     "aznet.resources.resources",
     "aznet.resources.network",
     "aznet.resources.compute",

@@ -28,6 +28,7 @@ from .wire import parse_simple
 
 TCP_LIMIT = 65535
 NOT_SERVED = (dns.rdatatype.AXFR, dns.rdatatype.IXFR)
+MAX_HIT_KEYS = 100_000                   # distinct queries counted between two drains of ``View.hits``
 
 
 def answer(view: View, data: bytes, source: str, tcp: bool = False) -> bytes | None:
@@ -38,9 +39,20 @@ def answer(view: View, data: bytes, source: str, tcp: bool = False) -> bytes | N
         if entry is not None:
             v = entry.edns if payload else entry.plain
             if tcp or v.size <= udp_limit(payload):
+                hits = view.hits
+                rest = data[2:]
+                hits[rest] = hits.get(rest, 0) + 1
+                if len(hits) > MAX_HIT_KEYS:
+                    _fold_hits(view)
                 return b"".join((data[:2], v.head[((data[2] & 1) << 1) | ((data[3] >> 4) & 1)],
                                  data[12:qend - 4], v.tail))
     return slow_answer(view, data, source, tcp, cacheable=simple is not None)
+
+
+def _fold_hits(view: View) -> None:
+    """Bound the per-query counters between two drains: fold them into per-zone counts."""
+    for zone_id, n in view.drain_hits().items():
+        view.zone_hits[zone_id] = view.zone_hits.get(zone_id, 0) + n
 
 
 def udp_limit(payload: int) -> int:
@@ -80,6 +92,7 @@ def slow_answer(view: View, data: bytes, source: str, tcp: bool, cacheable: bool
         response.set_rcode(dns.rcode.REFUSED)        # other classes, zone transfers, TKEY/TSIG as questions
         return to_wire_limited(response, limit)
 
+    view.count_name(q.name)
     ecs = _client_subnet(query)
     client = Client(source, (str(ecs.address), ecs.srclen) if ecs is not None else None)
     if cacheable and ecs is None:

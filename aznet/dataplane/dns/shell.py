@@ -61,6 +61,8 @@ class _Udp(asyncio.DatagramProtocol):
         rest = data[2:]
         known = raw.get(rest)
         if known is not None:
+            hits = self.view.hits
+            hits[rest] = hits.get(rest, 0) + 1
             self.transport.sendto(data[:2] + known, addr)  # type: ignore[union-attr]
             return
         try:
@@ -74,6 +76,8 @@ class _Udp(asyncio.DatagramProtocol):
                         resp = b"".join((data[:2], v.head[((data[2] & 1) << 1) | ((data[3] >> 4) & 1)],
                                          data[12:qend - 4], v.tail))
                         self.view.remember_raw(rest, resp[2:], RAW_CACHE_BYTES)
+                        hits = self.view.hits
+                        hits[rest] = hits.get(rest, 0) + 1
                         self.transport.sendto(resp, addr)  # type: ignore[union-attr]
                         return
         except Exception:  # noqa: BLE001 - fall through to the guarded slow path

@@ -72,6 +72,10 @@ class View:
         # emptied whenever the table changes
         self.raw: dict[bytes, bytes] = {}
         self.raw_bytes = 0
+        # queries answered since the last ``drain_hits`` (Azure Monitor's QueryVolume): the hot paths count
+        # the query bytes (after the id) in ``hits``, the slow path counts by zone id in ``zone_hits``
+        self.hits: dict[bytes, int] = {}
+        self.zone_hits: dict[str, int] = {}
         self.negative_budget = negative_budget
         self._negative: OrderedDict[bytes, int] = OrderedDict()   # key → cost, oldest first
         self._negative_bytes = 0
@@ -95,6 +99,26 @@ class View:
                     break
                 name = name.parent()
         return None
+
+    def count_name(self, qname: dns.name.Name) -> None:
+        """One query for ``qname`` answered (by the slow path)."""
+        zone = self.zone_for(qname)
+        if zone is not None:
+            self.zone_hits[zone.zone_id] = self.zone_hits.get(zone.zone_id, 0) + 1
+
+    def drain_hits(self) -> dict[str, int]:
+        """Queries answered per zone id since the last call."""
+        hits, self.hits = self.hits, {}
+        out, self.zone_hits = self.zone_hits, {}
+        for rest, n in hits.items():
+            try:
+                qname = dns.name.from_wire(rest, 10)[0]
+            except Exception:  # noqa: BLE001 - the hot path only counts queries it could parse
+                continue
+            zone = self.zone_for(qname)
+            if zone is not None:
+                out[zone.zone_id] = out.get(zone.zone_id, 0) + n
+        return out
 
     def resolve(self, qname: dns.name.Name, qtype: int, client: Client | None = None) -> tuple[Lookup, Zone | None]:
         zone = self.zone_for(qname)

@@ -59,6 +59,8 @@ class TrafficManager:
         self._pools: dict[str, list[Endpoint]] = {}
         self._decisions: dict[tuple[str, str | None, int], list[Endpoint]] = {}
         self.change_listeners: list[Callable[[list[str]], None]] = []
+        # told (profile id, endpoint name) each time an answer returns an endpoint (QpsByEndpoint)
+        self.on_returned: Callable[[str, str], None] | None = None
 
     # --- reconciling ---------------------------------------------------------------------------
     def apply(self, changes: Iterable[Any]) -> None:
@@ -144,6 +146,9 @@ class TrafficManager:
         if not chosen:
             self._negative(out, nxdomain=False)
             return
+        if self.on_returned is not None:
+            for returned in chosen:
+                self.on_returned(profile.id, returned.name)
         if profile.method.lower() == "multivalue":
             rdatas = [r for r in (_address_rdata(ep.target) for ep in chosen) if r is not None]
             if qtype in (A, AAAA, ANY) and rdatas:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from ...arm import crud
 from ...arm.errors import ArmError
 from ...arm.registry import REGISTRY, Hooks, NameRule, ResourceType
+from ...dataplane.dns import limits
 from . import records
 from .api_versions import DNS
 
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
     from ...arm.context import Ctx
 
 TYPE = "Microsoft.Network/dnszones"
-MAX_RECORD_SETS = 10000
+MAX_RECORD_SETS = limits.PUBLIC_MAX_RECORD_SETS
 NS_TTL = 172800
 SOA_TTL = 3600
 TLDS = ("com", "net", "org", "info")

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from ...arm import crud
 from ...arm.errors import ArmError
 from ...arm.registry import REGISTRY, Hooks, NameRule, ResourceType
+from ...dataplane.dns import limits
 from ..dns import records
 from ..dns import zones as public_zones
 from ..dns.api_versions import PRIVATE_DNS
@@ -21,9 +22,9 @@ if TYPE_CHECKING:
 
 TYPE = "Microsoft.Network/privateDnsZones"
 LINK_TYPE = "Microsoft.Network/privateDnsZones/virtualNetworkLinks"
-MAX_RECORD_SETS = 25000
-MAX_LINKS = 1000
-MAX_REGISTRATION_LINKS = 100
+MAX_RECORD_SETS = limits.PRIVATE_MAX_RECORD_SETS
+MAX_LINKS = limits.PRIVATE_MAX_LINKS
+MAX_REGISTRATION_LINKS = limits.PRIVATE_MAX_REGISTRATION_LINKS
 SOA = {"host": "azureprivatedns.net", "email": "azureprivatedns-host.microsoft.com", "serialNumber": 1,
        "refreshTime": 3600, "retryTime": 300, "expireTime": 2419200, "minimumTtl": 10}
 
