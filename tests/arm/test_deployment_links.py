@@ -170,3 +170,35 @@ def test_az_deployment_group_create_with_template_uri(az, aznet, rg, site, netwo
     assert out["properties"]["provisioningState"] == "Succeeded"
     assert out["properties"]["outputs"]["subnet0"]["value"] == "10.77.0.0/24"
     assert network_client.virtual_networks.get(rg, "az-linked").address_space.address_prefixes == ["10.77.0.0/16"]
+
+
+def _list_template(fn: str) -> dict[str, Any]:
+    t = vnet_template()
+    t["outputs"] = {"listed": {"type": "object", "value": f"[{fn}(resourceId('Microsoft.Network/virtualNetworks', "
+                                                          "parameters('name')), '2024-05-01')]"}}
+    return t
+
+
+def test_list_functions_call_the_types_post_action_through_the_platform(aznet, client, rg, monkeypatch):
+    from aznet.arm.registry import Action
+
+    rt = aznet.platform.registry.get("Microsoft.Network/virtualNetworks")
+    calls: list[str] = []
+
+    def list_prefixes(ctx: Any, body: dict[str, Any], payload: Any) -> tuple[int, Any]:
+        calls.append(body["name"])
+        return 200, {"prefixes": body["properties"]["addressSpace"]["addressPrefixes"]}
+    monkeypatch.setattr(rt, "actions", [*rt.actions, Action("listPrefixes", list_prefixes)])
+    body = _deploy(client, _dep(aznet, rg, "lister"), {"template": _list_template("listPrefixes"),
+                                                       "parameters": {"name": {"value": "listed"}}})
+    assert body["properties"]["provisioningState"] == "Succeeded", body["properties"].get("error")
+    assert body["properties"]["outputs"]["listed"]["value"] == {"prefixes": ["10.9.0.0/16"]}
+    assert calls == ["listed"]
+
+
+def test_list_function_on_a_type_without_that_action_fails_the_deployment(aznet, client, rg):
+    body = _deploy(client, _dep(aznet, rg, "nolist"), {"template": _list_template("listKeys"),
+                                                       "parameters": {"name": {"value": "nokeys"}}})
+    props = body["properties"]
+    assert props["provisioningState"] == "Failed"
+    assert "The action 'listKeys' is not supported on 'Microsoft.Network/virtualNetworks'" in json.dumps(props["error"])

@@ -110,6 +110,8 @@ def test_az_vm_availability_set_create_show_and_a_vm_in_it(az, aznet, compute): 
         assert [v["id"].lower() for v in shown["virtualMachines"]] == [vm["id"].lower()]
         listed = az.json("vm", "availability-set", "list", "-g", rg)
         assert [a["name"] for a in listed] == ["web-as"]
+        sizes = {z["name"] for z in az.json("vm", "availability-set", "list-sizes", "-g", rg, "-n", "web-as")}
+        assert {"Standard_D2s_v3", "Standard_D2_v3"} <= sizes
         assert compute.virtual_machines.get(rg, "web1").availability_set.id.lower().endswith("/web-as")
     finally:
         az.run("group", "delete", "-n", rg, "--yes", check=False)
