@@ -456,7 +456,7 @@ class _Run:
             (props.get("expressionEvaluationOptions") or {}).get("scope", "outer")).lower() == "inner"
         try:
             if inner_scope:
-                scope = self._nested_scope(sub, rg, item.short_name)
+                scope = self._nested_scope(sub, rg, item.short_name, base_uri if linked else None)
                 p = _prepare(template, params, scope)
                 fallback = None
             else:
@@ -480,12 +480,12 @@ class _Run:
                                "outputs": result.outputs, "outputResources": result.output_resources,
                                "timestamp": _now()}}
 
-    def _nested_scope(self, sub: str, rg: str | None, name: str) -> Scope:
+    def _nested_scope(self, sub: str, rg: str | None, name: str, template_uri: str | None = None) -> Scope:
         outer = self.p.root.d.scope
         inner = self._nested_place(sub, rg, name)
         return replace(inner, environment=getattr(outer, "environment", None),
                        resource_types=getattr(outer, "resource_types", None),
-                       fetch_link=getattr(outer, "fetch_link", None))
+                       fetch_link=getattr(outer, "fetch_link", None), template_uri=template_uri)
 
     def _nested_place(self, sub: str, rg: str | None, name: str) -> Scope:
         outer = self.p.root.d.scope

@@ -84,6 +84,9 @@ def _deployment(ctx: Ctx) -> dict[str, Any]:
                                     "metadata": t.get("metadata")},
                        "templateHash": hashing.template_hash(t), "mode": "Incremental",
                        "provisioningState": "Accepted"}}
+    uri = getattr(s, "template_uri", None)
+    if uri:      # deployed from a link: templates build artifact URIs from it (_artifactsLocation)
+        out["properties"]["templateLink"] = {"uri": uri, "contentVersion": t.get("contentVersion", "1.0.0.0")}
     location = getattr(s, "deployment_location", None)
     if s.resource_group is None or location:
         out["location"] = location or s.resource_group_location

@@ -38,17 +38,29 @@ def resolve_link(link: Any, base_uri: str | None) -> str:
                             "InvalidContentLink")
     uri = link.get("uri")
     rel = link.get("relativePath")
+    query = link.get("queryString")
     if isinstance(uri, str) and uri:
-        return uri
+        return _with_query(uri, query)
     if isinstance(rel, str) and rel:
         if base_uri is None:
             raise TemplateError(f"The template link's relativePath '{rel}' can only be used in a template that "
                                 "was itself deployed from a link (templateLink.uri).", "InvalidContentLink")
-        return urllib.parse.urljoin(base_uri, rel)
+        base = urllib.parse.urlsplit(base_uri)
+        joined = urllib.parse.urljoin(urllib.parse.urlunsplit(base._replace(query="")), rel)
+        # a relative link carries the parent's query string (a SAS token), unless it sets its own
+        return _with_query(joined, query if query else base.query or None)
     if link.get("id"):
         raise TemplateError("Template specs (templateLink.id) are not available in aznet; use templateLink.uri "
                             "or an inline template.", "InvalidContentLink")
     raise TemplateError("The template link needs a 'uri' or a 'relativePath'.", "InvalidContentLink")
+
+
+def _with_query(uri: str, query: Any) -> str:
+    if not isinstance(query, str) or not query:
+        return uri
+    parts = urllib.parse.urlsplit(uri)
+    merged = f"{parts.query}&{query.lstrip('?')}" if parts.query else query.lstrip("?")
+    return urllib.parse.urlunsplit(parts._replace(query=merged))
 
 
 def _loopback_host(host: str) -> bool:

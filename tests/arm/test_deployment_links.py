@@ -25,7 +25,8 @@ def vnet_template(prefix_param: bool = True) -> dict[str, Any]:
             "resources": [{"type": "Microsoft.Network/virtualNetworks", "apiVersion": "2024-05-01",
                            "name": "[parameters('name')]", "location": "[resourceGroup().location]",
                            "properties": {"addressSpace": {"addressPrefixes": ["[parameters('prefix')]"]}}}],
-            "outputs": {"subnet0": {"type": "string", "value": "[cidrSubnet(parameters('prefix'), 24, 0)]"}}}
+            "outputs": {"subnet0": {"type": "string", "value": "[cidrSubnet(parameters('prefix'), 24, 0)]"},
+                        "self": {"type": "string", "value": "[deployment().properties.templateLink.uri]"}}}
 
 
 def main_template() -> dict[str, Any]:
@@ -138,6 +139,7 @@ def test_file_links_only_inside_the_allowed_directories(aznet, client, rg, site,
     body = _deploy(client, _dep(aznet, rg, "file"), props)
     assert body["properties"]["provisioningState"] == "Succeeded", body["properties"].get("error")
     assert body["properties"]["outputs"]["subnet0"]["value"] == "10.9.0.0/24"
+    assert body["properties"]["outputs"]["self"]["value"] == uri
 
 
 def test_template_and_parameters_as_json_strings_get_arms_error(aznet, client, rg):
@@ -169,6 +171,7 @@ def test_az_deployment_group_create_with_template_uri(az, aznet, rg, site, netwo
                   f"{base}/vnet.json", "--parameters", "name=az-linked", "prefix=10.77.0.0/16")
     assert out["properties"]["provisioningState"] == "Succeeded"
     assert out["properties"]["outputs"]["subnet0"]["value"] == "10.77.0.0/24"
+    assert out["properties"]["outputs"]["self"]["value"] == f"{base}/vnet.json"
     assert network_client.virtual_networks.get(rg, "az-linked").address_space.address_prefixes == ["10.77.0.0/16"]
 
 
