@@ -23,6 +23,7 @@ PACKAGES = (
     "aznet.resources.web",
     "aznet.resources.cosmosdb",
     "aznet.resources.containerinstance",
+    "aznet.resources.insights",
     "aznet.dataplane.workloads.admin",
     "aznet.dataplane.lb.service",
 )

@@ -45,6 +45,27 @@ BASIC_LOAD_BALANCER = Retirement(
     confirmed=False)
 
 
+NSG_FLOW_LOGS = Retirement(
+    "NSG flow logs", "2025-06-30",
+    "Retirement of network security group flow logs on 30 September 2027 - migrate to virtual network flow logs; "
+    "no new NSG flow logs can be created from 30 June 2025 (learn.microsoft.com, Network Watcher, "
+    "nsg-flow-logs-migrate)",
+    "NsgFlowLogCreationNotAllowed",
+    "Flow log {id} cannot target a network security group: NSG flow logs are retired and new ones can no longer "
+    "be created since 30 June 2025. Create a virtual network flow log (target a virtual network, subnet or "
+    "network interface) instead.",
+    confirmed=False)
+
+CLASSIC_CONNECTION_MONITOR = Retirement(
+    "Connection monitor (classic)", "2021-07-01",
+    "Connection Monitor (classic) retired on 29 February 2024; migrate to Connection Monitor (learn.microsoft.com, "
+    "Network Watcher, migrate-to-connection-monitor-from-connection-monitor-classic)",
+    "ConnectionMonitorClassicNotSupported",
+    "Connection monitor {id} uses the classic shape (source and destination): Connection monitor (classic) is "
+    "retired. Define endpoints, testConfigurations and testGroups instead.",
+    confirmed=False)
+
+
 def refuse_new(ctx: Ctx, retirement: Retirement, new: dict[str, Any], old: dict[str, Any] | None) -> None:
     """Raise Azure's error when ``new`` would create a retired kind of resource (``old`` is None)."""
     if old is not None or ctx.platform.settings.allow_retired:

@@ -326,7 +326,8 @@ class NetworkInterfaceHooks(Hooks):
             dns["internalDomainNameSuffix"] = internal_domain_suffix(vnet)
         dns["appliedDnsServers"] = list(servers)
         props.setdefault("hostedWorkloads", [])
-        props.setdefault("tapConfigurations", [])
+        taps = ctx.children(body["id"], "Microsoft.Network/networkInterfaces/tapConfigurations")
+        props["tapConfigurations"] = [ctx.rendered(t.id) for t in taps]
 
 
 def vm_primary(vm: dict[str, Any], nic_id: str) -> bool:

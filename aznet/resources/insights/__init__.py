@@ -1,0 +1,5 @@
+"""Microsoft.Insights: diagnostic settings."""
+
+from ..autoload import import_submodules
+
+import_submodules(__name__, __path__)
