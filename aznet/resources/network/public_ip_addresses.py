@@ -54,6 +54,8 @@ def users(ctx: Ctx, pip_id: str) -> list[tuple[str, str]]:
     want = normalize(pip_id)
     out: list[tuple[str, str]] = []
     for rec in ctx.referrers(pip_id):
+        if rec.type.lower().startswith("microsoft.resources/"):
+            continue    # a deployment's outputs show the resources it made; they do not use the IP
         def walk(node: Any, owner_node: dict[str, Any] | None, rec_id: str = rec.id) -> None:
             if isinstance(node, dict):
                 for k, v in node.items():

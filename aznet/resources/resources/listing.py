@@ -24,6 +24,11 @@ _CLAUSE = re.compile(
 Filter = Callable[[dict[str, Any]], bool]
 
 
+def _group_of(body: dict[str, Any]) -> str:
+    parts = str(body.get("id", "")).lower().split("/")
+    return parts[4] if len(parts) > 4 and parts[3] == "resourcegroups" else ""
+
+
 def parse_filter(text: str | None) -> Filter:
     """The OData subset ARM supports: ``field eq 'v'`` joined by ``and``,
     ``substringof('v', name)``, ``startswith(name, 'v')``; fields resourceType,
@@ -46,6 +51,9 @@ def parse_filter(text: str | None) -> Filter:
                 continue
             if field == "tagvalue":
                 tag_value = value
+                continue
+            if field == "resourcegroup":    # az network lb create asks this before it creates
+                tests.append(lambda b, v=value.lower(): _group_of(b) == v)
                 continue
             key = {"resourcetype": "type", "name": "name", "location": "location"}.get(field)
             if key is None:
