@@ -26,6 +26,7 @@ PACKAGES = (
     "aznet.resources.insights",
     "aznet.dataplane.workloads.admin",
     "aznet.dataplane.lb.service",
+    "aznet.dataplane.lb.health_routes",
 )
 
 _loaded = False

@@ -7,6 +7,8 @@ a file or against a running emulator, with a readable hop-by-hop trace.
     aznet verify --file net.json matrix --port 443 [--scope nics] [--format table|json|csv]
     aznet verify --file net.json routes --nic vm1-nic      (effectiveRouteTable JSON)
     aznet verify --file net.json nsg --nic vm1-nic         (effectiveNetworkSecurityGroups JSON)
+    aznet verify --file net.json lb --frontend 127.64.0.1 --port 80 [--source IP]   (through a load balancer)
+    aznet verify --file net.json snat --from vm1           (outbound SNAT source, Azure's precedence)
     aznet verify --endpoint https://127.0.0.1:8443 [--subscription S] [--ca-file F] trace ...
     aznet verify trace ...         (neither --file nor --endpoint: $AZNET_ENDPOINT, as `aznet env` exports it)
 
@@ -77,6 +79,16 @@ def _parser() -> argparse.ArgumentParser:
     m.add_argument("--protocol", default="Tcp")
     m.add_argument("--scope", default="subnets", choices=["subnets", "nics"])
     m.add_argument("--format", default="table", choices=["table", "json", "csv"])
+
+    lbq = sub.add_parser("lb", help="a flow to a load balancer frontend: rule, pool, each backend's NSGs")
+    lbq.add_argument("--frontend", required=True, help="frontend IP address (public or private)")
+    lbq.add_argument("--port", type=int, required=True)
+    lbq.add_argument("--protocol", default="Tcp", choices=["Tcp", "Udp", "tcp", "udp"])
+    lbq.add_argument("--source", default="203.0.113.10", help="client address (default an Internet address)")
+    lbq.add_argument("--json", action="store_true")
+
+    sn = sub.add_parser("snat", help="the outbound SNAT source of a VM or NIC, in Azure's precedence")
+    sn.add_argument("--from", dest="src", required=True, help="VM or NIC (name or id)")
 
     for name, text in (("routes", "effective route table of a NIC"), ("nsg", "effective NSGs of a NIC")):
         q = sub.add_parser(name, help=text)
@@ -208,6 +220,22 @@ def run(args: argparse.Namespace) -> int:
     if args.cmd == "matrix":
         m = reachability_matrix(model, args.port, args.protocol, args.scope)
         print(render(m, args.format))
+        return 0
+    if args.cmd == "lb":
+        from .lb_paths import describe, trace_frontend
+
+        ans = trace_frontend(model, args.frontend, args.port, args.protocol, args.source)
+        print(json.dumps(ans, indent=2) if args.json else describe(ans))
+        return 0 if ans["disposition"] == "ACCEPTED" else 1
+    if args.cmd == "snat":
+        from .lb_paths import snat_source
+
+        key = key_of(_find(model, args.src))
+        nics = model.nics_of_vm(key) if key in model.vms else [model.nics[key]] if key in model.nics else []
+        cfg = nics[0].primary_ipconfig if nics else None
+        if cfg is None:
+            raise VerifierError("InvalidResourceReference", f"'{args.src}' has no ip configuration.", 400)
+        print(json.dumps(snat_source(model, cfg), indent=2))
         return 0
     if args.cmd == "routes":
         print(json.dumps(effective_route_table(model, _find(model, args.nic, ("nic",), args.group)), indent=2))

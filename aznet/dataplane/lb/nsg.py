@@ -22,10 +22,13 @@ class NsgGate:
         self.platform = platform
         self._cache: dict[tuple[Any, ...], tuple[bool, str]] = {}
         self._model_id: tuple[int, int] | None = None
+        self._engine: Any = None
 
     def check(self, ipconfig_key: str, proto: str, src_ip: str, sport: int | None, dport: int) -> tuple[bool, str]:
         """(allowed, deciding rule name or "") for an inbound flow to a NIC ip configuration."""
-        model = model_engine(self.platform).model
+        if self._engine is None:
+            self._engine = model_engine(self.platform)
+        model = self._engine.model
         mid = (id(model), model.version)
         if mid != self._model_id:
             self._cache.clear()

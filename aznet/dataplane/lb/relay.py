@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from .plan import Route, Target
 
 IP_BIND_ADDRESS_NO_PORT = getattr(socket, "IP_BIND_ADDRESS_NO_PORT", 24)
+DEFAULT_SOURCE = "127.0.0.1"
 
 
 def source_for(client_ip: str, backend_host: str) -> str | None:
@@ -136,12 +137,18 @@ class ClientSide(asyncio.Protocol):
 
     async def _connect(self, client_ip: str, target: Target) -> None:
         loop = asyncio.get_running_loop()
-        sock = backend_socket(client_ip, target.host)
+        sock: socket.socket | None = None
         try:
-            await loop.sock_connect(sock, (target.host, target.port))
-            transport, _ = await loop.create_connection(lambda: BackendSide(self), sock=sock)
+            if client_ip == DEFAULT_SOURCE and source_for(client_ip, target.host) is not None:
+                # the kernel picks 127.0.0.1 toward a loopback backend anyway: no bind needed
+                transport, _ = await loop.create_connection(lambda: BackendSide(self), target.host, target.port)
+            else:
+                sock = backend_socket(client_ip, target.host)
+                await loop.sock_connect(sock, (target.host, target.port))
+                transport, _ = await loop.create_connection(lambda: BackendSide(self), sock=sock)
         except OSError as exc:
-            sock.close()
+            if sock is not None:
+                sock.close()
             self.engine.connect_failed(self.flow, f"{target.host}:{target.port}: {exc}")
             if not self.transport.is_closing():
                 self.transport.abort()

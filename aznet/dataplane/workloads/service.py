@@ -135,8 +135,10 @@ class WorkloadsService:
         out = []
         for (vm_id, kind, host, port), _srv in sorted(self.servers.items()):
             lp = listen_port(port, self.settings.privileged_port_offset)
-            ep: dict[str, Any] = {"name": f"vm-{kind}:{vm_id.rsplit('/', 1)[-1]}", "host": host, "port": lp,
-                                  "protocol": "udp" if kind == "udp-echo" else "tcp", "resourceId": vm_id,
+            vm = self.table.vms.get(vm_id)
+            rid = vm.id if vm is not None else vm_id
+            ep: dict[str, Any] = {"name": f"vm-{kind}:{rid.rsplit('/', 1)[-1]}", "host": host, "port": lp,
+                                  "protocol": "udp" if kind == "udp-echo" else "tcp", "resourceId": rid,
                                   "address": host, "description": f"demo workload {kind}"}
             if lp != port:
                 ep["port"], ep["listenPort"] = port, lp

@@ -86,3 +86,16 @@ def test_nsg_denying_the_client_blocks_it_and_ip_flow_verify_says_why(aznet, net
         "targetResourceId": vms[0], "direction": "Inbound", "protocol": "TCP", "localPort": "80",
         "remotePort": "40000", "localIPAddress": private_ip, "remoteIPAddress": "127.0.0.21"}).result()
     assert (verdict.access, verdict.rule_name) == ("Deny", "securityRules/deny-client")
+    # the verifier traces the same flow through the load balancer
+    from aznet.netmodel.engine import model_engine
+    from aznet.verifier.lb_paths import trace_frontend
+
+    def lb_trace(source: str) -> dict:  # type: ignore[type-arg]
+        return aznet.call(lambda: trace_frontend(model_engine(aznet.platform).model, ip, 80, "Tcp", source))
+    denied = lb_trace("127.0.0.21")
+    assert denied["disposition"] == "DENIED_IN" and denied["rule"].endswith("/loadBalancingRules/web")
+    assert {b["decidingRule"] for b in denied["backends"]} == {"web-nsg: securityRules/deny-client"}
+    # the probe from 168.63.129.16 passes (the default rules allow it: the VirtualNetwork tag includes it)
+    assert {b["probe"]["access"] for b in denied["backends"]} == {"Allow"}
+    ok = lb_trace("127.0.0.22")
+    assert ok["disposition"] == "ACCEPTED" and len(ok["backends"]) == 2
