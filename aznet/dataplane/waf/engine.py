@@ -1,0 +1,51 @@
+"""The SecLang engine with the CRS loaded: a compiled rule set + settings + the Hyperscan prefilter.
+
+>>> eng = SecLangEngine.crs(paranoia=1)
+>>> tx = eng.evaluate(HttpRequest("GET", "/?q=1' or '1'='1"))
+>>> [m.rule_id for m in tx.matches]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from . import crs
+from .prefilter import Prefilter
+from .request import HttpRequest, HttpResponse
+from .rules import RuleSet
+from .transaction import Settings, Transaction
+
+MAX_IP_COLLECTIONS = 65536
+
+
+class SecLangEngine:
+    def __init__(self, ruleset: RuleSet, settings: Settings, use_prefilter: bool = True,
+                 geo: Callable[[str], str | None] | None = None) -> None:
+        self.ruleset = ruleset
+        self.settings = settings
+        self.prefilter = Prefilter(ruleset) if use_prefilter else None
+        self.geo = geo
+        self.ip_store: dict[str, dict[str, str]] = {}
+
+    @classmethod
+    def crs(cls, paranoia: int = 1, mode: str = "On", inbound_threshold: int = 5,
+            outbound_threshold: int = 4, executing_paranoia: int | None = None,
+            extra_tx: dict[str, str] | None = None, use_prefilter: bool = True,
+            include_response: bool = True) -> SecLangEngine:
+        tx = {
+            "paranoia_level": str(paranoia),
+            "executing_paranoia_level": str(executing_paranoia or paranoia),
+            "inbound_anomaly_score_threshold": str(inbound_threshold),
+            "outbound_anomaly_score_threshold": str(outbound_threshold),
+        }
+        tx.update(extra_tx or {})
+        return cls(crs.load(include_response), Settings(engine=mode, tx_init=tx), use_prefilter)
+
+    def evaluate(self, request: HttpRequest, response: HttpResponse | None = None,
+                 body_limit: int | None = None) -> Transaction:
+        t = Transaction(self.ruleset, request, self.settings, self.prefilter, self.ip_store, self.geo,
+                        body_limit)
+        t.process_request()
+        if response is not None and t.disruption is None:
+            t.process_response(response)
+        return t

@@ -1,0 +1,169 @@
+"""Hyperscan prefilter: one database per (phase, transformation chain) over the rules' @rx/@pm patterns.
+
+A rule is *gated* when its first link is a non-negated ``@rx`` (static pattern) or ``@pm``/
+``@pmFromFile`` over request variables. Per request and phase, each group's variables are
+transformed once (cached in the transaction), joined with newlines and scanned once; only rules
+whose pattern (or one of whose phrases) hit are then evaluated with Python's ``re``.
+Patterns are compiled with HS_FLAG_PREFILTER (Hyperscan may over-match, never under-match),
+HS_FLAG_MULTILINE (so ``^``/``$`` still match at each joined value's edges) and
+HS_FLAG_SINGLEMATCH. Patterns Hyperscan rejects, or that use ``\\A``/``\\z``/``\\Z``/``\\G``
+(which do not survive joining), keep their rules ungated: listed in :attr:`Prefilter.unfiltered`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import hyperscan
+
+from .rules import Rule, RuleSet
+from .seclang import VariableRef
+
+if TYPE_CHECKING:
+    from .transaction import Transaction
+
+# variables whose values do not depend on earlier rules (safe to scan before the phase runs)
+STATIC_VARIABLES = frozenset({
+    "ARGS", "ARGS_GET", "ARGS_POST", "ARGS_NAMES", "ARGS_GET_NAMES", "ARGS_POST_NAMES",
+    "REQUEST_HEADERS", "REQUEST_HEADERS_NAMES", "REQUEST_COOKIES", "REQUEST_COOKIES_NAMES",
+    "REQUEST_URI", "REQUEST_URI_RAW", "REQUEST_FILENAME", "REQUEST_BASENAME", "QUERY_STRING",
+    "REQUEST_BODY", "REQUEST_LINE", "REQUEST_METHOD", "REQUEST_PROTOCOL", "FILES", "FILES_NAMES",
+    "MULTIPART_PART_HEADERS", "XML", "RESPONSE_BODY", "RESPONSE_HEADERS", "RESPONSE_HEADERS_NAMES",
+})
+_UNJOINABLE = re.compile(r"\\[AzZG]")
+BASE_FLAGS = (hyperscan.HS_FLAG_PREFILTER | hyperscan.HS_FLAG_SINGLEMATCH | hyperscan.HS_FLAG_DOTALL
+              | hyperscan.HS_FLAG_MULTILINE | hyperscan.HS_FLAG_ALLOWEMPTY)
+# Rules whose pattern Hyperscan 5.4 was seen to under-match in prefilter mode (a Hyperscan defect:
+# (?i)@.+=\s*\(\s*select misses "...[@vendor]=(SELECT" in CRS test 942210-39). They stay ungated.
+# tests/waf/test_prefilter.py replays the whole CRS suite with and without the prefilter and
+# fails on any other difference. (HS_FLAG_UTF8|UCP avoids this defect but compiles ~40x slower.)
+HYPERSCAN_UNSAFE = frozenset({942210})
+
+
+@dataclass(slots=True)
+class _Group:
+    phase: int
+    transform_key: tuple[str, ...]
+    fns: tuple[Any, ...]
+    refs: list[VariableRef] = field(default_factory=list)
+    expr_rule: list[int] = field(default_factory=list)     # expression id -> rule id
+    db: Any = None
+
+
+class Prefilter:
+    def __init__(self, ruleset: RuleSet) -> None:
+        self.groups: list[_Group] = []
+        self.gated: set[int] = set()
+        self.unfiltered: dict[int, str] = {}
+        self._rules: dict[int, Rule] = {}
+        by_key: dict[tuple[int, tuple[str, ...]], _Group] = {}
+        exprs: dict[tuple[int, tuple[str, ...]], list[tuple[bytes, int, int]]] = {}
+        for phase, entries in ruleset.phases.items():
+            for rule in entries:
+                if not isinstance(rule, Rule):
+                    continue
+                why = self._why_not(rule)
+                if why is not None:
+                    if rule.op.name in ("rx", "pm", "pmfromfile", "pmf"):
+                        self.unfiltered[rule.id] = why
+                    continue
+                patterns = self._patterns(rule)
+                if patterns is None:
+                    continue
+                key = (phase, rule.transform_key)
+                grp = by_key.get(key)
+                if grp is None:
+                    grp = by_key[key] = _Group(phase, rule.transform_key, tuple(f for _, f in rule.transforms))
+                    exprs[key] = []
+                for ref in rule.targets:
+                    plain = VariableRef(ref.name, ref.selector, ref.is_regex)
+                    if plain not in grp.refs:
+                        grp.refs.append(plain)
+                for pat, flags in patterns:
+                    exprs[key].append((pat, flags, rule.id))
+                self._rules[rule.id] = rule
+        for key, grp in by_key.items():
+            items = exprs[key]
+            if not items:
+                continue
+            db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+            db.compile(expressions=[p for p, _, _ in items], ids=list(range(len(items))),
+                       flags=[f for _, f, _ in items])
+            grp.db = db
+            grp.expr_rule = [rid for _, _, rid in items]
+            self.groups.append(grp)
+            for rid in set(grp.expr_rule):
+                self.gated.add(rid)
+                self._rules[rid].prefilter_key = len(self.groups) - 1
+
+    def _why_not(self, rule: Rule) -> str | None:
+        op = rule.op
+        if op.name not in ("rx", "pm", "pmfromfile", "pmf"):
+            return "operator"
+        if rule.negated:
+            return "negated operator"
+        if op.dynamic:
+            return "pattern built from macros at run time"
+        if rule.multimatch:
+            return "multiMatch"
+        if not rule.targets or any(t.count or t.name not in STATIC_VARIABLES for t in rule.targets):
+            return "targets depend on earlier rules (TX, MATCHED_VARS, ...)"
+        return None
+
+    def _patterns(self, rule: Rule) -> list[tuple[bytes, int]] | None:
+        op = rule.op
+        if op.name == "rx":
+            src = op.arg
+            if _UNJOINABLE.search(src):
+                self.unfiltered[rule.id] = "anchor \\A/\\z/\\Z/\\G does not survive joining values"
+                return None
+            if rule.id in HYPERSCAN_UNSAFE:
+                self.unfiltered[rule.id] = "Hyperscan under-matches this pattern (see HYPERSCAN_UNSAFE)"
+                return None
+            pat = src.encode("latin-1", "replace")
+            try:
+                hyperscan.Database().compile(expressions=[pat], ids=[0], flags=[BASE_FLAGS])
+            except hyperscan.error as exc:  # type: ignore[attr-defined]
+                self.unfiltered[rule.id] = f"Hyperscan: {exc}"
+                return None
+            return [(pat, BASE_FLAGS)]
+        if not op.phrases:
+            return None
+        flags = BASE_FLAGS | hyperscan.HS_FLAG_CASELESS
+        return [(re.escape(p).encode("latin-1", "replace"), flags) for p in set(op.phrases)]
+
+    def regex_module_rules(self) -> dict[int, str]:
+        """Rules whose @rx Python's ``re`` could not take (compiled by the ``regex`` module)."""
+        out: dict[int, str] = {}
+        for rid, rule in self._rules.items():
+            if rule.op.pattern is not None and rule.op.pattern.engine != "re":
+                out[rid] = rule.op.pattern.engine
+        return out
+
+    def candidates(self, tx: Transaction, phase: int) -> set[int]:
+        hits: set[int] = set()
+        for grp in self.groups:
+            if grp.phase != phase:
+                continue
+            seen: set[str] = set()
+            parts: list[str] = []
+            for ref in grp.refs:
+                if ref.name.startswith("RESPONSE_") and tx.resp is None:
+                    continue
+                for _, value in tx.resolve(ref):
+                    if value in seen:
+                        continue
+                    seen.add(value)
+                    parts.append(tx.transformed(grp.transform_key, grp.fns, value) if grp.fns else value)
+            if not parts:
+                continue
+            # a trailing "\n\x00" keeps ^/$ matching around an empty last value
+            data = ("\n".join(parts) + "\n\x00").encode("latin-1", "replace")
+            rules = grp.expr_rule
+
+            def on_match(eid: int, _f: int, _t: int, _fl: int, _ctx: Any, _r: list[int] = rules) -> None:
+                hits.add(_r[eid])
+            grp.db.scan(data, match_event_handler=on_match)
+        return hits

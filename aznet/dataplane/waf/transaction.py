@@ -1,0 +1,485 @@
+"""Rule evaluation for one request: phases, chains, setvar/macros, skipAfter, ctl, captures.
+
+Semantics follow libmodsecurity 3 as CRS 3.x relies on them: a rule matches when its operator
+matches any (transformed) target value; a chain matches when every link does; non-disruptive
+actions of all links run once, when the whole chain matched; disruptive actions act only with the
+engine "On" (DetectionOnly records them). Matches of rules with ``log`` become :class:`RuleMatch`.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .request import HttpRequest, HttpResponse
+from .rules import Marker, Rule, RuleSet, id_matches
+from .seclang import VariableRef, parse_variables
+from .variables import COLLECTIONS, RequestView, ResponseView
+
+if TYPE_CHECKING:
+    from .prefilter import Prefilter
+
+_MACRO = re.compile(r"%\{([^}]+)\}")
+MAX_TRANSFORM_CACHE = 20000
+MAX_VALUES_PER_TARGET = 2048
+
+
+@dataclass(slots=True)
+class RuleMatch:
+    rule_id: int
+    phase: int
+    file: str
+    msg: str
+    logdata: str
+    severity: str
+    tags: tuple[str, ...]
+    var_name: str
+    value: str
+    paranoia: int
+    disruptive: str | None
+
+
+@dataclass(slots=True)
+class Disruption:
+    action: str            # "deny", "drop", "redirect", "allow"
+    status: int
+    rule_id: int
+    redirect: str | None = None
+
+
+@dataclass(slots=True)
+class Settings:
+    engine: str = "On"                     # "On", "DetectionOnly", "Off"
+    tx_init: dict[str, str] = field(default_factory=dict)   # setvar-like TX presets (crs-setup)
+    removed_ids: frozenset[int] = frozenset()
+
+
+class Transaction:
+    def __init__(self, ruleset: RuleSet, request: HttpRequest, settings: Settings,
+                 prefilter: Prefilter | None = None, ip_store: dict[str, dict[str, str]] | None = None,
+                 geo: Any = None, body_limit: int | None = None) -> None:
+        self.rs = ruleset
+        self.req = RequestView(request, body_limit)
+        self.resp: ResponseView | None = None
+        self.settings = settings
+        self.engine = settings.engine
+        self.prefilter = prefilter
+        self.tx: dict[str, str] = {k.lower(): v for k, v in settings.tx_init.items()}
+        self.ip: dict[str, str] = {}
+        self._ip_store = ip_store
+        self.geo_data: dict[str, str] = {}
+        self._geo = geo
+        self.id = request.transaction_id or uuid.uuid4().hex
+        self.matches: list[RuleMatch] = []
+        self.disruption: Disruption | None = None
+        self.detected_disruption: Disruption | None = None
+        self.removed_ids: set[int] = set(settings.removed_ids)
+        self.removed_id_specs: list[str] = []
+        self.removed_tags: list[str] = []
+        self.removed_targets: list[tuple[str, bool, list[VariableRef]]] = []  # (spec, by_tag, refs)
+        self.matched_var = ""
+        self.matched_var_name = ""
+        self.matched_vars: list[tuple[str, str]] = []
+        self._tcache: dict[tuple[tuple[str, ...], str], str] = {}
+        self._candidates: dict[int, set[int] | None] = {}
+        self._allow_all = False
+        self._started = time.perf_counter()
+        self.current_rule: Rule | None = None
+        self.last_phase = 0
+
+    # -- phases ------------------------------------------------------------------------------
+    def process_request(self) -> None:
+        for phase in (1, 2):
+            if self.disruption is not None or self._allow_all or self.engine == "Off":
+                return
+            self.run_phase(phase)
+
+    def process_response(self, response: HttpResponse) -> None:
+        self.resp = ResponseView(response)
+        for phase in (3, 4):
+            if self.disruption is not None or self._allow_all or self.engine == "Off":
+                return
+            self.run_phase(phase)
+
+    def run_phase(self, phase: int) -> None:
+        self.last_phase = phase
+        entries = self.rs.phases.get(phase, [])
+        markers = self.rs.markers.get(phase, {})
+        if self.prefilter is not None:
+            self._candidates[phase] = self.prefilter.candidates(self, phase)
+        candidates = self._candidates.get(phase)
+        i, n = 0, len(entries)
+        while i < n:
+            entry = entries[i]
+            i += 1
+            if isinstance(entry, Marker):
+                continue
+            rule = entry
+            if self._is_removed(rule):
+                continue
+            if candidates is not None and rule.prefilter_key is not None and rule.id not in candidates:
+                continue
+            if not self._eval_chain(rule):
+                continue
+            self._on_match(rule)
+            if self.disruption is not None or self.engine == "Off":
+                return
+            if self._allow_phase:
+                self._allow_phase = False
+                return
+            if rule.skip_after:
+                target = markers.get(rule.skip_after)
+                if target is not None:
+                    i = target + 1
+                else:
+                    return
+            elif rule.skip:
+                skipped = 0
+                while i < n and skipped < rule.skip:
+                    if isinstance(entries[i], Rule):
+                        skipped += 1
+                    i += 1
+
+    _allow_phase = False
+
+    # -- rule evaluation ---------------------------------------------------------------------
+    def _is_removed(self, rule: Rule) -> bool:
+        if rule.id in self.removed_ids:
+            return True
+        for spec in self.removed_id_specs:
+            if id_matches(spec, rule.id):
+                return True
+        if self.removed_tags and any(re.search(t, tag) for t in self.removed_tags for tag in rule.tags):
+            return True
+        return False
+
+    def _eval_chain(self, rule: Rule) -> bool:
+        link: Rule | None = rule
+        while link is not None:
+            self.current_rule = rule
+            if not self._eval_link(link, rule):
+                return False
+            # a link's non-disruptive actions run as soon as it matched (a later link may read
+            # what they set, e.g. 920420's tx.content_type); setvar ran per matched value
+            for col in link.initcols:
+                self._initcol(col)
+            for ctl in link.ctls:
+                self._ctl(ctl)
+            link = link.chain
+        return True
+
+    def _eval_link(self, link: Rule, head: Rule) -> bool:
+        if link.is_action:
+            return True
+        values = self._values(link, head)
+        op = link.op
+        negated = link.negated
+        matched = False
+        new_matches: list[tuple[str, str]] = []
+        for name, value in values:
+            result = None
+            if link.multimatch:
+                for v in self._transform_steps(link, value):
+                    result = op(v, self)
+                    if (result is not None) != negated:
+                        break
+            else:
+                v = self._transform(link, value) if link.transforms else value
+                result = op(v, self)
+            if (result is not None) != negated:
+                matched = True
+                self.matched_var, self.matched_var_name = value, name
+                new_matches.append((name, value))
+                if link.capture and result:
+                    for idx in range(10):
+                        self.tx.pop(str(idx), None)
+                    for idx, cap in enumerate(result[:10]):
+                        self.tx[str(idx)] = cap
+                # as ModSecurity 2: setvar runs once per matched value (920450 names every header)
+                for sv in link.setvars:
+                    self._setvar(sv)
+        if matched:
+            self.matched_vars = new_matches
+        return matched
+
+    def _transform(self, rule: Rule, value: str) -> str:
+        key = (rule.transform_key, value)
+        hit = self._tcache.get(key)
+        if hit is not None:
+            return hit
+        out = value
+        for _, fn in rule.transforms:
+            out = fn(out)
+        if len(self._tcache) < MAX_TRANSFORM_CACHE:
+            self._tcache[key] = out
+        return out
+
+    def transformed(self, key: tuple[str, ...], fns: tuple, value: str) -> str:
+        """Shared transformation cache (the prefilter uses it too)."""
+        ck = (key, value)
+        hit = self._tcache.get(ck)
+        if hit is not None:
+            return hit
+        out = value
+        for fn in fns:
+            out = fn(out)
+        if len(self._tcache) < MAX_TRANSFORM_CACHE:
+            self._tcache[ck] = out
+        return out
+
+    def _transform_steps(self, rule: Rule, value: str) -> list[str]:
+        steps = [value]
+        out = value
+        for _, fn in rule.transforms:
+            nxt = fn(out)
+            if nxt != out:
+                steps.append(nxt)
+            out = nxt
+        return steps
+
+    def _values(self, link: Rule, head: Rule) -> list[tuple[str, str]]:
+        out: list[tuple[str, str]] = []
+        extra_excl: list[VariableRef] = []
+        if self.removed_targets:
+            for spec, by_tag, refs in self.removed_targets:
+                if (by_tag and any(re.search(spec, t) for t in head.tags)) or (
+                        not by_tag and id_matches(spec, head.id)):
+                    extra_excl.extend(refs)
+        for ref in link.targets:
+            vals = self.resolve(ref)
+            excl = link.exclusions.get(ref.name, [])
+            more = [r for r in extra_excl if r.name == ref.name]
+            if (excl or more) and not ref.count:
+                vals = [(n, v) for n, v in vals if not _excluded(n, ref.name, excl + more)]
+            out.extend(vals[:MAX_VALUES_PER_TARGET])
+        return out
+
+    def resolve(self, ref: VariableRef) -> list[tuple[str, str]]:
+        """Values of one variable reference, as (name for MATCHED_VAR_NAME, value) pairs."""
+        name = ref.name
+        if name in COLLECTIONS:
+            pairs = self._collection(name)
+            if ref.selector is not None:
+                pairs = _select(pairs, ref)
+            if ref.count:
+                return [(name, str(len(pairs)))]
+            if name.endswith("_NAMES"):
+                return [(f"{name}:{k}", v) for k, v in pairs]
+            return [(f"{name}:{k}", v) for k, v in pairs]
+        if name == "MATCHED_VAR":
+            val = self.matched_var if self.matched_vars else None
+        elif name == "MATCHED_VAR_NAME":
+            val = self.matched_var_name if self.matched_vars else None
+        elif name == "UNIQUE_ID":
+            val = self.id
+        elif name == "DURATION":
+            val = str(int((time.perf_counter() - self._started) * 1_000_000))
+        elif name.startswith("TIME"):
+            val = _time_var(name)
+        elif name == "HIGHEST_SEVERITY":
+            val = "255"
+        elif name == "WEBSERVER_ERROR_LOG":
+            val = None
+        else:
+            val = self.req.scalar(name)
+            if val is None and self.resp is not None:
+                val = self.resp.scalar(name)
+        if ref.count:
+            return [(name, "1" if val is not None else "0")]
+        return [] if val is None else [(name, val)]
+
+    def _collection(self, name: str) -> list[tuple[str, str]]:
+        if name == "TX":
+            return list(self.tx.items())
+        if name == "IP":
+            return list(self.ip.items())
+        if name == "GEO":
+            return list(self.geo_data.items())
+        if name == "MATCHED_VARS":
+            return self.matched_vars
+        if name == "MATCHED_VARS_NAMES":
+            return [(n, n) for n, _ in self.matched_vars]
+        if name.startswith("RESPONSE_"):
+            return self.resp.collection(name) if self.resp is not None else []
+        if name in ("ENV", "RULE", "SESSION", "USER", "GLOBAL", "RESOURCE"):
+            return []
+        return self.req.collection(name)
+
+    # -- actions -----------------------------------------------------------------------------
+    def _on_match(self, rule: Rule) -> None:
+        disruptive = rule.disruptive
+        if disruptive == "block":
+            disruptive = self.rs.default_disruptive.get(rule.phase, "pass")
+        if rule.log:
+            self.matches.append(RuleMatch(
+                rule_id=rule.id, phase=rule.phase, file=rule.file, msg=self.expand(rule.msg),
+                logdata=self.expand(rule.logdata)[:1024], severity=rule.severity, tags=rule.tags,
+                var_name=self.matched_var_name, value=self.matched_var[:1024],
+                paranoia=rule.paranoia, disruptive=disruptive))
+        if disruptive in ("deny", "drop", "redirect"):
+            status = rule.status or (302 if disruptive == "redirect" else 403)
+            d = Disruption(disruptive, status, rule.id, self.expand(rule.redirect or "") or None)
+            if self.engine == "On":
+                self.disruption = d
+            elif self.detected_disruption is None:
+                self.detected_disruption = d
+        elif disruptive == "allow":
+            if self.engine == "On":
+                self._allow_phase = True
+
+    def _initcol(self, spec: str) -> None:
+        name, _, key = spec.partition("=")
+        if name.strip().lower() == "ip" and self._ip_store is not None:
+            k = self.expand(key)
+            store = self._ip_store.setdefault(k, {})
+            if len(self._ip_store) > 65536:
+                self._ip_store.pop(next(iter(self._ip_store)))
+            self.ip = store
+
+    def _setvar(self, spec: str) -> None:
+        spec = spec.strip()
+        delete = spec.startswith("!")
+        if delete:
+            spec = spec[1:]
+        name, eq, value = spec.partition("=")
+        coll, _, key = self.expand(name).partition(".")
+        target = {"tx": self.tx, "ip": self.ip}.get(coll.strip().lower())
+        if target is None:
+            return
+        key = key.strip().lower()
+        if delete:
+            target.pop(key, None)
+            return
+        if not eq:
+            target[key] = "1"
+            return
+        value = self.expand(value)
+        if value[:1] in "+-" and value[1:].strip().lstrip("-").isdigit():
+            cur = _to_int(target.get(key, "0"))
+            delta = int(value[1:].strip())
+            target[key] = str(cur + delta if value[0] == "+" else cur - delta)
+        elif value[:1] in "+-" and value[1:] == "":
+            target[key] = str(_to_int(target.get(key, "0")))
+        else:
+            target[key] = value
+
+    def _ctl(self, spec: str) -> None:
+        name, _, value = spec.partition("=")
+        n = name.strip().lower()
+        value = self.expand(value.strip())
+        if n == "ruleremovebyid":
+            if "-" in value or " " in value:
+                self.removed_id_specs.append(value)
+            else:
+                try:
+                    self.removed_ids.add(int(value))
+                except ValueError:
+                    pass
+        elif n == "ruleremovebytag":
+            self.removed_tags.append(value)
+        elif n in ("ruleremovetargetbyid", "ruleremovetargetbytag"):
+            spec_id, _, targets = value.partition(";")
+            self.removed_targets.append((spec_id, n.endswith("bytag"), parse_variables(targets)))
+        elif n == "ruleengine":
+            v = value.lower()
+            self.engine = "Off" if v == "off" else "DetectionOnly" if v == "detectiononly" else "On"
+        elif n == "requestbodyprocessor":
+            self.req.forced_processor = value.upper()
+            self.req.reset_body()
+        elif n == "forcerequestbodyvariable":
+            self.req.force_body_variable = value.lower() == "on"
+        # auditEngine, auditLogParts: no effect on decisions here
+
+    def geo_lookup(self, address: str) -> None:
+        if self._geo is not None:
+            country = self._geo(address)
+            if country:
+                self.geo_data = {"country_code": country}
+
+    # -- macros ------------------------------------------------------------------------------
+    def expand(self, text: str) -> str:
+        if "%{" not in text:
+            return text
+        return _MACRO.sub(self._macro, text)
+
+    def _macro(self, m: re.Match[str]) -> str:
+        spec = m.group(1)
+        coll, dot, key = spec.partition(".")
+        c = coll.strip().upper()
+        if c == "TX" and dot:
+            return self.tx.get(key.lower(), "")
+        if c == "IP" and dot:
+            return self.ip.get(key.lower(), "")
+        if c == "RULE" and dot:
+            r = self.current_rule
+            if r is None:
+                return ""
+            k = key.lower()
+            return {"id": str(r.id), "msg": r.msg, "severity": r.severity,
+                    "logdata": r.logdata}.get(k, "")
+        if dot:
+            vals = self.resolve(VariableRef(c, key))
+            return vals[0][1] if vals else ""
+        if c == "MATCHED_VAR":
+            return self.matched_var
+        if c == "MATCHED_VAR_NAME":
+            return self.matched_var_name
+        vals = self.resolve(VariableRef(c))
+        return vals[0][1] if vals else ""
+
+
+def _to_int(s: str) -> int:
+    try:
+        return int(s)
+    except ValueError:
+        m = re.match(r"\s*([+-]?\d+)", s)
+        return int(m.group(1)) if m else 0
+
+
+_REGEX_CACHE: dict[str, re.Pattern[str]] = {}
+
+
+def _selector_regex(sel: str) -> re.Pattern[str]:
+    pat = _REGEX_CACHE.get(sel)
+    if pat is None:
+        try:
+            pat = re.compile(sel, re.I)
+        except re.error:
+            pat = re.compile(re.escape(sel), re.I)
+        _REGEX_CACHE[sel] = pat
+    return pat
+
+
+def _select(pairs: list[tuple[str, str]], ref: VariableRef) -> list[tuple[str, str]]:
+    sel = ref.selector or ""
+    if ref.is_regex:
+        rx = _selector_regex(sel)
+        return [(k, v) for k, v in pairs if rx.search(k)]
+    low = sel.lower()
+    return [(k, v) for k, v in pairs if k.lower() == low]
+
+
+def _excluded(full_name: str, coll: str, refs: list[VariableRef]) -> bool:
+    key = full_name[len(coll) + 1:] if full_name.startswith(coll + ":") else full_name
+    for r in refs:
+        if r.selector is None:
+            return True
+        if r.is_regex:
+            if _selector_regex(r.selector).search(key):
+                return True
+        elif key.lower() == r.selector.lower():
+            return True
+    return False
+
+
+def _time_var(name: str) -> str:
+    t = time.localtime()
+    return {
+        "TIME": time.strftime("%H:%M:%S", t), "TIME_EPOCH": str(int(time.time())),
+        "TIME_YEAR": str(t.tm_year), "TIME_MON": str(t.tm_mon), "TIME_DAY": str(t.tm_mday),
+        "TIME_HOUR": str(t.tm_hour), "TIME_MIN": str(t.tm_min), "TIME_SEC": str(t.tm_sec),
+        "TIME_WDAY": str(t.tm_wday),
+    }.get(name, "")

@@ -1,0 +1,37 @@
+"""The Hyperscan prefilter never changes what the engine decides, only how fast.
+
+Every request of the CRS regression suite (at PL4, where the most rules run) is evaluated with
+and without the prefilter; the fired rule ids must be identical.
+"""
+
+from __future__ import annotations
+
+from aznet.dataplane.waf.engine import SecLangEngine
+from aznet.dataplane.waf.prefilter import Prefilter
+from aznet.dataplane.waf.request import HttpRequest
+from aznet.testing import crs_regression as cr
+
+
+def test_prefilter_gates_most_pattern_rules(crs_available: None) -> None:
+    eng = SecLangEngine.crs(paranoia=4, mode="DetectionOnly")
+    assert isinstance(eng.prefilter, Prefilter)
+    assert len(eng.prefilter.gated) >= 150
+    # every ungated @rx/@pm rule is listed with its reason
+    assert all(isinstance(why, str) and why for why in eng.prefilter.unfiltered.values())
+
+
+def test_prefilter_is_invisible_on_the_crs_suite(crs_available: None) -> None:
+    fast = SecLangEngine.crs(paranoia=4, mode="DetectionOnly")
+    full = SecLangEngine.crs(paranoia=4, mode="DetectionOnly", use_prefilter=False)
+    diffs = []
+    n = 0
+    for case in cr.load_cases():
+        for stage in case.stages:
+            req = cr.parse_raw(stage.raw)
+            a = [m.rule_id for m in fast.evaluate(HttpRequest(*req)).matches]
+            b = [m.rule_id for m in full.evaluate(HttpRequest(*req)).matches]
+            n += 1
+            if a != b:
+                diffs.append((case.title, sorted(set(a) ^ set(b))))
+    assert n > 2000
+    assert diffs == []
