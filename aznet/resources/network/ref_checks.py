@@ -89,6 +89,28 @@ def invalid_reference(ref: str, owner: str) -> ArmError:
                     "referenced resource exists, and that both resources are in the same region.")
 
 
+# Sub-resources kept inline in their parent's body (not stored as records), by lower-case type:
+# child type -> the parent's property that lists them (e.g. an application gateway's backend pools).
+INLINE_SUBRESOURCES: dict[str, str] = {}
+
+
+def register_inline(child_type: str, prop: str) -> None:
+    INLINE_SUBRESOURCES[child_type.lower()] = prop
+
+
+def inline_body(ctx: Ctx, ref: str) -> dict[str, Any] | None:
+    """The item of an inline sub-resource (``{parent}/{kind}/{name}``) from its parent's body."""
+    parsed = parse_resource_id(ref)
+    prop = INLINE_SUBRESOURCES.get(parsed.full_type.lower()) if parsed is not None else None
+    if parsed is None or prop is None or parsed.parent() is None:
+        return None
+    parent = ctx.body(str(parsed.parent()))
+    for item in ((parent or {}).get("properties") or {}).get(prop) or []:
+        if isinstance(item, dict) and str(item.get("name", "")).lower() == parsed.name.lower():
+            return item
+    return None
+
+
 def resolve(ctx: Ctx, ref: str, owner: str, rtype: str, location: str | None = None) -> dict[str, Any]:
     """The stored body of a referenced resource, checked for type, existence and region."""
     parsed = parse_resource_id(ref)
@@ -99,6 +121,8 @@ def resolve(ctx: Ctx, ref: str, owner: str, rtype: str, location: str | None = N
     if parsed.full_type.lower() != rtype.lower():
         raise invalid_reference(ref, owner)
     body = ctx.body(ref)
+    if body is None:
+        body = inline_body(ctx, ref)
     if body is None:
         raise invalid_reference(ref, owner)
     if location is not None:

@@ -40,6 +40,7 @@ ROUTE_TABLE_TYPE = "Microsoft.Network/routeTables"
 NAT_TYPE = "Microsoft.Network/natGateways"
 SEP_TYPE = "Microsoft.Network/serviceEndpointPolicies"
 PE_TYPE = "microsoft.network/privateendpoints"
+APPGW_TYPE = "microsoft.network/applicationgateways"
 NOT_IPCONFIG_HOLDERS = {PE_TYPE, "microsoft.network/privatelinkservices"}
 READ_ONLY = ("ipConfigurations", "ipConfigurationProfiles", "privateEndpoints", "resourceNavigationLinks",
              "serviceAssociationLinks", "purpose", "applicationGatewayIPConfigurations", "ipAllocations")
@@ -294,15 +295,20 @@ class SubnetHooks(Hooks):
         props = body.setdefault("properties", {})
         ipconfigs: list[dict[str, str]] = []
         pes: list[dict[str, str]] = []
+        gateways: list[dict[str, str]] = []
         for rtype, shown in users(ctx, body["id"]):
             if rtype.lower() == PE_TYPE:
                 pes.append({"id": shown})
+            elif rtype.lower() == APPGW_TYPE:
+                gateways.append({"id": shown})
             elif rtype.lower() not in NOT_IPCONFIG_HOLDERS:
                 ipconfigs.append({"id": shown})
         if ipconfigs:
             props["ipConfigurations"] = ipconfigs
         if pes:
             props["privateEndpoints"] = pes
+        if gateways:
+            props["applicationGatewayIPConfigurations"] = gateways
 
 
 REGISTRY.add(ResourceType(TYPE, API_VERSIONS, model="Subnet", location="none", hooks=SubnetHooks(),
