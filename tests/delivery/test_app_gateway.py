@@ -227,6 +227,12 @@ def test_actions_and_catalogues(network_client, aznet, rg, ids):  # type: ignore
     sets = net.application_gateways.list_available_waf_rule_sets().value
     names = {(s.rule_set_type, s.rule_set_version) for s in sets}
     assert ("OWASP", "3.2") in names and ("Microsoft_DefaultRuleSet", "2.1") in names
+    owasp = next(s for s in sets if (s.rule_set_type, s.rule_set_version) == ("OWASP", "3.2"))
+    sqli = next(g for g in owasp.rule_groups if g.rule_group_name == "REQUEST-942-APPLICATION-ATTACK-SQLI")
+    assert 942100 in {r.rule_id for r in sqli.rules}
+    drs = next(s for s in sets if s.rule_set_type == "Microsoft_DefaultRuleSet")
+    assert {"SQLI" in g.rule_group_name for g in drs.rule_groups} == {True, False}
+    assert any(g.rule_group_name == "MS-ThreatIntel-SQLI" for g in drs.rule_groups)
 
 
 def test_nic_joins_gateway_pool(network_client, aznet, rg, ids):  # type: ignore[no-untyped-def]

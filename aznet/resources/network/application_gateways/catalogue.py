@@ -190,7 +190,7 @@ def waf_rule_sets(subscription: str) -> dict[str, Any]:
     values = []
     for t, v in RULE_SETS:
         name = f"{t}_{v}"
-        groups = [{"ruleGroupName": g, "description": "", "rules": [{"ruleId": int(r) if r.isdigit() else r,
+        groups = [{"ruleGroupName": g, "description": "", "rules": [{"ruleId": int(re.sub(r"\D", "", r) or 0),
                                                                       "ruleIdString": r, "description": d,
                                                                       "state": "Enabled", "action": "AnomalyScoring"}
                                                                      for r, d in rules]}
