@@ -134,3 +134,44 @@ def test_subcommands(az, network_client, aznet, tmp_path: Path):  # type: ignore
         assert az.json("network", "application-gateway", "list", "-g", rg) == []
     finally:
         az.run("group", "delete", "-n", rg, "--yes", "--no-wait", check=False)
+
+
+def test_waf_policy_commands(az):  # type: ignore[no-untyped-def]
+    """"Create Web Application Firewall policies for Application Gateway" with the CLI."""
+    rg = f"rg-waf-{uuid.uuid4().hex[:8]}"
+    az.run("group", "create", "-n", rg, "-l", "westeurope")
+    try:
+        pol = az.json("network", "application-gateway", "waf-policy", "create", "-g", rg, "-n", "myWafPolicy")
+        assert pol["managedRules"]["managedRuleSets"][0]["ruleSetType"] == "Microsoft_DefaultRuleSet"
+        az.run("network", "application-gateway", "waf-policy", "policy-setting", "update", "-g", rg,
+               "--policy-name", "myWafPolicy", "--mode", "Prevention", "--state", "Enabled",
+               "--request-body-check", "true", "--max-request-body-size-in-kb", "128", "--file-upload-limit-in-mb", "100")
+        az.run("network", "application-gateway", "waf-policy", "custom-rule", "create", "-g", rg, "--policy-name",
+               "myWafPolicy", "-n", "blockIp", "--priority", "10", "--rule-type", "MatchRule", "--action", "Block")
+        az.run("network", "application-gateway", "waf-policy", "custom-rule", "match-condition", "add", "-g", rg,
+               "--policy-name", "myWafPolicy", "--name", "blockIp", "--match-variables", "RemoteAddr",
+               "--operator", "IPMatch", "--values", "10.0.0.0/24", "203.0.113.7")
+        err = az.fails("network", "application-gateway", "waf-policy", "custom-rule", "match-condition", "add",
+                       "-g", rg, "--policy-name", "myWafPolicy", "--name", "blockIp", "--match-variables",
+                       "RemoteAddr", "--operator", "IPMatch", "--values", "999.1.1.1")
+        assert "WafCustomRuleInvalidIpAddress" in err.stderr
+        az.run("network", "application-gateway", "waf-policy", "managed-rule", "rule-set", "update", "-g", rg,
+               "--policy-name", "myWafPolicy", "--type", "Microsoft_DefaultRuleSet", "--version", "2.1",
+               "--group-name", "SQLI", "--rule", "rule-id=942100")
+        az.run("network", "application-gateway", "waf-policy", "managed-rule", "exclusion", "add", "-g", rg,
+               "--policy-name", "myWafPolicy", "--match-variable", "RequestHeaderNames", "--selector-match-operator",
+               "StartsWith", "--selector", "x-token")
+        shown = az.json("network", "application-gateway", "waf-policy", "show", "-g", rg, "-n", "myWafPolicy")
+        assert shown["policySettings"]["mode"] == "Prevention"
+        assert shown["customRules"][0]["matchConditions"][0]["matchValues"] == ["10.0.0.0/24", "203.0.113.7"]
+        overrides = shown["managedRules"]["managedRuleSets"][0]["ruleGroupOverrides"]
+        assert overrides[0]["rules"][0]["ruleId"] == "942100"
+        assert shown["managedRules"]["exclusions"][0]["selector"] == "x-token"
+        err = az.fails("network", "application-gateway", "waf-policy", "managed-rule", "rule-set", "update", "-g", rg,
+                       "--policy-name", "myWafPolicy", "--type", "Microsoft_DefaultRuleSet", "--version", "2.1",
+                       "--group-name", "SQLI", "--rule", "rule-id=1234")
+        assert "ApplicationGatewayFirewallRuleNotFound" in err.stderr
+        az.run("network", "application-gateway", "waf-policy", "delete", "-g", rg, "-n", "myWafPolicy")
+        assert az.json("network", "application-gateway", "waf-policy", "list", "-g", rg) == []
+    finally:
+        az.run("group", "delete", "-n", rg, "--yes", "--no-wait", check=False)

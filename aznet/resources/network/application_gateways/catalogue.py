@@ -120,11 +120,15 @@ MS_GROUPS: dict[str, list[tuple[str, str]]] = {
 }
 # The CRS files Azure's sets are built from: the request rule groups (not initialization or scoring files).
 _GROUP_FILE = re.compile(r"^REQUEST-9(1[1-9]|[2-4]\d)-([A-Z0-9-]+)\.conf$")
+_NOT_GROUPS = ("DOS-PROTECTION", "BLOCKING-EVALUATION")      # CRS machinery, not rule groups Azure lists
 _RULE = re.compile(r"\bid:(\d+)[\s\S]*?msg:'([^']*)'")
-DRS_GROUP_NAMES = {"METHOD-ENFORCEMENT", "PROTOCOL-ENFORCEMENT", "PROTOCOL-ATTACK", "APPLICATION-ATTACK-LFI",
-                   "APPLICATION-ATTACK-RFI", "APPLICATION-ATTACK-RCE", "APPLICATION-ATTACK-PHP",
-                   "APPLICATION-ATTACK-NodeJS", "APPLICATION-ATTACK-XSS", "APPLICATION-ATTACK-SQLI",
-                   "APPLICATION-ATTACK-SESSION-FIXATION", "APPLICATION-ATTACK-JAVA"}
+# DRS 2.1's group names for the CRS files it is built from (Azure's DRS rule group table).
+DRS_GROUP_NAMES = {"METHOD-ENFORCEMENT": "METHOD-ENFORCEMENT", "PROTOCOL-ENFORCEMENT": "PROTOCOL-ENFORCEMENT",
+                   "PROTOCOL-ATTACK": "PROTOCOL-ATTACK", "APPLICATION-ATTACK-LFI": "LFI",
+                   "APPLICATION-ATTACK-RFI": "RFI", "APPLICATION-ATTACK-RCE": "RCE", "APPLICATION-ATTACK-PHP": "PHP",
+                   "APPLICATION-ATTACK-NODEJS": "NODEJS", "APPLICATION-ATTACK-XSS": "XSS",
+                   "APPLICATION-ATTACK-SQLI": "SQLI", "APPLICATION-ATTACK-SESSION-FIXATION": "FIX",
+                   "APPLICATION-ATTACK-JAVA": "JAVA"}
 RULE_SETS = [("OWASP", "3.2"), ("OWASP", "3.1"), ("OWASP", "3.0"), ("OWASP", "2.2.9"),
              ("Microsoft_DefaultRuleSet", "2.1"), ("Microsoft_BotManagerRuleSet", "0.1"),
              ("Microsoft_BotManagerRuleSet", "1.0"), ("Microsoft_BotManagerRuleSet", "1.1")]
@@ -151,7 +155,7 @@ def crs_groups() -> dict[str, list[tuple[str, str]]]:
     except OSError:
         return out
     for path in files:
-        if not _GROUP_FILE.match(path.name):
+        if not _GROUP_FILE.match(path.name) or any(x in path.name for x in _NOT_GROUPS):
             continue
         rules = []
         for chunk in path.read_text(errors="replace").split("SecRule ")[1:]:
@@ -168,9 +172,8 @@ def rule_groups(set_type: str, version: str) -> dict[str, list[tuple[str, str]]]
         return BOT_GROUPS
     crs = crs_groups()
     if set_type == "Microsoft_DefaultRuleSet":
-        wanted = {n.upper(): n for n in DRS_GROUP_NAMES}
-        groups = {wanted[name.split("-", 2)[2].upper()]: rules for name, rules in crs.items()
-                  if name.split("-", 2)[2].upper() in wanted}
+        groups = {DRS_GROUP_NAMES[name.split("-", 2)[2].upper()]: rules for name, rules in crs.items()
+                  if name.split("-", 2)[2].upper() in DRS_GROUP_NAMES}
         return {**groups, **MS_GROUPS}
     out = dict(crs)
     if version in ("3.2", "3.1", "3.0"):

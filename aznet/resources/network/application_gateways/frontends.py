@@ -124,7 +124,7 @@ def check_gateway_subnet(gw: Gateway) -> str:
             if normalize(user).startswith(normalize(gw.id) + "/") or normalize(user) == normalize(gw.id):
                 continue
             other = gw.ctx.body(user.split("/gatewayIPConfigurations/")[0].split("/frontendIPConfigurations/")[0])
-            other_v2 = ((other or {}).get("sku") or {}).get("name") in V2_NAMES
+            other_v2 = (((other or {}).get("properties") or {}).get("sku") or {}).get("name") in V2_NAMES
             if other is not None and other_v2 != gw.v2:
                 raise ArmError(400, "ApplicationGatewaySubnetCannotHaveMixedSkus",
                                f"Subnet {sid} has application gateways of both the v1 and v2 SKUs. An application "
