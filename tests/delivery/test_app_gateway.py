@@ -128,17 +128,17 @@ def test_reference_errors_leave_state_unchanged(network_client, aznet, rg, ids):
 
 def test_v2_needs_standard_public_ip_and_dedicated_subnet(network_client, aznet, rg, ids):  # type: ignore[no-untyped-def]
     net = network_client
-    basic = net.public_ip_addresses.begin_create_or_update(
-        rg, "basicIp", {"location": LOC, "sku": {"name": "Basic"},
-                        "properties": {"publicIPAllocationMethod": "Dynamic"}})
+    settings = aznet.platform.settings
+    settings.allow_retired = True            # an older estate's Basic public IP (retired in Azure)
     try:
-        basic_id = basic.result().id
-    except Exception:  # Basic public IPs are retired: creating one may be refused
-        basic_id = None
-    if basic_id:
-        body = gateway_body(aznet, rg, "gw", {**ids, "pip": basic_id})
-        assert error_of(net.application_gateways.begin_create_or_update, rg, "gw", body) == \
-            (400, "ApplicationGatewayInvalidPublicIpSku")
+        basic = net.public_ip_addresses.begin_create_or_update(
+            rg, "basicIp", {"location": LOC, "sku": {"name": "Basic"},
+                            "properties": {"publicIPAllocationMethod": "Dynamic"}}).result()
+    finally:
+        settings.allow_retired = False
+    body = gateway_body(aznet, rg, "gw", {**ids, "pip": basic.id})
+    assert error_of(net.application_gateways.begin_create_or_update, rg, "gw", body) == \
+        (400, "ApplicationGatewayInvalidPublicIpSku")
     # a NIC in the gateway subnet makes it unusable
     net.network_interfaces.begin_create_or_update(rg, "nic1", {"location": LOC, "properties": {"ipConfigurations": [
         {"name": "c", "properties": {"subnet": {"id": ids["subnet"]}}}]}}).result()
