@@ -27,6 +27,7 @@ PACKAGES = (
     "aznet.dataplane.workloads.admin",
     "aznet.dataplane.lb.service",
     "aznet.dataplane.lb.health_routes",
+    "aznet.dataplane.dns_resolver.service",
 )
 
 _loaded = False

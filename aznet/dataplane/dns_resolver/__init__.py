@@ -1,0 +1,1 @@
+"""The DNS Private Resolver data plane: inbound endpoint listeners and forwarding rules."""

@@ -1,0 +1,242 @@
+"""DNS Private Resolver inbound endpoints as listeners (``platform.services.get(DnsResolverService)``).
+
+An engine on the reconcile seam (sync delivery): each inbound endpoint gets a UDP
+listener of its own on 127.0.0.1 (a port remembered in the data dir across
+restarts, ``dns-resolver-ports.json``), shown in ``aznet status``. A query to it
+is answered as the resolver's VNet's 168.63.129.16 answers (the DNS engine's view
+of that VNet: its linked private zones, then public zones), except that names
+under a forwarding rule of the ruleset linked to the VNet go to the rule's
+targets (longest domain wins; loopback targets only; SERVFAIL when no target
+answers within 2 s). ``resolve_for_vnet`` lets other listeners apply the same
+rules. The socket is bound inside the commit, so the listener answers as soon as
+the PUT returns."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Literal
+
+import dns.message
+import dns.rcode
+
+from ... import services
+from ...arm.ids import normalize
+from ...resources.network import dns_resolvers as res
+from ...store.base import Change
+from ..dns.answer import answer
+from ..dns.ports import PortBook
+from ..dns.render import error_reply
+from . import forwarding
+
+if TYPE_CHECKING:
+    from ...arm.platform import Platform
+    from ..reconcile import Snapshot
+
+log = logging.getLogger("aznet.dns_resolver")
+HOST = "127.0.0.1"
+FORWARD_TIMEOUT = 2.0
+WATCHES = frozenset(t.lower() for t in (res.RESOLVER, res.INBOUND, res.RULESET, res.RULE, res.LINK))
+
+
+class _Forward(asyncio.DatagramProtocol):
+    def __init__(self, fut: asyncio.Future[bytes]) -> None:
+        self.fut = fut
+
+    def datagram_received(self, data: bytes, addr: Any) -> None:
+        if not self.fut.done():
+            self.fut.set_result(data)
+
+    def error_received(self, exc: Exception) -> None:
+        if not self.fut.done():
+            self.fut.set_exception(exc)
+
+
+async def forward(data: bytes, targets: list[tuple[str, int]]) -> bytes | None:
+    """Send the query to each target in turn; the first answer wins."""
+    loop = asyncio.get_running_loop()
+    for ip, port in targets:
+        fut: asyncio.Future[bytes] = loop.create_future()
+        try:
+            transport, _ = await loop.create_datagram_endpoint(lambda f=fut: _Forward(f), remote_addr=(ip, port))
+        except OSError:
+            continue
+        try:
+            transport.sendto(data)
+            return await asyncio.wait_for(fut, FORWARD_TIMEOUT)
+        except (TimeoutError, OSError):
+            continue
+        finally:
+            transport.close()
+    return None
+
+
+class _Inbound(asyncio.DatagramProtocol):
+    def __init__(self, svc: DnsResolverService, vnet_id: str) -> None:
+        self.svc, self.vnet_id = svc, vnet_id
+        self.transport: asyncio.DatagramTransport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def datagram_received(self, data: bytes, addr: Any) -> None:
+        rule = self.svc.rule_for(self.vnet_id, data)
+        if rule is not None:
+            asyncio.get_running_loop().create_task(self._forwarded(data, addr, rule))
+            return
+        try:
+            resp = self.svc.answer_as_vnet(self.vnet_id, data, addr[0])
+        except Exception:  # noqa: BLE001 - one bad packet must never stop the listener
+            log.exception("DNS resolver query failed")
+            resp = error_reply(data, dns.rcode.SERVFAIL)
+        if resp is not None and self.transport is not None:
+            self.transport.sendto(resp, addr)
+
+    async def _forwarded(self, data: bytes, addr: Any, rule: forwarding.Rule) -> None:
+        targets = forwarding.reachable(rule[1])
+        resp = await forward(data, targets) if targets else None
+        if resp is None:
+            resp = error_reply(data, dns.rcode.SERVFAIL)
+        if resp is not None and self.transport is not None:
+            self.transport.sendto(resp, addr)
+
+    def error_received(self, exc: Exception) -> None:
+        pass
+
+
+class Listener:
+    def __init__(self, endpoint_id: str, vnet_id: str, ip: str, sock: socket.socket) -> None:
+        self.endpoint_id, self.vnet_id, self.ip, self.sock = endpoint_id, vnet_id, ip, sock
+        self.port = sock.getsockname()[1]
+        self.transport: asyncio.DatagramTransport | None = None
+
+    def close(self) -> None:
+        if self.transport is not None:
+            self.transport.close()
+        else:
+            self.sock.close()
+
+
+class DnsResolverService:
+    name = "dns-resolver"
+    watches = WATCHES
+    delivery: Literal["sync", "queued"] = "sync"
+
+    def __init__(self, platform: Platform) -> None:
+        self.platform = platform
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.snapshot: Snapshot | None = None
+        self.listeners: dict[str, Listener] = {}
+        self.rules: dict[str, list[forwarding.Rule]] = {}
+        self.port_book = PortBook(platform.settings.data_dir / "dns-resolver-ports.json")
+
+    # -- reconcile ---------------------------------------------------------------------
+    def resync(self, snapshot: Snapshot) -> None:
+        self.snapshot = snapshot
+        self._converge()
+
+    def apply(self, changes: Sequence[Change]) -> None:
+        self._converge()
+
+    def _converge(self) -> None:
+        snap = self.snapshot
+        if snap is None:
+            return
+        want: dict[str, tuple[str, str, str]] = {}
+        vnets: dict[str, str] = {}
+        for rec in snap.of_type(res.INBOUND):
+            resolver = snap.get(normalize(res.resolver_of(rec.id)))
+            vnet = ((resolver.body.get("properties") or {}).get("virtualNetwork") or {}).get("id") if resolver else None
+            cfgs = (rec.body.get("properties") or {}).get("ipConfigurations") or []
+            if vnet and cfgs:
+                want[rec.key] = (rec.id, vnet, str(cfgs[0].get("privateIpAddress")))
+                vnets[normalize(vnet)] = vnet
+        for link in snap.of_type(res.LINK):
+            vnet = ((link.body.get("properties") or {}).get("virtualNetwork") or {}).get("id")
+            if vnet:
+                vnets[normalize(vnet)] = vnet
+        self.rules = {key: res.rules_for_vnet(snap, vid) for key, vid in vnets.items()}
+        for key in [k for k in self.listeners if k not in want]:
+            self.listeners.pop(key).close()
+        for key, (eid, vnet, ip) in want.items():
+            if key not in self.listeners and self.loop is not None:
+                self._open(key, eid, vnet, ip)
+
+    def _open(self, key: str, endpoint_id: str, vnet_id: str, ip: str) -> None:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        port = self.port_book.get(endpoint_id) or 0
+        try:
+            sock.bind((HOST, port))
+        except OSError:
+            log.warning("the port %d of inbound endpoint %s is taken; picking a new one", port, endpoint_id)
+            sock.bind((HOST, 0))
+        sock.setblocking(False)
+        lst = Listener(endpoint_id, vnet_id, ip, sock)
+        self.port_book.remember(endpoint_id, lst.port)
+        self.listeners[key] = lst
+        loop = self.loop
+        assert loop is not None
+
+        async def attach() -> None:
+            transport, _ = await loop.create_datagram_endpoint(lambda: _Inbound(self, vnet_id), sock=sock)
+            if self.listeners.get(key) is lst:
+                lst.transport = transport  # type: ignore[assignment]
+            else:
+                transport.close()
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            loop.create_task(attach())
+        else:
+            asyncio.run_coroutine_threadsafe(attach(), loop)
+
+    # -- answering -----------------------------------------------------------------------
+    def rule_for(self, vnet_id: str, data: bytes) -> forwarding.Rule | None:
+        rules = self.rules.get(normalize(vnet_id))
+        if not rules:
+            return None
+        try:
+            qname = dns.message.from_wire(data).question[0].name.to_text()
+        except Exception:  # noqa: BLE001 - unparsable: let the DNS engine answer FORMERR
+            return None
+        return forwarding.match(rules, qname)
+
+    def answer_as_vnet(self, vnet_id: str, data: bytes, source: str) -> bytes | None:
+        from ..dns.service import DnsService
+
+        dns_svc = self.platform.services.get(DnsService)
+        if dns_svc is None:
+            return error_reply(data, dns.rcode.SERVFAIL)
+        return answer(dns_svc.engine.view_for_vnet(vnet_id), data, source, False)
+
+    def endpoint_of(self, endpoint_id: str) -> tuple[str, int] | None:
+        lst = self.listeners.get(normalize(endpoint_id))
+        return (HOST, lst.port) if lst is not None else None
+
+    # -- lifecycle ---------------------------------------------------------------------
+    async def start(self) -> None:
+        self.loop = asyncio.get_running_loop()
+        self.platform.reconciler.register(self)
+
+    async def stop(self) -> None:
+        self.platform.reconciler.unregister(self)
+        for lst in self.listeners.values():
+            lst.close()
+        self.listeners.clear()
+
+    def endpoints(self) -> list[dict[str, Any]]:
+        return [{"name": f"dns-resolver-inbound:{lst.endpoint_id.rsplit('/', 3)[-3]}/"
+                         f"{lst.endpoint_id.rsplit('/', 1)[-1]}",
+                 "host": HOST, "port": lst.port, "protocol": "udp", "resourceId": lst.endpoint_id,
+                 "address": lst.ip,
+                 "description": f"DNS private resolver inbound endpoint {lst.ip} of VNet {lst.vnet_id}"}
+                for lst in self.listeners.values()]
+
+
+@services.register
+def _factory(platform: Platform) -> DnsResolverService:
+    return DnsResolverService(platform)
