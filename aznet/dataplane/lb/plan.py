@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..workloads.table import IpConfig, WorkloadTable
+from .snat import allocate
 
 LB = "microsoft.network/loadbalancers"
 POOL = "microsoft.network/loadbalancers/backendaddresspools"
@@ -82,6 +83,7 @@ class Plan:
     pool_members: dict[str, list[Target]] = field(default_factory=dict)        # lower pool id -> targets
     nat_mappings: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # lower pool id -> mappings
     gateway_chains: dict[str, str] = field(default_factory=dict)               # frontend id -> gateway fe id
+    snat: list[tuple[str, str, str, int]] = field(default_factory=list)  # (lb, frontend IP, backend IP, ports)
     conflicts: list[str] = field(default_factory=list)
 
 
@@ -108,11 +110,14 @@ class _Compiler:
         self.table, self.pools, self.nat_rules, self.pips, self.lbs = table, pools, nat_rules, pips, lbs
         self.plan = Plan()
         self.fe_addr: dict[str, str] = {}
+        self.public_fe: set[str] = set()
         for body in lbs.values():
             for fe in _p(body).get("frontendIPConfigurations") or []:
                 addr = self._frontend_address(fe)
                 if addr and isinstance(fe.get("id"), str):
                     self.fe_addr[fe["id"].lower()] = addr
+                    if _ref(_p(fe).get("publicIPAddress")):
+                        self.public_fe.add(fe["id"].lower())
 
     def _frontend_address(self, fe: dict[str, Any]) -> str | None:
         fp = _p(fe)
@@ -227,10 +232,33 @@ class _Compiler:
                                    **common))  # type: ignore[arg-type]
             if pool and spec:
                 self._probe_pool(spec, pool)
+        self._snat(lb_id, props)
         for rid, nat in self.nat_rules.items():
             if not rid.startswith(lb_id.lower() + "/"):
                 continue
             self.compile_nat(lb_id, sku, nat, probes)
+
+    def _snat(self, lb_id: str, props: dict[str, Any]) -> None:
+        """SNAT port blocks: outbound rules, else load-balancing rules' implicit SNAT (public frontends)."""
+        public = {k: a for k, a in self.fe_addr.items() if k in self.public_fe}
+        done: set[str] = set()
+        sources = [(_p(r), "outbound") for r in props.get("outboundRules") or []] + \
+                  [(_p(r), "rule") for r in props.get("loadBalancingRules") or []]
+        for rp, kind in sources:
+            pool = (_ref(rp.get("backendAddressPool")) or "").lower()
+            if not pool or pool in done or (kind == "rule" and rp.get("disableOutboundSnat")):
+                continue
+            fes = [_ref(f) for f in rp.get("frontendIPConfigurations") or []] if kind == "outbound" \
+                else [_ref(rp.get("frontendIPConfiguration"))]
+            ips = [public[f.lower()] for f in fes if f and f.lower() in public]
+            if not ips:
+                continue
+            done.add(pool)
+            members = [m for kind_, m in self.members(pool) if kind_ == "cfg"]
+            allocated = int(rp.get("allocatedOutboundPorts") or 0) if kind == "outbound" else 0
+            for block, cfg in zip(allocate([c.id.lower() for c in members], ips, allocated or None), members,
+                                  strict=True):
+                self.plan.snat.append((lb_id, block.frontend_ip, cfg.private_ip or "", block.ports))
 
     def _probe_pool(self, spec: ProbeSpec, pool: str) -> None:
         self.plan.probes[spec.id] = spec

@@ -30,8 +30,9 @@ from ..ports import listen_port, unprivileged_start
 from ..reconcile import Snapshot
 from ..workloads.service import WATCHED, WorkloadsService
 from ..workloads.table import WorkloadTable
-from . import metrics, prober
+from . import prober
 from .hashing import flow_key, pick
+from .metrics import LbMetrics
 from .nsg import PROBE_SOURCE, NsgGate
 from .plan import LB, NAT_RULE, PIP, POOL, Plan, Route, Target, compile_plan
 from .probe_state import ProbeState, thresholds
@@ -73,6 +74,7 @@ class LbService:
         self.snapshot: Snapshot | None = None
         self.workloads: WorkloadsService | None = None
         self.nsg = NsgGate(platform)
+        self.metrics = LbMetrics(platform.metrics)
 
     # -- reconcile ---------------------------------------------------------------------
     def resync(self, snapshot: Snapshot) -> None:
@@ -170,7 +172,7 @@ class LbService:
             if not allowed:      # the backend's NSG drops it (after the backend was chosen, as in Azure)
                 log.info("lb: flow %s:%s -> %s denied by %s", src_ip, src_port, target.ip, _rule)
                 return None
-        metrics.new_flow(route, target, proto)
+        self.metrics.new_flow(route, proto)
         return target
 
     # -- flows ---------------------------------------------------------------------------------
@@ -180,7 +182,7 @@ class LbService:
     def flow_ended(self, flow: Any) -> None:
         if flow in self.flows:
             self.flows.discard(flow)
-            metrics.flow_bytes(flow)
+            self.metrics.flow_bytes(flow)
 
     def connect_failed(self, flow: Any, why: str = "") -> None:
         log.info("lb: %s: cannot reach backend %s", flow.route.rule.rsplit("/", 1)[-1], why)
@@ -188,10 +190,11 @@ class LbService:
 
     def dropped(self, route: Route | None) -> None:
         if route is not None:
-            metrics.dropped(route)
+            self.metrics.dropped(route)
 
     async def _tick(self) -> None:
         loop = asyncio.get_running_loop()
+        ticks = 0
         while True:
             self.now = loop.time()
             for flow in [f for f in self.flows if hasattr(f, "client")]:
@@ -206,7 +209,9 @@ class LbService:
             for lst in list(self.listeners.values()):
                 if lst.frontend is not None:
                     lst.frontend.expire(self.now)
-            metrics.gauges(self)
+            ticks += 1
+            if ticks % 10 == 0:
+                self._collect()
             await asyncio.sleep(1.0)
 
     # -- probes -------------------------------------------------------------------------------
@@ -277,6 +282,13 @@ class LbService:
             if lst.frontend is not None:
                 lst.frontend.drop_flows(lambda f: f.route.probe == pid)
 
+    # -- metrics -------------------------------------------------------------------------------
+    def _collect(self) -> None:
+        self.metrics.collect(self)
+
+    def snat_allocations(self) -> list[tuple[str, str, str, int]]:
+        return list(self.plan.snat)
+
     # -- what others ask ----------------------------------------------------------------------
     def backend_health(self, lb_id: str) -> list[dict[str, Any]]:
         """Per rule: its backends, their probe state (Up / Down / Unknown) and why."""
@@ -324,10 +336,12 @@ class LbService:
                         unprivileged_start(), self.settings.privileged_port_offset)
         self.workloads = self.platform.services.get(WorkloadsService)
         self.platform.reconciler.register(self)     # a full resync now, then every commit
+        self.platform.metrics.add_collector(self._collect)
         self._ticker = self.loop.create_task(self._tick())
 
     async def stop(self) -> None:
         self.platform.reconciler.unregister(self)
+        self.platform.metrics.remove_collector(self._collect)
         if self._ticker is not None:
             self._ticker.cancel()
         for _spec, task, _kick in self.probe_tasks.values():
