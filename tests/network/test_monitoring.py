@@ -21,8 +21,16 @@ def nic(net: Any, aznet: Any, rg: str, name: str) -> str:
 NW_RG, NW = "NetworkWatcherRG", f"NetworkWatcher_{LOC}"     # created with the first VNet of the region, as in Azure
 
 
-def watcher(net: Any, rg: str) -> str:
-    return net.network_watchers.get(NW_RG, NW).id
+def watcher(net: Any, rg: str) -> tuple[str, str]:
+    """The region's watcher: the one Azure created with the first VNet, else one in the test's group."""
+    from azure.core.exceptions import ResourceNotFoundError
+
+    try:
+        net.network_watchers.get(NW_RG, NW)
+        return NW_RG, NW
+    except ResourceNotFoundError:
+        net.network_watchers.create_or_update(rg, "nw", {"location": LOC})
+        return rg, "nw"
 
 
 def test_virtual_network_tap(aznet, network_client, rg):
@@ -55,24 +63,24 @@ def test_virtual_network_tap(aznet, network_client, rg):
 def test_vnet_flow_logs_and_retired_nsg_flow_logs(aznet, network_client, rg, monkeypatch):
     net = network_client
     make_vnet(net, rg)
-    watcher(net, rg)
+    nw = watcher(net, rg)
     st = make_storage_account(aznet, rg, "st" + uuid.uuid4().hex[:12])
     vnet_id = rid(aznet, rg, "virtualNetworks", "vnet")
-    fl = net.flow_logs.begin_create_or_update(NW_RG, NW, f"vnetflowlog-{rg}", {"location": LOC, "properties": {
+    fl = net.flow_logs.begin_create_or_update(*nw, f"vnetflowlog-{rg}", {"location": LOC, "properties": {
         "targetResourceId": vnet_id, "storageId": st, "enabled": True,
         "retentionPolicy": {"days": 7, "enabled": True}}}).result()
     assert fl.format.version == 2 and fl.retention_policy.days == 7 and fl.target_resource_id.lower() == \
         vnet_id.lower()
-    assert error_of(net.flow_logs.begin_create_or_update, NW_RG, NW, f"second-{rg}", {"location": LOC, "properties": {
+    assert error_of(net.flow_logs.begin_create_or_update, *nw, f"second-{rg}", {"location": LOC, "properties": {
         "targetResourceId": vnet_id, "storageId": st}}) == (400, "FlowLogAlreadyExistsForTarget")
     nsg = net.network_security_groups.begin_create_or_update(rg, "nsg", {"location": LOC}).result()
     nsg_log = {"location": LOC, "properties": {"targetResourceId": nsg.id, "storageId": st}}
-    assert error_of(net.flow_logs.begin_create_or_update, NW_RG, NW, f"nsglog-{rg}", nsg_log) == \
+    assert error_of(net.flow_logs.begin_create_or_update, *nw, f"nsglog-{rg}", nsg_log) == \
         (400, "NsgFlowLogCreationNotAllowed")
-    assert [f.name for f in net.flow_logs.list(NW_RG, NW) if f.name.endswith(rg)] == [f"vnetflowlog-{rg}"]
+    assert [f.name for f in net.flow_logs.list(*nw) if f.name.endswith(rg)] == [f"vnetflowlog-{rg}"]
     monkeypatch.setattr(aznet.platform.settings, "allow_retired", True)
-    assert net.flow_logs.begin_create_or_update(NW_RG, NW, f"nsglog-{rg}", nsg_log).result().enabled is True
-    assert error_of(net.flow_logs.begin_create_or_update, NW_RG, NW, f"bad-{rg}", {"location": LOC, "properties": {
+    assert net.flow_logs.begin_create_or_update(*nw, f"nsglog-{rg}", nsg_log).result().enabled is True
+    assert error_of(net.flow_logs.begin_create_or_update, *nw, f"bad-{rg}", {"location": LOC, "properties": {
         "targetResourceId": subnet_id(aznet, rg), "storageId": st, "retentionPolicy": {"days": 400}}}) == \
         (400, "InvalidRetentionPolicyDays")
 
@@ -80,7 +88,7 @@ def test_vnet_flow_logs_and_retired_nsg_flow_logs(aznet, network_client, rg, mon
 def test_connection_monitor_v2(aznet, network_client, rg):
     net = network_client
     make_vnet(net, rg)
-    watcher(net, rg)
+    nw = watcher(net, rg)
     vnet_id = rid(aznet, rg, "virtualNetworks", "vnet")
     body = {"location": LOC, "properties": {
         "endpoints": [{"name": "vnet", "type": "AzureVNet", "resourceId": vnet_id},
@@ -89,19 +97,19 @@ def test_connection_monitor_v2(aznet, network_client, rg):
                                 "tcpConfiguration": {"port": 443}}],
         "testGroups": [{"name": "web", "sources": ["vnet"], "destinations": ["bing"],
                         "testConfigurations": ["tcp443"]}]}}
-    cm = net.connection_monitors.begin_create_or_update(NW_RG, NW, f"cm-{rg}", body).result()
+    cm = net.connection_monitors.begin_create_or_update(*nw, f"cm-{rg}", body).result()
     assert cm.connection_monitor_type == "MultiEndpoint" and cm.monitoring_status == "Running"
-    net.connection_monitors.begin_stop(NW_RG, NW, f"cm-{rg}").result()
-    assert net.connection_monitors.get(NW_RG, NW, f"cm-{rg}").monitoring_status == "Stopped"
+    net.connection_monitors.begin_stop(*nw, f"cm-{rg}").result()
+    assert net.connection_monitors.get(*nw, f"cm-{rg}").monitoring_status == "Stopped"
     broken = {**body, "properties": {**body["properties"], "testGroups": [
         {"name": "web", "sources": ["nowhere"], "destinations": ["bing"], "testConfigurations": ["tcp443"]}]}}
-    assert error_of(net.connection_monitors.begin_create_or_update, NW_RG, NW, f"cm2-{rg}", broken) == \
+    assert error_of(net.connection_monitors.begin_create_or_update, *nw, f"cm2-{rg}", broken) == \
         (400, "InvalidConnectionMonitorTestGroup")
     classic = {"location": LOC, "properties": {"source": {"resourceId": vnet_id},
                                                "destination": {"address": "www.bing.com", "port": 80}}}
-    assert error_of(net.connection_monitors.begin_create_or_update, NW_RG, NW, f"classic-{rg}", classic) == \
+    assert error_of(net.connection_monitors.begin_create_or_update, *nw, f"classic-{rg}", classic) == \
         (400, "ConnectionMonitorClassicNotSupported")
-    assert [c.name for c in net.connection_monitors.list(NW_RG, NW) if c.name.endswith(rg)] == [f"cm-{rg}"]
+    assert [c.name for c in net.connection_monitors.list(*nw) if c.name.endswith(rg)] == [f"cm-{rg}"]
 
 
 def test_packet_capture_states(aznet, network_client, rg):
@@ -112,21 +120,21 @@ def test_packet_capture_states(aznet, network_client, rg):
     compute = aznet.client(ComputeManagementClient)
     net = network_client
     make_vnet(net, rg)
-    watcher(net, rg)
+    nw = watcher(net, rg)
     vm = compute.virtual_machines.begin_create_or_update(rg, "vm", vm_body(nic(net, aznet, rg, "vm-nic"))).result()
     st = make_storage_account(aznet, rg, "st" + uuid.uuid4().hex[:12])
-    pc = net.packet_captures.begin_create(NW_RG, NW, f"capture-{rg}", {"properties": {
+    pc = net.packet_captures.begin_create(*nw, f"capture-{rg}", {"properties": {
         "target": vm.id, "storageLocation": {"storageId": st}, "timeLimitInSeconds": 600,
         "filters": [{"protocol": "TCP", "localPort": "80"}]}}).result()
     assert pc.storage_location.storage_path.startswith("https://") and pc.time_limit_in_seconds == 600
-    status = net.packet_captures.begin_get_status(NW_RG, NW, f"capture-{rg}").result()
+    status = net.packet_captures.begin_get_status(*nw, f"capture-{rg}").result()
     assert status.packet_capture_status == "Running"
-    net.packet_captures.begin_stop(NW_RG, NW, f"capture-{rg}").result()
-    status = net.packet_captures.begin_get_status(NW_RG, NW, f"capture-{rg}").result()
+    net.packet_captures.begin_stop(*nw, f"capture-{rg}").result()
+    status = net.packet_captures.begin_get_status(*nw, f"capture-{rg}").result()
     assert status.packet_capture_status == "Stopped" and status.stop_reason == "Manual"
-    assert error_of(net.packet_captures.begin_create, NW_RG, NW, f"capture-{rg}", {"properties": {
+    assert error_of(net.packet_captures.begin_create, *nw, f"capture-{rg}", {"properties": {
         "target": vm.id, "storageLocation": {"storageId": st}}})[0] == 409
-    assert error_of(net.packet_captures.begin_create, NW_RG, NW, f"bad-{rg}", {"properties": {
+    assert error_of(net.packet_captures.begin_create, *nw, f"bad-{rg}", {"properties": {
         "target": vm.id, "storageLocation": {}}}) == (400, "InvalidPacketCaptureStorageLocation")
 
 
@@ -174,7 +182,7 @@ def test_az_diagnostic_settings(az, rg, nsg_and_storage):  # type: ignore[no-unt
 def test_az_vnet_flow_log(az, aznet, network_client, rg):  # type: ignore[no-untyped-def]
     make_vnet(network_client, rg)
     st = make_storage_account(aznet, rg, "st" + uuid.uuid4().hex[:12])
-    network_client.network_watchers.create_or_update(NW_RG, NW, {"location": LOC})
+    watcher(network_client, rg)
     made = az.json("network", "watcher", "flow-log", "create", "--location", LOC, "--name", f"vnetlog-{rg}",
                    "--resource-group", rg, "--vnet", "vnet", "--storage-account", st)
     assert made["targetResourceId"].lower().endswith("/virtualnetworks/vnet")
