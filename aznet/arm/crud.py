@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from ..jsondata import copy_json  # noqa: F401 - crud.copy_json is used by the resource types
@@ -27,6 +28,12 @@ WRITE_GUARDS: list[Callable[[Ctx, str, str], None]] = []
 def guard(ctx: Ctx, rid: str, operation: str) -> None:
     for check in WRITE_GUARDS:
         check(ctx, rid, operation)
+
+
+def _now() -> str:
+    """ARM's timestamp format, e.g. 2026-12-04T18:11:48.1234567Z."""
+    now = datetime.now(UTC)
+    return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond:06d}0Z"
 
 
 def new_etag() -> str:
@@ -187,6 +194,11 @@ def put_resource(ctx: Ctx, rid_str: str, body: Any, *, nested: bool = False,
     old_body = old.body if old else None
     if old_body and PRIVATE in old_body:
         new[PRIVATE] = copy_json(old_body[PRIVATE])
+    if not nested or old_body is None:      # createdTime/changedTime for $expand on resource lists
+        stamp = _now()
+        private = new.setdefault(PRIVATE, {})
+        private.setdefault("createdTime", stamp)
+        private["changedTime"] = stamp
     rt.hooks.validate(ctx, new, old_body)
     rt.hooks.prepare(ctx, new, old_body)
     _check_storable(new, old_body)

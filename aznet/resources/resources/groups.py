@@ -167,12 +167,15 @@ def delete_group(p: Platform, req: Request) -> Response:
 
 def list_groups(p: Platform, req: Request) -> Response:
     check_api_version(req.api_version, RESOURCES, "resourceGroups")
-    from .listing import parse_filter
+    from .odata_filter import parse_filter
 
     ctx = p.ctx(req, req.params["sub"])
     recs = ctx.txn.in_scope(normalize(f"/subscriptions/{req.params['sub']}"), RG_TYPE)
-    flt = parse_filter(req.arg("$filter"))
+    flt = parse_filter(req.arg("$filter"), tags_only=True)   # resource groups filter by tags only
     items = [_render(r) for r in recs if flt(r.body)]
+    if flt.hides_tags:
+        for item in items:
+            item.pop("tags", None)
     return Response(200, page(req, items, None, p.settings.page_size))
 
 

@@ -3,89 +3,35 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
 from typing import Any
 
 from ...arm import crud
-from ...arm.errors import ArmError, resource_group_not_found
+from ...arm.errors import resource_group_not_found
 from ...arm.http import Request, Response, page
 from ...arm.ids import normalize
 from ...arm.platform import Platform
 from ...arm.router import ROUTES
 from ...arm.versions import RESOURCES, check_api_version
+from .odata_filter import parse_filter
 
-_CLAUSE = re.compile(
-    r"^\s*(?:(?P<field>\w+)\s+eq\s+'(?P<value>(?:[^']|'')*)'"
-    r"|substringof\(\s*'(?P<sub>(?:[^']|'')*)'\s*,\s*(?P<subfield>\w+)\s*\)"
-    r"|startswith\(\s*(?P<swfield>\w+)\s*,\s*'(?P<sw>(?:[^']|'')*)'\s*\))\s*$",
-    re.IGNORECASE)
-
-Filter = Callable[[dict[str, Any]], bool]
-
-
-def _group_of(body: dict[str, Any]) -> str:
-    parts = str(body.get("id", "")).lower().split("/")
-    return parts[4] if len(parts) > 4 and parts[3] == "resourcegroups" else ""
-
-
-def parse_filter(text: str | None) -> Filter:
-    """The OData subset ARM supports: ``field eq 'v'`` joined by ``and``,
-    ``substringof('v', name)``, ``startswith(name, 'v')``; fields resourceType,
-    name, location, resourceGroup, tagName, tagValue."""
-    if not text or not text.strip():
-        return lambda body: True
-    tests: list[Filter] = []
-    tag_name: str | None = None
-    tag_value: str | None = None
-    for part in re.split(r"\s+and\s+", text.strip(), flags=re.IGNORECASE):
-        m = _CLAUSE.match(part)
-        if not m:
-            raise ArmError(400, "InvalidFilterInQueryString",
-                           f"The $filter '{text}' is invalid. Only 'eq', 'substringof' and 'startswith' "
-                           "comparisons joined by 'and' are supported.")
-        if m.group("field"):
-            field, value = m.group("field").lower(), m.group("value").replace("''", "'")
-            if field == "tagname":
-                tag_name = value
-                continue
-            if field == "tagvalue":
-                tag_value = value
-                continue
-            if field == "resourcegroup":    # az network lb create asks this before it creates
-                tests.append(lambda b, v=value.lower(): _group_of(b) == v)
-                continue
-            key = {"resourcetype": "type", "name": "name", "location": "location"}.get(field)
-            if key is None:
-                raise ArmError(400, "InvalidFilterInQueryString", f"The field '{field}' is not supported in $filter.")
-            tests.append(lambda b, k=key, v=value.lower(): str(b.get(k, "")).lower() == v)
-        elif m.group("subfield"):
-            sub = m.group("sub").replace("''", "'").lower()
-            tests.append(lambda b, s=sub, f=m.group("subfield"): s in str(b.get(f, "")).lower())
-        else:
-            sw = m.group("sw").replace("''", "'").lower()
-            tests.append(lambda b, s=sw, f=m.group("swfield"): str(b.get(f, "")).lower().startswith(s))
-    if tag_name is not None:
-        tn, tv = tag_name.lower(), tag_value
-
-        def tag_test(b: dict[str, Any]) -> bool:
-            tags = {k.lower(): v for k, v in (b.get("tags") or {}).items()}
-            return tn in tags and (tv is None or tags[tn] == tv)
-        tests.append(tag_test)
-    elif tag_value is not None:
-        raise ArmError(400, "InvalidFilterInQueryString", "tagValue must be used together with tagName.")
-    return lambda body: all(t(body) for t in tests)
-
+_EXPANDS = {"createdtime", "changedtime", "provisioningstate", "properties"}
 
 SUMMARY_FIELDS = ("id", "name", "type", "location", "tags", "sku", "kind", "managedBy", "zones", "identity",
                   "extendedLocation", "plan")
+
+
+def _expand(req: Request) -> set[str]:
+    """``$expand=createdTime,changedTime,provisioningState`` (what ``az resource list`` sends), and
+    ``properties``; other names are ignored (inferred: no documented error for them)."""
+    raw = req.arg("$expand") or ""
+    return {part.strip().lower() for part in raw.split(",") if part.strip()} & _EXPANDS
 
 
 def _list(p: Platform, req: Request, scope: str) -> Response:
     check_api_version(req.api_version, RESOURCES, "resources")
     ctx = p.ctx(req, req.params["sub"])
     flt = parse_filter(req.arg("$filter"))
-    expand = (req.arg("$expand") or "").lower()
+    expand = _expand(req)
     recs = [r for r in ctx.txn.in_scope(normalize(scope))
             if r.type != "Microsoft.Resources/resourceGroups" and not r.type.startswith("Microsoft.Resources/deployments")
             and flt(r.body)]
@@ -95,10 +41,16 @@ def _list(p: Platform, req: Request, scope: str) -> Response:
         if body is None:
             return None
         out = {k: crud.copy_json(body[k]) for k in SUMMARY_FIELDS if k in body}
+        if flt.hides_tags:
+            out.pop("tags", None)
+        private = rec.body.get(crud.PRIVATE) or {}
+        for key in ("createdTime", "changedTime"):
+            if key.lower() in expand and private.get(key):
+                out[key] = private[key]
         if "properties" in expand:
             out["properties"] = body.get("properties", {})
-        if "createdtime" in expand or "provisioningstate" in expand:
-            out["provisioningState"] = body.get("properties", {}).get("provisioningState", "Succeeded")
+        if "provisioningstate" in expand:
+            out["provisioningState"] = (body.get("properties") or {}).get("provisioningState", "Succeeded")
         return out
     return Response(200, page(req, recs, summary, p.settings.page_size))
 
