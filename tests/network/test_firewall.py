@@ -297,3 +297,53 @@ def test_bad_rule_collections_refused(network_client, rg, rc, code):
                     {"properties": {"priority": 100, "ruleCollections": [rc]}}) == (400, code)
     assert list(network_client.firewall_policy_rule_collection_groups.list(rg, "pol")) == []
     assert network_client.firewall_policies.get(rg, "pol").etag == etag
+
+
+def test_network_watcher_traces_through_the_firewall(aznet, network_client, rg):
+    """The running emulator's Network Watcher answers connectivity checks through the firewall's rules."""
+    from azure.core.exceptions import ResourceNotFoundError
+
+    from tests.compute.test_vm import vm_body
+
+    from .nic_support import nic_body
+
+    net = network_client
+    net.route_tables.begin_create_or_update(rg, "to-fw", {"location": LOC, "properties": {"routes": [
+        {"name": "east-west", "properties": {"addressPrefix": "10.0.0.0/16", "nextHopType": "VirtualAppliance",
+                                             "nextHopIpAddress": "10.0.1.4"}}]}}).result()
+    rt = {"id": rid(aznet, rg, "routeTables", "to-fw")}
+    make_vnet(net, rg, name="Test-FW-VN", subnets={"AzureFirewallSubnet": "10.0.1.0/26",
+                                                   "Workload-SN": {"addressPrefix": "10.0.2.0/24", "routeTable": rt},
+                                                   "Db-SN": {"addressPrefix": "10.0.3.0/24", "routeTable": rt}})
+    pip(net, rg, "fw-pip")
+    coll = [{"name": "web-to-db", "properties": {"priority": 100, "action": {"type": "Allow"}, "rules": [
+        {"name": "sql", "sourceAddresses": ["10.0.2.0/24"], "destinationAddresses": ["10.0.3.0/24"],
+         "destinationPorts": ["1433"], "protocols": ["TCP"]}]}}]
+    net.azure_firewalls.begin_create_or_update(rg, "fw", fw_body(aznet, rg, networkRuleCollections=coll)).result()
+    from azure.mgmt.compute import ComputeManagementClient
+
+    compute = aznet.client(ComputeManagementClient)
+    vms = {}
+    for name, subnet in (("web", "Workload-SN"), ("db", "Db-SN")):
+        net.network_interfaces.begin_create_or_update(rg, f"{name}-nic", nic_body(
+            subnet_id(aznet, rg, "Test-FW-VN", subnet))).result()
+        vms[name] = compute.virtual_machines.begin_create_or_update(
+            rg, name, vm_body(rid(aznet, rg, "networkInterfaces", f"{name}-nic"))).result().id
+    try:
+        net.network_watchers.get("NetworkWatcherRG", f"NetworkWatcher_{LOC}")
+        wrg, wname = "NetworkWatcherRG", f"NetworkWatcher_{LOC}"
+    except ResourceNotFoundError:
+        net.network_watchers.create_or_update(rg, "nw", {"location": LOC})
+        wrg, wname = rg, "nw"
+
+    def check(port: int):  # type: ignore[no-untyped-def]
+        return net.network_watchers.begin_check_connectivity(wrg, wname, {
+            "source": {"resourceId": vms["web"]}, "destination": {"resourceId": vms["db"], "port": port}}).result()
+
+    ok = check(1433)
+    assert ok.connection_status == "Reachable"
+    assert [h.type for h in ok.hops] == ["Source", "VirtualAppliance", "VirtualMachine"]
+    blocked = check(22)
+    assert blocked.connection_status == "Unreachable"
+    issue = blocked.hops[-1].issues[0]
+    assert issue.context == [{"key": "RuleName", "value": "no rule matched: default deny"}]

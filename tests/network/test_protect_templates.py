@@ -225,3 +225,151 @@ def test_bastion_quickstart_template(deployments, network_client, rg):
     assert b.sku.name == "Standard" and b.enable_tunneling and b.scale_units == 2
     sub = network_client.subnets.get(rg, "vnet01", "AzureBastionSubnet")
     assert sub.network_security_group.id.endswith("/bastion01-nsg")
+
+
+PRIVATE_ENDPOINT_TEMPLATE = r"""
+{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "parameters": {
+    "location": { "type": "string", "defaultValue": "[resourceGroup().location]" },
+    "storageAccountName": { "type": "string", "defaultValue": "[concat('st', uniqueString(resourceGroup().id))]" },
+    "keyVaultName": { "type": "string", "defaultValue": "[concat('kv-', uniqueString(resourceGroup().id))]" }
+  },
+  "variables": { "privateDnsZoneName": "[format('privatelink.blob.{0}', environment().suffixes.storage)]" },
+  "resources": [
+    { "type": "Microsoft.Storage/storageAccounts", "apiVersion": "2023-01-01", "name": "[parameters('storageAccountName')]",
+      "location": "[parameters('location')]", "sku": { "name": "Standard_LRS" }, "kind": "StorageV2",
+      "properties": { "publicNetworkAccess": "Disabled", "minimumTlsVersion": "TLS1_2" } },
+    { "type": "Microsoft.KeyVault/vaults", "apiVersion": "2023-07-01", "name": "[parameters('keyVaultName')]",
+      "location": "[parameters('location')]",
+      "properties": { "tenantId": "[subscription().tenantId]", "sku": { "family": "A", "name": "standard" },
+                      "enableRbacAuthorization": true } },
+    { "type": "Microsoft.KeyVault/vaults/secrets", "apiVersion": "2023-07-01",
+      "name": "[format('{0}/{1}', parameters('keyVaultName'), 'storage-name')]",
+      "dependsOn": [ "[resourceId('Microsoft.KeyVault/vaults', parameters('keyVaultName'))]" ],
+      "properties": { "value": "[parameters('storageAccountName')]" } },
+    { "type": "Microsoft.ManagedIdentity/userAssignedIdentities", "apiVersion": "2023-01-31", "name": "app-identity",
+      "location": "[parameters('location')]" },
+    { "type": "Microsoft.Network/virtualNetworks", "apiVersion": "2023-09-01", "name": "vnet",
+      "location": "[parameters('location')]",
+      "properties": { "addressSpace": { "addressPrefixes": [ "10.0.0.0/16" ] },
+                      "subnets": [ { "name": "endpoints", "properties": { "addressPrefix": "10.0.1.0/24" } } ] } },
+    { "type": "Microsoft.Network/privateEndpoints", "apiVersion": "2023-09-01", "name": "storage-pe",
+      "location": "[parameters('location')]",
+      "dependsOn": [ "[resourceId('Microsoft.Network/virtualNetworks', 'vnet')]",
+                     "[resourceId('Microsoft.Storage/storageAccounts', parameters('storageAccountName'))]" ],
+      "properties": {
+        "subnet": { "id": "[resourceId('Microsoft.Network/virtualNetworks/subnets', 'vnet', 'endpoints')]" },
+        "privateLinkServiceConnections": [ { "name": "storage-blob", "properties": {
+          "privateLinkServiceId": "[resourceId('Microsoft.Storage/storageAccounts', parameters('storageAccountName'))]",
+          "groupIds": [ "blob" ] } } ] } },
+    { "type": "Microsoft.Network/privateDnsZones", "apiVersion": "2020-06-01", "name": "[variables('privateDnsZoneName')]",
+      "location": "global" },
+    { "type": "Microsoft.Network/privateDnsZones/virtualNetworkLinks", "apiVersion": "2020-06-01",
+      "name": "[format('{0}/{1}', variables('privateDnsZoneName'), 'link')]", "location": "global",
+      "dependsOn": [ "[resourceId('Microsoft.Network/privateDnsZones', variables('privateDnsZoneName'))]",
+                     "[resourceId('Microsoft.Network/virtualNetworks', 'vnet')]" ],
+      "properties": { "registrationEnabled": false,
+                      "virtualNetwork": { "id": "[resourceId('Microsoft.Network/virtualNetworks', 'vnet')]" } } },
+    { "type": "Microsoft.Network/privateEndpoints/privateDnsZoneGroups", "apiVersion": "2023-09-01",
+      "name": "storage-pe/default",
+      "dependsOn": [ "[resourceId('Microsoft.Network/privateEndpoints', 'storage-pe')]",
+                     "[resourceId('Microsoft.Network/privateDnsZones', variables('privateDnsZoneName'))]" ],
+      "properties": { "privateDnsZoneConfigs": [ { "name": "blob", "properties": {
+        "privateDnsZoneId": "[resourceId('Microsoft.Network/privateDnsZones', variables('privateDnsZoneName'))]" } } ] } }
+  ],
+  "outputs": {
+    "blobEndpoint": { "type": "string",
+      "value": "[reference(resourceId('Microsoft.Storage/storageAccounts', parameters('storageAccountName'))).primaryEndpoints.blob]" },
+    "vaultUri": { "type": "string",
+      "value": "[reference(resourceId('Microsoft.KeyVault/vaults', parameters('keyVaultName'))).vaultUri]" }
+  }
+}
+"""
+
+RESOLVER_TEMPLATE = r"""
+{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "parameters": {
+    "location": { "type": "string", "defaultValue": "[resourceGroup().location]" },
+    "dnsResolverName": { "type": "string", "defaultValue": "dnsResolver" },
+    "resolverVNETName": { "type": "string", "defaultValue": "dnsresolverVNET" },
+    "resolverVNETAddressSpace": { "type": "string", "defaultValue": "10.7.0.0/24" },
+    "inboundSubnet": { "type": "string", "defaultValue": "snet-inbound" },
+    "inboundAddressPrefix": { "type": "string", "defaultValue": "10.7.0.0/28" },
+    "outboundSubnet": { "type": "string", "defaultValue": "snet-outbound" },
+    "outboundAddressPrefix": { "type": "string", "defaultValue": "10.7.0.16/28" },
+    "forwardingRulesetName": { "type": "string", "defaultValue": "forwardingRule" },
+    "forwardingRuleName": { "type": "string", "defaultValue": "contosocom" },
+    "DomainName": { "type": "string", "defaultValue": "contoso.com." },
+    "targetDNS": { "type": "array", "defaultValue": [ { "ipaddress": "10.0.0.4", "port": 53 },
+                                                      { "ipaddress": "10.0.0.5", "port": 53 } ] }
+  },
+  "resources": [
+    { "type": "Microsoft.Network/virtualNetworks", "apiVersion": "2022-01-01", "name": "[parameters('resolverVNETName')]",
+      "location": "[parameters('location')]",
+      "properties": {
+        "addressSpace": { "addressPrefixes": [ "[parameters('resolverVNETAddressSpace')]" ] },
+        "enableDdosProtection": false, "enableVmProtection": false,
+        "subnets": [
+          { "name": "[parameters('inboundSubnet')]", "properties": { "addressPrefix": "[parameters('inboundAddressPrefix')]",
+            "delegations": [ { "name": "Microsoft.Network.dnsResolvers", "properties": { "serviceName": "Microsoft.Network/dnsResolvers" } } ] } },
+          { "name": "[parameters('outboundSubnet')]", "properties": { "addressPrefix": "[parameters('outboundAddressPrefix')]",
+            "delegations": [ { "name": "Microsoft.Network.dnsResolvers", "properties": { "serviceName": "Microsoft.Network/dnsResolvers" } } ] } }
+        ] } },
+    { "type": "Microsoft.Network/dnsResolvers", "apiVersion": "2022-07-01", "name": "[parameters('dnsResolverName')]",
+      "location": "[parameters('location')]",
+      "dependsOn": [ "[resourceId('Microsoft.Network/virtualNetworks', parameters('resolverVNETName'))]" ],
+      "properties": { "virtualNetwork": { "id": "[resourceId('Microsoft.Network/virtualNetworks', parameters('resolverVNETName'))]" } } },
+    { "type": "Microsoft.Network/dnsResolvers/inboundEndpoints", "apiVersion": "2022-07-01",
+      "name": "[format('{0}/{1}', parameters('dnsResolverName'), parameters('inboundSubnet'))]",
+      "location": "[parameters('location')]",
+      "dependsOn": [ "[resourceId('Microsoft.Network/dnsResolvers', parameters('dnsResolverName'))]" ],
+      "properties": { "ipConfigurations": [ { "privateIpAllocationMethod": "Dynamic",
+        "subnet": { "id": "[format('{0}/subnets/{1}', resourceId('Microsoft.Network/virtualNetworks', parameters('resolverVNETName')), parameters('inboundSubnet'))]" } } ] } },
+    { "type": "Microsoft.Network/dnsResolvers/outboundEndpoints", "apiVersion": "2022-07-01",
+      "name": "[format('{0}/{1}', parameters('dnsResolverName'), parameters('outboundSubnet'))]",
+      "location": "[parameters('location')]",
+      "dependsOn": [ "[resourceId('Microsoft.Network/dnsResolvers', parameters('dnsResolverName'))]" ],
+      "properties": { "subnet": { "id": "[format('{0}/subnets/{1}', resourceId('Microsoft.Network/virtualNetworks', parameters('resolverVNETName')), parameters('outboundSubnet'))]" } } },
+    { "type": "Microsoft.Network/dnsForwardingRulesets", "apiVersion": "2022-07-01",
+      "name": "[parameters('forwardingRulesetName')]", "location": "[parameters('location')]",
+      "dependsOn": [ "[resourceId('Microsoft.Network/dnsResolvers/outboundEndpoints', parameters('dnsResolverName'), parameters('outboundSubnet'))]" ],
+      "properties": { "dnsResolverOutboundEndpoints": [ { "id": "[resourceId('Microsoft.Network/dnsResolvers/outboundEndpoints', parameters('dnsResolverName'), parameters('outboundSubnet'))]" } ] } },
+    { "type": "Microsoft.Network/dnsForwardingRulesets/virtualNetworkLinks", "apiVersion": "2022-07-01",
+      "name": "[format('{0}/{1}', parameters('forwardingRulesetName'), format('vnetlink-{0}', parameters('resolverVNETName')))]",
+      "dependsOn": [ "[resourceId('Microsoft.Network/dnsForwardingRulesets', parameters('forwardingRulesetName'))]" ],
+      "properties": { "virtualNetwork": { "id": "[resourceId('Microsoft.Network/virtualNetworks', parameters('resolverVNETName'))]" } } },
+    { "type": "Microsoft.Network/dnsForwardingRulesets/forwardingRules", "apiVersion": "2022-07-01",
+      "name": "[format('{0}/{1}', parameters('forwardingRulesetName'), parameters('forwardingRuleName'))]",
+      "dependsOn": [ "[resourceId('Microsoft.Network/dnsForwardingRulesets', parameters('forwardingRulesetName'))]" ],
+      "properties": { "domainName": "[parameters('DomainName')]", "targetDnsServers": "[parameters('targetDNS')]" } }
+  ]
+}
+"""
+
+
+def test_private_endpoint_storage_and_key_vault_template(deployments, network_client, rg):
+    result = deploy(deployments, rg, "pe", PRIVATE_ENDPOINT_TEMPLATE)
+    assert result.properties.provisioning_state == "Succeeded", result.properties.error
+    outputs = result.properties.outputs
+    assert outputs["blobEndpoint"]["value"].endswith(".blob.core.windows.net/")
+    assert outputs["vaultUri"]["value"].endswith(".vault.azure.net/")
+    pe = network_client.private_endpoints.get(rg, "storage-pe")
+    conn = pe.private_link_service_connections[0]
+    assert conn.private_link_service_connection_state.status == "Approved" and conn.group_ids == ["blob"]
+
+
+def test_dns_private_resolver_quickstart_template(deployments, rg, aznet):
+    from azure.mgmt.dnsresolver import DnsResolverManagementClient
+
+    result = deploy(deployments, rg, "resolver", RESOLVER_TEMPLATE)
+    assert result.properties.provisioning_state == "Succeeded", result.properties.error
+    dr = aznet.client(DnsResolverManagementClient)
+    inbound = dr.inbound_endpoints.get(rg, "dnsResolver", "snet-inbound")
+    assert inbound.ip_configurations[0].private_ip_address == "10.7.0.4"
+    rule = dr.forwarding_rules.get(rg, "forwardingRule", "contosocom")
+    assert rule.domain_name == "contoso.com." and [t.ip_address for t in rule.target_dns_servers] == \
+        ["10.0.0.4", "10.0.0.5"]

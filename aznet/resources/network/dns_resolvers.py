@@ -242,8 +242,9 @@ class RuleHooks(Hooks):
             raise bad("InvalidTargetDnsServers", f"A forwarding rule needs 1 to {MAX_TARGETS} target DNS servers.")
         clean = []
         for i, t in enumerate(targets):
-            addr = (t or {}).get("ipAddress") if isinstance(t, dict) else None
-            port = (t or {}).get("port", 53) if isinstance(t, dict) else None
+            low = {str(k).lower(): v for k, v in t.items()} if isinstance(t, dict) else {}
+            addr = low.get("ipaddress")                     # members match case-insensitively
+            port = low.get("port", 53) if isinstance(t, dict) else None
             try:
                 ip = ipaddress.IPv4Address(str(addr))
             except ValueError:
