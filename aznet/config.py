@@ -71,6 +71,8 @@ class Settings:
     # net.ipv4.ip_unprivileged_port_start above the port) listens on port + this offset instead (80 -> 8080).
     privileged_port_offset: int = field(
         default_factory=lambda: int(_env("AZNET_PRIVILEGED_PORT_OFFSET", "8000")))
+    # Load balancer relay worker processes (SO_REUSEPORT) beside the aznet process; 0 relays in-process.
+    lb_workers: int = field(default_factory=lambda: int(_env("AZNET_LB_WORKERS", "0")))
     # Azure creates NetworkWatcher_<region> in NetworkWatcherRG with a region's first VNet.
     network_watcher_autocreate: bool = field(
         default_factory=lambda: _env("AZNET_NETWORK_WATCHER_AUTOCREATE", "true").lower() not in ("0", "false", "no"))

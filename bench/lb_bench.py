@@ -58,6 +58,16 @@ def free_port() -> int:
 
 
 def rss_kib(pid: int) -> int:
+    """RSS of a process and its children (aznet's relay workers, HAProxy's)."""
+    total = _rss(pid)
+    try:
+        kids = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        kids = []
+    return total + sum(_rss(int(k)) for k in kids)
+
+
+def _rss(pid: int) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
             return int(line.split()[1])
@@ -84,13 +94,13 @@ frontend web
     return procs
 
 
-def start_haproxy(tmp: Path) -> subprocess.Popen[bytes]:
+def start_haproxy(tmp: Path, threads: int = 1) -> subprocess.Popen[bytes]:
     servers = "\n".join(f"    server b{i} {ip}:8080" for i, ip in enumerate(BACKENDS))
     iperfs = "\n".join(f"    server i{i} {ip}:5201" for i, ip in enumerate(BACKENDS))
     cfg = tmp / "lb.cfg"
     cfg.write_text(f"""global
     maxconn 9500
-    nbthread 1
+    nbthread {threads}
 defaults
     mode tcp
     timeout client 300s
@@ -115,11 +125,11 @@ backend bulk
 class Aznet:
     """`aznet up` in its own process, and the ARM calls to build the load balancer."""
 
-    def __init__(self, tmp: Path) -> None:
+    def __init__(self, tmp: Path, workers: int = 0) -> None:
         self.data = tmp / "aznet"
         self.port = free_port()
         env = {**os.environ, "AZNET_DATA_DIR": str(self.data), "AZNET_PORT": str(self.port),
-               "AZNET_DNS_PORT": str(free_port())}
+               "AZNET_DNS_PORT": str(free_port()), "AZNET_LB_WORKERS": str(workers)}
         self.proc = subprocess.Popen([sys.executable, "-m", "aznet.cli.main", "up"], env=env,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 90
@@ -245,12 +255,12 @@ async def paced_latency(host: str, port: int, rate: float, seconds: float) -> tu
 
     async def one() -> None:
         nonlocal failed
-        t0 = loop.time()
+        t0 = time.perf_counter()     # (uvloop's loop.time() has millisecond resolution)
         try:
             reader, writer = await asyncio.open_connection(host, port)
             writer.write(request)
             await reader.read(1)
-            lat.append(loop.time() - t0)
+            lat.append(time.perf_counter() - t0)
             writer.close()
         except OSError:
             failed += 1
@@ -291,7 +301,11 @@ def latency(host: str, port: int, rate: float, seconds: float, procs: int = 2) -
 
 
 def fds(pid: int) -> int:
-    return len(os.listdir(f"/proc/{pid}/fd"))
+    try:
+        kids = [int(k) for k in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        kids = []
+    return sum(len(os.listdir(f"/proc/{p}/fd")) for p in [pid, *kids])
 
 
 def idle_memory(host: str, port: int, pid: int, count: int) -> tuple[float, int]:
@@ -315,6 +329,8 @@ def idle_memory(host: str, port: int, pid: int, count: int) -> tuple[float, int]
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=int, default=10)
+    ap.add_argument("--workers", type=int, default=0, help="AZNET_LB_WORKERS for aznet (relay processes)")
+    ap.add_argument("--haproxy-threads", type=int, default=1, help="HAProxy nbthread")
     ap.add_argument("--rounds", type=int, default=3, help="alternating rounds; the best of each is shown")
     ap.add_argument("--idle", type=int, default=10000,
                     help="idle connections (each takes 2 descriptors in the LB: lowered to fit the fd limit)")
@@ -326,8 +342,8 @@ def main() -> int:
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     tmp = Path(tempfile.mkdtemp(prefix="lb-bench-"))
     procs = start_backends(tmp)
-    haproxy = start_haproxy(tmp)
-    az = Aznet(tmp)
+    haproxy = start_haproxy(tmp, args.haproxy_threads)
+    az = Aznet(tmp, args.workers)
     try:
         vip = az.build()
         for ip in BACKENDS:
@@ -335,7 +351,8 @@ def main() -> int:
         wait_http(HAPROXY_FE, 80)
         wait_http(vip, 80)
         targets = {"HAProxy": (HAPROXY_FE, haproxy.pid), "aznet": (vip, az.proc.pid)}
-        print(f"L4 load balancer, 3 backends, {os.cpu_count()} cores; HAProxy 2.6 TCP mode vs aznet (uvloop relay)")
+        print(f"L4 load balancer, 3 backends, {os.cpu_count()} cores; HAProxy 2.6 TCP mode (nbthread "
+              f"{args.haproxy_threads}) vs aznet (uvloop relay, AZNET_LB_WORKERS={args.workers})")
         rates = {name: 0.0 for name in targets}
         bulk = {name: 0.0 for name in targets}
         for _ in range(args.rounds):      # alternate, keep each one's best: the machine is shared

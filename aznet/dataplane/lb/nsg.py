@@ -24,6 +24,14 @@ class NsgGate:
         self._model_id: tuple[int, int] | None = None
         self._engine: Any = None
 
+    def applies(self, ipconfig_key: str) -> bool:
+        """Does any NSG (the subnet's or the NIC's) filter traffic to this ip configuration?"""
+        if self._engine is None:
+            self._engine = model_engine(self.platform)
+        model = self._engine.model
+        cfg = model.ipconfigs.get(ipconfig_key)
+        return cfg is not None and any(acl is not None for acl in model.nsgs_for(cfg))
+
     def check(self, ipconfig_key: str, proto: str, src_ip: str, sport: int | None, dport: int) -> tuple[bool, str]:
         """(allowed, deciding rule name or "") for an inbound flow to a NIC ip configuration."""
         if self._engine is None:

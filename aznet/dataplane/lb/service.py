@@ -31,12 +31,13 @@ from ..reconcile import Snapshot
 from ..workloads.service import WATCHED, WorkloadsService
 from ..workloads.table import WorkloadTable
 from . import prober
-from .hashing import flow_key, pick
 from .metrics import LbMetrics
 from .nsg import PROBE_SOURCE, NsgGate
 from .plan import LB, NAT_RULE, PIP, POOL, Plan, Route, Target, compile_plan
 from .probe_state import ProbeState, thresholds
 from .relay import ClientSide, UdpFrontend
+from .select import select
+from .workers import WorkerPool, bind_listener
 
 if TYPE_CHECKING:
     from ...arm.platform import Platform
@@ -75,6 +76,8 @@ class LbService:
         self.workloads: WorkloadsService | None = None
         self.nsg = NsgGate(platform)
         self.metrics = LbMetrics(platform.metrics)
+        self.pool: WorkerPool | None = None
+        self.worker_flows = 0           # TCP flows the worker processes reported
 
     # -- reconcile ---------------------------------------------------------------------
     def resync(self, snapshot: Snapshot) -> None:
@@ -102,20 +105,36 @@ class LbService:
             else:
                 self.listeners[key] = self._open(key, route)
         self._sync_probes()
+        self._feed_workers()
+
+    # -- worker processes ------------------------------------------------------------------
+    def _feed_workers(self) -> None:
+        if self.pool is None:
+            return
+        routes = {}
+        for key, lst in self.listeners.items():
+            if lst.error or any("/ipconfigurations/" in t.key and self.nsg.applies(t.key) for t in lst.route.targets):
+                continue            # NSG decisions need the network model: this process serves those
+            routes[key] = (lst.route, lst.listen_port)
+        self.pool.send("plan", routes)
+        self._send_up()
+
+    def _send_up(self) -> None:
+        if self.pool is not None:
+            self.pool.send("up", {k for k, st in self.health.items() if st.up})
+
+    def _worker_counts(self, counts: dict[Any, float]) -> None:
+        for k, v in counts.items():
+            self.metrics.counts[k] += v
+            if k[1] == "SYNCount":
+                self.worker_flows += int(v)
 
     def _open(self, key: tuple[str, str, int], route: Route) -> Listener:
         proto, host, port = key
         lst = Listener(key, route, listen_port(port, self.settings.privileged_port_offset))
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        sock = socket.socket(family, socket.SOCK_STREAM if proto == "tcp" else socket.SOCK_DGRAM)
         try:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            sock.bind((host, lst.listen_port))
-            if proto == "tcp":
-                sock.listen(4096)
-            sock.setblocking(False)
+            sock = bind_listener(proto, host, lst.listen_port, reuse_port=self.pool is not None)
         except OSError as exc:
-            sock.close()
             lst.error = f"cannot listen on {host}:{lst.listen_port}/{proto}: {exc.strerror or exc}"
             log.warning("lb: %s (%s)", lst.error, route.rule)
             return lst
@@ -153,19 +172,14 @@ class LbService:
         st = self.health.get((route.probe, target.key))
         return st is not None and st.up
 
+    def _is_up(self, probe: str, key: str) -> bool:
+        st = self.health.get((probe, key))
+        return st is not None and st.up
+
     def choose(self, route: Route, src_ip: str, src_port: int, proto: str) -> Target | None:
-        targets = route.targets
-        if route.probe is not None:
-            up = [t for t in targets if self.healthy(route, t)]
-            if not up and route.sku != "Basic" and route.all_down == "AllProbedUp":
-                up = list(targets)
-            targets = tuple(up)
-        if not targets:
-            log.info("lb: %s: no healthy backend for %s:%s", route.rule.rsplit("/", 1)[-1], src_ip, src_port)
-            return None
-        key = flow_key(route.distribution, src_ip, src_port, route.frontend_ip, route.frontend_port, proto)
-        target = pick(targets, key)
+        target = select(route, self._is_up, src_ip, src_port, proto)
         if target is None:
+            log.info("lb: %s: no healthy backend for %s:%s", route.rule.rsplit("/", 1)[-1], src_ip, src_port)
             return None
         if "/ipconfigurations/" in target.key:
             allowed, _rule = self.nsg.check(target.key, proto, src_ip, src_port, target.backend_port or target.port)
@@ -253,6 +267,7 @@ class LbService:
                     changed = True
                     log.info("lb: probe %s: %s is %s %s", pid.rsplit("/", 1)[-1], t.ip, st.state, why)
             if changed:
+                self._send_up()
                 self._after_health_change(pid)
             try:
                 await asyncio.wait_for(kick.wait(), spec.interval)
@@ -278,6 +293,8 @@ class LbService:
             if flow.route.sku == "Basic":
                 self.flows.discard(flow)
                 flow.reset()
+        if self.pool is not None and routes[0].sku == "Basic":
+            self.pool.send("reset", pid)
         for lst in self.listeners.values():
             if lst.frontend is not None:
                 lst.frontend.drop_flows(lambda f: f.route.probe == pid)
@@ -335,6 +352,10 @@ class LbService:
                         "port + %d (AZNET_PRIVILEGED_PORT_OFFSET); `aznet status --json` shows each mapping",
                         unprivileged_start(), self.settings.privileged_port_offset)
         self.workloads = self.platform.services.get(WorkloadsService)
+        if self.settings.lb_workers > 0:
+            self.pool = WorkerPool(self.settings.lb_workers, self._worker_counts)
+            self.pool.attach(self.loop)
+            log.warning("lb: %d relay worker process(es) share the frontends (SO_REUSEPORT)", self.settings.lb_workers)
         self.platform.reconciler.register(self)     # a full resync now, then every commit
         self.platform.metrics.add_collector(self._collect)
         self._ticker = self.loop.create_task(self._tick())
@@ -353,6 +374,9 @@ class LbService:
         for flow in list(self.flows):
             flow.reset()
         self.flows.clear()
+        if self.pool is not None:
+            self.pool.stop()
+            self.pool = None
 
 
 @services.register
