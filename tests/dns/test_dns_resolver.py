@@ -189,3 +189,42 @@ def test_inbound_endpoint_answers_and_rules_forward(aznet, network_client, priva
     # deleting the endpoint closes its listener
     dr.inbound_endpoints.begin_delete(rg, "resolver", "inbound").result()
     assert svc.endpoint_of(inbound.id) is None
+
+
+def wait_for(fn, timeout: float = 5.0):  # type: ignore[no-untyped-def]
+    """Listeners are bound on the event loop right after the commit: poll until one shows."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        got = fn()
+        if got or time.monotonic() > deadline:
+            return got
+        time.sleep(0.02)
+
+
+def test_vnet_resolver_applies_the_linked_ruleset(aznet, network_client, resolver_client, rg, onprem):
+    """A VNet linked to a ruleset (no private zones): its 168.63.129.16 listener appears and forwards."""
+    from aznet.dataplane.dns.service import DnsService
+
+    dr = resolver_client
+    corp, _sub = onprem
+    _resolver, _inbound, outbound = build(aznet, network_client, dr, rg)
+    vnet = rid(aznet, rg, "virtualNetworks", "vnet")
+    dns_svc = aznet.platform.services.get(DnsService)
+    assert dns_svc.vnet_endpoint(vnet) is None                  # no private-zone link: no listener yet
+    dr.dns_forwarding_rulesets.begin_create_or_update(rg, "ruleset", {"location": LOC, "properties": {
+        "dnsResolverOutboundEndpoints": [{"id": outbound.id}]}}).result()
+    dr.forwarding_rules.create_or_update(rg, "ruleset", "corp", {"properties": {
+        "domainName": "corp.contoso.com.", "targetDnsServers": [{"ipAddress": "127.0.0.1", "port": corp.port}]}})
+    dr.virtual_network_links.begin_create_or_update(rg, "ruleset", "link", {"properties": {
+        "virtualNetwork": {"id": vnet}}}).result()
+    endpoint = wait_for(lambda: dns_svc.vnet_endpoint(vnet))
+    assert endpoint is not None
+    assert addresses(ask(endpoint[1], "files.corp.contoso.com")) == ["10.10.10.10"]
+    assert "files.corp.contoso.com." in corp.queries
+    assert ask(endpoint[1], "nothing.invalid").rcode() != dns.rcode.NOERROR or \
+        addresses(ask(endpoint[1], "nothing.invalid")) == []   # other names: the VNet's view, not the rule
+    assert "nothing.invalid." not in corp.queries
+    dr.virtual_network_links.begin_delete(rg, "ruleset", "link").result()
+    assert wait_for(lambda: dns_svc.vnet_endpoint(vnet) is None)

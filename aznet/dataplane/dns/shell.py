@@ -15,7 +15,9 @@ import asyncio
 import contextlib
 import logging
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import dns.rcode
 
@@ -46,15 +48,23 @@ def _safe_answer(view: View, data: bytes, source: str, tcp: bool) -> bytes | Non
             return None
 
 
+# A VNet listener's forwarder (DNS private resolver rules): forward(data, addr, transport) -> True when it
+# took the query (and answers it itself), False to answer from the view.
+Forward = Callable[[bytes, tuple[str, int], Any], bool]
+
+
 class _Udp(asyncio.DatagramProtocol):
-    def __init__(self, view: View) -> None:
+    def __init__(self, view: View, forward: Forward | None = None) -> None:
         self.view = view
+        self.forward = forward
         self.transport: asyncio.DatagramTransport | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
 
     def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:  # type: ignore[override]
+        if self.forward is not None and self.forward(data, addr, self.transport):
+            return
         # the hot path of answer.answer, inlined: this runs once per query. A query seen before
         # (same bytes but the id) is a single dictionary look-up.
         raw = self.view.raw
@@ -167,9 +177,11 @@ class Endpoint:
 
 
 class _Listener:
-    def __init__(self, name: str, view: View, max_conns: int = TCP_MAX_CONNECTIONS) -> None:
+    def __init__(self, name: str, view: View, max_conns: int = TCP_MAX_CONNECTIONS,
+                 forward: Forward | None = None) -> None:
         self.name = name
         self.view = view
+        self.forward = forward
         self.max_conns = max_conns
         self.host = ""
         self.port = 0
@@ -185,7 +197,8 @@ class _Listener:
         self.port = self.tcp.sockets[0].getsockname()[1]
         self.host = host
         try:
-            self.udp, _ = await loop.create_datagram_endpoint(lambda: _Udp(self.view), local_addr=(host, self.port))
+            self.udp, _ = await loop.create_datagram_endpoint(lambda: _Udp(self.view, self.forward),
+                                                              local_addr=(host, self.port))
             sock = self.udp.get_extra_info("socket")
             if sock is not None:
                 with contextlib.suppress(OSError):    # room for bursts while the loop is busy
@@ -222,6 +235,10 @@ class DnsServerShell:
         self.tcp_idle = tcp_idle
         self.public: _Listener | None = None
         self.vnet_listeners: dict[str, _Listener] = {}
+        # DNS private resolver: VNets linked to a forwarding ruleset get a listener too, and their UDP
+        # queries go through ``forwarder(vnet_id, data, addr, transport)`` first (aznet.dataplane.dns_resolver)
+        self.extra_vnets: dict[str, str] = {}
+        self.forwarder: Callable[[str, bytes, tuple[str, int], Any], bool] | None = None
         self._sync_task: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
         self._running = False
@@ -252,6 +269,10 @@ class DnsServerShell:
             self.public = None
 
     # --- VNet listeners ----------------------------------------------------------------------------
+    def vnets_changed(self) -> None:
+        """Someone (the DNS private resolver) changed ``extra_vnets``: converge the VNet listeners."""
+        self._vnets_changed()
+
     def _vnets_changed(self) -> None:
         if not self._running:
             return
@@ -262,9 +283,9 @@ class DnsServerShell:
         self._sync_task = loop.create_task(self.sync_vnets())
 
     async def sync_vnets(self) -> None:
-        """Listeners for exactly the VNets that have private-zone links."""
+        """Listeners for exactly the VNets that have private-zone links (or a forwarding ruleset link)."""
         async with self._lock:
-            wanted = {v.lower(): v for v in self.engine.linked_vnets()}
+            wanted = {**self.extra_vnets, **{v.lower(): v for v in self.engine.linked_vnets()}}
             for key in [k for k in self.vnet_listeners if k not in wanted]:
                 await self._remove(key)
             for key, vnet in wanted.items():
@@ -284,7 +305,11 @@ class DnsServerShell:
         existing = self.vnet_listeners.get(key)
         if existing is not None:
             return existing.endpoints()[0]
-        listener = _Listener(f"vnet:{vnet_id}", self.engine.view_for_vnet(vnet_id), self.tcp_max_connections)
+        def forward(data: bytes, addr: tuple[str, int], transport: Any) -> bool:
+            return self.forwarder is not None and self.forwarder(vnet_id, data, addr, transport)
+
+        listener = _Listener(f"vnet:{vnet_id}", self.engine.view_for_vnet(vnet_id), self.tcp_max_connections,
+                             forward)
         if port is None:
             port = self.port_book.get(vnet_id) or 0
             if not port and self.vnet_port_base:

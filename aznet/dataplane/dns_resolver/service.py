@@ -7,8 +7,10 @@ is answered as the resolver's VNet's 168.63.129.16 answers (the DNS engine's vie
 of that VNet: its linked private zones, then public zones), except that names
 under a forwarding rule of the ruleset linked to the VNet go to the rule's
 targets (longest domain wins; loopback targets only; SERVFAIL when no target
-answers within 2 s). ``resolve_for_vnet`` lets other listeners apply the same
-rules. The socket is bound inside the commit, so the listener answers as soon as
+answers within 2 s). The VNet's own 168.63.129.16 listener (the DNS shell's VNet
+listener, created for a VNet linked to a ruleset even without private-zone links)
+applies the same rules to UDP queries through ``forward_hook``; TCP queries to it
+are answered from the view. The socket is bound inside the commit, so the listener answers as soon as
 the PUT returns."""
 
 from __future__ import annotations
@@ -82,22 +84,12 @@ class _Inbound(asyncio.DatagramProtocol):
         self.transport = transport  # type: ignore[assignment]
 
     def datagram_received(self, data: bytes, addr: Any) -> None:
-        rule = self.svc.rule_for(self.vnet_id, data)
-        if rule is not None:
-            asyncio.get_running_loop().create_task(self._forwarded(data, addr, rule))
+        if self.svc.forward_hook(self.vnet_id, data, addr, self.transport):
             return
         try:
             resp = self.svc.answer_as_vnet(self.vnet_id, data, addr[0])
         except Exception:  # noqa: BLE001 - one bad packet must never stop the listener
             log.exception("DNS resolver query failed")
-            resp = error_reply(data, dns.rcode.SERVFAIL)
-        if resp is not None and self.transport is not None:
-            self.transport.sendto(resp, addr)
-
-    async def _forwarded(self, data: bytes, addr: Any, rule: forwarding.Rule) -> None:
-        targets = forwarding.reachable(rule[1])
-        resp = await forward(data, targets) if targets else None
-        if resp is None:
             resp = error_reply(data, dns.rcode.SERVFAIL)
         if resp is not None and self.transport is not None:
             self.transport.sendto(resp, addr)
@@ -158,11 +150,42 @@ class DnsResolverService:
             if vnet:
                 vnets[normalize(vnet)] = vnet
         self.rules = {key: res.rules_for_vnet(snap, vid) for key, vid in vnets.items()}
+        self._vnet_listeners({key: vnets[key] for key, rules in self.rules.items() if rules})
         for key in [k for k in self.listeners if k not in want]:
             self.listeners.pop(key).close()
         for key, (eid, vnet, ip) in want.items():
             if key not in self.listeners and self.loop is not None:
                 self._open(key, eid, vnet, ip)
+
+    def _dns(self) -> Any:
+        from ..dns.service import DnsService
+
+        return self.platform.services.get(DnsService)
+
+    def _vnet_listeners(self, wanted: dict[str, str]) -> None:
+        """VNets with forwarding rules get their own 168.63.129.16 listener from the DNS shell (if they have
+        no private-zone link, they would have none), and the shell asks ``forward_hook`` first."""
+        dns_svc = self._dns()
+        if dns_svc is None or self.loop is None:
+            return
+        shell = dns_svc.shell
+        shell.forwarder = self.forward_hook
+        if shell.extra_vnets == wanted:
+            return
+        shell.extra_vnets = dict(wanted)
+        self._in_loop(shell.sync_vnets())
+
+    def _in_loop(self, coro: Any) -> None:
+        loop = self.loop
+        assert loop is not None
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            loop.create_task(coro)
+        else:
+            asyncio.run_coroutine_threadsafe(coro, loop)
 
     def _open(self, key: str, endpoint_id: str, vnet_id: str, ip: str) -> None:
         sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -185,16 +208,26 @@ class DnsResolverService:
                 lst.transport = transport  # type: ignore[assignment]
             else:
                 transport.close()
-        try:
-            running = asyncio.get_running_loop()
-        except RuntimeError:
-            running = None
-        if running is loop:
-            loop.create_task(attach())
-        else:
-            asyncio.run_coroutine_threadsafe(attach(), loop)
+        self._in_loop(attach())
 
     # -- answering -----------------------------------------------------------------------
+    def forward_hook(self, vnet_id: str, data: bytes, addr: Any, transport: Any) -> bool:
+        """Take the query when a forwarding rule covers its name (the inbound endpoints' listeners and the
+        VNet's own 168.63.129.16 listener both ask); the answer is sent when a target replies."""
+        rule = self.rule_for(vnet_id, data)
+        if rule is None or transport is None:
+            return False
+        asyncio.get_running_loop().create_task(self._forward_reply(data, addr, transport, rule))
+        return True
+
+    async def _forward_reply(self, data: bytes, addr: Any, transport: Any, rule: forwarding.Rule) -> None:
+        targets = forwarding.reachable(rule[1])
+        resp = await forward(data, targets) if targets else None
+        if resp is None:
+            resp = error_reply(data, dns.rcode.SERVFAIL)
+        if resp is not None and not transport.is_closing():
+            transport.sendto(resp, addr)
+
     def rule_for(self, vnet_id: str, data: bytes) -> forwarding.Rule | None:
         rules = self.rules.get(normalize(vnet_id))
         if not rules:
@@ -206,9 +239,7 @@ class DnsResolverService:
         return forwarding.match(rules, qname)
 
     def answer_as_vnet(self, vnet_id: str, data: bytes, source: str) -> bytes | None:
-        from ..dns.service import DnsService
-
-        dns_svc = self.platform.services.get(DnsService)
+        dns_svc = self._dns()
         if dns_svc is None:
             return error_reply(data, dns.rcode.SERVFAIL)
         return answer(dns_svc.engine.view_for_vnet(vnet_id), data, source, False)
@@ -224,6 +255,9 @@ class DnsResolverService:
 
     async def stop(self) -> None:
         self.platform.reconciler.unregister(self)
+        dns_svc = self._dns()
+        if dns_svc is not None:
+            dns_svc.shell.forwarder = None
         for lst in self.listeners.values():
             lst.close()
         self.listeners.clear()
