@@ -76,8 +76,10 @@ def build_raw(inp: dict[str, Any]) -> bytes:
     if inp.get("encoded_request"):
         return base64.b64decode(inp["encoded_request"])
     if inp.get("raw_request"):
+        # FTW sends a raw_request string UTF-8 encoded (so "\xac" in the YAML is two bytes):
+        # 944200-0FP relies on it
         raw = inp["raw_request"]
-        return _to_bytes(raw if isinstance(raw, str) else "".join(raw))
+        return (raw if isinstance(raw, str) else "".join(raw)).encode("utf-8")
     method = str(inp.get("method", "GET"))
     uri = inp.get("uri", "/")
     version = str(inp.get("version", "HTTP/1.1"))

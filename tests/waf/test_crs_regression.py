@@ -18,10 +18,7 @@ from aznet.testing import crs_regression as cr
 CASES = cr.load_cases()
 
 # test title -> why aznet's engine does not pass it
-KNOWN_FAILURES: dict[str, str] = {
-    "944200-0FP": "the body holds a NUL byte; Apache+ModSecurity 2 (the suite's reference) stop the "
-                  "body at the NUL and so never see the Java magic bytes; aznet inspects every byte",
-}
+KNOWN_FAILURES: dict[str, str] = {}
 
 
 @pytest.fixture(scope="module")
