@@ -63,8 +63,10 @@ def rule_files(src: CrsSource, include_response: bool = True) -> list[str]:
 
 
 @functools.lru_cache(maxsize=4)
-def load(include_response: bool = True) -> RuleSet:
-    """The CRS rule set, compiled once per process (callers copy what they change)."""
+def load(include_response: bool = True, extra: tuple[tuple[str, str], ...] = ()) -> RuleSet:
+    """The CRS rule set, compiled once per process (callers never change it: per-policy choices
+    go through the transaction's Settings). ``extra`` rule texts go just before the blocking
+    evaluation (REQUEST-949), so their anomaly scores count."""
     src = locate()
     comp = RuleCompiler(src.rules_dir)
     if src.setup_file:
@@ -72,6 +74,9 @@ def load(include_response: bool = True) -> RuleSet:
     else:
         comp.add_text(FALLBACK_SETUP, "crs-setup.conf")
     for path in rule_files(src, include_response):
+        if os.path.basename(path).startswith("REQUEST-949"):
+            for name, text in extra:
+                comp.add_text(text, name)
         comp.add_file(path)
     return comp.finish()
 

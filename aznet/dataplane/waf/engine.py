@@ -41,11 +41,26 @@ class SecLangEngine:
         tx.update(extra_tx or {})
         return cls(crs.load(include_response), Settings(engine=mode, tx_init=tx), use_prefilter)
 
+    @classmethod
+    def azure(cls) -> SecLangEngine:
+        """CRS 3.3.4 + Microsoft's DRS rules (ms_rules), every paranoia level loaded: Azure policies
+        choose the rules they run through Settings (removed_ids), not through the paranoia level."""
+        from .ms_rules import MS_RULES
+        rs = crs.load(False, extra=(("MS-DRS", MS_RULES),))
+        return cls(rs, Settings(engine="On", tx_init=crs_tx(4, 5)), True)
+
+
     def evaluate(self, request: HttpRequest, response: HttpResponse | None = None,
-                 body_limit: int | None = None) -> Transaction:
-        t = Transaction(self.ruleset, request, self.settings, self.prefilter, self.ip_store, self.geo,
-                        body_limit)
+                 body_limit: int | None = None, settings: Settings | None = None) -> Transaction:
+        t = Transaction(self.ruleset, request, settings or self.settings, self.prefilter, self.ip_store,
+                        self.geo, body_limit)
         t.process_request()
         if response is not None and t.disruption is None:
             t.process_response(response)
         return t
+
+
+def crs_tx(paranoia: int, inbound_threshold: int) -> dict[str, str]:
+    return {"paranoia_level": str(paranoia), "executing_paranoia_level": str(paranoia),
+            "inbound_anomaly_score_threshold": str(inbound_threshold),
+            "outbound_anomaly_score_threshold": "4"}

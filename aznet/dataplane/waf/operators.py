@@ -36,6 +36,10 @@ class Operator:
 
 
 def _int(s: str) -> int:
+    try:
+        return int(s)
+    except ValueError:
+        pass
     m = re.match(r"\s*([+-]?\d+)", s)
     return int(m.group(1)) if m else 0
 

@@ -49,10 +49,7 @@ class Rule:
     paranoia: int = 0
     is_action: bool = False          # SecAction: no variables, always matches
     prefilter_key: int | None = None  # set by the prefilter when its first link is gated
-
-    @property
-    def transform_key(self) -> tuple[str, ...]:
-        return tuple(name for name, _ in self.transforms)
+    transform_key: tuple[str, ...] = ()
 
     def links(self) -> list[Rule]:
         out: list[Rule] = []
@@ -193,6 +190,7 @@ class RuleCompiler:
         if rule.disruptive is None and self._pending is None:
             rule.disruptive = None
         rule.transforms = tuple(tfs)
+        rule.transform_key = tuple(name for name, _ in tfs)
         rule.tags = tuple(tags)
         rule.setvars = tuple(setvars)
         rule.ctls = tuple(ctls)

@@ -23,6 +23,12 @@ if TYPE_CHECKING:
     from .prefilter import Prefilter
 
 _MACRO = re.compile(r"%\{([^}]+)\}")
+# variables whose values change while rules run (never cached per request)
+_DYNAMIC = frozenset({"TX", "IP", "GEO", "MATCHED_VARS", "MATCHED_VARS_NAMES", "MATCHED_VAR", "MATCHED_VAR_NAME",
+                      "DURATION", "UNIQUE_ID", "HIGHEST_SEVERITY", "RESPONSE_HEADERS", "RESPONSE_HEADERS_NAMES",
+                      "RESPONSE_BODY", "RESPONSE_STATUS", "RESPONSE_PROTOCOL", "RESPONSE_CONTENT_TYPE",
+                      "RESPONSE_CONTENT_LENGTH", "STATUS_LINE", "TIME", "TIME_EPOCH"})
+_SCORE_VAR = re.compile(r"(?i)^tx\.[a-z_]*(?:anomaly_score|_score)(?:_pl\d)?=\+")
 MAX_TRANSFORM_CACHE = 20000
 MAX_VALUES_PER_TARGET = 2048
 
@@ -55,6 +61,10 @@ class Settings:
     engine: str = "On"                     # "On", "DetectionOnly", "Off"
     tx_init: dict[str, str] = field(default_factory=dict)   # setvar-like TX presets (crs-setup)
     removed_ids: frozenset[int] = frozenset()
+    # per-rule action overrides (Azure): rule id -> "Block" | "Allow" | "Log"
+    rule_actions: dict[int, str] = field(default_factory=dict)
+    # exclusions (Azure): targets never inspected, for every rule (None key) or per rule id
+    exclusions: dict[int | None, list[VariableRef]] = field(default_factory=dict)
 
 
 class Transaction:
@@ -86,6 +96,7 @@ class Transaction:
         self._tcache: dict[tuple[tuple[str, ...], str], str] = {}
         self._candidates: dict[int, set[int] | None] = {}
         self._allow_all = False
+        self.allowed_by: int | None = None
         self._started = time.perf_counter()
         self.current_rule: Rule | None = None
         self.last_phase = 0
@@ -173,6 +184,8 @@ class Transaction:
 
     def _eval_link(self, link: Rule, head: Rule) -> bool:
         if link.is_action:
+            for sv in link.setvars:
+                self._setvar(sv)
             return True
         values = self._values(link, head)
         op = link.op
@@ -199,7 +212,10 @@ class Transaction:
                     for idx, cap in enumerate(result[:10]):
                         self.tx[str(idx)] = cap
                 # as ModSecurity 2: setvar runs once per matched value (920450 names every header)
+                log_only = self.settings.rule_actions.get(head.id) in ("Log", "Block", "Allow")
                 for sv in link.setvars:
+                    if log_only and _SCORE_VAR.match(sv):
+                        continue       # an Azure action override replaces anomaly scoring
                     self._setvar(sv)
         if matched:
             self.matched_vars = new_matches
@@ -248,6 +264,9 @@ class Transaction:
                 if (by_tag and any(re.search(spec, t) for t in head.tags)) or (
                         not by_tag and id_matches(spec, head.id)):
                     extra_excl.extend(refs)
+        if self.settings.exclusions:
+            extra_excl = extra_excl + self.settings.exclusions.get(None, []) + self.settings.exclusions.get(
+                head.id, [])
         for ref in link.targets:
             vals = self.resolve(ref)
             excl = link.exclusions.get(ref.name, [])
@@ -259,6 +278,21 @@ class Transaction:
 
     def resolve(self, ref: VariableRef) -> list[tuple[str, str]]:
         """Values of one variable reference, as (name for MATCHED_VAR_NAME, value) pairs."""
+        name = ref.name
+        if name == "TX" and ref.selector is not None and not ref.is_regex:
+            val = self.tx.get(ref.selector.lower())
+            if ref.count:
+                return [(name, "1" if val is not None else "0")]
+            return [] if val is None else [(f"TX:{ref.selector}", val)]
+        if name in _DYNAMIC:
+            return self._resolve_uncached(ref)
+        key = (name, ref.selector, ref.is_regex, ref.count)
+        hit = self.req.resolved.get(key)
+        if hit is None:
+            hit = self.req.resolved[key] = self._resolve_uncached(ref)
+        return hit
+
+    def _resolve_uncached(self, ref: VariableRef) -> list[tuple[str, str]]:
         name = ref.name
         if name in COLLECTIONS:
             pairs = self._collection(name)
@@ -313,6 +347,13 @@ class Transaction:
         disruptive = rule.disruptive
         if disruptive == "block":
             disruptive = self.rs.default_disruptive.get(rule.phase, "pass")
+        override = self.settings.rule_actions.get(rule.id)
+        if override == "Block":
+            disruptive = "deny"
+        elif override == "Allow":
+            disruptive = "allow_request"
+        elif override == "Log":
+            disruptive = "pass"
         if rule.log:
             self.matches.append(RuleMatch(
                 rule_id=rule.id, phase=rule.phase, file=rule.file, msg=self.expand(rule.msg),
@@ -328,6 +369,11 @@ class Transaction:
                 self.detected_disruption = d
         elif disruptive == "allow":
             if self.engine == "On":
+                self._allow_phase = True
+        elif disruptive == "allow_request":
+            self.allowed_by = rule.id
+            if self.engine == "On":
+                self._allow_all = True
                 self._allow_phase = True
 
     def _initcol(self, spec: str) -> None:
@@ -391,6 +437,7 @@ class Transaction:
             self.req.reset_body()
         elif n == "forcerequestbodyvariable":
             self.req.force_body_variable = value.lower() == "on"
+            self.req.resolved.clear()
         # auditEngine, auditLogParts: no effect on decisions here
 
     def geo_lookup(self, address: str) -> None:

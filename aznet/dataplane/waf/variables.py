@@ -44,6 +44,7 @@ class RequestView:
         self.forced_processor: str | None = None
         self.force_body_variable = False
         self._cache: dict[str, Any] = {}
+        self.resolved: dict[tuple[Any, ...], list[tuple[str, str]]] = {}   # Transaction.resolve's cache
         path, _, query = self.uri.partition("?")
         if re.match(r"(?i)^[a-z][a-z0-9+.-]*://", path):
             rest = path.split("://", 1)[1]
@@ -70,6 +71,7 @@ class RequestView:
         return pb
 
     def reset_body(self) -> None:
+        self.resolved.clear()
         self._cache.pop("_body", None)
         for k in ("ARGS", "ARGS_POST", "ARGS_NAMES", "ARGS_POST_NAMES"):
             self._cache.pop(k, None)
