@@ -15,6 +15,8 @@ PACKAGES = (
     "aznet.resources.dns",
     "aznet.resources.privatedns",
     "aznet.resources.trafficmanager",
+    "aznet.resources.cdn",
+    "aznet.resources.frontdoor",
     "aznet.resources.storage",
     "aznet.resources.keyvault",
     "aznet.resources.managedidentity",

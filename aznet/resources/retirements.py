@@ -81,3 +81,17 @@ article, and the Azure Networking blog post "Private subnets by default in Azure
 
 def private_by_default(api_version: str | None) -> bool:
     return bool(api_version) and str(api_version)[:10] >= PRIVATE_SUBNETS_API
+
+
+CLASSIC_FRONT_DOOR = Retirement(
+    "Azure Front Door (classic) profiles", "2025-04-01",
+    "Azure Front Door (classic) will be retired on 31 March 2027 (learn.microsoft.com/azure/frontdoor/"
+    "classic-retirement-faq): it no longer supports profile creation, new domain onboarding or managed certificates",
+    "BadRequest", "Creation of new Frontdoors are not allowed as the resource has been deprecated.", confirmed=True)
+
+CLASSIC_CDN = Retirement(
+    "Azure CDN from Microsoft (classic) profiles", "2025-08-15",
+    "Azure CDN Standard from Microsoft (classic) will be retired on 30 September 2027 (learn.microsoft.com/azure/"
+    "cdn/classic-cdn-retirement-faq): no new profiles since 15 August 2025; Akamai (31 October 2023) and Edgio/"
+    "Verizon (15 January 2025) SKUs are retired",
+    "BadRequest", "Azure CDN from Microsoft (classic) no longer support new profile creation.", confirmed=True)

@@ -1,0 +1,7 @@
+"""Classic Azure Front Door (Microsoft.Network/frontDoors, rulesEngines) and
+Front Door WAF policies (Microsoft.Network/frontDoorWebApplicationFirewallPolicies),
+with the azure-mgmt-frontdoor models."""
+
+from ..autoload import import_submodules
+
+import_submodules(__name__, __path__)
