@@ -85,7 +85,8 @@ def check_condition(cond: Any, path: str, afd: bool) -> dict[str, Any]:
     if not isinstance(cond, dict):
         raise bad("A condition must be an object with name and parameters.", path)
     name = choice(cond.get("name"), tuple(CONDITIONS), f"{path}.name")
-    assert name is not None
+    if name is None:
+        raise bad("A condition needs a name.", f"{path}.name")
     type_name, operators, needs_selector, allowed = CONDITIONS[name]
     params = cond.get("parameters")
     if not isinstance(params, dict):
@@ -132,7 +133,8 @@ def check_action(ctx: Ctx, rule_id: str, action: Any, path: str, afd: bool) -> d
     if not isinstance(action, dict):
         raise bad("An action must be an object with name and parameters.", path)
     name = choice(action.get("name"), tuple(ACTIONS), f"{path}.name")
-    assert name is not None
+    if name is None:
+        raise bad("An action needs a name.", f"{path}.name")
     if afd and name not in AFD_ACTIONS:
         raise bad(f"The {name} action is not supported in Azure Front Door rule sets.", f"{path}.name")
     params = action.get("parameters")
