@@ -8,6 +8,7 @@ import logging
 import ssl
 from typing import Any
 
+from . import gcpolicy
 from .arm.httpserver import HttpServer
 from .arm.platform import Platform
 from .arm.tls import TlsFiles, ensure_tls
@@ -115,6 +116,7 @@ def run(settings: Settings, on_ready: Any = None) -> None:
 
     async def main() -> None:
         await server.start()
+        gcpolicy.install()          # after start: what start loaded is long-lived
         if on_ready:
             on_ready(server)
         import signal

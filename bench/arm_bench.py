@@ -87,8 +87,10 @@ end
 """
 
 
-def wrk(url: str, seconds: int, token: str, script: str | None = None) -> float:
-    cmd = ["taskset", "-c", "1", "wrk", "-t1", "-c50", f"-d{seconds}s", "-H", f"Authorization: Bearer {token}"]
+def wrk(url: str, seconds: int, token: str, script: str | None = None) -> tuple[float, float]:
+    """(requests/s, p99 latency in ms)."""
+    cmd = ["taskset", "-c", "1", "wrk", "-t1", "-c50", f"-d{seconds}s", "--latency",
+           "-H", f"Authorization: Bearer {token}"]
     tmp = None
     if script:
         tmp = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
@@ -102,7 +104,9 @@ def wrk(url: str, seconds: int, token: str, script: str | None = None) -> float:
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     if non2xx:
         print(f"  (warning: {non2xx.group(1)} non-2xx responses)")
-    return float(m.group(1)) if m else 0.0
+    p99 = re.search(r"^\s*99%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+    p99_ms = float(p99.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[p99.group(2)] if p99 else 0.0
+    return (float(m.group(1)) if m else 0.0), p99_ms
 
 
 GET_BODIES = {
@@ -160,10 +164,10 @@ def main() -> int:
         call(endpoint, ctx, "PUT", f"{rg}?api-version=2021-04-01", {"location": "westeurope"}, token)
         target = f"{rg}/providers/Microsoft.Network/{args.get_type}/t0?api-version=2024-05-01"
         status, _ = call(endpoint, ctx, "PUT", target, GET_BODIES[args.get_type], token)
-        get_rps = wrk(f"{endpoint}{target}", args.seconds, token)
+        get_rps, get_p99 = wrk(f"{endpoint}{target}", args.seconds, token)
         put_path = f"{rg}/providers/Microsoft.Network/{args.put_type}/NAME?api-version=2024-05-01"
         body = json.dumps({"location": "westeurope", "properties": {}})
-        put_rps = wrk(f"{endpoint}{put_path}", args.seconds, token,
+        put_rps, put_p99 = wrk(f"{endpoint}{put_path}", args.seconds, token,
                       WRK_SCRIPT.replace("PATH", put_path).replace("TOKEN", token).replace("BODY", body))
         call(endpoint, ctx, "PUT", f"/subscriptions/{SUB}/resourceGroups/bench-deploy?api-version=2021-04-01",
              {"location": "westeurope"}, token)
@@ -189,7 +193,9 @@ def main() -> int:
     print(f"{'first launch to ready (creates CA) [s]':<44}{first:>12.3f}{'':>12}")
     print(f"{'launch to ready [s]':<44}{ready:>12.3f}{'<= 1':>12}")
     print(f"{'GET ' + args.get_type + ', 50 clients [req/s]':<44}{get_rps:>12.0f}{'>= 3000':>12}")
+    print(f"{'GET ' + args.get_type + ', 50 clients p99 [ms]':<44}{get_p99:>12.1f}{'':>12}")
     print(f"{'PUT ' + args.put_type + ', 50 clients [req/s]':<44}{put_rps:>12.0f}{'>= 1500':>12}")
+    print(f"{'PUT ' + args.put_type + ', 50 clients p99 [ms]':<44}{put_p99:>12.1f}{'<= 50':>12}")
     print(f"{'200-resource template deployment [s]':<44}{deploy_s:>12.3f}{'<= 3':>12}  ({state}, HTTP {dstatus})")
     print(f"{'server RSS after the run [MiB]':<44}{rss:>12d}")
     print(f"server pinned to core 0 (taskset), wrk -t1 -c50 over HTTPS keep-alive on core 1; the {args.get_type} PUT answered", status)

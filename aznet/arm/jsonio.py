@@ -327,7 +327,7 @@ def dumps(value: Any, *, indent: int | None = None) -> str:
             text = _FAST.encode(value)
         else:
             text = json.dumps(value, indent=indent, allow_nan=False)
-        if _LONE.search(text) is None:
+        if "\\ud" not in text or _LONE.search(text) is None:   # the substring test spares the regex (~100 us)
             return text
     except (ValueError, RecursionError):
         pass

@@ -21,6 +21,7 @@ from .errors import ArmError, resource_group_not_found
 from .http import Request, Response, page
 from .identity import TokenIssuer
 from .ids import ResourceId, is_guid, normalize, parse_resource_id, split_path
+from .jsonio import dumps
 from .lro import Operations
 from .regions import REGION_NAMES
 from .registry import REGISTRY, Registry, ResourceType
@@ -199,7 +200,14 @@ class Platform:
 
     def lro(self, req: Request, status: int, body: Any, *, namespace: str, location: str | None = None,
             result: Any = None, result_status: int = 200, location_header: bool = True) -> Response:
-        op = self.ops.start(result=result if result is not None else body, result_status=result_status)
+        # the body goes out as JSON text once, and the operation keeps that text (not the dicts: a server
+        # holding tens of thousands of finished operations must not make the garbage collector walk them)
+        payload = body if body is None or isinstance(body, bytes) else dumps(body).encode()
+        if result is None:
+            kept = payload
+        else:
+            kept = result if isinstance(result, bytes) else dumps(result).encode()
+        op = self.ops.start(result=kept, result_status=result_status)
         sub = split_path(req.path)[1]
         loc = location or "westeurope"
         api = req.api_version or ""
@@ -208,7 +216,7 @@ class Platform:
         if location_header:
             headers["Location"] = f"{base}/operationResults/{op.id}?api-version={api}"
         headers.update(self.retry_headers())
-        return Response(status, body, headers)
+        return Response(status, payload, headers)
 
     def retry_headers(self) -> dict[str, str]:
         delay = self.settings.lro_delay
