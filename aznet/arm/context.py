@@ -22,6 +22,21 @@ class Ctx:
         self.api_version = api_version
         self.request_id = request_id
         self.query: dict[str, str] = {}      # the request's query parameters (keys as sent)
+        # per-request scratch space for hooks (claims made, resources being deleted, …): it lives and dies
+        # with the request, never in module globals
+        self.scratch: dict[str, Any] = {}
+        # parents whose inline children the generic PUT is writing right now (see Hooks.validate_children)
+        self.children_batch: set[str] = set()
+
+    def scratch_set(self, name: str) -> set[str]:
+        """A set in the request's scratch space (created on first use)."""
+        found: set[str] = self.scratch.setdefault(name, set())
+        return found
+
+    def in_children_batch(self, parent_id: str) -> bool:
+        """Is the generic PUT writing ``parent_id``'s inline children now? (Sibling checks wait for
+        ``Hooks.validate_children``, which sees all of them at once.)"""
+        return normalize(parent_id) in self.children_batch
 
     def arg(self, name: str) -> str | None:
         """A query parameter of the request, by case-insensitive name."""

@@ -204,8 +204,14 @@ def put_resource(ctx: Ctx, rid_str: str, body: Any, *, nested: bool = False,
     _check_storable(new, old_body)
     scope = normalize(rid.scope)
     ctx.txn.put(new["id"], rt.type, parent_rec.key if parent_rec else None, scope, new)
-    for prop, ctype in rt.inline_children.items():
-        _sync_children(ctx, rid, rt, prop, ctype, children_in[prop])
+    if rt.inline_children:
+        ctx.children_batch.add(key)
+        try:
+            for prop, ctype in rt.inline_children.items():
+                _sync_children(ctx, rid, rt, prop, ctype, children_in[prop])
+        finally:
+            ctx.children_batch.discard(key)
+        rt.hooks.validate_children(ctx, new, old_body)
     rt.hooks.after_write(ctx, new, old_body)
     if parent_rec is not None and sync_parent and not nested:
         touch(ctx, parent_rec)

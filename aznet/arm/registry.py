@@ -25,6 +25,10 @@ class Hooks:
     def prepare(self, ctx: Ctx, new: dict[str, Any], old: dict[str, Any] | None) -> None:
         """Fill defaults and computed read-only state into ``new`` (mutate it)."""
 
+    def validate_children(self, ctx: Ctx, new: dict[str, Any], old: dict[str, Any] | None) -> None:
+        """Validate the parent together with its inline children, once all of them are written (a child's
+        own ``validate`` skips sibling checks while ``ctx.in_children_batch(parent)``). Raise ArmError."""
+
     def after_write(self, ctx: Ctx, new: dict[str, Any], old: dict[str, Any] | None) -> None:
         """Side effects on other resources, after ``new`` (and its inline children) is written."""
 

@@ -19,13 +19,11 @@ automatically; addresses a resource holds but does not show go in
 from __future__ import annotations
 
 import ipaddress
-import weakref
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from ...arm.errors import ArmError
 from ...netmodel.address_book import AddressBook, Claim, claims_in  # noqa: F401 - part of this module's API
-from ...store.base import Transaction
 from .cidr import IPAddress, IPNetwork, parse_ip  # noqa: F401 - parse_ip is part of this module's API
 
 if TYPE_CHECKING:
@@ -87,8 +85,7 @@ def check_static(prefixes: list[IPNetwork], ip: IPAddress) -> None:
                        f"Private static IP address {ip} falls within reserved IP range of subnet prefix {net}.")
 
 
-_PENDING: weakref.WeakKeyDictionary[Transaction, dict[str, dict[IPAddress, tuple[str, str]]]] = \
-    weakref.WeakKeyDictionary()
+PENDING = "private-ip-claims"       # the request's scratch: subnet -> ip -> (owner, ipconfig) claimed so far
 
 
 def address_book(platform: Any) -> AddressBook:
@@ -105,7 +102,7 @@ class Allocator:
     def __init__(self, ctx: Ctx) -> None:
         self.ctx = ctx
         self.book = address_book(ctx.platform)
-        self.pending = _PENDING.setdefault(ctx.txn, {})
+        self.pending: dict[str, dict[IPAddress, tuple[str, str]]] = ctx.scratch.setdefault(PENDING, {})
 
     def _committed_holder(self, subnet: str, ip: IPAddress, owner: str) -> tuple[str, str] | None:
         held = self.book.holder(subnet, ip)

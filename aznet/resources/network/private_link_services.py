@@ -10,7 +10,6 @@ connection, and the endpoint's connection state follows."""
 from __future__ import annotations
 
 import uuid
-import weakref
 from typing import TYPE_CHECKING, Any
 
 from ...arm.crud import resource_guid
@@ -207,12 +206,12 @@ class PrivateLinkServiceHooks(Hooks):
         props["networkInterfaces"] = []
 
 
-_EXPECTED: weakref.WeakKeyDictionary[Any, dict[str, dict[str, Any]]] = weakref.WeakKeyDictionary()
+EXPECTED = "private-endpoint-connections-expected"   # the request's scratch: connection id -> properties
 
 
 def create_connection(ctx: Ctx, conn_id: str, props: dict[str, Any]) -> None:
     """A private endpoint creates its connection on the service (the only way one comes to exist)."""
-    _EXPECTED.setdefault(ctx.txn, {})[normalize(conn_id)] = props
+    ctx.scratch.setdefault(EXPECTED, {})[normalize(conn_id)] = props
     ctx.put(conn_id, {"properties": {"privateLinkServiceConnectionState":
                                      props["privateLinkServiceConnectionState"]}})
 
@@ -223,7 +222,7 @@ class ConnectionHooks(Hooks):
     def validate(self, ctx: Ctx, new: dict[str, Any], old: dict[str, Any] | None) -> None:
         props = new["properties"]
         if old is None:
-            expected = _EXPECTED.get(ctx.txn, {}).pop(normalize(new["id"]), None)
+            expected = ctx.scratch.get(EXPECTED, {}).pop(normalize(new["id"]), None)
             if expected is None:
                 raise ArmError(404, "PrivateEndpointConnectionNotFound",
                                f"Private endpoint connection {new['id']} was not found. Connections are created "

@@ -10,14 +10,12 @@ nextHopIpAddress is required for VirtualAppliance and refused for the others
 
 from __future__ import annotations
 
-import weakref
 from typing import TYPE_CHECKING, Any
 
 from ...arm.crud import resource_guid
 from ...arm.errors import ArmError
 from ...arm.ids import normalize
 from ...arm.registry import REGISTRY, Hooks, NameRule, ResourceType
-from ...store.base import Transaction
 from . import cidr, service_tags
 from .ref_checks import API_VERSIONS, boolean, cannot_parse, enum
 
@@ -29,7 +27,6 @@ ROUTE_TYPE = "Microsoft.Network/routeTables/routes"
 SUBNET_TYPE = "microsoft.network/virtualnetworks/subnets"
 NEXT_HOPS = ("VirtualNetworkGateway", "VnetLocal", "Internet", "VirtualAppliance", "None")
 
-_BATCH: weakref.WeakKeyDictionary[Transaction, set[str]] = weakref.WeakKeyDictionary()
 
 
 def table_of(route_id: str) -> str:
@@ -70,15 +67,13 @@ class RouteTableHooks(Hooks):
         props = new["properties"]
         props["disableBgpRoutePropagation"] = boolean(props.get("disableBgpRoutePropagation"),
                                                       "properties.disableBgpRoutePropagation", False)
-        _BATCH.setdefault(ctx.txn, set()).add(normalize(new["id"]))
 
     def prepare(self, ctx: Ctx, new: dict[str, Any], old: dict[str, Any] | None) -> None:
         props = new["properties"]
         props.pop("subnets", None)
         props["resourceGuid"] = resource_guid(old)
 
-    def after_write(self, ctx: Ctx, new: dict[str, Any], old: dict[str, Any] | None) -> None:
-        _BATCH.get(ctx.txn, set()).discard(normalize(new["id"]))
+    def validate_children(self, ctx: Ctx, new: dict[str, Any], old: dict[str, Any] | None) -> None:
         check_conflicts(ctx, new["id"])
 
     def before_delete(self, ctx: Ctx, body: dict[str, Any]) -> None:
@@ -120,7 +115,7 @@ class RouteHooks(Hooks):
         else:
             props.pop("nextHopIpAddress", None)
         table = table_of(rid)
-        if normalize(table) in _BATCH.get(ctx.txn, set()):
+        if ctx.in_children_batch(table):           # the table PUT checks its routes together afterwards
             return
         mine = _prefix_key(props["addressPrefix"])
         for rec in ctx.children(table, ROUTE_TYPE):

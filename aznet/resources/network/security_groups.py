@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import json
 import uuid
-import weakref
 from typing import TYPE_CHECKING, Any
 
 from ...arm.crud import resource_guid
 from ...arm.errors import ArmError
 from ...arm.ids import normalize
 from ...arm.registry import REGISTRY, Hooks, NameRule, ResourceType
-from ...store.base import Transaction
 from .ref_checks import API_VERSIONS, boolean
 from .security_rules import normalize_rule
 
@@ -44,8 +42,7 @@ DEFAULT_RULES = (
     ("DenyAllOutBound", "Outbound", 65500, "Deny", "*", "*", "Deny all outbound traffic"),
 )
 
-_BATCH: weakref.WeakKeyDictionary[Transaction, set[str]] = weakref.WeakKeyDictionary()
-_DELETING: weakref.WeakKeyDictionary[Transaction, set[str]] = weakref.WeakKeyDictionary()
+DELETING = "nsgs-being-deleted"      # the request's scratch set: NSGs whose default rules may go
 
 
 def nsg_of(rule_id: str) -> str:
@@ -123,7 +120,6 @@ class NetworkSecurityGroupHooks(Hooks):
     def validate(self, ctx: Ctx, new: dict[str, Any], old: dict[str, Any] | None) -> None:
         props = new["properties"]
         props["flushConnection"] = boolean(props.get("flushConnection"), "properties.flushConnection", False)
-        _BATCH.setdefault(ctx.txn, set()).add(normalize(new["id"]))
 
     def prepare(self, ctx: Ctx, new: dict[str, Any], old: dict[str, Any] | None) -> None:
         props = new["properties"]
@@ -131,8 +127,7 @@ class NetworkSecurityGroupHooks(Hooks):
             props.pop(key, None)
         props["resourceGuid"] = resource_guid(old)
 
-    def after_write(self, ctx: Ctx, new: dict[str, Any], old: dict[str, Any] | None) -> None:
-        _BATCH.get(ctx.txn, set()).discard(normalize(new["id"]))
+    def validate_children(self, ctx: Ctx, new: dict[str, Any], old: dict[str, Any] | None) -> None:
         check_conflicts(ctx, new["id"])
 
     def before_delete(self, ctx: Ctx, body: dict[str, Any]) -> None:
@@ -143,7 +138,7 @@ class NetworkSecurityGroupHooks(Hooks):
                            f"following resources: {', '.join(subnets + nics)}. In order to delete the Network "
                            "security group, remove the association with the resource(s). To learn how to do this, "
                            "see aka.ms/deletensg.")
-        _DELETING.setdefault(ctx.txn, set()).add(normalize(body["id"]))
+        ctx.scratch_set(DELETING).add(normalize(body["id"]))
 
     def render(self, ctx: Ctx, body: dict[str, Any]) -> None:
 
@@ -162,7 +157,7 @@ class SecurityRuleHooks(Hooks):
         nsg = ctx.body(nsg_id) or {}
         props = new["properties"]
         normalize_rule(ctx, props, new["id"], nsg.get("location"))
-        if normalize(nsg_id) in _BATCH.get(ctx.txn, set()):
+        if ctx.in_children_batch(nsg_id):          # the NSG PUT checks its rules together afterwards
             return
         for rec in ctx.children(nsg_id, RULE_TYPE):
             p = rec.body.get("properties") or {}
@@ -178,7 +173,7 @@ class DefaultSecurityRuleHooks(Hooks):
         raise ArmError(405, "MethodNotAllowed", "The requested resource does not support http method 'PUT'.")
 
     def before_delete(self, ctx: Ctx, body: dict[str, Any]) -> None:
-        if normalize(nsg_of(body["id"])) not in _DELETING.get(ctx.txn, set()):
+        if normalize(nsg_of(body["id"])) not in ctx.scratch_set(DELETING):
             raise ArmError(405, "MethodNotAllowed", "The requested resource does not support http method 'DELETE'.")
 
 

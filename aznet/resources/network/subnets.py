@@ -13,18 +13,16 @@ Back-references (ipConfigurations, privateEndpoints) are computed at read time
 from the resources that point at the subnet.
 
 Public API for other types: ``users(ctx, subnet_id)``, ``claimed_ips(ctx, subnet_id)``,
-``check_in_use(ctx, body)``, ``in_vnet_batch(ctx, vnet_id)`` / ``begin_vnet_batch`` /
-``end_vnet_batch`` and ``check_siblings(ctx, vnet_id)``."""
+``check_in_use(ctx, body)`` and ``check_siblings(ctx, vnet_id)`` (a VNet PUT's
+``validate_children``: its subnets are checked against each other once all are written)."""
 
 from __future__ import annotations
 
-import weakref
 from typing import TYPE_CHECKING, Any
 
 from ...arm.errors import ArmError
 from ...arm.ids import normalize
 from ...arm.registry import REGISTRY, Hooks, NameRule, ResourceType
-from ...store.base import Transaction
 from ..retirements import private_by_default
 from . import bastion_nsg, cidr
 from .ip_allocation import claims_in
@@ -52,23 +50,6 @@ RESERVED_MIN = {"routeserversubnet": 27, "gatewaysubnet": 29}
 RESERVED_NAMES = {"azurefirewallsubnet", "azurefirewallmanagementsubnet", "azurebastionsubnet", *RESERVED_MIN}
 SMALLEST_IPV4 = 29
 IPV6_LENGTH = 64
-
-
-# -- a VNet PUT rewrites all its subnets: sibling checks wait until all are written ----------------
-
-_BATCH: weakref.WeakKeyDictionary[Transaction, set[str]] = weakref.WeakKeyDictionary()
-
-
-def begin_vnet_batch(ctx: Ctx, vnet_id: str) -> None:
-    _BATCH.setdefault(ctx.txn, set()).add(normalize(vnet_id))
-
-
-def end_vnet_batch(ctx: Ctx, vnet_id: str) -> None:
-    _BATCH.get(ctx.txn, set()).discard(normalize(vnet_id))
-
-
-def in_vnet_batch(ctx: Ctx, vnet_id: str) -> bool:
-    return normalize(vnet_id) in _BATCH.get(ctx.txn, set())
 
 
 # -- helpers ----------------------------------------------------------------------------------
@@ -188,7 +169,7 @@ class SubnetHooks(Hooks):
                                f"address range of virtual network '{vnet_name}'.")
         if cidr.self_overlap(nets):
             raise overlap_error(name, vnet_name)
-        if not in_vnet_batch(ctx, vnet_id):
+        if not ctx.in_children_batch(vnet_id):        # a VNet PUT checks its subnets together afterwards
             for rec in ctx.children(vnet_id, TYPE):
                 if rec.key != normalize(sid) and cidr.first_overlap(nets, prefixes_of(rec.body)):
                     raise overlap_error(name, vnet_name)

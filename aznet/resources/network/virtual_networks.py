@@ -76,7 +76,6 @@ class VirtualNetworkHooks(Hooks):
                                                     "PrivateEndpointVNetPolicies", "Disabled")
         if old is not None:
             peerings.check_space_against_peers(ctx, vid, nets)
-        sn.begin_vnet_batch(ctx, vid)
 
     def _dhcp(self, props: dict[str, Any], vid: str) -> None:
         dhcp = props.get("dhcpOptions")
@@ -129,9 +128,10 @@ class VirtualNetworkHooks(Hooks):
         props["provisioningState"] = "Succeeded"
         props["resourceGuid"] = resource_guid(old)
 
-    def after_write(self, ctx: Ctx, new: dict[str, Any], old: dict[str, Any] | None) -> None:
-        sn.end_vnet_batch(ctx, new["id"])
+    def validate_children(self, ctx: Ctx, new: dict[str, Any], old: dict[str, Any] | None) -> None:
         sn.check_siblings(ctx, new["id"])
+
+    def after_write(self, ctx: Ctx, new: dict[str, Any], old: dict[str, Any] | None) -> None:
         if old is None:
             network_watchers.ensure_for_region(ctx, new["location"])
 

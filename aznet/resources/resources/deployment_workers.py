@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-import weakref
 from typing import Any
 
 from ...arm import crud
@@ -31,13 +30,18 @@ class Worker:
         self.cancel = cancel
 
 
-_WORKERS: weakref.WeakKeyDictionary[Platform, dict[str, Worker]] = weakref.WeakKeyDictionary()
+class DeploymentWorkers(dict[str, "Worker"]):
+    """The platform's running deployment threads, by deployment key (a service of the platform)."""
+
+    name = "deployment-workers"
+
+
 _LOCK = threading.Lock()
 
 
 def workers(p: Platform) -> dict[str, Worker]:
     with _LOCK:
-        return _WORKERS.setdefault(p, {})
+        return p.services.ensure(DeploymentWorkers, DeploymentWorkers)
 
 
 def live_worker(p: Platform, key: str) -> Worker | None:
@@ -60,7 +64,7 @@ def start_worker(p: Platform, key: str, name: str, target: Any, args: tuple[Any,
             target(*args, cancel)
         finally:
             with _LOCK:
-                table = _WORKERS.get(p, {})
+                table = p.services.get(DeploymentWorkers) or {}
                 if table.get(key) is not None and table[key].thread is threading.current_thread():
                     del table[key]
     thread = threading.Thread(target=run, name=f"deployment-{name}", daemon=True)
