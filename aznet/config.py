@@ -59,6 +59,8 @@ class Settings:
     page_size: int = field(default_factory=lambda: int(_env("AZNET_PAGE_SIZE", "100")))
     token_lifetime: int = field(default_factory=lambda: int(_env("AZNET_TOKEN_LIFETIME", "3600")))
     default_subscription: str = field(default_factory=lambda: _env("AZNET_SUBSCRIPTION", DEFAULT_SUBSCRIPTION))
+    # The region aznet names where a request has none (operation URLs, messages).
+    default_location: str = field(default_factory=lambda: _env("AZNET_DEFAULT_LOCATION", DEFAULT_LOCATION))
     tenant: str = field(default_factory=lambda: _env("AZNET_TENANT", DEFAULT_TENANT))
     # Tenants aznet creates on their first token (each with a subscription of its own).
     max_tenants: int = field(default_factory=lambda: int(_env("AZNET_MAX_TENANTS", "1000")))

@@ -12,6 +12,7 @@ from typing import Any
 from ..config import Settings
 from ..dataplane.reconcile import Reconciler
 from ..monitor.metrics import MetricsRegistry
+from ..regions import REGION_NAMES
 from ..services import Services
 from ..store.base import Store
 from . import crud
@@ -23,7 +24,6 @@ from .identity import TokenIssuer
 from .ids import ResourceId, is_guid, normalize, parse_resource_id, split_path
 from .jsonio import dumps
 from .lro import Operations
-from .regions import REGION_NAMES
 from .registry import REGISTRY, Registry, ResourceType
 from .router import ROUTES, RouteTable
 from .tenants import TenantDirectory
@@ -209,7 +209,7 @@ class Platform:
             kept = result if isinstance(result, bytes) else dumps(result).encode()
         op = self.ops.start(result=kept, result_status=result_status)
         sub = split_path(req.path)[1]
-        loc = location or "westeurope"
+        loc = location or self.settings.default_location
         api = req.api_version or ""
         base = f"{req.base_url}/subscriptions/{sub}/providers/{namespace}/locations/{loc}"
         headers = {"Azure-AsyncOperation": f"{base}/operations/{op.id}?api-version={api}"}

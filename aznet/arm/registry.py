@@ -122,11 +122,28 @@ class Registry:
     def __init__(self) -> None:
         self._types: dict[str, ResourceType] = {}
         self._namespaces: dict[str, str] = {}
+        self._extra_actions: dict[str, list[Action]] = {}    # declared by another package, by type key
 
     def add(self, rt: ResourceType) -> ResourceType:
         self._types[rt.key] = rt
         self._namespaces[rt.namespace.lower()] = rt.namespace
+        self._merge_actions(rt)
         return rt
+
+    def add_actions(self, rtype: str, actions: Iterable[Action]) -> None:
+        """Actions another package offers on ``rtype`` (Network Watcher's on network interfaces): attached
+        now if the type is declared, else when it is, so the order packages load in does not matter."""
+        self._extra_actions.setdefault(rtype.lower(), []).extend(actions)
+        rt = self._types.get(rtype.lower())
+        if rt is not None:
+            self._merge_actions(rt)
+
+    def _merge_actions(self, rt: ResourceType) -> None:
+        names = {a.name.lower() for a in rt.actions}
+        for a in self._extra_actions.get(rt.key, ()):
+            if a.name.lower() not in names:
+                rt.actions.append(a)
+                names.add(a.name.lower())
 
     def add_all(self, types: Iterable[ResourceType]) -> None:
         for rt in types:

@@ -6,12 +6,12 @@ import re
 from collections.abc import Callable
 from contextvars import ContextVar
 
+from ..config import DEFAULT_LOCATION  # the region named in messages when a request has none
 from .errors import ArmError
 
 # Where the request being handled is, for the api-version error: the platform sets a resolver per request
 # (the location in the path, else the body's, else the stored resource's or its resource group's).
 REQUEST_LOCATION: ContextVar[Callable[[], str | None] | None] = ContextVar("aznet_request_location", default=None)
-DEFAULT_LOCATION = "westeurope"
 
 API_VERSION_RE = re.compile(r"^\d{4}-\d{2}-\d{2}(-preview|-beta|-alpha|-privatepreview)?$")
 

@@ -22,7 +22,7 @@ import math
 from importlib import resources as importlib_resources
 from typing import Any
 
-from ...arm.regions import REGIONS
+from ...regions import REGIONS
 
 try:  # the offline IP-to-country table
     import iptocc as _iptocc

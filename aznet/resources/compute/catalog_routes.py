@@ -118,7 +118,7 @@ def resource_skus(p: Platform, req: Request) -> Response:
     check_api_version(req.api_version, API_VERSIONS, "skus")
     flt = req.arg("$filter") or ""
     m = re.search(r"location\s+eq\s+'([^']+)'", flt, re.I)
-    loc = m.group(1).replace(" ", "").lower() if m else "westeurope"
+    loc = m.group(1).replace(" ", "").lower() if m else p.settings.default_location
     return Response(200, {"value": catalog.resource_skus(loc)})
 
 

@@ -80,14 +80,6 @@ NIC_ACTIONS = [
 ]
 
 
-def _attach(type_name: str, actions: list[Action]) -> None:
-    rt = REGISTRY.get(type_name)
-    if rt is None:
-        log.warning("%s is not declared; its Network Watcher actions are not available", type_name)
-        return
-    names = {a.name.lower() for a in rt.actions}
-    rt.actions.extend(a for a in actions if a.name.lower() not in names)
-
-
-_attach("Microsoft.Network/networkWatchers", WATCHER_ACTIONS)
-_attach("Microsoft.Network/networkInterfaces", NIC_ACTIONS)
+# attached whenever those types are declared: nothing here depends on the order modules load in
+REGISTRY.add_actions("Microsoft.Network/networkWatchers", WATCHER_ACTIONS)
+REGISTRY.add_actions("Microsoft.Network/networkInterfaces", NIC_ACTIONS)
