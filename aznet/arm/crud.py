@@ -11,7 +11,7 @@ from typing import Any
 
 from ..jsondata import copy_json  # noqa: F401 - crud.copy_json is used by the resource types
 from ..store.base import Record
-from . import jsonio
+from . import backrefs, jsonio
 from .context import Ctx
 from .errors import ArmError, resource_group_not_found, resource_not_found
 from .ids import ResourceId, normalize, parse_resource_id
@@ -84,6 +84,8 @@ def render(ctx: Ctx, rec: Record) -> dict[str, Any]:
         props = body.setdefault("properties", {})
         for prop, ctype in rt.inline_children.items():
             props[prop] = [render(ctx, c) for c in ctx.txn.children(rec.key, ctype)]
+    if rt.back_refs:
+        backrefs.render(ctx, rt.back_refs, body)
     rt.hooks.render(ctx, body)
     return body
 
@@ -200,6 +202,8 @@ def put_resource(ctx: Ctx, rid_str: str, body: Any, *, nested: bool = False,
         private.setdefault("createdTime", stamp)
         private["changedTime"] = stamp
     rt.hooks.validate(ctx, new, old_body)
+    if rt.back_refs:
+        backrefs.drop_on_put(rt.back_refs, new)
     rt.hooks.prepare(ctx, new, old_body)
     _check_storable(new, old_body)
     scope = normalize(rid.scope)
@@ -307,6 +311,8 @@ def delete_resource(ctx: Ctx, rid_str: str, *, nested: bool = False, force: bool
     if not nested:
         guard(ctx, rec.id, "delete")
     if not force:
+        if rt.back_refs:
+            backrefs.check_delete(ctx, rt.back_refs, rec.body)
         rt.hooks.before_delete(ctx, rec.body)
     for child in ctx.txn.children(key):
         delete_resource(ctx, child.id, nested=True, force=force)

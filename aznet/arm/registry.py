@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .backrefs import BackRef
 from .errors import ArmError
 
 if TYPE_CHECKING:
@@ -97,6 +98,9 @@ class ResourceType:
     virtual: Callable[[Ctx, dict[str, Any]], list[dict[str, Any]]] | None = None
     list_in_subscription: bool = True
     created_status: int | None = None            # a create answers this instead of 201 (Storage: 202)
+    # read-only back-references (a NAT gateway's subnets): dropped on PUT, rendered on GET, and a delete
+    # refused while referenced (arm/backrefs.py)
+    back_refs: tuple[BackRef, ...] = ()
 
     @property
     def key(self) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ...arm.backrefs import BackRef
 from ...arm.crud import resource_guid
 from ...arm.errors import ArmError
 from ...arm.ids import normalize
@@ -21,16 +22,13 @@ PREFIX_TYPE = "Microsoft.Network/publicIPPrefixes"
 SUBNET_TYPE = "microsoft.network/virtualnetworks/subnets"
 
 
+SUBNETS = BackRef("subnets", SUBNET_TYPE, "CannotDeleteNatGatewayAssociatedToSubnet", via="natGateway",
+                  message="NAT Gateway {id} is still configured on {count} subnets. Remove NAT Gateway from all "
+                          "referenced subnets and then delete NAT Gateway.")
+
+
 def subnets_using(ctx: Ctx, natgw_id: str) -> list[str]:
-    own = normalize(natgw_id)
-    out = []
-    for rec in ctx.referrers(natgw_id):
-        if rec.type.lower() != SUBNET_TYPE:
-            continue
-        ref = ((rec.body.get("properties") or {}).get("natGateway") or {}).get("id")
-        if isinstance(ref, str) and normalize(ref) == own:
-            out.append(rec.id)
-    return out
+    return SUBNETS.referrers(ctx, natgw_id)
 
 
 class NatGatewayHooks(Hooks):
@@ -99,21 +97,7 @@ class NatGatewayHooks(Hooks):
                            f"NAT Gateway {new['id']} requires {what} {rid} to have a Static allocation.")
 
     def prepare(self, ctx: Ctx, new: dict[str, Any], old: dict[str, Any] | None) -> None:
-        props = new["properties"]
-        props.pop("subnets", None)
-        props["resourceGuid"] = resource_guid(old)
-
-    def before_delete(self, ctx: Ctx, body: dict[str, Any]) -> None:
-        used = subnets_using(ctx, body["id"])
-        if used:
-            raise ArmError(400, "CannotDeleteNatGatewayAssociatedToSubnet",
-                           f"NAT Gateway {body['id']} is still configured on {len(used)} subnets. Remove NAT "
-                           "Gateway from all referenced subnets and then delete NAT Gateway.")
-
-    def render(self, ctx: Ctx, body: dict[str, Any]) -> None:
-        used = subnets_using(ctx, body["id"])
-        if used:
-            body.setdefault("properties", {})["subnets"] = [{"id": s} for s in used]
+        new["properties"]["resourceGuid"] = resource_guid(old)
 
 
-REGISTRY.add(ResourceType(TYPE, API_VERSIONS, model="NatGateway", hooks=NatGatewayHooks()))
+REGISTRY.add(ResourceType(TYPE, API_VERSIONS, model="NatGateway", hooks=NatGatewayHooks(), back_refs=(SUBNETS,)))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ...arm.backrefs import BackRef
 from ...arm.crud import resource_guid
 from ...arm.errors import ArmError
 from ...arm.ids import normalize
@@ -33,14 +34,12 @@ def table_of(route_id: str) -> str:
     return route_id[:route_id.lower().rfind("/routes/")]
 
 
+SUBNETS = BackRef("subnets", SUBNET_TYPE, "InUseRouteTableCannotBeDeleted", via="routeTable",
+                  message="Route table {name} is in use and cannot be deleted.")
+
+
 def subnets_using(ctx: Ctx, table_id: str) -> list[str]:
-    own = normalize(table_id)
-    out = []
-    for rec in ctx.referrers(table_id):
-        ref = ((rec.body.get("properties") or {}).get("routeTable") or {}).get("id")
-        if rec.type.lower() == SUBNET_TYPE and isinstance(ref, str) and normalize(ref) == own:
-            out.append(rec.id)
-    return out
+    return SUBNETS.referrers(ctx, table_id)
 
 
 def _prefix_key(value: str) -> str:
@@ -76,15 +75,6 @@ class RouteTableHooks(Hooks):
     def validate_children(self, ctx: Ctx, new: dict[str, Any], old: dict[str, Any] | None) -> None:
         check_conflicts(ctx, new["id"])
 
-    def before_delete(self, ctx: Ctx, body: dict[str, Any]) -> None:
-        if subnets_using(ctx, body["id"]):
-            raise ArmError(400, "InUseRouteTableCannotBeDeleted",
-                           f"Route table {body['name']} is in use and cannot be deleted.")
-
-    def render(self, ctx: Ctx, body: dict[str, Any]) -> None:
-        used = subnets_using(ctx, body["id"])
-        if used:
-            body.setdefault("properties", {})["subnets"] = [{"id": s} for s in used]
 
 
 class RouteHooks(Hooks):
@@ -128,6 +118,6 @@ class RouteHooks(Hooks):
 
 
 REGISTRY.add(ResourceType(TYPE, API_VERSIONS, model="RouteTable", hooks=RouteTableHooks(),
-                          inline_children={"routes": ROUTE_TYPE}, names=NameRule(1, 80)))
+                          inline_children={"routes": ROUTE_TYPE}, names=NameRule(1, 80), back_refs=(SUBNETS,)))
 REGISTRY.add(ResourceType(ROUTE_TYPE, API_VERSIONS, model="Route", location="none", hooks=RouteHooks(),
                           names=NameRule(1, 80)))

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ...arm.backrefs import BackRef
 from ...arm.crud import resource_guid
 from ...arm.errors import ArmError
-from ...arm.ids import normalize
 from ...arm.registry import REGISTRY, Hooks, NameRule, ResourceType
 from .ref_checks import API_VERSIONS, cannot_parse
 
@@ -22,33 +22,18 @@ SUBNET_TYPE = "microsoft.network/virtualnetworks/subnets"
 SERVICES = ("Microsoft.Storage", "Global")
 
 
+SUBNETS = BackRef("subnets", SUBNET_TYPE, "InUseServiceEndpointPolicyCannotBeDeleted", via="serviceEndpointPolicies",
+                  message="Service endpoint policy {id} cannot be deleted because it is in use by subnets: "
+                          "{referrers}.")
+
+
 def subnets_using(ctx: Ctx, policy_id: str) -> list[str]:
-    own = normalize(policy_id)
-    out = []
-    for rec in ctx.referrers(policy_id):
-        refs = (rec.body.get("properties") or {}).get("serviceEndpointPolicies") or []
-        if rec.type.lower() == SUBNET_TYPE and any(normalize(r.get("id", "")) == own for r in refs):
-            out.append(rec.id)
-    return out
+    return SUBNETS.referrers(ctx, policy_id)
 
 
 class ServiceEndpointPolicyHooks(Hooks):
     def prepare(self, ctx: Ctx, new: dict[str, Any], old: dict[str, Any] | None) -> None:
-        props = new["properties"]
-        props.pop("subnets", None)
-        props["resourceGuid"] = resource_guid(old)
-
-    def before_delete(self, ctx: Ctx, body: dict[str, Any]) -> None:
-        used = subnets_using(ctx, body["id"])
-        if used:
-            raise ArmError(400, "InUseServiceEndpointPolicyCannotBeDeleted",
-                           f"Service endpoint policy {body['id']} cannot be deleted because it is in use by "
-                           f"subnets: {', '.join(used)}.")
-
-    def render(self, ctx: Ctx, body: dict[str, Any]) -> None:
-        used = subnets_using(ctx, body["id"])
-        if used:
-            body.setdefault("properties", {})["subnets"] = [{"id": s} for s in used]
+        new["properties"]["resourceGuid"] = resource_guid(old)
 
 
 class DefinitionHooks(Hooks):
@@ -74,6 +59,7 @@ class DefinitionHooks(Hooks):
 
 
 REGISTRY.add(ResourceType(TYPE, API_VERSIONS, model="ServiceEndpointPolicy", hooks=ServiceEndpointPolicyHooks(),
-                          inline_children={"serviceEndpointPolicyDefinitions": DEF_TYPE}, names=NameRule(1, 80)))
+                          inline_children={"serviceEndpointPolicyDefinitions": DEF_TYPE}, names=NameRule(1, 80),
+                          back_refs=(SUBNETS,)))
 REGISTRY.add(ResourceType(DEF_TYPE, API_VERSIONS, model="ServiceEndpointPolicyDefinition", location="none",
                           hooks=DefinitionHooks(), names=NameRule(1, 80)))
