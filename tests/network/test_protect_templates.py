@@ -373,3 +373,52 @@ def test_dns_private_resolver_quickstart_template(deployments, rg, aznet):
     rule = dr.forwarding_rules.get(rg, "forwardingRule", "contosocom")
     assert rule.domain_name == "contoso.com." and [t.ip_address for t in rule.target_dns_servers] == \
         ["10.0.0.4", "10.0.0.5"]
+
+
+EXTENSIONS_TEMPLATE = r"""
+{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "parameters": { "storageName": { "type": "string" } },
+  "resources": [
+    { "type": "Microsoft.Storage/storageAccounts", "apiVersion": "2023-01-01", "name": "[parameters('storageName')]",
+      "location": "[resourceGroup().location]", "sku": { "name": "Standard_LRS" }, "kind": "StorageV2" },
+    { "type": "Microsoft.Network/networkSecurityGroups", "apiVersion": "2023-09-01", "name": "nsg",
+      "location": "[resourceGroup().location]" },
+    { "type": "Microsoft.Insights/diagnosticSettings", "apiVersion": "2021-05-01-preview", "name": "nsg-logs",
+      "scope": "[resourceId('Microsoft.Network/networkSecurityGroups', 'nsg')]",
+      "dependsOn": [ "[resourceId('Microsoft.Network/networkSecurityGroups', 'nsg')]",
+                     "[resourceId('Microsoft.Storage/storageAccounts', parameters('storageName'))]" ],
+      "properties": { "storageAccountId": "[resourceId('Microsoft.Storage/storageAccounts', parameters('storageName'))]",
+                      "logs": [ { "categoryGroup": "allLogs", "enabled": true } ] } },
+    { "type": "Microsoft.Authorization/locks", "apiVersion": "2020-05-01", "name": "nsg-lock",
+      "scope": "[resourceId('Microsoft.Network/networkSecurityGroups', 'nsg')]",
+      "dependsOn": [ "[extensionResourceId(resourceId('Microsoft.Network/networkSecurityGroups', 'nsg'), 'Microsoft.Insights/diagnosticSettings', 'nsg-logs')]" ],
+      "properties": { "level": "CanNotDelete", "notes": "keep the NSG" } }
+  ]
+}
+"""
+
+
+def test_locks_and_diagnostic_settings_in_a_template(deployments, network_client, rg, aznet):
+    import uuid
+
+    from azure.core.exceptions import HttpResponseError
+
+    result = deploy(deployments, rg, "ext", EXTENSIONS_TEMPLATE, storageName="st" + uuid.uuid4().hex[:12])
+    assert result.properties.provisioning_state == "Succeeded", result.properties.error
+    from aznet.resources.insights.diagnostic_settings import settings_for
+
+    nsg_id = network_client.network_security_groups.get(rg, "nsg").id
+    assert [s["name"] for s in settings_for(aznet.platform.store, nsg_id)] == ["nsg-logs"]
+    with pytest.raises(HttpResponseError) as info:
+        network_client.network_security_groups.begin_delete(rg, "nsg").result()
+    assert info.value.error.code == "ScopeLocked"
+    from azure.mgmt.resource.locks import ManagementLockClient
+
+    locks = aznet.client(ManagementLockClient)
+    found = list(locks.management_locks.list_at_resource_level(rg, "Microsoft.Network", "", "networkSecurityGroups",
+                                                               "nsg"))
+    assert [x.name for x in found] == ["nsg-lock"] and found[0].notes == "keep the NSG"
+    locks.management_locks.delete_at_resource_level(rg, "Microsoft.Network", "", "networkSecurityGroups", "nsg",
+                                                    "nsg-lock")

@@ -156,6 +156,13 @@ def _links() -> Any:
     return links
 
 
+def _is_extension(resource_id: str) -> bool:
+    """An id with a second provider segment: an extension resource on another resource or scope."""
+    return resource_id.lower().count("/providers/") > 1 or (
+        resource_id.lower().count("/providers/") == 1 and "/providers/microsoft.authorization/locks/" in
+        resource_id.lower())
+
+
 class StoreOps:
     """``ResourceOps`` for the engine: runs in the worker thread, hops onto the loop for each write."""
 
@@ -174,6 +181,8 @@ class StoreOps:
 
     def _put(self, resource_id: str, api_version: str, body: dict[str, Any]) -> dict[str, Any]:
         engine = _engine()
+        if _is_extension(resource_id):
+            return self._routed("PUT", resource_id, api_version, body)
         ctx = Ctx(self.platform, self.platform.store.transaction(), self.sub, api_version)
         try:
             segs = [s for s in resource_id.split("/") if s]
@@ -191,7 +200,30 @@ class StoreOps:
         except ArmError as exc:
             raise engine.DeploymentResourceError(exc.code, exc.message, exc.status) from None
 
+    def _routed(self, method: str, resource_id: str, api_version: str | None, body: Any = None) -> Any:
+        """An extension resource (``{resource}/providers/Microsoft.Authorization/locks/x``, diagnostic
+        settings, ...) through the route a client's request reaches, so its rules and effects are the same."""
+        from ...arm.ids import split_path
+        from ...arm.jsonio import dumps
+
+        segs = split_path(resource_id)
+        route, params, _ = self.platform.routes.find(method, segs)
+        if route is None:
+            raise _engine().DeploymentResourceError(
+                "InvalidResourceType", f"The extension resource '{resource_id}' is not supported.", 400)
+        req = Request(method, "/" + "/".join(segs), {"api-version": api_version or ""}, {},
+                      dumps(body).encode() if body is not None else b"")
+        req.params = params
+        try:
+            resp = route.handler(self.platform, req)
+        except ArmError as exc:
+            raise _engine().DeploymentResourceError(exc.code, exc.message, exc.status) from None
+        return resp.body if isinstance(resp.body, dict) else {}
+
     def get(self, resource_id: str, api_version: str | None) -> dict[str, Any]:
+        if _is_extension(resource_id):
+            return self._on_loop(lambda: self._routed("GET", resource_id, api_version))
+
         def read() -> dict[str, Any]:
             ctx = Ctx(self.platform, self.platform.store.transaction(), self.sub, api_version)
             try:
