@@ -388,7 +388,12 @@ class NetworkModel:
 
     def firewalls(self) -> list[Firewall]:
         if self._firewalls is None:
-            self._firewalls = firewalls(self.raw, self.rtype)
+            found = firewalls(self.raw, self.rtype)
+            for fw in found:
+                sub = self.subnets.get(fw.subnet_key or "")
+                if fw.private_ip is None and sub is not None and sub.prefixes:
+                    fw.private_ip = sub.prefixes[0].lo + 4     # a template's firewall: Azure gives it .4
+            self._firewalls = found
         return self._firewalls
 
     def firewall_at(self, ip: int) -> Firewall | None:

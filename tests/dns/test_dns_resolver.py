@@ -158,7 +158,8 @@ def test_inbound_endpoint_answers_and_rules_forward(aznet, network_client, priva
 
     shown = aznet.call(status_route, aznet.platform, Request("GET", "/_aznet/status", {}, {})).body["endpoints"]
     status = [e for e in shown if str(e.get("resourceId", "")).lower() == inbound.id.lower()]
-    assert status and status[0]["address"] == "10.0.0.4" and status[0]["port"] == port
+    assert sorted(e["protocol"] for e in status) == ["tcp", "udp"]
+    assert all(e["address"] == "10.0.0.4" and e["port"] == port for e in status)
     # a private zone linked to the VNet answers through the inbound endpoint, like 168.63.129.16
     vnet = rid(aznet, rg, "virtualNetworks", "vnet")
     private_dns_client.private_zones.begin_create_or_update(rg, "contoso.internal", {"location": "global"}).result()
@@ -179,6 +180,10 @@ def test_inbound_endpoint_answers_and_rules_forward(aznet, network_client, priva
     dr.virtual_network_links.begin_create_or_update(rg, "ruleset", "link", {"properties": {
         "virtualNetwork": {"id": vnet}}}).result()
     assert addresses(ask(port, "db.corp.contoso.com")) == ["10.10.10.10"]
+    over_tcp = dns.query.tcp(dns.message.make_query("db.corp.contoso.com", "A"), "127.0.0.1", port=port, timeout=5)
+    assert addresses(over_tcp) == ["10.10.10.10"]
+    assert addresses(dns.query.tcp(dns.message.make_query("web.contoso.internal", "A"), "127.0.0.1", port=port,
+                                   timeout=5)) == ["10.0.2.10"]
     assert addresses(ask(port, "app.eu.corp.contoso.com")) == ["10.20.20.20"]
     assert "app.eu.corp.contoso.com." in sub.queries and "app.eu.corp.contoso.com." not in corp.queries
     assert addresses(ask(port, "web.contoso.internal")) == ["10.0.2.10"]       # other names: as before

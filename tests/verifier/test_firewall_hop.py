@@ -177,3 +177,15 @@ def test_connectivity_check_through_the_firewall() -> None:
                                      "destination": {"resourceId": net.vm_id("db"), "port": 1433}})
     assert bad["connectionStatus"] == "Unreachable"
     assert bad["hops"][-1]["issues"][0]["context"] == [{"key": "RuleName", "value": "deny-sql/no-sql"}]
+
+
+def test_a_template_firewall_without_an_address_gets_the_subnet_s_fourth() -> None:
+    """Firewalls in templates carry no privateIPAddress: Azure gives them the first usable address (.4)."""
+    net = Net()
+    model = hub_and_spoke(net, CLASSIC)
+    fw = next(r for r in net.resources if r["type"] == "Microsoft.Network/azureFirewalls")
+    del fw["properties"]["ipConfigurations"][0]["properties"]["privateIPAddress"]
+    model = NetworkModel.build(net.resources)
+    web = cfg_of(model, "10.0.2.4")
+    t = trace(model, web, pkt("Tcp", "10.0.2.4", "10.0.3.4", 1450))
+    assert t.disposition == ACCEPTED and t.hops[1].kind == "AzureFirewall" and t.hops[1].address == FW_IP

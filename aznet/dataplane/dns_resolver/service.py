@@ -1,7 +1,7 @@
 """DNS Private Resolver inbound endpoints as listeners (``platform.services.get(DnsResolverService)``).
 
 An engine on the reconcile seam (sync delivery): each inbound endpoint gets a UDP
-listener of its own on 127.0.0.1 (a port remembered in the data dir across
+and TCP listener of its own on 127.0.0.1 (a port remembered in the data dir across
 restarts, ``dns-resolver-ports.json``), shown in ``aznet status``. A query to it
 is answered as the resolver's VNet's 168.63.129.16 answers (the DNS engine's view
 of that VNet: its linked private zones, then public zones), except that names
@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("aznet.dns_resolver")
 HOST = "127.0.0.1"
 FORWARD_TIMEOUT = 2.0
+TCP_MAX_BUFFER = 4 * (65535 + 2)
 WATCHES = frozenset(t.lower() for t in (res.RESOLVER, res.INBOUND, res.RULESET, res.RULE, res.LINK))
 
 
@@ -98,17 +99,66 @@ class _Inbound(asyncio.DatagramProtocol):
         pass
 
 
+class _InboundTcp(asyncio.Protocol):
+    """RFC 7766 framing: length-prefixed messages; answers may come back out of order."""
+
+    def __init__(self, svc: DnsResolverService, vnet_id: str) -> None:
+        self.svc, self.vnet_id = svc, vnet_id
+        self.buf = bytearray()
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        self.buf += data
+        if len(self.buf) > TCP_MAX_BUFFER:
+            if self.transport is not None:
+                self.transport.close()
+            return
+        while len(self.buf) >= 2:
+            n = (self.buf[0] << 8) | self.buf[1]
+            if len(self.buf) < 2 + n:
+                break
+            msg = bytes(self.buf[2:2 + n])
+            del self.buf[:2 + n]
+            rule = self.svc.rule_for(self.vnet_id, msg)
+            if rule is not None:
+                asyncio.get_running_loop().create_task(self._forwarded(msg, rule))
+                continue
+            try:
+                resp = self.svc.answer_as_vnet(self.vnet_id, msg, "127.0.0.1", tcp=True)
+            except Exception:  # noqa: BLE001 - one bad message must never stop the listener
+                log.exception("DNS resolver TCP query failed")
+                resp = error_reply(msg, dns.rcode.SERVFAIL)
+            self._send(resp)
+
+    async def _forwarded(self, msg: bytes, rule: forwarding.Rule) -> None:
+        targets = forwarding.reachable(rule[1])
+        resp = await forward(msg, targets) if targets else None
+        self._send(resp if resp is not None else error_reply(msg, dns.rcode.SERVFAIL))
+
+    def _send(self, resp: bytes | None) -> None:
+        if resp is not None and self.transport is not None and not self.transport.is_closing():
+            self.transport.write(len(resp).to_bytes(2, "big") + resp)
+
+
 class Listener:
-    def __init__(self, endpoint_id: str, vnet_id: str, ip: str, sock: socket.socket) -> None:
-        self.endpoint_id, self.vnet_id, self.ip, self.sock = endpoint_id, vnet_id, ip, sock
+    def __init__(self, endpoint_id: str, vnet_id: str, ip: str, sock: socket.socket, tcp: socket.socket) -> None:
+        self.endpoint_id, self.vnet_id, self.ip, self.sock, self.tcp_sock = endpoint_id, vnet_id, ip, sock, tcp
         self.port = sock.getsockname()[1]
         self.transport: asyncio.DatagramTransport | None = None
+        self.server: asyncio.base_events.Server | None = None
 
     def close(self) -> None:
         if self.transport is not None:
             self.transport.close()
         else:
             self.sock.close()
+        if self.server is not None:
+            self.server.close()
+        else:
+            self.tcp_sock.close()
 
 
 class DnsResolverService:
@@ -187,16 +237,40 @@ class DnsResolverService:
         else:
             asyncio.run_coroutine_threadsafe(coro, loop)
 
+    @staticmethod
+    def _bind_pair(port: int) -> tuple[socket.socket, socket.socket]:
+        """A UDP and a TCP socket on the same port (a free one when ``port`` is 0)."""
+        tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            tcp.bind((HOST, port))
+            udp.bind((HOST, tcp.getsockname()[1]))
+        except OSError:
+            tcp.close()
+            udp.close()
+            raise
+        tcp.listen(128)
+        tcp.setblocking(False)
+        udp.setblocking(False)
+        return udp, tcp
+
     def _open(self, key: str, endpoint_id: str, vnet_id: str, ip: str) -> None:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         port = self.port_book.get(endpoint_id) or 0
         try:
-            sock.bind((HOST, port))
+            sock, tcp = self._bind_pair(port)
         except OSError:
             log.warning("the port %d of inbound endpoint %s is taken; picking a new one", port, endpoint_id)
-            sock.bind((HOST, 0))
-        sock.setblocking(False)
-        lst = Listener(endpoint_id, vnet_id, ip, sock)
+            for _ in range(5):
+                try:
+                    sock, tcp = self._bind_pair(0)
+                    break
+                except OSError:
+                    continue
+            else:
+                log.error("no free port pair for inbound endpoint %s", endpoint_id)
+                return
+        lst = Listener(endpoint_id, vnet_id, ip, sock, tcp)
         self.port_book.remember(endpoint_id, lst.port)
         self.listeners[key] = lst
         loop = self.loop
@@ -204,10 +278,12 @@ class DnsResolverService:
 
         async def attach() -> None:
             transport, _ = await loop.create_datagram_endpoint(lambda: _Inbound(self, vnet_id), sock=sock)
+            server = await loop.create_server(lambda: _InboundTcp(self, vnet_id), sock=tcp)
             if self.listeners.get(key) is lst:
-                lst.transport = transport  # type: ignore[assignment]
+                lst.transport, lst.server = transport, server  # type: ignore[assignment]
             else:
                 transport.close()
+                server.close()
         self._in_loop(attach())
 
     # -- answering -----------------------------------------------------------------------
@@ -238,11 +314,11 @@ class DnsResolverService:
             return None
         return forwarding.match(rules, qname)
 
-    def answer_as_vnet(self, vnet_id: str, data: bytes, source: str) -> bytes | None:
+    def answer_as_vnet(self, vnet_id: str, data: bytes, source: str, tcp: bool = False) -> bytes | None:
         dns_svc = self._dns()
         if dns_svc is None:
             return error_reply(data, dns.rcode.SERVFAIL)
-        return answer(dns_svc.engine.view_for_vnet(vnet_id), data, source, False)
+        return answer(dns_svc.engine.view_for_vnet(vnet_id), data, source, tcp)
 
     def endpoint_of(self, endpoint_id: str) -> tuple[str, int] | None:
         lst = self.listeners.get(normalize(endpoint_id))
@@ -263,12 +339,12 @@ class DnsResolverService:
         self.listeners.clear()
 
     def endpoints(self) -> list[dict[str, Any]]:
-        return [{"name": f"dns-resolver-inbound:{lst.endpoint_id.rsplit('/', 3)[-3]}/"
+        return [{"name": f"dns-resolver-inbound-{proto}:{lst.endpoint_id.rsplit('/', 3)[-3]}/"
                          f"{lst.endpoint_id.rsplit('/', 1)[-1]}",
-                 "host": HOST, "port": lst.port, "protocol": "udp", "resourceId": lst.endpoint_id,
+                 "host": HOST, "port": lst.port, "protocol": proto, "resourceId": lst.endpoint_id,
                  "address": lst.ip,
                  "description": f"DNS private resolver inbound endpoint {lst.ip} of VNet {lst.vnet_id}"}
-                for lst in self.listeners.values()]
+                for lst in self.listeners.values() for proto in ("udp", "tcp")]
 
 
 @services.register
