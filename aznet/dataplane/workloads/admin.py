@@ -61,7 +61,7 @@ def _write_private(p: Platform, vm_id: str, update: dict[str, Any]) -> None:
     p.store.commit(txn)
 
 
-@ROUTES.route("_aznet/vms/{sub}/{rg}/{name}", auth=False)
+@ROUTES.route("_aznet/vms/{sub}/{rg}/{name}", auth="admin")
 def show(p: Platform, req: Request) -> Response:
     rec = _record(p, _vm_id(req))
     view = _service(p).vm_view(rec.id)
@@ -70,7 +70,7 @@ def show(p: Platform, req: Request) -> Response:
     return Response(200, view)
 
 
-@ROUTES.route("_aznet/vms/{sub}/{rg}/{name}/expose", "POST", auth=False)
+@ROUTES.route("_aznet/vms/{sub}/{rg}/{name}/expose", "POST", auth="admin")
 def expose(p: Platform, req: Request) -> Response:
     rec = _record(p, _vm_id(req))
     data = req.json()
@@ -102,7 +102,7 @@ def expose(p: Platform, req: Request) -> Response:
     return Response(200, _service(p).vm_view(rec.id))
 
 
-@ROUTES.route("_aznet/vms/{sub}/{rg}/{name}/serve", "POST", auth=False)
+@ROUTES.route("_aznet/vms/{sub}/{rg}/{name}/serve", "POST", auth="admin")
 def serve(p: Platform, req: Request) -> Response:
     rec = _record(p, _vm_id(req))
     data = req.json()
