@@ -266,3 +266,49 @@ def test_api_version_without_priority(aznet, rg, ids):  # type: ignore[no-untype
         assert "priority" not in r.json()["properties"]["requestRoutingRules"][0]["properties"]
         r = c.put(f"{gw_id(aznet, rg, 'old')}?api-version=2023-09-01", json=body)
         assert r.status_code == 400 and r.json()["error"]["code"] == "ApplicationGatewayRequestRoutingRulePriorityCannotBeEmpty"
+
+
+def test_key_vault_certificate(network_client, aznet, rg, ids):  # type: ignore[no-untyped-def]
+    """An sslCertificate that names a Key Vault secret (with the gateway's user-assigned identity) is read at PUT:
+    publicCertData comes from the PFX in the vault; a missing secret is Azure's KeyVaultSecretException."""
+    import base64
+
+    from tests.arm.helpers import authed
+
+    sub = aznet.subscription_id
+    base = f"/subscriptions/{sub}/resourceGroups/{rg}/providers"
+    pfx = pfx_b64("")
+    with authed(aznet) as c:
+        r = c.put(f"{base}/Microsoft.ManagedIdentity/userAssignedIdentities/agw-id?api-version=2023-01-31",
+                  json={"location": LOC})
+        assert r.status_code in (200, 201), r.text
+        identity = r.json()["id"]
+        r = c.put(f"{base}/Microsoft.KeyVault/vaults/agwvault{rg[-6:]}?api-version=2023-07-01", json={
+            "location": LOC, "properties": {"tenantId": aznet.tenant_id, "sku": {"family": "A", "name": "standard"},
+                                            "accessPolicies": [], "enableRbacAuthorization": True}})
+        assert r.status_code in (200, 201), r.text
+        r = c.put(f"{base}/Microsoft.KeyVault/vaults/agwvault{rg[-6:]}/secrets/appgwcert?api-version=2023-07-01",
+                  json={"properties": {"value": pfx, "contentType": "application/x-pkcs12"}})
+        assert r.status_code in (200, 201), r.text
+        secret_uri = r.json()["properties"]["secretUri"]
+    gid = gw_id(aznet, rg, "gw")
+    body = gateway_body(aznet, rg, "gw", ids)
+    p = body["properties"]
+    p["frontendPorts"].append({"name": "port_443", "properties": {"port": 443}})
+    p["sslCertificates"] = [{"name": "kvcert", "properties": {"keyVaultSecretId": secret_uri}}]
+    p["httpListeners"].append({"name": "https", "properties": {
+        "frontendIPConfiguration": {"id": f"{gid}/frontendIPConfigurations/appGwPublicFrontendIp"},
+        "frontendPort": {"id": f"{gid}/frontendPorts/port_443"}, "protocol": "Https",
+        "sslCertificate": {"id": f"{gid}/sslCertificates/kvcert"}}})
+    assert error_of(network_client.application_gateways.begin_create_or_update, rg, "gw", body) == \
+        (400, "ApplicationGatewayKeyVaultSecretRequiresIdentity")
+    body["identity"] = {"type": "UserAssigned", "userAssignedIdentities": {identity: {}}}
+    gw = network_client.application_gateways.begin_create_or_update(rg, "gw", body).result()
+    cert = gw.ssl_certificates[0]
+    assert cert.key_vault_secret_id == secret_uri and cert.public_cert_data
+    assert base64.b64decode(cert.public_cert_data)[:1] == b"0"       # DER PKCS#7
+    missing = copy.deepcopy(body)
+    missing["properties"]["sslCertificates"][0]["properties"]["keyVaultSecretId"] = secret_uri.replace(
+        "appgwcert", "nothere")
+    assert error_of(network_client.application_gateways.begin_create_or_update, rg, "gw", missing) == \
+        (400, "ApplicationGatewayKeyVaultSecretException")

@@ -3,6 +3,7 @@ frontend IPs and ports, certificates, TLS settings and listeners."""
 
 from __future__ import annotations
 
+import base64
 import ipaddress
 from typing import Any
 
@@ -271,6 +272,9 @@ def check_certificates(gw: Gateway, old: dict[str, Any] | None, private: dict[st
                                f"Certificate {cid} references a Key Vault secret, which needs a user-assigned "
                                f"managed identity on application gateway {gw.id}.")
             clean["keyVaultSecretId"] = vault
+            public = key_vault_certificate(gw, cid, vault)
+            if public:
+                clean["publicCertData"] = public
         elif item["name"].lower() in kept:
             pfx[item["name"]] = kept[item["name"].lower()]
             prev = next((c for c in ((old or {}).get("properties") or {}).get("sslCertificates") or []
@@ -312,6 +316,25 @@ def check_certificates(gw: Gateway, old: dict[str, Any] | None, private: dict[st
             if vault:
                 clean["keyVaultSecretId"] = vault
             item["properties"] = clean
+
+
+def key_vault_certificate(gw: Gateway, cid: str, uri: str) -> str | None:
+    """Read the certificate a Key Vault secret holds, as the gateway does at PUT (through aznet's Key Vault):
+    publicCertData, or Azure's ApplicationGatewayKeyVaultSecretException when it cannot be read."""
+    if gw.ctx.platform.registry.get("Microsoft.KeyVault/vaults/secrets") is None:
+        return None
+    from ...keyvault.secrets import resolve_secret_uri
+
+    try:
+        raw = resolve_secret_uri(gw.ctx, uri)
+        parsed = certs.parse_pfx(cid, base64.b64encode(raw).decode(), None, "keyVaultSecretId")
+    except (LookupError, ArmError) as exc:
+        detail = exc.message if isinstance(exc, ArmError) else str(exc)
+        raise ArmError(400, "ApplicationGatewayKeyVaultSecretException",
+                       f"Problem occured while accessing and validating KeyVault Secrets associated with Application "
+                       f"Gateway '{gw.id}'. See details below: SecretId '{uri}' of certificate {cid}: {detail}") \
+            from None
+    return parsed.public_cert_data
 
 
 def check_ssl_policy(node: Any, path: str) -> dict[str, Any] | None:
