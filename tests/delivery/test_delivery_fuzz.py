@@ -86,6 +86,13 @@ def targets(aznet):  # type: ignore[no-untyped-def]
                          "matchConditions": [{"matchVariables": [{"variableName": "RemoteAddr"}],
                                               "operator": "IPMatch", "matchValues": ["10.0.0.0/8"]}]}]}}
     prof = rid("profiles", "afd", ns="Microsoft.Cdn")
+    classic = rid("profiles", "classic", ns="Microsoft.Cdn")
+    aznet.platform.settings.allow_retired = True
+    try:
+        assert call(aznet, "PUT", classic, {"location": "global", "sku": {"name": "Standard_Microsoft"}},
+                    cdn_api).status < 300
+    finally:
+        aznet.platform.settings.allow_retired = False
     out = []
     for path, version, body in (
             (gid, api, gw), (waf, api, waf_body),
@@ -102,6 +109,12 @@ def targets(aznet):  # type: ignore[no-untyped-def]
                     "destination": "/b"}}]}}),
             (prof + "/afdEndpoints/ep/routes/route", cdn_api, {"properties": {
                 "originGroup": {"id": prof + "/originGroups/og"}, "patternsToMatch": ["/*"]}}),
+            (classic + "/endpoints/fuzz-classic-ep", cdn_api, {"location": "global", "properties": {
+                "origins": [{"name": "o1", "properties": {"hostName": "www.contoso.com"}}],
+                "deliveryPolicy": {"rules": [{"name": "r", "order": 1, "actions": [{
+                    "name": "CacheExpiration", "parameters": {
+                        "typeName": "DeliveryRuleCacheExpirationActionParameters", "cacheBehavior": "Override",
+                        "cacheType": "All", "cacheDuration": "1.00:00:00"}}]}]}}}),
             (prof + "/customDomains/www", cdn_api, {"properties": {"hostName": "www.contoso.com", "tlsSettings": {
                 "certificateType": "ManagedCertificate", "minimumTlsVersion": "TLS12"}}}),
             (rid("FrontDoorWebApplicationFirewallPolicies", "fdwaf"), "2024-02-01", {
