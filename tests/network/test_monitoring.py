@@ -188,3 +188,29 @@ def test_az_vnet_flow_log(az, aznet, network_client, rg):  # type: ignore[no-unt
     assert made["targetResourceId"].lower().endswith("/virtualnetworks/vnet")
     shown = az.json("network", "watcher", "flow-log", "show", "--location", LOC, "--name", f"vnetlog-{rg}")
     assert shown["storageId"].lower() == st.lower()
+
+
+def test_az_connection_monitor_and_packet_capture(az, aznet, network_client, rg):  # type: ignore[no-untyped-def]
+    from azure.mgmt.compute import ComputeManagementClient
+
+    from tests.compute.test_vm import vm_body
+
+    make_vnet(network_client, rg)
+    watcher(network_client, rg)
+    compute = aznet.client(ComputeManagementClient)
+    vm = compute.virtual_machines.begin_create_or_update(rg, "vm", vm_body(nic(network_client, aznet, rg,
+                                                                               "vm-nic"))).result()
+    cm = az.json("network", "watcher", "connection-monitor", "create", "--name", f"cm-{rg}", "--location", LOC,
+                 "--endpoint-source-name", "vm", "--endpoint-source-resource-id", vm.id,
+                 "--endpoint-dest-name", "bing", "--endpoint-dest-address", "www.bing.com",
+                 "--test-config-name", "tcp", "--protocol", "Tcp", "--tcp-port", "80")
+    assert cm["monitoringStatus"] == "Running" and cm["testGroups"][0]["sources"] == ["vm"]
+    st = make_storage_account(aznet, rg, "st" + uuid.uuid4().hex[:12])
+    pc = az.json("network", "watcher", "packet-capture", "create", "-g", rg, "--vm", "vm", "-n", f"pc-{rg}",
+                 "--storage-account", st, "--time-limit", "300")
+    assert pc["timeLimitInSeconds"] == 300
+    status = az.json("network", "watcher", "packet-capture", "show-status", "--location", LOC, "-n", f"pc-{rg}")
+    assert status["packetCaptureStatus"] == "Running"
+    az.run("network", "watcher", "packet-capture", "stop", "--location", LOC, "-n", f"pc-{rg}")
+    status = az.json("network", "watcher", "packet-capture", "show-status", "--location", LOC, "-n", f"pc-{rg}")
+    assert status["packetCaptureStatus"] == "Stopped"

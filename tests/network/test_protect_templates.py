@@ -422,3 +422,82 @@ def test_locks_and_diagnostic_settings_in_a_template(deployments, network_client
     assert [x.name for x in found] == ["nsg-lock"] and found[0].notes == "keep the NSG"
     locks.management_locks.delete_at_resource_level(rg, "Microsoft.Network", "", "networkSecurityGroups", "nsg",
                                                     "nsg-lock")
+
+
+PAAS_TEMPLATE = r"""
+{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "parameters": {
+    "location": { "type": "string", "defaultValue": "[resourceGroup().location]" },
+    "suffix": { "type": "string", "defaultValue": "[uniqueString(resourceGroup().id)]" },
+    "adminPassword": { "type": "securestring", "defaultValue": "Str0ng!Passw0rd" }
+  },
+  "variables": { "vnetId": "[resourceId('Microsoft.Network/virtualNetworks', 'vnet')]" },
+  "resources": [
+    { "type": "Microsoft.Network/virtualNetworks", "apiVersion": "2023-09-01", "name": "vnet",
+      "location": "[parameters('location')]",
+      "properties": { "addressSpace": { "addressPrefixes": [ "10.0.0.0/16" ] }, "subnets": [
+        { "name": "sql", "properties": { "addressPrefix": "10.0.1.0/24",
+          "serviceEndpoints": [ { "service": "Microsoft.Sql" }, { "service": "Microsoft.AzureCosmosDB" } ] } },
+        { "name": "web", "properties": { "addressPrefix": "10.0.2.0/24", "delegations": [
+          { "name": "web", "properties": { "serviceName": "Microsoft.Web/serverFarms" } } ] } },
+        { "name": "aci", "properties": { "addressPrefix": "10.0.3.0/24", "delegations": [
+          { "name": "aci", "properties": { "serviceName": "Microsoft.ContainerInstance/containerGroups" } } ] } },
+        { "name": "default", "properties": { "addressPrefix": "10.0.4.0/24" } } ] } },
+    { "type": "Microsoft.Sql/servers", "apiVersion": "2023-08-01", "name": "[concat('sql-', parameters('suffix'))]",
+      "location": "[parameters('location')]",
+      "properties": { "administratorLogin": "azureuser", "administratorLoginPassword": "[parameters('adminPassword')]",
+                      "version": "12.0", "publicNetworkAccess": "Enabled" } },
+    { "type": "Microsoft.Sql/servers/virtualNetworkRules", "apiVersion": "2023-08-01",
+      "name": "[format('{0}/{1}', concat('sql-', parameters('suffix')), 'allow-sql-subnet')]",
+      "dependsOn": [ "[resourceId('Microsoft.Sql/servers', concat('sql-', parameters('suffix')))]", "[variables('vnetId')]" ],
+      "properties": { "virtualNetworkSubnetId": "[resourceId('Microsoft.Network/virtualNetworks/subnets', 'vnet', 'sql')]" } },
+    { "type": "Microsoft.Web/serverfarms", "apiVersion": "2024-04-01", "name": "plan", "location": "[parameters('location')]",
+      "sku": { "name": "P1v3" }, "kind": "linux", "properties": { "reserved": true } },
+    { "type": "Microsoft.Web/sites", "apiVersion": "2024-04-01", "name": "[concat('app-', parameters('suffix'))]",
+      "location": "[parameters('location')]",
+      "dependsOn": [ "[resourceId('Microsoft.Web/serverfarms', 'plan')]", "[variables('vnetId')]" ],
+      "properties": { "serverFarmId": "[resourceId('Microsoft.Web/serverfarms', 'plan')]", "httpsOnly": true,
+                      "virtualNetworkSubnetId": "[resourceId('Microsoft.Network/virtualNetworks/subnets', 'vnet', 'web')]",
+                      "vnetRouteAllEnabled": true } },
+    { "type": "Microsoft.DocumentDB/databaseAccounts", "apiVersion": "2024-05-15", "name": "[concat('cosmos-', parameters('suffix'))]",
+      "location": "[parameters('location')]", "kind": "GlobalDocumentDB", "dependsOn": [ "[variables('vnetId')]" ],
+      "properties": { "databaseAccountOfferType": "Standard", "isVirtualNetworkFilterEnabled": true,
+                      "locations": [ { "locationName": "[parameters('location')]", "failoverPriority": 0 } ],
+                      "virtualNetworkRules": [ { "id": "[resourceId('Microsoft.Network/virtualNetworks/subnets', 'vnet', 'sql')]" } ] } },
+    { "type": "Microsoft.ContainerInstance/containerGroups", "apiVersion": "2023-05-01", "name": "appcontainer",
+      "location": "[parameters('location')]", "dependsOn": [ "[variables('vnetId')]" ],
+      "properties": { "osType": "Linux", "restartPolicy": "Always",
+        "subnetIds": [ { "id": "[resourceId('Microsoft.Network/virtualNetworks/subnets', 'vnet', 'aci')]" } ],
+        "ipAddress": { "type": "Private", "ports": [ { "port": 80, "protocol": "TCP" } ] },
+        "containers": [ { "name": "app", "properties": { "image": "mcr.microsoft.com/azuredocs/aci-helloworld",
+          "ports": [ { "port": 80 } ], "resources": { "requests": { "cpu": 1, "memoryInGB": 1.5 } } } } ] } },
+    { "type": "Microsoft.Network/networkInterfaces", "apiVersion": "2023-09-01", "name": "collector-nic",
+      "location": "[parameters('location')]", "dependsOn": [ "[variables('vnetId')]" ],
+      "properties": { "ipConfigurations": [ { "name": "ipconfig1", "properties": {
+        "subnet": { "id": "[resourceId('Microsoft.Network/virtualNetworks/subnets', 'vnet', 'default')]" } } } ] } },
+    { "type": "Microsoft.Network/virtualNetworkTaps", "apiVersion": "2023-09-01", "name": "tap",
+      "location": "[parameters('location')]",
+      "dependsOn": [ "[resourceId('Microsoft.Network/networkInterfaces', 'collector-nic')]" ],
+      "properties": { "destinationNetworkInterfaceIPConfiguration": {
+        "id": "[concat(resourceId('Microsoft.Network/networkInterfaces', 'collector-nic'), '/ipConfigurations/ipconfig1')]" },
+        "destinationPort": 4789 } }
+  ],
+  "outputs": {
+    "sqlFqdn": { "type": "string", "value": "[reference(resourceId('Microsoft.Sql/servers', concat('sql-', parameters('suffix')))).fullyQualifiedDomainName]" },
+    "appHost": { "type": "string", "value": "[reference(resourceId('Microsoft.Web/sites', concat('app-', parameters('suffix')))).defaultHostName]" },
+    "containerIp": { "type": "string", "value": "[reference(resourceId('Microsoft.ContainerInstance/containerGroups', 'appcontainer')).ipAddress.ip]" }
+  }
+}
+"""
+
+
+def test_private_link_targets_and_tap_template(deployments, network_client, rg):
+    result = deploy(deployments, rg, "paas", PAAS_TEMPLATE)
+    assert result.properties.provisioning_state == "Succeeded", result.properties.error
+    outputs = result.properties.outputs
+    assert outputs["sqlFqdn"]["value"].endswith(".database.windows.net")
+    assert outputs["appHost"]["value"].endswith(".azurewebsites.net")
+    assert outputs["containerIp"]["value"] == "10.0.3.4"
+    assert network_client.virtual_network_taps.get(rg, "tap").destination_port == 4789
