@@ -200,3 +200,23 @@ def test_user_assigned_identity(aznet, rg):
     again = msi.user_assigned_identities.create_or_update(rg, "appgw-identity", {"location": LOC, "tags": {"a": "b"}})
     assert again.client_id == ident.client_id and again.tags == {"a": "b"}
     assert error_of(msi.user_assigned_identities.create_or_update, rg, "-bad", {"location": LOC})[0] == 400
+
+
+def test_key_vault_soft_delete_recover_and_purge(aznet, keyvault, rg):
+    name = unique("kv")
+    body = {"location": LOC, "properties": {"tenantId": aznet.tenant_id, "sku": {"family": "A", "name": "standard"},
+                                            "enableRbacAuthorization": True, "softDeleteRetentionInDays": 7}}
+    keyvault.vaults.begin_create_or_update(rg, name, body).result()
+    keyvault.vaults.delete(rg, name)
+    gone = keyvault.vaults.get_deleted(name, LOC)
+    assert gone.properties.vault_id.endswith(f"/vaults/{name}")
+    assert name in [v.name for v in keyvault.vaults.list_deleted()]
+    assert error_of(keyvault.vaults.begin_create_or_update, rg, name, body) == (409, "ConflictError")
+    back = keyvault.vaults.begin_create_or_update(rg, name, {"location": LOC, "properties": {
+        "tenantId": aznet.tenant_id, "sku": {"family": "A", "name": "standard"}, "createMode": "recover"}}).result()
+    assert back.properties.soft_delete_retention_in_days == 7
+    assert name not in [v.name for v in keyvault.vaults.list_deleted()]
+    keyvault.vaults.delete(rg, name)
+    keyvault.vaults.begin_purge_deleted(name, LOC).result()
+    assert name not in [v.name for v in keyvault.vaults.list_deleted()]
+    keyvault.vaults.begin_create_or_update(rg, name, body).result()

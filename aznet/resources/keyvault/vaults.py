@@ -12,6 +12,8 @@
   the Microsoft.KeyVault service endpoint (unless ignoreMissingVnetServiceEndpoint).
 - Private link group id ``vault`` (privatelink.vaultcore.azure.net), connections
   with the approval flow.
+- Soft delete: a deleted vault keeps its name (deleted_vaults) until recovered
+  (createMode recover) or purged.
 
 Codes: VaultAlreadyExists is Azure's; VaultNameNotValid and the rest are best readings."""
 
@@ -28,6 +30,7 @@ from ...arm.registry import Hooks, NameRule, ResourceType
 from ...arm.router import ROUTES
 from ...arm.versions import check_api_version
 from .. import private_link_targets as plt
+from . import deleted_vaults
 
 if TYPE_CHECKING:
     from ...arm.context import Ctx
@@ -105,6 +108,19 @@ class VaultHooks(Hooks):
             raise bad("VaultAlreadyExists", f"The vault name '{name}' is already in use. Vault names are globally "
                       "unique so it is possible that the name is already taken.", 409)
         props = new["properties"]
+        mode = props.pop("createMode", None)
+        gone = deleted_vaults.find(ctx.txn, name) if old is None else None
+        if mode is not None and mode not in ("default", "recover"):
+            raise bad("BadRequest", f"createMode '{mode}' is not valid: default or recover.")
+        if gone is not None and mode != "recover":
+            raise bad("ConflictError", "A vault with the same name already exists in deleted state. You need to "
+                      "either recover or purge existing key vault.", 409)
+        if mode == "recover":
+            if gone is None:
+                raise bad("ResourceNotFound", f"The vault '{name}' was not found in deleted state.", 404)
+            kept = ((gone.body.get("_aznet") or {}).get("vault") or {}).get("properties") or {}
+            props.update({k: v for k, v in kept.items() if k not in props})
+            new.setdefault("_aznet", {})["recovered"] = gone.key
         if not is_guid(str(props.get("tenantId"))):
             raise bad("BadRequest", "properties.tenantId is required and must be a GUID.")
         sku = props.get("sku")
@@ -161,6 +177,16 @@ class VaultHooks(Hooks):
         props.pop("privateEndpointConnections", None)
         props.pop("hsmPoolResourceId", None)
 
+    def after_write(self, ctx: Ctx, new: dict[str, Any], old: dict[str, Any] | None) -> None:
+        recovered = (new.get("_aznet") or {}).pop("recovered", None)
+        if recovered:
+            if ctx.txn.get(recovered) is not None:
+                ctx.txn.delete(recovered)
+            ctx.write_raw(new["id"], new)
+
+    def after_delete(self, ctx: Ctx, body: dict[str, Any]) -> None:
+        deleted_vaults.keep(ctx, body)
+
     def render(self, ctx: Ctx, body: dict[str, Any]) -> None:
         plt.render_connections(ctx, body)
 
@@ -185,5 +211,5 @@ def new_version() -> str:
 
 
 plt.declare(ResourceType(TYPE, API_VERSIONS, model="VaultCreateOrUpdateParameters", schema_package="keyvault",
-                         hooks=VaultHooks(), names=NameRule(1, 80, r"^.+$", "")), GROUPS)
+                         hooks=VaultHooks(), names=NameRule(1, 80, r"^.+$", ""), long_running=False), GROUPS)
 ROUTES.add("subscriptions/{sub}/providers/microsoft.keyvault/checknameavailability", "POST", check_name_availability)
