@@ -312,3 +312,38 @@ def test_key_vault_certificate(network_client, aznet, rg, ids):  # type: ignore[
         "appgwcert", "nothere")
     assert error_of(network_client.application_gateways.begin_create_or_update, rg, "gw", missing) == \
         (400, "ApplicationGatewayKeyVaultSecretException")
+
+
+def test_v1_sku_rules(network_client, aznet, rg, ids):  # type: ignore[no-untyped-def]
+    """v1 (Standard_Medium): capacity 1–32, no autoscale, no rewrites, Basic public IP (created here under the
+    retired-SKU setting, as an older estate has it), ports up to 65502, priorities optional."""
+    net = network_client
+    settings = aznet.platform.settings
+    settings.allow_retired = True
+    try:
+        basic = net.public_ip_addresses.begin_create_or_update(
+            rg, "v1ip", {"location": LOC, "sku": {"name": "Basic"},
+                         "properties": {"publicIPAllocationMethod": "Dynamic"}}).result()
+    finally:
+        settings.allow_retired = False
+    body = gateway_body(aznet, rg, "v1gw", {**ids, "pip": basic.id}, sku="Standard_Medium")
+    body["properties"]["sku"] = {"name": "Standard_Medium", "tier": "Standard", "capacity": 2}
+    del body["properties"]["requestRoutingRules"][0]["properties"]["priority"]
+    gw = net.application_gateways.begin_create_or_update(rg, "v1gw", body).result()
+    assert gw.sku.tier == "Standard" and gw.request_routing_rules[0].priority is None
+    assert net.public_ip_addresses.get(rg, "v1ip").ip_address       # a Dynamic IP gets its address when used
+    for mutate, code in (
+            (lambda p: p["sku"].update({"capacity": 33}), "ApplicationGatewayInvalidCapacity"),
+            (lambda p: p.update({"autoscaleConfiguration": {"minCapacity": 1}}),
+             "ApplicationGatewayAutoscaleNotSupportedForSku"),
+            (lambda p: p.update({"rewriteRuleSets": [{"name": "rw", "properties": {"rewriteRules": []}}]}),
+             "ApplicationGatewayRewriteNotSupportedForSku"),
+            (lambda p: p["frontendPorts"][0]["properties"].update({"port": 65503}),
+             "ApplicationGatewayFrontendPortInvalidPortNumber")):
+        bad = copy.deepcopy(body)
+        mutate(bad["properties"])
+        assert error_of(net.application_gateways.begin_create_or_update, rg, "v1gw", bad) == (400, code)
+    # a v2 gateway cannot share the v1 gateway's subnet
+    v2 = gateway_body(aznet, rg, "v2gw", ids)
+    assert error_of(net.application_gateways.begin_create_or_update, rg, "v2gw", v2) == \
+        (400, "ApplicationGatewaySubnetCannotHaveMixedSkus")
