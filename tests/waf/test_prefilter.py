@@ -1,7 +1,8 @@
 """The Hyperscan prefilter never changes what the engine decides, only how fast.
 
-Every request of the CRS regression suite (at PL4, where the most rules run) is evaluated with
-and without the prefilter; the fired rule ids must be identical.
+Every third request of the CRS regression suite (at PL4, where the most rules run; a fixed
+sample, to keep the test run short) is evaluated with and without the prefilter; the fired rule
+ids must be identical.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ def test_prefilter_is_invisible_on_the_crs_suite(crs_available: None) -> None:
     full = SecLangEngine.crs(paranoia=4, mode="DetectionOnly", use_prefilter=False)
     diffs = []
     n = 0
-    for case in cr.load_cases():
+    for case in cr.load_cases()[::3]:
         for stage in case.stages:
             req = cr.parse_raw(stage.raw)
             a = [m.rule_id for m in fast.evaluate(HttpRequest(*req)).matches]
@@ -33,5 +34,5 @@ def test_prefilter_is_invisible_on_the_crs_suite(crs_available: None) -> None:
             n += 1
             if a != b:
                 diffs.append((case.title, sorted(set(a) ^ set(b))))
-    assert n > 2000
+    assert n > 700
     assert diffs == []

@@ -17,6 +17,8 @@ Prevention would have done and lets the request through.
 from __future__ import annotations
 
 import base64
+import functools
+import operator
 import re
 import time
 import uuid
@@ -26,7 +28,9 @@ from typing import Any
 
 from . import bots, custom_rules, firewall_log, rule_sets
 from .engine import SecLangEngine, crs_tx
+from .prefilter import Prefilter
 from .request import HttpRequest
+from .rules import Rule, RuleSet
 from .seclang import VariableRef
 from .transaction import Settings, Transaction
 
@@ -357,8 +361,13 @@ def compile_policy(doc: dict[str, Any], kind: str = "ApplicationGateway", policy
         run = (rule_sets.default_enabled(rs, sets) | enabled_extra) - disabled
         removed = rule_sets.attack_rule_ids(rs) - run
         actions = {k: v for k, v in actions.items() if v.lower() != "anomalyscoring"}
-        settings = Settings(engine="On", tx_init=crs_tx(4, rule_sets.ANOMALY_THRESHOLD),
-                            removed_ids=frozenset(removed), rule_actions=actions, exclusions=exclusions)
+        # run CRS at the highest paranoia level of a rule the policy runs (1 unless an override
+        # enabled a higher one): CRS's own skipAfter markers then jump over the other levels
+        level = max([rs.by_id[i].paranoia for i in run if i in rs.by_id] + [1])
+        plan, prefilter = _plan(frozenset(removed))
+        settings = Settings(engine="On", tx_init=fold_tx_defaults(plan, crs_tx(level, rule_sets.ANOMALY_THRESHOLD)),
+                            removed_ids=frozenset(removed), rule_actions=actions, exclusions=exclusions,
+                            plan=plan, prefilter=prefilter)
     return WafPolicy(
         kind=kind, policy_id=policy_id or str(_ci(doc, "id", default="")), enabled=enabled, mode=mode,
         request_body_check=body_check,
@@ -368,6 +377,38 @@ def compile_policy(doc: dict[str, Any], kind: str = "ApplicationGateway", policy
         block_status=block_status, block_body=block_body, redirect_url=_ci(ps, "redirectUrl"),
         custom=custom, sets=sets, settings=settings, bot_sets=bot_sets, bot_actions=bot_actions, geo=geo,
         anomaly_action=anomaly_action)
+
+
+def fold_tx_defaults(rs: RuleSet, tx: dict[str, str]) -> dict[str, str]:
+    """Apply CRS's "set a default when unset" rules (SecRule &TX:k "@eq 0" ... setvar:tx.k=v, as in
+    REQUEST-901) to the preset TX once, instead of on every request. Equivalent: they only write
+    keys still unset, and nothing before them in phase 1 writes those keys but the presets."""
+    out = dict(tx)
+    for e in rs.phases.get(1, []):
+        if not isinstance(e, Rule) or e.chain is not None or e.fast_tx is None:
+            continue
+        key, is_count, cmp, const, neg = e.fast_tx
+        if not (is_count and const == 0 and not neg and cmp is operator.eq):
+            continue
+        if not all(sv.lower().startswith("tx.") and "=" in sv for sv in e.setvars):
+            continue
+        if any(sv.split("=", 1)[0].strip().lower() != f"tx.{key}" for sv in e.setvars):
+            continue
+        if key in out:
+            continue
+        for sv in e.setvars:
+            _name, _, value = sv.partition("=")
+            out[key] = re.sub(r"%\{tx\.([^}]+)\}", lambda m: out.get(m.group(1).lower(), ""), value,
+                              flags=re.I)
+    return out
+
+
+@functools.lru_cache(maxsize=8)
+def _plan(removed: frozenset[int]) -> tuple[RuleSet, Prefilter]:
+    """The shared rule set minus a policy's removed rules, with Hyperscan databases of its own;
+    policies that run the same rules (most do: the defaults) share one."""
+    plan = shared_engine().ruleset.without(removed)
+    return plan, Prefilter(plan)
 
 
 def _add_exclusions(out: dict[int | None, list[VariableRef]], nodes: Any, ids: frozenset[int]) -> None:

@@ -47,6 +47,7 @@ class _Group:
     phase: int
     transform_key: tuple[str, ...]
     fns: tuple[Any, ...]
+    multimatch: bool = False          # scan every transformation step, not only the last
     refs: list[VariableRef] = field(default_factory=list)
     expr_rule: list[int] = field(default_factory=list)     # expression id -> rule id
     db: Any = None
@@ -58,8 +59,8 @@ class Prefilter:
         self.gated: set[int] = set()
         self.unfiltered: dict[int, str] = {}
         self._rules: dict[int, Rule] = {}
-        by_key: dict[tuple[int, tuple[str, ...]], _Group] = {}
-        exprs: dict[tuple[int, tuple[str, ...]], list[tuple[bytes, int, int]]] = {}
+        by_key: dict[tuple[int, tuple[str, ...], bool], _Group] = {}
+        exprs: dict[tuple[int, tuple[str, ...], bool], list[tuple[bytes, int, int]]] = {}
         for phase, entries in ruleset.phases.items():
             for rule in entries:
                 if not isinstance(rule, Rule):
@@ -72,10 +73,11 @@ class Prefilter:
                 patterns = self._patterns(rule)
                 if patterns is None:
                     continue
-                key = (phase, rule.transform_key)
+                key = (phase, rule.transform_key, rule.multimatch)
                 grp = by_key.get(key)
                 if grp is None:
-                    grp = by_key[key] = _Group(phase, rule.transform_key, tuple(f for _, f in rule.transforms))
+                    grp = by_key[key] = _Group(phase, rule.transform_key, tuple(f for _, f in rule.transforms),
+                                               rule.multimatch)
                     exprs[key] = []
                 for ref in rule.targets:
                     plain = VariableRef(ref.name, ref.selector, ref.is_regex)
@@ -106,8 +108,6 @@ class Prefilter:
             return "negated operator"
         if op.dynamic:
             return "pattern built from macros at run time"
-        if rule.multimatch:
-            return "multiMatch"
         if not rule.targets or any(t.count or t.name not in STATIC_VARIABLES for t in rule.targets):
             return "targets depend on earlier rules (TX, MATCHED_VARS, ...)"
         return None
@@ -156,7 +156,14 @@ class Prefilter:
                     if value in seen:
                         continue
                     seen.add(value)
-                    parts.append(tx.transformed(grp.transform_key, grp.fns, value) if grp.fns else value)
+                    if not grp.fns:
+                        parts.append(value)
+                    elif grp.multimatch:     # multiMatch rules match at any step
+                        parts.append(value)
+                        parts.extend(tx.transformed(grp.transform_key[:i + 1], grp.fns[:i + 1], value)
+                                     for i in range(len(grp.fns)))
+                    else:
+                        parts.append(tx.transformed(grp.transform_key, grp.fns, value))
             if not parts:
                 continue
             # a trailing "\n\x00" keeps ^/$ matching around an empty last value

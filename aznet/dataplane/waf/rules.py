@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 import os
 import re
 from dataclasses import dataclass, field
@@ -50,6 +51,9 @@ class Rule:
     is_action: bool = False          # SecAction: no variables, always matches
     prefilter_key: int | None = None  # set by the prefilter when its first link is gated
     transform_key: tuple[str, ...] = ()
+    # (tx key, is &count, comparison, constant, negated) for one-link rules comparing one TX
+    # variable with a constant: evaluated inline, without the general path (most never match)
+    fast_tx: tuple[str, bool, object, int, bool] | None = None
 
     def links(self) -> list[Rule]:
         out: list[Rule] = []
@@ -80,6 +84,15 @@ class RuleSet:
             for i, e in enumerate(entries):
                 if isinstance(e, Rule):
                     self.markers[phase].setdefault(str(e.id), i)
+
+    def without(self, ids: frozenset[int]) -> RuleSet:
+        """A view of this rule set minus some rules (rules shared, phase lists and markers rebuilt)."""
+        out = RuleSet(phases={p: [e for e in entries if not (isinstance(e, Rule) and e.id in ids)]
+                              for p, entries in self.phases.items()},
+                      by_id={i: r for i, r in self.by_id.items() if i not in ids},
+                      default_disruptive=dict(self.default_disruptive), signature=self.signature)
+        out.index()
+        return out
 
     def rules(self) -> list[Rule]:
         return [e for entries in self.phases.values() for e in entries if isinstance(e, Rule)]
@@ -195,6 +208,7 @@ class RuleCompiler:
         rule.setvars = tuple(setvars)
         rule.ctls = tuple(ctls)
         rule.initcols = tuple(initcols)
+        rule.fast_tx = _fast_tx(rule)
         for t in tags:
             m = _PL_TAG.match(t)
             if m:
@@ -255,6 +269,22 @@ class RuleCompiler:
         else:
             raise SecLangError(f"{rule.file}:{rule.line}: unsupported action {n}")
         return False
+
+
+_CMP = {"eq": operator.eq, "ge": operator.ge, "gt": operator.gt, "le": operator.le, "lt": operator.lt}
+
+
+def _fast_tx(rule: Rule) -> tuple[str, bool, object, int, bool] | None:
+    if rule.is_action or rule.transforms or rule.multimatch or len(rule.targets) != 1 or rule.exclusions:
+        return None
+    t = rule.targets[0]
+    if t.name != "TX" or t.selector is None or t.is_regex or rule.op.name not in _CMP or rule.op.dynamic:
+        return None
+    try:
+        const = int(rule.op.arg.strip())
+    except ValueError:
+        return None
+    return (t.selector.lower(), t.count, _CMP[rule.op.name], const, rule.negated)
 
 
 def _phase(value: str | None) -> int:

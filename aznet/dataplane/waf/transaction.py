@@ -65,18 +65,21 @@ class Settings:
     rule_actions: dict[int, str] = field(default_factory=dict)
     # exclusions (Azure): targets never inspected, for every rule (None key) or per rule id
     exclusions: dict[int | None, list[VariableRef]] = field(default_factory=dict)
+    # the rule set minus removed_ids, precomputed once per policy (RuleSet.without)
+    plan: RuleSet | None = None
+    prefilter: Prefilter | None = None          # the plan's own Hyperscan databases
 
 
 class Transaction:
     def __init__(self, ruleset: RuleSet, request: HttpRequest, settings: Settings,
                  prefilter: Prefilter | None = None, ip_store: dict[str, dict[str, str]] | None = None,
                  geo: Any = None, body_limit: int | None = None) -> None:
-        self.rs = ruleset
+        self.rs = settings.plan or ruleset
         self.req = RequestView(request, body_limit)
         self.resp: ResponseView | None = None
         self.settings = settings
         self.engine = settings.engine
-        self.prefilter = prefilter
+        self.prefilter = settings.prefilter or prefilter
         self.tx: dict[str, str] = {k.lower(): v for k, v in settings.tx_init.items()}
         self.ip: dict[str, str] = {}
         self._ip_store = ip_store
@@ -133,6 +136,15 @@ class Transaction:
                 continue
             if candidates is not None and rule.prefilter_key is not None and rule.id not in candidates:
                 continue
+            ft = rule.fast_tx
+            if ft is not None and rule.chain is None:
+                v = self.tx.get(ft[0])
+                if ft[1]:
+                    hit = ft[2](1 if v is not None else 0, ft[3]) != ft[4]
+                else:
+                    hit = v is not None and (ft[2](_to_int(v), ft[3]) != ft[4])
+                if not hit:
+                    continue
             if not self._eval_chain(rule):
                 continue
             self._on_match(rule)
@@ -222,28 +234,27 @@ class Transaction:
         return matched
 
     def _transform(self, rule: Rule, value: str) -> str:
-        key = (rule.transform_key, value)
-        hit = self._tcache.get(key)
-        if hit is not None:
-            return hit
-        out = value
-        for _, fn in rule.transforms:
-            out = fn(out)
-        if len(self._tcache) < MAX_TRANSFORM_CACHE:
-            self._tcache[key] = out
-        return out
+        return self.transformed(rule.transform_key, tuple(f for _, f in rule.transforms), value)
 
     def transformed(self, key: tuple[str, ...], fns: tuple, value: str) -> str:
-        """Shared transformation cache (the prefilter uses it too)."""
-        ck = (key, value)
-        hit = self._tcache.get(ck)
+        """The value after a transformation chain, cached per chain prefix for this request, so
+        chains sharing a prefix (CRS's XSS and SQLi chains do) compute each step once."""
+        cache = self._tcache
+        hit = cache.get((key, value))
         if hit is not None:
             return hit
-        out = value
-        for fn in fns:
-            out = fn(out)
-        if len(self._tcache) < MAX_TRANSFORM_CACHE:
-            self._tcache[ck] = out
+        # longest cached prefix, then the remaining steps
+        start, out = 0, value
+        for i in range(len(key) - 1, 0, -1):
+            prev = cache.get((key[:i], value))
+            if prev is not None:
+                start, out = i, prev
+                break
+        room = len(cache) < MAX_TRANSFORM_CACHE
+        for i in range(start, len(fns)):
+            out = fns[i](out)
+            if room:
+                cache[(key[:i + 1], value)] = out
         return out
 
     def _transform_steps(self, rule: Rule, value: str) -> list[str]:

@@ -18,49 +18,39 @@ _HEX = "0123456789abcdefABCDEF"
 
 
 def _is_hex(s: str) -> bool:
-    return bool(s) and all(c in _HEX for c in s)
+    return _HEXRE.fullmatch(s) is not None
+
+
+_HEXRE = re.compile(r"[0-9A-Fa-f]+")
+_PCT = re.compile(r"%([0-9A-Fa-f]{2})|\+")
+_PCT_UNI = re.compile(r"%[uU]([0-9A-Fa-f]{4})|%([0-9A-Fa-f]{2})|\+")
+
+
+def _pct(m: re.Match[str]) -> str:
+    h = m.group(1)
+    return chr(int(h, 16)) if h is not None else " "
+
+
+def _pct_uni(m: re.Match[str]) -> str:
+    u = m.group(1)
+    if u is not None:
+        code = int(u, 16)
+        # libmodsecurity: the low byte; full-width ASCII (U+FF01..U+FF5E) maps to ASCII
+        return chr(code - 0xFEE0) if 0xFF01 <= code <= 0xFF5E else chr(code & 0xFF)
+    h = m.group(2)
+    return chr(int(h, 16)) if h is not None else " "
 
 
 def url_decode(s: str) -> str:
     if "%" not in s and "+" not in s:
         return s
-    out: list[str] = []
-    i, n = 0, len(s)
-    while i < n:
-        c = s[i]
-        if c == "%" and i + 2 < n and _is_hex(s[i + 1:i + 3]):
-            out.append(chr(int(s[i + 1:i + 3], 16)))
-            i += 3
-            continue
-        out.append(" " if c == "+" else c)
-        i += 1
-    return "".join(out)
+    return _PCT.sub(_pct, s)
 
 
 def url_decode_uni(s: str) -> str:
     if "%" not in s and "+" not in s:
         return s
-    out: list[str] = []
-    i, n = 0, len(s)
-    while i < n:
-        c = s[i]
-        if c == "%":
-            if i + 5 < n and s[i + 1] in "uU" and _is_hex(s[i + 2:i + 6]):
-                code = int(s[i + 2:i + 6], 16)
-                # libmodsecurity: use the low byte; full-width ASCII (U+FF01..U+FF5E) maps to ASCII
-                if 0xFF01 <= code <= 0xFF5E:
-                    out.append(chr(code - 0xFEE0))
-                else:
-                    out.append(chr(code & 0xFF))
-                i += 6
-                continue
-            if i + 2 < n and _is_hex(s[i + 1:i + 3]):
-                out.append(chr(int(s[i + 1:i + 3], 16)))
-                i += 3
-                continue
-        out.append(" " if c == "+" else c)
-        i += 1
-    return "".join(out)
+    return _PCT_UNI.sub(_pct_uni, s)
 
 
 def html_entity_decode(s: str) -> str:
@@ -170,22 +160,15 @@ def remove_comments_char(s: str) -> str:
     return s
 
 
+_CMD_DROP = str.maketrans("", "", "\\\"'^")
+_CMD_SPACE = re.compile(r"[ ,;\t\r\n]+")
+_CMD_SLASH = re.compile(r" (?=[/(])")
+
+
 def cmd_line(s: str) -> str:
-    out: list[str] = []
-    space = False
-    for c in s:
-        if c in "\\\"'^":
-            continue
-        if c in " ,;\t\r\n":
-            if not space:
-                out.append(" ")
-                space = True
-            continue
-        if c in "/(" and out and out[-1] == " ":
-            out.pop()
-        space = False
-        out.append(c.lower())
-    return "".join(out)
+    """ModSecurity's cmdLine: drop \\ " ' ^, lower-case, runs of space , ; tab CR LF -> one space,
+    no space before / or (."""
+    return _CMD_SLASH.sub("", _CMD_SPACE.sub(" ", s.translate(_CMD_DROP).lower()))
 
 
 def _normalize(s: str, win: bool) -> str:
@@ -221,7 +204,7 @@ def normalize_path_win(s: str) -> str:
 
 
 def utf8_to_unicode(s: str) -> str:
-    if all(ord(c) < 0x80 for c in s):
+    if s.isascii():
         return s
     raw = s.encode("latin-1")
     out: list[str] = []
