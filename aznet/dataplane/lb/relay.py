@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
+import struct
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -57,6 +58,22 @@ def backend_socket(client_ip: str, host: str, kind: int = socket.SOCK_STREAM) ->
     return sock
 
 
+_LINGER_RST = struct.pack("ii", 1, 0)
+
+
+def reset_transport(transport: Any) -> None:
+    """Close with a TCP RST (SO_LINGER 0), not a FIN: what enableTcpReset and refused flows send."""
+    if transport is None or transport.is_closing():
+        return
+    sock = transport.get_extra_info("socket")
+    if sock is not None:
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _LINGER_RST)
+        except OSError:
+            pass
+    transport.abort()
+
+
 class Flow:
     """One TCP connection through the load balancer (for idle timeouts, resets and counters)."""
 
@@ -72,10 +89,9 @@ class Flow:
         self.done = 0            # sides that finished sending (2: close)
 
     def reset(self) -> None:
-        """Abort both sides (RST where the transport sends one)."""
+        """Reset both sides."""
         for t in (self.client, self.backend):
-            if t is not None and not t.is_closing():
-                t.abort()
+            reset_transport(t)
 
 
 class BackendSide(asyncio.Protocol):
@@ -127,7 +143,7 @@ class ClientSide(asyncio.Protocol):
         target = self.engine.choose(route, peer[0], peer[1], "tcp") if route is not None else None
         if target is None:
             self.engine.dropped(route)
-            transport.abort()  # type: ignore[attr-defined]
+            reset_transport(transport)
             return
         self.flow = Flow(route, target)
         self.flow.client = transport
@@ -150,8 +166,7 @@ class ClientSide(asyncio.Protocol):
             if sock is not None:
                 sock.close()
             self.engine.connect_failed(self.flow, f"{target.host}:{target.port}: {exc}")
-            if not self.transport.is_closing():
-                self.transport.abort()
+            reset_transport(self.transport)
             return
         self.backend = transport
         self.flow.backend = transport
