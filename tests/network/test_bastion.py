@@ -156,3 +156,24 @@ def test_nsg_on_bastion_subnet_must_allow_bastion_flows(aznet, network_client, r
     pip(net, rg)
     b = net.bastion_hosts.begin_create_or_update(rg, "b", bastion_body(aznet, rg)).result()
     assert b.provisioning_state == "Succeeded"
+
+
+def test_rules_of_an_nsg_on_the_bastion_subnet_stay_compliant(aznet, network_client, rg):
+    """Best reading of Azure: a rule change that would break Bastion's flows on an associated NSG is refused."""
+    net = network_client
+    vnet(net, rg)
+    good = nsg(net, rg, "nsg-bastion", BASTION_RULES)
+    net.subnets.begin_create_or_update(rg, "VNet1", "AzureBastionSubnet", {"properties": {
+        "addressPrefix": "10.1.1.0/26", "networkSecurityGroup": {"id": good}}}).result()
+    assert error_of(net.security_rules.begin_delete, rg, "nsg-bastion", "AllowHttpsInbound") == \
+        (400, "NetworkSecurityGroupNotCompliantForAzureBastionSubnet")
+    assert net.security_rules.get(rg, "nsg-bastion", "AllowHttpsInbound").priority == 120
+    deny = {"properties": {"priority": 105, "direction": "Outbound", "access": "Deny", "protocol": "Tcp",
+                           "sourceAddressPrefix": "*", "sourcePortRange": "*", "destinationAddressPrefix": "*",
+                           "destinationPortRange": "443"}}
+    assert error_of(net.security_rules.begin_create_or_update, rg, "nsg-bastion", "DenyHttpsOut", deny) == \
+        (400, "NetworkSecurityGroupNotCompliantForAzureBastionSubnet")
+    assert [r.name for r in net.security_rules.list(rg, "nsg-bastion") if r.name == "DenyHttpsOut"] == []
+    # an unrelated allow rule is fine
+    extra = {"properties": {**deny["properties"], "access": "Allow", "priority": 200, "destinationPortRange": "8443"}}
+    assert net.security_rules.begin_create_or_update(rg, "nsg-bastion", "AllowMore", extra).result().priority == 200

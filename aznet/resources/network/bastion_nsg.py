@@ -95,3 +95,15 @@ def check(ctx: Ctx, nsg_id: str, subnet_body: dict[str, Any], vnet_body: dict[st
         raise ArmError(400, "NetworkSecurityGroupNotCompliantForAzureBastionSubnet",
                        f"Network security group {nsg.get('name')} does not have necessary rules for Azure Bastion "
                        f"Subnet {BASTION_SUBNET}. Not allowed: {'; '.join(missing)}.")
+
+
+def check_associated(ctx: Ctx, nsg_id: str) -> None:
+    """After an NSG or one of its rules changed: every AzureBastionSubnet the NSG is associated with must
+    still let Bastion's flows through (best reading: Azure refuses such rule changes with the same error)."""
+    for rec in ctx.referrers(nsg_id):
+        if rec.type.lower() != "microsoft.network/virtualnetworks/subnets" or \
+                str(rec.body.get("name", "")).lower() != BASTION_SUBNET.lower():
+            continue
+        ref = ((rec.body.get("properties") or {}).get("networkSecurityGroup") or {}).get("id")
+        if isinstance(ref, str) and ref.lower() == nsg_id.lower():
+            check(ctx, nsg_id, rec.body, ctx.body(rec.id.split("/subnets/")[0]) or {})

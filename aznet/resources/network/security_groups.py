@@ -16,6 +16,7 @@ from ...arm.crud import resource_guid
 from ...arm.errors import ArmError
 from ...arm.ids import normalize
 from ...arm.registry import REGISTRY, Hooks, NameRule, ResourceType
+from . import bastion_nsg
 from .ref_checks import API_VERSIONS, boolean
 from .security_rules import normalize_rule
 
@@ -129,6 +130,8 @@ class NetworkSecurityGroupHooks(Hooks):
 
     def validate_children(self, ctx: Ctx, new: dict[str, Any], old: dict[str, Any] | None) -> None:
         check_conflicts(ctx, new["id"])
+        if old is not None:
+            bastion_nsg.check_associated(ctx, new["id"])
 
     def before_delete(self, ctx: Ctx, body: dict[str, Any]) -> None:
         nics, subnets = users(ctx, body["id"])
@@ -164,6 +167,16 @@ class SecurityRuleHooks(Hooks):
             if rec.key != normalize(new["id"]) and p.get("direction") == props["direction"] \
                     and p.get("priority") == props["priority"]:
                 raise conflict(new["name"], rec.body["name"])
+
+
+    def after_write(self, ctx: Ctx, new: dict[str, Any], old: dict[str, Any] | None) -> None:
+        if not ctx.in_children_batch(nsg_of(new["id"])):
+            bastion_nsg.check_associated(ctx, nsg_of(new["id"]))
+
+    def after_delete(self, ctx: Ctx, body: dict[str, Any]) -> None:
+        nsg_id = nsg_of(body["id"])
+        if not ctx.in_children_batch(nsg_id) and normalize(nsg_id) not in ctx.scratch_set(DELETING):
+            bastion_nsg.check_associated(ctx, nsg_id)
 
 
 class DefaultSecurityRuleHooks(Hooks):
