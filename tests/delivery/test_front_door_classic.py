@@ -149,3 +149,41 @@ def test_front_door_waf_policy(fd, rg):  # type: ignore[no-untyped-def]
     assert {(s.rule_set_type, s.rule_set_version) for s in sets} >= {("Microsoft_DefaultRuleSet", "2.1"),
                                                                      ("Microsoft_BotManagerRuleSet", "1.1")}
     assert fails(fd.policies.begin_create_or_update, rg, "bad-name", good)[0] == 400
+
+
+def test_classic_front_door_template(fd, aznet, rg):  # type: ignore[no-untyped-def]
+    """The classic Front Door quickstart template (front-door-create-basic): refused in a deployment with the
+    retirement error as the inner error; deployed under the retired-SKU setting."""
+    from azure.mgmt.resource.deployments import DeploymentsMgmtClient
+
+    deployments = aznet.client(DeploymentsMgmtClient)
+    body = quickstart(aznet, rg, "[parameters('frontDoorName')]")
+    fd_ref = "[resourceId('Microsoft.Network/frontDoors', parameters('frontDoorName'))]"
+    props = body["properties"]
+    props["frontendEndpoints"][0]["properties"]["hostName"] = "[concat(parameters('frontDoorName'), '.azurefd.net')]"
+    props["backendPools"][0]["properties"]["loadBalancingSettings"]["id"] = \
+        f"[concat({fd_ref[1:-1]}, '/loadBalancingSettings/loadBalancingSettings1')]"
+    props["backendPools"][0]["properties"]["healthProbeSettings"]["id"] = \
+        f"[concat({fd_ref[1:-1]}, '/healthProbeSettings/healthProbeSettings1')]"
+    props["routingRules"][0]["properties"]["frontendEndpoints"][0]["id"] = \
+        f"[concat({fd_ref[1:-1]}, '/frontendEndpoints/frontendEndpoint1')]"
+    props["routingRules"][0]["properties"]["routeConfiguration"]["backendPool"]["id"] = \
+        f"[concat({fd_ref[1:-1]}, '/backendPools/backendPool1')]"
+    template = {"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+                "contentVersion": "1.0.0.0",
+                "parameters": {"frontDoorName": {"type": "string", "defaultValue": "contoso-classic-fd"}},
+                "resources": [{"type": "Microsoft.Network/frontDoors", "apiVersion": "2020-05-01",
+                               "name": "[parameters('frontDoorName')]", **body}],
+                "outputs": {"cname": {"type": "string", "value": f"[reference({fd_ref[1:-1]}).cname]"}}}
+    with pytest.raises(HttpResponseError) as info:
+        deployments.deployments.begin_create_or_update(rg, "classic", {"properties": {
+            "mode": "Incremental", "template": template}}).result()
+    assert "Creation of new Frontdoors are not allowed as the resource has been deprecated." in str(info.value)
+    aznet.platform.settings.allow_retired = True
+    try:
+        done = deployments.deployments.begin_create_or_update(rg, "classic2", {"properties": {
+            "mode": "Incremental", "template": template}}).result()
+    finally:
+        aznet.platform.settings.allow_retired = False
+    assert done.properties.outputs["cname"]["value"] == "contoso-classic-fd.azurefd.net"
+    assert fd.front_doors.get(rg, "contoso-classic-fd").backend_pools[0].backends[0].address == "web1.contoso.com"
