@@ -224,3 +224,25 @@ def test_put_patch_delete_are_locked_down_like_azure(crs_available: None) -> Non
     for method, target, headers, body in wc.rest_methods():
         v = pol.evaluate(HttpRequest(method, target, "HTTP/1.1", headers, body))
         assert "911100" in {r["properties"]["ruleId"] for r in v.records}
+
+
+def test_metrics_with_azure_names_and_dimensions(crs_available: None) -> None:
+    from aznet.dataplane.waf import metrics as wm
+
+    class Sink:
+        def __init__(self) -> None:
+            self.rows: list[tuple[str, str, float, tuple]] = []
+
+        def add(self, rid: str, metric: str, value: float = 1.0, dims: tuple = ()) -> None:
+            self.rows.append((rid, metric, value, dims))
+
+    sink = Sink()
+    pol = _policy()
+    gw = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/applicationGateways/gw"
+    wm.report(gw, pol, pol.evaluate(_req(SQLI)), metrics=sink)
+    names = [r[1] for r in sink.rows]
+    assert names.count("AzwafTotalRequests") == 1 and "AzwafSecRule" in names
+    total = next(dict(r[3]) for r in sink.rows if r[1] == "AzwafTotalRequests")
+    assert total["Action"] == "Blocked" and total["Mode"] == "Prevention" and total["PolicyName"] == "p"
+    sec = [dict(r[3]) for r in sink.rows if r[1] == "AzwafSecRule"]
+    assert any(d["RuleID"] == "942100" and d["RuleGroupID"] == "REQUEST-942-APPLICATION-ATTACK-SQLI" for d in sec)
