@@ -48,6 +48,7 @@ class _Group:
     transform_key: tuple[str, ...]
     fns: tuple[Any, ...]
     multimatch: bool = False          # scan every transformation step, not only the last
+    prefixes: tuple[tuple[str, ...], ...] = ()
     refs: list[VariableRef] = field(default_factory=list)
     expr_rule: list[int] = field(default_factory=list)     # expression id -> rule id
     db: Any = None
@@ -76,8 +77,8 @@ class Prefilter:
                 key = (phase, rule.transform_key, rule.multimatch)
                 grp = by_key.get(key)
                 if grp is None:
-                    grp = by_key[key] = _Group(phase, rule.transform_key, tuple(f for _, f in rule.transforms),
-                                               rule.multimatch)
+                    grp = by_key[key] = _Group(phase, rule.transform_key, rule.transform_fns,
+                                               rule.multimatch, rule.transform_prefixes)
                     exprs[key] = []
                 for ref in rule.targets:
                     plain = VariableRef(ref.name, ref.selector, ref.is_regex)
@@ -160,10 +161,10 @@ class Prefilter:
                         parts.append(value)
                     elif grp.multimatch:     # multiMatch rules match at any step
                         parts.append(value)
-                        parts.extend(tx.transformed(grp.transform_key[:i + 1], grp.fns[:i + 1], value)
+                        parts.extend(tx.transformed(grp.prefixes[:i + 1], grp.fns[:i + 1], value)
                                      for i in range(len(grp.fns)))
                     else:
-                        parts.append(tx.transformed(grp.transform_key, grp.fns, value))
+                        parts.append(tx.transformed(grp.prefixes, grp.fns, value))
             if not parts:
                 continue
             # a trailing "\n\x00" keeps ^/$ matching around an empty last value

@@ -51,6 +51,8 @@ class Rule:
     is_action: bool = False          # SecAction: no variables, always matches
     prefilter_key: int | None = None  # set by the prefilter when its first link is gated
     transform_key: tuple[str, ...] = ()
+    transform_prefixes: tuple[tuple[str, ...], ...] = ()    # transform_key[:1], [:2], ...
+    transform_fns: tuple[transforms.Transform, ...] = ()
     # (tx key, is &count, comparison, constant, negated) for one-link rules comparing one TX
     # variable with a constant: evaluated inline, without the general path (most never match)
     fast_tx: tuple[str, bool, object, int, bool] | None = None
@@ -204,6 +206,8 @@ class RuleCompiler:
             rule.disruptive = None
         rule.transforms = tuple(tfs)
         rule.transform_key = tuple(name for name, _ in tfs)
+        rule.transform_prefixes = tuple(rule.transform_key[:i + 1] for i in range(len(tfs)))
+        rule.transform_fns = tuple(f for _, f in tfs)
         rule.tags = tuple(tags)
         rule.setvars = tuple(setvars)
         rule.ctls = tuple(ctls)

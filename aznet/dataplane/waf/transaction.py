@@ -234,27 +234,28 @@ class Transaction:
         return matched
 
     def _transform(self, rule: Rule, value: str) -> str:
-        return self.transformed(rule.transform_key, tuple(f for _, f in rule.transforms), value)
+        return self.transformed(rule.transform_prefixes, rule.transform_fns, value)
 
-    def transformed(self, key: tuple[str, ...], fns: tuple, value: str) -> str:
-        """The value after a transformation chain, cached per chain prefix for this request, so
-        chains sharing a prefix (CRS's XSS and SQLi chains do) compute each step once."""
+    def transformed(self, prefixes: tuple[tuple[str, ...], ...], fns: tuple, value: str) -> str:
+        """The value after a transformation chain (``prefixes[i]`` names its first i+1 steps),
+        cached per chain prefix for this request, so chains sharing a prefix (CRS's XSS and SQLi
+        chains do) compute each step once."""
         cache = self._tcache
-        hit = cache.get((key, value))
+        n = len(fns)
+        hit = cache.get((prefixes[n - 1], value))
         if hit is not None:
             return hit
-        # longest cached prefix, then the remaining steps
         start, out = 0, value
-        for i in range(len(key) - 1, 0, -1):
-            prev = cache.get((key[:i], value))
+        for i in range(n - 2, -1, -1):
+            prev = cache.get((prefixes[i], value))
             if prev is not None:
-                start, out = i, prev
+                start, out = i + 1, prev
                 break
         room = len(cache) < MAX_TRANSFORM_CACHE
-        for i in range(start, len(fns)):
+        for i in range(start, n):
             out = fns[i](out)
             if room:
-                cache[(key[:i + 1], value)] = out
+                cache[(prefixes[i], value)] = out
         return out
 
     def _transform_steps(self, rule: Rule, value: str) -> list[str]:
