@@ -175,3 +175,42 @@ def test_waf_policy_commands(az):  # type: ignore[no-untyped-def]
         assert az.json("network", "application-gateway", "waf-policy", "list", "-g", rg) == []
     finally:
         az.run("group", "delete", "-n", rg, "--yes", "--no-wait", check=False)
+
+
+def test_create_quickstart(az):  # type: ignore[no-untyped-def]
+    """"Quickstart: Direct web traffic with Azure Application Gateway - Azure CLI": the create command deploys a
+    template (after listing the group's resources), with a WAF_v2 variant that makes its WAF policy."""
+    ensure_vnet_types()
+    rg = f"rg-agwq-{uuid.uuid4().hex[:8]}"
+    _setup(az, rg)
+    try:
+        gw = az.json("network", "application-gateway", "create", "-g", rg, "-n", "myAppGateway", "-l", "westeurope",
+                     "--sku", "Standard_v2", "--public-ip-address", "myAGPublicIPAddress", "--vnet-name", "myVNet",
+                     "--subnet", "myAGSubnet", "--capacity", "2", "--http-settings-cookie-based-affinity", "Disabled",
+                     "--frontend-port", "80", "--http-settings-port", "80", "--http-settings-protocol", "Http",
+                     "--priority", "100", "--servers", "10.21.1.4", "10.21.1.5")
+        made = gw["applicationGateway"]
+        assert made["provisioningState"] == "Succeeded" and made["sku"]["capacity"] == 2
+        assert made["requestRoutingRules"][0]["properties"]["priority"] == 100
+        pool = made["backendAddressPools"][0]["properties"]
+        assert [a["ipAddress"] for a in pool["backendAddresses"]] == ["10.21.1.4", "10.21.1.5"]
+        # without --priority the v2 rule is refused as Azure refuses it
+        az.run("network", "public-ip", "create", "-g", rg, "-n", "pip2", "--allocation-method", "Static",
+               "--sku", "Standard")
+        err = az.fails("network", "application-gateway", "create", "-g", rg, "-n", "noPriority", "-l", "westeurope",
+                       "--sku", "Standard_v2", "--public-ip-address", "pip2", "--vnet-name", "myVNet",
+                       "--subnet", "myAGSubnet", "--servers", "10.21.1.4")
+        assert "ApplicationGatewayRequestRoutingRulePriorityCannotBeEmpty" in err.stderr
+        # a WAF_v2 gateway with a WAF policy, as the WAF quickstart makes it
+        az.run("network", "application-gateway", "waf-policy", "create", "-g", rg, "-n", "myWafPolicy")
+        az.run("network", "public-ip", "create", "-g", rg, "-n", "pip3", "--allocation-method", "Static",
+               "--sku", "Standard")
+        waf = az.json("network", "application-gateway", "create", "-g", rg, "-n", "myWafGateway", "-l", "westeurope",
+                      "--sku", "WAF_v2", "--public-ip-address", "pip3", "--vnet-name", "myVNet", "--subnet",
+                      "myAGSubnet", "--capacity", "2", "--priority", "100", "--waf-policy", "myWafPolicy",
+                      "--servers", "10.21.1.6")["applicationGateway"]
+        assert waf["firewallPolicy"]["id"].endswith("/myWafPolicy")
+        pol = az.json("network", "application-gateway", "waf-policy", "show", "-g", rg, "-n", "myWafPolicy")
+        assert [g["id"].rsplit("/", 1)[1] for g in pol["applicationGateways"]] == ["myWafGateway"]
+    finally:
+        az.run("group", "delete", "-n", rg, "--yes", "--no-wait", check=False)

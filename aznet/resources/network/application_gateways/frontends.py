@@ -121,6 +121,8 @@ def check_gateway_subnet(gw: Gateway) -> str:
             raise ArmError(400, "InvalidSubnet", f"Subnet '{sub_name}' is delegated to a different service and "
                                                  "can't be used by Application Gateway.")
     for rtype, user in subnet_mod.users(gw.ctx, sid):
+        if rtype.lower().startswith("microsoft.resources/"):
+            continue        # a deployment whose template names the subnet does not use it
         if rtype.lower() == GATEWAY_TYPE_KEY:
             if normalize(user).startswith(normalize(gw.id) + "/") or normalize(user) == normalize(gw.id):
                 continue

@@ -16,7 +16,7 @@ from ..ip_allocation import allocator, parse_ip, subnet_prefixes
 from ..ref_checks import API_VERSIONS, boolean, cannot_parse, enum, register_inline
 from . import firewall, frontends, routing
 from .actions import ACTIONS
-from .model import COLLECTIONS, TYPE, Gateway, collection
+from .model import COLLECTIONS, TYPE, Gateway, canonical_names, collection
 
 if TYPE_CHECKING:
     from ....arm.context import Ctx
@@ -66,6 +66,8 @@ def _identity(ctx: Ctx, new: dict[str, Any]) -> bool:
 
 class ApplicationGatewayHooks(Hooks):
     def validate(self, ctx: Ctx, new: dict[str, Any], old: dict[str, Any] | None) -> None:
+        rt = ctx.platform.registry.get(TYPE)
+        new["properties"] = canonical_names(ctx, rt, {"properties": new["properties"]})["properties"]
         props = new["properties"]
         for key in COLLECTIONS:
             collection(props, key)

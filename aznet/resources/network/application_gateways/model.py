@@ -148,3 +148,42 @@ def text(value: Any, path: str, max_len: int = 2048) -> str | None:
         raise ArmError(400, "InvalidRequestFormat", f"The value at {path} is longer than {max_len} characters.",
                        target=path)
     return value
+
+
+def canonical_names(ctx: Ctx, rtype: Any, body: dict[str, Any]) -> dict[str, Any]:
+    """The body with member names spelled as the model spells them. NRP matches member names
+    case-insensitively (``az network application-gateway create`` writes ``Name``, ``Port``, ``Id``); the
+    generic request path may do this for every type, in which case this finds nothing to change."""
+    schema = ctx.platform.schema_for(rtype)
+    if schema is None:
+        return body
+    return _canonical(schema, body)
+
+
+def _canonical(schema: Any, node: Any) -> Any:
+    if not isinstance(node, dict):
+        return node
+    fields = schema.fields
+    lower = {k.lower(): k for k in fields}
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        name = key if key in fields else lower.get(key.lower(), key)
+        if name in out and name != key:
+            name = key                              # both spellings given: keep them apart, as sent
+        spec = fields.get(name)
+        out[name] = _canonical_value(schema, spec, value) if spec is not None else value
+    return out
+
+
+def _canonical_value(schema: Any, spec: dict[str, Any], value: Any) -> Any:
+    kind = spec.get("type")
+    item = spec.get("item")
+    item_spec = item if isinstance(item, dict) else {"type": item}
+    if kind == "array" and isinstance(value, list):
+        return [_canonical_value(schema, item_spec, v) for v in value]
+    if kind == "dict" and isinstance(value, dict):
+        return {k: _canonical_value(schema, item_spec, v) for k, v in value.items()}
+    if isinstance(value, dict) and isinstance(kind, str):
+        sub = schema.model(kind)
+        return _canonical(sub.for_body(value), value) if sub is not None else value
+    return value
