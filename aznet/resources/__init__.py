@@ -30,6 +30,7 @@ PACKAGES = (
     "aznet.dataplane.lb.service",
     "aznet.dataplane.lb.health_routes",
     "aznet.dataplane.dns_resolver.service",
+    "aznet.dataplane.appgw.service",
 )
 
 _loaded = False

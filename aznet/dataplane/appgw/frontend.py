@@ -1,0 +1,186 @@
+"""The client side of the gateway: an asyncio Protocol per connection, httptools parsing, Azure's limits.
+
+A request is buffered (bounded), handed to ``Gateway.handle`` (``service.py``) and its answer written in one
+send. Requests on one connection are answered in order (pipelining is bounded). Limits as Azure applies them
+(v2): URL longer than 32 KB -> 414, request headers over 32 KB -> 400, a body larger than the limit (no WAF:
+``AZNET_APPGW_MAX_BODY``, default 100 MB, inferred: Azure v2 allows up to 4 GB, which a buffering proxy should
+not hold) -> 413; a request that cannot be parsed -> 400."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections import deque
+from typing import TYPE_CHECKING, Any
+
+import httptools
+
+from . import pages
+
+if TYPE_CHECKING:
+    from .service import SocketState
+
+MAX_URL = 32 * 1024
+MAX_HEADERS = 32 * 1024
+MAX_PIPELINE = 16
+
+
+class Request:
+    __slots__ = ("method", "url", "headers", "body", "version", "keep_alive", "started", "hsize")
+
+    def __init__(self) -> None:
+        self.method = ""
+        self.url = bytearray()
+        self.headers: list[tuple[str, str]] = []
+        self.body = bytearray()
+        self.version = "1.1"
+        self.keep_alive = True
+        self.started = 0.0
+        self.hsize = 0
+
+
+class LimitExceeded(Exception):
+    def __init__(self, status: int) -> None:
+        super().__init__(status)
+        self.status = status
+
+
+class ClientConn(asyncio.Protocol):
+    __slots__ = ("state", "transport", "parser", "cur", "queue", "busy", "peer", "closing", "scheme",
+                 "paused", "sni")
+
+    def __init__(self, state: SocketState) -> None:
+        self.state = state
+        self.transport: asyncio.Transport | None = None
+        self.parser = httptools.HttpRequestParser(self)
+        self.cur: Request | None = None
+        self.queue: deque[Request] = deque()
+        self.busy = False
+        self.peer: tuple[str, int] = ("", 0)
+        self.closing = False
+        self.paused = False
+        self.scheme = "https" if state.tls else "http"
+        self.sni: str | None = None
+
+    # -- asyncio ----------------------------------------------------------------------------------
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            try:
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            except OSError:
+                pass
+        peer = transport.get_extra_info("peername")
+        if peer:
+            self.peer = (peer[0], peer[1])
+        ssl_obj = transport.get_extra_info("ssl_object")
+        if ssl_obj is not None:
+            self.sni = getattr(ssl_obj, "server_hostname", None)
+        self.state.opened(self)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closing = True
+        self.state.closed(self)
+
+    def data_received(self, data: bytes) -> None:
+        try:
+            self.parser.feed_data(data)
+        except LimitExceeded as exc:
+            self._refuse(exc.status)
+        except httptools.HttpParserUpgrade:
+            self._refuse(400)
+        except httptools.HttpParserError as exc:
+            cause = exc.__context__
+            self._refuse(cause.status if isinstance(cause, LimitExceeded) else 400)
+
+    # -- httptools --------------------------------------------------------------------------------
+    def on_message_begin(self) -> None:
+        self.cur = Request()
+        self.cur.started = self.state.now()
+
+    def on_url(self, url: bytes) -> None:
+        assert self.cur is not None
+        self.cur.url += url
+        if len(self.cur.url) > MAX_URL:
+            raise LimitExceeded(414)
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        cur = self.cur
+        assert cur is not None
+        cur.hsize += len(name) + len(value) + 4
+        if cur.hsize > MAX_HEADERS:
+            raise LimitExceeded(400)
+        cur.headers.append((name.decode("latin-1"), value.decode("latin-1")))
+
+    def on_headers_complete(self) -> None:
+        cur = self.cur
+        assert cur is not None
+        cur.method = self.parser.get_method().decode("latin-1")
+        cur.version = self.parser.get_http_version()
+        cur.keep_alive = self.parser.should_keep_alive()
+
+    def on_body(self, body: bytes) -> None:
+        cur = self.cur
+        assert cur is not None
+        cur.body += body
+        if len(cur.body) > self.state.max_body:
+            raise LimitExceeded(413)
+
+    def on_message_complete(self) -> None:
+        cur, self.cur = self.cur, None
+        assert cur is not None
+        self.queue.append(cur)
+        if len(self.queue) >= MAX_PIPELINE and not self.paused and self.transport is not None:
+            self.paused = True
+            self.transport.pause_reading()
+        if not self.busy:
+            self._next()
+
+    # -- answering --------------------------------------------------------------------------------
+    def _next(self) -> None:
+        if not self.queue or self.closing:
+            self.busy = False
+            return
+        self.busy = True
+        req = self.queue.popleft()
+        if self.paused and len(self.queue) < MAX_PIPELINE // 2 and self.transport is not None:
+            self.paused = False
+            self.transport.resume_reading()
+        asyncio.get_running_loop().create_task(self._answer(req))
+
+    async def _answer(self, req: Request) -> None:
+        try:
+            data, keep = await self.state.gateway_handle(self, req)
+        except Exception:          # a bug must not leave the client hanging
+            self.state.log_exception()
+            data, keep = pages.response(500, pages.error_page(500), keep_alive=False), False
+        self.write(data, keep)
+        self._next()
+
+    def write(self, data: bytes, keep_alive: bool) -> None:
+        t = self.transport
+        if t is None or t.is_closing():
+            return
+        t.write(data)
+        if not keep_alive:
+            self.closing = True
+            t.close()
+
+    def _refuse(self, status: int) -> None:
+        self.state.refused(self, status)
+        self.queue.clear()
+        self.write(pages.response(status, pages.error_page(status), keep_alive=False), False)
+
+    def close_idle(self) -> None:
+        """Configuration removed this socket: finish what is in flight, then close."""
+        if not self.busy and self.transport is not None:
+            self.transport.close()
+        self.closing = True
+
+    @property
+    def client(self) -> tuple[str, int]:
+        return self.peer
+
+    def info(self) -> dict[str, Any]:
+        return {"peer": self.peer, "busy": self.busy}

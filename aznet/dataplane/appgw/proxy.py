@@ -1,0 +1,286 @@
+"""The request path: route (``router.decide``), pick a member (affinity, then round robin over members that are
+not Down), forward with Azure's headers, answer in one buffer.
+
+Azure's behaviour (docs unless marked inferred):
+- headers to the backend: ``X-Forwarded-For`` (existing value, then ``client-ip:client-port``),
+  ``X-Forwarded-Proto``, ``X-Forwarded-Port`` (the listener's port), ``X-Original-Host`` (the Host the client
+  sent), ``X-AppGW-Trace-Id``; rewrites apply after them, so they can be rewritten;
+- Host to the backend: the settings' host name, else the member's FQDN/IP with ``pickHostNameFromBackendAddress``,
+  else the client's Host;
+- path override: a basic rule prepends it, a path rule's ``/x/*`` prefix is replaced by it;
+- no member usable: 502 with Azure's page (or the custom 502 page); backend refused or reset: 502; no answer
+  within ``requestTimeout``: 504;
+- affinity cookie ``ApplicationGatewayAffinity`` (``Path=/``) and ``ApplicationGatewayAffinityCORS``
+  (``SameSite=None; Secure``, inferred: sent on HTTPS listeners only) or the custom ``affinityCookieName``;
+  a cookie naming a member that is Down is replaced."""
+
+from __future__ import annotations
+
+import ipaddress
+import uuid
+from typing import TYPE_CHECKING, Any
+
+import dns.name
+import dns.rdatatype
+import httptools
+
+from ..ports import listen_port
+from . import pages, rewrite, router
+from .health import MSG_CONNECT, MSG_DNS
+from .model import GatewayPlan, PoolMember, Settings
+from .tls import backend_context
+from .upstream import BackendError, Reply, UpstreamPool
+
+if TYPE_CHECKING:
+    from .frontend import ClientConn, Request
+    from .service import AppGatewayService, SocketState
+
+HOP = {b"connection", b"keep-alive", b"proxy-connection", b"te", b"trailer", b"transfer-encoding", b"upgrade",
+       b"content-length"}
+HOP_S = {h.decode() for h in HOP}
+MAX_ERROR_PAGE = 1024 * 1024
+
+
+def is_loopback(ip: str) -> bool:
+    try:
+        return ipaddress.ip_address(ip).is_loopback
+    except ValueError:
+        return False
+
+
+class Proxy:
+    def __init__(self, svc: AppGatewayService) -> None:
+        self.svc = svc
+        self.upstream = UpstreamPool()
+        self.rr: dict[tuple[str, str, str], int] = {}
+        self.backend_ctx: dict[tuple[str, ...], Any] = {}
+
+    def close(self) -> None:
+        self.upstream.close()
+
+    # -- backends ---------------------------------------------------------------------------------
+    def resolve(self, plan: GatewayPlan, member: PoolMember, port: int) -> tuple[str, int] | str:
+        """Where a member's ``port`` runs on this machine, or why it cannot be reached."""
+        table = self.svc.table
+        cfg = table.by_ipconfig(member.ipconfig) if member.ipconfig else None
+        ip: str | None = None if member.ipconfig else member.address
+        if member.fqdn:
+            ip = self.lookup(plan, member.address)
+            if ip is None:
+                return MSG_DNS.format(fqdn=member.address)
+        if cfg is None and ip and plan.vnet:
+            cfg = table.ipconfig_for_private_ip(plan.vnet, ip)
+        if cfg is not None:
+            if not table.serving(cfg):
+                return MSG_CONNECT
+            host, tport = table.target(cfg, port)
+            if host == cfg.local:
+                tport = listen_port(tport, self.svc.settings.privileged_port_offset)
+            return host, tport
+        if ip and is_loopback(ip):
+            return ip, port
+        return MSG_CONNECT
+
+    def lookup(self, plan: GatewayPlan, name: str) -> str | None:
+        if name.lower() == "localhost":
+            return "127.0.0.1"
+        try:
+            ipaddress.ip_address(name)
+            return name
+        except ValueError:
+            pass
+        from ..dns.service import DnsService
+        dns_svc = self.svc.platform.services.get(DnsService)
+        if dns_svc is None:
+            return None
+        engine = dns_svc.engine
+        if plan.vnet:
+            try:
+                found, _ = engine.view_for_vnet(plan.vnet).resolve(dns.name.from_text(name.rstrip(".") + "."),
+                                                                   dns.rdatatype.A)
+                for rrset in found.answer:
+                    if rrset.rdtype == dns.rdatatype.A:
+                        return str(rrset[0].address)
+            except Exception:    # noqa: BLE001 - an odd name resolves to nothing
+                pass
+        return engine.address_of(name)
+
+    def members(self, plan: GatewayPlan, pool: str, settings: Settings) -> list[PoolMember]:
+        out = []
+        for m in plan.pools.get(pool, ()):
+            st = self.svc.health.get((plan.id.lower(), pool, settings.id.lower(), m.address))
+            if st is None or st.usable:
+                out.append(m)
+        return out
+
+    def context_for(self, plan: GatewayPlan, settings: Settings) -> Any:
+        roots = tuple(plan.trusted_roots[r] for r in settings.trusted_roots if r in plan.trusted_roots)
+        key = roots or ("default",)
+        ctx = self.backend_ctx.get(key)
+        if ctx is None:
+            ctx = backend_context(roots, self.svc.settings.data_dir / "ca.pem")
+            if len(self.backend_ctx) > 64:
+                self.backend_ctx.clear()
+            self.backend_ctx[key] = ctx
+        return ctx
+
+    # -- the request ----------------------------------------------------------------------------
+    async def handle(self, st: SocketState, conn: ClientConn, req: Request) -> tuple[bytes, bool]:
+        svc = self.svc
+        plan = svc.plans.get(st.gw)
+        keep = req.keep_alive
+        server = pages.SERVER_V2 if plan is None or plan.v2 else pages.SERVER_V1
+        try:
+            url = httptools.parse_url(bytes(req.url))
+        except httptools.HttpParserInvalidURLError:
+            return pages.response(400, pages.error_page(400, server), keep_alive=False, server=server), False
+        path = (url.path or b"/").decode("latin-1")
+        query = (url.query or b"").decode("latin-1")
+        host = next((v for k, v in req.headers if k.lower() == "host"), "")
+        client_ip, client_port = conn.client
+        inc = router.Incoming(req.method, path, query, host, req.headers, client_ip, client_port, conn.scheme,
+                              st.key[1], req.version)
+        rec = svc.telemetry.begin(st, conn, req, inc)
+        if plan is None:
+            return self._error(rec, None, None, 502, keep, server)
+        d = router.decide(plan, st.listeners(), inc)
+        rec.decision = d
+        if d.status and d.location:
+            body = b""
+            data = pages.response(d.status, body, [("Location", d.location)], keep, server)
+            svc.telemetry.end(rec, d.status, len(data))
+            return data, keep
+        if d.status:
+            return self._error(rec, plan, d.listener, d.status, keep, server)
+        t = d.target
+        settings = plan.settings.get(t.settings or "") if t else None
+        if t is None or settings is None or not t.pool:
+            return self._error(rec, plan, d.listener, 502, keep, server)
+        members = self.members(plan, t.pool, settings)
+        rec.pool, rec.settings = t.pool, settings
+        if not members:
+            return self._error(rec, plan, d.listener, 502, keep, server)
+        cookie_name = settings.cookie_name
+        member = None
+        set_cookie = False
+        if settings.affinity:
+            member = router.affinity_member(inc.header("cookie"), cookie_name, [m.address for m in members],
+                                            lambda a: router.affinity_value(plan.id, a))
+            member_obj = next((m for m in members if m.address == member), None) if member else None
+            set_cookie = member_obj is None
+        else:
+            member_obj = None
+        if member_obj is None:
+            key = (plan.id, t.pool, settings.id)
+            n = self.rr.get(key, 0)
+            self.rr[key] = n + 1
+            member_obj = members[n % len(members)]
+        where = self.resolve(plan, member_obj, settings.port)
+        rec.member = member_obj.address
+        if isinstance(where, str):
+            return self._error(rec, plan, d.listener, 502, keep, server)
+        data = self._backend_request(plan, settings, member_obj, req, inc, d)
+        ctx = self.context_for(plan, settings) if settings.protocol.lower() == "https" else None
+        sni = self._backend_host(settings, member_obj, inc) if ctx else None
+        if ctx is not None and sni:
+            sni = router.bare_host(sni)
+        rec.backend_started = st.now()
+        try:
+            reply = await self.upstream.request(where[0], where[1], data, req.method == "HEAD", settings.timeout,
+                                                ctx, sni)
+        except BackendError as err:
+            rec.backend_error = err.kind
+            return self._error(rec, plan, d.listener, 504 if err.kind == "timeout" else 502, keep, server)
+        rec.backend_done = st.now()
+        rec.backend_status = reply.status
+        out = self._client_response(plan, settings, member_obj, reply, d, inc, keep, set_cookie, conn.scheme)
+        svc.telemetry.end(rec, reply.status, len(out))
+        return out, keep
+
+    def _backend_host(self, settings: Settings, member: PoolMember, inc: router.Incoming) -> str:
+        if settings.host_name:
+            return settings.host_name
+        if settings.pick_host_from_backend:
+            return member.address
+        return inc.host
+
+    def _backend_request(self, plan: GatewayPlan, settings: Settings, member: PoolMember, req: Request,
+                         inc: router.Incoming, d: router.Decision) -> bytes:
+        path = d.path
+        if settings.path:
+            if d.prefix:
+                path = settings.path.rstrip("/") + "/" + path[len(d.prefix):].lstrip("/") \
+                    if path.lower().startswith(d.prefix.lower()) else settings.path
+            else:
+                path = settings.path.rstrip("/") + path
+        target = path + (f"?{d.query}" if d.query else "")
+        headers = [(k, v) for k, v in req.headers if k.lower() not in HOP_S and k.lower() != "host"]
+        xff = inc.header("x-forwarded-for")
+        client = f"{inc.client_ip}:{inc.client_port}"
+        headers = [(k, v) for k, v in headers if k.lower() not in
+                   ("x-forwarded-for", "x-forwarded-proto", "x-forwarded-port", "x-original-host", "x-appgw-trace-id")]
+        headers.insert(0, ("Host", self._backend_host(settings, member, inc)))
+        headers += [("X-Forwarded-For", f"{xff}, {client}" if xff else client),
+                    ("X-Forwarded-Proto", inc.scheme), ("X-Forwarded-Port", str(inc.server_port)),
+                    ("X-Original-Host", inc.host), ("X-AppGW-Trace-Id", uuid.uuid4().hex)]
+        if d.header_edits:
+            headers = rewrite.apply_headers(headers, d.header_edits)
+        if req.body or req.method in ("POST", "PUT", "PATCH"):
+            headers.append(("Content-Length", str(len(req.body))))
+        head = f"{req.method} {target} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers) + "\r\n"
+        return head.encode("latin-1") + bytes(req.body)
+
+    def _client_response(self, plan: GatewayPlan, settings: Settings, member: PoolMember, reply: Reply,
+                         d: router.Decision, inc: router.Incoming, keep: bool, set_cookie: bool, scheme: str) -> bytes:
+        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in reply.headers if k.lower() not in HOP]
+        if d.later and d.vars is not None:
+            def resp(name: str) -> str | None:
+                low = name.lower()
+                return next((v for k, v in headers if k.lower() == low), None)
+            v = rewrite.Vars(d.vars.server | {"http_status": str(reply.status)}, inc.header, resp)
+            headers = rewrite.apply_headers(headers, rewrite.response_phase(d.later, v))
+        if set_cookie:
+            value = router.affinity_value(plan.id, member.address)
+            headers.append(("Set-Cookie", f"{settings.cookie_name}={value}; Path=/"))
+            if scheme == "https":
+                headers.append(("Set-Cookie", f"{settings.cookie_name}CORS={value}; Path=/; SameSite=None; Secure"))
+        status = reply.status
+        reason = reply.reason.decode("latin-1") or pages.reason(status)
+        body = bytes(reply.body)
+        lines = [f"HTTP/1.1 {status} {reason}"]
+        lines.extend(f"{k}: {v}" for k, v in headers)
+        if status not in (204, 304) and not 100 <= status < 200:
+            lines.append(f"Content-Length: {len(body)}")
+        if not keep:
+            lines.append("Connection: close")
+        return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + (b"" if inc.method == "HEAD" else body)
+
+    def _error(self, rec: Any, plan: GatewayPlan | None, listener: Any, status: int, keep: bool, server: str
+               ) -> tuple[bytes, bool]:
+        body = None
+        if plan is not None and status in (403, 502):
+            url = dict(listener.errors).get(status) if listener is not None else None
+            url = url or plan.errors.get(status)
+            body = self.svc.error_pages.get(url) if url else None
+        data = pages.response(status, body if body is not None else pages.error_page(status, server), keep_alive=keep,
+                              server=server)
+        self.svc.telemetry.end(rec, status, len(data))
+        return data, keep
+
+    async def fetch_error_page(self, url: str) -> None:
+        """A custom error page, fetched once (Azure reads it when the configuration is applied)."""
+        try:
+            parsed = httptools.parse_url(url.encode())
+            host = (parsed.host or b"").decode()
+            port = parsed.port or (443 if parsed.schema == b"https" else 80)
+            ip = host if is_loopback(host) else self.lookup(GatewayPlan("", "", True, True, False, False), host)
+            if ip is None or not is_loopback(ip):
+                return
+            path = (parsed.path or b"/").decode() + (f"?{parsed.query.decode()}" if parsed.query else "")
+            ctx = backend_context((), self.svc.settings.data_dir / "ca.pem") if parsed.schema == b"https" else None
+            data = f"GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode()
+            reply = await UpstreamPool().request(ip, port, data, False, 10.0, ctx, host if ctx else None)
+            if reply.status == 200 and len(reply.body) <= MAX_ERROR_PAGE:
+                self.svc.error_pages[url] = bytes(reply.body)
+        except (TimeoutError, BackendError, httptools.HttpParserInvalidURLError, OSError, ValueError):
+            return

@@ -1,0 +1,306 @@
+"""The application gateway engine as an aznet service (``platform.services.get(AppGatewayService)``).
+
+An engine on the reconcile seam (sync delivery, after the workload engine): every commit that touches a
+gateway, a NIC, a VM or a public IP recompiles the plans (``model.compile_gateway``) and applies them at
+once: a new frontend socket is bound before the PUT returns, a removed one stops listening (its established
+connections finish what they carry), a socket that stays keeps its connections and answers the next request
+with the new configuration. A stopped gateway (``operationalState`` Stopped) listens nowhere.
+
+The request path (``proxy.Proxy``) and the probes (``probes.Prober``) live in modules of their own."""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import logging
+import time
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Literal
+
+from ... import services
+from ...resources.network.application_gateways import health as cp_health
+from ...store.base import Change
+from ..ports import listen_port
+from ..reconcile import Snapshot
+from ..workloads.service import WATCHED, WorkloadsService
+from ..workloads.table import AddressPool, WorkloadTable
+from . import tls
+from .frontend import ClientConn
+from .health import MSG_UNKNOWN, MemberHealth
+from .model import GatewayPlan, Listener, PoolMember, compile_gateway
+from .probes import Prober
+from .proxy import Proxy
+from .telemetry import SETTINGS_TYPE, Telemetry
+
+if TYPE_CHECKING:
+    from ...arm.platform import Platform
+
+log = logging.getLogger("aznet.appgw")
+AG = "microsoft.network/applicationgateways"
+PIP = "microsoft.network/publicipaddresses"
+NIC = "microsoft.network/networkinterfaces"
+DEFAULT_MAX_BODY = 100 * 1024 * 1024
+
+
+class SocketState:
+    """One listening socket (frontend address, port) of one gateway, and its open connections."""
+
+    def __init__(self, svc: AppGatewayService, key: tuple[str, int], gw: str, tls_on: bool) -> None:
+        self.svc, self.key, self.gw, self.tls = svc, key, gw, tls_on
+        self.conns: set[ClientConn] = set()
+        self.server: Any = None
+        self.error = ""
+        self.listen_port = key[1]
+        self.max_body = svc.max_body
+        self.contexts: dict[str, Any] = {}
+        self.base_ctx: Any = None
+
+    def now(self) -> float:
+        return time.perf_counter()
+
+    def opened(self, conn: ClientConn) -> None:
+        self.conns.add(conn)
+        self.svc.telemetry.connection_opened(self.gw)
+
+    def closed(self, conn: ClientConn) -> None:
+        self.conns.discard(conn)
+        self.svc.telemetry.connection_closed(self.gw)
+
+    def refused(self, conn: ClientConn, status: int) -> None:
+        self.svc.telemetry.refused(self, conn, status)
+
+    async def gateway_handle(self, conn: ClientConn, req: Any) -> tuple[bytes, bool]:
+        return await self.svc.proxy.handle(self, conn, req)
+
+    def log_exception(self) -> None:
+        log.exception("appgw: request failed")
+
+    def listeners(self) -> list[Listener]:
+        plan = self.svc.plans.get(self.gw)
+        return plan.sockets.get(self.key, []) if plan else []
+
+    def sni(self, sslobj: Any, name: str | None, _ctx: Any) -> None:
+        """Pick the certificate of the first listener (in Azure's order) whose host names match."""
+        from .router import host_matches
+        lsts = [lst for lst in self.listeners() if lst.ssl_certificate in self.contexts]
+        chosen = None
+        if name:
+            low = name.lower()
+            chosen = next((self.contexts[lst.ssl_certificate] for lst in lsts
+                           if lst.host_names and any(host_matches(p, low) for p in lst.host_names)), None)
+        if chosen is None:
+            chosen = next((self.contexts[lst.ssl_certificate] for lst in lsts if not lst.host_names), None)
+        if chosen is None and lsts:
+            chosen = self.contexts[lsts[0].ssl_certificate]
+        if chosen is not None and chosen is not sslobj.context:
+            sslobj.context = chosen
+
+
+class AppGatewayService:
+    name = "appgw"
+    watches = WATCHED | {AG, PIP, SETTINGS_TYPE}
+    delivery: Literal["sync", "queued"] = "sync"
+
+    def __init__(self, platform: Platform) -> None:
+        self.platform = platform
+        self.settings = platform.settings
+        self.plans: dict[str, GatewayPlan] = {}
+        self.sockets: dict[tuple[str, int], SocketState] = {}
+        self.health: dict[tuple[str, str, str, str], MemberHealth] = {}
+        self.table = WorkloadTable(self.settings.private_ip_pool)
+        self.workloads: WorkloadsService | None = None
+        self.snapshot: Snapshot | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.max_body = int(getattr(self.settings, "appgw_max_body", 0) or DEFAULT_MAX_BODY)
+        self.certs = tls.CertStore(self.settings.data_dir / "appgw-certs")
+        self.telemetry = Telemetry(self)
+        self.proxy = Proxy(self)
+        self.prober = Prober(self)
+        self.error_pages: dict[str, bytes] = {}
+
+    # -- reconcile --------------------------------------------------------------------------------
+    def resync(self, snapshot: Snapshot) -> None:
+        self.snapshot = snapshot
+        if self.workloads is not None:
+            self.table = self.workloads.table
+        pips = {r.id.lower(): r.body for r in snapshot.of_type(PIP)}
+        nic_members: dict[str, list[PoolMember]] = {}
+        for rec in snapshot.of_type(NIC):
+            for cfg in ((rec.body.get("properties") or {}).get("ipConfigurations") or []):
+                cp = cfg.get("properties") or {} if isinstance(cfg, dict) else {}
+                for ref in cp.get("applicationGatewayBackendAddressPools") or []:
+                    if isinstance(ref, dict) and isinstance(ref.get("id"), str):
+                        nic_members.setdefault(ref["id"].lower(), []).append(
+                            PoolMember(str(cp.get("privateIPAddress") or ""), ipconfig=cfg.get("id")))
+        taken = AddressPool(self.settings.private_ip_pool)
+        base = taken.base
+        for c in self.table.ipconfigs.values():
+            try:
+                taken.used.add(int(ipaddress.IPv4Address(c.local)) - base - 1)
+            except ValueError:
+                pass
+
+        def frontend_address(fe: dict[str, Any]) -> str | None:
+            fp = fe.get("properties") or {}
+            pip = (fp.get("publicIPAddress") or {}).get("id")
+            if isinstance(pip, str):
+                return (pips.get(pip.lower(), {}).get("properties") or {}).get("ipAddress")
+            if fp.get("privateIPAddress") and isinstance(fe.get("id"), str):
+                return taken.take(fe["id"])
+            return None
+
+        plans = {}
+        for rec in sorted(snapshot.of_type(AG), key=lambda r: getattr(r, "seq", 0)):
+            try:
+                plan = compile_gateway(rec.body, frontend_address, nic_members)
+            except Exception:        # one gateway's odd shape never stops the others
+                log.exception("appgw: cannot compile %s", rec.id)
+                continue
+            plans[rec.id.lower()] = plan
+        self.plans = plans
+        self.telemetry.refresh_settings(snapshot.of_type(SETTINGS_TYPE))
+        if self.loop is not None:
+            self._apply()
+
+    def apply(self, changes: Sequence[Change]) -> None:
+        if self.snapshot is not None:
+            self.resync(self.snapshot)
+
+    def _apply(self) -> None:
+        want: dict[tuple[str, int], tuple[str, bool]] = {}
+        for gid, plan in self.plans.items():
+            if not plan.running:
+                continue
+            for key, lsts in plan.sockets.items():
+                if key in want and want[key][0] != gid:
+                    log.warning("appgw: %s:%s is used by two gateways; %s keeps it", key[0], key[1], want[key][0])
+                    continue
+                want[key] = (gid, any(lst.protocol.lower() == "https" for lst in lsts))
+        for key in [k for k, st in self.sockets.items() if k not in want or want[k] != (st.gw, st.tls)]:
+            self._close(self.sockets.pop(key))
+        for key, (gid, tls_on) in want.items():
+            st = self.sockets.get(key)
+            if st is None:
+                st = self.sockets[key] = SocketState(self, key, gid, tls_on)
+                self._load_certs(st)
+                self._open(st)
+            else:
+                self._load_certs(st)
+        self.prober.sync()
+        self._fetch_error_pages()
+
+    def _load_certs(self, st: SocketState) -> None:
+        if not st.tls:
+            return
+        plan = self.plans[st.gw]
+        contexts: dict[str, Any] = {}
+        for lst in st.listeners():
+            cid = lst.ssl_certificate
+            if cid and cid in plan.certificates and cid not in contexts:
+                data, password = plan.certificates[cid]
+                try:
+                    contexts[cid] = self.certs.context(data, password, plan.ssl_policy)
+                except Exception as exc:   # noqa: BLE001 - a bad certificate leaves that listener without TLS
+                    st.error = f"certificate {cid.rsplit('/', 1)[-1]}: {exc}"
+        st.contexts = contexts
+
+    def _open(self, st: SocketState) -> None:
+        host, port = st.key
+        st.listen_port = listen_port(port, self.settings.privileged_port_offset)
+        ssl_ctx = None
+        if st.tls:
+            if not st.contexts:
+                st.error = st.error or "no usable certificate for the HTTPS listener"
+                return
+            first = next(iter(st.contexts.values()))
+            ssl_ctx = tls._clone(first)
+            ssl_ctx.sni_callback = st.sni  # type: ignore[assignment]
+            st.base_ctx = ssl_ctx
+        assert self.loop is not None
+        try:
+            import socket as _s
+            sock = _s.socket(_s.AF_INET6 if ":" in host else _s.AF_INET, _s.SOCK_STREAM)
+            sock.setsockopt(_s.SOL_SOCKET, _s.SO_REUSEADDR, 1)
+            sock.bind((host, st.listen_port))
+            sock.listen(1024)
+            sock.setblocking(False)
+        except OSError as exc:
+            st.error = f"cannot listen on {host}:{st.listen_port}: {exc.strerror or exc}"
+            log.warning("appgw: %s", st.error)
+            return
+        self.loop.create_task(self._serve(st, sock, ssl_ctx))
+
+    async def _serve(self, st: SocketState, sock: Any, ssl_ctx: Any) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            st.server = await loop.create_server(lambda: ClientConn(st), sock=sock, ssl=ssl_ctx, backlog=1024)
+        except OSError as exc:
+            sock.close()
+            st.error = str(exc)
+            return
+        if self.sockets.get(st.key) is not st:
+            self._close(st)
+
+    def _close(self, st: SocketState) -> None:
+        if st.server is not None:
+            st.server.close()
+            st.server = None
+        for conn in list(st.conns):
+            conn.close_idle()
+
+    def _fetch_error_pages(self) -> None:
+        urls = {u for p in self.plans.values() for u in p.errors.values()}
+        urls |= {u for p in self.plans.values() for lst in p.listeners.values() for _, u in lst.errors}
+        for u in list(self.error_pages):
+            if u not in urls:
+                del self.error_pages[u]
+        for u in urls - set(self.error_pages):
+            assert self.loop is not None
+            self.loop.create_task(self.proxy.fetch_error_page(u))
+
+    # -- what the control plane asks ------------------------------------------------------------
+    def server_health(self, gw_id: str, pool_id: str, settings_id: str, address: str) -> tuple[str, str]:
+        st = self.health.get((gw_id.lower(), pool_id.lower(), settings_id.lower(), address))
+        if st is None:
+            return "Unknown", MSG_UNKNOWN
+        return st.state, st.log
+
+    def endpoints(self) -> list[dict[str, Any]]:
+        out = []
+        for (host, port), st in sorted(self.sockets.items()):
+            plan = self.plans.get(st.gw)
+            lsts = plan.sockets.get((host, port), []) if plan else []
+            ep: dict[str, Any] = {"name": f"appgw:{plan.name if plan else st.gw}", "host": host, "port": port,
+                                  "protocol": "tcp", "address": host, "resourceId": lsts[0].id if lsts else st.gw,
+                                  "listeners": [lst.id for lst in lsts],
+                                  "description": "application gateway " + ("HTTPS" if st.tls else "HTTP")}
+            if st.listen_port != port:
+                ep["listenPort"] = st.listen_port
+                ep["description"] += f"; privileged port {port} mapped to {st.listen_port}"
+            if st.error:
+                ep["error"] = st.error
+            out.append(ep)
+        return out
+
+    # -- lifecycle ------------------------------------------------------------------------------
+    async def start(self) -> None:
+        self.loop = asyncio.get_running_loop()
+        self.workloads = self.platform.services.get(WorkloadsService)
+        self.platform.reconciler.register(self)
+        cp_health.set_provider(self.server_health)
+        self.telemetry.start()
+
+    async def stop(self) -> None:
+        self.platform.reconciler.unregister(self)
+        cp_health.set_provider(None)
+        self.prober.stop()
+        self.telemetry.stop()
+        for st in self.sockets.values():
+            self._close(st)
+        self.sockets.clear()
+        self.proxy.close()
+
+
+@services.register
+def _factory(platform: Platform) -> AppGatewayService:
+    return AppGatewayService(platform)

@@ -1,0 +1,177 @@
+"""TLS for listeners and backends: PFX certificates to OpenSSL contexts, sslPolicy to protocol versions and
+cipher suites, SNI choosing the listener's certificate, trusted root certificates for end-to-end TLS.
+
+sslPolicy (Azure's predefined policies from the "TLS policy overview" page): AppGwSslPolicy20150501 TLS 1.0+,
+AppGwSslPolicy20170401 TLS 1.1+, AppGwSslPolicy20170401S / 20220101 / 20220101S TLS 1.2+ (20220101S: TLS 1.2
+with the GCM suites only); Custom / CustomV2: ``minProtocolVersion`` and ``cipherSuites`` (IANA names mapped
+to OpenSSL's). Where OpenSSL differs: TLS 1.3 suites cannot be narrowed through Python's ``ssl`` module, and
+OpenSSL's security level may refuse TLS 1.0/1.1 even when the policy allows them. A gateway without a policy
+gets TLS 1.2+ (the default of recent api-versions, inferred for all)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import ssl
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.serialization import pkcs12
+
+from .model import Listener
+from .router import host_matches
+
+VERSIONS = {"tlsv1_0": ssl.TLSVersion.TLSv1, "tlsv1_1": ssl.TLSVersion.TLSv1_1, "tlsv1_2": ssl.TLSVersion.TLSv1_2,
+            "tlsv1_3": ssl.TLSVersion.TLSv1_3}
+PREDEFINED = {"appgwsslpolicy20150501": ("tlsv1_0", None), "appgwsslpolicy20170401": ("tlsv1_1", None),
+              "appgwsslpolicy20170401s": ("tlsv1_2", None), "appgwsslpolicy20220101": ("tlsv1_2", None),
+              "appgwsslpolicy20220101s": ("tlsv1_2", "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-AES128-GCM-SHA256:"
+                                                     "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256")}
+_CIPHER = {"AES_128_GCM_SHA256": "AES128-GCM-SHA256", "AES_256_GCM_SHA384": "AES256-GCM-SHA384",
+           "AES_128_CBC_SHA256": "AES128-SHA256", "AES_256_CBC_SHA384": "AES256-SHA384",
+           "AES_128_CBC_SHA": "AES128-SHA", "AES_256_CBC_SHA": "AES256-SHA", "AES_256_CBC_SHA256": "AES256-SHA256",
+           "3DES_EDE_CBC_SHA": "DES-CBC3-SHA"}
+
+
+def openssl_cipher(iana: str) -> str | None:
+    """TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 -> ECDHE-RSA-AES128-GCM-SHA256 (None if unknown)."""
+    name = iana.upper()
+    if not name.startswith("TLS_") or "_WITH_" not in name:
+        return None
+    kx, cipher = name[4:].split("_WITH_", 1)
+    c = _CIPHER.get(cipher)
+    if c is None:
+        return None
+    if kx == "RSA":
+        return c if c != "DES-CBC3-SHA" else "DES-CBC3-SHA"
+    kx = kx.replace("_", "-")
+    if c == "DES-CBC3-SHA":
+        return f"{kx}-DES-CBC3-SHA" if kx.startswith("ECDHE") else f"EDH-{kx.split('-')[1]}-DES-CBC3-SHA"
+    return f"{kx}-{c}"
+
+
+def apply_policy(ctx: ssl.SSLContext, policy: dict[str, Any]) -> None:
+    kind = str(policy.get("policyType") or "").lower()
+    low, ciphers = "tlsv1_2", None
+    if kind == "predefined" or (not kind and policy.get("policyName")):
+        low, ciphers = PREDEFINED.get(str(policy.get("policyName") or "").lower(), (low, None))
+    elif kind in ("custom", "customv2"):
+        low = str(policy.get("minProtocolVersion") or "tlsv1_2").lower()
+        names = [c for c in (openssl_cipher(s) for s in policy.get("cipherSuites") or []) if c]
+        ciphers = ":".join(names) or None
+    ctx.minimum_version = VERSIONS.get(low, ssl.TLSVersion.TLSv1_2)
+    if ctx.minimum_version < ssl.TLSVersion.TLSv1_2:
+        ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
+    if ciphers:
+        try:
+            ctx.set_ciphers(ciphers + (":@SECLEVEL=0" if ctx.minimum_version < ssl.TLSVersion.TLSv1_2 else ""))
+        except ssl.SSLError:
+            pass                       # none OpenSSL knows: keep its defaults
+
+
+def pfx_to_pem(data_b64: str, password: str) -> tuple[bytes, bytes]:
+    key, cert, extra = pkcs12.load_key_and_certificates(base64.b64decode(data_b64), password.encode() or None)
+    if key is None or cert is None:
+        raise ValueError("the PFX has no key or no certificate")
+    chain = cert.public_bytes(serialization.Encoding.PEM) + b"".join(
+        c.public_bytes(serialization.Encoding.PEM) for c in extra or [])
+    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())
+    return chain, key_pem
+
+
+class CertStore:
+    """Server contexts per certificate, their PEM files in a private folder of the data dir."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.cache: dict[tuple[str, str], ssl.SSLContext] = {}
+
+    def context(self, data_b64: str, password: str, policy: dict[str, Any], alpn: Sequence[str] = ("http/1.1",)
+                ) -> ssl.SSLContext:
+        digest = hashlib.sha256(f"{data_b64}|{password}".encode()).hexdigest()[:32]
+        key = (digest, repr(sorted(policy.items())) + ",".join(alpn))
+        ctx = self.cache.get(key)
+        if ctx is not None:
+            return ctx
+        chain, key_pem = pfx_to_pem(data_b64, password)
+        self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        cert_path, key_path = self.folder / f"{digest}.pem", self.folder / f"{digest}-key.pem"
+        if not key_path.exists():
+            fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "wb") as f:
+                f.write(key_pem)
+            cert_path.write_bytes(chain)
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        apply_policy(ctx, policy)
+        ctx.load_cert_chain(cert_path, key_path)
+        ctx.set_alpn_protocols(list(alpn))
+        ctx._aznet_paths = (cert_path, key_path)  # type: ignore[attr-defined]
+        if len(self.cache) > 256:
+            self.cache.clear()
+        self.cache[key] = ctx
+        return ctx
+
+
+def listener_context(listeners: Sequence[Listener], contexts: dict[str, ssl.SSLContext]) -> ssl.SSLContext | None:
+    """One server context for a socket: SNI picks the certificate of the first listener whose host names
+    match (in listener order); no SNI or no match: the basic listener's certificate, else the first."""
+    ordered = [(lst, contexts[lst.ssl_certificate]) for lst in listeners
+               if lst.ssl_certificate and lst.ssl_certificate in contexts]
+    if not ordered:
+        return None
+    default = next((c for lst, c in ordered if not lst.host_names), ordered[0][1])
+    if len(ordered) == 1:
+        return default
+    pick: Callable[[str], ssl.SSLContext | None] = _picker(ordered)
+
+    def sni(sslobj: ssl.SSLObject, name: str | None, _ctx: ssl.SSLContext) -> None:
+        if name:
+            chosen = pick(name.lower())
+            if chosen is not None and chosen is not sslobj.context:
+                sslobj.context = chosen
+    # a context of its own for the socket, so the callback does not leak into the shared per-cert contexts
+    base = _clone(default)
+    base.sni_callback = sni  # type: ignore[assignment]
+    return base
+
+
+def _picker(ordered: list[tuple[Listener, ssl.SSLContext]]) -> Callable[[str], ssl.SSLContext | None]:
+    def pick(name: str) -> ssl.SSLContext | None:
+        for lst, ctx in ordered:
+            if not lst.host_names or any(host_matches(p, name) for p in lst.host_names):
+                return ctx
+        return None
+    return pick
+
+
+def _clone(ctx: ssl.SSLContext) -> ssl.SSLContext:
+    """A server context with the same certificate and policy (the SNI callback lives on it)."""
+    new = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    new.minimum_version = ctx.minimum_version
+    try:
+        new.set_ciphers(":".join(c["name"] for c in ctx.get_ciphers() if c["protocol"] != "TLSv1.3"))
+    except ssl.SSLError:
+        pass
+    new.set_alpn_protocols(["http/1.1"])
+    paths = getattr(ctx, "_aznet_paths", None)
+    if paths:
+        new.load_cert_chain(*paths)
+    return new
+
+
+def backend_context(trusted_roots_b64: Sequence[str], extra_ca: Path | None) -> ssl.SSLContext:
+    """End-to-end TLS: the trusted root certificates when given (v2), else the system's and the aznet CA."""
+    ctx = ssl.create_default_context()
+    if trusted_roots_b64:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        for data in trusted_roots_b64:
+            ctx.load_verify_locations(cadata=base64.b64decode(data))
+    elif extra_ca is not None and extra_ca.exists():
+        ctx.load_verify_locations(cafile=str(extra_ca))
+    ctx.check_hostname = True
+    ctx.set_alpn_protocols(["http/1.1"])
+    return ctx

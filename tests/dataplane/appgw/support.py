@@ -1,0 +1,146 @@
+"""Helpers for the application gateway data-plane tests: local backend services on loopback, gateway bodies
+with listeners, rules and path maps, polling."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import httpx
+
+from aznet.dataplane.ports import listen_port
+from tests.dataplane.lb.support import wait_for
+from tests.delivery.appgw_support import network
+from tests.network.nic_support import LOC, rid
+
+__all__ = ["wait_for", "network", "Backend", "backends", "gateway", "port", "get"]
+
+
+class Backend:
+    """A local HTTP service: answers ``<name> <path>`` with the request headers as JSON in ``X-Seen``;
+    ``fail`` makes it answer 500; ``/error.html`` answers a custom error page."""
+
+    def __init__(self, name: str, host: str) -> None:
+        self.name, self.host = name, host
+        self.fail = False
+        self.hits = 0
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:  # noqa: N802
+                owner.hits += 1
+                if self.path == "/error.html":
+                    body = f"<html>custom error page of {owner.name}</html>".encode()
+                    status = 200
+                else:
+                    body = f"{owner.name} {self.path}".encode()
+                    status = 500 if owner.fail else 200
+                self.send_response(status)
+                self.send_header("Content-Length", str(len(body)))
+                self.send_header("X-Backend", owner.name)
+                self.send_header("X-Seen", json.dumps(dict(self.headers.items())))
+                self.end_headers()
+                self.wfile.write(body)
+
+            do_POST = do_GET  # noqa: N815
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer((host, 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@contextmanager
+def backends(*names: str, base: int = 40) -> Iterator[list[Backend]]:
+    out = [Backend(n, f"127.0.{base}.{i + 1}") for i, n in enumerate(names)]
+    try:
+        yield out
+    finally:
+        for b in out:
+            b.close()
+
+
+def gateway(aznet: Any, rg: str, name: str, ids: dict[str, str], pools: dict[str, list[dict[str, Any]]],
+            settings: dict[str, dict[str, Any]], listeners: list[dict[str, Any]], rules: list[dict[str, Any]],
+            ports: tuple[int, ...] = (80,), **props: Any) -> dict[str, Any]:
+    """A v2 gateway body; references are written by name (``"pool": "a"``) and expanded here."""
+    gw = rid(aznet, rg, "applicationGateways", name)
+
+    def ref(kind: str, n: str) -> dict[str, str]:
+        return {"id": f"{gw}/{kind}/{n}"}
+
+    lsts = []
+    for lst in listeners:
+        lp: dict[str, Any] = {"frontendIPConfiguration": ref("frontendIPConfigurations", "fe"),
+                              "frontendPort": ref("frontendPorts", f"p{lst.get('port', 80)}"),
+                              "protocol": lst.get("protocol", "Http")}
+        if lst.get("hostNames"):
+            lp["hostNames"] = lst["hostNames"]
+        if lst.get("cert"):
+            lp["sslCertificate"] = ref("sslCertificates", lst["cert"])
+        if lst.get("errors"):
+            lp["customErrorConfigurations"] = lst["errors"]
+        lsts.append({"name": lst["name"], "properties": lp})
+    rrs = []
+    for i, r in enumerate(rules):
+        rp: dict[str, Any] = {"ruleType": "PathBasedRouting" if r.get("pathMap") else "Basic",
+                              "priority": r.get("priority", 100 + i), "httpListener": ref("httpListeners", r["listener"])}
+        if r.get("pathMap"):
+            rp["urlPathMap"] = ref("urlPathMaps", r["pathMap"])
+        if r.get("redirect"):
+            rp["redirectConfiguration"] = ref("redirectConfigurations", r["redirect"])
+        elif not r.get("pathMap"):
+            rp["backendAddressPool"] = ref("backendAddressPools", r["pool"])
+            rp["backendHttpSettings"] = ref("backendHttpSettingsCollection", r["settings"])
+        if r.get("rewrite"):
+            rp["rewriteRuleSet"] = ref("rewriteRuleSets", r["rewrite"])
+        rrs.append({"name": r["name"], "properties": rp})
+    sets = []
+    for n, s in settings.items():
+        sp = {"port": 80, "protocol": "Http", "cookieBasedAffinity": "Disabled", "requestTimeout": 5, **s}
+        if "probe" in sp:
+            sp["probe"] = ref("probes", sp["probe"])
+        sets.append({"name": n, "properties": sp})
+    body: dict[str, Any] = {
+        "location": LOC,
+        "properties": {
+            "sku": {"name": "Standard_v2", "tier": "Standard_v2", "capacity": 1},
+            "gatewayIPConfigurations": [{"name": "gwip", "properties": {"subnet": {"id": ids["subnet"]}}}],
+            "frontendIPConfigurations": [{"name": "fe", "properties": {"publicIPAddress": {"id": ids["pip"]}}}],
+            "frontendPorts": [{"name": f"p{p}", "properties": {"port": p}} for p in ports],
+            "backendAddressPools": [{"name": n, "properties": {"backendAddresses": addrs}} for n, addrs in pools.items()],
+            "backendHttpSettingsCollection": sets,
+            "httpListeners": lsts,
+            "requestRoutingRules": rrs,
+        },
+    }
+    for k, v in props.items():
+        body["properties"][k] = v(gw) if callable(v) else v
+    return body
+
+
+def port(aznet: Any, p: int) -> int:
+    return listen_port(p, aznet.platform.settings.privileged_port_offset)
+
+
+def get(url: str, **kw: Any) -> httpx.Response:
+    with httpx.Client(timeout=10, **{k: v for k, v in kw.items() if k in ("verify", "cookies")}) as c:
+        return c.get(url, headers=kw.get("headers"), follow_redirects=False)
+
+
+def pip_address(net: Any, rg: str, name: str = "myAGPublicIPAddress") -> str:
+    return str(net.public_ip_addresses.get(rg, name).ip_address)
