@@ -347,3 +347,21 @@ def test_v1_sku_rules(network_client, aznet, rg, ids):  # type: ignore[no-untype
     v2 = gateway_body(aznet, rg, "v2gw", ids)
     assert error_of(net.application_gateways.begin_create_or_update, rg, "v2gw", v2) == \
         (400, "ApplicationGatewaySubnetCannotHaveMixedSkus")
+
+
+def test_v2_subnet_nsg_must_allow_gateway_manager(network_client, aznet, rg, ids):  # type: ignore[no-untyped-def]
+    """An NSG on a v2 gateway's subnet must let GatewayManager reach ports 65200-65535 (Azure's tutorial rule)."""
+    net = network_client
+    nsg = net.network_security_groups.begin_create_or_update(rg, "agw-nsg", {"location": LOC}).result()
+    sub = net.subnets.get(rg, "myVNet", "myAGSubnet").as_dict()
+    sub["properties"]["networkSecurityGroup"] = {"id": nsg.id}
+    net.subnets.begin_create_or_update(rg, "myVNet", "myAGSubnet", sub).result()
+    body = gateway_body(aznet, rg, "gw", ids)
+    assert error_of(net.application_gateways.begin_create_or_update, rg, "gw", body) == \
+        (400, "ApplicationGatewaySubnetInboundTrafficBlockedByNetworkSecurityGroup")
+    net.security_rules.begin_create_or_update(rg, "agw-nsg", "AllowGatewayManager", {"properties": {
+        "priority": 100, "direction": "Inbound", "access": "Allow", "protocol": "Tcp", "sourceAddressPrefix":
+        "GatewayManager", "sourcePortRange": "*", "destinationAddressPrefix": "*",
+        "destinationPortRange": "65200-65535"}}).result()
+    gw = net.application_gateways.begin_create_or_update(rg, "gw", body).result()
+    assert gw.provisioning_state == "Succeeded"

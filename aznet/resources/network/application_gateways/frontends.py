@@ -13,6 +13,7 @@ from .. import public_ip_addresses as pips
 from .. import subnets as subnet_mod
 from ..ref_checks import boolean, cannot_parse, enum, integer, ref_id, resolve
 from . import certificates as certs
+from . import subnet_nsg
 from .catalogue import CIPHER_SUITES, PREDEFINED_POLICIES, PROTOCOLS
 from .model import SKU_TIERS, V1_NAMES, V2_NAMES, Gateway, bounded, text
 
@@ -145,6 +146,8 @@ def check_gateway_subnet(gw: Gateway) -> str:
         raise ArmError(400, "SubnetTooSmall",
                        f"Subnet {sid} has {size} addresses, too few for application gateway {gw.id}: Azure "
                        f"reserves 5 addresses and the gateway needs one per instance.")
+    if gw.v2:
+        subnet_nsg.check(gw.ctx, gw.id, sid, subnet)
     cfg["properties"] = {"subnet": {"id": sid}}
     return sid
 
