@@ -365,3 +365,21 @@ def test_v2_subnet_nsg_must_allow_gateway_manager(network_client, aznet, rg, ids
         "destinationPortRange": "65200-65535"}}).result()
     gw = net.application_gateways.begin_create_or_update(rg, "gw", body).result()
     assert gw.provisioning_state == "Succeeded"
+
+
+def test_data_plane_reads_the_pfx(network_client, aznet, rg, ids):  # type: ignore[no-untyped-def]
+    """The PFX is never returned by ARM, but the gateway's data plane gets it back from the stored record."""
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
+    from aznet.arm.ids import normalize
+    from aznet.resources.network.application_gateways.certificates import server_certificate
+
+    body = gateway_body(aznet, rg, "gw", ids)
+    body["properties"]["sslCertificates"] = [{"name": "site", "properties": {"data": pfx_b64("s3cret", "www.fabrikam.com"),
+                                                                              "password": "s3cret"}}]
+    network_client.application_gateways.begin_create_or_update(rg, "gw", body).result()
+    rec = aznet.call(lambda: aznet.platform.store.get(normalize(gw_id(aznet, rg, "gw"))))
+    pfx, password = server_certificate(rec.body, "SITE")
+    key, cert, _ = pkcs12.load_key_and_certificates(pfx, password.encode())
+    assert key is not None and "www.fabrikam.com" in cert.subject.rfc4514_string()
+    assert server_certificate(rec.body, "other") is None

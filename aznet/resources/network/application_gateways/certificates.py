@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -82,3 +83,20 @@ def parse_cer(cert_id: str, data: str, path: str) -> x509.Certificate:
 
 def pem_chain(certs: list[x509.Certificate]) -> str:
     return "".join(c.public_bytes(serialization.Encoding.PEM).decode() for c in certs)
+
+
+def server_certificate(gateway: dict[str, Any], name: str, store: Any = None) -> tuple[bytes, str] | None:
+    """For the gateway's data plane: the PFX bytes and password of the gateway's sslCertificate ``name``, from
+    the gateway's private record, or from Key Vault (``store``: a store or Ctx that aznet's Key Vault can read)
+    when the certificate names a secret. None when the gateway has no such certificate."""
+    kept = ((gateway.get("_aznet") or {}).get("pfx") or {})
+    for cert_name, entry in kept.items():
+        if cert_name.lower() == name.lower():
+            return base64.b64decode(entry["data"]), entry.get("password") or ""
+    for cert in ((gateway.get("properties") or {}).get("sslCertificates") or []):
+        uri = (cert.get("properties") or {}).get("keyVaultSecretId")
+        if cert.get("name", "").lower() == name.lower() and uri and store is not None:
+            from ...keyvault.secrets import resolve_secret_uri
+
+            return resolve_secret_uri(store, uri), ""
+    return None
