@@ -383,3 +383,37 @@ def test_data_plane_reads_the_pfx(network_client, aznet, rg, ids):  # type: igno
     key, cert, _ = pkcs12.load_key_and_certificates(pfx, password.encode())
     assert key is not None and "www.fabrikam.com" in cert.subject.rfc4514_string()
     assert server_certificate(rec.body, "other") is None
+
+
+def test_private_endpoint_to_gateway(network_client, aznet, rg, ids):  # type: ignore[no-untyped-def]
+    """Private Link for Application Gateway: a privateLinkConfiguration on the public frontend makes the frontend a
+    group id; a private endpoint connects to it and shows in the gateway's privateEndpointConnections."""
+    net = network_client
+    net.subnets.begin_create_or_update(rg, "myVNet", "myPLSubnet", {"properties": {
+        "addressPrefix": "10.21.2.0/24", "privateLinkServiceNetworkPolicies": "Disabled"}}).result()
+    pl_subnet = ids["subnet"].replace("myAGSubnet", "myPLSubnet")
+    gid = gw_id(aznet, rg, "gw")
+    body = gateway_body(aznet, rg, "gw", ids)
+    p = body["properties"]
+    p["privateLinkConfigurations"] = [{"name": "plc", "properties": {"ipConfigurations": [
+        {"name": "ipc", "properties": {"subnet": {"id": pl_subnet}, "privateIPAllocationMethod": "Dynamic",
+                                       "primary": True}}]}}]
+    p["frontendIPConfigurations"][0]["properties"]["privateLinkConfiguration"] = {
+        "id": f"{gid}/privateLinkConfigurations/plc"}
+    net.application_gateways.begin_create_or_update(rg, "gw", body).result()
+    groups = list(net.application_gateway_private_link_resources.list(rg, "gw"))
+    assert [g.group_id for g in groups] == ["appGwPublicFrontendIp"]
+    pe = net.private_endpoints.begin_create_or_update(rg, "pe-agw", {"location": LOC, "properties": {
+        "subnet": {"id": ids["backend_subnet"]},
+        "privateLinkServiceConnections": [{"name": "c1", "properties": {
+            "privateLinkServiceId": gid, "groupIds": ["appGwPublicFrontendIp"]}}]}}).result()
+    assert pe.private_link_service_connections[0].group_ids == ["appGwPublicFrontendIp"]
+    conns = list(net.application_gateway_private_endpoint_connections.list(rg, "gw"))
+    assert len(conns) == 1 and conns[0].private_endpoint.id == pe.id
+    shown = net.application_gateways.get(rg, "gw")
+    assert [c.id for c in shown.private_endpoint_connections] == [conns[0].id]
+    bad = {"location": LOC, "properties": {"subnet": {"id": ids["backend_subnet"]},
+                                           "privateLinkServiceConnections": [{"name": "c2", "properties": {
+                                               "privateLinkServiceId": gid, "groupIds": ["nope"]}}]}}
+    assert error_of(net.private_endpoints.begin_create_or_update, rg, "pe-bad", bad) == \
+        (400, "PrivateEndpointInvalidGroupId")

@@ -183,6 +183,9 @@ def check_frontends(gw: Gateway, gateway_subnet: str) -> None:
                                f"Application gateway {gw.id} with SKU {gw.tier} can only reference a public IP "
                                "address with Static allocation.")
             fe["properties"] = {"publicIPAddress": {"id": gw.ctx.record(pip).id}}  # type: ignore[union-attr]
+            link = ref_id(fp.get("privateLinkConfiguration"), f"{path}.privateLinkConfiguration")
+            if link is not None:
+                fe["properties"]["privateLinkConfiguration"] = {"id": link}
             continue
         private += 1
         if normalize(sub or "") != normalize(gateway_subnet):

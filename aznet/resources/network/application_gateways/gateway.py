@@ -11,12 +11,14 @@ from ....arm.crud import resource_guid
 from ....arm.errors import ArmError
 from ....arm.ids import normalize
 from ....arm.registry import REGISTRY, Hooks, NameRule, ResourceType
+from ...private_link_targets import render_connections
 from .. import public_ip_addresses as pips
 from ..ip_allocation import allocator, parse_ip, subnet_prefixes
 from ..ref_checks import API_VERSIONS, boolean, cannot_parse, enum, register_inline
 from . import firewall, frontends, routing
 from .actions import ACTIONS
 from .model import COLLECTIONS, TYPE, Gateway, canonical_names, collection
+from .private_link import ACTION as LINK_RESOURCES
 
 if TYPE_CHECKING:
     from ....arm.context import Ctx
@@ -176,6 +178,7 @@ class ApplicationGatewayHooks(Hooks):
                 if etag:
                     item["etag"] = etag
         add_back_references(props)
+        render_connections(ctx, body)
         nic_refs = _nic_pool_users(ctx, body["id"])
         for pool in props.get("backendAddressPools") or []:
             users = nic_refs.get(normalize(pool["id"]))
@@ -226,5 +229,5 @@ def _pips(body: dict[str, Any] | None) -> set[str]:
 
 
 REGISTRY.add(ResourceType(TYPE, API_VERSIONS, model="ApplicationGateway", hooks=ApplicationGatewayHooks(),
-                          names=NameRule(1, 80), actions=ACTIONS))
+                          names=NameRule(1, 80), actions=[*ACTIONS, LINK_RESOURCES]))
 register_inline(f"{TYPE}/backendAddressPools", "backendAddressPools")
