@@ -110,6 +110,11 @@ def test_policy_links_and_delete_in_use(network_client, aznet, rg, ids):  # type
     assert [listener.id for listener in got_site.http_listeners] == [f"{gw_id(aznet, rg, 'wafgw')}/httpListeners/myListener"]
     assert error_of(net.web_application_firewall_policies.begin_delete, rg, "gwpolicy") == \
         (400, "ApplicationGatewayFirewallPolicyInUse")
+    # once associated, a gateway's policy can be replaced but not removed (Azure's WAF policy docs)
+    removed = copy.deepcopy(body)
+    del removed["properties"]["firewallPolicy"]
+    assert error_of(net.application_gateways.begin_create_or_update, rg, "wafgw", removed) == \
+        (400, "ApplicationGatewayFirewallPolicyCannotBeDisassociated")
     missing = copy.deepcopy(body)
     missing["properties"]["firewallPolicy"] = {"id": rid(aznet, rg, "ApplicationGatewayWebApplicationFirewallPolicies",
                                                          "nope")}

@@ -115,12 +115,17 @@ def check_policy_link(gw: Gateway, node: Any, path: str) -> dict[str, str] | Non
     return {"id": rec.id if rec else rid}
 
 
-def check_policy_links(gw: Gateway) -> None:
+def check_policy_links(gw: Gateway, old: dict[str, Any] | None = None) -> None:
     link = check_policy_link(gw, gw.props.get("firewallPolicy"), "properties.firewallPolicy")
     if link:
         gw.props["firewallPolicy"] = link
     else:
         gw.props.pop("firewallPolicy", None)
+        if (((old or {}).get("properties") or {}).get("firewallPolicy") or {}).get("id"):
+            raise ArmError(400, "ApplicationGatewayFirewallPolicyCannotBeDisassociated",
+                           f"Application gateway {gw.id} has a WAF policy. Once a firewall policy is associated, "
+                           "there must always be one: replace it with another policy instead of removing it.",
+                           target="properties.firewallPolicy")
     force = boolean(gw.props.get("forceFirewallPolicyAssociation"), "properties.forceFirewallPolicyAssociation")
     if force is not None:
         gw.props["forceFirewallPolicyAssociation"] = force

@@ -107,7 +107,7 @@ class ApplicationGatewayHooks(Hooks):
             if errs:
                 item["properties"]["customErrorConfigurations"] = errs
         firewall.check_waf_config(gw)
-        firewall.check_policy_links(gw)
+        firewall.check_policy_links(gw, old)
         for flag in ("enableHttp2", "enableFips"):
             value = boolean(props.get(flag), f"properties.{flag}")
             if value is not None:
