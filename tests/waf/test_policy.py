@@ -246,3 +246,15 @@ def test_metrics_with_azure_names_and_dimensions(crs_available: None) -> None:
     assert total["Action"] == "Blocked" and total["Mode"] == "Prevention" and total["PolicyName"] == "p"
     sec = [dict(r[3]) for r in sink.rows if r[1] == "AzwafSecRule"]
     assert any(d["RuleID"] == "942100" and d["RuleGroupID"] == "REQUEST-942-APPLICATION-ATTACK-SQLI" for d in sec)
+
+
+def test_log_scrubbing_masks_values_and_client_ip(crs_available: None) -> None:
+    scrub = {"state": "Enabled", "scrubbingRules": [
+        {"matchVariable": "RequestArgNames", "selectorMatchOperator": "Equals", "selector": "id", "state": "Enabled"},
+        {"matchVariable": "RequestIPAddress", "selectorMatchOperator": "EqualsAny", "state": "Enabled"}]}
+    v = _policy({"logScrubbing": scrub}).evaluate(_req(SQLI))
+    rec = next(r["properties"] for r in v.records if r["properties"]["ruleId"] == "942100")
+    assert "1' OR '1'='1" not in rec["details"]["data"] and "******" in rec["details"]["data"]
+    assert rec["clientIp"] == "******"
+    clear = next(r["properties"] for r in _policy().evaluate(_req(SQLI)).records if r["properties"]["ruleId"] == "942100")
+    assert "1' OR '1'='1" in clear["details"]["data"] and clear["clientIp"] == "203.0.113.9"

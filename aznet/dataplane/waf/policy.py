@@ -20,7 +20,6 @@ import base64
 import functools
 import operator
 import re
-import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -135,6 +134,7 @@ class WafPolicy:
     geo: Callable[[str], str | None] | None = None
     counter: custom_rules.RateCounter = field(default_factory=custom_rules.RateCounter)
     anomaly_action: str = "Block"            # Front Door DRS 2.x ruleSetAction
+    scrub: firewall_log.Scrubber | None = None
 
     # -- evaluation ---------------------------------------------------------------------------
     def evaluate(self, request: HttpRequest, scope: str = "Global", scope_name: str = "Global",
@@ -143,7 +143,8 @@ class WafPolicy:
         v = Verdict("allow", transaction_id=tid)
         if not self.enabled:
             return v
-        log = firewall_log.LogContext(self.kind, self.policy_id, scope, scope_name, request, tid, self.mode)
+        log = firewall_log.LogContext(self.kind, self.policy_id, scope, scope_name, request, tid, self.mode,
+                                      self.scrub)
         prevention = self.mode == "Prevention"
         body_len = len(request.body)
         if self.request_body_check and self.max_body is not None and body_len > self.max_body:
@@ -376,7 +377,7 @@ def compile_policy(doc: dict[str, Any], kind: str = "ApplicationGateway", policy
         inspect_limit=int(inspect_kb) * 1024 if inspect_kb else None,
         block_status=block_status, block_body=block_body, redirect_url=_ci(ps, "redirectUrl"),
         custom=custom, sets=sets, settings=settings, bot_sets=bot_sets, bot_actions=bot_actions, geo=geo,
-        anomaly_action=anomaly_action)
+        anomaly_action=anomaly_action, scrub=firewall_log.Scrubber.from_settings(_ci(ps, "logScrubbing")))
 
 
 def fold_tx_defaults(rs: RuleSet, tx: dict[str, str]) -> dict[str, str]:
@@ -419,6 +420,3 @@ def _add_exclusions(out: dict[int | None, list[VariableRef]], nodes: Any, ids: f
         for rid in ids:
             out.setdefault(rid, []).extend(refs)
 
-
-def now() -> float:
-    return time.time()
