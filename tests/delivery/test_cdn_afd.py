@@ -227,3 +227,34 @@ def test_name_availability(cdn, rg):  # type: ignore[no-untyped-def]
     probe = cdn.validate_probe({"probeURL": "https://www.contoso.com/health"})
     assert probe.is_valid
     assert not cdn.validate_probe({"probeURL": "ftp://x"}).is_valid
+
+
+def test_customer_certificate_secret(cdn, aznet, rg):  # type: ignore[no-untyped-def]
+    """A customer certificate in Key Vault becomes a profile secret (subject, SANs and expiry read from it) that a
+    custom domain's TLS settings use; a missing secret is refused."""
+    from tests.arm.helpers import authed
+
+    from .appgw_support import pfx_b64
+
+    build(cdn, rg)
+    base = f"/subscriptions/{aznet.subscription_id}/resourceGroups/{rg}/providers/Microsoft.KeyVault/vaults/afdkv{rg[-6:]}"
+    with authed(aznet) as c:
+        assert c.put(f"{base}?api-version=2023-07-01", json={"location": "westeurope", "properties": {
+            "tenantId": aznet.tenant_id, "sku": {"family": "A", "name": "standard"}, "accessPolicies": [],
+            "enableRbacAuthorization": True}}).status_code in (200, 201)
+        r = c.put(f"{base}/secrets/wwwcert?api-version=2023-07-01", json={"properties": {
+            "value": pfx_b64("", "www.contoso.com"), "contentType": "application/x-pkcs12"}})
+        assert r.status_code in (200, 201), r.text
+    secret = cdn.secrets.begin_create(rg, "contoso-afd", "wwwcert", W({"parameters": {
+        "type": "CustomerCertificate", "secretSource": {"id": f"{base}/secrets/wwwcert"},
+        "useLatestVersion": True}})).result()
+    assert secret.parameters.subject == "www.contoso.com" and secret.parameters.expiration_date
+    dom = cdn.afd_custom_domains.begin_create(rg, "contoso-afd", "www", W({
+        "hostName": "www.contoso.com", "tlsSettings": {"certificateType": "CustomerCertificate",
+                                                       "minimumTlsVersion": "TLS12", "secret": {"id": secret.id}}})).result()
+    assert dom.tls_settings.secret.id == secret.id
+    status, code, msg = fails(cdn.secrets.begin_create, rg, "contoso-afd", "missing", W({"parameters": {
+        "type": "CustomerCertificate", "secretSource": {"id": f"{base}/secrets/nothere"}, "useLatestVersion": True}}))
+    assert (status, code) == (400, "BadRequest") and "nothere" in msg
+    assert fails(cdn.afd_custom_domains.begin_create, rg, "contoso-afd", "api", W({
+        "hostName": "api.contoso.com", "tlsSettings": {"certificateType": "CustomerCertificate"}}))[0] == 400
