@@ -68,6 +68,19 @@ def test_cli_sample_load_balancer_for_vms(az, aznet):  # type: ignore[no-untyped
         wait_for(all_answer, timeout=90)
         assert curl(f"http://{ip}:50002/").splitlines()[0] == "Hello from myVM2"
 
+        # a port-range NAT rule on the pool, and `az network lb list-mapping` (queryInboundNatRulePortMapping)
+        az.run("network", "lb", "inbound-nat-rule", "create", "-g", rg, "--lb-name", "myLoadBalancer",
+               "-n", "myNatRange", "--protocol", "tcp", "--frontend-port-range-start", "60000",
+               "--frontend-port-range-end", "60009", "--backend-port", "80", "--frontend-ip-name", "myFrontEnd",
+               "--backend-pool-name", "myBackEndPool")
+        ip3 = az.json("network", "nic", "show", "-g", rg, "-n", "myNicVM3", "--query",
+                      "ipConfigurations[0].privateIPAddress")
+        mapping = az.json("network", "lb", "list-mapping", "-g", rg, "-n", "myLoadBalancer",
+                          "--backend-pool-name", "myBackEndPool", "--request", f"ip={ip3}")
+        (m,) = mapping["inboundNatRulePortMappings"]
+        assert m["inboundNatRuleName"] == "myNatRange" and 60000 <= m["frontendPort"] <= 60009
+        assert curl(f"http://{ip}:{m['frontendPort']}/").splitlines()[0] == "Hello from myVM3"
+
         az.run("vm", "stop", "-g", rg, "-n", "myVM1")
         wait_for(lambda: all(curl(f"http://{ip}:{port}/").splitlines()[0] != "Hello from myVM1"
                              for _ in range(20)), timeout=90)
@@ -80,7 +93,9 @@ def test_cli_sample_load_balancer_for_vms(az, aznet):  # type: ignore[no-untyped
         fe = [e for e in status["endpoints"] if e.get("resourceId", "").lower().endswith(
             f"/resourcegroups/{rg}/providers/microsoft.network/loadbalancers/myloadbalancer/"
             "frontendipconfigurations/myfrontend")]
-        assert sorted((e["address"], e["port"], e["protocol"]) for e in fe) == [(ip, 80, "tcp"), (ip, 50002, "tcp")]
+        ports = sorted((e["address"], e["port"], e["protocol"]) for e in fe)
+        assert ports[:2] == [(ip, 80, "tcp"), (ip, 50002, "tcp")]
+        assert all(p[2] == "tcp" and 60000 <= p[1] <= 60009 for p in ports[2:]) and len(ports) == 5
         assert json.dumps(fe)   # serialisable as printed
     finally:
         az.run("group", "delete", "-n", rg, "--yes", "--no-wait", check=False)
