@@ -158,6 +158,7 @@ class GatewayPlan:
     settings: dict[str, Settings] = field(default_factory=dict)
     probes: dict[str, Probe] = field(default_factory=dict)
     pools: dict[str, tuple[PoolMember, ...]] = field(default_factory=dict)
+    pool_names: dict[str, str] = field(default_factory=dict)                     # lower id -> name as written
     redirects: dict[str, Redirect] = field(default_factory=dict)
     rewrites: dict[str, tuple[RewriteRule, ...]] = field(default_factory=dict)
     errors: dict[int, str] = field(default_factory=dict)             # gateway-level custom error pages
@@ -297,6 +298,7 @@ def compile_gateway(body: dict[str, Any], frontend_address: Callable[[dict[str, 
                 members.append(PoolMember(str(a["fqdn"]), fqdn=True))
         members.extend((nic_members or {}).get(pool["id"].lower(), []))
         plan.pools[pool["id"].lower()] = tuple(members)
+        plan.pool_names[pool["id"].lower()] = str(pool.get("name", ""))
     for r in props.get("redirectConfigurations") or []:
         rp = _p(r)
         plan.redirects[r["id"].lower()] = Redirect(

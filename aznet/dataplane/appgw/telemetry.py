@@ -124,7 +124,8 @@ class Telemetry:
         now = st.now()
         total_ms = (now - rec.started) * 1000.0
         m = self.metrics
-        pool, settings = _name(rec.pool), _name(rec.settings.id if rec.settings else None)
+        pool = plan.pool_names.get(rec.pool or "", "") if plan is not None else ""
+        settings = rec.settings.name if rec.settings else ""
         bsp = (("BackendSettingsPool", f"{pool}~{settings}"),)
         received = len(rec.req.url) + len(rec.req.body) + sum(len(k) + len(v) + 4 for k, v in rec.req.headers)
         failed = status >= 500 or bool(rec.backend_error)
@@ -173,7 +174,7 @@ class Telemetry:
                 "sslProtocol": ssl_obj.version() or "" if ssl_obj is not None else "",
                 "sslClientVerify": "NONE", "sslClientCertificateFingerprint": "",
                 "sslClientCertificateIssuerName": "",
-                "serverRouted": rec.member or "", "serverStatus": str(rec.backend_status or ""),
+                "serverRouted": f"{rec.member}:{rec.settings.port}" if rec.member and rec.settings else "", "serverStatus": str(rec.backend_status or ""),
                 "serverResponseLatency": f"{(rec.backend_done - rec.backend_started):.3f}" if rec.backend_status
                 else "", "originalHost": inc.host, "host": inc.host, "error_info": error_info}})
 
@@ -186,7 +187,8 @@ class Telemetry:
                 down += 1
             else:
                 up += 1
-        bsp = (("BackendSettingsPool", f"{_name(pool)}~{_name(settings)}"),)
+        sname = plan.settings[settings].name if settings in plan.settings else _name(settings)
+        bsp = (("BackendSettingsPool", f"{plan.pool_names.get(pool, _name(pool))}~{sname}"),)
         self.metrics.set_gauge(plan.id.lower(), "HealthyHostCount", float(up), bsp)
         self.metrics.set_gauge(plan.id.lower(), "UnhealthyHostCount", float(down), bsp)
 

@@ -24,7 +24,7 @@ class Backend:
     """A local HTTP service: answers ``<name> <path>`` with the request headers as JSON in ``X-Seen``;
     ``fail`` makes it answer 500; ``/error.html`` answers a custom error page."""
 
-    def __init__(self, name: str, host: str) -> None:
+    def __init__(self, name: str, host: str, port: int = 0) -> None:
         self.name, self.host = name, host
         self.fail = False
         self.hits = 0
@@ -53,7 +53,7 @@ class Backend:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer((host, 0), Handler)
+        self.server = ThreadingHTTPServer((host, port), Handler)
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -65,8 +65,12 @@ class Backend:
 
 
 @contextmanager
-def backends(*names: str, base: int = 40) -> Iterator[list[Backend]]:
-    out = [Backend(n, f"127.0.{base}.{i + 1}") for i, n in enumerate(names)]
+def backends(*names: str, base: int = 40, same_port: bool = False) -> Iterator[list[Backend]]:
+    """Services on 127.0.<base>.1, .2, ...; with ``same_port`` all on the first one's port (one pool, one
+    settings port)."""
+    out: list[Backend] = []
+    for i, n in enumerate(names):
+        out.append(Backend(n, f"127.0.{base}.{i + 1}", out[0].port if same_port and out else 0))
     try:
         yield out
     finally:
@@ -144,3 +148,28 @@ def get(url: str, **kw: Any) -> httpx.Response:
 
 def pip_address(net: Any, rg: str, name: str = "myAGPublicIPAddress") -> str:
     return str(net.public_ip_addresses.get(rg, name).ip_address)
+
+
+def signed_pfx(aznet: Any, *names: str, password: str = "Azure123456!") -> str:
+    """A PFX (base64) for ``names`` signed by the running aznet's CA (which the test clients trust)."""
+    import base64
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.serialization import pkcs12
+    from cryptography.x509.oid import NameOID
+
+    ca_cert = x509.load_pem_x509_certificate((aznet.data_dir / "ca.pem").read_bytes())
+    ca_key = serialization.load_pem_private_key((aznet.data_dir / "ca-key.pem").read_bytes(), None)
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names[0])]))
+            .issuer_name(ca_cert.subject).public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(days=1)).not_valid_after(now + datetime.timedelta(days=30))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in names]), critical=False)
+            .sign(ca_key, hashes.SHA256()))  # type: ignore[arg-type]
+    data = pkcs12.serialize_key_and_certificates(b"gw", key, cert, [ca_cert],
+                                                 serialization.BestAvailableEncryption(password.encode()))
+    return base64.b64encode(data).decode()
