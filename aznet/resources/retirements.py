@@ -95,3 +95,11 @@ CLASSIC_CDN = Retirement(
     "cdn/classic-cdn-retirement-faq): no new profiles since 15 August 2025; Akamai (31 October 2023) and Edgio/"
     "Verizon (15 January 2025) SKUs are retired",
     "BadRequest", "Azure CDN from Microsoft (classic) no longer support new profile creation.", confirmed=True)
+
+APPLICATION_GATEWAY_V1 = Retirement(
+    "Application Gateway v1 (Standard and WAF tiers)", "2023-07-01",
+    "Migrate your Application Gateways from V1 SKU to V2 SKU by April 28, 2026 (aka.ms/V1retirement): no new v1 "
+    "gateways (for subscriptions without one since 1 July 2023), retired 28 April 2026",
+    "AppGatewayV1SkuDeprecated",
+    "Application Gateway SKU tier {tier} has been deprecated. Supported SKU tiers are Standard_v2,WAF_v2. Refer "
+    "https://aka.ms/V1retirement.", confirmed=True)

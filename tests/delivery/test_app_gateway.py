@@ -88,7 +88,7 @@ def test_reference_errors_leave_state_unchanged(network_client, aznet, rg, ids):
     cases.append((bad, "ApplicationGatewayInvalidCapacity"))
     bad = copy.deepcopy(good)
     bad["properties"]["sku"] = {"name": "WAF_v2", "tier": "Standard_v2"}
-    cases.append((bad, "ApplicationGatewaySkuNameAndTierMismatch"))
+    cases.append((bad, "ApplicationGatewaySkuNameInvalidForSkuTier"))
     bad = copy.deepcopy(good)
     bad["properties"]["webApplicationFirewallConfiguration"] = {"enabled": True, "firewallMode": "Prevention",
                                                                 "ruleSetType": "OWASP", "ruleSetVersion": "3.2"}
@@ -315,8 +315,9 @@ def test_key_vault_certificate(network_client, aznet, rg, ids):  # type: ignore[
 
 
 def test_v1_sku_rules(network_client, aznet, rg, ids):  # type: ignore[no-untyped-def]
-    """v1 (Standard_Medium): capacity 1–32, no autoscale, no rewrites, Basic public IP (created here under the
-    retired-SKU setting, as an older estate has it), ports up to 65502, priorities optional."""
+    """v1 (Standard_Medium) is retired: a new one is refused with Azure's error; an older estate's v1 gateway (made
+    here under the retired-SKU setting, with a Basic public IP) keeps v1's rules on update: capacity 1–32, no
+    autoscale, no rewrites, ports up to 65502, priorities optional."""
     net = network_client
     settings = aznet.platform.settings
     settings.allow_retired = True
@@ -329,7 +330,13 @@ def test_v1_sku_rules(network_client, aznet, rg, ids):  # type: ignore[no-untype
     body = gateway_body(aznet, rg, "v1gw", {**ids, "pip": basic.id}, sku="Standard_Medium")
     body["properties"]["sku"] = {"name": "Standard_Medium", "tier": "Standard", "capacity": 2}
     del body["properties"]["requestRoutingRules"][0]["properties"]["priority"]
-    gw = net.application_gateways.begin_create_or_update(rg, "v1gw", body).result()
+    status, code = error_of(net.application_gateways.begin_create_or_update, rg, "v1gw", body)
+    assert (status, code) == (400, "AppGatewayV1SkuDeprecated")          # v1 is retired: new ones are refused
+    settings.allow_retired = True
+    try:
+        gw = net.application_gateways.begin_create_or_update(rg, "v1gw", body).result()
+    finally:
+        settings.allow_retired = False
     assert gw.sku.tier == "Standard" and gw.request_routing_rules[0].priority is None
     assert net.public_ip_addresses.get(rg, "v1ip").ip_address       # a Dynamic IP gets its address when used
     for mutate, code in (

@@ -32,8 +32,8 @@ def check_sku(new: dict[str, Any]) -> tuple[str, str]:
         raise ArmError(400, "ApplicationGatewaySkuMustBeSpecified",
                        f"Application gateway {new['id']} must specify both sku.name and sku.tier.", target="properties.sku")
     if SKU_TIERS[name] != tier:
-        raise ArmError(400, "ApplicationGatewaySkuNameAndTierMismatch",
-                       f"Application gateway {new['id']} has SKU name {name} that does not belong to tier {tier}.",
+        raise ArmError(400, "ApplicationGatewaySkuNameInvalidForSkuTier",
+                       f"Application Gateway SKU name {name} is not valid for the SKU tier {tier}",
                        target="properties.sku")
     out: dict[str, Any] = {"name": name, "tier": tier}
     if sku.get("family") is not None:

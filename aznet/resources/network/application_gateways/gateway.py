@@ -12,12 +12,13 @@ from ....arm.errors import ArmError
 from ....arm.ids import normalize
 from ....arm.registry import REGISTRY, Hooks, NameRule, ResourceType
 from ...private_link_targets import render_connections
+from ...retirements import APPLICATION_GATEWAY_V1
 from .. import public_ip_addresses as pips
 from ..ip_allocation import allocator, parse_ip, subnet_prefixes
 from ..ref_checks import API_VERSIONS, boolean, cannot_parse, enum, register_inline
 from . import firewall, frontends, routing
 from .actions import ACTIONS
-from .model import COLLECTIONS, TYPE, Gateway, canonical_names, collection
+from .model import COLLECTIONS, TYPE, V1_NAMES, Gateway, canonical_names, collection
 from .private_link import ACTION as LINK_RESOURCES
 
 if TYPE_CHECKING:
@@ -74,6 +75,9 @@ class ApplicationGatewayHooks(Hooks):
         for key in COLLECTIONS:
             collection(props, key)
         name, tier = frontends.check_sku(new)
+        if name in V1_NAMES and old is None and not ctx.platform.settings.allow_retired:
+            retired = APPLICATION_GATEWAY_V1
+            raise ArmError(400, retired.code, retired.message.format(tier=tier), target="properties.sku")
         gw = Gateway(ctx, new["id"], props, name, tier, new["location"])
         gw.user_identity = _identity(ctx, new)
         gw.names = {k: {i["name"].lower() for i in gw.items(k)} for k in COLLECTIONS}
