@@ -347,3 +347,20 @@ def test_network_watcher_traces_through_the_firewall(aznet, network_client, rg):
     assert blocked.connection_status == "Unreachable"
     issue = blocked.hops[-1].issues[0]
     assert issue.context == [{"key": "RuleName", "value": "no rule matched: default deny"}]
+
+
+@pytest.mark.parametrize("rtype,old,new", [
+    ("azureFirewalls", "2018-01-01", "2018-04-01"),
+    ("firewallPolicies", "2019-04-01", "2019-06-01"),
+    ("ipGroups", "2019-08-01", "2019-09-01"),
+    ("bastionHosts", "2019-02-01", "2019-04-01"),
+    ("virtualNetworkTaps", "2018-07-01", "2018-08-01"),
+])
+def test_api_versions_start_where_the_type_appeared(aznet, rg, rtype, old, new):
+    from tests.arm.helpers import authed
+
+    with authed(aznet) as c:
+        url = f"/subscriptions/{aznet.subscription_id}/resourceGroups/{rg}/providers/Microsoft.Network/{rtype}/x"
+        refused = c.get(url, params={"api-version": old})
+        assert refused.status_code == 400 and refused.json()["error"]["code"] == "NoRegisteredProviderFound"
+        assert c.get(url, params={"api-version": new}).status_code == 404       # known version: not found

@@ -32,7 +32,7 @@ from . import firewall_policies as fp
 from . import firewall_rules as fr
 from . import public_ip_addresses as pips
 from .ip_allocation import allocator, subnet_prefixes
-from .ref_checks import API_VERSIONS, cannot_parse, enum, ref_id, resolve
+from .ref_checks import cannot_parse, enum, ref_id, resolve, since
 
 if TYPE_CHECKING:
     from ...arm.context import Ctx
@@ -387,7 +387,7 @@ class IpGroupHooks(Hooks):
 # -- the FQDN tag list -------------------------------------------------------------------------------
 
 def list_fqdn_tags(platform: Any, req: Request) -> Response:
-    check_api_version(req.api_version, API_VERSIONS, "azureFirewallFqdnTags")
+    check_api_version(req.api_version, since("2018-08-01"), "azureFirewallFqdnTags")
     sub = req.params["sub"]
     items = [{"id": f"/subscriptions/{sub}/providers/Microsoft.Network/azureFirewallFqdnTags/{t}", "name": t,
               "type": "Microsoft.Network/azureFirewallFqdnTags",
@@ -396,7 +396,7 @@ def list_fqdn_tags(platform: Any, req: Request) -> Response:
     return Response(200, page(req, items, None, platform.settings.page_size))
 
 
-REGISTRY.add(ResourceType(TYPE, API_VERSIONS, model="AzureFirewall", hooks=AzureFirewallHooks(),
+REGISTRY.add(ResourceType(TYPE, since("2018-04-01"), model="AzureFirewall", hooks=AzureFirewallHooks(),
                           names=NameRule(1, 56)))
-REGISTRY.add(ResourceType(IP_GROUP_TYPE, API_VERSIONS, model="IpGroup", hooks=IpGroupHooks(), names=NameRule(1, 80)))
+REGISTRY.add(ResourceType(IP_GROUP_TYPE, since("2019-09-01"), model="IpGroup", hooks=IpGroupHooks(), names=NameRule(1, 80)))
 ROUTES.add("subscriptions/{sub}/providers/microsoft.network/azurefirewallfqdntags", "GET", list_fqdn_tags)

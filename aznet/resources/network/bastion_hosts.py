@@ -28,7 +28,7 @@ from ...arm.registry import REGISTRY, Hooks, NameRule, ResourceType
 from . import bastion_nsg
 from . import public_ip_addresses as pips
 from .ip_allocation import subnet_prefixes
-from .ref_checks import API_VERSIONS, boolean, cannot_parse, enum, integer, ref_id, resolve
+from .ref_checks import boolean, cannot_parse, enum, integer, ref_id, resolve, since
 
 if TYPE_CHECKING:
     from ...arm.context import Ctx
@@ -190,4 +190,4 @@ class BastionHostHooks(Hooks):
         props["dnsName"] = old_dns or f"bst-{uuid.uuid4()}.bastion.azure.com"
 
 
-REGISTRY.add(ResourceType(TYPE, API_VERSIONS, model="BastionHost", hooks=BastionHostHooks(), names=NameRule(1, 80)))
+REGISTRY.add(ResourceType(TYPE, since("2019-04-01"), model="BastionHost", hooks=BastionHostHooks(), names=NameRule(1, 80)))

@@ -21,7 +21,7 @@ from ...arm.errors import ArmError
 from ...arm.ids import normalize
 from ...arm.registry import REGISTRY, Hooks, NameRule, ResourceType
 from . import firewall_rules as fr
-from .ref_checks import API_VERSIONS, boolean, cannot_parse, enum, ref_id, resolve
+from .ref_checks import boolean, cannot_parse, enum, ref_id, resolve, since
 
 if TYPE_CHECKING:
     from ...arm.context import Ctx
@@ -342,7 +342,7 @@ class RuleCollectionGroupHooks(Hooks):
         new["properties"].pop("size", None)
 
 
-REGISTRY.add(ResourceType(TYPE, API_VERSIONS, model="FirewallPolicy", hooks=FirewallPolicyHooks(),
+REGISTRY.add(ResourceType(TYPE, since("2019-06-01"), model="FirewallPolicy", hooks=FirewallPolicyHooks(),
                           names=NameRule(1, 80)))
-REGISTRY.add(ResourceType(RCG_TYPE, API_VERSIONS, model="FirewallPolicyRuleCollectionGroup", location="none",
+REGISTRY.add(ResourceType(RCG_TYPE, since("2020-05-01"), model="FirewallPolicyRuleCollectionGroup", location="none",
                           hooks=RuleCollectionGroupHooks(), names=NameRule(1, 80)))

@@ -142,3 +142,8 @@ def canonical(ctx: Ctx, ref: str) -> str:
 # aznet.arm.versions.NETWORK carries them).
 SDK_NETWORK = ("2025-09-01", "2025-11-01", "2026-01-01", "2026-03-01")
 API_VERSIONS: tuple[str, ...] = (*NETWORK, *(v for v in SDK_NETWORK if v not in NETWORK))
+
+
+def since(first: str) -> tuple[str, ...]:
+    """The network api-versions from the one a resource type first appeared in (Azure's REST specs)."""
+    return tuple(v for v in API_VERSIONS if v >= first)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from ...arm.errors import ArmError
 from ...arm.ids import normalize
 from ...arm.registry import REGISTRY, Hooks, NameRule, ResourceType
-from .ref_checks import API_VERSIONS, integer, location_of, ref_id
+from .ref_checks import integer, location_of, ref_id, since
 
 if TYPE_CHECKING:
     from ...arm.context import Ctx
@@ -122,7 +122,7 @@ class TapConfigurationHooks(Hooks):
         props["virtualNetworkTap"] = {"id": rec.id}
 
 
-REGISTRY.add(ResourceType(TYPE, API_VERSIONS, model="VirtualNetworkTap", hooks=VirtualNetworkTapHooks(),
+REGISTRY.add(ResourceType(TYPE, since("2018-08-01"), model="VirtualNetworkTap", hooks=VirtualNetworkTapHooks(),
                           names=NameRule(1, 80)))
-REGISTRY.add(ResourceType(TAP_CONFIG_TYPE, API_VERSIONS, model="NetworkInterfaceTapConfiguration", location="none",
+REGISTRY.add(ResourceType(TAP_CONFIG_TYPE, since("2018-08-01"), model="NetworkInterfaceTapConfiguration", location="none",
                           hooks=TapConfigurationHooks(), names=NameRule(1, 80)))

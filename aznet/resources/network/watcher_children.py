@@ -30,7 +30,7 @@ from ...arm.errors import ArmError
 from ...arm.ids import normalize, parse_resource_id
 from ...arm.registry import REGISTRY, Action, Hooks, NameRule, ResourceType
 from ..retirements import NSG_FLOW_LOGS, refuse_new
-from .ref_checks import API_VERSIONS, boolean, integer, location_of
+from .ref_checks import boolean, integer, location_of, since
 
 if TYPE_CHECKING:
     from ...arm.context import Ctx
@@ -281,13 +281,13 @@ def stop_capture(ctx: Ctx, body: dict[str, Any], _payload: Any) -> tuple[int, An
     return 200, None
 
 
-REGISTRY.add(ResourceType(FLOW_LOG, API_VERSIONS, model="FlowLog", hooks=FlowLogHooks(), location="optional",
+REGISTRY.add(ResourceType(FLOW_LOG, since("2019-11-01"), model="FlowLog", hooks=FlowLogHooks(), location="optional",
                           names=NameRule(1, 80)))
-REGISTRY.add(ResourceType(MONITOR, API_VERSIONS, model="ConnectionMonitor", hooks=ConnectionMonitorHooks(),
+REGISTRY.add(ResourceType(MONITOR, since("2017-10-01"), model="ConnectionMonitor", hooks=ConnectionMonitorHooks(),
                           location="optional", names=NameRule(1, 80),
                           actions=[Action("start", _set_status("Running"), long_running=True),
                                    Action("stop", _set_status("Stopped"), long_running=True)]))
-REGISTRY.add(ResourceType(CAPTURE, API_VERSIONS, model="PacketCapture", hooks=PacketCaptureHooks(), location="none",
+REGISTRY.add(ResourceType(CAPTURE, since("2016-09-01"), model="PacketCapture", hooks=PacketCaptureHooks(), location="none",
                           names=NameRule(1, 80),
                           actions=[Action("queryStatus", query_status, long_running=True),
                                    Action("stop", stop_capture, long_running=True)]))
