@@ -17,7 +17,7 @@ Azure's behaviour (docs unless marked inferred):
 from __future__ import annotations
 
 import ipaddress
-import uuid
+import os
 from typing import TYPE_CHECKING, Any
 
 import dns.name
@@ -222,7 +222,7 @@ class Proxy:
         headers.insert(0, ("Host", self._backend_host(settings, member, inc)))
         headers += [("X-Forwarded-For", f"{xff}, {client}" if xff else client),
                     ("X-Forwarded-Proto", inc.scheme), ("X-Forwarded-Port", str(inc.server_port)),
-                    ("X-Original-Host", inc.host), ("X-AppGW-Trace-Id", uuid.uuid4().hex)]
+                    ("X-Original-Host", inc.host), ("X-AppGW-Trace-Id", os.urandom(16).hex())]
         if d.header_edits:
             headers = rewrite.apply_headers(headers, d.header_edits)
         if req.body or req.method in ("POST", "PUT", "PATCH"):

@@ -155,6 +155,12 @@ class UpstreamConn(asyncio.Protocol):
             self.transport.abort()
 
 
+def _expire(fut: asyncio.Future[Reply], conn: UpstreamConn) -> None:
+    if not fut.done():
+        fut.set_exception(BackendError("timeout"))
+        conn.abort()
+
+
 class UpstreamPool:
     def __init__(self) -> None:
         self.idle: dict[tuple[Any, ...], deque[UpstreamConn]] = {}
@@ -205,20 +211,22 @@ class UpstreamPool:
                     conn = c
                     break
             reused = conn is not None
-            try:
-                if conn is None:
+            if conn is None:
+                try:
                     conn = await asyncio.wait_for(self._connect(key, host, port, ctx, server_hostname),
                                                   max(deadline - loop.time(), 0.001))
-                fut = conn.send(data, head)
-                return await asyncio.wait_for(fut, max(deadline - loop.time(), 0.001))
-            except TimeoutError:
-                if conn is not None:
-                    conn.abort()
-                raise BackendError("timeout") from None
+                except TimeoutError:
+                    raise BackendError("timeout") from None
+            fut = conn.send(data, head)
+            timer = loop.call_at(deadline, _expire, fut, conn)     # cheaper than wait_for on the hot path
+            try:
+                return await fut
             except BackendError as err:
                 if err.kind == "reset" and reused and attempt == 0:
                     continue                  # the backend closed an idle connection: once more, fresh
                 raise
+            finally:
+                timer.cancel()
         raise BackendError("reset")
 
     def close(self) -> None:

@@ -1,0 +1,353 @@
+"""Application Gateway data plane: aznet beside HAProxy and nginx as HTTP reverse proxies, measured in the
+same run against the same three backends.
+
+    .venv/bin/python bench/appgw_bench.py [--seconds 10] [--idle 10000]
+
+Needs the Debian packages haproxy, nginx and wrk (`apt-get install haproxy nginx wrk`; scripts/test installs
+haproxy and wrk, this bench alone needs nginx). The backends are one HAProxy process answering 200 on
+127.200.0.{1,2,3}:8080 (fast C backends). Each proxy round-robins over them with keep-alive to the backends:
+HAProxy (`mode http`, `http-reuse always`, nbthread 1), nginx (1 worker, upstream `keepalive 64`), aznet
+(`aznet up` in its own process; a Standard_v2 gateway: HTTP listener on 80, HTTPS listener on 443 with a
+self-signed PFX, a pool of the three addresses, backend settings port 8080).
+
+Figures:
+- req/s over keep-alive HTTP and HTTPS: wrk -t1 -c64 (best of --rounds);
+- p99 latency of keep-alive requests paced at 50% of HAProxy's HTTP peak (two client processes, 32
+  connections each; latency counted from each request's due time, so queueing is not hidden);
+- new TLS handshakes/s: wrk -t1 -c64 over HTTPS with `Connection: close` (each request a new handshake);
+- memory (RSS) with N idle keep-alive clients (each sent one request and keeps its connection open), minus
+  the proxy's RSS before.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import datetime
+import re
+import resource
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from lb_bench import BACKENDS, Aznet, need, rss_kib  # noqa: E402
+
+HAPROXY_FE = "127.210.0.1"
+NGINX_FE = "127.211.0.1"
+LOC = "westeurope"
+
+
+def self_signed(tmp: Path) -> tuple[Path, str]:
+    """A self-signed certificate: a PEM (key + cert, for HAProxy and nginx) and a PFX (base64) for aznet."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.serialization import pkcs12
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "bench.example")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=30)).sign(key, hashes.SHA256()))
+    pem = tmp / "bench.pem"
+    pem.write_bytes(cert.public_bytes(serialization.Encoding.PEM) + key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    pfx = pkcs12.serialize_key_and_certificates(b"bench", key, cert, None,
+                                                serialization.BestAvailableEncryption(b"Bench-Passw0rd"))
+    return pem, base64.b64encode(pfx).decode()
+
+
+def start_backends(tmp: Path) -> subprocess.Popen[bytes]:
+    binds = "\n".join(f"    bind {ip}:8080" for ip in BACKENDS)
+    cfg = tmp / "backends.cfg"
+    cfg.write_text(f"""global
+    maxconn 9900
+defaults
+    mode http
+    timeout client 300s
+    timeout server 300s
+    timeout connect 5s
+    timeout http-keep-alive 300s
+frontend web
+{binds}
+    http-request return status 200 content-type text/plain string "backend ok"
+""")
+    return subprocess.Popen([need("haproxy"), "-f", str(cfg)])
+
+
+def start_haproxy(tmp: Path, pem: Path) -> subprocess.Popen[bytes]:
+    servers = "\n".join(f"    server b{i} {ip}:8080" for i, ip in enumerate(BACKENDS))
+    cfg = tmp / "proxy.cfg"
+    cfg.write_text(f"""global
+    maxconn 9900
+    nbthread 1
+    tune.ssl.default-dh-param 2048
+defaults
+    mode http
+    timeout client 300s
+    timeout server 300s
+    timeout connect 5s
+    timeout http-keep-alive 300s
+    option forwardfor
+frontend web
+    bind {HAPROXY_FE}:80
+    bind {HAPROXY_FE}:443 ssl crt {pem}
+    default_backend web
+backend web
+    balance roundrobin
+    http-reuse always
+{servers}
+""")
+    return subprocess.Popen([need("haproxy"), "-f", str(cfg)])
+
+
+def start_nginx(tmp: Path, pem: Path) -> subprocess.Popen[bytes]:
+    servers = "\n".join(f"        server {ip}:8080;" for ip in BACKENDS)
+    (tmp / "nginx").mkdir(exist_ok=True)
+    cfg = tmp / "nginx.conf"
+    cfg.write_text(f"""worker_processes 1;
+worker_rlimit_nofile 20000;
+daemon off;
+pid {tmp}/nginx.pid;
+error_log {tmp}/nginx-error.log;
+events {{ worker_connections 19000; }}
+http {{
+    access_log off;
+    client_body_temp_path {tmp}/nginx;
+    proxy_temp_path {tmp}/nginx;
+    keepalive_timeout 300s;
+    keepalive_requests 1000000;
+    upstream web {{
+{servers}
+        keepalive 64;
+    }}
+    server {{
+        listen {NGINX_FE}:80;
+        listen {NGINX_FE}:443 ssl;
+        ssl_certificate {pem};
+        ssl_certificate_key {pem};
+        location / {{
+            proxy_pass http://web;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+        }}
+    }}
+}}
+""")
+    return subprocess.Popen([need("nginx"), "-c", str(cfg), "-p", str(tmp)])
+
+
+def build_gateway(az: Aznet, pfx: str) -> str:
+    rg = f"/subscriptions/{az.sub}/resourceGroups/bench"
+    net = rg + "/providers/Microsoft.Network"
+    az.call("PUT", rg, {"location": LOC}, api="2021-04-01")
+    pip = az.call("PUT", net + "/publicIPAddresses/agip", {"location": LOC, "sku": {"name": "Standard"},
+                                                           "properties": {"publicIPAllocationMethod": "Static"}})
+    az.call("PUT", net + "/virtualNetworks/vnet", {"location": LOC, "properties": {
+        "addressSpace": {"addressPrefixes": ["10.0.0.0/16"]},
+        "subnets": [{"name": "ag", "properties": {"addressPrefix": "10.0.0.0/24"}}]}})
+    gw = net + "/applicationGateways/gw"
+
+    def ref(kind: str, n: str) -> dict[str, str]:
+        return {"id": f"{gw}/{kind}/{n}"}
+    rule = {"backendAddressPool": ref("backendAddressPools", "pool"),
+            "backendHttpSettings": ref("backendHttpSettingsCollection", "s")}
+    az.call("PUT", gw, {"location": LOC, "properties": {
+        "sku": {"name": "Standard_v2", "tier": "Standard_v2", "capacity": 1},
+        "gatewayIPConfigurations": [{"name": "ip", "properties": {"subnet": {"id": net + "/virtualNetworks/vnet/subnets/ag"}}}],
+        "frontendIPConfigurations": [{"name": "fe", "properties": {"publicIPAddress": {"id": pip["id"]}}}],
+        "frontendPorts": [{"name": "p80", "properties": {"port": 80}}, {"name": "p443", "properties": {"port": 443}}],
+        "sslCertificates": [{"name": "cert", "properties": {"data": pfx, "password": "Bench-Passw0rd"}}],
+        "backendAddressPools": [{"name": "pool", "properties": {"backendAddresses": [{"ipAddress": ip} for ip in BACKENDS]}}],
+        "backendHttpSettingsCollection": [{"name": "s", "properties": {"port": 8080, "protocol": "Http",
+                                                                       "requestTimeout": 30}}],
+        "httpListeners": [
+            {"name": "http", "properties": {"frontendIPConfiguration": ref("frontendIPConfigurations", "fe"),
+                                            "frontendPort": ref("frontendPorts", "p80"), "protocol": "Http"}},
+            {"name": "https", "properties": {"frontendIPConfiguration": ref("frontendIPConfigurations", "fe"),
+                                             "frontendPort": ref("frontendPorts", "p443"), "protocol": "Https",
+                                             "sslCertificate": ref("sslCertificates", "cert")}}],
+        "requestRoutingRules": [
+            {"name": "r80", "properties": {"ruleType": "Basic", "priority": 10,
+                                           "httpListener": ref("httpListeners", "http"), **rule}},
+            {"name": "r443", "properties": {"ruleType": "Basic", "priority": 20,
+                                            "httpListener": ref("httpListeners", "https"), **rule}}]}})
+    return str(az.call("GET", net + "/publicIPAddresses/agip")["properties"]["ipAddress"])
+
+
+def wait_ok(url: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        out = subprocess.run(["curl", "-sk", "--noproxy", "*", "-o", "/dev/null", "-w", "%{http_code}", url], capture_output=True,
+                             text=True)
+        if out.stdout == "200":
+            return
+        time.sleep(0.3)
+    sys.exit(f"appgw_bench: {url} never answered 200")
+
+
+def wrk(url: str, seconds: int, close: bool = False) -> float:
+    cmd = [need("wrk"), "-t1", "-c64", f"-d{seconds}s", url]
+    if close:
+        cmd[1:1] = ["-H", "Connection: close"]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60).stdout
+    m = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors = re.search(r"Socket errors:.*", out)
+    if errors or non2xx:
+        print(f"    ({url}: {errors.group(0) if errors else ''} {non2xx.group(0) if non2xx else ''})")
+    return float(m.group(1)) if m else 0.0
+
+
+async def paced(host: str, port: int, rate: float, seconds: float, conns: int = 32) -> tuple[list[float], int]:
+    """Keep-alive requests at ``rate``/s over ``conns`` connections; latency from each request's due time."""
+    loop = asyncio.get_running_loop()
+    request = b"GET / HTTP/1.1\r\nHost: bench\r\n\r\n"
+    free: asyncio.Queue[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = asyncio.Queue()
+    for _ in range(conns):
+        free.put_nowait(await asyncio.open_connection(host, port))
+    lat: list[float] = []
+    failed = 0
+
+    async def one(due: float) -> None:
+        nonlocal failed
+        r, w = await free.get()
+        try:
+            w.write(request)
+            head = await r.readuntil(b"\r\n\r\n")
+            m = re.search(rb"(?i)content-length:\s*(\d+)", head)
+            await r.readexactly(int(m.group(1)) if m else 0)
+            lat.append(time.perf_counter() - due)
+            free.put_nowait((r, w))
+        except (OSError, asyncio.IncompleteReadError):
+            failed += 1
+            free.put_nowait(await asyncio.open_connection(host, port))
+    tasks = []
+    start = time.perf_counter()
+    n = 0
+    while time.perf_counter() - start < seconds:
+        due = start + n / rate
+        delay = due - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(loop.create_task(one(due)))
+        n += 1
+    await asyncio.gather(*tasks)
+    return lat, failed
+
+
+def _paced_worker(args: tuple[str, int, float, float]) -> tuple[list[float], int]:
+    import uvloop
+    uvloop.install()
+    return asyncio.run(paced(*args))
+
+
+def latency(host: str, port: int, rate: float, seconds: float, procs: int = 2) -> tuple[float, float, float, int]:
+    import multiprocessing
+    with multiprocessing.get_context("fork").Pool(procs) as pool:
+        parts = pool.map(_paced_worker, [(host, port, rate / procs, seconds)] * procs)
+    lat = sorted(x for part, _f in parts for x in part)
+    failed = sum(f for _p, f in parts)
+    if not lat:
+        return 0.0, 0.0, 0.0, failed
+    return lat[len(lat) // 2] * 1000, lat[int(len(lat) * 0.99)] * 1000, len(lat) / seconds, failed
+
+
+def idle_keepalive_memory(host: str, port: int, pid: int, count: int) -> tuple[float, int]:
+    """(MiB the proxy grows by with ``count`` idle keep-alive clients, how many got their answer)."""
+    before = rss_kib(pid)
+    socks = []
+    sources = [f"127.230.{i // 250}.{i % 250 + 1}" for i in range(10)]
+    ok = 0
+    for i in range(count):
+        s = socket.socket()
+        s.bind((sources[i % len(sources)], 0))
+        s.settimeout(10)
+        s.connect((host, port))
+        s.sendall(b"GET / HTTP/1.1\r\nHost: bench\r\n\r\n")
+        socks.append(s)
+    for s in socks:
+        try:
+            if s.recv(4096).startswith(b"HTTP/1.1 200"):
+                ok += 1
+        except OSError:
+            pass
+    time.sleep(2)
+    after = rss_kib(pid)
+    for s in socks:
+        s.close()
+    return (after - before) / 1024, ok
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seconds", type=int, default=10)
+    ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--idle", type=int, default=10000)
+    args = ap.parse_args()
+    for tool in ("haproxy", "nginx", "wrk", "curl"):
+        need(tool)
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 200000), hard))
+    tmp = Path(tempfile.mkdtemp(prefix="appgw-bench-"))
+    pem, pfx = self_signed(tmp)
+    procs: list[Any] = [start_backends(tmp)]
+    az = None
+    try:
+        procs.append(start_haproxy(tmp, pem))
+        procs.append(start_nginx(tmp, pem))
+        az = Aznet(tmp)
+        vip = build_gateway(az, pfx)
+        targets = {"HAProxy": (HAPROXY_FE, procs[1].pid), "nginx": (NGINX_FE, procs[2].pid),
+                   "aznet": (vip, az.proc.pid)}
+        for host, _pid in targets.values():
+            wait_ok(f"http://{host}/")
+            wait_ok(f"https://{host}/")
+        print(f"appgw_bench: {args.seconds}s per figure; HAProxy (nbthread 1), nginx (1 worker), aznet (1 process)")
+        res: dict[str, dict[str, float]] = {n: {} for n in targets}
+        for name, (host, _pid) in targets.items():
+            res[name]["http"] = max(wrk(f"http://{host}/", args.seconds) for _ in range(args.rounds))
+            res[name]["https"] = max(wrk(f"https://{host}/", args.seconds) for _ in range(args.rounds))
+            res[name]["tls_new"] = wrk(f"https://{host}/", args.seconds, close=True)
+        rate = res["HAProxy"]["http"] * 0.5
+        for name, (host, _pid) in targets.items():
+            p50, p99, got, failed = latency(host, 80, rate, float(args.seconds))
+            res[name].update(p50=p50, p99=p99, rate=got, failed=failed)
+        for name, (host, pid) in targets.items():
+            mib, ok = idle_keepalive_memory(host, 80, pid, args.idle)
+            res[name].update(mem=mib, idle_ok=ok)
+        hp = res["HAProxy"]
+        print(f"  {'':8} {'HTTP req/s':>11} {'HTTPS req/s':>12} {'TLS hs/s':>9} {'p50 ms':>7} {'p99 ms':>7} "
+              f"{'(at req/s)':>10} {'idle MiB':>9}")
+        for name, r in res.items():
+            print(f"  {name:8} {r['http']:11.0f} {r['https']:12.0f} {r['tls_new']:9.0f} {r['p50']:7.2f} "
+                  f"{r['p99']:7.2f} {r['rate']:10.0f} {r['mem']:9.1f}  ({int(r['idle_ok'])}/{args.idle} idle "
+                  f"clients answered, {int(r['failed'])} paced failures)")
+        a = res["aznet"]
+        print(f"  aznet / HAProxy: HTTP {a['http'] / hp['http']:.2f}x (target >= 0.8), HTTPS "
+              f"{a['https'] / hp['https']:.2f}x, TLS handshakes {a['tls_new'] / hp['tls_new']:.2f}x, "
+              f"p99 {a['p99'] / hp['p99']:.2f}x (target <= 1.5), memory {a['mem'] / max(hp['mem'], 0.1):.1f}x")
+    finally:
+        if az is not None:
+            az.stop()
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            try:
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
