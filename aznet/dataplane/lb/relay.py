@@ -18,6 +18,7 @@ UDP: one backend socket per client address (a flow), idle flows dropped after th
 from __future__ import annotations
 
 import asyncio
+import functools
 import ipaddress
 import socket
 import struct
@@ -30,6 +31,7 @@ IP_BIND_ADDRESS_NO_PORT = getattr(socket, "IP_BIND_ADDRESS_NO_PORT", 24)
 DEFAULT_SOURCE = "127.0.0.1"
 
 
+@functools.lru_cache(maxsize=4096)
 def source_for(client_ip: str, backend_host: str) -> str | None:
     """The address to bind toward the backend so it sees the client's IP (None: let the kernel choose)."""
     try:
