@@ -63,6 +63,10 @@ def test_classic_front_door_refused_then_allowed(fd, aznet, rg):  # type: ignore
     finally:
         aznet.platform.settings.allow_retired = False
     assert made.cname == "contoso-frontend.azurefd.net" and made.frontdoor_id
+    from aznet.arm.registry import REGISTRY
+
+    schema = aznet.platform.schema_for(REGISTRY.get("Microsoft.Network/frontDoors"))
+    assert schema.unknown_fields(fd.front_doors.get(rg, "contoso-frontend").as_dict()) == []
     fid = made.id
     assert made.routing_rules[0].id == f"{fid}/routingRules/routingRule1"
     # an existing classic Front Door keeps working: update, GET frontend endpoints, purge

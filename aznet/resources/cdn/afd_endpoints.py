@@ -131,7 +131,7 @@ def _validate_custom_domain(ctx: Ctx, body: dict[str, Any], payload: Any) -> tup
                  "message": f"The custom domain {host} is not a custom domain of this profile."}
 
 
-REGISTRY.add(ResourceType(AFD_ENDPOINT, API_VERSIONS, model="AFDEndpoint", schema_package="cdn",
+REGISTRY.add(ResourceType(AFD_ENDPOINT, API_VERSIONS, model="AFDEndpoint", schema_package="cdn", etag=False,
                           hooks=AfdEndpointHooks(), global_location=True, names=ENDPOINT_NAMES,
                           actions=[Action("purge", _purge, long_running=True),
                                    Action("validateCustomDomain", _validate_custom_domain),

@@ -123,6 +123,6 @@ def domains_of_profile(ctx: Ctx, profile: str) -> list[str]:
     return [r.id for r in ctx.children(profile, CUSTOM_DOMAIN)]
 
 
-REGISTRY.add(ResourceType(CUSTOM_DOMAIN, API_VERSIONS, model="AFDDomain", schema_package="cdn",
+REGISTRY.add(ResourceType(CUSTOM_DOMAIN, API_VERSIONS, model="AFDDomain", schema_package="cdn", etag=False,
                           hooks=CustomDomainHooks(), location="none", names=CHILD_NAMES,
                           actions=[Action("refreshValidationToken", _refresh, long_running=True)]))

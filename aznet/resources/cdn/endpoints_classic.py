@@ -158,8 +158,6 @@ class EndpointHooks(Hooks):
         props = new["properties"]
         props["resourceState"] = ((old or {}).get("properties") or {}).get("resourceState", "Running")
         props.pop("customDomains", None)
-        for o in props["origins"]:
-            o["properties"]["resourceState"] = "Active"
 
     def render(self, ctx: Ctx, body: dict[str, Any]) -> None:
         props = body.setdefault("properties", {})
@@ -252,7 +250,8 @@ def _child(platform: Any, req: Request) -> Response:
     body = crud.get_resource(ctx, ep_id)
     items = body["properties"].get(kind) or []
     shown = [{"name": i["name"], "id": f"{body['id']}/{kind}/{i['name']}", "type": f"{ENDPOINT}/{kind}",
-              "properties": {**i["properties"], "provisioningState": "Succeeded"}} for i in items]
+              "properties": {**i["properties"], "provisioningState": "Succeeded", "resourceState": "Active"}}
+             for i in items]
     name = req.params.get("name")
     if name is None:
         return Response(200, {"value": shown})
@@ -287,14 +286,14 @@ def _child(platform: Any, req: Request) -> Response:
                         location=body.get("location"), location_header=False)
 
 
-REGISTRY.add(ResourceType(ENDPOINT, API_VERSIONS, model="Endpoint", schema_package="cdn", hooks=EndpointHooks(),
+REGISTRY.add(ResourceType(ENDPOINT, API_VERSIONS, model="Endpoint", schema_package="cdn", etag=False, hooks=EndpointHooks(),
                           names=ENDPOINT_NAMES,
                           actions=[Action("start", _state("Running"), long_running=True),
                                    Action("stop", _state("Stopped"), long_running=True),
                                    Action("purge", _purge, long_running=True),
                                    Action("load", _load, long_running=True),
                                    Action("validateCustomDomain", _validate_domain)]))
-REGISTRY.add(ResourceType(CUSTOM_DOMAIN, API_VERSIONS, model="CustomDomainParameters", schema_package="cdn",
+REGISTRY.add(ResourceType(CUSTOM_DOMAIN, API_VERSIONS, model="CustomDomainParameters", schema_package="cdn", etag=False,
                           hooks=EndpointCustomDomainHooks(), location="none", names=CHILD_NAMES))
 _EP = "subscriptions/{sub}/resourcegroups/{rg}/providers/microsoft.cdn/profiles/{p}/endpoints/{e}/{kind}"
 for _kind in ("origins", "origingroups"):

@@ -147,8 +147,8 @@ class OriginHooks(Hooks):
                       f"which {used[0]} uses. Add another origin or remove the route first.")
 
 
-REGISTRY.add(ResourceType(ORIGIN_GROUP, API_VERSIONS, model="AFDOriginGroup", schema_package="cdn",
+REGISTRY.add(ResourceType(ORIGIN_GROUP, API_VERSIONS, model="AFDOriginGroup", schema_package="cdn", etag=False,
                           hooks=OriginGroupHooks(), location="none", names=CHILD_NAMES,
                           actions=[Action("usages", child_usages(ORIGIN))]))
-REGISTRY.add(ResourceType(ORIGIN, API_VERSIONS, model="AFDOrigin", schema_package="cdn", hooks=OriginHooks(),
+REGISTRY.add(ResourceType(ORIGIN, API_VERSIONS, model="AFDOrigin", schema_package="cdn", etag=False, hooks=OriginHooks(),
                           location="none", names=CHILD_NAMES))

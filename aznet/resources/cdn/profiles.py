@@ -68,7 +68,7 @@ class ProfileHooks(Hooks):
 
 
 REGISTRY.add(ResourceType(
-    PROFILE, API_VERSIONS, model="Profile", schema_package="cdn", hooks=ProfileHooks(), global_location=True,
+    PROFILE, API_VERSIONS, model="Profile", schema_package="cdn", etag=False, hooks=ProfileHooks(), global_location=True,
     names=NAMES,
     actions=[Action("usages", profile_usages), Action("checkResourceUsage", profile_usages),
              Action("checkEndpointNameAvailability", check_endpoint_name),

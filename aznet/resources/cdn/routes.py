@@ -155,5 +155,5 @@ class RouteHooks(Hooks):
         new["properties"]["endpointName"] = new["id"].split("/afdEndpoints/")[1].split("/")[0]
 
 
-REGISTRY.add(ResourceType(ROUTE, API_VERSIONS, model="Route", schema_package="cdn", hooks=RouteHooks(),
+REGISTRY.add(ResourceType(ROUTE, API_VERSIONS, model="Route", schema_package="cdn", etag=False, hooks=RouteHooks(),
                           location="none", names=CHILD_NAMES))

@@ -281,9 +281,9 @@ class RuleHooks(Hooks):
         new["properties"]["ruleSetName"] = new["id"].split("/ruleSets/")[1].split("/")[0]
 
 
-REGISTRY.add(ResourceType(RULE_SET, API_VERSIONS, model="RuleSet", schema_package="cdn", hooks=RuleSetHooks(),
+REGISTRY.add(ResourceType(RULE_SET, API_VERSIONS, model="RuleSet", schema_package="cdn", etag=False, hooks=RuleSetHooks(),
                           location="none", names=RULE_NAMES, actions=[Action("usages", child_usages(RULE))]))
-REGISTRY.add(ResourceType(RULE, API_VERSIONS, model="Rule", schema_package="cdn", hooks=RuleHooks(),
+REGISTRY.add(ResourceType(RULE, API_VERSIONS, model="Rule", schema_package="cdn", etag=False, hooks=RuleHooks(),
                           location="none", names=RULE_NAMES))
 
 

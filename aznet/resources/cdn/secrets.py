@@ -104,5 +104,5 @@ class SecretHooks(Hooks):
         props["parameters"] = out
 
 
-REGISTRY.add(ResourceType(SECRET, API_VERSIONS, model="Secret", schema_package="cdn", hooks=SecretHooks(),
+REGISTRY.add(ResourceType(SECRET, API_VERSIONS, model="Secret", schema_package="cdn", etag=False, hooks=SecretHooks(),
                           location="none", names=CHILD_NAMES))

@@ -84,5 +84,5 @@ class SecurityPolicyHooks(Hooks):
         new["properties"]["profileName"] = new["id"].split("/profiles/")[1].split("/")[0]
 
 
-REGISTRY.add(ResourceType(SECURITY_POLICY, API_VERSIONS, model="SecurityPolicy", schema_package="cdn",
+REGISTRY.add(ResourceType(SECURITY_POLICY, API_VERSIONS, model="SecurityPolicy", schema_package="cdn", etag=False,
                           hooks=SecurityPolicyHooks(), location="none", names=CHILD_NAMES))

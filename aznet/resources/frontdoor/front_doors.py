@@ -326,7 +326,7 @@ def _inline(platform: Any, req: Request) -> Response:
     raise ArmError(404, "NotFound", f"Frontend endpoint {one} was not found in Front Door {name}.")
 
 
-REGISTRY.add(ResourceType(FRONT_DOOR, FRONT_DOOR_API, model="FrontDoor", schema_package="frontdoor",
+REGISTRY.add(ResourceType(FRONT_DOOR, FRONT_DOOR_API, model="FrontDoor", schema_package="frontdoor", etag=False,
                           hooks=FrontDoorHooks(), global_location=True,
                           names=NameRule(5, 64, r"^[a-zA-Z0-9]+([-a-zA-Z0-9]?[a-zA-Z0-9])*$",
                                          "The name has letters, digits and hyphens, starting and ending with a letter "

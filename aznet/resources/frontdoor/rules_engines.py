@@ -95,7 +95,7 @@ class RulesEngineHooks(Hooks):
                 raise bad(f"Rules engine {body['name']} is used by routing rule {rule['name']}; remove the link first.")
 
 
-REGISTRY.add(ResourceType(RULES_ENGINE, FRONT_DOOR_API, model="RulesEngine", schema_package="frontdoor",
+REGISTRY.add(ResourceType(RULES_ENGINE, FRONT_DOOR_API, model="RulesEngine", schema_package="frontdoor", etag=False,
                           hooks=RulesEngineHooks(), location="none",
                           names=NameRule(1, 90, r"^[a-zA-Z][a-zA-Z0-9]*$",
                                          "The name starts with a letter and contains only letters and numbers.")))

@@ -128,13 +128,17 @@ class ApplicationGatewayHooks(Hooks):
         props["operationalState"] = oldp.get("operationalState", "Running")
         for key in ("privateEndpointConnections", "privateLinkResources"):
             props.pop(key, None)
+        shape = _item_shapes(ctx)
         for key in COLLECTIONS:
             items = props.get(key)
             out = []
+            has_type, has_state = shape.get(key, (True, True))
             for item in items or []:
-                entry = {"name": item["name"], "id": f"{gid}/{key}/{item['name']}",
-                         "type": f"{TYPE}/{key}",
-                         "properties": {**item["properties"], "provisioningState": "Succeeded"}}
+                entry: dict[str, Any] = {"name": item["name"], "id": f"{gid}/{key}/{item['name']}"}
+                if has_type:
+                    entry["type"] = f"{TYPE}/{key}"
+                entry["properties"] = {**item["properties"], **({"provisioningState": "Succeeded"} if has_state
+                                                                else {})}
                 out.append(entry)
             props[key] = out
         self._allocate(ctx, new, old)
@@ -188,6 +192,21 @@ class ApplicationGatewayHooks(Hooks):
             users = nic_refs.get(normalize(pool["id"]))
             if users:
                 pool["properties"]["backendIPConfigurations"] = [{"id": u} for u in users]
+
+
+def _item_shapes(ctx: Ctx) -> dict[str, tuple[bool, bool]]:
+    """For each inline collection: whether the SDK model of its items has ``type``, and whether their properties
+    have ``provisioningState`` (responses carry only members the model knows)."""
+    schema = ctx.platform.schema_for(ctx.platform.registry.get(TYPE))
+    props = schema.child("properties") if schema is not None else None
+    out: dict[str, tuple[bool, bool]] = {}
+    for key in COLLECTIONS:
+        item = props.child(key) if props is not None else None
+        if item is None:
+            continue
+        inner = item.child("properties")
+        out[key] = ("type" in item.fields, inner is None or "provisioningState" in inner.fields)
+    return out
 
 
 def add_back_references(props: dict[str, Any]) -> None:
