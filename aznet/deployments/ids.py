@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from .. import typenames
 from .errors import ExpressionError
 
-RESOURCE_GROUPS = "microsoft.resources/resourcegroups"
+RESOURCE_GROUPS = typenames.RESOURCE_GROUP.lower()
 SUBSCRIPTIONS = "microsoft.resources/subscriptions"
 
 

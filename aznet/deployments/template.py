@@ -9,6 +9,7 @@ import heapq
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import typenames
 from .errors import ExpressionError, TemplateError, validation_failed
 from .evaluate import BODY, PLAN, Ctx, Deployment, copy_count, eval_node, evaluate, variable_table
 from .expressions import calls_in, is_expression, parse
@@ -17,7 +18,7 @@ from .ids import build_id, extension_id, provider_path, scope_prefix
 BODY_FIELDS = ("location", "tags", "sku", "kind", "zones", "identity", "plan", "extendedLocation", "properties",
                "managedBy", "scale")
 DEPLOYMENTS = "microsoft.resources/deployments"
-RESOURCE_GROUPS = "microsoft.resources/resourcegroups"
+RESOURCE_GROUPS = typenames.RESOURCE_GROUP.lower()
 
 
 @dataclass

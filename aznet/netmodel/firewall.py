@@ -21,15 +21,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import typenames
 from .addr import IntervalSet, parse_prefix, try_ip, try_prefix
 from .parse import props, ref_key
 from .service_tags import lookup
 
-FIREWALL = "microsoft.network/azurefirewalls"
-POLICY = "microsoft.network/firewallpolicies"
+FIREWALL = typenames.AZURE_FIREWALL.lower()
+POLICY = typenames.FIREWALL_POLICY.lower()
 RCG = "microsoft.network/firewallpolicies/rulecollectiongroups"
 IP_GROUP = "microsoft.network/ipgroups"
-PIP = "microsoft.network/publicipaddresses"
+PIP = typenames.PUBLIC_IP.lower()
 FIREWALL_INPUTS = frozenset({FIREWALL, POLICY, RCG, IP_GROUP, PIP})
 ANY = None  # an address or port set that matches everything
 

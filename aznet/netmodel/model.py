@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from .. import typenames
 from .acl import Acl, compile_nsg
 from .addr import IntervalSet, Range, RangeMap, parse_prefix
 from .firewall import FIREWALL_INPUTS, Firewall, firewalls
@@ -27,18 +28,18 @@ from .parse import parse_gateway, parse_nic, parse_route_table, parse_vm, parse_
 from .routing import SubnetRoutes, build_subnet_routes
 from .service_tags import AZURE_LB
 
-VNET = "microsoft.network/virtualnetworks"
-NSG = "microsoft.network/networksecuritygroups"
-RT = "microsoft.network/routetables"
-NIC = "microsoft.network/networkinterfaces"
-VM = "microsoft.compute/virtualmachines"
-ASG = "microsoft.network/applicationsecuritygroups"
-PIP = "microsoft.network/publicipaddresses"
+VNET = typenames.VNET.lower()
+NSG = typenames.NSG.lower()
+RT = typenames.ROUTE_TABLE.lower()
+NIC = typenames.NIC.lower()
+VM = typenames.VM.lower()
+ASG = typenames.ASG.lower()
+PIP = typenames.PUBLIC_IP.lower()
 GW = "microsoft.network/virtualnetworkgateways"
 CONN = "microsoft.network/connections"
 LNG = "microsoft.network/localnetworkgateways"
-NATGW = "microsoft.network/natgateways"
-LB = "microsoft.network/loadbalancers"
+NATGW = typenames.NAT_GATEWAY.lower()
+LB = typenames.LOAD_BALANCER.lower()
 
 CHILD_TYPES = {
     f"{VNET}/subnets": (VNET, "subnets"),

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .. import typenames
 from ..arm.errors import ArmError
 from ..arm.ids import normalize
 from ..arm.registry import REGISTRY, Action, ResourceType
@@ -24,7 +25,7 @@ from .network.private_link_services import ConnectionHooks
 if TYPE_CHECKING:
     from ..arm.context import Ctx
 
-SUBNET_TYPE = "Microsoft.Network/virtualNetworks/subnets"
+SUBNET_TYPE = typenames.SUBNET
 
 
 @dataclass(frozen=True)

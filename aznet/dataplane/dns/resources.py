@@ -7,11 +7,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-PUBLIC_ZONE = "microsoft.network/dnszones"
-PRIVATE_ZONE = "microsoft.network/privatednszones"
-VNET_LINK = "microsoft.network/privatednszones/virtualnetworklinks"
-TM_PROFILE = "microsoft.network/trafficmanagerprofiles"
-PUBLIC_IP = "microsoft.network/publicipaddresses"
+from ... import typenames
+
+PUBLIC_ZONE = typenames.DNS_ZONE.lower()
+PRIVATE_ZONE = typenames.PRIVATE_DNS_ZONE.lower()
+VNET_LINK = typenames.PRIVATE_DNS_LINK.lower()
+TM_PROFILE = typenames.TM_PROFILE.lower()
+PUBLIC_IP = typenames.PUBLIC_IP.lower()
 
 RECORD_TYPES = ("A", "AAAA", "CAA", "CNAME", "MX", "NS", "PTR", "SOA", "SRV", "TXT")
 

@@ -26,13 +26,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ... import typenames
 from ..workloads.table import IpConfig, WorkloadTable
 from .snat import allocate
 
-LB = "microsoft.network/loadbalancers"
+LB = typenames.LOAD_BALANCER.lower()
 POOL = "microsoft.network/loadbalancers/backendaddresspools"
 NAT_RULE = "microsoft.network/loadbalancers/inboundnatrules"
-PIP = "microsoft.network/publicipaddresses"
+PIP = typenames.PUBLIC_IP.lower()
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ipaddress
 from typing import TYPE_CHECKING, Any
 
+from ... import typenames
 from ...arm.errors import ArmError
 from ...arm.http import Request, Response
 from ...arm.router import ROUTES
@@ -20,7 +21,7 @@ from . import service as _service_registration  # noqa: F401  (registers the wor
 if TYPE_CHECKING:
     from ...arm.platform import Platform
 
-VM_TYPE = "Microsoft.Compute/virtualMachines"
+VM_TYPE = typenames.VM
 MAX_PORTS = 256
 
 

@@ -22,9 +22,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-VM = "microsoft.compute/virtualmachines"
-NIC = "microsoft.network/networkinterfaces"
-LB = "microsoft.network/loadbalancers"
+from ... import typenames
+
+VM = typenames.VM.lower()
+NIC = typenames.NIC.lower()
+LB = typenames.LOAD_BALANCER.lower()
 SERVE_TAG = "aznet-serve"
 KINDS = ("http", "tcp-echo", "udp-echo")
 

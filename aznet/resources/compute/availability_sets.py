@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ... import typenames
 from ...arm.errors import ArmError
 from ...arm.http import Request, Response
 from ...arm.ids import normalize, parse_resource_id
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
     from ...arm.platform import Platform
 
 TYPE = "Microsoft.Compute/availabilitySets"
-VM_TYPE = "microsoft.compute/virtualmachines"
+VM_TYPE = typenames.VM.lower()
 MAX_FAULT_DOMAINS = 3          # region dependent in Azure (2 or 3); aznet allows 3 everywhere
 MAX_UPDATE_DOMAINS = 20
 SKUS = ("Aligned", "Classic")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from ... import typenames
 from ...arm.errors import ArmError
 from ...arm.ids import normalize, parse_resource_id
 from ...arm.registry import REGISTRY, Action, Hooks, ResourceType
@@ -27,8 +28,8 @@ from .virtual_machines import POWER_TEXT, check_os_profile, check_storage, inval
 if TYPE_CHECKING:
     from ...arm.context import Ctx
 
-TYPE = "Microsoft.Compute/virtualMachineScaleSets"
-SUBNET_TYPE = "Microsoft.Network/virtualNetworks/subnets"
+TYPE = typenames.VMSS
+SUBNET_TYPE = typenames.SUBNET
 POOL_TYPE = "Microsoft.Network/loadBalancers/backendAddressPools"
 
 

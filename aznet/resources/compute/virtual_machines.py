@@ -12,6 +12,7 @@ import re
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from ... import typenames
 from ...arm.errors import ArmError
 from ...arm.http import Request, Response
 from ...arm.ids import normalize, parse_resource_id
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
     from ...arm.context import Ctx
     from ...arm.platform import Platform
 
-TYPE = "Microsoft.Compute/virtualMachines"
+TYPE = typenames.VM
 POWER_TEXT = {"running": "VM running", "stopped": "VM stopped", "deallocated": "VM deallocated"}
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ... import typenames
 from ...arm.errors import ArmError
 from ...arm.ids import normalize, parse_resource_id
 from ...arm.registry import REGISTRY, NameRule, ResourceType
@@ -18,8 +19,8 @@ from .record_set_hooks import RecordSetHooks, split_id
 if TYPE_CHECKING:
     from ...arm.context import Ctx
 
-PIP_TYPE = "microsoft.network/publicipaddresses"
-TM_TYPE = "microsoft.network/trafficmanagerprofiles"
+PIP_TYPE = typenames.PUBLIC_IP.lower()
+TM_TYPE = typenames.TM_PROFILE.lower()
 ALIAS_TYPES = ("A", "AAAA", "CNAME")
 NAME_RULE = NameRule(1, 253, r"^[^/\\?#\s]+$", "The record set name must be '@' or a relative domain name.")
 

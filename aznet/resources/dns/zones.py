@@ -10,6 +10,7 @@ import hashlib
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from ... import typenames
 from ...arm import crud
 from ...arm.errors import ArmError
 from ...arm.registry import REGISTRY, Hooks, NameRule, ResourceType
@@ -20,7 +21,7 @@ from .api_versions import DNS
 if TYPE_CHECKING:
     from ...arm.context import Ctx
 
-TYPE = "Microsoft.Network/dnszones"
+TYPE = typenames.DNS_ZONE
 MAX_RECORD_SETS = limits.PUBLIC_MAX_RECORD_SETS
 NS_TTL = 172800
 SOA_TTL = 3600

@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from ... import typenames
 from ...arm.errors import ArmError
 from ...arm.registry import REGISTRY, Hooks, NameRule, ResourceType
 from .ref_checks import API_VERSIONS
@@ -14,7 +15,7 @@ from .ref_checks import API_VERSIONS
 if TYPE_CHECKING:
     from ...arm.context import Ctx
 
-TYPE = "Microsoft.Network/applicationSecurityGroups"
+TYPE = typenames.ASG
 
 
 class ApplicationSecurityGroupHooks(Hooks):

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ... import typenames
 from ...arm.errors import ArmError
 from ...arm.http import Request, Response, page
 from ...arm.ids import normalize
@@ -37,9 +38,9 @@ from .ref_checks import cannot_parse, enum, ref_id, resolve, since
 if TYPE_CHECKING:
     from ...arm.context import Ctx
 
-TYPE = "Microsoft.Network/azureFirewalls"
+TYPE = typenames.AZURE_FIREWALL
 IP_GROUP_TYPE = fr.IP_GROUP_TYPE
-SUBNET_TYPE = "Microsoft.Network/virtualNetworks/subnets"
+SUBNET_TYPE = typenames.SUBNET
 FIREWALL_SUBNET = "AzureFirewallSubnet"
 MANAGEMENT_SUBNET = "AzureFirewallManagementSubnet"
 MIN_PREFIX = 26

@@ -22,6 +22,7 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from ... import typenames
 from ...arm.errors import ArmError
 from ...arm.ids import normalize
 from ...arm.registry import REGISTRY, Hooks, NameRule, ResourceType
@@ -34,8 +35,8 @@ if TYPE_CHECKING:
     from ...arm.context import Ctx
 
 TYPE = "Microsoft.Network/bastionHosts"
-SUBNET_TYPE = "Microsoft.Network/virtualNetworks/subnets"
-VNET_TYPE = "Microsoft.Network/virtualNetworks"
+SUBNET_TYPE = typenames.SUBNET
+VNET_TYPE = typenames.VNET
 SKUS = ("Developer", "Basic", "Standard", "Premium")
 MIN_PREFIX = 26
 STANDARD_FLAGS = ("disableCopyPaste", "enableFileCopy", "enableIpConnect", "enableShareableLink", "enableTunneling")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ... import typenames
 from ...arm.backrefs import BackRef
 from ...arm.crud import resource_guid
 from ...arm.registry import REGISTRY, Hooks, NameRule, ResourceType
@@ -14,8 +15,8 @@ from .ref_checks import API_VERSIONS
 if TYPE_CHECKING:
     from ...arm.context import Ctx
 
-TYPE = "Microsoft.Network/ddosProtectionPlans"
-VNET_TYPE = "microsoft.network/virtualnetworks"
+TYPE = typenames.DDOS_PLAN
+VNET_TYPE = typenames.VNET.lower()
 
 
 VNETS = BackRef("virtualNetworks", VNET_TYPE, "DdosProtectionPlanInUse", via="ddosProtectionPlan",

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ... import typenames
 from ...arm.errors import ArmError
 from ...arm.ids import normalize
 from ...arm.registry import REGISTRY, Hooks, NameRule, ResourceType
@@ -26,9 +27,9 @@ from .ref_checks import boolean, cannot_parse, enum, ref_id, resolve, since
 if TYPE_CHECKING:
     from ...arm.context import Ctx
 
-TYPE = "Microsoft.Network/firewallPolicies"
+TYPE = typenames.FIREWALL_POLICY
 RCG_TYPE = "Microsoft.Network/firewallPolicies/ruleCollectionGroups"
-FIREWALL_TYPE = "microsoft.network/azurefirewalls"
+FIREWALL_TYPE = typenames.AZURE_FIREWALL.lower()
 TIERS = ("Basic", "Standard", "Premium")
 NAT_RC = "FirewallPolicyNatRuleCollection"
 FILTER_RC = "FirewallPolicyFilterRuleCollection"

@@ -13,13 +13,14 @@ from __future__ import annotations
 import ipaddress
 from typing import TYPE_CHECKING, Any
 
+from ... import typenames
 from ...arm.errors import ArmError
 
 if TYPE_CHECKING:
     from ...arm.context import Ctx
 
-PUBLIC_IPS = "Microsoft.Network/publicIPAddresses"
-PUBLIC_PREFIXES = "Microsoft.Network/publicIPPrefixes"
+PUBLIC_IPS = typenames.PUBLIC_IP
+PUBLIC_PREFIXES = typenames.PUBLIC_IP_PREFIX
 DEFAULT_IPV6_POOL = "fd00:a2e7:6e74::/48"     # a ULA range: reachable nowhere but here
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network

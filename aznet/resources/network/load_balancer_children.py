@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ... import typenames
 from ...arm.errors import ArmError
 from ...arm.ids import normalize, parse_resource_id
 from ...arm.registry import REGISTRY, Hooks, ResourceType
@@ -16,7 +17,7 @@ from .ref_checks import API_VERSIONS, boolean, cannot_parse, enum, integer, ref_
 if TYPE_CHECKING:
     from ...arm.context import Ctx
 
-NIC_TYPE = "microsoft.network/networkinterfaces"
+NIC_TYPE = typenames.NIC.lower()
 
 
 def nic_ipconfigs_using(ctx: Ctx, rid: str, key: str) -> list[str]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ... import typenames
 from ...arm import crud
 from ...arm.crud import resource_guid
 from ...arm.errors import ArmError
@@ -29,10 +30,10 @@ if TYPE_CHECKING:
     from ...arm.context import Ctx
     from ...arm.platform import Platform
 
-TYPE = "Microsoft.Network/loadBalancers"
+TYPE = typenames.LOAD_BALANCER
 POOL_TYPE = "Microsoft.Network/loadBalancers/backendAddressPools"
 NAT_TYPE = "Microsoft.Network/loadBalancers/inboundNatRules"
-SUBNET_TYPE = "Microsoft.Network/virtualNetworks/subnets"
+SUBNET_TYPE = typenames.SUBNET
 INLINE = {"frontendIPConfigurations": "frontendIPConfigurations", "loadBalancingRules": "loadBalancingRules",
           "probes": "probes", "outboundRules": "outboundRules", "inboundNatPools": "inboundNatPools"}
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ... import typenames
 from ...arm.backrefs import BackRef
 from ...arm.crud import resource_guid
 from ...arm.errors import ArmError
@@ -17,9 +18,9 @@ from .ref_checks import API_VERSIONS, cannot_parse, enum, integer, ref_id, resol
 if TYPE_CHECKING:
     from ...arm.context import Ctx
 
-TYPE = "Microsoft.Network/natGateways"
-PREFIX_TYPE = "Microsoft.Network/publicIPPrefixes"
-SUBNET_TYPE = "microsoft.network/virtualnetworks/subnets"
+TYPE = typenames.NAT_GATEWAY
+PREFIX_TYPE = typenames.PUBLIC_IP_PREFIX
+SUBNET_TYPE = typenames.SUBNET.lower()
 
 
 SUBNETS = BackRef("subnets", SUBNET_TYPE, "CannotDeleteNatGatewayAssociatedToSubnet", via="natGateway",

@@ -13,6 +13,7 @@ import base64
 import hashlib
 from typing import TYPE_CHECKING, Any
 
+from ... import typenames
 from ...arm import crud
 from ...arm.crud import resource_guid
 from ...arm.errors import ArmError
@@ -29,11 +30,11 @@ if TYPE_CHECKING:
     from ...arm.context import Ctx
     from ...arm.platform import Platform
 
-TYPE = "Microsoft.Network/networkInterfaces"
+TYPE = typenames.NIC
 IPCONFIG_TYPE = "Microsoft.Network/networkInterfaces/ipConfigurations"
-SUBNET_TYPE = "Microsoft.Network/virtualNetworks/subnets"
-VM_TYPE = "microsoft.compute/virtualmachines"
-PE_TYPE = "microsoft.network/privateendpoints"
+SUBNET_TYPE = typenames.SUBNET
+VM_TYPE = typenames.VM.lower()
+PE_TYPE = typenames.PRIVATE_ENDPOINT.lower()
 REF_LISTS = {
     "applicationSecurityGroups": "Microsoft.Network/applicationSecurityGroups",
     "loadBalancerBackendAddressPools": "Microsoft.Network/loadBalancers/backendAddressPools",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ... import typenames
 from ...arm.errors import ArmError
 from ...arm.ids import normalize, resource_group_id
 from ...arm.registry import REGISTRY, Hooks, NameRule, ResourceType
@@ -17,7 +18,7 @@ from .ref_checks import API_VERSIONS
 if TYPE_CHECKING:
     from ...arm.context import Ctx
 
-TYPE = "Microsoft.Network/networkWatchers"
+TYPE = typenames.NETWORK_WATCHER
 AUTO_RG = "NetworkWatcherRG"
 
 

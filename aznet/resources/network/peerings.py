@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ... import typenames
 from ...arm.crud import copy_json, resource_guid
 from ...arm.errors import ArmError
 from ...arm.ids import normalize
@@ -34,8 +35,8 @@ from .ref_checks import API_VERSIONS, boolean, canonical, ref_id, resolve
 if TYPE_CHECKING:
     from ...arm.context import Ctx
 
-TYPE = "Microsoft.Network/virtualNetworks/virtualNetworkPeerings"
-VNET_TYPE = "Microsoft.Network/virtualNetworks"
+TYPE = typenames.PEERING
+VNET_TYPE = typenames.VNET
 GATEWAY_TYPES = {"microsoft.network/virtualnetworkgateways"}
 FLAGS = {"allowVirtualNetworkAccess": True, "allowForwardedTraffic": False, "allowGatewayTransit": False,
          "useRemoteGateways": False, "doNotVerifyRemoteGateways": False, "peerCompleteVnets": True,

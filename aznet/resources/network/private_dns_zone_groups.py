@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ... import typenames
 from ...arm.errors import ArmError
 from ...arm.ids import parse_resource_id
 from ...arm.registry import REGISTRY, Hooks, ResourceType
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
     from ...arm.context import Ctx
 
 TYPE = "Microsoft.Network/privateEndpoints/privateDnsZoneGroups"
-ZONE_TYPE = "Microsoft.Network/privateDnsZones"
+ZONE_TYPE = typenames.PRIVATE_DNS_ZONE
 A_TYPE = "Microsoft.Network/privateDnsZones/A"
 TTL = 10
 

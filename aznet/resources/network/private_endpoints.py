@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from ... import typenames
 from ...arm.crud import resource_guid
 from ...arm.errors import ArmError
 from ...arm.ids import normalize, parse_resource_id
@@ -21,9 +22,9 @@ from .ref_checks import API_VERSIONS, cannot_parse, ref_id, resolve
 if TYPE_CHECKING:
     from ...arm.context import Ctx
 
-TYPE = "Microsoft.Network/privateEndpoints"
-NIC_TYPE = "Microsoft.Network/networkInterfaces"
-SUBNET_TYPE = "Microsoft.Network/virtualNetworks/subnets"
+TYPE = typenames.PRIVATE_ENDPOINT
+NIC_TYPE = typenames.NIC
+SUBNET_TYPE = typenames.SUBNET
 KINDS = ("privateLinkServiceConnections", "manualPrivateLinkServiceConnections")
 # PaaS group ids: (resource type, group id) -> public DNS suffix of the resource's endpoint
 PAAS_SUFFIX = {

@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from ... import typenames
 from ...arm.crud import resource_guid
 from ...arm.errors import ArmError
 from ...arm.http import Request, Response
@@ -26,10 +27,10 @@ if TYPE_CHECKING:
     from ...arm.context import Ctx
     from ...arm.platform import Platform
 
-TYPE = "Microsoft.Network/privateLinkServices"
+TYPE = typenames.PRIVATE_LINK_SERVICE
 CONN_TYPE = "Microsoft.Network/privateLinkServices/privateEndpointConnections"
-PE_TYPE = "Microsoft.Network/privateEndpoints"
-SUBNET_TYPE = "Microsoft.Network/virtualNetworks/subnets"
+PE_TYPE = typenames.PRIVATE_ENDPOINT
+SUBNET_TYPE = typenames.SUBNET
 STATUSES = ("Pending", "Approved", "Rejected", "Disconnected")
 
 

@@ -15,6 +15,7 @@ import re
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from ... import typenames
 from ...arm.crud import resource_guid
 from ...arm.errors import ArmError
 from ...arm.http import Request, Response
@@ -30,8 +31,8 @@ if TYPE_CHECKING:
     from ...arm.context import Ctx
     from ...arm.platform import Platform
 
-TYPE = "Microsoft.Network/publicIPAddresses"
-PREFIX_TYPE = "Microsoft.Network/publicIPPrefixes"
+TYPE = typenames.PUBLIC_IP
+PREFIX_TYPE = typenames.PUBLIC_IP_PREFIX
 LABEL_RE = re.compile(r"^[a-z][a-z0-9-]{1,61}[a-z0-9]$")
 LABEL_SCOPES = ("TenantReuse", "SubscriptionReuse", "ResourceGroupReuse", "NoReuse")
 # Keys under which a body refers to public IPs it uses (ipConfigurations, NAT gateways).

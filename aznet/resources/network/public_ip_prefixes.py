@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ... import typenames
 from ...arm.crud import resource_guid
 from ...arm.errors import ArmError
 from ...arm.registry import REGISTRY, Hooks, ResourceType
@@ -15,8 +16,8 @@ from .ref_checks import API_VERSIONS, cannot_parse, enum, integer
 if TYPE_CHECKING:
     from ...arm.context import Ctx
 
-TYPE = "Microsoft.Network/publicIPPrefixes"
-PIP_TYPE = "Microsoft.Network/publicIPAddresses"
+TYPE = typenames.PUBLIC_IP_PREFIX
+PIP_TYPE = typenames.PUBLIC_IP
 LENGTHS = {"IPv4": (28, 31), "IPv6": (124, 127)}
 
 

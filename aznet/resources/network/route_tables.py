@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ... import typenames
 from ...arm.backrefs import BackRef
 from ...arm.crud import resource_guid
 from ...arm.errors import ArmError
@@ -23,9 +24,9 @@ from .ref_checks import API_VERSIONS, boolean, cannot_parse, enum
 if TYPE_CHECKING:
     from ...arm.context import Ctx
 
-TYPE = "Microsoft.Network/routeTables"
-ROUTE_TYPE = "Microsoft.Network/routeTables/routes"
-SUBNET_TYPE = "microsoft.network/virtualnetworks/subnets"
+TYPE = typenames.ROUTE_TABLE
+ROUTE_TYPE = typenames.ROUTE
+SUBNET_TYPE = typenames.SUBNET.lower()
 NEXT_HOPS = ("VirtualNetworkGateway", "VnetLocal", "Internet", "VirtualAppliance", "None")
 
 

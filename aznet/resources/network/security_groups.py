@@ -12,6 +12,7 @@ import json
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from ... import typenames
 from ...arm.crud import resource_guid
 from ...arm.errors import ArmError
 from ...arm.ids import normalize
@@ -23,11 +24,11 @@ from .security_rules import normalize_rule
 if TYPE_CHECKING:
     from ...arm.context import Ctx
 
-TYPE = "Microsoft.Network/networkSecurityGroups"
-RULE_TYPE = "Microsoft.Network/networkSecurityGroups/securityRules"
+TYPE = typenames.NSG
+RULE_TYPE = typenames.SECURITY_RULE
 DEFAULT_TYPE = "Microsoft.Network/networkSecurityGroups/defaultSecurityRules"
-NIC_TYPE = "microsoft.network/networkinterfaces"
-SUBNET_TYPE = "microsoft.network/virtualnetworks/subnets"
+NIC_TYPE = typenames.NIC.lower()
+SUBNET_TYPE = typenames.SUBNET.lower()
 
 # Azure's default rules: name, direction, priority, access, source, destination, description
 DEFAULT_RULES = (

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from ... import typenames
 from ...arm.errors import ArmError
 from . import cidr, service_tags
 from .ref_checks import cannot_parse, canonical, enum, integer, ref_id, resolve
@@ -21,7 +22,7 @@ from .ref_checks import cannot_parse, canonical, enum, integer, ref_id, resolve
 if TYPE_CHECKING:
     from ...arm.context import Ctx
 
-ASG_TYPE = "Microsoft.Network/applicationSecurityGroups"
+ASG_TYPE = typenames.ASG
 PROTOCOLS = ("Tcp", "Udp", "Icmp", "Esp", "*", "Ah")
 PORT = re.compile(r"^(\d{1,5})(?:-(\d{1,5}))?$")
 MIN_PRIORITY, MAX_PRIORITY = 100, 4096

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ... import typenames
 from ...arm.backrefs import BackRef
 from ...arm.crud import resource_guid
 from ...arm.errors import ArmError
@@ -16,9 +17,9 @@ from .ref_checks import API_VERSIONS, cannot_parse
 if TYPE_CHECKING:
     from ...arm.context import Ctx
 
-TYPE = "Microsoft.Network/serviceEndpointPolicies"
+TYPE = typenames.SERVICE_ENDPOINT_POLICY
 DEF_TYPE = "Microsoft.Network/serviceEndpointPolicies/serviceEndpointPolicyDefinitions"
-SUBNET_TYPE = "microsoft.network/virtualnetworks/subnets"
+SUBNET_TYPE = typenames.SUBNET.lower()
 SERVICES = ("Microsoft.Storage", "Global")
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ... import typenames
 from ...arm.errors import ArmError
 from ...arm.ids import normalize
 from ...arm.registry import REGISTRY, Hooks, NameRule, ResourceType
@@ -32,13 +33,13 @@ from .subnet_features import delegations, service_endpoints
 if TYPE_CHECKING:
     from ...arm.context import Ctx
 
-TYPE = "Microsoft.Network/virtualNetworks/subnets"
-NSG_TYPE = "Microsoft.Network/networkSecurityGroups"
-ROUTE_TABLE_TYPE = "Microsoft.Network/routeTables"
-NAT_TYPE = "Microsoft.Network/natGateways"
-SEP_TYPE = "Microsoft.Network/serviceEndpointPolicies"
-PE_TYPE = "microsoft.network/privateendpoints"
-APPGW_TYPE = "microsoft.network/applicationgateways"
+TYPE = typenames.SUBNET
+NSG_TYPE = typenames.NSG
+ROUTE_TABLE_TYPE = typenames.ROUTE_TABLE
+NAT_TYPE = typenames.NAT_GATEWAY
+SEP_TYPE = typenames.SERVICE_ENDPOINT_POLICY
+PE_TYPE = typenames.PRIVATE_ENDPOINT.lower()
+APPGW_TYPE = typenames.APPLICATION_GATEWAY.lower()
 NOT_IPCONFIG_HOLDERS = {PE_TYPE, "microsoft.network/privatelinkservices"}
 READ_ONLY = ("ipConfigurations", "ipConfigurationProfiles", "privateEndpoints", "resourceNavigationLinks",
              "serviceAssociationLinks", "purpose", "applicationGatewayIPConfigurations", "ipAllocations")

@@ -14,6 +14,7 @@ import ipaddress
 import re
 from typing import TYPE_CHECKING, Any
 
+from ... import typenames
 from ...arm.crud import resource_guid
 from ...arm.errors import ArmError
 from ...arm.regions import REGIONS
@@ -25,8 +26,8 @@ from .ref_checks import API_VERSIONS, boolean, cannot_parse, canonical, enum, in
 if TYPE_CHECKING:
     from ...arm.context import Ctx
 
-TYPE = "Microsoft.Network/virtualNetworks"
-DDOS_TYPE = "Microsoft.Network/ddosProtectionPlans"
+TYPE = typenames.VNET
+DDOS_TYPE = typenames.DDOS_PLAN
 BGP_COMMUNITY = re.compile(r"^12076:(\d{1,5})$")
 REGION_INDEX = {r[0]: i for i, r in enumerate(REGIONS)}
 READ_ONLY = ("flowLogs", "resourceGuid", "provisioningState")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ... import typenames
 from ...arm import crud
 from ...arm.ids import normalize, parse_resource_id
 from ...arm.registry import REGISTRY, Hooks
@@ -23,9 +24,9 @@ from .hook_chain import observe
 if TYPE_CHECKING:
     from ...arm.context import Ctx
 
-NIC_TYPE = "microsoft.network/networkinterfaces"
-VM_TYPE = "microsoft.compute/virtualmachines"
-PE_TYPE = "microsoft.network/privateendpoints"
+NIC_TYPE = typenames.NIC.lower()
+VM_TYPE = typenames.VM.lower()
+PE_TYPE = typenames.PRIVATE_ENDPOINT.lower()
 A_TYPE = f"{zones.TYPE}/A"
 TTL = 10
 

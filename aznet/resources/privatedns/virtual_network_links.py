@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ... import typenames
 from ...arm.errors import ArmError
 from ...arm.ids import normalize, parse_resource_id
 from ...arm.registry import REGISTRY, Hooks, ResourceType
@@ -17,7 +18,7 @@ from . import autoregistration, zones
 if TYPE_CHECKING:
     from ...arm.context import Ctx
 
-VNET_TYPE = "microsoft.network/virtualnetworks"
+VNET_TYPE = typenames.VNET.lower()
 POLICIES = ("Default", "NxDomainRedirect")
 
 

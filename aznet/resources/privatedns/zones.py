@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from ... import typenames
 from ...arm import crud
 from ...arm.errors import ArmError
 from ...arm.registry import REGISTRY, Hooks, NameRule, ResourceType
@@ -20,8 +21,8 @@ from ..dns.api_versions import PRIVATE_DNS
 if TYPE_CHECKING:
     from ...arm.context import Ctx
 
-TYPE = "Microsoft.Network/privateDnsZones"
-LINK_TYPE = "Microsoft.Network/privateDnsZones/virtualNetworkLinks"
+TYPE = typenames.PRIVATE_DNS_ZONE
+LINK_TYPE = typenames.PRIVATE_DNS_LINK
 MAX_RECORD_SETS = limits.PRIVATE_MAX_RECORD_SETS
 MAX_LINKS = limits.PRIVATE_MAX_LINKS
 MAX_REGISTRATION_LINKS = limits.PRIVATE_MAX_REGISTRATION_LINKS

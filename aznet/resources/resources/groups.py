@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ... import typenames
 from ...arm import crud
 from ...arm.context import Ctx
 from ...arm.errors import ArmError, resource_group_not_found
@@ -16,7 +17,7 @@ from ...arm.router import ROUTES
 from ...arm.versions import RESOURCES, check_api_version
 from ...store.base import Record
 
-RG_TYPE = "Microsoft.Resources/resourceGroups"
+RG_TYPE = typenames.RESOURCE_GROUP
 RG_NAME = re.compile(r"^[-\w._()]{1,90}$")
 
 

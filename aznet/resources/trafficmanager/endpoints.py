@@ -14,6 +14,7 @@ import ipaddress
 import re
 from typing import TYPE_CHECKING, Any
 
+from ... import typenames
 from ...arm.errors import ArmError
 from ...arm.ids import normalize, parse_resource_id
 from ...arm.regions import REGION_NAMES
@@ -25,7 +26,7 @@ from .validation import bad, enum, integer
 if TYPE_CHECKING:
     from ...arm.context import Ctx
 
-PIP_TYPE = "microsoft.network/publicipaddresses"
+PIP_TYPE = typenames.PUBLIC_IP.lower()
 HOST_RE = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?\.)*"
                      r"[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?\.?$")
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from ... import typenames
 from ...arm import crud
 from ...arm.errors import ArmError
 from ...arm.http import Request, Response
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
     from ...arm.context import Ctx
     from ...arm.platform import Platform
 
-TYPE = "Microsoft.Network/trafficManagerProfiles"
+TYPE = typenames.TM_PROFILE
 ENDPOINT_KINDS = ("azureEndpoints", "externalEndpoints", "nestedEndpoints")
 METHODS = ("Performance", "Priority", "Weighted", "Geographic", "MultiValue", "Subnet")
 SUFFIX = "trafficmanager.net"
