@@ -1,0 +1,6 @@
+"""Azure Resource Manager's own types (the Microsoft.Resources namespace), the platform every other
+provider sits in: subscriptions, tenants, resource groups, providers, generic resource listing and
+template deployments (``deployment_resources``: the ARM resources; the template language itself is
+``aznet/deployments/``)."""
+
+from . import deployment_resources, groups, listing, operations, providers, subscriptions  # noqa: F401
