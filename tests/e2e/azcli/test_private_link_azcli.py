@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import uuid
 
-from .nic_support import ensure_vnet_types
-from .test_private_link import provider
+from tests.network.nic_support import ensure_vnet_types
+from tests.network.test_private_link import provider
 
 
 def test_private_endpoint_to_private_link_service(aznet, network_client, az):  # type: ignore[no-untyped-def]

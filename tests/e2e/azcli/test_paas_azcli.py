@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 
-from .nic_support import ensure_vnet_types
+from tests.network.nic_support import ensure_vnet_types
 
 
 def test_private_and_service_endpoint_tutorials(az):  # type: ignore[no-untyped-def]

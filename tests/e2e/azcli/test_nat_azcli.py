@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 import uuid
 
-from .nic_support import ensure_vnet_types
+from tests.network.nic_support import ensure_vnet_types
 
 
 def test_nat_gateway_quickstart(az):  # type: ignore[no-untyped-def]

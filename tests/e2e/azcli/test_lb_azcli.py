@@ -13,8 +13,7 @@ import uuid
 import pytest
 
 from aznet.dataplane.ports import listen_port
-
-from .support import cli, wait_for
+from tests.dataplane.lb.support import cli, wait_for
 
 pytestmark = pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
 

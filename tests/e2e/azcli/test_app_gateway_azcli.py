@@ -9,9 +9,8 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
+from tests.delivery.appgw_support import gateway_body, pfx_b64
 from tests.network.nic_support import ensure_vnet_types, rid
-
-from .appgw_support import gateway_body, pfx_b64
 
 
 def _setup(az, rg: str) -> None:  # type: ignore[no-untyped-def]
