@@ -22,6 +22,7 @@ class Ctx:
         self.api_version = api_version
         self.request_id = request_id
         self.query: dict[str, str] = {}      # the request's query parameters (keys as sent)
+        self.method = ""                      # the request's verb, for a provider action serving several
         # per-request scratch space for hooks (claims made, resources being deleted, …): it lives and dies
         # with the request, never in module globals
         self.scratch: dict[str, Any] = {}

@@ -6,28 +6,25 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ...arm.http import Request, Response
 from ...arm.ids import normalize
-from ...arm.router import ROUTES
-from ...arm.versions import check_api_version
+from ...arm.provider_actions import provider_action
 from . import zones
 from .api_versions import DNS
 from .records import bad
 
 if TYPE_CHECKING:
-    from ...arm.platform import Platform
+    from ...arm.context import Ctx
 
 RECORD_PREFIX = zones.TYPE.lower() + "/"
 
 
-def _references(p: Platform, req: Request) -> Response:
-    check_api_version(req.api_version, DNS, "getDnsResourceReference")
-    payload = req.json()
+@provider_action("subscriptions/{sub}/providers/microsoft.network/getdnsresourcereference", "POST",
+                 api_versions=DNS, name="getDnsResourceReference", body="required")
+def references(ctx: Ctx, payload: Any, params: dict[str, str]) -> tuple[int, Any]:
     targets = ((payload or {}).get("properties") or {}).get("targetResources") if isinstance(payload, dict) else None
     if not isinstance(targets, list):
         raise bad("The request needs 'properties.targetResources', a list of resource references.",
                   "properties.targetResources")
-    ctx = p.ctx(req, req.params["sub"])
     out: list[dict[str, Any]] = []
     for t in targets:
         tid = t.get("id") if isinstance(t, dict) else None
@@ -41,7 +38,4 @@ def _references(p: Platform, req: Request) -> Response:
             if normalize(alias) == normalize(tid):
                 found.append({"id": rec.id})
         out.append({"dnsResources": found, "targetResource": {"id": tid}})
-    return Response(200, {"properties": {"dnsResourceReferences": out}})
-
-
-ROUTES.add("subscriptions/{sub}/providers/microsoft.network/getdnsresourcereference", "POST", _references)
+    return 200, {"properties": {"dnsResourceReferences": out}}

@@ -4,31 +4,29 @@ The list is the one subnets accept (subnet_features.SERVICE_ENDPOINTS)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ...arm.errors import ArmError
-from ...arm.http import Request, Response, page
+from ...arm.provider_actions import provider_action
 from ...arm.regions import REGION_NAMES
-from ...arm.router import ROUTES
-from ...arm.versions import check_api_version
 from .ref_checks import API_VERSIONS
 from .subnet_features import SERVICE_ENDPOINTS
+
+if TYPE_CHECKING:
+    from ...arm.context import Ctx
 
 TYPE = "Microsoft.Network/virtualNetworkEndpointServices"
 
 
-def list_endpoint_services(platform: Any, req: Request) -> Response:
-    loc = req.params["loc"].replace(" ", "").lower()
-    check_api_version(req.api_version, API_VERSIONS, "locations/virtualNetworkAvailableEndpointServices", loc)
+@provider_action("subscriptions/{sub}/providers/microsoft.network/locations/{loc}/"
+                 "virtualnetworkavailableendpointservices", "GET", api_versions=API_VERSIONS,
+                 name="locations/virtualNetworkAvailableEndpointServices", paged=True)
+def list_endpoint_services(ctx: Ctx, payload: Any, params: dict[str, str]) -> tuple[int, Any]:
+    loc = params["loc"].replace(" ", "").lower()
     if loc not in REGION_NAMES:
         raise ArmError(400, "LocationNotAvailableForResourceType",
-                       f"The provided location '{req.params['loc']}' is not available for resource type "
+                       f"The provided location '{params['loc']}' is not available for resource type "
                        f"'Microsoft.Network/locations/virtualNetworkAvailableEndpointServices'. List of available "
                        f"regions for the resource type is '{','.join(sorted(REGION_NAMES))}'.")
-    base = f"/subscriptions/{req.params['sub']}/providers/Microsoft.Network/virtualNetworkEndpointServices"
-    items = [{"name": name, "id": f"{base}/{name}", "type": TYPE} for name in SERVICE_ENDPOINTS]
-    return Response(200, page(req, items, None, platform.settings.page_size))
-
-
-ROUTES.add("subscriptions/{sub}/providers/microsoft.network/locations/{loc}/virtualnetworkavailableendpointservices",
-           "GET", list_endpoint_services)
+    base = f"/subscriptions/{params['sub']}/providers/Microsoft.Network/virtualNetworkEndpointServices"
+    return 200, [{"name": name, "id": f"{base}/{name}", "type": TYPE} for name in SERVICE_ENDPOINTS]

@@ -6,20 +6,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ...arm.http import Request, Response
-from ...arm.router import ROUTES
-from ...arm.versions import check_api_version
+from ...arm.provider_actions import provider_action
 from ..dns.api_versions import TRAFFIC_MANAGER
 from . import profiles
 from .validation import bad
 
 if TYPE_CHECKING:
-    from ...arm.platform import Platform
+    from ...arm.context import Ctx
 
 
-def availability(p: Platform, req: Request, sub: str) -> dict[str, Any]:
-    check_api_version(req.api_version, TRAFFIC_MANAGER, "checkTrafficManagerNameAvailability")
-    payload = req.json()
+def availability(ctx: Ctx, payload: Any) -> dict[str, Any]:
     if not isinstance(payload, dict) or not isinstance(payload.get("name"), str):
         raise bad("The request needs the relative DNS name to check ('name').", "name")
     name = payload["name"]
@@ -29,7 +25,6 @@ def availability(p: Platform, req: Request, sub: str) -> dict[str, Any]:
         return {**out, "nameAvailable": False, "reason": "Invalid",
                 "message": f"The relative DNS name '{name}' is invalid: it must be 1-63 letters, digits and "
                            "hyphens, starting and ending with a letter or digit."}
-    ctx = p.ctx(req, sub)
     if profiles.name_taken(ctx, name) is not None:
         return {**out, "nameAvailable": False, "reason": "AlreadyExists",
                 "message": f"Domain name {profiles.fqdn(name)} already exists. Please choose a different DNS "
@@ -37,13 +32,9 @@ def availability(p: Platform, req: Request, sub: str) -> dict[str, Any]:
     return {**out, "nameAvailable": True}
 
 
-def _v1(p: Platform, req: Request) -> Response:
-    return Response(200, availability(p, req, p.settings.default_subscription))
-
-
-def _v2(p: Platform, req: Request) -> Response:
-    return Response(200, availability(p, req, req.params["sub"]))
-
-
-ROUTES.add("providers/microsoft.network/checktrafficmanagernameavailability", "POST", _v1)
-ROUTES.add("subscriptions/{sub}/providers/microsoft.network/checktrafficmanagernameavailabilityv2", "POST", _v2)
+@provider_action("providers/microsoft.network/checktrafficmanagernameavailability", "POST",
+                 api_versions=TRAFFIC_MANAGER, name="checkTrafficManagerNameAvailability", body="required")
+@provider_action("subscriptions/{sub}/providers/microsoft.network/checktrafficmanagernameavailabilityv2", "POST",
+                 api_versions=TRAFFIC_MANAGER, name="checkTrafficManagerNameAvailability", body="required")
+def check_name(ctx: Ctx, payload: Any, params: dict[str, str]) -> tuple[int, Any]:
+    return 200, availability(ctx, payload)

@@ -5,16 +5,14 @@ key and collects no measurements."""
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ...arm.errors import ArmError
-from ...arm.http import Request, Response
-from ...arm.router import ROUTES
-from ...arm.versions import check_api_version
+from ...arm.provider_actions import provider_action
 from ..dns.api_versions import TRAFFIC_MANAGER
 
 if TYPE_CHECKING:
-    from ...arm.platform import Platform
+    from ...arm.context import Ctx
 
 TYPE = "Microsoft.Network/trafficManagerUserMetricsKeys"
 
@@ -27,26 +25,21 @@ def _body(rid: str, key: str) -> dict[str, object]:
     return {"id": rid, "name": "default", "type": TYPE, "properties": {"key": key}}
 
 
-def _handle(p: Platform, req: Request) -> Response:
-    check_api_version(req.api_version, TRAFFIC_MANAGER, "trafficManagerUserMetricsKeys")
-    sub = req.params["sub"]
+@provider_action("subscriptions/{sub}/providers/microsoft.network/trafficmanagerusermetricskeys/default",
+                 ["GET", "PUT", "DELETE"], api_versions=TRAFFIC_MANAGER, name="trafficManagerUserMetricsKeys",
+                 writes=True)
+def user_metrics_key(ctx: Ctx, payload: Any, params: dict[str, str]) -> tuple[int, Any]:
+    sub = params["sub"]
     rid = _rid(sub)
-    ctx = p.ctx(req, sub)
     rec = ctx.record(rid)
-    if req.method in ("GET", "HEAD"):
+    if ctx.method in ("GET", "HEAD"):
         if rec is None:
             raise ArmError(404, "NotFound", "The Real User Measurements key of the subscription was not found.")
-        return Response(200, rec.body)
-    if req.method == "PUT":
+        return 200, rec.body
+    if ctx.method == "PUT":
         body = _body(rid, uuid.uuid4().hex)
         ctx.txn.put(rid, TYPE, None, f"/subscriptions/{sub}".lower(), body)
-        p.commit(ctx)
-        return Response(201, body)
+        return 201, body
     if rec is not None:
         ctx.txn.delete(rec.key)
-        p.commit(ctx)
-    return Response(200, {"boolean": True})
-
-
-ROUTES.add("subscriptions/{sub}/providers/microsoft.network/trafficmanagerusermetricskeys/default",
-           ["GET", "PUT", "DELETE"], _handle)
+    return 200, {"boolean": True}

@@ -1,0 +1,60 @@
+"""Provider-level operations, declared without HTTP: ``checkTrafficManagerNameAvailability``,
+``getDnsResourceReference``, ``locations/{loc}/virtualNetworkAvailableEndpointServices``, singleton
+resources such as ``trafficManagerUserMetricsKeys/default``.
+
+A resource package declares one with the ``provider_action`` decorator; its handler takes the
+request's context, the parsed body and the path's parameters, and returns ``(status, body)``. The
+protocol layer does the rest: the route, the api-version check, parsing the body, the transaction's
+commit, paging a list (``paged=True``) and the response."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from .http import Request, Response, page
+from .router import ROUTES, RouteTable
+from .versions import check_api_version
+
+if TYPE_CHECKING:
+    from .context import Ctx
+    from .platform import Platform
+
+ProviderHandler = Callable[["Ctx", Any, dict[str, str]], tuple[int, Any]]
+
+
+@dataclass(frozen=True)
+class ProviderAction:
+    path: str                                 # "subscriptions/{sub}/providers/microsoft.network/…"
+    methods: tuple[str, ...]
+    handler: ProviderHandler
+    api_versions: Sequence[str] | None       # None: any api-version (or none) is accepted
+    name: str                                 # the type or operation named in api-version errors
+    body: Literal["none", "optional", "required"] = "none"
+    paged: bool = False                       # the handler returns a list; ARM pages it
+    writes: bool = False                      # commit the request's transaction afterwards
+
+    def __call__(self, p: Platform, req: Request) -> Response:
+        if self.api_versions is not None:
+            check_api_version(req.api_version, self.api_versions, self.name, req.params.get("loc"))
+        ctx = p.ctx(req, req.params.get("sub") or p.settings.default_subscription)
+        ctx.method = req.method
+        payload = req.json(required=self.body == "required") if self.body != "none" else None
+        status, result = self.handler(ctx, payload, dict(req.params))
+        if self.writes:
+            p.commit(ctx)
+        if self.paged:
+            result = page(req, result, None, p.settings.page_size)
+        return Response(status, result)
+
+
+def provider_action(path: str, methods: str | Sequence[str] = "POST", *, api_versions: Sequence[str] | None,
+                    name: str, body: Literal["none", "optional", "required"] = "none", paged: bool = False,
+                    writes: bool = False, routes: RouteTable = ROUTES) -> Callable[[ProviderHandler], ProviderHandler]:
+    ms = (methods,) if isinstance(methods, str) else tuple(methods)
+
+    def deco(fn: ProviderHandler) -> ProviderHandler:
+        routes.add(path, list(ms), ProviderAction(path, ms, fn, api_versions, name, body, paged, writes))
+        return fn
+    return deco
