@@ -21,7 +21,7 @@ from typing import Any
 
 from .. import typenames
 from .acl import Acl, compile_nsg
-from .addr import IntervalSet, Range, RangeMap, parse_prefix
+from .addr import IntervalSet, Range, RangeMap, parse_prefix, try_ip
 from .firewall import FIREWALL_INPUTS, Firewall, firewalls
 from .objects import Gateway, IpConfig, Nic, RouteTableDef, Subnet, Vm, VNet, key_of
 from .parse import parse_gateway, parse_nic, parse_route_table, parse_vm, parse_vnet, props, ref_key
@@ -49,6 +49,15 @@ CHILD_TYPES = {
     f"{RT}/routes": (RT, "routes"),
 }
 GATEWAY_INPUTS = {GW, CONN, LNG, PIP}
+
+
+@dataclass(frozen=True, slots=True)
+class PublicIp:
+    key: str
+    id: str
+    ip: int | None                 # the address in the model's integer space
+    fqdn: str | None               # dnsSettings.fqdn, lower case, no trailing dot
+    ipconfig_key: str | None       # the ip configuration it is attached to
 
 
 @dataclass(slots=True)
@@ -93,6 +102,8 @@ class NetworkModel:
         self._space: dict[str, IntervalSet] = {}
         self._subnet_map: dict[str, RangeMap] = {}
         self._vm_of_nic: dict[str, str] = {}
+        self.public_ips: dict[str, PublicIp] = {}           # key -> the public IP as the verifier needs it
+        self._pip_by_address: dict[int, str] = {}
         self._firewalls: list[Firewall] | None = None   # compiled lazily, dropped when an input changes
 
     # -- construction -------------------------------------------------------------------------
@@ -147,6 +158,8 @@ class NetworkModel:
                     slot[cname] = dict(body or {}, id=rid, name=(body or {}).get("name") or raw_name)
                 dirty[ptype].add(pkey)
                 continue
+            if rtype == PIP:
+                self._index_public_ip(key, None if kind == "delete" else body)
             if kind == "delete":
                 self.raw.pop(key, None)
                 self.rtype.pop(key, None)
@@ -164,6 +177,31 @@ class NetworkModel:
             elif rtype in GATEWAY_INPUTS:
                 gw_dirty = True
         return self._recompile(dirty, gw_dirty)
+
+    def _index_public_ip(self, key: str, body: dict[str, Any] | None) -> None:
+        old = self.public_ips.pop(key, None)
+        if old is not None and old.ip is not None and self._pip_by_address.get(old.ip) == key:
+            del self._pip_by_address[old.ip]
+        if body is None:
+            return
+        p = props(body)
+        fqdn = (p.get("dnsSettings") or {}).get("fqdn") if isinstance(p.get("dnsSettings"), dict) else None
+        pip = PublicIp(key, str(body.get("id") or key), try_ip(p.get("ipAddress")),
+                       fqdn.lower().rstrip(".") if isinstance(fqdn, str) and fqdn else None,
+                       ref_key(p.get("ipConfiguration")))
+        self.public_ips[key] = pip
+        if pip.ip is not None:
+            self._pip_by_address[pip.ip] = key
+
+    def public_ip_at(self, address: int) -> PublicIp | None:
+        """The public IP resource holding ``address`` (an address in the model's integer space)."""
+        key = self._pip_by_address.get(address)
+        return self.public_ips.get(key) if key else None
+
+    def public_ip_named(self, fqdn: str) -> PublicIp | None:
+        """The public IP whose DNS name is ``fqdn`` (case-insensitive)."""
+        name = fqdn.lower().rstrip(".")
+        return next((p for p in self.public_ips.values() if p.fqdn == name), None)
 
     def _merged(self, key: str, prop: str) -> list[dict[str, Any]]:
         body = self.raw.get(key)

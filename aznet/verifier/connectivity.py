@@ -13,7 +13,6 @@ from typing import Any
 
 from ..netmodel import IpConfig, NetworkModel
 from ..netmodel.addr import format_ip, try_ip
-from ..netmodel.parse import props
 from . import params
 from .errors import error, not_found
 from .security import Packet
@@ -45,13 +44,9 @@ def _resolve_destination(model: NetworkModel, dest: dict[str, Any]) -> tuple[int
     if x is not None:
         return x, str(addr)
     # a host name: an FQDN of a public IP in the model, else unresolvable
-    for k, body in model.raw.items():
-        if model.rtype.get(k) == "microsoft.network/publicipaddresses":
-            fqdn = (props(body).get("dnsSettings") or {}).get("fqdn")
-            if isinstance(fqdn, str) and fqdn.lower() == str(addr).lower():
-                ip = try_ip(props(body).get("ipAddress"))
-                if ip is not None:
-                    return ip, str(addr)
+    pip = model.public_ip_named(str(addr))
+    if pip is not None and pip.ip is not None:
+        return pip.ip, str(addr)
     return None, str(addr)
 
 

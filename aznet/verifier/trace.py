@@ -16,7 +16,6 @@ from typing import Any
 from ..netmodel import EffectiveRoute, IpConfig, NetworkModel
 from ..netmodel.addr import format_ip, try_ip
 from ..netmodel.firewall import Firewall
-from ..netmodel.parse import props, ref_key
 from .security import NsgStep, Packet, evaluate, verdict
 
 ACCEPTED = "ACCEPTED"
@@ -88,14 +87,9 @@ def _route_step(r: EffectiveRoute) -> Step:
 
 
 def _public_ip_target(model: NetworkModel, dst: int) -> IpConfig | None:
-    for k, body in model.raw.items():
-        if model.rtype.get(k) != "microsoft.network/publicipaddresses":
-            continue
-        p = props(body)
-        if try_ip(p.get("ipAddress")) == dst:
-            cfg_key = ref_key(p.get("ipConfiguration"))
-            if cfg_key and cfg_key in model.ipconfigs:
-                return model.ipconfigs[cfg_key]
+    pip = model.public_ip_at(dst)
+    if pip is not None and pip.ipconfig_key:
+        return model.ipconfigs.get(pip.ipconfig_key)
     return None
 
 

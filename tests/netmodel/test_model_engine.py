@@ -81,3 +81,19 @@ def test_address_book_holds_committed_private_ips(client):
     assert holder is not None and holder[0] == nic.lower()
     assert client.call("DELETE", nic)[0] in (200, 202)
     assert book.holder(f"{vnet}/subnets/s".lower(), ipaddress.ip_address(ip)) is None
+
+
+def test_public_ips_are_indexed_by_address_and_name():
+    from aznet.netmodel.addr import parse_ip
+    from aznet.netmodel.model import Change
+
+    net = Net()
+    pip = net.add("Microsoft.Network/publicIPAddresses", "p1", {
+        "ipAddress": "127.64.0.9", "dnsSettings": {"fqdn": "web.westeurope.cloudapp.azure.com"},
+        "ipConfiguration": {"id": "/x/nic/ipConfigurations/a"}})
+    model = NetworkModel.build(net.resources)
+    found = model.public_ip_at(parse_ip("127.64.0.9"))
+    assert found is not None and found.id == pip["id"] and found.ipconfig_key == "/x/nic/ipconfigurations/a"
+    assert model.public_ip_named("WEB.westeurope.cloudapp.azure.com.") is found
+    model.apply([Change("delete", pip["id"], "Microsoft.Network/publicIPAddresses")])
+    assert model.public_ip_at(parse_ip("127.64.0.9")) is None and model.public_ip_named("web.westeurope.cloudapp.azure.com") is None
