@@ -28,10 +28,6 @@ class ArmError(Exception):
         return {"error": err}
 
 
-def bad_request(code: str, message: str, target: str | None = None, **kw: Any) -> ArmError:
-    return ArmError(400, code, message, target, **kw)
-
-
 def not_found(code: str, message: str) -> ArmError:
     return ArmError(404, code, message)
 

@@ -135,6 +135,3 @@ def error_reply(query: bytes, rcode: int) -> bytes | None:
     flags2 = 0x80 | (query[2] & 0x79)          # QR, same opcode, RD copied
     return query[:2] + bytes((flags2, rcode & 0x0F)) + b"\x00" * 8
 
-
-def rcode_name(rcode: int) -> str:
-    return dns.rcode.to_text(rcode)

@@ -33,7 +33,6 @@ TCP_IDLE_SECONDS = 10.0
 TCP_MAX_BUFFER = 65535 + 2
 TCP_MAX_CONNECTIONS = 512          # per listener; past it the longest-idle connection is closed
 RAW_CACHE_BYTES = 16 << 20         # the exact-bytes answer cache of the UDP hot path, by bytes
-RAW_ENTRY_OVERHEAD = 160           # dict slot + two bytes objects, roughly
 UDP_RCVBUF = 4 << 20
 
 
