@@ -1,11 +1,9 @@
 """Service tags for the model: tag name -> prefixes.
 
-The bundled table (``data/service_tags.json``) is a REPRESENTATIVE SUBSET of
+The one service-tag table (``data/service_tags.json``, also what the Network
+RP's serviceTags API and NSG rule validation read) is a REPRESENTATIVE SUBSET of
 Azure's service tags — a handful of plausible prefixes per tag and per region
-variant (``Storage.WestEurope``), not Azure's full, weekly-changing list. When
-the ARM layer's own table (``aznet/resources/network/data/service_tags.json``,
-same shape) is installed, it is used instead so the control plane and the
-verifier agree on every tag.
+variant (``Storage.WestEurope``), not Azure's full, weekly-changing list.
 
 ``VirtualNetwork`` and ``Internet`` are dynamic: the model computes them per VNet
 (``VirtualNetwork`` = the VNet's space + peered spaces + on-premises prefixes via
@@ -21,8 +19,7 @@ from typing import Any
 
 from .addr import ANY_V6, V4_MAX, Range, merge, parse_prefix, subtract
 
-_OWN = Path(__file__).with_name("data") / "service_tags.json"
-_SHARED = Path(__file__).parents[1] / "resources" / "network" / "data" / "service_tags.json"
+DATA = Path(__file__).with_name("data") / "service_tags.json"
 
 DYNAMIC = {"virtualnetwork": "VirtualNetwork", "internet": "Internet"}
 AZURE_LB = "168.63.129.16/32"
@@ -55,8 +52,7 @@ ENDPOINT_TAGS = {
 
 @lru_cache(maxsize=1)
 def table() -> dict[str, dict[str, Any]]:
-    path = _SHARED if _SHARED.is_file() else _OWN
-    doc = json.loads(path.read_text())
+    doc = json.loads(DATA.read_text())
     return {v["name"].lower(): v for v in doc["values"]}
 
 

@@ -1,6 +1,6 @@
 """Azure service tags: the names NSG rules and routes accept in place of a
 prefix (``Storage``, ``Sql.WestEurope``, ``VirtualNetwork`` …), a bundled table
-of representative prefixes (data/service_tags.json), and the list endpoint
+of representative prefixes (aznet/netmodel/data/service_tags.json, the one table), and the list endpoint
 ``GET /subscriptions/{sub}/providers/Microsoft.Network/locations/{loc}/serviceTags``
 in Azure's ServiceTagsListResult shape.
 
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from ...arm.errors import ArmError
@@ -20,9 +19,10 @@ from ...arm.http import Request, Response
 from ...arm.regions import DISPLAY, REGION_NAMES
 from ...arm.router import ROUTES
 from ...arm.versions import check_api_version
+from ...netmodel import service_tags as tag_model
 from .ref_checks import API_VERSIONS
 
-DATA = Path(__file__).with_name("data") / "service_tags.json"
+DATA = tag_model.DATA          # the one table, shared with the network model
 
 
 @lru_cache(maxsize=1)
