@@ -19,99 +19,24 @@ given a registry of its own (two platforms in one process do that)."""
 
 from __future__ import annotations
 
-import bisect
 import logging
 import sqlite3
 import threading
 import time
-from array import array
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
+
+from .persist import FLUSH_SECONDS, Persistence  # noqa: F401 - FLUSH_SECONDS is part of this module's API
+from .series import Acc, Dims, Series, SeriesKey, _merge
 
 log = logging.getLogger("aznet.monitor")
 
-Dims = tuple[tuple[str, str], ...]
-SeriesKey = tuple[str, str, Dims]            # (resource id, lower case; metric name; dims)
 MAX_RETENTION_MINUTES = 93 * 24 * 60
 POINT_BYTES = 6 * 8                          # minute + five doubles
 SERIES_BYTES = 600                           # dict slot, key tuple, six arrays (roughly)
-FLUSH_SECONDS = 5.0
-
-# a minute's aggregates: [total, count, min, max, last]
-Acc = list[float]
 
 
-def _merge(a: Acc, b: Acc) -> Acc:
-    return [a[0] + b[0], a[1] + b[1], min(a[2], b[2]), max(a[3], b[3]), b[4]]
-
-
-@dataclass
-class Series:
-    kind: str                                 # "counter" | "gauge"
-    minutes: array = field(default_factory=lambda: array("q"))
-    total: array = field(default_factory=lambda: array("d"))
-    count: array = field(default_factory=lambda: array("d"))
-    low: array = field(default_factory=lambda: array("d"))
-    high: array = field(default_factory=lambda: array("d"))
-    last: array = field(default_factory=lambda: array("d"))
-
-    def __len__(self) -> int:
-        return len(self.minutes)
-
-    def put(self, minute: int, acc: Acc) -> None:
-        """Add a minute's aggregates (merged into the point when the minute is already there)."""
-        n = len(self.minutes)
-        if n and self.minutes[-1] >= minute:
-            i = bisect.bisect_left(self.minutes, minute)
-            if i < n and self.minutes[i] == minute:
-                old = [self.total[i], self.count[i], self.low[i], self.high[i], self.last[i]]
-                new = _merge(old, acc) if self.kind == "counter" or old[1] else acc
-                self.total[i], self.count[i], self.low[i], self.high[i], self.last[i] = new
-                return
-            for arr, v in zip(self._arrays(), [minute, *acc], strict=True):
-                arr.insert(i, v)
-            return
-        self.minutes.append(minute)
-        self.total.append(acc[0])
-        self.count.append(acc[1])
-        self.low.append(acc[2])
-        self.high.append(acc[3])
-        self.last.append(acc[4])
-
-    def _arrays(self) -> tuple[array, ...]:
-        return (self.minutes, self.total, self.count, self.low, self.high, self.last)
-
-    def trim(self, before: int) -> int:
-        """Drop points older than minute ``before``; returns how many went."""
-        i = bisect.bisect_left(self.minutes, before)
-        if i:
-            for arr in self._arrays():
-                del arr[:i]
-        return i
-
-    def points(self, start: int, end: int) -> Iterator[tuple[int, Acc]]:
-        """(minute, aggregates) for minutes in [start, end); a gauge carries its last value into
-        minutes without a sample (from its first point on)."""
-        i = bisect.bisect_left(self.minutes, start)
-        if self.kind == "gauge":
-            carry = self.last[i - 1] if i > 0 else None
-            m = start
-            while m < end:
-                if i < len(self.minutes) and self.minutes[i] == m:
-                    yield m, [self.total[i], self.count[i], self.low[i], self.high[i], self.last[i]]
-                    carry = self.last[i]
-                    i += 1
-                elif carry is not None:
-                    yield m, [carry, 1.0, carry, carry, carry]
-                m += 1
-            return
-        while i < len(self.minutes) and self.minutes[i] < end:
-            yield self.minutes[i], [self.total[i], self.count[i], self.low[i], self.high[i], self.last[i]]
-            i += 1
-
-
-class MetricsRegistry:
+class MetricsRegistry(Persistence):
     def __init__(self, retention_minutes: int = MAX_RETENTION_MINUTES, max_bytes: int = 64 << 20,
                  clock: Callable[[], float] = time.time) -> None:
         self.retention_minutes = max(1, min(int(retention_minutes), MAX_RETENTION_MINUTES))
@@ -292,151 +217,6 @@ class MetricsRegistry:
                 elif stored is not None:
                     out.append(stored)
             return out
-
-    # -- persistence -------------------------------------------------------------------------------
-    def open(self, data_dir: Path | str, flush_seconds: float = FLUSH_SECONDS) -> None:
-        """Load what ``data_dir/metrics.db`` holds and keep writing to it."""
-        path = Path(data_dir) / "metrics.db"
-        if self._path == path:
-            return
-        self.close()
-        with self._lock:
-            self._cur.clear()
-            self._gauges.clear()
-            self._series.clear()
-            self._dirty.clear()
-            self._dropped.clear()
-            self._points = 0
-            self._minute = int(self._clock() // 60)
-            db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")
-            db.executescript(_SCHEMA)
-            cutoff = self._minute - self.retention_minutes
-            db.execute("DELETE FROM points WHERE minute < ?", (cutoff,))
-            names = {sid: (rid, metric, _dims_from_text(dims), kind)
-                     for sid, rid, metric, dims, kind in db.execute("SELECT id, resource, metric, dims, kind FROM series")}
-            for sid, minute, total, count, low, high, last in db.execute(
-                    "SELECT series, minute, total, count, low, high, last FROM points ORDER BY minute"):
-                if sid not in names:
-                    continue
-                rid, metric, dims, kind = names[sid]
-                key = (rid, metric, dims)
-                s = self._series.get(key)
-                if s is None:
-                    s = self._series[key] = Series(kind)
-                s.put(minute, [total, count, low, high, last])
-                self._points += 1
-            self._series_ids = {(rid, metric, dims): sid for sid, (rid, metric, dims, _k) in names.items()}
-            self._db = db
-            self._path = path
-            self._enforce()
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._flusher, args=(flush_seconds,), name="aznet-metrics",
-                                        daemon=True)
-        self._thread.start()
-
-    def _flusher(self, every: float) -> None:
-        while not self._stop.wait(every):
-            try:
-                self.flush()
-            except Exception:  # the disk may be full; the memory copy stays right
-                log.exception("writing metrics failed")
-
-    def flush(self) -> None:
-        """Write the minutes not yet on disk (the current minute too; it is merged again later)."""
-        db = self._db
-        if db is None:
-            return
-        m = int(self._clock() // 60)
-        if m != self._minute:
-            self._roll(m)
-        with self._lock:
-            dirty, self._dirty = self._dirty, {}
-            dropped, self._dropped = self._dropped, set()
-            rows = []
-            for key, minutes in dirty.items():
-                s = self._series.get(key)
-                if s is None:
-                    continue
-                sid = self._series_id(db, key, s.kind)
-                for minute in minutes:
-                    i = bisect.bisect_left(s.minutes, minute)
-                    if i < len(s.minutes) and s.minutes[i] == minute:
-                        rows.append((sid, minute, s.total[i], s.count[i], s.low[i], s.high[i], s.last[i]))
-            current = []
-            for key, acc in self._cur.items():
-                kind = "gauge" if key in self._gauges else "counter"
-                current.append((self._series_id(db, key, kind), self._minute, *acc))
-            cutoff = max(self._minute - self.retention_minutes, getattr(self, "_db_cutoff", 0))
-        db.execute("BEGIN")
-        try:
-            for rid in dropped:
-                db.execute("DELETE FROM points WHERE series IN (SELECT id FROM series WHERE resource = ?)", (rid,))
-                db.execute("DELETE FROM series WHERE resource = ?", (rid,))
-            db.executemany("INSERT OR REPLACE INTO points VALUES (?,?,?,?,?,?,?)", rows)
-            # the current minute is still open: stored as it stands, and loaded back merged with what follows
-            db.executemany("INSERT OR REPLACE INTO points VALUES (?,?,?,?,?,?,?)", current)
-            db.execute("DELETE FROM points WHERE minute < ?", (cutoff,))
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        with self._lock:
-            for rid in dropped:
-                self._series_ids = {k: v for k, v in self._series_ids.items() if k[0] != rid}
-
-    def _series_id(self, db: sqlite3.Connection, key: SeriesKey, kind: str) -> int:
-        sid = self._series_ids.get(key)
-        if sid is None:
-            cur = db.execute("INSERT OR IGNORE INTO series (resource, metric, dims, kind) VALUES (?,?,?,?)",
-                             (key[0], key[1], _dims_to_text(key[2]), kind))
-            if cur.lastrowid and cur.rowcount:
-                sid = int(cur.lastrowid)
-            else:
-                sid = int(db.execute("SELECT id FROM series WHERE resource = ? AND metric = ? AND dims = ?",
-                                     (key[0], key[1], _dims_to_text(key[2]))).fetchone()[0])
-            self._series_ids[key] = sid
-        return sid
-
-    def close(self) -> None:
-        if self._thread is not None:
-            self._stop.set()
-            self._thread.join(timeout=5)
-            self._thread = None
-        if self._db is not None:
-            try:
-                self.flush()
-            finally:
-                self._db.close()
-                self._db = None
-                self._path = None
-
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS series (
-    id INTEGER PRIMARY KEY, resource TEXT NOT NULL, metric TEXT NOT NULL, dims TEXT NOT NULL,
-    kind TEXT NOT NULL, UNIQUE (resource, metric, dims));
-CREATE TABLE IF NOT EXISTS points (
-    series INTEGER NOT NULL, minute INTEGER NOT NULL, total REAL, count REAL, low REAL, high REAL, last REAL,
-    PRIMARY KEY (series, minute)) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS points_by_minute ON points (minute);
-"""
-
-
-def _dims_to_text(dims: Dims) -> str:
-    import json
-
-    return json.dumps([list(d) for d in dims], separators=(",", ":"))
-
-
-def _dims_from_text(text: str) -> Dims:
-    import json
-
-    try:
-        return tuple((str(n), str(v)) for n, v in json.loads(text))
-    except (ValueError, TypeError):
-        return ()
 
 
 class _DefaultRegistry:
