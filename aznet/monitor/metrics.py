@@ -14,8 +14,9 @@ Retention is bounded twice: by age (``retention_minutes``, at most 93 days of
 background thread every few seconds and loaded again at start, so they
 survive a restart.
 
-``METRICS`` is the process's default registry: a platform uses it unless it is
-given a registry of its own (two platforms in one process do that)."""
+Each platform has a registry of its own (``platform.metrics``); ``METRICS``
+forwards to the registry of the platform ``aznet up`` started last, for code
+that has no platform at hand."""
 
 from __future__ import annotations
 
