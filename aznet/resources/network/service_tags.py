@@ -15,10 +15,8 @@ from functools import lru_cache
 from typing import Any
 
 from ...arm.errors import ArmError
-from ...arm.http import Request, Response
+from ...arm.provider_actions import provider_action
 from ...arm.regions import DISPLAY, REGION_NAMES
-from ...arm.router import ROUTES
-from ...arm.versions import check_api_version
 from ...netmodel import service_tags as tag_model
 from .ref_checks import API_VERSIONS
 
@@ -107,12 +105,10 @@ def list_result(subscription: str) -> dict[str, Any]:
             "values": values}
 
 
-def list_service_tags(platform: Any, req: Request) -> Response:
-    check_api_version(req.api_version, API_VERSIONS, "locations/serviceTags")
-    loc = req.params["loc"].replace(" ", "").lower()
+@provider_action("subscriptions/{sub}/providers/microsoft.network/locations/{loc}/servicetags", "GET",
+                 api_versions=API_VERSIONS, name="locations/serviceTags")
+def list_service_tags(ctx: Any, payload: Any, params: dict[str, str]) -> tuple[int, Any]:
+    loc = params["loc"].replace(" ", "").lower()
     if loc not in REGION_NAMES:
-        raise ArmError(400, "InvalidLocation", f"The location '{req.params['loc']}' is not valid.")
-    return Response(200, list_result(req.params["sub"]))
-
-
-ROUTES.add("subscriptions/{sub}/providers/microsoft.network/locations/{loc}/servicetags", "GET", list_service_tags)
+        raise ArmError(400, "InvalidLocation", f"The location '{params['loc']}' is not valid.")
+    return 200, list_result(params["sub"])
