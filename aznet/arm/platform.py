@@ -11,6 +11,7 @@ from typing import Any
 
 from ..config import Settings
 from ..dataplane.reconcile import Reconciler
+from ..jsondata import copy_json
 from ..monitor.metrics import MetricsRegistry
 from ..regions import REGION_NAMES
 from ..services import Services
@@ -278,7 +279,7 @@ class Platform:
             if rt.long_running:
                 return self.lro(req, 202, None, namespace=rt.namespace, location=rec.body.get("location")
                                 if rec else None, result=None, result_status=204)
-            return Response(200)
+            return Response(200, copy_json(rt.delete_result) if rt.delete_result is not None else None)
         raise ArmError(405, "MethodNotAllowed", f"The requested resource does not support http method '{method}'.")
 
     def _list(self, req: Request, rid: ResourceId, rt: ResourceType) -> Response:

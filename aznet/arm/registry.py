@@ -101,6 +101,8 @@ class ResourceType:
     # read-only back-references (a NAT gateway's subnets): dropped on PUT, rendered on GET, and a delete
     # refused while referenced (arm/backrefs.py)
     back_refs: tuple[BackRef, ...] = ()
+    # the body of a synchronous DELETE's 200 (Traffic Manager answers {"boolean": true}); None: no body
+    delete_result: Any = None
 
     @property
     def key(self) -> str:

@@ -65,3 +65,17 @@ def test_nsg_rules_checked_together_and_default_rules_go_with_their_nsg(client):
     assert client.call("DELETE", path)[0] in (200, 202)
     assert client.call("GET", path)[0] == 404
     assert not client.platform.store.transaction().children(path.lower())
+
+
+def test_declared_delete_result_of_traffic_manager(client):
+    rg = client.group("tmdel")
+    profile = f"{rg}/providers/Microsoft.Network/trafficManagerProfiles/p1"
+    body = {"location": "global", "properties": {
+        "trafficRoutingMethod": "Priority", "dnsConfig": {"relativeName": "seams-delete-result", "ttl": 30},
+        "monitorConfig": {"protocol": "HTTP", "port": 80, "path": "/"},
+        "endpoints": [{"name": "e1", "type": "Microsoft.Network/trafficManagerProfiles/externalEndpoints",
+                       "properties": {"target": "192.0.2.1", "priority": 1}}]}}
+    assert client.call("PUT", profile, body, "2022-04-01")[0] == 201
+    assert client.call("DELETE", f"{profile}/externalEndpoints/e1", None, "2022-04-01") == (200, {"boolean": True})
+    assert client.call("DELETE", profile, None, "2022-04-01") == (200, {"boolean": True})
+    assert client.call("DELETE", profile, None, "2022-04-01") == (204, None)

@@ -231,4 +231,5 @@ for _kind in profiles.ENDPOINT_KINDS:
     REGISTRY.add(ResourceType(f"{profiles.TYPE}/{_kind}", TRAFFIC_MANAGER, model="Endpoint",
                               schema_package="trafficmanager", hooks=EndpointHooks(_kind), location="none",
                               long_running=False, provisioning_state=False,
-                              names=NameRule(1, 260, r"^[^/\\?#]+$", "The endpoint name is invalid.")))
+                              names=NameRule(1, 260, r"^[^/\\?#]+$", "The endpoint name is invalid."),
+                              delete_result=profiles.DELETE_RESULT))

@@ -17,18 +17,17 @@ from typing import TYPE_CHECKING, Any
 from ... import typenames
 from ...arm import crud
 from ...arm.errors import ArmError
-from ...arm.http import Request, Response
 from ...arm.ids import normalize
 from ...arm.registry import REGISTRY, Hooks, NameRule, ResourceType
-from ...arm.router import ROUTES
 from ..dns.api_versions import TRAFFIC_MANAGER
 from . import monitor_status
 from .validation import bad, enum, integer
 
 if TYPE_CHECKING:
     from ...arm.context import Ctx
-    from ...arm.platform import Platform
 
+# a DELETE answers 200 with DeleteOperationResult, as Traffic Manager does
+DELETE_RESULT = {"boolean": True}
 TYPE = typenames.TM_PROFILE
 ENDPOINT_KINDS = ("azureEndpoints", "externalEndpoints", "nestedEndpoints")
 METHODS = ("Performance", "Priority", "Weighted", "Geographic", "MultiValue", "Subnet")
@@ -203,19 +202,5 @@ class ProfileHooks(Hooks):
 
 REGISTRY.add(ResourceType(TYPE, TRAFFIC_MANAGER, model="Profile", schema_package="trafficmanager",
                           hooks=ProfileHooks(), global_location=True, long_running=False, provisioning_state=False,
-                          names=NameRule(1, 63, r"^[A-Za-z0-9]([A-Za-z0-9_.-]*[A-Za-z0-9_])?$")))
-
-
-def _delete(p: Platform, req: Request) -> Response:
-    """The generic dispatch, except that DELETE answers 200 with ``{"boolean": true}``
-    (DeleteOperationResult) as Traffic Manager does."""
-    resp = p.generic(req)
-    if req.method == "DELETE" and resp.status == 200 and resp.body is None:
-        resp.body = {"boolean": True}
-    return resp
-
-
-_P = "subscriptions/{sub}/resourcegroups/{rg}/providers/microsoft.network/trafficmanagerprofiles/{p}"
-_METHODS = ["GET", "PUT", "PATCH", "DELETE"]
-ROUTES.add(_P, _METHODS, _delete)
-ROUTES.add(_P + "/{kind}/{name}", _METHODS, _delete)
+                          names=NameRule(1, 63, r"^[A-Za-z0-9]([A-Za-z0-9_.-]*[A-Za-z0-9_])?$"),
+                          delete_result=DELETE_RESULT))
