@@ -8,6 +8,7 @@ a file or against a running emulator, with a readable hop-by-hop trace.
     aznet verify --file net.json routes --nic vm1-nic      (effectiveRouteTable JSON)
     aznet verify --file net.json nsg --nic vm1-nic         (effectiveNetworkSecurityGroups JSON)
     aznet verify --file net.json lb --frontend 127.64.0.1 --port 80 [--source IP]   (through a load balancer)
+    aznet verify --file net.json appgw --frontend 127.64.0.2 --port 80 [--host H] [--path P]   (a gateway)
     aznet verify --file net.json snat --from vm1           (outbound SNAT source, Azure's precedence)
     aznet verify --endpoint https://127.0.0.1:8443 [--subscription S] [--ca-file F] trace ...
     aznet verify trace ...         (neither --file nor --endpoint: $AZNET_ENDPOINT, as `aznet env` exports it)
@@ -86,6 +87,14 @@ def _parser() -> argparse.ArgumentParser:
     lbq.add_argument("--protocol", default="Tcp", choices=["Tcp", "Udp", "tcp", "udp"])
     lbq.add_argument("--source", default="203.0.113.10", help="client address (default an Internet address)")
     lbq.add_argument("--json", action="store_true")
+
+    ag = sub.add_parser("appgw", help="a request to an application gateway frontend: listener, rule, pool, NSGs")
+    ag.add_argument("--frontend", required=True, help="frontend IP address (public or private)")
+    ag.add_argument("--port", type=int, required=True)
+    ag.add_argument("--host", default="", help="Host header (default the frontend address)")
+    ag.add_argument("--path", default="/")
+    ag.add_argument("--source", default="203.0.113.10", help="client address (default an Internet address)")
+    ag.add_argument("--json", action="store_true")
 
     sn = sub.add_parser("snat", help="the outbound SNAT source of a VM or NIC, in Azure's precedence")
     sn.add_argument("--from", dest="src", required=True, help="VM or NIC (name or id)")
@@ -227,6 +236,13 @@ def run(args: argparse.Namespace) -> int:
         ans = trace_frontend(model, args.frontend, args.port, args.protocol, args.source)
         print(json.dumps(ans, indent=2) if args.json else describe(ans))
         return 0 if ans["disposition"] == "ACCEPTED" else 1
+    if args.cmd == "appgw":
+        from .appgw_paths import describe as describe_ag
+        from .appgw_paths import trace_gateway
+
+        ans = trace_gateway(model, args.frontend, args.port, args.host, args.path, args.source)
+        print(json.dumps(ans, indent=2) if args.json else describe_ag(ans))
+        return 0 if ans["disposition"] in ("ACCEPTED", "REDIRECTED") else 1
     if args.cmd == "snat":
         from .lb_paths import snat_source
 
