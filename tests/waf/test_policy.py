@@ -258,3 +258,23 @@ def test_log_scrubbing_masks_values_and_client_ip(crs_available: None) -> None:
     assert rec["clientIp"] == "******"
     clear = next(r["properties"] for r in _policy().evaluate(_req(SQLI)).records if r["properties"]["ruleId"] == "942100")
     assert "1' OR '1'='1" in clear["details"]["data"] and clear["clientIp"] == "203.0.113.9"
+
+
+def test_long_values_fail_closed_when_the_regex_budget_runs_out(crs_available: None, monkeypatch) -> None:
+    """Python's re has no match limit; long values are searched under a per-request time budget.
+    With the budget at zero every long search is out of time: the rule counts as matched and
+    TX:MSC_PCRE_LIMITS_EXCEEDED is set, as ModSecurity flags its PCRE limits."""
+    from aznet.dataplane.waf import transaction as txmod
+    from aznet.dataplane.waf.policy import shared_engine
+
+    monkeypatch.setattr(txmod, "REQUEST_REGEX_BUDGET_S", 0.0)
+    pol = _policy()
+    body = b"x=" + b"'" * 5000
+    h = H + [("Content-Type", "application/x-www-form-urlencoded"), ("Content-Length", str(len(body)))]
+    req = _req("/", h, body, "POST")
+    assert pol.evaluate(req).action == "block"
+    assert pol.settings is not None
+    tx = shared_engine().evaluate(req, settings=pol.settings)
+    assert tx.tx.get("msc_pcre_limits_exceeded") == "1"
+    # short values never take the guarded path
+    assert pol.evaluate(_req("/?q=hello")).action == "allow"

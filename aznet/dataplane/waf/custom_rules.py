@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .bodies import parse_cookies, parse_urlencoded
-from .pcre import compile_pcre
+from .pcre import SearchTimeout, compile_pcre
 from .request import HttpRequest, as_text
 
 MAX_RATE_KEYS = 100_000
@@ -141,7 +141,10 @@ class Condition:
             country = ctx.geo(val.strip()) if ctx.geo else None
             return country is not None and country.upper() in {v.upper() for v in self.values}
         if op == "regex":
-            return any(p.search(val) is not None for p in self._regexes)
+            try:
+                return any(p.search(val) is not None for p in self._regexes)
+            except SearchTimeout:
+                return True                  # out of time on a hostile value: fail closed
         if op in ("lessthan", "greaterthan", "lessthanorequal", "greaterthanorequal"):
             n = int(val) if re.fullmatch(r"\s*-?\d+\s*", val) else len(val)
             out = False

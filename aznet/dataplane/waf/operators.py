@@ -10,13 +10,14 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import libinjection
 
-from .pcre import CompiledPattern, compile_pcre
+from .pcre import LONG_VALUE, CompiledPattern, SearchTimeout, compile_pcre
 
 Expand = Callable[[str], str]
 Match = tuple[str, ...] | None
@@ -132,14 +133,31 @@ def build(name: str, arg: str, expand: Expand, base_dir: str) -> Operator:
     if name == "rx":
         if dynamic:
             def rx_dyn(value: str, tx: Any) -> Match:
-                m = compile_pcre(tx.expand(arg)).search(value)
+                try:
+                    m = compile_pcre(tx.expand(arg)).search(value)
+                except SearchTimeout:
+                    return (value[:64],)
                 return (m.group(0), *(g or "" for g in m.groups()[:9])) if m else None
             return Operator(name, arg, rx_dyn, dynamic=True)
         pat = compile_pcre(arg)
         search = pat.compiled.search
+        long_value = LONG_VALUE
 
         def rx(value: str, tx: Any) -> Match:
-            m = search(value)
+            if len(value) > long_value:
+                budget = tx.regex_budget if tx is not None else 0.25
+                t0 = time.perf_counter()
+                try:
+                    m = pat.search(value, budget)
+                except SearchTimeout:
+                    if tx is not None:
+                        tx.tx["msc_pcre_limits_exceeded"] = "1"
+                    return (value[:64],)          # fail closed
+                finally:
+                    if tx is not None:
+                        tx.regex_budget = budget - (time.perf_counter() - t0)
+            else:
+                m = search(value)
             if m is None:
                 return None
             return (m.group(0), *(g or "" for g in m.groups()[:9]))

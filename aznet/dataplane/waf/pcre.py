@@ -101,14 +101,43 @@ def translate(pattern: str) -> str:
     return "".join(out)
 
 
+# Python's re has no match limit: a hostile value can make a CRS regex backtrack for minutes (60k
+# quotes take 942330 past 100 s). Values longer than LONG_VALUE are therefore searched with the regex
+# module under a time budget (per request: REQUEST_REGEX_BUDGET_S, shared by all its long searches);
+# a search that runs out of it counts as a match (fail closed, as ModSecurity's SecPcreMatchLimit
+# flags TX:MSC_PCRE_LIMITS_EXCEEDED) and the caller is told.
+LONG_VALUE = 1024
+SEARCH_BUDGET_S = 0.25
+REQUEST_REGEX_BUDGET_S = 0.25
+
+
+class SearchTimeout(Exception):
+    pass
+
+
 @dataclass(slots=True)
 class CompiledPattern:
     source: str
     engine: str          # "re" or "regex"
     compiled: Any        # re.Pattern or regex.Pattern
+    guarded: Any = None  # regex.Pattern for long values (compiled on first use)
 
-    def search(self, text: str) -> Any:
-        return self.compiled.search(text)
+    def search(self, text: str, budget: float = SEARCH_BUDGET_S) -> Any:
+        if len(text) <= LONG_VALUE:
+            return self.compiled.search(text)
+        if self.guarded is None:
+            if self.engine == "regex":
+                self.guarded = self.compiled
+            else:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    self.guarded = _regex.compile(translate(self.source), _regex.S | _regex.A | _regex.V0)
+        try:
+            if budget <= 0:
+                raise TimeoutError
+            return self.guarded.search(text, timeout=budget)
+        except TimeoutError:
+            raise SearchTimeout(self.source[:80]) from None
 
 
 _CACHE: dict[str, CompiledPattern] = {}

@@ -14,6 +14,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .pcre import REQUEST_REGEX_BUDGET_S
 from .request import HttpRequest, HttpResponse
 from .rules import Marker, Rule, RuleSet, id_matches
 from .seclang import VariableRef, parse_variables
@@ -100,6 +101,7 @@ class Transaction:
         self._candidates: dict[int, set[int] | None] = {}
         self._allow_all = False
         self.allowed_by: int | None = None
+        self.regex_budget = REQUEST_REGEX_BUDGET_S     # seconds of long-value regex searching left
         self._started = time.perf_counter()
         self.current_rule: Rule | None = None
         self.last_phase = 0
