@@ -25,6 +25,7 @@ from typing import Any
 from ... import typenames
 
 VM = typenames.VM.lower()
+VMSS = typenames.VMSS.lower()
 NIC = typenames.NIC.lower()
 LB = typenames.LOAD_BALANCER.lower()
 SERVE_TAG = "aznet-serve"
@@ -146,7 +147,9 @@ class WorkloadTable:
                     nic_vm[nic.lower()] = rec.id.lower()
         for rec in recs:
             t = rec.type.lower()
-            if t == NIC:
+            if t == VMSS:
+                table._scale_set(rec, pool)
+            elif t == NIC:
                 for cfg in _props(rec.body).get("ipConfigurations") or []:
                     if not isinstance(cfg, dict) or not isinstance(cfg.get("id"), str):
                         continue
@@ -166,6 +169,33 @@ class WorkloadTable:
                         table._add(IpConfig(id=fe["id"], owner=rec.id, private_ip=fp.get("privateIPAddress"),
                                             subnet=subnet.lower(), local=pool.take(fe["id"])))
         return table
+
+    def _scale_set(self, rec: Any, pool: AddressPool) -> None:
+        """Scale set instances run like VMs: ``{vmss}/virtualMachines/{n}``, named ``{vmss}_{n}``, their ip
+        configurations in the pools of the scale set's network profile, the ``aznet-serve`` tag of the scale set."""
+        body = rec.body
+        private = body.get("_aznet") or {}
+        profile = ((_props(body).get("virtualMachineProfile") or {}).get("networkProfile") or {})
+        pools_by_cfg: dict[tuple[str, str], tuple[str, ...]] = {}
+        for nc in profile.get("networkInterfaceConfigurations") or []:
+            for ipc in _props(nc).get("ipConfigurations") or []:
+                pools_by_cfg[(str(nc.get("name")), str(ipc.get("name")))] = _refs(
+                    _props(ipc).get("loadBalancerBackendAddressPools"))
+        for inst in private.get("instances") or []:
+            vm_id = f"{rec.id}/virtualMachines/{inst.get('instanceId')}"
+            nic_ids = [f"{vm_id}/networkInterfaces/{n.get('name')}" for n in inst.get("nics") or []]
+            vm = self._vm(vm_id, {"name": f"{body.get('name')}_{inst.get('instanceId')}", "tags": body.get("tags"),
+                                  "_aznet": {"power": private.get("power", "running")},
+                                  "properties": {"networkProfile": {"networkInterfaces": [
+                                      {"id": n} for n in nic_ids]}}})
+            self.vms[vm_id.lower()] = vm
+            for nic, nic_id in zip(inst.get("nics") or [], nic_ids, strict=True):
+                for c in nic.get("ipConfigurations") or []:
+                    cid = f"{nic_id}/ipConfigurations/{c.get('name')}"
+                    self._add(IpConfig(id=cid, owner=nic_id, private_ip=c.get("ip"),
+                                       subnet=str(c.get("subnet") or "").lower() or None, local=pool.take(cid),
+                                       vm=vm_id.lower(), primary=bool(c.get("primary")),
+                                       pools=pools_by_cfg.get((str(nic.get("name")), str(c.get("name"))), ())))
 
     def _add(self, cfg: IpConfig) -> None:
         self.ipconfigs[cfg.id.lower()] = cfg
