@@ -12,7 +12,7 @@ from the control plane's catalogue (``application_gateways.catalogue.rule_groups
 | OWASP 3.0                               | App Gateway    | same 3.3.4 rules, PL1, threshold 5                   | Azure: CRS 3.0.0 |
 | Microsoft_DefaultRuleSet 2.1            | App Gateway, Front Door | CRS 3.3.4 PL1 rules in DRS group names + Microsoft's rules (ms_rules.py), threshold 5 | Azure: CRS 3.3.2 base + Microsoft rules whose SecLang is unpublished: ms_rules.py implements their documented behaviour |
 | Microsoft_DefaultRuleSet 2.0            | Front Door     | as 2.1                                               | as 2.1 |
-| DefaultRuleSet 1.0                      | Front Door     | as DRS 2.1, but every rule's action is Block (no anomaly scoring), as in DRS 1.x | Azure: CRS 3.0-based |
+| DefaultRuleSet 1.0, Microsoft_DefaultRuleSet 1.1 | Front Door | as DRS 2.1, but every rule's action is Block (no anomaly scoring), as in DRS 1.x | Azure: CRS 3.0-based |
 | Microsoft_BotManagerRuleSet 0.1/1.0/1.1 | both           | bots.py: CRS's crawler/scanner/scripting user-agent lists | no threat-intelligence IP feed offline: Bot100100 never matches |
 
 Paranoia: Azure's sets run paranoia level 1; a rule of a higher level that an override sets to
@@ -30,7 +30,7 @@ from .rules import RuleSet
 ANOMALY_THRESHOLD = 5          # Azure: "If the anomaly score is 5 or greater, WAF blocks the request."
 CRS_SETS = {("owasp", "3.2"), ("owasp", "3.1"), ("owasp", "3.0")}
 DRS_SETS = {("microsoft_defaultruleset", "2.1"), ("microsoft_defaultruleset", "2.0"),
-            ("defaultruleset", "1.0"), ("defaultruleset", "1.1")}
+            ("microsoft_defaultruleset", "1.1"), ("defaultruleset", "1.0"), ("defaultruleset", "1.1")}
 BOT_SETS = {("microsoft_botmanagerruleset", v) for v in ("0.1", "1.0", "1.1")}
 
 
@@ -71,7 +71,8 @@ def rules_of(set_type: str, version: str) -> SetRules:
     else:
         groups = {}
     out = {name: frozenset(int(r) for r, _ in rules if re.fullmatch(r"\d+", r)) for name, rules in groups.items()}
-    return SetRules(set_type, version, out, per_rule_block=key[0] == "defaultruleset")
+    # DRS 1.x (Front Door) predates anomaly scoring there: each rule blocks on its own
+    return SetRules(set_type, version, out, per_rule_block=key in DRS_SETS and version.startswith("1."))
 
 
 def attack_rule_ids(rs: RuleSet) -> frozenset[int]:
