@@ -158,7 +158,12 @@ def test_vnet_resolver_ports_are_stable_across_restarts(tmp_path: Path) -> None:
         srv = ServerThread(port_book=PortBook(book_path))
         try:
             srv.resync(resources)
-            eps = {v: srv.shell.vnet_endpoint(v) for v in srv.engine.linked_vnets()}
+            deadline = time.monotonic() + 20      # the listeners start in a task the resync schedules
+            while True:
+                eps = srv.call(lambda: {v: srv.shell.vnet_endpoint(v) for v in srv.engine.linked_vnets()})
+                if (len(eps) == 2 and all(ep is not None for ep in eps.values())) or time.monotonic() > deadline:
+                    break
+                time.sleep(0.05)
             assert len(eps) == 2 and all(ep is not None for ep in eps.values())
             ports.append({v.lower(): ep[1] for v, ep in eps.items()})  # type: ignore[index]
             vnet, (host, port) = next(iter(eps.items()))  # type: ignore[misc]

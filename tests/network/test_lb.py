@@ -156,3 +156,29 @@ def test_two_dynamic_frontends_get_distinct_addresses(aznet, network_client, rg)
         {"name": f"fe{i}", "properties": {"subnet": {"id": subnet_id(aznet, rg)}}} for i in range(3)]}}
     lb = network_client.load_balancers.begin_create_or_update(rg, "ilb", body).result()
     assert [f.private_ip_address for f in lb.frontend_ip_configurations] == ["10.0.0.4", "10.0.0.5", "10.0.0.6"]
+
+
+@pytest.mark.parametrize("pools", [[None], [{"name": "p", "properties": "x"}], [{"name": "p", "properties": {
+    "protocol": "Tcp", "frontendPortRangeStart": 50010, "frontendPortRangeEnd": 50000, "backendPort": 22}}]])
+def test_inbound_nat_pools_bad_input_is_a_4xx(aznet, network_client, rg, pools):
+    """Found by the fuzz test: a null inbound NAT pool answered 500."""
+    pip(network_client, rg, "lbip")
+    body = public_lb(aznet, rg, inboundNatPools=pools)
+    for pool in pools:
+        if isinstance(pool, dict) and isinstance(pool.get("properties"), dict):
+            pool["properties"]["frontendIPConfiguration"] = {
+                "id": f"{rid(aznet, rg, 'loadBalancers', 'lb')}/frontendIPConfigurations/fe"}
+    status, _ = error_of(network_client.load_balancers.begin_create_or_update, rg, "lb", body)
+    assert status == 400
+    assert error_of(network_client.load_balancers.get, rg, "lb")[0] == 404
+
+
+def test_inbound_nat_pool_is_stored(aznet, network_client, rg):
+    pip(network_client, rg, "lbip")
+    lb_id = rid(aznet, rg, "loadBalancers", "lb")
+    body = public_lb(aznet, rg, inboundNatPools=[{"name": "ssh", "properties": {
+        "frontendIPConfiguration": {"id": f"{lb_id}/frontendIPConfigurations/fe"}, "protocol": "Tcp",
+        "frontendPortRangeStart": 50100, "frontendPortRangeEnd": 50199, "backendPort": 22}}])
+    lb = network_client.load_balancers.begin_create_or_update(rg, "lb", body).result()
+    pool = lb.inbound_nat_pools[0]
+    assert (pool.frontend_port_range_start, pool.frontend_port_range_end, pool.backend_port) == (50100, 50199, 22)

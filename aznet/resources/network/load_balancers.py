@@ -70,7 +70,9 @@ def _items(props: dict[str, Any], key: str) -> list[dict[str, Any]]:
     items = props.get(key)
     if items is None:
         return []
-    if not isinstance(items, list) or not all(isinstance(i, dict) and isinstance(i.get("name"), str) for i in items):
+    if not isinstance(items, list) or not all(
+            isinstance(i, dict) and isinstance(i.get("name"), str) and isinstance(i.get("properties", {}), dict)
+            for i in items):
         raise cannot_parse(f"properties.{key}", items, "SubResource[]")
     seen: set[str] = set()
     for i in items:
@@ -194,6 +196,25 @@ class LoadBalancerHooks(Hooks):
             pp["intervalInSeconds"] = interval
             pp["numberOfProbes"] = integer(pp.get("numberOfProbes"), f"{path}.numberOfProbes", 2)
             pp["probeThreshold"] = integer(pp.get("probeThreshold"), f"{path}.probeThreshold", 1)
+        nat_pools = _items(props, "inboundNatPools")
+        for i, pool in enumerate(nat_pools):
+            path = f"properties.inboundNatPools[{i}].properties"
+            np_ = pool.setdefault("properties", {})
+            own_ref(lb_id, "frontendIPConfigurations", np_.get("frontendIPConfiguration"),
+                    f"{path}.frontendIPConfiguration", fe_names)
+            np_["protocol"] = enum(np_.get("protocol"), ("Tcp", "Udp", "All"), f"{path}.protocol",
+                                   "TransportProtocol")
+            if np_["protocol"] is None:
+                raise cannot_parse(f"{path}.protocol", None, "TransportProtocol")
+            start = port(np_.get("frontendPortRangeStart"), f"{path}.frontendPortRangeStart", 1, 65534)
+            end = port(np_.get("frontendPortRangeEnd"), f"{path}.frontendPortRangeEnd", 1, 65535)
+            if end < start:
+                raise ArmError(400, "InvalidFrontendPortRange",
+                               f"Inbound NAT pool {pool['name']} has a frontend port range end {end} below its "
+                               f"start {start}.", target=path)
+            np_["frontendPortRangeStart"], np_["frontendPortRangeEnd"] = start, end
+            np_["backendPort"] = port(np_.get("backendPort"), f"{path}.backendPort", 1, 65535)
+            np_["idleTimeoutInMinutes"] = self._timeout(np_, path, 100 if standard else 30)
         outbound = _items(props, "outboundRules")
         if outbound and not standard:
             raise ArmError(400, "OutboundRulesNotSupportedForBasicSkuLoadBalancer",
