@@ -160,7 +160,7 @@ def test_vnet_resolver_ports_are_stable_across_restarts(tmp_path: Path) -> None:
             srv.resync(resources)
             deadline = time.monotonic() + 20      # the listeners start in a task the resync schedules
             while True:
-                eps = srv.call(lambda: {v: srv.shell.vnet_endpoint(v) for v in srv.engine.linked_vnets()})
+                eps = srv.call(lambda s=srv: {v: s.shell.vnet_endpoint(v) for v in s.engine.linked_vnets()})
                 if (len(eps) == 2 and all(ep is not None for ep in eps.values())) or time.monotonic() > deadline:
                     break
                 time.sleep(0.05)
