@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ... import typenames
+from ..ports import listen_port
 from ..workloads.table import IpConfig, WorkloadTable
 from .snat import allocate
 
@@ -107,8 +108,9 @@ def _is_loopback(ip: str) -> bool:
 
 class _Compiler:
     def __init__(self, table: WorkloadTable, pools: dict[str, dict[str, Any]], nat_rules: dict[str, Any],
-                 pips: dict[str, dict[str, Any]], lbs: dict[str, dict[str, Any]]) -> None:
+                 pips: dict[str, dict[str, Any]], lbs: dict[str, dict[str, Any]], offset: int = 0) -> None:
         self.table, self.pools, self.nat_rules, self.pips, self.lbs = table, pools, nat_rules, pips, lbs
+        self.offset = offset
         self.plan = Plan()
         self.fe_addr: dict[str, str] = {}
         self.public_fe: set[str] = set()
@@ -146,7 +148,7 @@ class _Compiler:
             if fe:       # a cross-region pool: a regional LB's frontend
                 addr = self.fe_addr.get(fe.lower())
                 if addr:
-                    out.append(("addr", (akey, addr, addr)))
+                    out.append(("fe", (akey, addr, addr)))
                 continue
             ip = ap.get("ipAddress")
             if not isinstance(ip, str):
@@ -166,9 +168,10 @@ class _Compiler:
         for kind, m in self.members(pool_id):
             if kind == "cfg":
                 out.append(self._target(m, port))
-            else:
+            else:       # a loopback address, or a regional frontend (which may listen on a mapped port)
                 key, ip, host = m
-                out.append(Target(key, ip, host, port))
+                out.append(Target(key, ip, host, listen_port(port, self.offset) if kind == "fe" else port,
+                                  backend_port=port))
         return tuple(out)
 
     def served_ports(self, pool_id: str | None) -> set[int]:
@@ -304,12 +307,12 @@ class _Compiler:
 
 
 def compile_plan(table: WorkloadTable, lbs: Iterable[Any], pools: Iterable[Any], nat_rules: Iterable[Any],
-                 pips: Iterable[Any]) -> Plan:
+                 pips: Iterable[Any], offset: int = 0) -> Plan:
     """From store records (``id``, ``body``) of LBs, pools, NAT rules and public IPs."""
     lb_map = {r.id.lower(): r.body for r in lbs}
     comp = _Compiler(table, {r.id.lower(): r.body for r in pools},
                      {r.id.lower(): r.body for r in sorted(nat_rules, key=lambda r: getattr(r, "seq", 0))},
-                     {r.id.lower(): r.body for r in pips}, lb_map)
+                     {r.id.lower(): r.body for r in pips}, lb_map, offset)
     for lb_id, body in lb_map.items():
         comp.compile_lb(lb_id, body)
     return comp.plan

@@ -85,7 +85,8 @@ class LbService:
         if self.workloads is not None:
             self.table = self.workloads.table
         self.plan = compile_plan(self.table, snapshot.of_type(LB), snapshot.of_type(POOL),
-                                 snapshot.of_type(NAT_RULE), snapshot.of_type(PIP))
+                                 snapshot.of_type(NAT_RULE), snapshot.of_type(PIP),
+                                 self.settings.privileged_port_offset)
         for c in self.plan.conflicts:
             log.warning("lb: %s", c)
         self._apply_plan()
