@@ -75,6 +75,8 @@ class Settings:
         default_factory=lambda: int(_env("AZNET_PRIVILEGED_PORT_OFFSET", "8000")))
     # Load balancer relay worker processes (SO_REUSEPORT) beside the aznet process; 0 relays in-process.
     lb_workers: int = field(default_factory=lambda: int(_env("AZNET_LB_WORKERS", "0")))
+    # the largest request body an application gateway without WAF buffers (bytes); larger ones get 413
+    appgw_max_body: int = field(default_factory=lambda: int(_env("AZNET_APPGW_MAX_BODY", str(100 * 1024 * 1024))))
     # Azure creates NetworkWatcher_<region> in NetworkWatcherRG with a region's first VNet.
     network_watcher_autocreate: bool = field(
         default_factory=lambda: _env("AZNET_NETWORK_WATCHER_AUTOCREATE", "true").lower() not in ("0", "false", "no"))

@@ -111,7 +111,7 @@ class AppGatewayService:
         self.workloads: WorkloadsService | None = None
         self.snapshot: Snapshot | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
-        self.max_body = int(getattr(self.settings, "appgw_max_body", 0) or DEFAULT_MAX_BODY)
+        self.max_body = int(self.settings.appgw_max_body or DEFAULT_MAX_BODY)
         self.certs = tls.CertStore(self.settings.data_dir / "appgw-certs")
         self.telemetry = Telemetry(self)
         self.proxy = Proxy(self)

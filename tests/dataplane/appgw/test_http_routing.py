@@ -157,3 +157,37 @@ def test_custom_error_page_for_502(aznet, network_client, rg):
             r = httpx.get(f"{base}/", timeout=10)
             return r.status_code == 502 and r.text == "<html>custom error page of pages</html>"
         wait_for(custom)
+
+
+def test_request_limits_answered_with_azures_status(aznet, network_client, rg):
+    import socket
+
+    ids = network(network_client, aznet, rg)
+    with backends("app", base=48) as (b1,):
+        body = gateway(aznet, rg, "gw", ids, pools={"p": [{"ipAddress": b1.host}]}, settings={"s": {"port": b1.port}},
+                       listeners=[{"name": "l"}], rules=[{"name": "r", "listener": "l", "pool": "p", "settings": "s"}])
+        network_client.application_gateways.begin_create_or_update(rg, "gw", body).result()
+        ip, p = pip_address(network_client, rg), port(aznet, 80)
+        base = f"http://{ip}:{p}"
+        wait_for(lambda: get(f"{base}/").status_code == 200)
+        assert get(f"{base}/" + "a" * 33 * 1024).status_code == 414               # URL over 32 KB
+        big = {f"X-H{i}": "v" * 1000 for i in range(40)}                           # headers over 32 KB
+        assert get(f"{base}/", headers=big).status_code == 400
+        assert get(f"{base}/" + "a" * 1000).text == "app /" + "a" * 1000           # below the limits: proxied
+        # a body over the limit (AZNET_APPGW_MAX_BODY; no WAF): 413
+        svc = aznet.platform.services.get("appgw")
+        old = svc.max_body
+        for st in svc.sockets.values():
+            st.max_body = 1024
+        try:
+            r = httpx.post(f"{base}/", content=b"x" * 4096, timeout=10)
+            assert r.status_code == 413 and "413 Request Entity Too Large" in r.text
+            assert httpx.post(f"{base}/", content=b"x" * 100, timeout=10).text == "app /"
+        finally:
+            for st in svc.sockets.values():
+                st.max_body = old
+        # a request that is not HTTP: 400 and the connection closes
+        with socket.create_connection((ip, p), timeout=10) as s:
+            s.sendall(b"\x16\x03\x01 not http\r\n\r\n")
+            answer = s.recv(4096)
+        assert answer.startswith(b"HTTP/1.1 400 Bad Request") and b"Microsoft-Azure-Application-Gateway/v2" in answer
