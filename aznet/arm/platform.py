@@ -1,34 +1,31 @@
-"""The ARM pipeline: request ids, authentication, routing, api-version
-checks, transactions and long-running operations around the generic CRUD
-engine. Protocol only: resource behaviour lives in the declared types."""
+"""The platform: the state one ARM endpoint runs on (store, registry, routes, token issuer, tenants,
+operations, services, reconciler, metrics) and the helpers handlers use (``ctx``, ``commit``, ``lro``).
+The request pipeline itself is ``aznet/arm/pipeline.py``, one function per named step."""
 
 from __future__ import annotations
 
 import logging
 import math
-import uuid
 from typing import Any
 
 from ..config import Settings
 from ..dataplane.reconcile import Reconciler
-from ..jsondata import copy_json
 from ..monitor.metrics import MetricsRegistry
 from ..regions import REGION_NAMES
 from ..services import Services
 from ..store.base import Store
-from . import crud
-from .admin_auth import check_admin, ensure_admin_key
+from . import pipeline
+from .admin_auth import ensure_admin_key
 from .context import Ctx
-from .errors import ArmError, resource_group_not_found
-from .http import Request, Response, page
+from .errors import ArmError
+from .http import Request, Response
 from .identity import TokenIssuer
-from .ids import ResourceId, is_guid, normalize, parse_resource_id, split_path
+from .ids import ResourceId, normalize, parse_resource_id, split_path
 from .jsonio import dumps
 from .lro import Operations
 from .registry import REGISTRY, Registry, ResourceType
 from .router import ROUTES, RouteTable
 from .tenants import TenantDirectory
-from .versions import REQUEST_LOCATION, check_api_version
 
 log = logging.getLogger("aznet.arm")
 
@@ -52,23 +49,9 @@ class Platform:
         self.metrics = MetricsRegistry(settings.metrics_retention_days * 24 * 60, settings.metrics_max_bytes)
         self.ready = False                   # set once every service has started
 
-    # -- the pipeline ----------------------------------------------------------
+    # -- the pipeline (aznet/arm/pipeline.py: one function per named step) ---------------
     def handle(self, req: Request) -> Response:
-        if not req.request_id:
-            req.request_id = str(uuid.uuid4())
-        token = REQUEST_LOCATION.set(lambda: self.request_location(req))
-        try:
-            resp = self._dispatch(req)
-        except ArmError as exc:
-            resp = Response(exc.status, exc.body(), dict(exc.headers))
-        except Exception:
-            log.exception("unhandled error on %s %s", req.method, req.path)
-            resp = Response(500, {"error": {"code": "InternalServerError",
-                                            "message": "Encountered internal server error. Diagnostic information: "
-                                                       f"request id '{req.request_id}'."}})
-        finally:
-            REQUEST_LOCATION.reset(token)
-        return self._finish(req, resp)
+        return pipeline.run(self, req)
 
     def request_location(self, req: Request) -> str | None:
         """The region a request is about: the path's ``{loc}``, the body's location, or where the resource
@@ -104,69 +87,11 @@ class Platform:
         return None
 
     def precheck(self, req: Request) -> Response | None:
-        """Authenticate as soon as a request's headers are in, before its body is read: a request that
-        would be refused costs no memory. None lets the request through to ``handle``."""
-        req.request_id = str(uuid.uuid4())
-        try:
-            self.authenticate(req)
-        except ArmError as exc:
-            return self._finish(req, Response(exc.status, exc.body(), dict(exc.headers)))
-        return None
+        """Authenticate as soon as a request's headers are in, before its body is read."""
+        return pipeline.precheck(self, req)
 
     def authenticate(self, req: Request) -> None:
-        """Check the token (and the subscription it names) if the route needs one; once per request."""
-        if req.authenticated:
-            return
-        segs = split_path(req.path)
-        route, params, _ = self.routes.find(req.method, segs)
-        if route is not None:
-            if route.auth == "admin":
-                req.claims = check_admin(self, req, f"aznet/admin/{segs[-1].lower()}/{req.method.lower()}")
-            elif route.auth:
-                self._check_token(req, params.get("sub"))
-        elif len(segs) >= 4 and segs[0].lower() == "subscriptions" and "providers" in (s.lower() for s in segs):
-            self._check_token(req, segs[1])
-        req.authenticated = True
-
-    def _check_token(self, req: Request, sub: str | None) -> None:
-        """Signature and expiry, audience and issuer, then the subscription's tenant."""
-        req.claims = self.issuer.check(req.headers.get("authorization"))
-        tenant = self.tenants.check_claims(req.claims, req.base_url)
-        self._check_subscription(sub)
-        if sub is not None:
-            self.tenants.check_subscription(sub, tenant, str(req.claims.get("iss")), req.method)
-
-    def _finish(self, req: Request, resp: Response) -> Response:
-        h = resp.headers
-        h["x-ms-request-id"] = req.request_id
-        h["x-ms-correlation-request-id"] = req.headers.get("x-ms-correlation-request-id", req.request_id)
-        if "x-ms-client-request-id" in req.headers:
-            h["x-ms-client-request-id"] = req.headers["x-ms-client-request-id"]
-        h["x-ms-routing-request-id"] = f"LOCAL:{req.request_id}"
-        if req.method == "HEAD":
-            resp.body = None
-        return resp
-
-    def _dispatch(self, req: Request) -> Response:
-        segs = split_path(req.path)
-        self.authenticate(req)
-        route, params, other = self.routes.find(req.method, segs)
-        if route is None and not other and self.routes.extensions:
-            route, params, other = self.routes.find_extension(req.method, segs)
-        if route is not None:
-            req.params = params
-            return route.handler(self, req)
-        if other:
-            raise ArmError(405, "MethodNotAllowed",
-                           f"The requested resource does not support http method '{req.method}'.")
-        if len(segs) >= 4 and segs[0].lower() == "subscriptions" and "providers" in (s.lower() for s in segs):
-            return self.generic(req)
-        raise ArmError(404, "NotFound", f"No route matches '{req.method} {req.path}'.")
-
-    def _check_subscription(self, sub: str | None) -> None:
-        if sub is not None and not is_guid(sub):
-            raise ArmError(400, "InvalidSubscriptionId",
-                           f"The provided subscription identifier '{sub}' is malformed or invalid.")
+        pipeline.authenticate(self, req)
 
     # -- helpers for handlers -----------------------------------------------------
     def ctx(self, req: Request, subscription: str) -> Ctx:
@@ -227,86 +152,5 @@ class Platform:
 
     # -- generic resource dispatch --------------------------------------------------
     def generic(self, req: Request) -> Response:
-        rid = parse_resource_id(req.path)
-        if rid is None:
-            raise ArmError(400, "InvalidResourceId", f"The resource path '{req.path}' is not valid.")
-        if rid.is_collection:
-            rt = self.registry.get(rid.full_type)
-            if rt is not None:
-                if req.method != "GET":
-                    raise ArmError(405, "MethodNotAllowed",
-                                   f"The requested resource does not support http method '{req.method}'.")
-                return self._list(req, rid, rt)
-            owner = ResourceId(rid.subscription, rid.resource_group, rid.namespace, rid.types[:-1], rid.names)
-            ort = self.registry.get(owner.full_type) if owner.types else None
-            if ort is not None:
-                action = ort.action(rid.types[-1], req.method)
-                if action is not None:
-                    return self._action(req, owner, ort, action)
-            ctx = self.ctx(req, rid.subscription)
-            crud.resolve_type(ctx, rid)
-            raise ArmError(404, "NotFound", f"The action '{rid.types[-1]}' is not supported on '{owner.full_type}'.")
-        ctx = self.ctx(req, rid.subscription)
-        rt = crud.resolve_type(ctx, rid)
-        check_api_version(req.api_version, rt.api_versions, "/".join(rid.types))
-        method = req.method
-        if method in ("GET", "HEAD"):
-            return Response(200, crud.get_resource(ctx, req.path))
-        if method == "PUT":
-            status, body = crud.put_resource(ctx, req.path, req.json(), if_match=req.headers.get("if-match"),
-                                             if_none_match=req.headers.get("if-none-match"))
-            self.commit(ctx)
-            if status == 201 and rt.created_status is not None:
-                status = rt.created_status
-            if rt.long_running:
-                return self.lro(req, status, body, namespace=rt.namespace, location=body.get("location"),
-                                location_header=status == 202)
-            return Response(status, body)
-        if method == "PATCH":
-            body = crud.patch_resource(ctx, req.path, req.json(), if_match=req.headers.get("if-match"))
-            self.commit(ctx)
-            return Response(200, body)
-        if method == "DELETE":
-            rec = ctx.txn.get(normalize(req.path))
-            if rec is not None and req.headers.get("if-match") not in (None, "*") \
-                    and req.headers.get("if-match") != rec.body.get("etag"):
-                raise ArmError(412, "PreconditionFailed",
-                               "The condition specified using HTTP conditional header(s) is not met.")
-            existed = crud.delete_resource(ctx, req.path)
-            self.commit(ctx)
-            if not existed:
-                return Response(204)
-            if rt.long_running:
-                return self.lro(req, 202, None, namespace=rt.namespace, location=rec.body.get("location")
-                                if rec else None, result=None, result_status=204)
-            return Response(200, copy_json(rt.delete_result) if rt.delete_result is not None else None)
-        raise ArmError(405, "MethodNotAllowed", f"The requested resource does not support http method '{method}'.")
-
-    def _list(self, req: Request, rid: ResourceId, rt: ResourceType) -> Response:
-        check_api_version(req.api_version, rt.api_versions, "/".join(rid.types))
-        ctx = self.ctx(req, rid.subscription)
-        if rt.is_child:
-            parent = ResourceId(rid.subscription, rid.resource_group, rid.namespace, rid.types[:-1], rid.names)
-            parent_rec = crud.check_scope(ctx, parent.child(rid.types[-1], "x"), rt)
-            if rt.virtual is not None and parent_rec is not None:
-                return Response(200, page(req, rt.virtual(ctx, parent_rec.body), None, self.settings.page_size))
-            recs = ctx.txn.children(normalize(str(parent)), rt.type)
-        else:
-            if rid.resource_group is not None and ctx.txn.get(normalize(rid.scope)) is None:
-                raise resource_group_not_found(rid.resource_group)
-            recs = ctx.txn.in_scope(normalize(rid.scope), rt.type)
-        return Response(200, page(req, recs, lambda r: crud.render_or_skip(ctx, r), self.settings.page_size))
-
-    def _action(self, req: Request, owner: ResourceId, rt: ResourceType, action: Any) -> Response:
-        check_api_version(req.api_version, action.api_versions or rt.api_versions, "/".join(owner.types))
-        ctx = self.ctx(req, owner.subscription)
-        body = crud.get_resource(ctx, str(owner))
-        if req.method == "POST":
-            crud.guard(ctx, body.get("id") or str(owner), "action")
-        payload = req.json(required=False)
-        status, result = action.handler(ctx, body, payload)
-        self.commit(ctx)
-        if action.long_running:
-            return self.lro(req, 202, None, namespace=rt.namespace, location=body.get("location"),
-                            result=result, result_status=status)
-        return Response(status, result)
+        """Route, api-version, dispatch and LRO for the generic resource operation (for routes that wrap it)."""
+        return pipeline.run_generic(self, req)
