@@ -96,7 +96,6 @@ class ResourceType:
     # Read-only children computed from the parent instead of stored (e.g. an NSG's default rules):
     # virtual(ctx, parent_body) -> the children as GET returns them.
     virtual: Callable[[Ctx, dict[str, Any]], list[dict[str, Any]]] | None = None
-    list_in_subscription: bool = True
     created_status: int | None = None            # a create answers this instead of 201 (Storage: 202)
     # read-only back-references (a NAT gateway's subnets): dropped on PUT, rendered on GET, and a delete
     # refused while referenced (arm/backrefs.py)

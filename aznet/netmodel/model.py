@@ -58,6 +58,14 @@ class PublicIp:
     ip: int | None                 # the address in the model's integer space
     fqdn: str | None               # dnsSettings.fqdn, lower case, no trailing dot
     ipconfig_key: str | None       # the ip configuration it is attached to
+    address: str | None = None     # properties.ipAddress as ARM shows it
+
+
+@dataclass(frozen=True, slots=True)
+class NatGateway:
+    key: str
+    id: str
+    public_ip_keys: tuple[str, ...]   # its publicIpAddresses, in order
 
 
 @dataclass(slots=True)
@@ -186,9 +194,10 @@ class NetworkModel:
             return
         p = props(body)
         fqdn = (p.get("dnsSettings") or {}).get("fqdn") if isinstance(p.get("dnsSettings"), dict) else None
-        pip = PublicIp(key, str(body.get("id") or key), try_ip(p.get("ipAddress")),
+        text = p.get("ipAddress")
+        pip = PublicIp(key, str(body.get("id") or key), try_ip(text),
                        fqdn.lower().rstrip(".") if isinstance(fqdn, str) and fqdn else None,
-                       ref_key(p.get("ipConfiguration")))
+                       ref_key(p.get("ipConfiguration")), text if isinstance(text, str) else None)
         self.public_ips[key] = pip
         if pip.ip is not None:
             self._pip_by_address[pip.ip] = key
@@ -444,3 +453,30 @@ class NetworkModel:
 
     def body(self, key: str) -> dict[str, Any] | None:
         return self.raw.get(key)
+
+    def resource_id(self, key: str | None) -> str | None:
+        """The ARM id (as the client spelled it) of the resource or subnet the model knows as ``key``."""
+        if not key:
+            return None
+        body = self.raw.get(key)
+        if body is not None and isinstance(body.get("id"), str):
+            return str(body["id"])
+        sub = self.subnets.get(key)
+        return sub.id if sub is not None else None
+
+    def network_resources(self) -> list[tuple[str, str | None]]:
+        """(id, location) of every Microsoft.Network resource in the model."""
+        out: list[tuple[str, str | None]] = []
+        for k, body in self.raw.items():
+            if self.rtype.get(k, "").startswith("microsoft.network/"):
+                loc = body.get("location")
+                out.append((str(body["id"]), loc if isinstance(loc, str) else None))
+        return out
+
+    def nat_gateway(self, key: str | None) -> NatGateway | None:
+        """The NAT gateway ``key`` names (None if the model does not hold it)."""
+        body = self.raw.get(key) if key else None
+        if body is None or key is None:
+            return None
+        pips = tuple(k for k in (ref_key(x) for x in props(body).get("publicIpAddresses") or []) if k)
+        return NatGateway(key, str(body.get("id") or key), pips)

@@ -110,6 +110,7 @@ class Subnet:
     route_table_key: str | None
     service_endpoints: list[ServiceEndpoint]
     nat_gateway_key: str | None
+    default_outbound_access: bool | None = None   # properties.defaultOutboundAccess (None: not set)
 
 
 @dataclass(slots=True)

@@ -81,7 +81,8 @@ def parse_subnet(raw: dict[str, Any], vnet_id: str) -> Subnet:
             eps.append(ServiceEndpoint(se["service"], locs))
     return Subnet(key_of(sid), sid, str(raw.get("name") or name_of(sid)), key_of(vnet_id), prefixes(texts),
                   ref_key(p.get("networkSecurityGroup")), ref_key(p.get("routeTable")), eps,
-                  ref_key(p.get("natGateway")))
+                  ref_key(p.get("natGateway")),
+                  p["defaultOutboundAccess"] if isinstance(p.get("defaultOutboundAccess"), bool) else None)
 
 
 def parse_peering(raw: dict[str, Any], vnet_id: str) -> Peering:

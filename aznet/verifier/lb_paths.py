@@ -19,7 +19,6 @@ from ..dataplane.lb.snat import allocate
 from ..netmodel import IpConfig, NetworkModel
 from ..netmodel.addr import format_ip, try_ip
 from ..netmodel.lb import LoadBalancer, Rule, load_balancers
-from ..netmodel.parse import props, ref_key
 from .security import Packet, evaluate, verdict
 
 PROBE_SOURCE = "168.63.129.16"
@@ -106,20 +105,21 @@ def _through(model: NetworkModel, lb: LoadBalancer, fe_id: str, gateway: str | N
 
 
 def _pip_text(model: NetworkModel, key: str | None) -> str | None:
-    text = props(model.raw.get(key or "")).get("ipAddress") if key else None
-    return text if isinstance(text, str) else None
+    pip = model.public_ips.get(key) if key else None
+    return pip.address if pip is not None else None
 
 
 def snat_source(model: NetworkModel, cfg: IpConfig) -> dict[str, Any]:
     """How ``cfg``'s outbound flows to the Internet are translated (see the module docstring)."""
     subnet = model.subnets.get(cfg.subnet_key or "")
     if subnet is not None and subnet.nat_gateway_key:
-        ng = model.raw.get(subnet.nat_gateway_key) or {}
-        addrs = [a for a in (_pip_text(model, ref_key(p)) for p in props(ng).get("publicIpAddresses") or []) if a]
-        return {"type": "NatGateway", "resourceId": ng.get("id", subnet.nat_gateway_key), "addresses": addrs,
+        ng = model.nat_gateway(subnet.nat_gateway_key)
+        addrs = [a for a in (_pip_text(model, k) for k in (ng.public_ip_keys if ng else ())) if a]
+        return {"type": "NatGateway", "resourceId": ng.id if ng else subnet.nat_gateway_key, "addresses": addrs,
                 "precedence": 1}
     if cfg.public_ip_key:
-        return {"type": "InstancePublicIP", "resourceId": model.raw.get(cfg.public_ip_key, {}).get("id"),
+        pip = model.public_ips.get(cfg.public_ip_key)
+        return {"type": "InstancePublicIP", "resourceId": pip.id if pip else None,
                 "addresses": [a for a in (_pip_text(model, cfg.public_ip_key),) if a], "precedence": 2}
     for kind, precedence in (("outbound", 3), ("rule", 4)):
         for lb in load_balancers(model):
@@ -140,8 +140,7 @@ def snat_source(model: NetworkModel, cfg: IpConfig) -> dict[str, Any]:
                         "allocatedPorts": block.ports if block else 0,
                         "portRange": [block.first_port, block.first_port + block.ports - 1] if block and block.ports
                         else None}
-    sp = props(model.raw.get(cfg.subnet_key or "")) if cfg.subnet_key else {}
-    if sp.get("defaultOutboundAccess") is False:
+    if subnet is not None and subnet.default_outbound_access is False:
         return {"type": "None", "addresses": [], "precedence": 5,
                 "reason": "the subnet has defaultOutboundAccess false and no other outbound method applies"}
     return {"type": "DefaultOutboundAccess", "addresses": [], "precedence": 5,

@@ -22,13 +22,7 @@ def _iso(ts: float) -> str:
 
 
 def _assoc(model: NetworkModel, key: str | None, kind: str) -> dict[str, Any] | None:
-    if not key:
-        return None
-    body = model.raw.get(key)
-    rid = body["id"] if body else None
-    if rid is None:
-        sub = model.subnets.get(key)
-        rid = sub.id if sub else None
+    rid = model.resource_id(key)
     if rid is None:
         return None
     return {"name": name_of(rid), "resourceId": rid, "associationType": kind}
@@ -62,10 +56,8 @@ def _resources(model: NetworkModel) -> list[dict[str, Any]]:
             assocs.append(_assoc(model, c.public_ip_key, "Associated"))
         uniq = {a["resourceId"].lower(): a for a in assocs if a}
         add(nic.id, nic.location, list(uniq.values()))
-    for k, body in model.raw.items():
-        if model.rtype.get(k, "").startswith("microsoft.network/") and k not in seen:
-            loc = body.get("location")
-            add(body["id"], loc if isinstance(loc, str) else None, [])
+    for rid, location in model.network_resources():
+        add(rid, location, [])
     return out
 
 

@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import hashlib
 import re
-import weakref
 from typing import TYPE_CHECKING, Any
 
 from ...arm.errors import ArmError
 from ...arm.ids import normalize, parse_resource_id
 from ...arm.registry import NameRule
-from ...store.base import Transaction
 
 if TYPE_CHECKING:
     from ...arm.context import Ctx
@@ -148,13 +146,14 @@ def number(value: Any, path: str, low: int, high: int, default: int | None = Non
     return value
 
 
-# Profiles being deleted in a transaction: their children go with them, whatever uses what inside.
-_DELETING: weakref.WeakKeyDictionary[Transaction, set[str]] = weakref.WeakKeyDictionary()
+# Profiles being deleted by this request (in its scratch space): their children go with them, whatever
+# uses what inside.
+DELETING = "cdn.profiles-deleting"
 
 
 def mark_profile_deleting(ctx: Ctx, rid: str) -> None:
-    _DELETING.setdefault(ctx.txn, set()).add(normalize(rid))
+    ctx.scratch_set(DELETING).add(normalize(rid))
 
 
 def profile_deleting(ctx: Ctx, rid: str) -> bool:
-    return normalize(profile_id(rid)) in _DELETING.get(ctx.txn, set())
+    return normalize(profile_id(rid)) in ctx.scratch_set(DELETING)
