@@ -28,6 +28,7 @@ class Ctx:
         self.scratch: dict[str, Any] = {}
         # parents whose inline children the generic PUT is writing right now (see Hooks.validate_children)
         self.children_batch: set[str] = set()
+        self.body_text: str | None = None    # the request body as sent, for Json.NET-style error positions
 
     def scratch_set(self, name: str) -> set[str]:
         """A set in the request's scratch space (created on first use)."""

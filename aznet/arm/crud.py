@@ -11,7 +11,7 @@ from typing import Any
 
 from ..jsondata import copy_json  # noqa: F401 - crud.copy_json is used by the resource types
 from ..store.base import Record
-from . import backrefs, jsonio
+from . import backrefs, jsonio, strict_members
 from .context import Ctx
 from .errors import ArmError, resource_group_not_found, resource_not_found
 from .ids import ResourceId, normalize, parse_resource_id
@@ -118,10 +118,12 @@ def _normalize_location(value: Any) -> str:
     return value.replace(" ", "").lower()
 
 
-def _schema_check(ctx: Ctx, rt: ResourceType, body: dict[str, Any]) -> dict[str, Any]:
+def _schema_check(ctx: Ctx, rt: ResourceType, body: dict[str, Any], check_members: bool = True) -> dict[str, Any]:
     schema = ctx.platform.schema_for(rt)
     if schema is None:
         return body
+    if check_members:       # unknown members (Network RP), names matched case-insensitively
+        body = strict_members.check_members(schema, body, ctx.body_text)
     errors = schema.validate(body)
     if errors:
         from .schema import invalid_request_format
@@ -130,9 +132,15 @@ def _schema_check(ctx: Ctx, rt: ResourceType, body: dict[str, Any]) -> dict[str,
     return schema.strip_readonly(body)
 
 
+def cannot_parse(path: str, problem: str) -> ArmError:
+    """NRP's "Cannot parse the request." with a detail naming the path (and member)."""
+    return ArmError(400, "InvalidRequestFormat", "Cannot parse the request.", target=path,
+                    details=[{"code": "InvalidJson", "message": f"{problem} Path '{path}'."}])
+
+
 def put_resource(ctx: Ctx, rid_str: str, body: Any, *, nested: bool = False,
                  if_match: str | None = None, if_none_match: str | None = None,
-                 sync_parent: bool = True) -> tuple[int, dict[str, Any]]:
+                 sync_parent: bool = True, check_members: bool = True) -> tuple[int, dict[str, Any]]:
     rid = parse_resource_id(rid_str)
     if rid is None or rid.is_collection:
         raise ArmError(400, "InvalidResourceId", f"The resource id '{rid_str}' is not valid.")
@@ -149,18 +157,18 @@ def put_resource(ctx: Ctx, rid_str: str, body: Any, *, nested: bool = False,
     key = normalize(str(rid))
     old = ctx.txn.get(key)
     _check_conditions(old, if_match, if_none_match)
-    body = _schema_check(ctx, rt, body)
+    body = _schema_check(ctx, rt, body, check_members)
     props = body.get("properties", {})
     if props is None:
         props = {}
     if not isinstance(props, dict):
-        raise ArmError(400, "InvalidRequestFormat", "Cannot parse the request.", target="properties")
+        raise cannot_parse("properties", f"Unexpected {_token(props)} when reading the member 'properties'.")
     props = dict(props)
     children_in: dict[str, list[Any] | None] = {}
     for prop in rt.inline_children:
         value = props.pop(prop, None)
         if value is not None and not isinstance(value, list):
-            raise ArmError(400, "InvalidRequestFormat", "Cannot parse the request.", target=f"properties.{prop}")
+            raise cannot_parse(f"properties.{prop}", f"Unexpected {_token(value)} when reading the member '{prop}'.")
         children_in[prop] = value
 
     new: dict[str, Any] = {"id": old.id if old else str(rid), "name": rid.name, "type": rt.type}
@@ -183,7 +191,7 @@ def put_resource(ctx: Ctx, rid_str: str, body: Any, *, nested: bool = False,
         elif "location" in new:
             new["location"] = _normalize_location(new["location"])
         if "tags" in new and not isinstance(new["tags"], dict):
-            raise ArmError(400, "InvalidRequestFormat", "Cannot parse the request.", target="tags")
+            raise cannot_parse("tags", f"Unexpected {_token(new['tags'])} when reading the member 'tags'.")
     elif rt.location != "none":
         # tracked child resources (private DNS zone links, …) keep their tags and location
         if isinstance(body.get("tags"), dict):
@@ -247,11 +255,12 @@ def _sync_children(ctx: Ctx, rid: ResourceId, rt: ResourceType, prop: str, ctype
     assert child_rt is not None, ctype
     child_segment = ctype.split("/")[-1]
     seen: set[str] = set()
-    for item in items or []:
+    for i, item in enumerate(items or []):
         if not isinstance(item, dict) or not isinstance(item.get("name"), str):
-            raise ArmError(400, "InvalidRequestFormat", "Cannot parse the request.",
-                           target=f"properties.{prop}", details=[{"code": "MissingName",
-                                                                   "message": f"Each item of {prop} needs a name."}])
+            path = f"properties.{prop}[{i}]"
+            raise ArmError(400, "InvalidRequestFormat", "Cannot parse the request.", target=path,
+                           details=[{"code": "MissingName",
+                                     "message": f"Each item of {prop} needs a member 'name'. Path '{path}'."}])
         crid = rid.child(child_segment, item["name"])
         ckey = normalize(str(crid))
         if ckey in seen:
@@ -342,10 +351,25 @@ def patch_resource(ctx: Ctx, rid_str: str, patch: Any, *, if_match: str | None =
     if not isinstance(patch, dict):
         raise ArmError(400, "InvalidRequestContent",
                        "The request content was invalid and could not be deserialized: the body must be a JSON object.")
+    rid = parse_resource_id(rid_str)
+    if rid is not None and not rid.is_collection:
+        # the PATCH body is checked against the PATCH model (TagsObject for most Network types)
+        patch = strict_members.check_members(strict_members.patch_schema(ctx, resolve_type(ctx, rid)), patch,
+                                             ctx.body_text)
     current = jsonio.repair(get_resource(ctx, rid_str))    # stored by an older aznet: NaN -> null, …
     if "tags" in patch and patch["tags"] is not None and not isinstance(patch["tags"], dict):
-        raise ArmError(400, "InvalidRequestFormat", "Cannot parse the request.", target="tags")
+        raise cannot_parse("tags", f"Unexpected {_token(patch['tags'])} when reading the member 'tags'.")
     merged = merge_patch(current, patch)
     if "tags" in patch:
         merged["tags"] = copy_json(patch["tags"]) or {}
-    return put_resource(ctx, rid_str, merged, if_match=if_match)[1]
+    # the merged body holds what GET rendered (computed members too): its members are not re-checked
+    return put_resource(ctx, rid_str, merged, if_match=if_match, check_members=False)[1]
+
+
+def _token(value: Any) -> str:
+    """Json.NET's name for the token a value starts with."""
+    if isinstance(value, dict):
+        return "StartObject"
+    if isinstance(value, list):
+        return "StartArray"
+    return "value " + jsonio.dumps(value)[:40]

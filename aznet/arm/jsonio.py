@@ -167,6 +167,44 @@ def _locate(text: str, stop: Callable[[int, int], bool], *, scalars: bool = Fals
     return _path([(s[0], s[1]) for s in stack]), line, pos
 
 
+def member_position(text: str, keys: tuple[str | int, ...]) -> tuple[int, int] | None:
+    """Json.NET's (line, position) just after ``"member":`` at the path ``keys`` in ``text``, else None."""
+    stack: list[list[Any]] = []          # [kind, key or index]
+    target = list(keys)
+    pending = False
+    for m in _TOKEN.finditer(text):
+        tok = m.group()
+        c = tok[0]
+        if c in "{[":
+            if stack and stack[-1][0] == "[":
+                stack[-1][1] = stack[-1][1] + 1 if stack[-1][1] is not None else 0
+            stack.append([c, None, c == "{"])
+        elif c in "}]":
+            if stack:
+                stack.pop()
+        elif c == ",":
+            if stack and stack[-1][0] == "{":
+                stack[-1][2] = True
+        elif c == ":":
+            if stack:
+                stack[-1][2] = False
+            if pending:
+                end = m.end()
+                line = text.count("\n", 0, end) + 1
+                return line, end - (text.rfind("\n", 0, end) + 1)
+        elif stack and stack[-1][0] == "{" and stack[-1][2] and c == '"':
+            try:
+                stack[-1][1] = json.loads(tok)
+            except ValueError:
+                stack[-1][1] = tok[1:-1]
+            pending = [s[1] for s in stack] == target
+            continue
+        elif stack and stack[-1][0] == "[":
+            stack[-1][1] = stack[-1][1] + 1 if stack[-1][1] is not None else 0
+        pending = False
+    return None
+
+
 _PLAIN_KEY = re.compile(r"^[A-Za-z_$@][\w$@-]*$")
 
 

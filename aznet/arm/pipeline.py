@@ -212,6 +212,8 @@ def resource_operation(platform: Platform, req: Request, rt: ResourceType, ctx: 
     method = req.method
     if method in ("GET", "HEAD"):
         return Response(200, crud.get_resource(ctx, req.path))
+    if method in ("PUT", "PATCH"):
+        ctx.body_text = req.body.decode("utf-8", "replace")     # for Json.NET-style error positions
     if method == "PUT":
         status, body = crud.put_resource(ctx, req.path, req.json(), if_match=req.headers.get("if-match"),
                                          if_none_match=req.headers.get("if-none-match"))

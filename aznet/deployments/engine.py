@@ -390,7 +390,7 @@ class _Run:
             self._fail(item, start, exc.error["code"], exc.error["message"], exc.error.get("details"), 400)
             return
         except DeploymentResourceError as exc:
-            self._fail(item, start, exc.code, exc.message, status=exc.status)
+            self._fail(item, start, exc.code, exc.message, exc.details, status=exc.status)
             return
         except TemplateError as exc:
             self._fail(item, start, exc.code, exc.message)

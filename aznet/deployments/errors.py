@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class ExpressionError(Exception):
     """A template language expression that cannot be parsed or evaluated."""
@@ -38,11 +40,13 @@ class TemplateError(Exception):
 class DeploymentResourceError(Exception):
     """A resource write (or read) that failed: what ``ResourceOps`` raises."""
 
-    def __init__(self, code: str, message: str, status: int = 400) -> None:
+    def __init__(self, code: str, message: str, status: int = 400,
+                 details: list[dict[str, Any]] | None = None) -> None:
         super().__init__(f"{code}: {message}")
         self.code = code
         self.message = message
         self.status = status
+        self.details = details or []          # the resource provider's inner errors, passed on as ARM does
 
 
 def validation_failed(message: str, target: str | None = None) -> TemplateError:

@@ -38,7 +38,9 @@ def test_update_keeps_dynamic_address_and_static_switch_keeps_it(network_client,
     create(network_client, rg, "pad", nic_body(vnet))
     nic = create(network_client, rg, "n", nic_body(vnet))
     ip = nic.ip_configurations[0].private_ip_address
-    again = create(network_client, rg, "n", nic_body(vnet, enableIPForwarding=True))
+    body = nic_body(vnet)
+    body["properties"]["enableIPForwarding"] = True          # a NIC property (Azure rejects it on an ipConfiguration)
+    again = create(network_client, rg, "n", body)
     assert again.ip_configurations[0].private_ip_address == ip
     static = create(network_client, rg, "n", nic_body(vnet, privateIPAllocationMethod="Static", privateIPAddress=ip))
     assert static.ip_configurations[0].private_ip_address == ip

@@ -29,5 +29,7 @@ def detail_message(error: SchemaError) -> str:
 
 def invalid_request_format(errors: Iterable[SchemaError]) -> ArmError:
     """400 InvalidRequestFormat with one InvalidJson detail per SchemaError."""
+    errors = list(errors)
     details = [{"code": "InvalidJson", "message": detail_message(e)} for e in errors]
-    return ArmError(400, "InvalidRequestFormat", "Cannot parse the request.", details=details)
+    target = errors[0].path if errors else None
+    return ArmError(400, "InvalidRequestFormat", "Cannot parse the request.", target=target, details=details)

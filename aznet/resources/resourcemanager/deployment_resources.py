@@ -17,7 +17,7 @@ import time
 import uuid
 from typing import Any
 
-from ...arm import crud
+from ...arm import crud, jsonio
 from ...arm.context import Ctx
 from ...arm.errors import ArmError, resource_group_not_found
 from ...arm.http import Request, Response, page
@@ -61,7 +61,7 @@ def _template_error(exc: Any) -> ArmError:
 
 
 def _parse_request(p: Platform, req: Request, rg: str | None) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
-    body = _lenient_json(req)
+    body = _deployment_members(_lenient_json(req), req)
     if not isinstance(body, dict) or not isinstance(body.get("properties"), dict):
         raise ArmError(400, "InvalidRequestContent",
                        "The request content was invalid and could not be deserialized: 'properties' is required.")
@@ -122,16 +122,47 @@ def _link_uri(props: dict[str, Any]) -> str | None:
 
 
 def _lenient_json(req: Request) -> Any:
-    """The body as az deployment sends it: JSON that may carry the template's comments."""
+    """The body as az deployment sends it: JSON that may carry the template's comments. The strict
+    reader's limits still hold (depth, NaN/Infinity, huge integers, lone surrogates)."""
     try:
         return req.json()
-    except ArmError:
+    except ArmError as strict:
         engine = _engine()
         try:
-            return engine.parse_template_text(req.body.decode("utf-8-sig", "replace"))
+            value = engine.parse_template_text(req.body.decode("utf-8-sig", "replace"))
         except engine.TemplateError as exc:
             raise ArmError(400, "InvalidRequestContent",
                            f"The request content was invalid and could not be deserialized: '{exc.message}'.") from None
+        except (RecursionError, ValueError):
+            raise strict from None
+        if jsonio.storable_problem(value, jsonio.MAX_DEPTH) is not None:
+            raise strict from None
+        return value
+
+
+# Members of ARM's deployment request ("DeploymentContent"): ARM answers an unknown one with
+# InvalidRequestContent "... Could not find member 'template' on object of type 'DeploymentContent'.
+# Path 'template', line 1, position 12." (seen in ansible-collections/azure#1134); names match
+# case-insensitively, as Json.NET matches them.
+DEPLOYMENT_MEMBERS = {"location": "location", "properties": "properties", "tags": "tags", "identity": "identity"}
+
+
+def _deployment_members(body: Any, req: Request) -> Any:
+    if not isinstance(body, dict):
+        return body
+    out: dict[str, Any] = {}
+    for key, value in body.items():
+        wire = DEPLOYMENT_MEMBERS.get(key.lower())
+        if wire is None:
+            text = req.body.decode("utf-8-sig", "replace")
+            pos = jsonio.member_position(text, (key,))
+            where = f", line {pos[0]}, position {pos[1]}" if pos else ""
+            raise ArmError(400, "InvalidRequestContent",
+                           "The request content was invalid and could not be deserialized: 'Could not find member "
+                           f"'{key}' on object of type 'DeploymentContent'. Path '{jsonio.join_path('', key)}'"
+                           f"{where}.'.")
+        out[wire] = value
+    return out
 
 
 def _scope_obj(ctx: Ctx, sub: str, rg: str | None, name: str) -> Any:
@@ -198,7 +229,7 @@ class StoreOps:
             self.platform.commit(ctx)
             return result
         except ArmError as exc:
-            raise engine.DeploymentResourceError(exc.code, exc.message, exc.status) from None
+            raise engine.DeploymentResourceError(exc.code, exc.message, exc.status, exc.details) from None
 
     def _routed(self, method: str, resource_id: str, api_version: str | None, body: Any = None) -> Any:
         """An extension resource (``{resource}/providers/Microsoft.Authorization/locks/x``, diagnostic
@@ -235,7 +266,7 @@ class StoreOps:
                     return crud.copy_json(rec.body)
                 return crud.get_resource(ctx, resource_id)
             except ArmError as exc:
-                raise _engine().DeploymentResourceError(exc.code, exc.message, exc.status) from None
+                raise _engine().DeploymentResourceError(exc.code, exc.message, exc.status, exc.details) from None
         return self._on_loop(read)
 
 
@@ -259,7 +290,7 @@ class StoreOps:
             self.platform.commit(ctx)
             return result
         except ArmError as exc:
-            raise _engine().DeploymentResourceError(exc.code, exc.message, exc.status) from None
+            raise _engine().DeploymentResourceError(exc.code, exc.message, exc.status, exc.details) from None
 
 
 def _write(p: Platform, rid: str, fn: Any) -> None:
