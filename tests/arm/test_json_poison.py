@@ -256,3 +256,44 @@ def test_any_accepted_body_lists_patches_and_exports(aznet, group, tmp_path_fact
     assert status == 200, patched
     assert patched["tags"] == {"patched": "yes"}
     _export(aznet, tmp_path_factory.mktemp("exp"))
+
+
+def test_poisoned_store_lists_after_a_restart(tmp_path):  # type: ignore[no-untyped-def]
+    """The issue's report: lists answered 500 "even after a restart". The poison is planted in the
+    store, aznet restarts on the same data dir, and every list still answers."""
+    from aznet.testing.harness import start_in_thread
+
+    data = tmp_path / "data"
+    first = start_in_thread(data_dir=data, dns_port=0)
+    rg = "restart-rg"
+    try:
+        assert call(first, "PUT", f"/subscriptions/{first.subscription_id}/resourcegroups/{rg}",
+                    b'{"location":"westeurope"}', RES)[0] == 201
+
+        def plant() -> None:
+            store = first.platform.store
+            txn = store.transaction()
+            rid = vnet_path(first, rg, "legacy")
+            txn.put(rid, "Microsoft.Network/virtualNetworks", None,
+                    f"/subscriptions/{first.subscription_id}/resourcegroups/{rg}",
+                    {"id": rid, "name": "legacy", "type": "Microsoft.Network/virtualNetworks",
+                     "location": "westeurope", "etag": 'W/"x"', "tags": {"n": float("nan"), "s": "\udc00"},
+                     "properties": {"addressSpace": {"addressPrefixes": ["10.0.0.0/16"]},
+                                    "provisioningState": "Succeeded", "deep": _deep_list(490)}})
+            store.commit(txn)
+        first.call(plant)
+    finally:
+        first.stop()
+    second = start_in_thread(data_dir=data, dns_port=0)
+    try:
+        for path, api in ((f"/subscriptions/{second.subscription_id}/resourceGroups/{rg}/providers/"
+                           "Microsoft.Network/virtualNetworks", NET),
+                          (f"/subscriptions/{second.subscription_id}/providers/Microsoft.Network/virtualNetworks", NET),
+                          (f"/subscriptions/{second.subscription_id}/resources", RES)):
+            status, body = call(second, "GET", path, api=api)
+            assert status == 200, body
+            assert [v["name"] for v in body["value"]] == ["legacy"]
+        status, body = call(second, "PATCH", vnet_path(second, rg, "legacy"), b'{"tags":{"fixed":"yes"}}')
+        assert status == 200 and body["tags"] == {"fixed": "yes"}
+    finally:
+        second.stop()
