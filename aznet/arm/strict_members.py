@@ -5,6 +5,12 @@ The Network resource provider (NRP) reads bodies with Json.NET and ``MissingMemb
 Every resource type whose schema comes from ``azure-mgmt-network`` gets that behaviour, declared
 or added later, because it is decided here from the schema's package and not per type.
 
+Api-versions: members are checked against the installed SDK's models (its newest api-version) whatever
+api-version the request names. A member that only newer api-versions know is therefore accepted with
+an older api-version, where NRP refuses it (as in #13544): the lenient side, so that no request a
+real client sends with a current api-version is refused. The az CLI's create and update commands for
+vnet/subnet, nsg/rule, public-ip, nic and lb are tested against this check.
+
 Kept lenient (unknown members stored as sent, names matched exactly), because their behaviour could
 not be confirmed: Azure DNS and Private DNS (separate resource providers under Microsoft.Network),
 Traffic Manager, Compute. Microsoft.Resources deployments check their own envelope (deployments.py).
