@@ -54,6 +54,20 @@ class Proxy:
         self.upstream = UpstreamPool()
         self.rr: dict[tuple[str, str, str], int] = {}
         self.backend_ctx: dict[tuple[str, ...], Any] = {}
+        self.where: dict[tuple[str, str, int], tuple[str, int] | str] = {}   # cleared on every reconcile
+
+    def resolved(self, plan: GatewayPlan, member: PoolMember, port: int) -> tuple[str, int] | str:
+        """``resolve``, cached for IP and NIC members (FQDNs follow DNS changes, which no reconcile reports)."""
+        if member.fqdn:
+            return self.resolve(plan, member, port)
+        key = (plan.id, member.address, port)
+        got = self.where.get(key)
+        if got is None:
+            got = self.resolve(plan, member, port)
+            if len(self.where) > 65536:
+                self.where.clear()
+            self.where[key] = got
+        return got
 
     def close(self) -> None:
         self.upstream.close()
@@ -175,7 +189,7 @@ class Proxy:
             n = self.rr.get(key, 0)
             self.rr[key] = n + 1
             member_obj = members[n % len(members)]
-        where = self.resolve(plan, member_obj, settings.port)
+        where = self.resolved(plan, member_obj, settings.port)
         rec.member = member_obj.address
         if isinstance(where, str):
             return self._error(rec, plan, d.listener, 502, keep, server)

@@ -158,6 +158,7 @@ class AppGatewayService:
                 continue
             plans[rec.id.lower()] = plan
         self.plans = plans
+        self.proxy.where.clear()
         self.telemetry.refresh_settings(snapshot.of_type(SETTINGS_TYPE))
         if self.loop is not None:
             self._apply()
