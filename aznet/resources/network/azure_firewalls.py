@@ -23,11 +23,9 @@ from typing import TYPE_CHECKING, Any
 
 from ... import typenames
 from ...arm.errors import ArmError
-from ...arm.http import Request, Response, page
 from ...arm.ids import normalize
+from ...arm.provider_actions import provider_action
 from ...arm.registry import REGISTRY, Hooks, NameRule, ResourceType
-from ...arm.router import ROUTES
-from ...arm.versions import check_api_version
 from . import cidr
 from . import firewall_policies as fp
 from . import firewall_rules as fr
@@ -387,17 +385,17 @@ class IpGroupHooks(Hooks):
 
 # -- the FQDN tag list -------------------------------------------------------------------------------
 
-def list_fqdn_tags(platform: Any, req: Request) -> Response:
-    check_api_version(req.api_version, since("2018-08-01"), "azureFirewallFqdnTags")
-    sub = req.params["sub"]
+@provider_action("subscriptions/{sub}/providers/microsoft.network/azurefirewallfqdntags", "GET",
+                 api_versions=since("2018-08-01"), name="azureFirewallFqdnTags", paged=True)
+def list_fqdn_tags(ctx: Ctx, payload: Any, params: dict[str, str]) -> tuple[int, Any]:
+    sub = params["sub"]
     items = [{"id": f"/subscriptions/{sub}/providers/Microsoft.Network/azureFirewallFqdnTags/{t}", "name": t,
               "type": "Microsoft.Network/azureFirewallFqdnTags",
               "properties": {"provisioningState": "Succeeded", "fqdnTagName": t}}
              for t in dict.fromkeys(fr.FQDN_TAGS)]
-    return Response(200, page(req, items, None, platform.settings.page_size))
+    return 200, items
 
 
 REGISTRY.add(ResourceType(TYPE, since("2018-04-01"), model="AzureFirewall", hooks=AzureFirewallHooks(),
                           names=NameRule(1, 56)))
 REGISTRY.add(ResourceType(IP_GROUP_TYPE, since("2019-09-01"), model="IpGroup", hooks=IpGroupHooks(), names=NameRule(1, 80)))
-ROUTES.add("subscriptions/{sub}/providers/microsoft.network/azurefirewallfqdntags", "GET", list_fqdn_tags)

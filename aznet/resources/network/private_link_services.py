@@ -15,17 +15,14 @@ from typing import TYPE_CHECKING, Any
 from ... import typenames
 from ...arm.crud import resource_guid
 from ...arm.errors import ArmError
-from ...arm.http import Request, Response
 from ...arm.ids import normalize, parse_resource_id
+from ...arm.provider_actions import provider_action
 from ...arm.registry import REGISTRY, Hooks, ResourceType
-from ...arm.router import ROUTES
-from ...arm.versions import check_api_version
 from .ip_allocation import allocator, parse_ip, subnet_prefixes
 from .ref_checks import API_VERSIONS, boolean, cannot_parse, enum, ref_id, resolve
 
 if TYPE_CHECKING:
     from ...arm.context import Ctx
-    from ...arm.platform import Platform
 
 TYPE = typenames.PRIVATE_LINK_SERVICE
 CONN_TYPE = "Microsoft.Network/privateLinkServices/privateEndpointConnections"
@@ -250,21 +247,20 @@ class ConnectionHooks(Hooks):
             "actionsRequired": state.get("actionsRequired") or "None"}
 
 
-def check_visibility(p: Platform, req: Request) -> Response:
-    check_api_version(req.api_version, API_VERSIONS, "locations/checkPrivateLinkServiceVisibility")
-    payload = req.json()
+@provider_action("subscriptions/{sub}/providers/microsoft.network/locations/{loc}/checkprivatelinkservicevisibility",
+                 "POST", api_versions=API_VERSIONS, name="locations/checkPrivateLinkServiceVisibility", body="required")
+@provider_action("subscriptions/{sub}/resourcegroups/{rg}/providers/microsoft.network/locations/{loc}/"
+                 "checkprivatelinkservicevisibility",
+                 "POST", api_versions=API_VERSIONS, name="locations/checkPrivateLinkServiceVisibility", body="required")
+def check_visibility(ctx: Ctx, payload: Any, params: dict[str, str]) -> tuple[int, Any]:
     alias = payload.get("privateLinkServiceAlias") if isinstance(payload, dict) else None
     if not isinstance(alias, str):
         raise ArmError(400, "InvalidRequestFormat", "Cannot parse the request.",
                        target="privateLinkServiceAlias")
-    ctx = p.ctx(req, req.params["sub"])
     pls = find_by_alias(ctx, alias)
-    return Response(200, {"visible": bool(pls is not None and visible_to(pls, req.params["sub"]))})
+    return 200, {"visible": bool(pls is not None and visible_to(pls, params["sub"]))}
 
 
 REGISTRY.add(ResourceType(TYPE, API_VERSIONS, model="PrivateLinkService", hooks=PrivateLinkServiceHooks()))
 REGISTRY.add(ResourceType(CONN_TYPE, API_VERSIONS, model="PrivateEndpointConnection", location="none",
                           hooks=ConnectionHooks()))
-for _scope in ("subscriptions/{sub}", "subscriptions/{sub}/resourcegroups/{rg}"):
-    ROUTES.add(_scope + "/providers/microsoft.network/locations/{loc}/checkprivatelinkservicevisibility", "POST",
-               check_visibility)

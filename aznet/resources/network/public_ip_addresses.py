@@ -18,18 +18,15 @@ from typing import TYPE_CHECKING, Any
 from ... import typenames
 from ...arm.crud import resource_guid
 from ...arm.errors import ArmError
-from ...arm.http import Request, Response
 from ...arm.ids import normalize
+from ...arm.provider_actions import provider_action
 from ...arm.registry import REGISTRY, Hooks, ResourceType
-from ...arm.router import ROUTES
-from ...arm.versions import check_api_version
 from ..retirements import BASIC_PUBLIC_IP, refuse_new
 from . import ip_pool
 from .ref_checks import API_VERSIONS, cannot_parse, enum, integer, ref_id, resolve
 
 if TYPE_CHECKING:
     from ...arm.context import Ctx
-    from ...arm.platform import Platform
 
 TYPE = typenames.PUBLIC_IP
 PREFIX_TYPE = typenames.PUBLIC_IP_PREFIX
@@ -268,17 +265,17 @@ def fqdn_in_use(ctx: Ctx, fqdn: str, own_id: str) -> bool:
     return False
 
 
-def check_dns_name_availability(p: Platform, req: Request) -> Response:
-    check_api_version(req.api_version, API_VERSIONS, "locations/CheckDnsNameAvailability")
-    label = req.arg("domainNameLabel")
+@provider_action("subscriptions/{sub}/providers/microsoft.network/locations/{loc}/checkdnsnameavailability", "GET",
+                 api_versions=API_VERSIONS, name="locations/CheckDnsNameAvailability")
+def check_dns_name_availability(ctx: Ctx, payload: Any, params: dict[str, str]) -> tuple[int, Any]:
+    label = ctx.arg("domainNameLabel")
     if not label:
         raise ArmError(400, "MissingRequiredParameter", "Required parameter 'domainNameLabel' is missing (null).")
-    location = req.params["loc"].replace(" ", "").lower()
-    p.check_location(location, "locations/CheckDnsNameAvailability")
-    ctx = p.ctx(req, req.params["sub"])
+    location = params["loc"].replace(" ", "").lower()
+    ctx.platform.check_location(location, "locations/CheckDnsNameAvailability")
     if not LABEL_RE.match(label):
-        return Response(200, {"available": False})
-    return Response(200, {"available": not fqdn_in_use(ctx, fqdn_for(label, location, None, "", ""), "")})
+        return 200, {"available": False}
+    return 200, {"available": not fqdn_in_use(ctx, fqdn_for(label, location, None, "", ""), "")}
 
 
 def release(ctx: Ctx, pip_id: str) -> None:
@@ -295,5 +292,3 @@ def release(ctx: Ctx, pip_id: str) -> None:
 
 
 REGISTRY.add(ResourceType(TYPE, API_VERSIONS, model="PublicIPAddress", hooks=PublicIPAddressHooks()))
-ROUTES.add("subscriptions/{sub}/providers/microsoft.network/locations/{loc}/checkdnsnameavailability", "GET",
-           check_dns_name_availability)

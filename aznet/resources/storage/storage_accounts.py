@@ -29,10 +29,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from ...arm.errors import ArmError
-from ...arm.http import Request, Response
+from ...arm.provider_actions import provider_action
 from ...arm.registry import Action, Hooks, NameRule, ResourceType
-from ...arm.router import ROUTES
-from ...arm.versions import check_api_version
 from .. import private_link_targets as plt
 
 if TYPE_CHECKING:
@@ -204,26 +202,24 @@ def regenerate_key(ctx: Ctx, body: dict[str, Any], payload: Any) -> tuple[int, A
     return 200, _keys(stored)
 
 
-def check_name_availability(p: Any, req: Request) -> Response:
-    check_api_version(req.api_version, API_VERSIONS, "checkNameAvailability")
-    payload = req.json()
+@provider_action("subscriptions/{sub}/providers/microsoft.storage/checknameavailability", "POST",
+                 api_versions=API_VERSIONS, name="checkNameAvailability", body="required")
+def check_name_availability(ctx: Ctx, payload: Any, params: dict[str, str]) -> tuple[int, Any]:
     name = payload.get("name") if isinstance(payload, dict) else None
     if not isinstance(name, str):
         raise bad("InvalidRequestContent", "The request must name the storage account in 'name'.")
     if not NAME_RE.match(name):
-        return Response(200, {"nameAvailable": False, "reason": "AccountNameInvalid",
-                              "message": f"{name} is not a valid storage account name. Storage account name must be "
-                                         "between 3 and 24 characters in length and use numbers and lower-case "
-                                         "letters only."})
-    ctx = p.ctx(req, req.params["sub"])
+        return 200, {"nameAvailable": False, "reason": "AccountNameInvalid",
+                     "message": f"{name} is not a valid storage account name. Storage account name must be "
+                                "between 3 and 24 characters in length and use numbers and lower-case "
+                                "letters only."}
     if name_taken(ctx, name):
-        return Response(200, {"nameAvailable": False, "reason": "AlreadyExists",
-                              "message": f"The storage account named {name} is already taken."})
-    return Response(200, {"nameAvailable": True})
+        return 200, {"nameAvailable": False, "reason": "AlreadyExists",
+                     "message": f"The storage account named {name} is already taken."}
+    return 200, {"nameAvailable": True}
 
 
 plt.declare(ResourceType(TYPE, API_VERSIONS, model="StorageAccountCreateParameters", schema_package="storage",
                          hooks=StorageAccountHooks(), names=NameRule(1, 80, r"^.+$", ""), created_status=202,
                          actions=[Action("listKeys", list_keys), Action("regenerateKey", regenerate_key)]),
             GROUPS)
-ROUTES.add("subscriptions/{sub}/providers/microsoft.storage/checknameavailability", "POST", check_name_availability)
