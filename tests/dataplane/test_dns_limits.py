@@ -172,3 +172,29 @@ def test_vnet_resolver_ports_are_stable_across_restarts(tmp_path: Path) -> None:
         finally:
             srv.stop()
     assert ports[0] == ports[1]
+
+
+def test_refusing_a_name_in_no_zone_takes_the_short_path_and_matches_the_slow_one() -> None:
+    from aznet.dataplane.dns.answer import refuse_outside_zones, slow_answer
+    from aznet.dataplane.dns.wire import parse_simple
+
+    engine = DnsEngine()
+    engine.resync([zone("contoso.com"), a("contoso.com", "www", "10.1.2.3")])
+    vnet_view = engine.view_for_vnet("/subscriptions/s/resourceGroups/r/providers/Microsoft.Network/virtualNetworks/v")
+    for view in (engine.public_view, vnet_view):
+        for q in (dns.message.make_query("Random.Example.NET", "A"),
+                  dns.message.make_query("x.example.net", "AAAA", use_edns=0, payload=4096),
+                  dns.message.make_query("x.example.net", "TXT", want_dnssec=False, use_edns=0)):
+            q.flags |= dns.flags.CD
+            wire = q.to_wire()
+            simple = parse_simple(wire)
+            assert simple is not None
+            short = refuse_outside_zones(view, wire, simple[0], simple[1])
+            assert short is not None and short == slow_answer(view, wire, "127.0.0.1", False)
+            r = dns.message.from_wire(short)
+            assert r.rcode() == dns.rcode.REFUSED and r.id == q.id and str(r.question[0].name) == str(q.question[0].name)
+        # names a zone owns (or its parent zone's namespace) are not refused here
+        for name in ("www.contoso.com", "nope.contoso.com", "contoso.com"):
+            wire = dns.message.make_query(name, "A").to_wire()
+            simple = parse_simple(wire)
+            assert simple is not None and refuse_outside_zones(view, wire, simple[0], simple[1]) is None
