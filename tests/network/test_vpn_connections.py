@@ -182,3 +182,32 @@ def test_gateway_routes_reach_the_vnet_and_peered_spokes(aznet, network_client, 
     # the connection goes: the routes go with it
     net.virtual_network_gateway_connections.begin_delete(rg, "VNet1toSite1").result()
     assert _gateway_routes(net, rg, "hub-nic") == {} and _gateway_routes(net, rg, "spoke-nic") == {}
+
+
+def test_gateway_actions_answer_from_the_model(aznet, network_client, rg):
+    net = network_client
+    make_gateway(aznet, net, rg, enableBgp=True, bgpSettings={"asn": 65010})
+    lng(net, rg, prefixes=("10.101.0.0/24",), bgpSettings={"asn": 65050, "bgpPeeringAddress": "10.51.255.254"})
+    gws = net.virtual_network_gateways
+    assert gws.begin_get_bgp_peer_status(rg, "VNet1GW").result().value == []
+    net.virtual_network_gateway_connections.begin_create_or_update(rg, "VNet1toSite1", s2s(
+        aznet, rg, enableBgp=True, sharedKey="abc")).result()
+    peers = gws.begin_get_bgp_peer_status(rg, "VNet1GW").result().value
+    assert [(p.neighbor, p.asn, p.state, p.routes_received) for p in peers] == [("10.51.255.254", 65050, "Connecting", 0)]
+    learned = gws.begin_get_learned_routes(rg, "VNet1GW").result().value
+    assert {(r.network, r.origin) for r in learned} == {("10.1.0.0/16", "Network"), ("10.101.0.0/24", "Network")}
+    assert not [r for r in learned if r.origin == "EBgp"]   # no BGP session exists yet: nothing learned over BGP
+    assert next(r for r in learned if r.network == "10.101.0.0/24").next_hop == "203.0.113.10"
+    adv = gws.begin_get_advertised_routes(rg, "VNet1GW", peer="10.51.255.254").result().value
+    assert [(r.network, r.as_path, r.next_hop) for r in adv] == [("10.1.0.0/16", "65010", "10.1.255.30")]
+    assert error_of(gws.begin_get_advertised_routes, rg, "VNet1GW", peer="192.0.2.1") == (400, "InvalidBgpPeerAddress")
+    assert gws.begin_reset(rg, "VNet1GW").result().name == "VNet1GW"
+    devices = gws.supported_vpn_devices(rg, "VNet1GW")
+    assert "<Vendors>" in devices and 'DeviceFamily name="ASA"' in devices
+    script = gws.vpn_device_configuration_script(rg, "VNet1toSite1", {
+        "vendor": "Cisco", "deviceFamily": "ASA", "firmwareVersion": "8.4+"})
+    assert "Pre-shared key: abc" in script and "10.101.0.0/24" in script and "203.0.113.10" in script
+    assert error_of(gws.vpn_device_configuration_script, rg, "VNet1toSite1", {
+        "vendor": "Nobody", "deviceFamily": "X", "firmwareVersion": "1"}) == (400, "InvalidVpnDeviceParameters")
+    listed = list(gws.list_connections(rg, "VNet1GW"))
+    assert [c.name for c in listed] == ["VNet1toSite1"]

@@ -1,0 +1,247 @@
+"""Actions of virtual network gateways, answered from the stored model (no BGP speaker runs yet):
+
+- ``getBgpPeerStatus``: the BGP neighbours of the gateway's BGP-enabled connections (a local network
+  gateway's peer address, or the other gateway's), in state Connecting with no routes: no BGP session
+  exists on this machine yet.
+- ``getLearnedRoutes``: what the gateway knows without BGP: the VNet's prefixes and those of peered
+  VNets (origin Network) and the static prefixes of its connections' local network gateways and
+  Vnet2Vnet peers (origin Network, next hop the remote gateway). Nothing is learned over eBGP until
+  BGP sessions exist.
+- ``getAdvertisedRoutes?peer=``: what the gateway announces to that BGP neighbour: the VNet's prefixes,
+  the spokes that use it as remote gateway, and the other connections' prefixes (transit), with the
+  gateway's ASN as AS path.
+- ``reset``; ``supportedvpndevices`` (the device catalogue XML); ``connections`` (GET);
+  ``{connection}/vpndeviceconfigurationscript`` (a configuration script for the device named)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+from xml.sax.saxutils import escape
+
+from ....arm.errors import ArmError
+from ....arm.ids import normalize
+from ....arm.registry import REGISTRY, Action
+from .. import peerings
+from . import connections
+from . import virtual_network_gateways as gws
+
+if TYPE_CHECKING:
+    from ....arm.context import Ctx
+
+DEVICES = (("Cisco", "ASA", ("8.3", "8.4+")), ("Cisco", "ISR", ("IOS 15.1",)),
+           ("Juniper", "SRX", ("JunOS 11.4",)), ("Microsoft", "RRAS", ("Windows Server 2012 R2",)),
+           ("Palo Alto Networks", "PAN-OS", ("PAN-OS 7.1",)), ("Fortinet", "FortiGate", ("FortiOS 5.6",)),
+           ("Ubiquiti", "EdgeRouter", ("EdgeOS v1.10",)), ("strongSwan", "strongSwan", ("5.x",)))
+
+
+def _props(body: dict[str, Any] | None) -> dict[str, Any]:
+    return (body or {}).get("properties") or {}
+
+
+def _vnet_id(gw: dict[str, Any]) -> str | None:
+    for cfg in _props(gw).get("ipConfigurations") or []:
+        sub = (_props(cfg).get("subnet") or {}).get("id")
+        if sub:
+            return gws.vnet_of(sub)
+    return None
+
+
+def _space(ctx: Ctx, vnet_id: str | None) -> list[str]:
+    body = ctx.body(vnet_id) if vnet_id else None
+    return list((_props(body).get("addressSpace") or {}).get("addressPrefixes") or [])
+
+
+def _local_address(gw: dict[str, Any]) -> str:
+    return (_props(gw).get("bgpSettings") or {}).get("bgpPeeringAddress", "").split(",")[0] or \
+        gws.default_bgp_addresses([], 1)[0]
+
+
+def _connections(ctx: Ctx, gw_id: str) -> list[dict[str, Any]]:
+    own = normalize(gw_id)
+    out = []
+    for rec in ctx.referrers(gw_id):
+        if rec.type.lower() != connections.TYPE.lower():
+            continue
+        p = _props(rec.body)
+        if normalize((p.get("virtualNetworkGateway1") or {}).get("id") or "") == own:
+            out.append(rec.body)
+    return out
+
+
+def _remote(ctx: Ctx, conn: dict[str, Any]) -> tuple[dict[str, Any] | None, list[str], str | None, int | None]:
+    """(remote body, its prefixes, its BGP address, its ASN) of a connection."""
+    p = _props(conn)
+    if p.get("connectionType") == "IPsec":
+        lng = ctx.body((p.get("localNetworkGateway2") or {}).get("id") or "")
+        lp = _props(lng)
+        bgp = lp.get("bgpSettings") or {}
+        prefixes = list((lp.get("localNetworkAddressSpace") or {}).get("addressPrefixes") or [])
+        return lng, prefixes, bgp.get("bgpPeeringAddress"), bgp.get("asn")
+    if p.get("connectionType") == "Vnet2Vnet":
+        other = ctx.body((p.get("virtualNetworkGateway2") or {}).get("id") or "")
+        bgp = _props(other).get("bgpSettings") or {}
+        return other, _space(ctx, _vnet_id(other) if other else None), \
+            (bgp.get("bgpPeeringAddress") or "").split(",")[0] or None, bgp.get("asn")
+    return None, [], None, None
+
+
+def _peered(ctx: Ctx, vnet_id: str | None, using_gateway: bool) -> list[str]:
+    """Prefixes of VNets peered with this one (only the spokes using its gateway when ``using_gateway``)."""
+    if not vnet_id:
+        return []
+    out: list[str] = []
+    for rec in ctx.children(vnet_id, peerings.TYPE):
+        p = _props(rec.body)
+        remote = (p.get("remoteVirtualNetwork") or {}).get("id")
+        if not remote:
+            continue
+        if using_gateway:
+            back = [r for r in ctx.children(remote, peerings.TYPE)
+                    if normalize((_props(r.body).get("remoteVirtualNetwork") or {}).get("id") or "") ==
+                    normalize(vnet_id)]
+            if not (p.get("allowGatewayTransit") and any(_props(r.body).get("useRemoteGateways") for r in back)):
+                continue
+        out.extend(_space(ctx, remote))
+    return out
+
+
+def _bgp_neighbors(ctx: Ctx, gw: dict[str, Any]) -> list[tuple[str, int | None]]:
+    out = []
+    for conn in _connections(ctx, gw["id"]):
+        if _props(conn).get("enableBgp"):
+            _, _, addr, asn = _remote(ctx, conn)
+            if addr:
+                out.append((addr, asn))
+    return out
+
+
+def bgp_peer_status(ctx: Ctx, gw: dict[str, Any], _payload: Any) -> tuple[int, Any]:
+    peer = ctx.arg("peer")
+    local = _local_address(gw)
+    value = [{"localAddress": local, "neighbor": addr, "asn": asn, "state": "Connecting",
+              "connectedDuration": "00:00:00", "routesReceived": 0, "messagesSent": 0, "messagesReceived": 0}
+             for addr, asn in _bgp_neighbors(ctx, gw) if peer in (None, "", addr)]
+    return 200, {"value": value}
+
+
+def learned_routes(ctx: Ctx, gw: dict[str, Any], _payload: Any) -> tuple[int, Any]:
+    local = _local_address(gw)
+    vnet = _vnet_id(gw)
+    routes = [{"localAddress": local, "network": p, "nextHop": "", "sourcePeer": local, "origin": "Network",
+               "asPath": "", "weight": 32768} for p in _space(ctx, vnet) + _peered(ctx, vnet, False)]
+    for conn in _connections(ctx, gw["id"]):
+        remote, prefixes, _, _ = _remote(ctx, conn)
+        hop = _props(remote).get("gatewayIpAddress") or _props(remote).get("fqdn") or ""
+        if _props(conn).get("connectionType") == "Vnet2Vnet" and remote is not None:
+            hop = (_props(remote).get("bgpSettings") or {}).get("bgpPeeringAddress", "").split(",")[0]
+        routes.extend({"localAddress": local, "network": p, "nextHop": hop, "sourcePeer": local,
+                       "origin": "Network", "asPath": "", "weight": 32768} for p in prefixes)
+    return 200, {"value": routes}
+
+
+def advertised_routes(ctx: Ctx, gw: dict[str, Any], _payload: Any) -> tuple[int, Any]:
+    peer = ctx.arg("peer")
+    if not peer:
+        raise ArmError(400, "MissingRequiredParameter", "Required parameter 'peer' is missing (null).")
+    neighbors = _bgp_neighbors(ctx, gw)
+    if peer not in [a for a, _ in neighbors]:
+        raise ArmError(400, "InvalidBgpPeerAddress",
+                       f"{peer} is not a BGP neighbour of virtual network gateway {gw['id']}.")
+    local = _local_address(gw)
+    asn = str((_props(gw).get("bgpSettings") or {}).get("asn") or "")
+    vnet = _vnet_id(gw)
+    nets = _space(ctx, vnet) + _peered(ctx, vnet, True)
+    for conn in _connections(ctx, gw["id"]):
+        _, prefixes, addr, _ = _remote(ctx, conn)
+        if addr != peer:
+            nets.extend(prefixes)
+    seen: set[str] = set()
+    value = []
+    for n in nets:
+        if n not in seen:
+            seen.add(n)
+            value.append({"localAddress": local, "network": n, "nextHop": local, "sourcePeer": "", "origin": "Igp",
+                          "asPath": asn, "weight": 0})
+    return 200, {"value": value}
+
+
+def reset(ctx: Ctx, gw: dict[str, Any], _payload: Any) -> tuple[int, Any]:
+    vip = ctx.arg("gatewayVip")
+    if vip:
+        ips = [_props(ctx.body(_props(c).get("publicIPAddress", {}).get("id", "")) or {}).get("ipAddress")
+               for c in _props(gw).get("ipConfigurations") or []]
+        if vip not in ips:
+            raise ArmError(400, "InvalidGatewayVip", f"{vip} is not a public IP address of gateway {gw['id']}.")
+    return 200, gw
+
+
+def supported_devices(ctx: Ctx, gw: dict[str, Any], _payload: Any) -> tuple[int, Any]:
+    rows = "".join(f'<Vendor name="{escape(v)}"><DeviceFamily name="{escape(f)}">'
+                   + "".join(f'<FirmwareVersion name="{escape(x)}" />' for x in fw) + "</DeviceFamily></Vendor>"
+                   for v, f, fw in DEVICES)
+    return 200, f"<Vendors>{rows}</Vendors>"
+
+
+def list_connections(ctx: Ctx, gw: dict[str, Any], _payload: Any) -> tuple[int, Any]:
+    out = []
+    for c in _connections(ctx, gw["id"]):
+        rendered = ctx.rendered(c["id"]) or c
+        p = _props(rendered)
+        out.append({"id": c["id"], "name": c.get("name"), "type": "Microsoft.Network/connections",
+                    "location": c.get("location"), "etag": c.get("etag"),
+                    "properties": {k: p.get(k) for k in ("connectionType", "connectionStatus", "connectionProtocol",
+                                                         "enableBgp", "routingWeight", "provisioningState",
+                                                         "ingressBytesTransferred", "egressBytesTransferred",
+                                                         "virtualNetworkGateway1", "virtualNetworkGateway2",
+                                                         "localNetworkGateway2", "resourceGuid") if k in p}})
+    return 200, {"value": out}
+
+
+def device_script(ctx: Ctx, conn: dict[str, Any], payload: Any) -> tuple[int, Any]:
+    if not isinstance(payload, dict):
+        raise ArmError(400, "InvalidRequestFormat", "Cannot parse the request.")
+    vendor, family, fw = (next((v for k, v in payload.items() if k.lower() == n.lower()), None)
+                          for n in ("vendor", "deviceFamily", "firmwareVersion"))
+    known = [(v, f, x) for v, f, fws in DEVICES for x in fws]
+    if not any(str(vendor).lower() == v.lower() and str(family).lower() == f.lower() and str(fw).lower() == x.lower()
+               for v, f, x in known):
+        raise ArmError(400, "InvalidVpnDeviceParameters",
+                       f"No configuration script for vendor {vendor!r}, device family {family!r}, firmware {fw!r}; "
+                       "see supportedvpndevices.")
+    p = _props(conn)
+    if p.get("connectionType") != "IPsec":
+        raise ArmError(400, "VpnDeviceScriptRequiresSiteToSiteConnection",
+                       f"Connection {conn['id']} is not a site-to-site (IPsec) connection.")
+    gw = ctx.body((p.get("virtualNetworkGateway1") or {}).get("id") or "") or {}
+    lng = ctx.body((p.get("localNetworkGateway2") or {}).get("id") or "") or {}
+    vnet = _vnet_id(gw)
+    pip_ids = [(_props(c).get("publicIPAddress") or {}).get("id") for c in _props(gw).get("ipConfigurations") or []]
+    azure_ips = [_props(ctx.body(i) if i else None).get("ipAddress") for i in pip_ids]
+    policy = (p.get("ipsecPolicies") or [{}])[0]
+    lines = [f"! Azure VPN gateway configuration for {vendor} {family} ({fw})",
+             f"! Connection: {conn['name']} ({p.get('connectionProtocol', 'IKEv2')})",
+             f"! Azure gateway public IP(s): {', '.join(str(a) for a in azure_ips if a)}",
+             f"! On-premises device public IP: {_props(lng).get('gatewayIpAddress') or _props(lng).get('fqdn')}",
+             f"! Azure virtual network prefixes: {', '.join(_space(ctx, vnet))}",
+             "! On-premises prefixes: " + ", ".join((_props(lng).get("localNetworkAddressSpace") or {})
+                                                     .get("addressPrefixes") or []),
+             f"! Pre-shared key: {p.get('sharedKey', '')}",
+             f"! IKE: {policy.get('ikeEncryption', 'AES256')}/{policy.get('ikeIntegrity', 'SHA256')}/"
+             f"{policy.get('dhGroup', 'DHGroup2')}; IPsec: {policy.get('ipsecEncryption', 'AES256')}/"
+             f"{policy.get('ipsecIntegrity', 'SHA256')}/PFS {policy.get('pfsGroup', 'None')}; "
+             f"SA lifetime {policy.get('saLifeTimeSeconds', 27000)} s"]
+    if p.get("enableBgp"):
+        lines.append(f"! BGP: Azure ASN {(_props(gw).get('bgpSettings') or {}).get('asn')} at "
+                     f"{_local_address(gw)}")
+    return 200, "\n".join(lines) + "\n"
+
+
+REGISTRY.add_actions(gws.TYPE, [
+    Action("getBgpPeerStatus", bgp_peer_status, long_running=True),
+    Action("getLearnedRoutes", learned_routes, long_running=True),
+    Action("getAdvertisedRoutes", advertised_routes, long_running=True),
+    Action("reset", reset, long_running=True),
+    Action("supportedvpndevices", supported_devices),
+    Action("connections", list_connections, method="GET"),
+])
+REGISTRY.add_actions(connections.TYPE, [Action("vpndeviceconfigurationscript", device_script)])
