@@ -166,6 +166,10 @@ class Proxy:
             return data, keep
         if d.status:
             return self._error(rec, plan, d.listener, d.status, keep, server)
+        if svc.waf_inspect is not None:
+            status = svc.waf_inspect(plan, d.listener, self.waf_request(st, req, inc))
+            if status:
+                return self._error(rec, plan, d.listener, status, keep, server)
         t = d.target
         settings = plan.settings.get(t.settings or "") if t else None
         if t is None or settings is None or not t.pool:
@@ -210,6 +214,14 @@ class Proxy:
         out = self._client_response(plan, settings, member_obj, reply, d, inc, keep, set_cookie, conn.scheme)
         svc.telemetry.end(rec, reply.status, len(out))
         return out, keep
+
+    @staticmethod
+    def waf_request(st: SocketState, req: Request, inc: router.Incoming) -> Any:
+        """The request as the WAF core takes it (``aznet.dataplane.waf.request.HttpRequest``)."""
+        from ..waf.request import HttpRequest
+        return HttpRequest(req.method, bytes(req.url).decode("latin-1"), f"HTTP/{req.version}", list(req.headers),
+                           bytes(req.body), inc.client_ip, inc.client_port, None, st.key[0], st.key[1],
+                           router.bare_host(inc.host))
 
     def _backend_host(self, settings: Settings, member: PoolMember, inc: router.Incoming) -> str:
         if settings.host_name:

@@ -14,7 +14,7 @@ import asyncio
 import ipaddress
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 from ... import services
@@ -117,6 +117,9 @@ class AppGatewayService:
         self.proxy = Proxy(self)
         self.prober = Prober(self)
         self.error_pages: dict[str, bytes] = {}
+        # The WAF hook (the WAF engine sets it): (plan, listener, waf HttpRequest) -> 0 to pass, else the status
+        # to answer (403 blocked, 413 too large); called once per request before a backend is chosen.
+        self.waf_inspect: Callable[[GatewayPlan, Listener | None, Any], int] | None = None
 
     # -- reconcile --------------------------------------------------------------------------------
     def resync(self, snapshot: Snapshot) -> None:

@@ -191,3 +191,30 @@ def test_request_limits_answered_with_azures_status(aznet, network_client, rg):
             s.sendall(b"\x16\x03\x01 not http\r\n\r\n")
             answer = s.recv(4096)
         assert answer.startswith(b"HTTP/1.1 400 Bad Request") and b"Microsoft-Azure-Application-Gateway/v2" in answer
+
+
+def test_waf_hook_answers_403_with_the_custom_page(aznet, network_client, rg):
+    """The request path's WAF seam: one call before the backend is chosen; a 403 gets the custom 403 page."""
+    ids = network(network_client, aznet, rg)
+    with backends("app", "pages", base=49) as (b1, pages):
+        url = f"http://{pages.host}:{pages.port}/error.html"
+        body = gateway(aznet, rg, "gw", ids, pools={"p": [{"ipAddress": b1.host}]}, settings={"s": {"port": b1.port}},
+                       listeners=[{"name": "l"}], rules=[{"name": "r", "listener": "l", "pool": "p", "settings": "s"}],
+                       customErrorConfigurations=[{"statusCode": "HttpStatus403", "customErrorPageUrl": url}])
+        network_client.application_gateways.begin_create_or_update(rg, "gw", body).result()
+        base = f"http://{pip_address(network_client, rg)}:{port(aznet, 80)}"
+        svc = aznet.platform.services.get("appgw")
+        seen = []
+
+        def inspect(plan, listener, request):  # type: ignore[no-untyped-def]
+            seen.append((listener.name, request.method, request.uri, request.header("x-attack")))
+            return 403 if request.header("x-attack") else 0
+        svc.waf_inspect = inspect
+        try:
+            wait_for(lambda: get(f"{base}/ok?a=1").text == "app /ok?a=1")
+            r = wait_for(lambda: (x := get(f"{base}/x", headers={"X-Attack": "1"})).text != "" and
+                         "custom error page" in x.text and x)
+            assert r.status_code == 403 and r.text == "<html>custom error page of pages</html>"
+            assert ("l", "GET", "/ok?a=1", None) in seen and ("l", "GET", "/x", "1") in seen
+        finally:
+            svc.waf_inspect = None
