@@ -21,12 +21,16 @@ def test_prefilter_gates_most_pattern_rules(crs_available: None) -> None:
     assert all(isinstance(why, str) and why for why in eng.prefilter.unfiltered.values())
 
 
-def test_prefilter_is_invisible_on_the_crs_suite(crs_available: None) -> None:
+def test_prefilter_is_invisible_on_the_crs_suite(crs_available: None, monkeypatch) -> None:
+    from aznet.dataplane.waf import transaction as txmod
+    # semantics, not time limits: without the prefilter many more long searches run, and the
+    # per-request regex budget (which fails closed) must not be what differs
+    monkeypatch.setattr(txmod, "REQUEST_REGEX_BUDGET_S", 60.0)
     fast = SecLangEngine.crs(paranoia=4, mode="DetectionOnly")
     full = SecLangEngine.crs(paranoia=4, mode="DetectionOnly", use_prefilter=False)
     diffs = []
     n = 0
-    for case in cr.load_cases()[::3]:
+    for case in [c for c in cr.load_cases() if not c.skip_reason][::3]:
         for stage in case.stages:
             req = cr.parse_raw(stage.raw)
             a = [m.rule_id for m in fast.evaluate(HttpRequest(*req)).matches]
