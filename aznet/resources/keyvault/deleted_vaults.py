@@ -14,14 +14,12 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from ...arm.errors import ArmError
-from ...arm.http import Request, Response, page
 from ...arm.ids import normalize
-from ...arm.router import ROUTES
-from ...arm.versions import check_api_version
+from ...arm.provider_actions import provider_action
+from .api_versions import API_VERSIONS
 
 if TYPE_CHECKING:
     from ...arm.context import Ctx
-    from ...arm.platform import Platform
 
 TYPE = "Microsoft.KeyVault/deletedVaults"
 STORE_SCOPE = "_aznet:deletedvaults"
@@ -61,43 +59,34 @@ def _render(rec: Any) -> dict[str, Any]:
     return {k: v for k, v in rec.body.items() if k != "_aznet"}
 
 
-def list_deleted(p: Platform, req: Request) -> Response:
-    from .vaults import API_VERSIONS
-
-    check_api_version(req.api_version, API_VERSIONS, "deletedVaults")
-    ctx = p.ctx(req, req.params["sub"])
-    prefix = f"/subscriptions/{req.params['sub']}/".lower()
-    recs = [r for r in ctx.txn.of_type(TYPE) if r.key.startswith(prefix)]
-    return Response(200, page(req, recs, _render, p.settings.page_size))
+_BASE = "subscriptions/{sub}/providers/microsoft.keyvault"
 
 
-def _one(p: Platform, req: Request) -> tuple[Any, Any]:
-    from .vaults import API_VERSIONS
+@provider_action(_BASE + "/deletedvaults", "GET", api_versions=API_VERSIONS, name="deletedVaults", paged=True)
+def list_deleted(ctx: Ctx, payload: Any, params: dict[str, str]) -> tuple[int, Any]:
+    prefix = f"/subscriptions/{params['sub']}/".lower()
+    return 200, [_render(r) for r in ctx.txn.of_type(TYPE) if r.key.startswith(prefix)]
 
-    check_api_version(req.api_version, API_VERSIONS, "deletedVaults")
-    ctx = p.ctx(req, req.params["sub"])
-    rec = ctx.txn.get(normalize(deleted_id(req.params["sub"], req.params["loc"], req.params["name"])))
+
+def _one(ctx: Ctx, params: dict[str, str]) -> Any:
+    rec = ctx.txn.get(normalize(deleted_id(params["sub"], params["loc"], params["name"])))
     if rec is None:
-        raise ArmError(404, "ResourceNotFound", f"The deleted vault '{req.params['name']}' was not found.")
-    return ctx, rec
+        raise ArmError(404, "ResourceNotFound", f"The deleted vault '{params['name']}' was not found.")
+    return rec
 
 
-def get_deleted(p: Platform, req: Request) -> Response:
-    _ctx, rec = _one(p, req)
-    return Response(200, _render(rec))
+@provider_action(_BASE + "/locations/{loc}/deletedvaults/{name}", "GET", api_versions=API_VERSIONS,
+                 name="deletedVaults")
+def get_deleted(ctx: Ctx, payload: Any, params: dict[str, str]) -> tuple[int, Any]:
+    return 200, _render(_one(ctx, params))
 
 
-def purge(p: Platform, req: Request) -> Response:
-    ctx, rec = _one(p, req)
+@provider_action(_BASE + "/locations/{loc}/deletedvaults/{name}/purge", "POST", api_versions=API_VERSIONS,
+                 name="deletedVaults", writes=True)
+def purge(ctx: Ctx, payload: Any, params: dict[str, str]) -> tuple[int, Any]:
+    rec = _one(ctx, params)
     if (rec.body.get("properties") or {}).get("purgeProtectionEnabled"):
         raise ArmError(409, "Conflict", f"Operation 'DeleteVault' is not allowed: vault {rec.body['name']} has purge "
                        "protection enabled and can only be purged after its retention period.")
     ctx.txn.delete(rec.key)
-    p.commit(ctx)
-    return Response(200)
-
-
-_BASE = "subscriptions/{sub}/providers/microsoft.keyvault"
-ROUTES.add(_BASE + "/deletedvaults", "GET", list_deleted)
-ROUTES.add(_BASE + "/locations/{loc}/deletedvaults/{name}", "GET", get_deleted)
-ROUTES.add(_BASE + "/locations/{loc}/deletedvaults/{name}/purge", "POST", purge)
+    return 200, None

@@ -24,23 +24,17 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from ...arm.errors import ArmError
-from ...arm.http import Request, Response
 from ...arm.ids import is_guid
+from ...arm.provider_actions import provider_action
 from ...arm.registry import Hooks, NameRule, ResourceType
-from ...arm.router import ROUTES
-from ...arm.versions import check_api_version
 from .. import private_link_targets as plt
 from . import deleted_vaults
+from .api_versions import API_VERSIONS
 
 if TYPE_CHECKING:
     from ...arm.context import Ctx
 
 TYPE = "Microsoft.KeyVault/vaults"
-API_VERSIONS = tuple(
-    "2015-06-01 2016-10-01 2018-02-14 2018-02-14-preview 2019-09-01 2020-04-01-preview 2021-04-01-preview "
-    "2021-06-01-preview 2021-10-01 2021-11-01-preview 2022-02-01-preview 2022-07-01 2022-11-01 2023-02-01 "
-    "2023-07-01 2023-08-01-preview 2024-04-01-preview 2024-11-01 2024-12-01-preview 2025-05-01 2026-02-01 "
-    "2026-05-15".split())
 NAME_RE = re.compile(r"^[A-Za-z](?!.*--)[A-Za-z0-9-]{1,22}[A-Za-z0-9]$")
 PERMISSIONS = {
     "keys": {"all", "encrypt", "decrypt", "wrapkey", "unwrapkey", "sign", "verify", "get", "list", "create",
@@ -191,19 +185,18 @@ class VaultHooks(Hooks):
         plt.render_connections(ctx, body)
 
 
-def check_name_availability(p: Any, req: Request) -> Response:
-    check_api_version(req.api_version, API_VERSIONS, "checkNameAvailability")
-    payload = req.json()
+@provider_action("subscriptions/{sub}/providers/microsoft.keyvault/checknameavailability", "POST",
+                 api_versions=API_VERSIONS, name="checkNameAvailability", body="required")
+def check_name_availability(ctx: Ctx, payload: Any, params: dict[str, str]) -> tuple[int, Any]:
     name = payload.get("name") if isinstance(payload, dict) else None
     if not isinstance(name, str):
         raise bad("BadRequest", "The request must name the vault in 'name'.")
     if not NAME_RE.match(name):
-        return Response(200, {"nameAvailable": False, "reason": "AccountNameInvalid", "message": name_message(name)})
-    ctx = p.ctx(req, req.params["sub"])
+        return 200, {"nameAvailable": False, "reason": "AccountNameInvalid", "message": name_message(name)}
     if vault_named(ctx, name) is not None:
-        return Response(200, {"nameAvailable": False, "reason": "AlreadyExists",
-                              "message": f"The vault name '{name}' is already in use."})
-    return Response(200, {"nameAvailable": True})
+        return 200, {"nameAvailable": False, "reason": "AlreadyExists",
+                     "message": f"The vault name '{name}' is already in use."}
+    return 200, {"nameAvailable": True}
 
 
 def new_version() -> str:
@@ -212,4 +205,3 @@ def new_version() -> str:
 
 plt.declare(ResourceType(TYPE, API_VERSIONS, model="VaultCreateOrUpdateParameters", schema_package="keyvault",
                          hooks=VaultHooks(), names=NameRule(1, 80, r"^.+$", ""), long_running=False), GROUPS)
-ROUTES.add("subscriptions/{sub}/providers/microsoft.keyvault/checknameavailability", "POST", check_name_availability)
