@@ -51,10 +51,12 @@ class ProviderAction:
 
 def provider_action(path: str, methods: str | Sequence[str] = "POST", *, api_versions: Sequence[str] | None,
                     name: str, body: Literal["none", "optional", "required"] = "none", paged: bool = False,
-                    writes: bool = False, routes: RouteTable = ROUTES) -> Callable[[ProviderHandler], ProviderHandler]:
+                    writes: bool = False, auth: bool = True,
+                    routes: RouteTable = ROUTES) -> Callable[[ProviderHandler], ProviderHandler]:
+    """``auth=False``: an anonymous endpoint (cloud metadata a client reads before it signs in)."""
     ms = (methods,) if isinstance(methods, str) else tuple(methods)
 
     def deco(fn: ProviderHandler) -> ProviderHandler:
-        routes.add(path, list(ms), ProviderAction(path, ms, fn, api_versions, name, body, paged, writes))
+        routes.add(path, list(ms), ProviderAction(path, ms, fn, api_versions, name, body, paged, writes), auth=auth)
         return fn
     return deco
