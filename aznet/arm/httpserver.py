@@ -290,7 +290,7 @@ class HttpProtocol(asyncio.Protocol):
             return
         payload = resp.encode() if resp.body is not None else b""
         lines = [f"HTTP/1.1 {resp.status} {_REASONS.get(resp.status, 'Unknown')}"]
-        if resp.body is not None:
+        if resp.body is not None and not any(k.lower() == "content-type" for k in resp.headers):
             lines.append("Content-Type: application/json; charset=utf-8")
         lines.extend(f"{k}: {v}" for k, v in resp.headers.items())
         lines.append(f"Content-Length: {len(payload)}")

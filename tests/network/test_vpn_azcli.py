@@ -93,3 +93,38 @@ def test_vnet_to_vnet_tutorial_azcli(az):  # type: ignore[no-untyped-def]
         assert shown["connectionType"] == "Vnet2Vnet" and shown["connectionStatus"] == "Connected"
     finally:
         az.run("group", "delete", "-n", rg, "--yes", "--no-wait", check=False)
+
+
+def test_point_to_site_azcli(az, tmp_path):  # type: ignore[no-untyped-def]
+    import base64
+
+    from .cert_support import root_cert_b64
+
+    ensure_vnet_types()
+    rg = f"rg-p2s-{uuid.uuid4().hex[:8]}"
+    az.run("group", "create", "-n", rg, "-l", "eastus")
+    try:
+        az.run("network", "vnet", "create", "-n", "VNet1", "-g", rg, "--address-prefix", "10.1.0.0/16",
+               "--subnet-name", "GatewaySubnet", "--subnet-prefix", "10.1.255.0/27")
+        az.run("network", "public-ip", "create", "-n", "VNet1GWIP", "-g", rg, "--sku", "Standard")
+        az.run("network", "vnet-gateway", "create", "-n", "VNet1GW", "--public-ip-address", "VNet1GWIP", "-g", rg,
+               "--vnet", "VNet1", "--sku", "VpnGw2", "--address-prefixes", "172.16.201.0/24",
+               "--client-protocol", "OpenVPN", "IkeV2")
+        pem = "-----BEGIN CERTIFICATE-----\n" + root_cert_b64() + "\n-----END CERTIFICATE-----\n"
+        cert = tmp_path / "root.cer"
+        cert.write_text(pem)
+        az.run("network", "vnet-gateway", "root-cert", "create", "-g", rg, "--gateway-name", "VNet1GW",
+               "-n", "P2SRootCert", "--public-cert-data", str(cert))
+        shown = az.json("network", "vnet-gateway", "show", "-n", "VNet1GW", "-g", rg)
+        vc = shown["vpnClientConfiguration"]
+        assert [c["name"] for c in vc["vpnClientRootCertificates"]] == ["P2SRootCert"]
+        assert sorted(vc["vpnClientProtocols"]) == ["IkeV2", "OpenVPN"]
+        url = az.json("network", "vnet-gateway", "vpn-client", "generate", "-g", rg, "-n", "VNet1GW")
+        assert isinstance(url, str) and "/_aznet/vpnclientpackage/" in url
+        bad = tmp_path / "bad.cer"
+        bad.write_text(base64.b64encode(b"not a certificate").decode())
+        err = az.fails("network", "vnet-gateway", "root-cert", "create", "-g", rg, "--gateway-name", "VNet1GW",
+                       "-n", "Bad", "--public-cert-data", str(bad))
+        assert "InvalidVpnClientRootCertificate" in err.stderr
+    finally:
+        az.run("group", "delete", "-n", rg, "--yes", "--no-wait", check=False)

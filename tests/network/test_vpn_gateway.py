@@ -150,3 +150,40 @@ def test_point_to_site_configuration(aznet, network_client, rg):
     again = net.virtual_network_gateways.get(rg, "VNet1GW")
     assert again.vpn_client_configuration.vpn_client_address_pool.address_prefixes == ["172.16.201.0/24"]
     assert again.etag == gw.etag
+
+
+def test_vpn_client_package_is_a_real_zip(aznet, network_client, rg):
+    import io
+    import zipfile
+
+    import httpx
+
+    from .cert_support import root_cert_b64
+
+    net = network_client
+    gw_vnet(net, rg)
+    pip(net, rg, "VNet1GWpip")
+    gw = net.virtual_network_gateways.begin_create_or_update(rg, "VNet1GW", gw_body(aznet, rg)).result()
+    assert error_of(net.virtual_network_gateways.begin_generatevpnclientpackage, rg, "VNet1GW", {}) == \
+        (400, "VpnClientConfigurationNotFound")
+    p2s = {"vpnClientAddressPool": {"addressPrefixes": ["172.16.201.0/24"]}, "vpnClientProtocols": ["OpenVPN"],
+           "vpnAuthenticationTypes": ["Certificate"],
+           "vpnClientRootCertificates": [{"name": "P2SRootCert", "properties": {"publicCertData": root_cert_b64()}}]}
+    gw = net.virtual_network_gateways.begin_create_or_update(rg, "VNet1GW", gw_body(
+        aznet, rg, vpnClientConfiguration=p2s)).result()
+    url = net.virtual_network_gateways.begin_generatevpnclientpackage(rg, "VNet1GW", {
+        "processorArchitecture": "Amd64", "authenticationMethod": "EAPTLS"}).result()
+    profile_url = net.virtual_network_gateways.begin_generate_vpn_profile(rg, "VNet1GW", {
+        "authenticationMethod": "EAPTLS"}).result()
+    assert url.startswith("https://") and profile_url != url
+    got = httpx.get(url, verify=str(aznet.ca_path))
+    assert got.status_code == 200 and got.headers["content-type"] == "application/zip"
+    z = zipfile.ZipFile(io.BytesIO(got.content))
+    assert {"Generic/VpnSettings.xml", "Generic/VpnServerRoot.cer_0", "OpenVPN/vpnconfig.ovpn"} <= set(z.namelist())
+    settings = z.read("Generic/VpnSettings.xml").decode()
+    assert f"azuregateway-{gw.resource_guid}.vpn.azure.com" in settings
+    assert "<Route>10.1.0.0/16</Route>" in settings and "<Prefix>172.16.201.0/24</Prefix>" in settings
+    assert "<Name>P2SRootCert</Name>" in settings
+    ovpn = z.read("OpenVPN/vpnconfig.ovpn").decode()
+    assert "remote azuregateway-" in ovpn and "BEGIN CERTIFICATE" in ovpn
+    assert httpx.get(url.replace("sig=", "sig=0"), verify=str(aznet.ca_path)).status_code == 403

@@ -396,13 +396,32 @@ def default_bgp_addresses(nets: list[ipaddress.IPv4Network | ipaddress.IPv6Netwo
 
 
 def load_cert(data: str) -> x509.Certificate | None:
+    """A root certificate as Azure takes it: base64 DER (the portal's form), a PEM block, or the base64
+    of a .cer file (what ``az ... --public-cert-data <file>`` sends: PEM or base64 text inside)."""
     text = "".join(data.split())
     if "BEGINCERTIFICATE" in text:
         text = text.replace("-----BEGINCERTIFICATE-----", "").replace("-----ENDCERTIFICATE-----", "")
     try:
-        return x509.load_der_x509_certificate(base64.b64decode(text, validate=True))
+        raw = base64.b64decode(text, validate=True)
     except (ValueError, TypeError):
         return None
+    for attempt in range(2):
+        try:
+            return x509.load_der_x509_certificate(raw)
+        except ValueError:
+            pass
+        inner = raw.decode("ascii", "replace")
+        if "-----BEGIN CERTIFICATE-----" in inner:
+            try:
+                return x509.load_pem_x509_certificate(raw)
+            except ValueError:
+                return None
+        if attempt == 0:
+            try:
+                raw = base64.b64decode("".join(inner.split()), validate=True)
+            except (ValueError, TypeError):
+                return None
+    return None
 
 
 REGISTRY.add(ResourceType(TYPE, since("2015-06-15"), model="VirtualNetworkGateway",
