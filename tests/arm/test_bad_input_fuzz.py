@@ -95,3 +95,16 @@ def _field_names(aznet, rt):  # type: ignore[no-untyped-def]
 def test_random_paths_never_5xx(aznet, method, segments, body):  # type: ignore[no-untyped-def]
     resp = _handle(aznet, method, "/" + "/".join(segments), body, "2024-05-01")
     assert resp.status < 500, (method, segments, resp.body)
+
+
+def test_found_by_fuzzing_app_service_plan_sku_shapes(aznet):  # type: ignore[no-untyped-def]
+    """A plan whose sku was a list, a string or had a non-numeric capacity answered 500."""
+    rg = "fuzz-rg"
+    _handle(aznet, "PUT", f"/subscriptions/{SUB}/resourcegroups/{rg}", {"location": "westeurope"}, "2021-04-01")
+    path = f"/subscriptions/{SUB}/resourceGroups/{rg}/providers/Microsoft.Web/serverfarms/fz-plan"
+    for sku in ([], "B1", [{"name": "B1"}], {"name": "B1", "capacity": "abc"}, {"name": "B1", "capacity": [1]},
+                {"name": "B1", "capacity": True}, {"name": "B1", "capacity": -1}):
+        resp = _handle(aznet, "PUT", path, {"location": "westeurope", "sku": sku}, "2024-04-01")
+        assert resp.status == 400, (sku, resp.status, resp.body)
+    ok = _handle(aznet, "PUT", path, {"location": "westeurope", "sku": {"name": "B1", "capacity": 2}}, "2024-04-01")
+    assert ok.status in (200, 201) and ok.body["sku"]["capacity"] == 2

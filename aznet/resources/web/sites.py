@@ -54,13 +54,19 @@ def bad(code: str, message: str, status: int = 400) -> ArmError:
 class PlanHooks(Hooks):
     def validate(self, ctx: Ctx, new: dict[str, Any], old: dict[str, Any] | None) -> None:
         sku = new.get("sku") or {"name": "F1"}
-        name = next((k for k in TIERS if isinstance(sku, dict) and str(sku.get("name", "")).lower() == k.lower()),
-                    None)
+        if not isinstance(sku, dict):
+            raise bad("InvalidRequestFormat", "Cannot parse the request: 'sku' must be an object (SkuDescription).")
+        name = next((k for k in TIERS if str(sku.get("name", "")).lower() == k.lower()), None)
         if name is None:
-            raise bad("InvalidSku", f"The SKU '{(sku or {}).get('name')}' of App Service plan {new['name']} is not "
-                      "valid.")
+            raise bad("InvalidSku", f"The SKU '{sku.get('name')}' of App Service plan {new['name']} is not valid.")
+        capacity = sku.get("capacity")
+        if capacity is None:
+            capacity = 1
+        if isinstance(capacity, bool) or not isinstance(capacity, int) or not 0 <= capacity <= 100:
+            raise bad("InvalidParameterValue", f"sku.capacity {capacity!r} of App Service plan {new['name']} must "
+                      "be a whole number from 0 to 100.")
         new["sku"] = {"name": name, "tier": TIERS[name], "size": name, "family": re.sub(r"\d", "", name)[:2] or name,
-                      "capacity": int((sku or {}).get("capacity") or 1)}
+                      "capacity": capacity}
         props = new["properties"]
         kind = str(new.get("kind") or "app").lower()
         new["kind"] = kind
