@@ -24,7 +24,7 @@ class Backend:
     """A local HTTP service: answers ``<name> <path>`` with the request headers as JSON in ``X-Seen``;
     ``fail`` makes it answer 500; ``/error.html`` answers a custom error page."""
 
-    def __init__(self, name: str, host: str, port: int = 0) -> None:
+    def __init__(self, name: str, host: str, port: int = 0, tls: Any = None) -> None:
         self.name, self.host = name, host
         self.fail = False
         self.hits = 0
@@ -55,6 +55,8 @@ class Backend:
 
         self.server = ThreadingHTTPServer((host, port), Handler)
         self.server.daemon_threads = True
+        if tls is not None:           # an ssl.SSLContext: serve HTTPS
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
@@ -148,6 +150,32 @@ def get(url: str, **kw: Any) -> httpx.Response:
 
 def pip_address(net: Any, rg: str, name: str = "myAGPublicIPAddress") -> str:
     return str(net.public_ip_addresses.get(rg, name).ip_address)
+
+
+def signed_pem(aznet: Any, folder: Any, *names: str) -> Any:
+    """A server ssl.SSLContext for ``names`` with a certificate signed by the running aznet's CA."""
+    import base64
+    import ssl
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
+    key, cert, extra = pkcs12.load_key_and_certificates(base64.b64decode(signed_pfx(aznet, *names)), b"Azure123456!")
+    pem = folder / "backend.pem"
+    pem.write_bytes(cert.public_bytes(serialization.Encoding.PEM) + key.private_bytes(  # type: ignore[union-attr]
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(pem)
+    return ctx
+
+
+def ca_der_b64(aznet: Any) -> str:
+    import base64
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+    cert = x509.load_pem_x509_certificate((aznet.data_dir / "ca.pem").read_bytes())
+    return base64.b64encode(cert.public_bytes(serialization.Encoding.DER)).decode()
 
 
 def signed_pfx(aznet: Any, *names: str, password: str = "Azure123456!") -> str:

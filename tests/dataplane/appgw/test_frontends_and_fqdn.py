@@ -52,3 +52,47 @@ def test_private_frontend_and_fqdn_backend_through_aznet_dns(aznet, network_clie
         dns.record_sets.create_or_update(rg, "contoso-app.com", "web", "A", {
             "ttl": 60, "a_records": [{"ipv4_address": b2.host}]})
         wait_for(lambda: get(f"{base}/c").status_code == 502)    # b2 does not listen on s1's port
+
+
+def test_end_to_end_tls_to_the_backend_with_a_trusted_root(aznet, network_client, rg, tmp_path):
+    import json
+
+    from .support import Backend, ca_der_b64, signed_pem
+
+    ids = network(network_client, aznet, rg)
+    b = Backend("secure", "127.0.51.1", tls=signed_pem(aznet, tmp_path, "backend.contoso.com"))
+    try:
+        gw = rid(aznet, rg, "applicationGateways", "gw")
+        body = gateway(aznet, rg, "gw", ids, pools={"p": [{"ipAddress": b.host}]},
+                       settings={"s": {"port": b.port, "protocol": "Https", "hostName": "backend.contoso.com",
+                                       "trustedRootCertificates": [{"id": f"{gw}/trustedRootCertificates/aznet-ca"}],
+                                       "probe": "tls"}},
+                       listeners=[{"name": "l"}], rules=[{"name": "r", "listener": "l", "pool": "p", "settings": "s"}],
+                       trustedRootCertificates=[{"name": "aznet-ca", "properties": {"data": ca_der_b64(aznet)}}],
+                       probes=[{"name": "tls", "properties": {"protocol": "Https", "host": "backend.contoso.com",
+                                                              "path": "/", "interval": 1, "timeout": 3,
+                                                              "unhealthyThreshold": 2}}])
+        network_client.application_gateways.begin_create_or_update(rg, "gw", body).result()
+        base = f"http://{pip_address(network_client, rg)}:{port(aznet, 80)}"
+        r = wait_for(lambda: (x := get(f"{base}/tls")).status_code == 200 and x)
+        assert r.text == "secure /tls"
+        assert json.loads(r.headers["x-seen"])["Host"] == "backend.contoso.com"
+
+        def up() -> bool:
+            h = network_client.application_gateways.begin_backend_health(rg, "gw").result()
+            s = h.backend_address_pools[0].backend_http_settings_collection[0].servers[0]
+            return s.health == "Up" and s.health_probe_log == "Success. Received 200 status code"
+        wait_for(up)
+        # another root: the backend's chain is not trusted, the probe says so and requests get 502
+        from tests.delivery.appgw_support import cer_b64
+        body["properties"]["trustedRootCertificates"] = [{"name": "aznet-ca", "properties": {"data": cer_b64()}}]
+        network_client.application_gateways.begin_create_or_update(rg, "gw", body).result()
+
+        def untrusted() -> str | None:
+            h = network_client.application_gateways.begin_backend_health(rg, "gw").result()
+            s = h.backend_address_pools[0].backend_http_settings_collection[0].servers[0]
+            return s.health_probe_log if s.health == "Down" else None
+        assert "root certificate" in wait_for(untrusted)
+        assert get(f"{base}/tls").status_code == 502
+    finally:
+        b.close()
