@@ -16,6 +16,7 @@ from .context import Ctx
 from .errors import ArmError, resource_group_not_found, resource_not_found
 from .ids import ResourceId, normalize, parse_resource_id
 from .registry import ResourceType
+from .tags import check_tags
 
 PRIVATE = "_aznet"
 log = logging.getLogger("aznet.arm.crud")
@@ -198,6 +199,7 @@ def put_resource(ctx: Ctx, rid_str: str, body: Any, *, nested: bool = False,
             new["tags"] = copy_json(body["tags"])
         if isinstance(body.get("location"), str) and body["location"].strip():
             new["location"] = "global" if rt.global_location else _normalize_location(body["location"])
+    check_tags(new.get("tags"))
     new["properties"] = copy_json(props)
     if rt.provisioning_state:
         new["properties"]["provisioningState"] = "Succeeded"

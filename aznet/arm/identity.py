@@ -16,6 +16,7 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from ..lru import ByteLRU
 from .errors import ArmError
 
 KEY_ID = "aznet-signing-key"
@@ -39,7 +40,8 @@ class TokenIssuer:
             tmp.replace(key_path)
         self._key = key
         self._public = key.public_key()
-        self._verified: dict[str, dict[str, Any]] = {}
+        # verified tokens' claims, by token: an LRU bounded by bytes (tokens are ~1 KB; anyone may mint many)
+        self._verified: ByteLRU[str, dict[str, Any]] = ByteLRU(8 * 1024 * 1024)
 
     # -- discovery documents -------------------------------------------------
     def openid_configuration(self, tenant: str, v2: bool) -> dict[str, Any]:
@@ -149,9 +151,7 @@ class TokenIssuer:
             except jwt.PyJWTError:
                 raise self._unauthorized("InvalidAuthenticationToken", "The access token is invalid.",
                                          "The access token is invalid.") from None
-            if len(self._verified) > 10000:
-                self._verified.clear()
-            self._verified[token] = claims
+            self._verified.put(token, claims, 2 * len(token) + 1024)
         exp = claims.get("exp", 0)
         if exp <= now:
             fmt = "%m/%d/%Y %H:%M:%S"

@@ -1,17 +1,27 @@
 """Long-running operations as ARM does them: an operation-status resource
 (``Azure-AsyncOperation``) and an operation-result resource (``Location``).
 The work itself is done when the request is handled; a configurable delay
-keeps the operation InProgress for a while so clients really poll."""
+keeps the operation InProgress for a while so clients really poll.
+
+Records are small and bounded: an operation keeps its id, times, status and
+error, and a result body only when a client can fetch it (an action's
+``Location``); they are dropped oldest first once they exceed a byte budget
+or a count, and expire a while after they finish (Azure keeps them for
+hours, not forever)."""
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
+RECORD_OVERHEAD = 400          # bytes an operation costs besides its result and error (an estimate)
 
-@dataclass
+
+@dataclass(slots=True)
 class Operation:
     id: str
     name: str
@@ -22,6 +32,7 @@ class Operation:
     result: Any = None                   # body of the final GET on the Location URL
     result_status: int = 200
     extra: dict[str, Any] = field(default_factory=dict)
+    size: int = RECORD_OVERHEAD
 
     def current_status(self, now: float | None = None) -> str:
         if (now or time.time()) < self.done_at:
@@ -45,13 +56,28 @@ def _iso(ts: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ts)) + f".{int(ts % 1 * 1e6):06d}Z"
 
 
-class Operations:
-    """Operations in memory; bounded so a long-running server does not grow."""
+def _size(value: Any) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, bytes):
+        return len(value)
+    return len(json.dumps(value, separators=(",", ":"), default=str))
 
-    def __init__(self, delay: float, limit: int = 50000) -> None:
+
+class Operations:
+    """Operations in memory, bounded by count and bytes and expired by age."""
+
+    def __init__(self, delay: float, limit: int = 50000, max_bytes: int = 16 * 1024 * 1024,
+                 ttl: float = 3600.0) -> None:
         self.delay = delay
         self.limit = limit
-        self._ops: dict[str, Operation] = {}
+        self.max_bytes = max_bytes
+        self.ttl = ttl
+        self.bytes = 0
+        self._ops: OrderedDict[str, Operation] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._ops)
 
     def start(self, *, status: str = "Succeeded", error: dict[str, Any] | None = None, result: Any = None,
               result_status: int = 200, delay: float | None = None) -> Operation:
@@ -59,11 +85,24 @@ class Operations:
         op_id = str(uuid.uuid4())
         op = Operation(op_id, op_id, now, now + (self.delay if delay is None else delay), status, error,
                        result, result_status)
-        if len(self._ops) >= self.limit:
-            for key in list(self._ops)[: self.limit // 10]:
-                del self._ops[key]
+        op.size = RECORD_OVERHEAD + _size(result) + _size(error)
         self._ops[op_id] = op
+        self.bytes += op.size
+        self._trim(now)
         return op
 
+    def _trim(self, now: float) -> None:
+        ops = self._ops
+        while ops:
+            oldest = next(iter(ops.values()))
+            expired = oldest.done_at + self.ttl < now
+            if not (expired or len(ops) > self.limit or self.bytes > self.max_bytes):
+                break
+            ops.popitem(last=False)
+            self.bytes -= oldest.size
+
     def get(self, op_id: str) -> Operation | None:
-        return self._ops.get(op_id.lower()) or self._ops.get(op_id)
+        op = self._ops.get(op_id.lower()) or self._ops.get(op_id)
+        if op is not None and op.done_at + self.ttl < time.time():
+            return None
+        return op

@@ -40,7 +40,8 @@ class Platform:
         self.issuer = TokenIssuer(settings.data_dir, settings.endpoint, settings.tenant, settings.token_lifetime)
         self.admin_key = ensure_admin_key(settings.data_dir)
         self.tenants = TenantDirectory(self)
-        self.ops = Operations(settings.lro_delay)
+        self.ops = Operations(settings.lro_delay, max_bytes=settings.operations_max_bytes,
+                              ttl=settings.operations_ttl)
         self.provider_state: dict[tuple[str, str], str] = {}
         self._schemas: dict[str, Any] = {}
         self.services = Services()           # data-plane engines and other long-lived helpers, by type
@@ -126,10 +127,13 @@ class Platform:
 
     def lro(self, req: Request, status: int, body: Any, *, namespace: str, location: str | None = None,
             result: Any = None, result_status: int = 200, location_header: bool = True) -> Response:
-        # the body goes out as JSON text once, and the operation keeps that text (not the dicts: a server
-        # holding tens of thousands of finished operations must not make the garbage collector walk them)
+        # a result is kept only where a client can fetch it (the Location of an action, or of a PUT answered
+        # with one), as JSON text, not dicts: a server holding thousands of finished operations must not make
+        # the garbage collector walk them
         payload = body if body is None or isinstance(body, bytes) else dumps(body).encode()
-        if result is None:
+        if not location_header:
+            kept = None
+        elif result is None:
             kept = payload
         else:
             kept = result if isinstance(result, bytes) else dumps(result).encode()

@@ -17,6 +17,7 @@ from ...arm.crud import resource_guid
 from ...arm.errors import ArmError
 from ...arm.ids import normalize
 from ...arm.registry import REGISTRY, Hooks, NameRule, ResourceType
+from ...lru import ByteLRU
 from . import bastion_nsg
 from .ref_checks import API_VERSIONS, boolean
 from .security_rules import normalize_rule
@@ -73,17 +74,17 @@ def default_rules(ctx: Ctx, nsg: dict[str, Any]) -> list[dict[str, Any]]:
         rules = []
         for spec in DEFAULT_RULES:
             rules.append(default_rule_body(nsg["id"], spec, f'W/"{uuid.uuid5(uuid.NAMESPACE_URL, key[1] + spec[0])}"'))
-        if len(_DEFAULTS_CACHE) > 4096:
-            _DEFAULTS_CACHE.clear()
-        _DEFAULTS_CACHE[key] = json.dumps(rules).encode()
+        data = json.dumps(rules).encode()
+        _DEFAULTS_CACHE.put(key, data, len(data) + 2 * len(key[0]) + 200)
         return rules
     rendered: list[dict[str, Any]] = json.loads(cached)
     return rendered
 
 
 # NSG (id, etag) -> its default rules as JSON text: bytes are invisible to the cyclic garbage collector,
-# where thousands of cached dicts and lists made every full collection longer (see aznet/gcpolicy.py)
-_DEFAULTS_CACHE: dict[tuple[str, str], bytes] = {}
+# where thousands of cached dicts and lists made every full collection longer (see aznet/gcpolicy.py);
+# an LRU bounded by bytes (it was 4,096 entries, refilled by every NSG PUT)
+_DEFAULTS_CACHE: ByteLRU[tuple[str, str], bytes] = ByteLRU(4 * 1024 * 1024)
 
 
 def users(ctx: Ctx, nsg_id: str) -> tuple[list[str], list[str]]:

@@ -14,6 +14,7 @@ from ...arm.http import Request, Response, page
 from ...arm.ids import normalize, resource_group_id
 from ...arm.platform import Platform
 from ...arm.router import ROUTES
+from ...arm.tags import check_tags
 from ...arm.versions import RESOURCES, check_api_version
 from ...store.base import Record
 
@@ -54,6 +55,7 @@ def create_group(ctx: Ctx, sub: str, name: str, body: Any) -> tuple[int, dict[st
     tags = body.get("tags") or {}
     if not isinstance(tags, dict) or not all(isinstance(v, str) for v in tags.values()):
         raise ArmError(400, "InvalidRequestContent", "The tags must be an object of string values.", target="tags")
+    check_tags(tags)
     rid = resource_group_id(sub, name)
     old = ctx.txn.get(normalize(rid))
     if old is not None:
@@ -103,6 +105,7 @@ def patch_group(p: Platform, req: Request) -> Response:
         tags = patch["tags"] or {}
         if not isinstance(tags, dict):
             raise ArmError(400, "InvalidRequestContent", "The tags must be an object.", target="tags")
+        check_tags(tags)
         body["tags"] = tags
     if "managedBy" in patch:
         body["managedBy"] = patch["managedBy"]
