@@ -97,10 +97,12 @@ class Worker(threading.Thread):
         self.server, self.n, self.stop_event = server, n, stop
         self.requests = 0
         self.errors = 0
+        self.statuses: dict[int, int] = {}
 
     def call(self, c: httpx.Client, method: str, url: str, **kw) -> httpx.Response:  # type: ignore[no-untyped-def]
         r = c.request(method, url, **kw)
         self.requests += 1
+        self.statuses[r.status_code] = self.statuses.get(r.status_code, 0) + 1
         if r.status_code >= 500:
             self.errors += 1
         return r
@@ -189,6 +191,11 @@ def main() -> int:
         slope = 0.0
         if len(half) >= 2 and half[-1][0] > half[0][0]:
             slope = (half[-1][1] - half[0][1]) / ((half[-1][0] - half[0][0]) / 60)
+        statuses: dict[int, int] = {}
+        for w in workers:
+            for code, n in w.statuses.items():
+                statuses[code] = statuses.get(code, 0) + n
+        print("statuses:", ", ".join(f"{code}: {n}" for code, n in sorted(statuses.items())))
         print(f"summary: {total} requests in {elapsed:.0f} s ({total / max(elapsed, 1e-9):.0f} req/s); "
               f"RSS {samples[0][1]:.1f} -> {samples[-1][1]:.1f} MiB (max {max(s[1] for s in samples):.1f}); "
               f"second-half slope {slope:+.2f} MiB/min; fds {min(s[2] for s in samples)}..{max(s[2] for s in samples)}")

@@ -28,6 +28,7 @@ class HttpLimits:
     idle_timeout: float = 120.0              # seconds a keep-alive connection may wait for its next request
     max_connections: int = 1000              # concurrent connections (capped by the fd limit)
     drain_timeout: float = 5.0               # seconds spent discarding a rejected request's body before closing
+    drain_bytes: int = 1024 * 1024           # bytes of a rejected request's body read and dropped before aborting
 
 
 def fd_limit() -> int:

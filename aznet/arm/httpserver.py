@@ -7,7 +7,8 @@ header count and header bytes are limited (414 / 431); a request must finish
 its headers and its body within a deadline and a keep-alive connection may
 idle only so long; concurrent connections are capped, closing the oldest idle
 one to admit a new one. Once the headers are in, ``precheck`` (authentication)
-runs before a byte of body is buffered; a rejected body is read and dropped.
+runs before a byte of body is buffered; a rejected body is read and dropped up
+to a small budget (so the client sees the answer), then the connection is cut.
 
 The handler is synchronous: it takes a ``Request`` and returns a ``Response``
 (ARM handling never blocks; slow work runs elsewhere and is polled)."""
@@ -59,6 +60,7 @@ class HttpProtocol(asyncio.Protocol):
         self._requests = 0
         self._head_bytes = 0            # raw bytes received while the current request's headers are incomplete
         self._reject_with: Response | None = None
+        self._drain_left = 0
         self._reset_message()
 
     def _reset_message(self) -> None:
@@ -140,6 +142,11 @@ class HttpProtocol(asyncio.Protocol):
             return
         if self.state in (IDLE, HEADERS):
             self._head_bytes += len(data)
+        elif self.state == DRAIN:
+            self._drain_left -= len(data)
+            if self._drain_left < 0:        # a large body after a refusal: stop paying to read it
+                self.abort()
+                return
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserUpgrade:
@@ -237,6 +244,7 @@ class HttpProtocol(asyncio.Protocol):
         """Answer now, without reading the body into memory; drop what follows, then close."""
         self._early = resp
         self.state = DRAIN
+        self._drain_left = self.limits.drain_bytes
         self._body = []
         self._send(resp, keep_alive=False, close=False)
         self._arm(self.limits.drain_timeout)
@@ -375,7 +383,8 @@ class HttpServer:
     # -- lifecycle ----------------------------------------------------------------
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
-        kw = {"ssl_handshake_timeout": self.limits.header_timeout} if self.ssl_context is not None else {}
+        kw = {"ssl_handshake_timeout": self.limits.header_timeout,
+              "ssl_shutdown_timeout": self.limits.drain_timeout} if self.ssl_context is not None else {}
         self._server = await loop.create_server(self._accept, self.host, self.port, ssl=self.ssl_context,
                                                 backlog=2048, reuse_address=True, **kw)
         sock = self._server.sockets[0]

@@ -216,6 +216,23 @@ def test_unauthenticated_body_is_refused_before_it_is_sent(aznet):
         assert is_closed(sock)
 
 
+def test_large_unauthenticated_body_is_cut_off(aznet):
+    """Past the drain budget the server stops reading a refused body and drops the connection."""
+    with limits(aznet, drain_bytes=64 * 1024, drain_timeout=300):     # the budget ends it, not the clock
+        sock = connect(aznet)
+        size = aznet.server.http.limits.max_body - 1
+        sock.sendall(f"PUT /subscriptions/{aznet.subscription_id}/resourcegroups/x?{RG_API} HTTP/1.1\r\n"
+                     f"Host: x\r\nContent-Length: {size}\r\n\r\n".encode())
+        assert read_response(sock)[0] == 401
+        cut = False
+        try:
+            for _ in range(size // 65536):
+                sock.sendall(b"x" * 65536)
+        except (ConnectionResetError, BrokenPipeError, ssl.SSLError, TimeoutError):
+            cut = True
+        assert cut or is_closed(sock)
+
+
 def test_declared_oversized_body_is_refused_before_it_is_sent(aznet):
     sock = connect(aznet)
     size = aznet.server.http.limits.max_body + 1
