@@ -41,7 +41,7 @@ class Settings:
     lro_delay: float = field(default_factory=lambda: float(_env("AZNET_LRO_DELAY", "0")))
     # Finished long-running operations are kept in memory up to this many bytes and for this many seconds.
     operations_max_bytes: int = field(
-        default_factory=lambda: int(_env("AZNET_OPERATIONS_MAX_BYTES", str(16 * 1024 * 1024))))
+        default_factory=lambda: int(_env("AZNET_OPERATIONS_MAX_BYTES", str(4 * 1024 * 1024))))
     operations_ttl: float = field(default_factory=lambda: float(_env("AZNET_OPERATIONS_TTL", "3600")))
     # Largest request body ARM accepts (Azure's limit is 4 MiB).
     max_body: int = field(default_factory=lambda: int(_env("AZNET_MAX_BODY", str(4 * 1024 * 1024))))

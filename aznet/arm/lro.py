@@ -18,7 +18,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
-RECORD_OVERHEAD = 400          # bytes an operation costs besides its result and error (an estimate)
+RECORD_OVERHEAD = 512          # bytes an operation costs besides its result and error (measured ~450)
 
 
 @dataclass(slots=True)
@@ -67,7 +67,7 @@ def _size(value: Any) -> int:
 class Operations:
     """Operations in memory, bounded by count and bytes and expired by age."""
 
-    def __init__(self, delay: float, limit: int = 50000, max_bytes: int = 16 * 1024 * 1024,
+    def __init__(self, delay: float, limit: int = 50000, max_bytes: int = 4 * 1024 * 1024,
                  ttl: float = 3600.0) -> None:
         self.delay = delay
         self.limit = limit

@@ -84,7 +84,7 @@ def default_rules(ctx: Ctx, nsg: dict[str, Any]) -> list[dict[str, Any]]:
 # NSG (id, etag) -> its default rules as JSON text: bytes are invisible to the cyclic garbage collector,
 # where thousands of cached dicts and lists made every full collection longer (see aznet/gcpolicy.py);
 # an LRU bounded by bytes (it was 4,096 entries, refilled by every NSG PUT)
-_DEFAULTS_CACHE: ByteLRU[tuple[str, str], bytes] = ByteLRU(4 * 1024 * 1024)
+_DEFAULTS_CACHE: ByteLRU[tuple[str, str], bytes] = ByteLRU(2 * 1024 * 1024)
 
 
 def users(ctx: Ctx, nsg_id: str) -> tuple[list[str], list[str]]:
