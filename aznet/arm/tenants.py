@@ -158,6 +158,23 @@ class TenantDirectory:
                 "services, but information about new tenant could take time to propagate (up to an hour). If "
                 "you just transferred your subscription and see this error message, please try back later.")
 
+    def check_reach(self, home_sub: str, target_sub: str, action: str, scope: str, write: bool) -> None:
+        """Work done on behalf of ``home_sub`` (a template deployment) may reach another subscription only
+        if that subscription belongs to the same tenant (or to nobody yet: then a write claims it)."""
+        if target_sub.lower() == home_sub.lower():
+            return
+        tenant = self.owner(home_sub) or self.default_tenant
+        owner = self.owner(target_sub)
+        if owner is None:
+            if write:
+                self.claim(target_sub, tenant)
+            return
+        if owner.lower() != tenant.lower():
+            raise ArmError(403, "AuthorizationFailed",
+                           f"The client does not have authorization to perform action '{action}' over scope "
+                           f"'{scope}' or the scope is invalid: subscription '{target_sub}' belongs to another "
+                           "tenant. If access was recently granted, please refresh your credentials.")
+
     def audiences(self, base_url: str) -> tuple[str, ...]:
         eps = [self.p.issuer.endpoint.rstrip("/")]
         if base_url and base_url.rstrip("/") not in eps:

@@ -10,7 +10,7 @@ import uuid
 
 import jwt
 import pytest
-from azure.core.exceptions import ClientAuthenticationError
+from azure.core.exceptions import ClientAuthenticationError, HttpResponseError
 from azure.identity import ClientSecretCredential
 from azure.mgmt.resource.resources import ResourceManagementClient
 from azure.mgmt.resource.subscriptions import SubscriptionClient
@@ -165,3 +165,35 @@ def test_az_account_list_for_a_new_tenant(aznet, az, tmp_path):
     mine = az.json("account", "list")
     assert (aznet.subscription_id, aznet.tenant_id) in [(a["id"], a["tenantId"]) for a in mine]
     assert derived_subscription(tenant) not in [a["id"] for a in mine]
+
+
+def test_template_cannot_reach_another_tenants_subscription(aznet, resource_client):
+    """A deployment in tenant B's subscription that targets the default subscription fails with
+    AuthorizationFailed and creates nothing there."""
+    from azure.mgmt.resource.deployments import DeploymentsMgmtClient
+
+    tenant = new_tenant()
+    sub = derived_subscription(tenant)
+    rm(aznet, tenant, sub).resource_groups.create_or_update("deploy-b", {"location": "westeurope"})
+    resource_client.resource_groups.create_or_update("victim-rg", {"location": "westeurope"})
+    deployments = DeploymentsMgmtClient(cred(aznet, tenant), sub, base_url=aznet.endpoint,
+                                        credential_scopes=[f"{aznet.endpoint}/.default"],
+                                        connection_verify=str(aznet.ca_bundle))
+    template = {"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+                "contentVersion": "1.0.0.0", "resources": [{
+                    "type": "Microsoft.Resources/deployments", "apiVersion": "2022-09-01", "name": "cross",
+                    "subscriptionId": aznet.subscription_id, "resourceGroup": "victim-rg",
+                    "properties": {"mode": "Incremental", "template": {
+                        "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+                        "contentVersion": "1.0.0.0", "resources": [{
+                            "type": "Microsoft.Network/networkSecurityGroups", "apiVersion": "2024-05-01",
+                            "name": "planted", "location": "westeurope"}]}}}]}
+    with pytest.raises(HttpResponseError) as exc:
+        deployments.deployments.begin_create_or_update("deploy-b", "reach", {"properties": {
+            "mode": "Incremental", "template": template}}).result()
+    assert "AuthorizationFailed" in str(exc.value)
+    from azure.mgmt.network import NetworkManagementClient
+
+    net = aznet.client(NetworkManagementClient)
+    assert "planted" not in [n.name for n in net.network_security_groups.list("victim-rg")]
+    resource_client.resource_groups.begin_delete("victim-rg").result()

@@ -171,7 +171,7 @@ def _scope_obj(ctx: Ctx, sub: str, rg: str | None, name: str) -> Any:
     if rg is not None and rg_rec is None:
         raise resource_group_not_found(rg)
     return engine.Scope(
-        subscription_id=sub, tenant_id=ctx.platform.settings.tenant,
+        subscription_id=sub, tenant_id=ctx.platform.tenants.owner(sub) or ctx.platform.settings.tenant,
         resource_group=rg_rec.body["name"] if rg_rec else None,
         resource_group_location=rg_rec.body["location"] if rg_rec else None, deployment_name=name,
         resource_group_id=rg_rec.id if rg_rec else None,
@@ -217,6 +217,7 @@ class StoreOps:
         ctx = Ctx(self.platform, self.platform.store.transaction(), self.sub, api_version)
         try:
             segs = [s for s in resource_id.split("/") if s]
+            self._reach(segs, resource_id, "write", True)
             if len(segs) == 4 and segs[2].lower() == "resourcegroups":
                 _, result = create_group(ctx, segs[1], segs[3], body)
             else:
@@ -259,6 +260,7 @@ class StoreOps:
             ctx = Ctx(self.platform, self.platform.store.transaction(), self.sub, api_version)
             try:
                 segs = [s for s in resource_id.split("/") if s]
+                self._reach(segs, resource_id, "read", False)
                 if len(segs) == 4 and segs[2].lower() == "resourcegroups":
                     rec = ctx.txn.get(normalize(resource_id))
                     if rec is None:
@@ -270,6 +272,18 @@ class StoreOps:
         return self._on_loop(read)
 
 
+    def _reach(self, segs: list[str], resource_id: str, verb: str, write: bool) -> None:
+        """A template may reach another subscription of its own tenant, never another tenant's."""
+        if len(segs) < 2 or segs[0].lower() != "subscriptions":
+            return
+        low = [s.lower() for s in segs]
+        if "providers" in low:
+            at = len(low) - 1 - low[::-1].index("providers")
+            rtype = "/".join([segs[at + 1], *segs[at + 2::2]]) if at + 1 < len(segs) else "Microsoft.Resources"
+        else:
+            rtype = "Microsoft.Resources/subscriptions/resourceGroups"
+        self.platform.tenants.check_reach(self.sub, segs[1], f"{rtype}/{verb}", resource_id, write)
+
     def action(self, resource_id: str, action: str, api_version: str | None, body: Any) -> Any:
         return self._on_loop(lambda: self._action(resource_id, action, api_version, body))
 
@@ -280,6 +294,7 @@ class StoreOps:
             rid = parse_resource_id(resource_id)
             if rid is None or rid.is_collection:
                 raise ArmError(400, "InvalidResourceId", f"The resource id '{resource_id}' is not valid.")
+            self._reach([s for s in resource_id.split("/") if s], resource_id, "action", True)
             rt = crud.resolve_type(ctx, rid)
             handler = rt.action(name, "POST")
             if handler is None:
