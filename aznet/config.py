@@ -66,6 +66,8 @@ class Settings:
     # The region aznet names where a request has none (operation URLs, messages).
     default_location: str = field(default_factory=lambda: _env("AZNET_DEFAULT_LOCATION", DEFAULT_LOCATION))
     tenant: str = field(default_factory=lambda: _env("AZNET_TENANT", DEFAULT_TENANT))
+    # Resource groups per subscription (Azure's limit is 980).
+    max_resource_groups: int = field(default_factory=lambda: int(_env("AZNET_MAX_RESOURCE_GROUPS", "980")))
     # Tenants aznet creates on their first token (each with a subscription of its own).
     max_tenants: int = field(default_factory=lambda: int(_env("AZNET_MAX_TENANTS", "1000")))
     # First address of the pool that emulated public IPs are drawn from (all of 127/8 is loopback on Linux).

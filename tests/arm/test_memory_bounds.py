@@ -125,3 +125,31 @@ def test_tags_at_the_limits_are_accepted(network_client, resource_client, rg):
     hidden = {"hidden-link:/subscriptions/x/resourceGroups/y": "Resource"}
     got = network_client.virtual_networks.begin_create_or_update(rg, "hidden", {**VNET, "tags": hidden}).result()
     assert got.tags == hidden
+
+
+def test_resource_groups_per_subscription_are_limited(aznet):
+    """Azure's 980 groups per subscription, here lowered to 2 in a new tenant's empty subscription."""
+    from azure.identity import ClientSecretCredential
+    from azure.mgmt.resource.resources import ResourceManagementClient
+
+    from aznet.arm.tenants import derived_subscription
+
+    tenant = str(uuid.uuid4())
+    cred = ClientSecretCredential(tenant, "quota", "s", authority=aznet.endpoint, disable_instance_discovery=True,
+                                  connection_verify=str(aznet.ca_bundle))
+    client = ResourceManagementClient(cred, derived_subscription(tenant), base_url=aznet.endpoint,
+                                      credential_scopes=[f"{aznet.endpoint}/.default"],
+                                      connection_verify=str(aznet.ca_bundle))
+    settings = aznet.platform.settings
+    old, settings.max_resource_groups = settings.max_resource_groups, 2
+    try:
+        client.resource_groups.create_or_update("q1", {"location": "westeurope"})
+        client.resource_groups.create_or_update("q2", {"location": "westeurope"})
+        client.resource_groups.create_or_update("q2", {"location": "westeurope", "tags": {"a": "b"}})   # update
+        with pytest.raises(HttpResponseError) as exc:
+            client.resource_groups.create_or_update("q3", {"location": "westeurope"})
+        assert exc.value.status_code == 409 and exc.value.error.code == "ResourceGroupQuotaExceeded"
+        assert "would exceed the quota of '2'" in exc.value.error.message
+        assert sorted(g.name for g in client.resource_groups.list()) == ["q1", "q2"]
+    finally:
+        settings.max_resource_groups = old

@@ -60,6 +60,8 @@ def create_group(ctx: Ctx, sub: str, name: str, body: Any) -> tuple[int, dict[st
     old = ctx.txn.get(normalize(rid))
     if old is not None:
         crud.guard(ctx, old.id, "write")
+    else:
+        _check_quota(ctx, sub, name)
     if old is not None and old.body["location"] != location:
         raise ArmError(409, "InvalidResourceGroupLocation",
                        f"Invalid resource group location '{location}'. The Resource group already exists in "
@@ -73,6 +75,17 @@ def create_group(ctx: Ctx, sub: str, name: str, body: Any) -> tuple[int, dict[st
     new["properties"] = {"provisioningState": "Succeeded"}
     rec = ctx.txn.put(new["id"], RG_TYPE, None, normalize(f"/subscriptions/{sub}"), new)
     return (200 if old else 201), _render(rec)
+
+
+def _check_quota(ctx: Ctx, sub: str, name: str) -> None:
+    """Azure's limit of resource groups per subscription (980; AZNET_MAX_RESOURCE_GROUPS)."""
+    limit = ctx.platform.settings.max_resource_groups
+    prefix = normalize(f"/subscriptions/{sub}") + "/"
+    count = sum(1 for r in ctx.txn.of_type(RG_TYPE) if r.key.startswith(prefix))
+    if count >= limit:
+        raise ArmError(409, "ResourceGroupQuotaExceeded",
+                       f"Creating the resource group '{name}' would exceed the quota of '{limit}'. The current "
+                       f"resource group count is '{count}', please delete some groups before creating a new one.")
 
 
 def _get(ctx: Ctx, sub: str, name: str) -> Record:
