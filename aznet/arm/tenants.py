@@ -19,6 +19,7 @@ import re
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from ..lru import ByteLRU
 from .errors import ArmError
 
 if TYPE_CHECKING:
@@ -50,6 +51,8 @@ def subscription_key(sub: str) -> str:
 class TenantDirectory:
     def __init__(self, platform: Platform) -> None:
         self.p = platform
+        # (aud, iss, tid, base URL) combinations already found good: most requests skip the checks
+        self._passed: ByteLRU[tuple[Any, ...], str] = ByteLRU(1024 * 1024)
 
     @property
     def default_tenant(self) -> str:
@@ -124,6 +127,15 @@ class TenantDirectory:
     # -- the checks on every authenticated request -----------------------------------
     def check_claims(self, claims: dict[str, Any], base_url: str) -> str:
         """Audience and issuer; returns the token's tenant (created if new)."""
+        key = (claims.get("aud"), claims.get("iss"), claims.get("tid"), base_url)
+        tenant = self._passed.get(key)
+        if tenant is None:
+            tenant = self._check_claims(claims, base_url)
+            self._passed.put(key, tenant, 2 * sum(len(str(k)) for k in key) + 200)
+        self.ensure(tenant)
+        return tenant
+
+    def _check_claims(self, claims: dict[str, Any], base_url: str) -> str:
         aud = claims.get("aud")
         accepted = self.audiences(base_url)
         if not isinstance(aud, str) or aud not in accepted:
@@ -138,7 +150,6 @@ class TenantDirectory:
                 "InvalidAuthenticationTokenTenant",
                 f"The access token is from the wrong issuer '{iss}'. It must match the tenant "
                 f"'{self.issuers(str(tenant or self.default_tenant))[0]}' of this server.")
-        self.ensure(tenant)
         return tenant
 
     def check_subscription(self, sub: str, tenant: str, iss: str, method: str) -> None:
