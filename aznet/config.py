@@ -66,6 +66,8 @@ class Settings:
     # The region aznet names where a request has none (operation URLs, messages).
     default_location: str = field(default_factory=lambda: _env("AZNET_DEFAULT_LOCATION", DEFAULT_LOCATION))
     tenant: str = field(default_factory=lambda: _env("AZNET_TENANT", DEFAULT_TENANT))
+    # Subscriptions a tenant may own (its own, plus ids it claims by writing to them first).
+    max_subscriptions: int = field(default_factory=lambda: int(_env("AZNET_MAX_SUBSCRIPTIONS", "1000")))
     # Resource groups per subscription (Azure's limit is 980).
     max_resource_groups: int = field(default_factory=lambda: int(_env("AZNET_MAX_RESOURCE_GROUPS", "980")))
     # Tenants aznet creates on their first token (each with a subscription of its own).

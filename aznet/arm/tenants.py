@@ -102,6 +102,12 @@ class TenantDirectory:
         return rec.body.get("tenantId") if rec is not None else None
 
     def claim(self, sub: str, tenant: str) -> None:
+        limit = self.p.settings.max_subscriptions
+        low = tenant.lower()
+        owned = sum(1 for r in self.p.store.of_type(SUBSCRIPTION_TYPE)
+                    if str(r.body.get("tenantId", "")).lower() == low)
+        if owned >= limit:      # beyond the tenant's quota the id is one Azure would not know
+            raise ArmError(404, "SubscriptionNotFound", f"The subscription '{sub}' could not be found.")
         txn = self.p.store.transaction()
         txn.put(subscription_key(sub), SUBSCRIPTION_TYPE, None, tenant_key(tenant),
                 {"id": f"/subscriptions/{sub}", "subscriptionId": sub, "tenantId": tenant})

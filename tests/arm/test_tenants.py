@@ -197,3 +197,17 @@ def test_template_cannot_reach_another_tenants_subscription(aznet, resource_clie
     net = aznet.client(NetworkManagementClient)
     assert "planted" not in [n.name for n in net.network_security_groups.list("victim-rg")]
     resource_client.resource_groups.begin_delete("victim-rg").result()
+
+
+def test_subscriptions_a_tenant_claims_are_limited(aznet):
+    tenant = new_tenant()
+    settings = aznet.platform.settings
+    old, settings.max_subscriptions = settings.max_subscriptions, 2     # its own one, plus one claim
+    try:
+        rm(aznet, tenant, str(uuid.uuid4())).resource_groups.create_or_update("one", {"location": "westeurope"})
+        with pytest.raises(HttpResponseError) as exc:
+            rm(aznet, tenant, str(uuid.uuid4())).resource_groups.create_or_update("two", {"location": "westeurope"})
+        assert exc.value.status_code == 404 and exc.value.error.code == "SubscriptionNotFound"
+    finally:
+        settings.max_subscriptions = old
+    assert len(list(subs_client(aznet, tenant).subscriptions.list())) == 2
