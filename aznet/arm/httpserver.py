@@ -226,6 +226,9 @@ class HttpProtocol(asyncio.Protocol):
                 early = None
             if early is not None:
                 self._reject_early(early)
+                return
+        if headers.get("expect", "").lower() == "100-continue" and declared > 0 and self.transport is not None:
+            self.transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")    # the body is welcome now
 
     def _make_request(self, method: str, raw_url: bytes, headers: dict[str, str]) -> Request | None:
         try:

@@ -249,3 +249,18 @@ def test_garbage_is_400_and_closed(aznet, bad):
     status, _, _ = read_response(sock)
     assert status == 400
     assert is_closed(sock)
+
+
+def test_expect_100_continue_only_after_the_token_passed(aznet):
+    tok = token(aznet)
+    head = (f"PUT /subscriptions/{aznet.subscription_id}/resourcegroups/expect-rg?{RG_API} HTTP/1.1\r\n"
+            "Host: x\r\nContent-Type: application/json\r\nExpect: 100-continue\r\n")
+    body = b'{"location": "westeurope"}'
+    sock = connect(aznet)
+    sock.sendall(f"{head}Content-Length: {len(body)}\r\n\r\n".encode())
+    assert read_response(sock)[0] == 401                   # no token: refused, and no 100 Continue first
+    sock = connect(aznet)
+    sock.sendall(f"{head}Authorization: Bearer {tok}\r\nContent-Length: {len(body)}\r\n\r\n".encode())
+    assert read_response(sock)[0] == 100
+    sock.sendall(body)
+    assert read_response(sock)[0] == 201
