@@ -57,6 +57,7 @@ class HttpProtocol(asyncio.Protocol):
         self.state = HANDSHAKE
         self.refused = False
         self._timer: asyncio.TimerHandle | None = None
+        self.guard: asyncio.TimerHandle | None = None     # drops a connection whose TLS handshake never ends
         self._requests = 0
         self._head_bytes = 0            # raw bytes received while the current request's headers are incomplete
         self._reject_with: Response | None = None
@@ -78,6 +79,9 @@ class HttpProtocol(asyncio.Protocol):
     # -- connection ------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]  # uvloop's transports are not asyncio.Transport subclasses
+        if self.guard is not None:
+            self.guard.cancel()
+            self.guard = None
         sock = transport.get_extra_info("socket")
         if sock is not None:
             try:
@@ -97,6 +101,10 @@ class HttpProtocol(asyncio.Protocol):
         self._cancel_timer()
         self.server.forget(self)
         self.transport = None
+        # the parser calls back into this protocol: drop the cycle, so the pair is freed by reference
+        # counting even when a full collection has frozen it (aznet/gcpolicy.py)
+        self.parser = None  # type: ignore[assignment]
+        self._reset_message()
 
     def close(self) -> None:
         self._cancel_timer()
@@ -364,7 +372,8 @@ class HttpServer:
         if self.ssl_context is not None:
             # a connection whose TLS handshake never completes is dropped by the loop after
             # ssl_handshake_timeout without telling the protocol: stop counting it then
-            asyncio.get_running_loop().call_later(self.limits.header_timeout + 1, self._drop_if_unconnected, proto)
+            proto.guard = asyncio.get_running_loop().call_later(self.limits.header_timeout + 1,
+                                                                self._drop_if_unconnected, proto)
         return proto
 
     def _drop_if_unconnected(self, proto: HttpProtocol) -> None:

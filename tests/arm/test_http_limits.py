@@ -264,3 +264,30 @@ def test_expect_100_continue_only_after_the_token_passed(aznet):
     assert read_response(sock)[0] == 100
     sock.sendall(body)
     assert read_response(sock)[0] == 201
+
+
+def test_closed_connection_is_freed_without_the_garbage_collector(aznet):
+    """`aznet up` freezes what survives a full collection (aznet/gcpolicy.py), so a connection object
+    kept alive only by a reference cycle would never be freed: closing must leave no cycle."""
+    import gc
+    import time
+    import weakref
+
+    gc.collect()
+    gc.disable()
+    try:
+        before = set(aznet.server.http.connections)
+        sock = connect(aznet)
+        sock.sendall(b"GET /_aznet/health HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert read_response(sock)[0] == 200
+        new = [c for c in aznet.server.http.connections if c not in before]
+        assert len(new) == 1
+        ref = weakref.ref(new[0])
+        del new
+        sock.close()
+        deadline = time.monotonic() + 10
+        while ref() is not None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert ref() is None
+    finally:
+        gc.enable()
