@@ -8,7 +8,8 @@ Each worker owns a resource group and loops: create the group, PUT a VNet
 (polling its Azure-AsyncOperation), GET it, PATCH its tags, PUT an NSG with
 rules, list both types, list /resources with a $filter, list subscriptions,
 DELETE the VNet (polling the Location), and every tenth round delete the
-whole group; every fiftieth round it fetches a fresh token. The working set
+whole group; every fiftieth round it fetches a fresh token, and every fifth
+round (--churn) it opens a new connection. The working set
 stays small, so a growing RSS means a leak, not data.
 
 The figure is aznet's alone: no real engine serves ARM, so there is nothing to
@@ -92,9 +93,9 @@ class Server:
 
 
 class Worker(threading.Thread):
-    def __init__(self, server: Server, n: int, stop: threading.Event) -> None:
+    def __init__(self, server: Server, n: int, stop: threading.Event, churn: int = 0) -> None:
         super().__init__(daemon=True)
-        self.server, self.n, self.stop_event = server, n, stop
+        self.server, self.n, self.stop_event, self.churn = server, n, stop, churn
         self.requests = 0
         self.errors = 0
         self.statuses: dict[int, int] = {}
@@ -109,11 +110,17 @@ class Worker(threading.Thread):
 
     def run(self) -> None:
         sub = "00000000-0000-0000-0000-000000000001"
-        with self.server.client() as c:
+        c = self.server.client()
+        try:
             c.headers["Authorization"] = f"Bearer {self.server.token(c)}"
             rounds = 0
             while not self.stop_event.is_set():
                 rounds += 1
+                if self.churn and rounds % self.churn == 0:      # a new TCP+TLS connection now and then
+                    auth = c.headers["Authorization"]
+                    c.close()
+                    c = self.server.client()
+                    c.headers["Authorization"] = auth
                 if rounds % 50 == 0:
                     c.headers["Authorization"] = f"Bearer {self.server.token(c)}"
                     self.requests += 1
@@ -146,6 +153,8 @@ class Worker(threading.Thread):
                     r = self.call(c, "DELETE", rg, params=RG)
                     if "location" in r.headers:
                         self.call(c, "GET", r.headers["location"])
+        finally:
+            c.close()
 
 
 def main() -> int:
@@ -153,12 +162,13 @@ def main() -> int:
     ap.add_argument("--minutes", type=float, default=30.0)
     ap.add_argument("--workers", type=int, default=4)
     ap.add_argument("--interval", type=float, default=30.0, help="seconds between samples")
+    ap.add_argument("--churn", type=int, default=5, help="open a new connection every N rounds (0: never)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="aznet-soak-") as tmp:
         server = Server(Path(tmp) / "data")
         pid = server.proc.pid
         stop = threading.Event()
-        workers = [Worker(server, i, stop) for i in range(args.workers)]
+        workers = [Worker(server, i, stop, args.churn) for i in range(args.workers)]
         start = time.time()
         for w in workers:
             w.start()
