@@ -305,6 +305,9 @@ class NetworkModel:
     def _rebuild_gateways(self) -> None:
         pips = {k: b for k, b in self.raw.items() if self.rtype.get(k) == PIP}
         gws = {k: parse_gateway(b, pips) for k, b in self.raw.items() if self.rtype.get(k) == GW}
+        v2v = {(ref_key(props(b).get("virtualNetworkGateway1")), ref_key(props(b).get("virtualNetworkGateway2")),
+                props(b).get("sharedKey")) for k, b in self.raw.items()
+               if self.rtype.get(k) == CONN and props(b).get("connectionType") == "Vnet2Vnet"}
         for k, b in self.raw.items():
             if self.rtype.get(k) != CONN:
                 continue
@@ -314,9 +317,10 @@ class NetworkModel:
             if g1 in gws and lng is not None:
                 space = (props(lng).get("localNetworkAddressSpace") or {}).get("addressPrefixes") or []
                 gws[g1].onprem_prefixes.extend(x for x in space if isinstance(x, str))
-            for a, b2 in ((g1, g2), (g2, g1)):
-                if a in gws and b2 in gws and gws[b2].vnet_key in self.vnets:
-                    gws[a].onprem_prefixes.extend(p.text for p in self.vnets[gws[b2].vnet_key].prefixes)
+            # Vnet2Vnet: the tunnel is up (and routes flow) once the reverse connection exists with the same
+            # shared key; the routes of this connection go to its own gateway (virtualNetworkGateway1)
+            if g1 in gws and g2 in gws and gws[g2].vnet_key in self.vnets and (g2, g1, p.get("sharedKey")) in v2v:
+                gws[g1].onprem_prefixes.extend(x.text for x in self.vnets[gws[g2].vnet_key].prefixes)
         self.gateways = gws
 
     # -- lookups the answerers use -------------------------------------------------------------
@@ -335,7 +339,11 @@ class NetworkModel:
         vnet = self.vnets.get(vnet_key)
         for p in vnet.peerings if vnet else []:
             if p.use_remote_gateways and p.state == "Connected":
-                out.extend(g for g in self.gateways.values() if g.vnet_key == p.remote_key)
+                # gateway transit: the hub's peering back to this VNet must allow it
+                remote = self.vnets.get(p.remote_key or "")
+                if remote is not None and any(q.remote_key == vnet_key and q.allow_gateway_transit
+                                              for q in remote.peerings):
+                    out.extend(g for g in self.gateways.values() if g.vnet_key == p.remote_key)
         return out
 
     def vnet_space(self, vnet_key: str | None) -> IntervalSet:

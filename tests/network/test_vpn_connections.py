@@ -179,6 +179,12 @@ def test_gateway_routes_reach_the_vnet_and_peered_spokes(aznet, network_client, 
         "remoteVirtualNetwork": {"id": rid(aznet, rg, "virtualNetworks", "VNet1")}, "allowVirtualNetworkAccess": True,
         "useRemoteGateways": True}}).result()
     assert set(_gateway_routes(net, rg, "spoke-nic")) == {"10.101.0.0/24", "10.101.1.0/24"}
+    # without allowGatewayTransit on the hub's side, useRemoteGateways brings nothing
+    net.virtual_network_peerings.begin_create_or_update(rg, "VNet1", "hub-to-spoke", {"properties": {
+        "remoteVirtualNetwork": {"id": rid(aznet, rg, "virtualNetworks", "Spoke")}, "allowVirtualNetworkAccess": True,
+        "allowGatewayTransit": False}}).result()
+    assert _gateway_routes(net, rg, "spoke-nic") == {}
+    assert set(_gateway_routes(net, rg, "hub-nic")) == {"10.101.0.0/24", "10.101.1.0/24"}
     # the connection goes: the routes go with it
     net.virtual_network_gateway_connections.begin_delete(rg, "VNet1toSite1").result()
     assert _gateway_routes(net, rg, "hub-nic") == {} and _gateway_routes(net, rg, "spoke-nic") == {}
@@ -211,3 +217,25 @@ def test_gateway_actions_answer_from_the_model(aznet, network_client, rg):
         "vendor": "Nobody", "deviceFamily": "X", "firmwareVersion": "1"}) == (400, "InvalidVpnDeviceParameters")
     listed = list(gws.list_connections(rg, "VNet1GW"))
     assert [c.name for c in listed] == ["VNet1toSite1"]
+
+
+def test_vnet_to_vnet_routes_need_both_connections_with_one_key(aznet, network_client, rg):
+    net = network_client
+    make_gateway(aznet, net, rg, "VNet1", "10.1.0.0/16")
+    make_gateway(aznet, net, rg, "VNet4", "10.41.0.0/16")
+    for vnet in ("VNet1", "VNet4"):
+        net.network_interfaces.begin_create_or_update(rg, f"{vnet}-nic", nic_body(
+            subnet_id(aznet, rg, vnet, "FrontEnd"))).result()
+    g1, g4 = rid(aznet, rg, "virtualNetworkGateways", "VNet1GW"), rid(aznet, rg, "virtualNetworkGateways", "VNet4GW")
+
+    def v2v(name, a, b, key):  # type: ignore[no-untyped-def]
+        net.virtual_network_gateway_connections.begin_create_or_update(rg, name, {"location": LOC, "properties": {
+            "connectionType": "Vnet2Vnet", "virtualNetworkGateway1": {"id": a}, "virtualNetworkGateway2": {"id": b},
+            "sharedKey": key}}).result()
+    v2v("VNet1toVNet4", g1, g4, "k1")
+    assert _gateway_routes(net, rg, "VNet1-nic") == {} and _gateway_routes(net, rg, "VNet4-nic") == {}
+    v2v("VNet4toVNet1", g4, g1, "other")
+    assert _gateway_routes(net, rg, "VNet1-nic") == {}
+    net.virtual_network_gateway_connections.begin_set_shared_key(rg, "VNet4toVNet1", {"value": "k1"}).result()
+    assert set(_gateway_routes(net, rg, "VNet1-nic")) == {"10.41.0.0/16"}
+    assert set(_gateway_routes(net, rg, "VNet4-nic")) == {"10.1.0.0/16"}
