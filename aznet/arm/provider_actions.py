@@ -25,6 +25,13 @@ ProviderHandler = Callable[["Ctx", Any, dict[str, str]], tuple[int, Any]]
 
 
 @dataclass(frozen=True)
+class Paged:
+    """A paged handler's answer when items are rendered lazily: only the page served is rendered."""
+    items: Sequence[Any]
+    render: Callable[[Any], Any] | None = None
+
+
+@dataclass(frozen=True)
 class ProviderAction:
     path: str                                 # "subscriptions/{sub}/providers/microsoft.network/…"
     methods: tuple[str, ...]
@@ -45,7 +52,10 @@ class ProviderAction:
         if self.writes:
             p.commit(ctx)
         if self.paged:
-            result = page(req, result, None, p.settings.page_size)
+            if isinstance(result, Paged):
+                result = page(req, result.items, result.render, p.settings.page_size)
+            else:
+                result = page(req, result, None, p.settings.page_size)
         return Response(status, result)
 
 

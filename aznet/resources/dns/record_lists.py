@@ -5,46 +5,46 @@ paging and ``$recordsetnamesuffix`` filtering. (The list of one type,
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ...arm import crud
-from ...arm.http import Request, Response, page
 from ...arm.ids import normalize
-from ...arm.router import ROUTES
-from ...arm.versions import check_api_version
+from ...arm.provider_actions import Paged, provider_action
 from . import zones
 from .api_versions import DNS, PRIVATE_DNS
 
 if TYPE_CHECKING:
-    from ...arm.platform import Platform
+    from ...arm.context import Ctx
 
 _RG = "subscriptions/{sub}/resourcegroups/{rg}/providers/microsoft.network"
 
 
-def list_record_sets(p: Platform, req: Request, zone_type: str, versions: tuple[str, ...]) -> Response:
-    check_api_version(req.api_version, versions, zone_type.split("/", 1)[1])
-    sub, rg, zone = req.params["sub"], req.params["rg"], req.params["zone"]
+def list_record_sets(ctx: Ctx, params: dict[str, str], zone_type: str) -> Paged:
+    sub, rg, zone = params["sub"], params["rg"], params["zone"]
     zone_id = f"/subscriptions/{sub}/resourceGroups/{rg}/providers/{zone_type}/{zone}"
-    ctx = p.ctx(req, sub)
     crud.get_resource(ctx, zone_id)     # 404s as a GET of the zone would
     recs = [r for r in ctx.children(normalize(zone_id)) if r.type.lower().startswith(zone_type.lower() + "/")
             and not r.type.lower().endswith("/virtualnetworklinks")]
-    suffix = req.arg("$recordsetnamesuffix")
+    suffix = ctx.arg("$recordsetnamesuffix")
     if suffix:
         low = suffix.lower().strip(".")
         recs = [r for r in recs if r.body["name"].lower() == low or r.body["name"].lower().endswith("." + low)
                 or (low == "@" and r.body["name"] == "@")]
-    return Response(200, page(req, recs, lambda r: crud.render(ctx, r), p.settings.page_size))
+    return Paged(recs, lambda r: crud.render(ctx, r))
 
 
-def _public(p: Platform, req: Request) -> Response:
-    return list_record_sets(p, req, zones.TYPE, DNS)
+_PRIVATE = "Microsoft.Network/privateDnsZones"
 
 
-def _private(p: Platform, req: Request) -> Response:
-    return list_record_sets(p, req, "Microsoft.Network/privateDnsZones", PRIVATE_DNS)
+@provider_action(_RG + "/dnszones/{zone}/recordsets", "GET", api_versions=DNS, name=zones.TYPE.split("/", 1)[1],
+                 paged=True)
+@provider_action(_RG + "/dnszones/{zone}/all", "GET", api_versions=DNS, name=zones.TYPE.split("/", 1)[1],
+                 paged=True)
+def _public(ctx: Ctx, payload: Any, params: dict[str, str]) -> tuple[int, Any]:
+    return 200, list_record_sets(ctx, params, zones.TYPE)
 
 
-ROUTES.add(_RG + "/dnszones/{zone}/recordsets", "GET", _public)
-ROUTES.add(_RG + "/dnszones/{zone}/all", "GET", _public)
-ROUTES.add(_RG + "/privatednszones/{zone}/all", "GET", _private)
+@provider_action(_RG + "/privatednszones/{zone}/all", "GET", api_versions=PRIVATE_DNS,
+                 name=_PRIVATE.split("/", 1)[1], paged=True)
+def _private(ctx: Ctx, payload: Any, params: dict[str, str]) -> tuple[int, Any]:
+    return 200, list_record_sets(ctx, params, _PRIVATE)
