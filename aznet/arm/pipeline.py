@@ -211,7 +211,11 @@ def dispatch(platform: Platform, req: Request, target: Target) -> Response | Out
 def resource_operation(platform: Platform, req: Request, rt: ResourceType, ctx: Ctx) -> Response | Outcome:
     method = req.method
     if method in ("GET", "HEAD"):
-        return Response(200, crud.get_resource(ctx, req.path))
+        body = crud.get_resource(ctx, req.path)
+        expand = req.arg("$expand")
+        if rt.expand is not None and expand:
+            rt.expand(ctx, body, expand)
+        return Response(200, body)
     if method in ("PUT", "PATCH"):
         ctx.body_text = req.body.decode("utf-8", "replace")     # for Json.NET-style error positions
     if method == "PUT":

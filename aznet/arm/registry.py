@@ -102,6 +102,9 @@ class ResourceType:
     back_refs: tuple[BackRef, ...] = ()
     # the body of a synchronous DELETE's 200 (Traffic Manager answers {"boolean": true}); None: no body
     delete_result: Any = None
+    # $expand on GET: expand(ctx, rendered body, the $expand value) adds what was asked for
+    # (a VM's instanceView); None: $expand is ignored
+    expand: Callable[[Ctx, dict[str, Any], str], None] | None = None
 
     @property
     def key(self) -> str:

@@ -9,17 +9,14 @@ from typing import TYPE_CHECKING, Any
 
 from ... import typenames
 from ...arm.errors import ArmError
-from ...arm.http import Request, Response
 from ...arm.ids import normalize, parse_resource_id
 from ...arm.registry import REGISTRY, Action, Hooks, NameRule, ResourceType
-from ...arm.router import ROUTES
 from ..network.ref_checks import integer
 from . import catalog
 from .api_versions import API_VERSIONS
 
 if TYPE_CHECKING:
     from ...arm.context import Ctx
-    from ...arm.platform import Platform
 
 TYPE = "Microsoft.Compute/availabilitySets"
 VM_TYPE = typenames.VM.lower()
@@ -122,19 +119,8 @@ def check_vm_placement(ctx: Ctx, vm: dict[str, Any]) -> None:
 
 REGISTRY.add(ResourceType(TYPE, API_VERSIONS, model="AvailabilitySet", schema_package="compute",
                           hooks=AvailabilitySetHooks(), long_running=False, provisioning_state=False, etag=False,
-                          names=NameRule(1, 80),
+                          names=NameRule(1, 80), created_status=200,   # Compute's spec has no 201
                           actions=[Action("vmSizes", lambda ctx, body, _p: (200, {"value": catalog.size_list()}),
                                           method="GET")]))
 
 
-def _put_answers_200(p: Platform, req: Request) -> Response:
-    """Compute answers an availability set's PUT with 200, created or updated (its REST spec has no 201)."""
-    resp = p.generic(req)
-    if req.method == "PUT" and resp.status == 201:
-        resp.status = 200
-    return resp
-
-
-ROUTES.add("subscriptions/{sub}/resourcegroups/{rg}/providers/microsoft.compute/availabilitysets/{name}",
-           ["GET", "HEAD", "PUT", "PATCH", "DELETE"],
-           _put_answers_200)

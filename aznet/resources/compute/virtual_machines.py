@@ -14,10 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from ... import typenames
 from ...arm.errors import ArmError
-from ...arm.http import Request, Response
 from ...arm.ids import normalize, parse_resource_id
 from ...arm.registry import REGISTRY, Action, Hooks, NameRule, ResourceType
-from ...arm.router import ROUTES
 from ..network import network_interfaces as nics
 from ..network import public_ip_addresses as pips
 from ..network.ref_checks import boolean, resolve
@@ -27,7 +25,6 @@ from .availability_sets import check_vm_placement
 
 if TYPE_CHECKING:
     from ...arm.context import Ctx
-    from ...arm.platform import Platform
 
 TYPE = typenames.VM
 POWER_TEXT = {"running": "VM running", "stopped": "VM stopped", "deallocated": "VM deallocated"}
@@ -333,21 +330,14 @@ ACTIONS = [
     Action("vmSizes", lambda ctx, body, _p: (200, {"value": catalog.size_list()}), method="GET"),
 ]
 
+def _expand(ctx: Ctx, body: dict[str, Any], expand: str) -> None:
+    """``$expand=instanceView`` on GET, as Azure offers it."""
+    if "instanceview" in expand.lower():
+        body["properties"]["instanceView"] = instance_view(ctx, body)
+
+
 NAMES = NameRule(min_len=1, max_len=64, pattern=r"^[A-Za-z0-9]([A-Za-z0-9_.-]*[A-Za-z0-9_])?$",
                  message="The name can contain only letters, numbers, underscores, periods, and hyphens.")
 
 REGISTRY.add(ResourceType(TYPE, API_VERSIONS, model="VirtualMachine", schema_package="compute",
-                          hooks=VirtualMachineHooks(), actions=ACTIONS, names=NAMES))
-
-
-def _vm_with_expand(p: Platform, req: Request) -> Response:
-    """The generic engine, plus ``$expand=instanceView`` on GET as Azure offers it."""
-    resp = p.generic(req)
-    if req.method in ("GET", "HEAD") and resp.status == 200 and "instanceview" in (req.arg("$expand") or "").lower():
-        ctx = p.ctx(req, req.params["sub"])
-        resp.body["properties"]["instanceView"] = instance_view(ctx, resp.body)
-    return resp
-
-
-ROUTES.add("subscriptions/{sub}/resourcegroups/{rg}/providers/microsoft.compute/virtualmachines/{vm}",
-           ["GET", "PUT", "PATCH", "DELETE"], _vm_with_expand)
+                          hooks=VirtualMachineHooks(), actions=ACTIONS, names=NAMES, expand=_expand))
