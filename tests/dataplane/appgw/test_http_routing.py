@@ -218,3 +218,23 @@ def test_waf_hook_answers_403_with_the_custom_page(aznet, network_client, rg):
             assert ("l", "GET", "/ok?a=1", None) in seen and ("l", "GET", "/x", "1") in seen
         finally:
             svc.waf_inspect = None
+
+
+def test_configuration_change_keeps_established_connections(aznet, network_client, rg):
+    """A keep-alive connection opened before a PUT carries the next request with the new configuration."""
+    ids = network(network_client, aznet, rg)
+    with backends("old", "new", base=52) as (b1, b2):
+        def body(b):  # type: ignore[no-untyped-def]
+            return gateway(aznet, rg, "gw", ids, pools={"p": [{"ipAddress": b.host}]},
+                           settings={"s": {"port": b.port}}, listeners=[{"name": "l"}],
+                           rules=[{"name": "r", "listener": "l", "pool": "p", "settings": "s"}])
+        network_client.application_gateways.begin_create_or_update(rg, "gw", body(b1)).result()
+        base = f"http://{pip_address(network_client, rg)}:{port(aznet, 80)}"
+        with httpx.Client(timeout=10) as client:
+            wait_for(lambda: client.get(f"{base}/").text == "old /")
+            svc = aznet.platform.services.get("appgw")
+            before = [c for st in svc.sockets.values() for c in st.conns]      # references: ids cannot be reused
+            network_client.application_gateways.begin_create_or_update(rg, "gw", body(b2)).result()
+            assert client.get(f"{base}/").text == "new /"
+            # the same client connection carried both requests
+            assert any(c in st.conns and not c.closing for st in svc.sockets.values() for c in before)
