@@ -128,3 +128,45 @@ def test_point_to_site_azcli(az, tmp_path):  # type: ignore[no-untyped-def]
         assert "InvalidVpnClientRootCertificate" in err.stderr
     finally:
         az.run("group", "delete", "-n", rg, "--yes", "--no-wait", check=False)
+
+
+def test_bgp_site_and_gateway_commands_azcli(az):  # type: ignore[no-untyped-def]
+    ensure_vnet_types()
+    rg = f"rg-bgp-{uuid.uuid4().hex[:8]}"
+    az.run("group", "create", "-n", rg, "-l", "eastus")
+    try:
+        az.run("network", "vnet", "create", "-n", "VNet1", "-g", rg, "--address-prefix", "10.1.0.0/16",
+               "--subnet-name", "GatewaySubnet", "--subnet-prefix", "10.1.255.0/27")
+        az.run("network", "public-ip", "create", "-n", "VNet1GWIP", "-g", rg, "--sku", "Standard")
+        az.run("network", "vnet-gateway", "create", "-n", "VNet1GW", "--public-ip-address", "VNet1GWIP", "-g", rg,
+               "--vnet", "VNet1", "--sku", "VpnGw1", "--asn", "65010")
+        err = az.fails("network", "local-gateway", "create", "-n", "Bad", "-g", rg, "--gateway-ip-address",
+                       "203.0.113.10", "--asn", "65515", "--bgp-peering-address", "10.51.255.254")
+        assert "BgpAsnReservedByAzure" in err.stderr
+        az.run("network", "local-gateway", "create", "-n", "Site5", "-g", rg, "--gateway-ip-address", "203.0.113.10",
+               "--asn", "65050", "--bgp-peering-address", "10.51.255.254")
+        az.run("network", "vpn-connection", "create", "-n", "VNet1ToSite5", "-g", rg, "--vnet-gateway1", "VNet1GW",
+               "--local-gateway2", "Site5", "--shared-key", "AzureA1b2C3", "--enable-bgp")
+        peers = az.json("network", "vnet-gateway", "list-bgp-peer-status", "-n", "VNet1GW", "-g", rg)["value"]
+        assert [(p["neighbor"], p["asn"], p["state"]) for p in peers] == [("10.51.255.254", 65050, "Connecting")]
+        adv = az.json("network", "vnet-gateway", "list-advertised-routes", "-n", "VNet1GW", "-g", rg,
+                      "--peer", "10.51.255.254")["value"]
+        assert [(r["network"], r["asPath"]) for r in adv] == [("10.1.0.0/16", "65010")]
+        devices = az.json("network", "vnet-gateway", "show-supported-devices", "-n", "VNet1GW", "-g", rg)
+        assert "<Vendors>" in devices
+        script = az.json("network", "vpn-connection", "show-device-config-script", "-n", "VNet1ToSite5", "-g", rg,
+                         "--vendor", "Juniper", "--device-family", "SRX", "--firmware-version", "JunOS 11.4")
+        assert "Pre-shared key: AzureA1b2C3" in script and "Azure ASN 65010" in script
+        az.run("network", "vnet-gateway", "reset", "-n", "VNet1GW", "-g", rg)
+        up = az.json("network", "vnet-gateway", "update", "-n", "VNet1GW", "-g", rg, "--sku", "VpnGw3")
+        assert up["sku"]["name"] == "VpnGw3"
+        conn = az.json("network", "vpn-connection", "update", "-n", "VNet1ToSite5", "-g", rg, "--routing-weight", "20")
+        assert conn["routingWeight"] == 20 and conn["enableBgp"] is True
+        site = az.json("network", "local-gateway", "update", "-n", "Site5", "-g", rg, "--local-address-prefixes",
+                       "10.105.0.0/16")
+        assert site["localNetworkAddressSpace"]["addressPrefixes"] == ["10.105.0.0/16"]
+        learned = az.json("network", "vnet-gateway", "list-learned-routes", "-n", "VNet1GW", "-g", rg)["value"]
+        assert {r["network"] for r in learned} == {"10.1.0.0/16", "10.105.0.0/16"}
+        assert all(r["origin"] == "Network" for r in learned)
+    finally:
+        az.run("group", "delete", "-n", rg, "--yes", "--no-wait", check=False)

@@ -167,7 +167,7 @@ def advertised_routes(ctx: Ctx, gw: dict[str, Any], _payload: Any) -> tuple[int,
 
 def reset(ctx: Ctx, gw: dict[str, Any], _payload: Any) -> tuple[int, Any]:
     vip = ctx.arg("gatewayVip")
-    if vip:
+    if vip and vip.lower() not in ("none", "null"):   # az sends gatewayVip=None when --gateway-vip is not given
         ips = [_props(ctx.body(_props(c).get("publicIPAddress", {}).get("id", "")) or {}).get("ipAddress")
                for c in _props(gw).get("ipConfigurations") or []]
         if vip not in ips:
