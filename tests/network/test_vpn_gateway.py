@@ -154,6 +154,7 @@ def test_point_to_site_configuration(aznet, network_client, rg):
 
 def test_vpn_client_package_is_a_real_zip(aznet, network_client, rg):
     import io
+    import ssl
     import zipfile
 
     import httpx
@@ -176,7 +177,8 @@ def test_vpn_client_package_is_a_real_zip(aznet, network_client, rg):
     profile_url = net.virtual_network_gateways.begin_generate_vpn_profile(rg, "VNet1GW", {
         "authenticationMethod": "EAPTLS"}).result()
     assert url.startswith("https://") and profile_url != url
-    got = httpx.get(url, verify=str(aznet.ca_path))
+    tls = ssl.create_default_context(cafile=str(aznet.ca_path))
+    got = httpx.get(url, verify=tls)
     assert got.status_code == 200 and got.headers["content-type"] == "application/zip"
     z = zipfile.ZipFile(io.BytesIO(got.content))
     assert {"Generic/VpnSettings.xml", "Generic/VpnServerRoot.cer_0", "OpenVPN/vpnconfig.ovpn"} <= set(z.namelist())
@@ -186,4 +188,4 @@ def test_vpn_client_package_is_a_real_zip(aznet, network_client, rg):
     assert "<Name>P2SRootCert</Name>" in settings
     ovpn = z.read("OpenVPN/vpnconfig.ovpn").decode()
     assert "remote azuregateway-" in ovpn and "BEGIN CERTIFICATE" in ovpn
-    assert httpx.get(url.replace("sig=", "sig=0"), verify=str(aznet.ca_path)).status_code == 403
+    assert httpx.get(url.replace("sig=", "sig=0"), verify=tls).status_code == 403
