@@ -331,3 +331,20 @@ class UdpFrontend(asyncio.DatagramProtocol):
                 self.flows.pop(addr, None)
                 flow.reset()
                 self.engine.flow_ended(flow)
+
+
+def expire_idle(flows: set[Any], listeners: Any, now: float) -> None:
+    """One idle sweep, for the in-process engine and the relay workers alike: a TCP flow idle past its rule's
+    timeout is reset (enableTcpReset) or closed quietly; each UDP frontend drops its own idle flows."""
+    for flow in [f for f in flows if hasattr(f, "client")]:
+        if now - flow.last > flow.route.idle_timeout:
+            flows.discard(flow)
+            if flow.route.tcp_reset:
+                flow.reset()
+            else:
+                for t in (flow.client, flow.backend):
+                    if t is not None and not t.is_closing():
+                        t.close()
+    for lst in list(listeners):
+        if lst.frontend is not None:
+            lst.frontend.expire(now)

@@ -35,7 +35,7 @@ from .metrics import LbMetrics
 from .nsg import PROBE_SOURCE, NsgGate
 from .plan import LB, NAT_RULE, PIP, POOL, Plan, Route, Target, compile_plan
 from .probe_state import ProbeState, thresholds
-from .relay import ClientSide, UdpFrontend
+from .relay import ClientSide, UdpFrontend, expire_idle
 from .select import select
 from .workers import WorkerPool, bind_listener
 
@@ -212,18 +212,7 @@ class LbService:
         ticks = 0
         while True:
             self.now = loop.time()
-            for flow in [f for f in self.flows if hasattr(f, "client")]:
-                if self.now - flow.last > flow.route.idle_timeout:
-                    self.flows.discard(flow)
-                    if flow.route.tcp_reset:
-                        flow.reset()
-                    else:
-                        for t in (flow.client, flow.backend):
-                            if t is not None and not t.is_closing():
-                                t.close()
-            for lst in list(self.listeners.values()):
-                if lst.frontend is not None:
-                    lst.frontend.expire(self.now)
+            expire_idle(self.flows, self.listeners.values(), self.now)
             ticks += 1
             if ticks % 10 == 0:
                 self._collect()

@@ -21,7 +21,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from .plan import Route, Target
-from .relay import ClientSide, UdpFrontend
+from .relay import ClientSide, UdpFrontend, expire_idle
 from .select import select
 
 log = logging.getLogger("aznet.lb.workers")
@@ -158,18 +158,7 @@ class WorkerEngine:
         elapsed = 0.0
         while True:
             self.now = loop.time()
-            for flow in [f for f in self.flows if hasattr(f, "client")]:
-                if self.now - flow.last > flow.route.idle_timeout:
-                    self.flows.discard(flow)
-                    if flow.route.tcp_reset:
-                        flow.reset()
-                    else:
-                        for t in (flow.client, flow.backend):
-                            if t is not None and not t.is_closing():
-                                t.close()
-            for lst in list(self.listeners.values()):
-                if lst.frontend is not None:
-                    lst.frontend.expire(self.now)
+            expire_idle(self.flows, self.listeners.values(), self.now)
             elapsed += 1.0
             if elapsed >= COUNT_SECONDS and self.counts:
                 counts, self.counts = dict(self.counts), defaultdict(float)
