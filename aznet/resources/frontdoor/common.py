@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...arm.errors import ArmError
+from ..cdn.common import choice as pick  # noqa: F401 - the same enum check, one definition
 
 FRONT_DOOR_API = (
     "2018-08-01 2019-04-01 2019-05-01 2020-01-01 2020-04-01 2020-05-01 2021-06-01 2024-02-01 2025-03-01 2025-10-01"
@@ -19,16 +20,6 @@ WAF_POLICY = "Microsoft.Network/FrontDoorWebApplicationFirewallPolicies"
 
 def bad(message: str, target: str | None = None, code: str = "BadRequest") -> ArmError:
     return ArmError(400, code, message, target=target)
-
-
-def pick(value: Any, allowed: tuple[str, ...], path: str, default: str | None = None) -> str | None:
-    if value is None:
-        return default
-    if isinstance(value, str):
-        for a in allowed:
-            if a.lower() == value.lower():
-                return a
-    raise bad(f"The value '{value}' at {path} is not valid. Allowed values are: {', '.join(allowed)}.", path)
 
 
 def integer(value: Any, path: str, low: int, high: int, default: int | None = None) -> int | None:
