@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import httptools
 
 from . import pages
+from .mtls import ClientCert
 
 if TYPE_CHECKING:
     from .service import SocketState
@@ -47,7 +48,7 @@ class LimitExceeded(Exception):
 
 class ClientConn(asyncio.Protocol):
     __slots__ = ("state", "transport", "parser", "cur", "queue", "busy", "peer", "closing", "scheme",
-                 "paused", "sni")
+                 "paused", "sni", "cert")
 
     def __init__(self, state: SocketState) -> None:
         self.state = state
@@ -61,6 +62,7 @@ class ClientConn(asyncio.Protocol):
         self.paused = False
         self.scheme = "https" if state.tls else "http"
         self.sni: str | None = None
+        self.cert: ClientCert | None = None
 
     # -- asyncio ----------------------------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -77,6 +79,9 @@ class ClientConn(asyncio.Protocol):
         ssl_obj = transport.get_extra_info("ssl_object")
         if ssl_obj is not None:
             self.sni = getattr(ssl_obj, "server_hostname", None)
+            der = ssl_obj.getpeercert(binary_form=True)
+            if der:
+                self.cert = ClientCert(der)
         self.state.opened(self)
 
     def connection_lost(self, exc: Exception | None) -> None:

@@ -98,10 +98,22 @@ class Listener:
     order: int               # position in httpListeners (v1 rule order falls back on it)
     errors: tuple[tuple[int, str], ...] = ()   # (status, custom error page URL)
     firewall_policy: str | None = None
+    ssl_profile: str | None = None
 
     @property
     def multi_site(self) -> bool:
         return bool(self.host_names)
+
+
+@dataclass(frozen=True)
+class SslProfile:
+    """A listener's TLS profile: mutual authentication against trusted client CA chains (each the base64 of
+    a .cer file, DER or PEM, possibly a chain), the issuer-DN check, revocation mode and an own sslPolicy."""
+    id: str
+    client_cas: tuple[str, ...]
+    verify_issuer_dn: bool = False
+    revocation: str = "None"
+    policy: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -165,6 +177,7 @@ class GatewayPlan:
     certificates: dict[str, tuple[str, str]] = field(default_factory=dict)   # cert id -> (pfx b64, password)
     trusted_roots: dict[str, str] = field(default_factory=dict)      # id -> base64 DER
     ssl_policy: dict[str, Any] = field(default_factory=dict)
+    ssl_profiles: dict[str, SslProfile] = field(default_factory=dict)
     vnet: str | None = None
     subnet: str | None = None
     problems: list[str] = field(default_factory=list)
@@ -265,6 +278,18 @@ def compile_gateway(body: dict[str, Any], frontend_address: Callable[[dict[str, 
         if isinstance(data, str) and c.get("id"):
             plan.trusted_roots[c["id"].lower()] = data
     plan.ssl_policy = props.get("sslPolicy") or {}
+    client_cas = {str(c.get("id", "")).lower(): _p(c).get("data") for c in props.get("trustedClientCertificates") or []
+                  if isinstance(c, dict)}
+    for sp in props.get("sslProfiles") or []:
+        if not isinstance(sp, dict) or not sp.get("id"):
+            continue
+        spp = _p(sp)
+        auth = spp.get("clientAuthConfiguration") or {}
+        cas = tuple(d for d in (client_cas.get(r or "") for r in (_ref(x) for x in spp.get("trustedClientCertificates")
+                                                                   or [])) if isinstance(d, str) and d)
+        plan.ssl_profiles[sp["id"].lower()] = SslProfile(
+            sp["id"], cas, bool(auth.get("verifyClientCertIssuerDN")), str(auth.get("verifyClientRevocation") or "None"),
+            spp.get("sslPolicy") or None)
     plan.errors = dict(_errors(props.get("customErrorConfigurations")))
     fe_addr = {str(fe.get("id", "")).lower(): frontend_address(fe) for fe in props.get("frontendIPConfigurations") or []}
     ports = {str(p.get("id", "")).lower(): _p(p).get("port") for p in props.get("frontendPorts") or []}
@@ -327,7 +352,8 @@ def compile_gateway(body: dict[str, Any], frontend_address: Callable[[dict[str, 
         hosts = tuple(h.lower() for h in (lp.get("hostNames") or ([lp["hostName"]] if lp.get("hostName") else [])))
         lst_obj = Listener(ls["id"], ls.get("name", ""), str(lp.get("protocol") or "Http"), addr or "",
                            int(port or 0), hosts, _ref(lp.get("sslCertificate")), rules.get(ls["id"].lower()), i,
-                           _errors(lp.get("customErrorConfigurations")), _ref(lp.get("firewallPolicy")))
+                           _errors(lp.get("customErrorConfigurations")), _ref(lp.get("firewallPolicy")),
+                           _ref(lp.get("sslProfile")))
         plan.listeners[ls["id"].lower()] = lst_obj
         if addr and port:
             plan.sockets.setdefault((addr, int(port)), []).append(lst_obj)

@@ -25,7 +25,7 @@ import dns.rdatatype
 import httptools
 
 from ..ports import listen_port
-from . import pages, rewrite, router
+from . import mtls, pages, rewrite, router
 from .health import MSG_CONNECT, MSG_DNS
 from .model import GatewayPlan, PoolMember, Settings
 from .tls import backend_context
@@ -157,6 +157,12 @@ class Proxy:
         rec = svc.telemetry.begin(st, conn, req, inc)
         if plan is None:
             return self._error(rec, None, None, 502, keep, server)
+        if conn.scheme == "https":          # mutual TLS, before anything else (Azure: at the handshake)
+            lst = router.match_listener(st.listeners(), router.bare_host(host))
+            verdict = self._client_auth(plan, lst, conn)
+            inc.tls_vars = conn.cert.variables(verdict) if conn.cert else mtls.no_certificate()
+            if verdict.startswith("FAILED"):
+                return self._error(rec, plan, lst, 400, False, server)
         d = router.decide(plan, st.listeners(), inc)
         rec.decision = d
         if d.status and d.location:
@@ -214,6 +220,13 @@ class Proxy:
         out = self._client_response(plan, settings, member_obj, reply, d, inc, keep, set_cookie, conn.scheme)
         svc.telemetry.end(rec, reply.status, len(out))
         return out, keep
+
+    @staticmethod
+    def _client_auth(plan: GatewayPlan, listener: Any, conn: ClientConn) -> str:
+        """Mutual TLS per listener (``mtls.check``); the verdict is kept for the server variables."""
+        profile = plan.ssl_profiles.get(listener.ssl_profile or "") if listener is not None else None
+        cert = conn.cert
+        return mtls.check(profile, cert) if profile is not None else ("SUCCESS" if cert else "NONE")
 
     @staticmethod
     def waf_request(st: SocketState, req: Request, inc: router.Incoming) -> Any:

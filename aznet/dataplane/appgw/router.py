@@ -88,6 +88,7 @@ class Incoming:
     scheme: str                    # http | https
     server_port: int               # the frontend port
     version: str = "1.1"
+    tls_vars: dict[str, str] | None = None     # the client-certificate variables of a TLS connection
 
     def header(self, name: str) -> str | None:
         low = name.lower()
@@ -115,7 +116,7 @@ def server_vars(req: Incoming, listener: Listener | None) -> dict[str, str]:
     xff = req.header("x-forwarded-for")
     client = f"{req.client_ip}:{req.client_port}"
     uri = req.path + (f"?{req.query}" if req.query else "")
-    return {"client_ip": req.client_ip, "client_port": str(req.client_port), "host": bare_host(req.host),
+    return (req.tls_vars or {}) | {"client_ip": req.client_ip, "client_port": str(req.client_port), "host": bare_host(req.host),
             "http_method": req.method, "http_version": req.version, "query_string": req.query,
             "request_query": req.query, "request_scheme": req.scheme, "request_uri": uri, "uri_path": req.path,
             "server_port": str(req.server_port), "ssl_enabled": "on" if req.scheme == "https" else "",

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import logging
+import ssl
 import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Literal
@@ -52,8 +53,9 @@ class SocketState:
         self.error = ""
         self.listen_port = key[1]
         self.max_body = svc.max_body
-        self.contexts: dict[str, Any] = {}
+        self.contexts: dict[str, Any] = {}       # lower listener id -> server context
         self.base_ctx: Any = None
+        self.alpn: tuple[str, ...] = ("http/1.1",)
 
     def now(self) -> float:
         return time.perf_counter()
@@ -82,16 +84,16 @@ class SocketState:
     def sni(self, sslobj: Any, name: str | None, _ctx: Any) -> None:
         """Pick the certificate of the first listener (in Azure's order) whose host names match."""
         from .router import host_matches
-        lsts = [lst for lst in self.listeners() if lst.ssl_certificate in self.contexts]
+        lsts = [lst for lst in self.listeners() if lst.id.lower() in self.contexts]
         chosen = None
         if name:
             low = name.lower()
-            chosen = next((self.contexts[lst.ssl_certificate] for lst in lsts
+            chosen = next((self.contexts[lst.id.lower()] for lst in lsts
                            if lst.host_names and any(host_matches(p, low) for p in lst.host_names)), None)
         if chosen is None:
-            chosen = next((self.contexts[lst.ssl_certificate] for lst in lsts if not lst.host_names), None)
+            chosen = next((self.contexts[lst.id.lower()] for lst in lsts if not lst.host_names), None)
         if chosen is None and lsts:
-            chosen = self.contexts[lsts[0].ssl_certificate]
+            chosen = self.contexts[lsts[0].id.lower()]
         if chosen is not None and chosen is not sslobj.context:
             sslobj.context = chosen
 
@@ -117,6 +119,7 @@ class AppGatewayService:
         self.proxy = Proxy(self)
         self.prober = Prober(self)
         self.error_pages: dict[str, bytes] = {}
+        self.http2_available = False
         # The WAF hook (the WAF engine sets it): (plan, listener, waf HttpRequest) -> 0 to pass, else the status
         # to answer (403 blocked, 413 too large); called once per request before a backend is chosen.
         self.waf_inspect: Callable[[GatewayPlan, Listener | None, Any], int] | None = None
@@ -194,19 +197,36 @@ class AppGatewayService:
         self._fetch_error_pages()
 
     def _load_certs(self, st: SocketState) -> None:
+        """A server context per listener (its certificate, its sslProfile's policy or the gateway's); the client
+        CA chains of every mutual-TLS listener on the socket go into each (see ``mtls``)."""
         if not st.tls:
             return
         plan = self.plans[st.gw]
+        lsts = st.listeners()
+        cas: list[str] = []
+        for lst in lsts:
+            prof = plan.ssl_profiles.get(lst.ssl_profile or "")
+            for d in prof.client_cas if prof else ():
+                if d not in cas:
+                    cas.append(d)
+        alpn = ("h2", "http/1.1") if plan.http2 and self.http2_available else ("http/1.1",)
         contexts: dict[str, Any] = {}
-        for lst in st.listeners():
+        for lst in lsts:
             cid = lst.ssl_certificate
-            if cid and cid in plan.certificates and cid not in contexts:
+            if cid and cid in plan.certificates:
                 data, password = plan.certificates[cid]
+                prof = plan.ssl_profiles.get(lst.ssl_profile or "")
+                policy = (prof.policy if prof and prof.policy else None) or plan.ssl_policy
                 try:
-                    contexts[cid] = self.certs.context(data, password, plan.ssl_policy)
+                    contexts[lst.id.lower()] = self.certs.context(data, password, policy, alpn, tuple(cas))
                 except Exception as exc:   # noqa: BLE001 - a bad certificate leaves that listener without TLS
                     st.error = f"certificate {cid.rsplit('/', 1)[-1]}: {exc}"
         st.contexts = contexts
+        st.alpn = alpn
+        if st.base_ctx is not None:            # a socket that stays: its listening context follows (in place)
+            if not tls.mtls.load_client_cas(st.base_ctx, cas):
+                st.base_ctx.verify_mode = ssl.CERT_NONE
+            st.base_ctx.set_alpn_protocols(list(alpn))
 
     def _open(self, st: SocketState) -> None:
         host, port = st.key
@@ -217,7 +237,7 @@ class AppGatewayService:
                 st.error = st.error or "no usable certificate for the HTTPS listener"
                 return
             first = next(iter(st.contexts.values()))
-            ssl_ctx = tls._clone(first)
+            ssl_ctx = tls._clone(first, st.alpn)
             ssl_ctx.sni_callback = st.sni  # type: ignore[assignment]
             st.base_ctx = ssl_ctx
         assert self.loop is not None

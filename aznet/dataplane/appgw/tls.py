@@ -21,6 +21,7 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 
+from . import mtls
 from .model import Listener
 from .router import host_matches
 
@@ -90,10 +91,10 @@ class CertStore:
         self.folder = folder
         self.cache: dict[tuple[str, str], ssl.SSLContext] = {}
 
-    def context(self, data_b64: str, password: str, policy: dict[str, Any], alpn: Sequence[str] = ("http/1.1",)
-                ) -> ssl.SSLContext:
+    def context(self, data_b64: str, password: str, policy: dict[str, Any], alpn: Sequence[str] = ("http/1.1",),
+                client_cas: tuple[str, ...] = ()) -> ssl.SSLContext:
         digest = hashlib.sha256(f"{data_b64}|{password}".encode()).hexdigest()[:32]
-        key = (digest, repr(sorted(policy.items())) + ",".join(alpn))
+        key = (digest, repr(sorted(policy.items())) + ",".join(alpn) + "|" + "|".join(client_cas))
         ctx = self.cache.get(key)
         if ctx is not None:
             return ctx
@@ -109,7 +110,9 @@ class CertStore:
         apply_policy(ctx, policy)
         ctx.load_cert_chain(cert_path, key_path)
         ctx.set_alpn_protocols(list(alpn))
+        mtls.load_client_cas(ctx, client_cas)
         ctx._aznet_paths = (cert_path, key_path)  # type: ignore[attr-defined]
+        ctx._aznet_client_cas = client_cas  # type: ignore[attr-defined]
         if len(self.cache) > 256:
             self.cache.clear()
         self.cache[key] = ctx
@@ -148,18 +151,19 @@ def _picker(ordered: list[tuple[Listener, ssl.SSLContext]]) -> Callable[[str], s
     return pick
 
 
-def _clone(ctx: ssl.SSLContext) -> ssl.SSLContext:
-    """A server context with the same certificate and policy (the SNI callback lives on it)."""
+def _clone(ctx: ssl.SSLContext, alpn: Sequence[str] = ("http/1.1",)) -> ssl.SSLContext:
+    """A server context with the same certificate, policy and client CAs (the SNI callback lives on it)."""
     new = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     new.minimum_version = ctx.minimum_version
     try:
         new.set_ciphers(":".join(c["name"] for c in ctx.get_ciphers() if c["protocol"] != "TLSv1.3"))
     except ssl.SSLError:
         pass
-    new.set_alpn_protocols(["http/1.1"])
+    new.set_alpn_protocols(list(alpn))
     paths = getattr(ctx, "_aznet_paths", None)
     if paths:
         new.load_cert_chain(*paths)
+    mtls.load_client_cas(new, getattr(ctx, "_aznet_client_cas", ()))
     return new
 
 
