@@ -175,6 +175,7 @@ class GatewayPlan:
     rewrites: dict[str, tuple[RewriteRule, ...]] = field(default_factory=dict)
     errors: dict[int, str] = field(default_factory=dict)             # gateway-level custom error pages
     certificates: dict[str, tuple[str, str]] = field(default_factory=dict)   # cert id -> (pfx b64, password)
+    vault_certificates: dict[str, str] = field(default_factory=dict)  # cert id -> Key Vault secret id (to resolve)
     trusted_roots: dict[str, str] = field(default_factory=dict)      # id -> base64 DER
     ssl_policy: dict[str, Any] = field(default_factory=dict)
     ssl_profiles: dict[str, SslProfile] = field(default_factory=dict)
@@ -273,6 +274,8 @@ def compile_gateway(body: dict[str, Any], frontend_address: Callable[[dict[str, 
         pfx = (private.get("pfx") or {}).get(c.get("name"))
         if isinstance(pfx, dict) and c.get("id"):
             plan.certificates[c["id"].lower()] = (str(pfx.get("data", "")), str(pfx.get("password", "")))
+        elif c.get("id") and isinstance(_p(c).get("keyVaultSecretId"), str):
+            plan.vault_certificates[c["id"].lower()] = _p(c)["keyVaultSecretId"]
     for c in props.get("trustedRootCertificates") or []:
         data = _p(c).get("data")
         if isinstance(data, str) and c.get("id"):

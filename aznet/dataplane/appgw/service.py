@@ -11,6 +11,7 @@ The request path (``proxy.Proxy``) and the probes (``probes.Prober``) live in mo
 from __future__ import annotations
 
 import asyncio
+import base64
 import ipaddress
 import logging
 import ssl
@@ -40,6 +41,7 @@ log = logging.getLogger("aznet.appgw")
 AG = "microsoft.network/applicationgateways"
 PIP = "microsoft.network/publicipaddresses"
 NIC = "microsoft.network/networkinterfaces"
+KV_SECRET = "microsoft.keyvault/vaults/secrets"
 DEFAULT_MAX_BODY = 100 * 1024 * 1024
 
 
@@ -100,7 +102,7 @@ class SocketState:
 
 class AppGatewayService:
     name = "appgw"
-    watches = WATCHED | {AG, PIP, SETTINGS_TYPE}
+    watches = WATCHED | {AG, PIP, SETTINGS_TYPE, KV_SECRET}
     delivery: Literal["sync", "queued"] = "sync"
 
     def __init__(self, platform: Platform) -> None:
@@ -162,12 +164,28 @@ class AppGatewayService:
             except Exception:        # one gateway's odd shape never stops the others
                 log.exception("appgw: cannot compile %s", rec.id)
                 continue
+            self._vault_certificates(plan, snapshot)
             plans[rec.id.lower()] = plan
         self.plans = plans
         self.proxy.where.clear()
         self.telemetry.refresh_settings(snapshot.of_type(SETTINGS_TYPE))
         if self.loop is not None:
             self._apply()
+
+    @staticmethod
+    def _vault_certificates(plan: GatewayPlan, snapshot: Snapshot) -> None:
+        """sslCertificates that name a Key Vault secret: the PFX the secret holds now (a versionless id follows
+        the newest version; Azure polls the vault every 4 hours, aznet reads it on every commit to the vault)."""
+        if not plan.vault_certificates:
+            return
+        from ...resources.keyvault.secrets import resolve_secret_uri
+        for cid, uri in plan.vault_certificates.items():
+            try:
+                raw = resolve_secret_uri(snapshot, uri)
+            except Exception as exc:    # noqa: BLE001 - a missing or disabled secret leaves the listener without TLS
+                plan.problems.append(f"certificate {cid.rsplit('/', 1)[-1]}: Key Vault secret {uri}: {exc}")
+                continue
+            plan.certificates[cid] = (base64.b64encode(raw).decode(), "")
 
     def apply(self, changes: Sequence[Change]) -> None:
         if self.snapshot is not None:

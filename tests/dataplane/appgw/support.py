@@ -179,7 +179,8 @@ def ca_der_b64(aznet: Any) -> str:
 
 
 def signed_pfx(aznet: Any, *names: str, password: str = "Azure123456!") -> str:
-    """A PFX (base64) for ``names`` signed by the running aznet's CA (which the test clients trust)."""
+    """A PFX (base64) for ``names`` signed by the running aznet's CA (which the test clients trust); an empty
+    password: an unencrypted PFX, as Key Vault keeps certificates."""
     import base64
     import datetime
 
@@ -198,6 +199,6 @@ def signed_pfx(aznet: Any, *names: str, password: str = "Azure123456!") -> str:
             .not_valid_before(now - datetime.timedelta(days=1)).not_valid_after(now + datetime.timedelta(days=30))
             .add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in names]), critical=False)
             .sign(ca_key, hashes.SHA256()))  # type: ignore[arg-type]
-    data = pkcs12.serialize_key_and_certificates(b"gw", key, cert, [ca_cert],
-                                                 serialization.BestAvailableEncryption(password.encode()))
+    enc = serialization.BestAvailableEncryption(password.encode()) if password else serialization.NoEncryption()
+    data = pkcs12.serialize_key_and_certificates(b"gw", key, cert, [ca_cert], enc)
     return base64.b64encode(data).decode()
