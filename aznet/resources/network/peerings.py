@@ -37,7 +37,9 @@ if TYPE_CHECKING:
 
 TYPE = typenames.PEERING
 VNET_TYPE = typenames.VNET
-GATEWAY_TYPES = {"microsoft.network/virtualnetworkgateways"}
+# a Route Server (a virtual hub's ipConfiguration in the VNet) counts: "Use the remote virtual network's
+# gateway or Route Server"
+GATEWAY_TYPES = {"microsoft.network/virtualnetworkgateways", "microsoft.network/virtualhubs/ipconfigurations"}
 FLAGS = {"allowVirtualNetworkAccess": True, "allowForwardedTraffic": False, "allowGatewayTransit": False,
          "useRemoteGateways": False, "doNotVerifyRemoteGateways": False, "peerCompleteVnets": True,
          "enableOnlyIPv6Peering": False}
