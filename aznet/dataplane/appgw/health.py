@@ -9,6 +9,7 @@ troubleshooting page."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from .model import Probe, Settings
@@ -73,12 +74,13 @@ def judge(spec: ProbeSpec, status: int, body: bytes) -> tuple[bool, str]:
 
 
 class MemberHealth:
-    __slots__ = ("state", "fails", "log")
+    __slots__ = ("state", "fails", "log", "down_since")
 
     def __init__(self) -> None:
         self.state = "Unknown"
         self.fails = 0
         self.log = MSG_UNKNOWN
+        self.down_since = 0.0          # time.monotonic() when it went Down (connection draining counts from it)
 
     def observe(self, ok: bool, log: str, threshold: int) -> bool:
         """Record one probe result; True when the state changed."""
@@ -91,7 +93,17 @@ class MemberHealth:
             self.fails += 1
             if self.fails >= threshold or self.state == "Unknown" and self.fails >= threshold:
                 self.state = "Down"
+        if self.state == "Down" and before != "Down":
+            self.down_since = time.monotonic()
         return before != self.state
+
+    def shown(self, settings: Settings | None) -> str:
+        """The state backendHealth reports: a member that went Down is Draining while the settings' connection
+        draining lasts (inferred from Azure's docs: draining applies to members the probes find unhealthy)."""
+        if self.state == "Down" and settings is not None and settings.drain \
+                and time.monotonic() - self.down_since < settings.drain_timeout:
+            return "Draining"
+        return self.state
 
     @property
     def usable(self) -> bool:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import time
 from typing import TYPE_CHECKING, Any
 
 import dns.name
@@ -127,6 +128,22 @@ class Proxy:
                 out.append(m)
         return out
 
+    def draining_member(self, plan: GatewayPlan, pool: str, settings: Settings, cookie: str
+                        ) -> tuple[PoolMember | None, float]:
+        """A member removed from the pool while connection draining lasts, that the affinity cookie names, and
+        the seconds its drain has left."""
+        gone = self.svc.draining.get((plan.id.lower(), pool, settings.id.lower()))
+        if not gone:
+            return None, 0.0
+        now = time.monotonic()
+        live = {a: v for a, v in gone.items() if v[1] > now}
+        address = router.affinity_member(cookie, settings.cookie_name, list(live),
+                                         lambda a: router.affinity_value(plan.id, a))
+        if address is None:
+            return None, 0.0
+        member, until = live[address]
+        return member, max(until - now, 0.001)
+
     def context_for(self, plan: GatewayPlan, settings: Settings) -> Any:
         roots = tuple(plan.trusted_roots[r] for r in settings.trusted_roots if r in plan.trusted_roots)
         key = roots or ("default",)
@@ -182,19 +199,22 @@ class Proxy:
             return self._error(rec, plan, d.listener, 502, keep, server)
         members = self.members(plan, t.pool, settings)
         rec.pool, rec.settings = t.pool, settings
-        if not members:
-            return self._error(rec, plan, d.listener, 502, keep, server)
         cookie_name = settings.cookie_name
-        member = None
+        member_obj = None
         set_cookie = False
+        timeout = settings.timeout
         if settings.affinity:
-            member = router.affinity_member(inc.header("cookie"), cookie_name, [m.address for m in members],
+            cookie = inc.header("cookie")
+            member = router.affinity_member(cookie, cookie_name, [m.address for m in members],
                                             lambda a: router.affinity_value(plan.id, a))
             member_obj = next((m for m in members if m.address == member), None) if member else None
+            if member_obj is None and cookie and svc.draining:
+                member_obj, left = self.draining_member(plan, t.pool, settings, cookie)
+                timeout = min(timeout, left) if member_obj is not None else timeout
             set_cookie = member_obj is None
-        else:
-            member_obj = None
         if member_obj is None:
+            if not members:
+                return self._error(rec, plan, d.listener, 502, keep, server)
             key = (plan.id, t.pool, settings.id)
             n = self.rr.get(key, 0)
             self.rr[key] = n + 1
@@ -210,7 +230,7 @@ class Proxy:
             sni = router.bare_host(sni)
         rec.backend_started = st.now()
         try:
-            reply = await self.upstream.request(where[0], where[1], data, req.method == "HEAD", settings.timeout,
+            reply = await self.upstream.request(where[0], where[1], data, req.method == "HEAD", timeout,
                                                 ctx, sni)
         except BackendError as err:
             rec.backend_error = err.kind

@@ -111,6 +111,8 @@ class AppGatewayService:
         self.plans: dict[str, GatewayPlan] = {}
         self.sockets: dict[tuple[str, int], SocketState] = {}
         self.health: dict[tuple[str, str, str, str], MemberHealth] = {}
+        # (gateway, pool, settings) -> address -> (member removed from the pool, end of its drain, monotonic)
+        self.draining: dict[tuple[str, str, str], dict[str, tuple[PoolMember, float]]] = {}
         self.table = WorkloadTable(self.settings.private_ip_pool)
         self.workloads: WorkloadsService | None = None
         self.snapshot: Snapshot | None = None
@@ -166,11 +168,41 @@ class AppGatewayService:
                 continue
             self._vault_certificates(plan, snapshot)
             plans[rec.id.lower()] = plan
+        self._drain_removed(self.plans, plans)
         self.plans = plans
         self.proxy.where.clear()
         self.telemetry.refresh_settings(snapshot.of_type(SETTINGS_TYPE))
         if self.loop is not None:
             self._apply()
+
+    def _drain_removed(self, old: dict[str, GatewayPlan], new: dict[str, GatewayPlan]) -> None:
+        """Connection draining: members removed from a pool whose settings drain stay reachable for requests
+        their affinity cookie binds to them, for drainTimeoutInSec (Azure's docs: "requests bound for
+        de-registering instances ... because of gateway-managed session affinity will continue to be proxied")."""
+        now = time.monotonic()
+        for key in list(self.draining):
+            live = {a: v for a, v in self.draining[key].items() if v[1] > now}
+            if live:
+                self.draining[key] = live
+            else:
+                del self.draining[key]
+        for gid, plan in old.items():
+            fresh = new.get(gid)
+            for pool, sid in plan.pairs():
+                settings = plan.settings.get(sid)
+                if settings is None or not settings.drain or not settings.affinity:
+                    continue
+                now_members = {m.address for m in (fresh.pools.get(pool, ()) if fresh else ())}
+                for m in plan.pools.get(pool, ()):
+                    if m.address not in now_members:
+                        self.draining.setdefault((gid, pool, sid), {})[m.address] = (m, now + settings.drain_timeout)
+        for key, gone in list(self.draining.items()):       # a member that came back is no longer draining
+            fresh = new.get(key[0])
+            back = {m.address for m in fresh.pools.get(key[1], ())} if fresh else set()
+            for a in [a for a in gone if a in back]:
+                del gone[a]
+            if not gone:
+                del self.draining[key]
 
     @staticmethod
     def _vault_certificates(plan: GatewayPlan, snapshot: Snapshot) -> None:
@@ -305,7 +337,8 @@ class AppGatewayService:
         st = self.health.get((gw_id.lower(), pool_id.lower(), settings_id.lower(), address))
         if st is None:
             return "Unknown", MSG_UNKNOWN
-        return st.state, st.log
+        plan = self.plans.get(gw_id.lower())
+        return st.shown(plan.settings.get(settings_id.lower()) if plan else None), st.log
 
     def endpoints(self) -> list[dict[str, Any]]:
         out = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -22,7 +23,8 @@ __all__ = ["wait_for", "network", "Backend", "backends", "gateway", "port", "get
 
 class Backend:
     """A local HTTP service: answers ``<name> <path>`` with the request headers as JSON in ``X-Seen``;
-    ``fail`` makes it answer 500; ``/error.html`` answers a custom error page."""
+    ``fail`` makes it answer 500; ``/error.html`` answers a custom error page; ``/sleep/<seconds>`` answers
+    after that long; ``/bytes/<n>`` answers n bytes; a POST to ``/upload`` answers the length it read."""
 
     def __init__(self, name: str, host: str, port: int = 0, tls: Any = None) -> None:
         self.name, self.host = name, host
@@ -35,7 +37,27 @@ class Backend:
 
             def do_GET(self) -> None:  # noqa: N802
                 owner.hits += 1
-                if self.path == "/error.html":
+                if self.path.startswith("/sleep/"):
+                    time.sleep(float(self.path.rsplit("/", 1)[1]))
+                length = int(self.headers.get("Content-Length") or 0)
+                got = 0
+                while got < length:
+                    chunk = self.rfile.read(min(65536, length - got))
+                    if not chunk:
+                        break
+                    got += len(chunk)
+                if self.path.startswith("/bytes/"):
+                    n = int(self.path.rsplit("/", 1)[1])
+                    self.send_response(200)
+                    self.send_header("Content-Length", str(n))
+                    self.end_headers()
+                    for i in range(0, n, 65536):
+                        self.wfile.write(b"x" * min(65536, n - i))
+                    return
+                if self.command == "POST" and self.path == "/upload":
+                    body = f"{owner.name} read {got}".encode()
+                    status = 200
+                elif self.path == "/error.html":
                     body = f"<html>custom error page of {owner.name}</html>".encode()
                     status = 200
                 else:
