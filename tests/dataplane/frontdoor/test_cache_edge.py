@@ -332,3 +332,13 @@ def test_prefetch_requests_then_hits(cache: EdgeCache) -> None:
     for r in reqs:
         roundtrip(cache, CACHING, r, response(body=r.path.encode(), cache_control="max-age=60"))
     assert roundtrip(cache, CACHING, request("/a.js"), None).body == b"/a.js"
+
+
+def test_purge_hosts_reaches_every_scope_of_the_domain(cache: EdgeCache) -> None:
+    roundtrip(cache, CACHING, request("/a.css"), response(body=b"a", cache_control="max-age=600"))
+    look = cache.lookup("other-scope", request("/a.css"), CACHING)
+    cache.complete(look, request("/a.css"), response(body=b"b", cache_control="max-age=600"))
+    roundtrip(cache, CACHING, request("/a.css", host="cdn.contoso.com"), response(body=b"c", cache_control="max-age=60"))
+    assert cache.purge_hosts([HOST], ["/a.css"]) == 2
+    assert cache.lookup(SCOPE, request("/a.css", host="cdn.contoso.com"), CACHING).x_cache == TCP_HIT
+    assert cache.purge_hosts([], ["/*"]) == 0

@@ -156,6 +156,10 @@ class EdgeCache:
         """Remove what Azure's purge contentPaths name (see store.purge_matcher); returns the objects removed."""
         return self.store.purge(scope, content_paths, domains)
 
+    def purge_hosts(self, hosts: Iterable[str], content_paths: Iterable[str]) -> int:
+        """Purge by domain whatever scope cached it (the purge action names the endpoint's domains)."""
+        return self.store.purge(None, content_paths, list(hosts))
+
     def drop_scope(self, scope: str) -> None:
         self.store.drop_scope(scope)
 

@@ -140,9 +140,9 @@ class DiskTier:
         except OSError:
             pass
 
-    def purge(self, scope: str, match: Callable[[str], bool], domains: set[str] | None) -> int:
+    def purge(self, scope: str | None, match: Callable[[str], bool], domains: set[str] | None) -> int:
         doomed = [k for k, m in self.index.items()
-                  if k[0] == scope and (domains is None or m[2] in domains) and match(m[3])]
+                  if (scope is None or k[0] == scope) and (domains is None or m[2] in domains) and match(m[3])]
         for scope_, key in doomed:
             self.drop(scope_, key)
         return len(doomed)
@@ -223,11 +223,12 @@ class ObjectStore:
         if self.disk is not None:
             self.disk.drop(scope, key)
 
-    def purge(self, scope: str, paths: Iterable[str], domains: Iterable[str] | None = None) -> int:
+    def purge(self, scope: str | None, paths: Iterable[str], domains: Iterable[str] | None = None) -> int:
+        """Objects of ``scope`` (None: of every scope) on ``domains`` (None: every domain) whose path matches."""
         match = purge_matcher(paths)
-        hosts = {d.lower().rstrip(".") for d in domains} if domains else None
+        hosts = {d.lower().rstrip(".") for d in domains} if domains is not None else None
         doomed = [k for k, e in self.entries.items()
-                  if k[0] == scope and (hosts is None or e.host in hosts) and match(e.path)]
+                  if (scope is None or k[0] == scope) and (hosts is None or e.host in hosts) and match(e.path)]
         for scope_, key in doomed:
             self.remove(scope_, key)
         if self.disk is not None:
