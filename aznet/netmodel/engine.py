@@ -3,7 +3,9 @@
 It watches every resource type (the model keeps what the verifier needs of
 each), is built from the snapshot at the first question (a platform that is
 never asked pays nothing) and then follows the store's commits synchronously,
-so a rule change shows in the next answer. An update that fails drops the
+so a rule change shows in the next answer. Routes the gateways learned over BGP arrive on the same seam
+as changes of type ``aznet.bgp/learnedroutes`` (published by the BGP service, not stored): the engine keeps
+the latest of each and replays them into every model it builds. An update that fails drops the
 model; the seam resyncs the engine and the next question rebuilds it."""
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import gc
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from .bgp_routes import LEARNED_TYPE
 from .model import NetworkModel
 
 if TYPE_CHECKING:
@@ -27,6 +30,7 @@ class NetworkModelEngine:
     def __init__(self) -> None:
         self._snapshot: Snapshot | None = None
         self._model: NetworkModel | None = None
+        self._learned: dict[str, Change] = {}    # BGP-learned routes (not in the store): replayed on rebuilds
 
     # -- the reconcile seam -------------------------------------------------------------
     def resync(self, snapshot: Snapshot) -> None:
@@ -34,6 +38,12 @@ class NetworkModelEngine:
         self._model = None
 
     def apply(self, changes: Sequence[Change]) -> None:
+        for ch in changes:
+            if ch.type == LEARNED_TYPE:
+                if ch.kind == "delete":
+                    self._learned.pop(ch.id.lower(), None)
+                else:
+                    self._learned[ch.id.lower()] = ch
         if self._model is None:
             return
         try:
@@ -48,7 +58,9 @@ class NetworkModelEngine:
         if self._model is None:
             snap = self._snapshot
             records = snap.all() if snap is not None else ()
-            self._model = NetworkModel.build(rec.body for rec in records)
+            model = NetworkModel.build(rec.body for rec in records)
+            model.apply(list(self._learned.values()))
+            self._model = model
             gc.freeze()  # the model's many small objects need no cyclic collection (p99 4 ms -> 0.2 ms)
         return self._model
 

@@ -22,6 +22,7 @@ from typing import Any
 from .. import typenames
 from .acl import Acl, compile_nsg
 from .addr import IntervalSet, Range, RangeMap, parse_prefix, try_ip
+from .bgp_routes import LEARNED_TYPE, LearnedRoute, by_prefix
 from .firewall import FIREWALL_INPUTS, Firewall, firewalls
 from .objects import Gateway, IpConfig, Nic, RouteTableDef, Subnet, Vm, VNet, key_of
 from .parse import parse_gateway, parse_nic, parse_route_table, parse_vm, parse_vnet, props, ref_key
@@ -113,6 +114,8 @@ class NetworkModel:
         self.public_ips: dict[str, PublicIp] = {}           # key -> the public IP as the verifier needs it
         self._pip_by_address: dict[int, str] = {}
         self._firewalls: list[Firewall] | None = None   # compiled lazily, dropped when an input changes
+        # BGP: gateway/hub key -> (VNet key, hubRoutingPreference, learned paths), from the BGP service
+        self.learned: dict[str, tuple[str, str, tuple[LearnedRoute, ...]]] = {}
 
     # -- construction -------------------------------------------------------------------------
 
@@ -147,6 +150,10 @@ class NetworkModel:
             body = getattr(ch, "body", None)
             kind = getattr(ch, "kind", "put")
             key = key_of(rid)
+            if rtype == LEARNED_TYPE:
+                self._set_learned(rid, None if kind == "delete" else body)
+                gw_dirty = True
+                continue
             if rtype in CHILD_TYPES:
                 ptype, prop = CHILD_TYPES[rtype]
                 pid = rid.rstrip("/").rsplit("/", 2)[0]
@@ -185,6 +192,34 @@ class NetworkModel:
             elif rtype in GATEWAY_INPUTS:
                 gw_dirty = True
         return self._recompile(dirty, gw_dirty)
+
+    def _set_learned(self, rid: str, body: dict[str, Any] | None) -> None:
+        owner = key_of(rid.split("/providers/aznet.bgp/", 1)[0])
+        if body is None or not body.get("learned"):
+            self.learned.pop(owner, None)
+            return
+        self.learned[owner] = (key_of(str(body.get("vnet") or "")), str(body.get("preference") or "ExpressRoute"),
+                               tuple(body["learned"]))
+
+    def learned_routes(self, vnet_key: str) -> dict[str, list[LearnedRoute]]:
+        """prefix -> the BGP paths NICs in ``vnet_key`` use (its own gateways' and, with gateway transit, the
+        hub's), after Azure's choice among paths to the same prefix (``bgp_routes.select_best``)."""
+        vnets = {vnet_key} | {g.vnet_key for g in self.gateways_for_vnet(vnet_key) if g.vnet_key}
+        vnet = self.vnets.get(vnet_key)
+        for p in vnet.peerings if vnet else []:
+            if p.use_remote_gateways and p.state == "Connected" and p.remote_key:
+                remote = self.vnets.get(p.remote_key)
+                if remote is not None and any(q.remote_key == vnet_key and q.allow_gateway_transit
+                                              for q in remote.peerings):
+                    vnets.add(p.remote_key)
+        paths: list[LearnedRoute] = []
+        preference = "ExpressRoute"
+        for v, pref, routes in self.learned.values():
+            if v in vnets:
+                paths.extend(routes)
+                if v == vnet_key or pref != "ExpressRoute":
+                    preference = pref
+        return by_prefix(paths, preference) if paths else {}
 
     def _index_public_ip(self, key: str, body: dict[str, Any] | None) -> None:
         old = self.public_ips.pop(key, None)
@@ -377,6 +412,12 @@ class NetworkModel:
                     except ValueError:
                         continue
                     ranges.append((lo, hi))
+            for t in self.learned_routes(vnet_key):
+                try:
+                    lo, hi, _ = parse_prefix(t)
+                except ValueError:
+                    continue
+                ranges.append((lo, hi))
         s = IntervalSet(ranges)
         self._space[vnet_key] = s
         return s

@@ -9,9 +9,11 @@ regions); service endpoints -> VirtualNetworkServiceEndpoint (that subnet only);
 192.168/16, 100.64/10 -> None unless a VNet prefix covers them, and removed
 when a user route for 0.0.0.0/0 is associated (as in Azure's routing example).
 
-Gateway routes (source VirtualNetworkGateway): on-premises prefixes learned
-through the VNet's gateway (or the peer's, with useRemoteGateways), dropped when
-the route table has disableBgpRoutePropagation.
+Gateway routes (source VirtualNetworkGateway): on-premises prefixes of the
+connections of the VNet's gateway (or the peer's, with useRemoteGateways), and the
+prefixes its gateways and Route Server learned over BGP (``bgp_routes``: one route
+per prefix after Azure's ExpressRoute / VPN / AS-path choice, ECMP next hops merged),
+all dropped when the route table has disableBgpRoutePropagation.
 
 Same prefix: User beats gateway beats Default, the loser becomes Invalid; a
 gateway route inside a VnetLocal/peering/service-endpoint prefix is Invalid
@@ -23,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .addr import RangeMap, parse_prefix
+from .bgp_routes import LearnedRoute
 from .objects import Prefix, Route, Subnet
 from .service_tags import ENDPOINT_TAGS, lookup, tag_rank
 
@@ -75,6 +78,14 @@ class SubnetRoutes:
 def _user_route(r: Route, rt_id: str) -> EffectiveRoute:
     ips = [r.next_hop_ip] if r.next_hop_ip else []
     return EffectiveRoute("User", r.prefixes, r.next_hop_type, ips, name=r.name, route_table_id=rt_id, tag=r.tag)
+
+
+def _hops(model: NetworkModel, r: LearnedRoute) -> list[str]:
+    """A VPN / ExpressRoute path shows the gateway's addresses; a Route Server path the NVA's (its BGP next hop)."""
+    if r.source == "RouteServer":
+        return [r.next_hop] if r.next_hop else []
+    gw = model.gateways.get(r.gateway)
+    return list(gw.ips) if gw is not None and gw.ips else ([r.next_hop] if r.next_hop else [])
 
 
 def build_subnet_routes(model: NetworkModel, subnet: Subnet) -> SubnetRoutes:
@@ -132,6 +143,17 @@ def build_subnet_routes(model: NetworkModel, subnet: Subnet) -> SubnetRoutes:
                                                   list(gw.ips), gateway_key=gw.key))
                 except ValueError:
                     continue
+        static = {(p.lo, p.hi) for g in gateway for p in g.prefixes}
+        for prefix, paths in model.learned_routes(subnet.vnet_key).items():
+            try:
+                pfx = _pfx(prefix)
+            except ValueError:
+                continue
+            if (pfx.lo, pfx.hi) in static:
+                continue            # a connection's static prefix is already there
+            hops = list(dict.fromkeys(h for r in paths for h in _hops(model, r)))
+            gateway.append(EffectiveRoute("VirtualNetworkGateway", [pfx], "VirtualNetworkGateway", hops,
+                                          gateway_key=paths[0].gateway))
     gw_exact = {(p.lo, p.hi) for g in gateway for p in g.prefixes}
     preferred = [p for s in system if s.next_hop_type in PREFERRED_SYSTEM for p in s.prefixes]
 

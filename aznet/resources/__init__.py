@@ -31,6 +31,7 @@ PACKAGES = (
     "aznet.dataplane.lb.health_routes",
     "aznet.dataplane.dns_resolver.service",
     "aznet.dataplane.appgw.service",
+    "aznet.dataplane.bgp.service",
 )
 
 _loaded = False

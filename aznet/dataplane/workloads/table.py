@@ -28,6 +28,8 @@ VM = typenames.VM.lower()
 VMSS = typenames.VMSS.lower()
 NIC = typenames.NIC.lower()
 LB = typenames.LOAD_BALANCER.lower()
+GW = "microsoft.network/virtualnetworkgateways"
+LNG = "microsoft.network/localnetworkgateways"
 SERVE_TAG = "aznet-serve"
 KINDS = ("http", "tcp-echo", "udp-echo")
 
@@ -161,6 +163,10 @@ class WorkloadTable:
                         pools=_refs(cp.get("loadBalancerBackendAddressPools")),
                         nat_rules=_refs(cp.get("loadBalancerInboundNatRules")),
                         public_ip=_ref(cp.get("publicIPAddress"))))
+            elif t == GW:
+                table._gateway(rec, pool)
+            elif t == LNG:
+                table._onprem_peer(rec, pool)
             elif t == LB:
                 for fe in _props(rec.body).get("frontendIPConfigurations") or []:
                     fp = _props(fe)
@@ -196,6 +202,42 @@ class WorkloadTable:
                                        subnet=str(c.get("subnet") or "").lower() or None, local=pool.take(cid),
                                        vm=vm_id.lower(), primary=bool(c.get("primary")),
                                        pools=pools_by_cfg.get((str(nic.get("name")), str(c.get("name"))), ())))
+
+    def _gateway(self, rec: Any, pool: AddressPool) -> None:
+        """A BGP-speaking gateway instance runs on a loopback address of its own, found like a NIC's: by
+        the private address Azure reports for it (``bgpSettings.bgpPeeringAddresses[i].defaultBgpIpAddresses``)
+        in the GatewaySubnet of its ip configuration (``by_ipconfig(gateway ip configuration id)``)."""
+        props = _props(rec.body)
+        subnets = {str(c.get("id", "")).lower(): (_ref(_props(c).get("subnet")) or "").lower()
+                   for c in props.get("ipConfigurations") or [] if isinstance(c, dict)}
+        for entry in (props.get("bgpSettings") or {}).get("bgpPeeringAddresses") or []:
+            if not isinstance(entry, dict):
+                continue
+            cfg_id = entry.get("ipconfigurationId")
+            ips = entry.get("defaultBgpIpAddresses") or []
+            if isinstance(cfg_id, str) and ips and isinstance(ips[0], str):
+                self._add(IpConfig(id=cfg_id, owner=rec.id, private_ip=ips[0],
+                                   subnet=subnets.get(cfg_id.lower()) or None, local=pool.take(cfg_id)))
+
+    def _onprem_peer(self, rec: Any, pool: AddressPool) -> None:
+        """An on-premises BGP peer (a local network gateway's ``bgpPeeringAddress``) connects from a loopback
+        address: the address itself when it is one (127.0.0.0/8), else one from the pool
+        (``onprem_source(lng id)``)."""
+        addr = ((_props(rec.body).get("bgpSettings") or {}).get("bgpPeeringAddress"))
+        if not isinstance(addr, str) or not addr:
+            return
+        try:
+            literal = ipaddress.ip_address(addr.strip()).is_loopback
+        except ValueError:
+            return
+        key = f"{rec.id}/bgpPeeringAddress"
+        local = addr.strip() if literal else pool.take(key)
+        self.ipconfigs[key.lower()] = IpConfig(id=key, owner=rec.id, private_ip=addr.strip(), subnet=None,
+                                               local=local)
+
+    def onprem_source(self, lng_id: str) -> str | None:
+        cfg = self.ipconfigs.get(f"{lng_id}/bgpPeeringAddress".lower())
+        return cfg.local if cfg else None
 
     def _add(self, cfg: IpConfig) -> None:
         self.ipconfigs[cfg.id.lower()] = cfg

@@ -1,15 +1,15 @@
-"""Actions of virtual network gateways, answered from the stored model (no BGP speaker runs yet):
+"""Actions of virtual network gateways. Where the gateway's BGP speakers run (``aznet.dataplane.bgp``),
+the BGP answers come from them:
 
-- ``getBgpPeerStatus``: the BGP neighbours of the gateway's BGP-enabled connections (a local network
-  gateway's peer address, or the other gateway's), in state Connecting with no routes: no BGP session
-  exists on this machine yet.
-- ``getLearnedRoutes``: what the gateway knows without BGP: the VNet's prefixes and those of peered
-  VNets (origin Network) and the static prefixes of its connections' local network gateways and
-  Vnet2Vnet peers (origin Network, next hop the remote gateway). Nothing is learned over eBGP until
-  BGP sessions exist.
-- ``getAdvertisedRoutes?peer=``: what the gateway announces to that BGP neighbour: the VNet's prefixes,
-  the spokes that use it as remote gateway, and the other connections' prefixes (transit), with the
-  gateway's ASN as AS path.
+- ``getBgpPeerStatus``: each instance's neighbours with the real session state (Connected /
+  Connecting), connected duration, routes received and message counts. A BGP-enabled Vnet2Vnet
+  neighbour (no speaker peers with another aznet gateway) is listed as Connecting.
+- ``getLearnedRoutes``: the VNet's prefixes and those of peered VNets (origin Network), the static
+  prefixes of its connections' local network gateways and Vnet2Vnet peers (origin Network), and every
+  route held from a BGP session (origin EBgp, AS path as received, next hop the peer's).
+- ``getAdvertisedRoutes?peer=``: what the instance's session announces to that neighbour (the VNet,
+  gateway-transit spokes, the other connections' prefixes and the other peers' routes, AS path prepended
+  with the gateway's ASN).
 - ``reset``; ``supportedvpndevices`` (the device catalogue XML); ``connections`` (GET);
   ``{connection}/vpndeviceconfigurationscript`` (a configuration script for the device named)."""
 
@@ -115,9 +115,25 @@ def _bgp_neighbors(ctx: Ctx, gw: dict[str, Any]) -> list[tuple[str, int | None]]
     return out
 
 
+def _bgp(ctx: Ctx, gw: dict[str, Any]) -> list[Any]:
+    """The gateway's running BGP speakers (one per instance), or none."""
+    from ....dataplane.bgp.service import BgpService
+
+    svc = ctx.platform.services.get(BgpService)
+    return svc.instances(gw["id"]) if svc is not None else []
+
+
 def bgp_peer_status(ctx: Ctx, gw: dict[str, Any], _payload: Any) -> tuple[int, Any]:
     peer = ctx.arg("peer")
     local = _local_address(gw)
+    speakers = _bgp(ctx, gw)
+    if speakers:
+        live = [row for sp in speakers for row in sp.peer_status() if peer in (None, "", row["neighbor"])]
+        known = {row["neighbor"] for row in live}
+        live.extend({"localAddress": local, "neighbor": addr, "asn": asn, "state": "Connecting",
+                     "connectedDuration": "00:00:00", "routesReceived": 0, "messagesSent": 0, "messagesReceived": 0}
+                    for addr, asn in _bgp_neighbors(ctx, gw) if addr not in known and peer in (None, "", addr))
+        return 200, {"value": live}
     value = [{"localAddress": local, "neighbor": addr, "asn": asn, "state": "Connecting",
               "connectedDuration": "00:00:00", "routesReceived": 0, "messagesSent": 0, "messagesReceived": 0}
              for addr, asn in _bgp_neighbors(ctx, gw) if peer in (None, "", addr)]
@@ -136,6 +152,11 @@ def learned_routes(ctx: Ctx, gw: dict[str, Any], _payload: Any) -> tuple[int, An
             hop = (_props(remote).get("bgpSettings") or {}).get("bgpPeeringAddress", "").split(",")[0]
         routes.extend({"localAddress": local, "network": p, "nextHop": hop, "sourcePeer": local,
                        "origin": "Network", "asPath": "", "weight": 32768} for p in prefixes)
+    for sp in _bgp(ctx, gw):
+        for neighbor, prefix, attrs in sp.learned():
+            routes.append({"localAddress": sp.azure_address, "network": prefix, "nextHop": attrs.next_hop,
+                           "sourcePeer": neighbor, "origin": "EBgp", "asPath": " ".join(map(str, attrs.as_path)),
+                           "weight": 32768})
     return 200, {"value": routes}
 
 
@@ -147,6 +168,11 @@ def advertised_routes(ctx: Ctx, gw: dict[str, Any], _payload: Any) -> tuple[int,
     if peer not in [a for a, _ in neighbors]:
         raise ArmError(400, "InvalidBgpPeerAddress",
                        f"{peer} is not a BGP neighbour of virtual network gateway {gw['id']}.")
+    speakers = [sp for sp in _bgp(ctx, gw) if peer in sp.advertised]
+    if speakers:
+        return 200, {"value": [{"localAddress": sp.azure_address, "network": p, "nextHop": hop, "sourcePeer": "",
+                                "origin": "Igp", "asPath": " ".join(map(str, ap)), "weight": 0}
+                               for sp in speakers for p, (ap, hop) in sp.advertised[peer].items()]}
     local = _local_address(gw)
     asn = str((_props(gw).get("bgpSettings") or {}).get("asn") or "")
     vnet = _vnet_id(gw)

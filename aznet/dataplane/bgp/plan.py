@@ -1,0 +1,181 @@
+"""What BGP speakers should run, compiled from the store (pure: no sockets).
+
+VPN gateways (route-based, a BGP-capable SKU) with at least one ``enableBgp`` site-to-site (IPsec)
+connection get one speaker per gateway instance (``bgpSettings.bgpPeeringAddresses``, two when
+active-active), on the loopback address the local address table gives the instance's
+``defaultBgpIpAddresses``; its neighbours are the connections' local network gateways
+(``bgpSettings.bgpPeeringAddress`` / ``asn``), each connecting from the loopback address the table gives
+it. The gateway's ASN is ``bgpSettings.asn``.
+
+What a VPN gateway advertises to a neighbour (Azure's VPN Gateway BGP FAQ): the VNet's prefixes, the
+prefixes of peered VNets that use it as remote gateway (gateway transit), the static prefixes of its
+other connections' local network gateways, and what it learned from its other BGP peers except the
+default route and prefixes overlapping the VNet; AS path = the gateway's ASN (prepended to a learned
+path); next hop = the instance's BGP address."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..workloads.table import WorkloadTable
+from .session import NeighborConfig
+
+GW = "microsoft.network/virtualnetworkgateways"
+LNG = "microsoft.network/localnetworkgateways"
+CONN = "microsoft.network/connections"
+VNET = "microsoft.network/virtualnetworks"
+PEERING = "microsoft.network/virtualnetworks/virtualnetworkpeerings"
+VPN_MAX_PREFIXES = 4000
+NO_BGP_SKUS = {"basic"}
+
+
+def _props(body: dict[str, Any] | None) -> dict[str, Any]:
+    p = (body or {}).get("properties")
+    return p if isinstance(p, dict) else {}
+
+
+def _ref(node: Any) -> str:
+    rid = node.get("id") if isinstance(node, dict) else None
+    return rid.lower() if isinstance(rid, str) else ""
+
+
+@dataclass
+class SpeakerSpec:
+    key: str                     # "<gateway id lower>#<instance>"
+    resource_id: str
+    instance: int
+    azure_address: str
+    local: str
+    asn: int
+    kind: str                    # VpnGateway | RouteServer
+    vnet_id: str
+    neighbors: list[NeighborConfig] = field(default_factory=list)
+    # neighbour address -> {prefix: as_path} announced besides learned transit routes
+    base: dict[str, dict[str, tuple[int, ...]]] = field(default_factory=dict)
+    vnet_prefixes: tuple[str, ...] = ()
+    preference: str = "ExpressRoute"
+
+
+class Records:
+    def __init__(self, snapshot: Any) -> None:
+        self.snapshot = snapshot
+        self.by_key: dict[str, Any] = {}
+        for t in (GW, LNG, CONN, VNET, PEERING):
+            for r in snapshot.of_type(t):
+                self.by_key[r.key] = r
+
+    def of_type(self, t: str) -> list[Any]:
+        return [r for r in self.by_key.values() if r.type.lower() == t]
+
+    def body(self, key: str) -> dict[str, Any] | None:
+        r = self.by_key.get(key.lower()) if key else None
+        return r.body if r is not None else None
+
+
+def vnet_prefixes(recs: Records, vnet_id: str) -> list[str]:
+    space = (_props(recs.body(vnet_id)).get("addressSpace") or {}).get("addressPrefixes") or []
+    return [p for p in space if isinstance(p, str)]
+
+
+def _peerings(recs: Records, vnet_id: str) -> list[dict[str, Any]]:
+    out = [p for p in _props(recs.body(vnet_id)).get("virtualNetworkPeerings") or [] if isinstance(p, dict)]
+    names = {str(p.get("name", "")).lower() for p in out}
+    for r in recs.of_type(PEERING):
+        if r.key.startswith(vnet_id.lower() + "/virtualnetworkpeerings/") and r.body.get("name", "").lower() \
+                not in names:
+            out.append(r.body)
+    return out
+
+
+def transit_spokes(recs: Records, hub_id: str) -> list[str]:
+    """Prefixes of VNets peered with ``hub_id`` that use its gateway (hub allows transit, spoke uses it)."""
+    out: list[str] = []
+    for p in _peerings(recs, hub_id):
+        pp = _props(p)
+        remote = _ref(pp.get("remoteVirtualNetwork"))
+        if not remote or not pp.get("allowGatewayTransit"):
+            continue
+        back = [q for q in _peerings(recs, remote) if _ref(_props(q).get("remoteVirtualNetwork")) == hub_id.lower()]
+        if any(_props(q).get("useRemoteGateways") for q in back):
+            out.extend(vnet_prefixes(recs, remote))
+    return out
+
+
+def _vnet_of_gateway(body: dict[str, Any]) -> str:
+    for c in _props(body).get("ipConfigurations") or []:
+        sub = _ref(_props(c).get("subnet"))
+        if "/subnets/" in sub:
+            return sub.split("/subnets/")[0]
+    return ""
+
+
+def vpn_speakers(recs: Records, table: WorkloadTable) -> list[SpeakerSpec]:
+    out: list[SpeakerSpec] = []
+    conns = recs.of_type(CONN)
+    for gw in recs.of_type(GW):
+        p = _props(gw.body)
+        bgp = p.get("bgpSettings") or {}
+        sku = str((p.get("sku") or {}).get("name") or "").lower()
+        if p.get("gatewayType") != "Vpn" or p.get("vpnType") == "PolicyBased" or sku in NO_BGP_SKUS or not bgp \
+                or not p.get("enableBgp"):
+            continue
+        mine = [c for c in conns if _ref(_props(c.body).get("virtualNetworkGateway1")) == gw.key
+                and _props(c.body).get("connectionType") == "IPsec"]
+        neighbors: list[NeighborConfig] = []
+        statics: dict[str, list[str]] = {}      # connection key -> its LNG's static prefixes
+        vnet_id = _vnet_of_gateway(gw.body)
+        own = vnet_prefixes(recs, vnet_id)
+        for c in mine:
+            cp = _props(c.body)
+            lng_id = _ref(cp.get("localNetworkGateway2"))
+            lp = _props(recs.body(lng_id))
+            statics[c.key] = [x for x in (lp.get("localNetworkAddressSpace") or {}).get("addressPrefixes") or []
+                              if isinstance(x, str)]
+            lbgp = lp.get("bgpSettings") or {}
+            addr, asn = lbgp.get("bgpPeeringAddress"), lbgp.get("asn")
+            source = table.onprem_source(lng_id)
+            if cp.get("enableBgp") and isinstance(addr, str) and isinstance(asn, int) and source:
+                neighbors.append(NeighborConfig(address=addr.strip(), source=source, asn=asn,
+                                                max_prefixes=VPN_MAX_PREFIXES, owner=c.body.get("id", c.id),
+                                                rejected=frozenset(_canon(x) for x in own)))
+        if not neighbors:
+            continue
+        asn = int(bgp.get("asn") or 65515)
+        common = own + transit_spokes(recs, vnet_id)
+        for i, entry in enumerate(bgp.get("bgpPeeringAddresses") or []):
+            cfg_id = entry.get("ipconfigurationId") if isinstance(entry, dict) else None
+            ips = entry.get("defaultBgpIpAddresses") if isinstance(entry, dict) else None
+            loc = table.by_ipconfig(cfg_id) if isinstance(cfg_id, str) else None
+            if loc is None or not ips:
+                continue
+            spec = SpeakerSpec(key=f"{gw.key}#{i}", resource_id=gw.body.get("id", gw.id), instance=i,
+                               azure_address=str(ips[0]), local=loc.local, asn=asn, kind="VpnGateway",
+                               vnet_id=vnet_id, neighbors=list(neighbors), vnet_prefixes=tuple(own))
+            for n in neighbors:
+                routes: dict[str, tuple[int, ...]] = {}
+                for pfx in common:
+                    routes.setdefault(_canon(pfx), (asn,))
+                for c in mine:
+                    if c.body.get("id", c.id) != n.owner:
+                        for pfx in statics.get(c.key, []):
+                            routes.setdefault(_canon(pfx), (asn,))
+                spec.base[n.address] = routes
+            out.append(spec)
+    return out
+
+
+def _canon(prefix: str) -> str:
+    try:
+        return str(ipaddress.ip_network(prefix.strip(), strict=False))
+    except ValueError:
+        return prefix
+
+
+def overlaps_any(prefix: str, nets: tuple[str, ...]) -> bool:
+    try:
+        p = ipaddress.ip_network(prefix, strict=False)
+        return any(p.overlaps(ipaddress.ip_network(n, strict=False)) for n in nets)
+    except ValueError:
+        return True

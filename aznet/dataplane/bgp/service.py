@@ -1,0 +1,185 @@
+"""The BGP speakers as an aznet service (``platform.services.get(BgpService)``) and reconcile engine.
+
+After each commit touching gateways, connections, local network gateways, VNets or peerings, the plan
+(``plan.vpn_speakers``) is recompiled: speakers start, stop or are reconfigured inside the commit.
+Each speaker listens on its loopback address, port 179 (``AZNET_PRIVILEGED_PORT_OFFSET`` is added where
+this process cannot bind ports below 1024: 179 -> 8179), and ``aznet status --json`` lists it under the
+gateway's resource id with address and port.
+
+Learned routes leave through the reconcile seam: a change of type ``aznet.bgp/learnedroutes`` per
+gateway (all its instances' sessions), coalesced to one per loop turn, which the network model turns
+into the VNet's effective routes (``netmodel.bgp_routes``)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Literal
+
+from ... import services
+from ...netmodel.bgp_routes import LEARNED_TYPE, LearnedRoute
+from ...netmodel.engine import model_engine
+from ...store.base import Change
+from ..ports import listen_port
+from ..reconcile import Snapshot
+from ..workloads.service import WorkloadsService
+from ..workloads.table import WorkloadTable
+from . import plan
+from .plan import SpeakerSpec
+from .speaker import Speaker
+
+if TYPE_CHECKING:
+    from ...arm.platform import Platform
+
+log = logging.getLogger("aznet.bgp")
+BGP_PORT = 179
+DEFAULT_HOLD = 180      # Azure's gateways: keepalive 60 s, hold 180 s (the peer may negotiate lower)
+
+
+class BgpService:
+    name = "bgp"
+    watches = frozenset({plan.GW, plan.LNG, plan.CONN, plan.VNET, plan.PEERING})
+    delivery: Literal["sync", "queued"] = "sync"
+
+    def __init__(self, platform: Platform) -> None:
+        self.platform = platform
+        self.settings = platform.settings
+        self.port = listen_port(BGP_PORT, self.settings.privileged_port_offset)
+        self.hold_time = DEFAULT_HOLD
+        self.specs: dict[str, SpeakerSpec] = {}
+        self.speakers: dict[str, Speaker] = {}
+        self.snapshot: Snapshot | None = None
+        self.workloads: WorkloadsService | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self._dirty: set[str] = set()          # gateway keys whose learned routes changed
+        self._flush_scheduled = False
+        self.published = 0                       # learned-route changes published (figures, tests)
+
+    # -- reconcile ------------------------------------------------------------------------
+    def resync(self, snapshot: Snapshot) -> None:
+        self.snapshot = snapshot
+        table = self.workloads.table if self.workloads is not None else WorkloadTable(self.settings.private_ip_pool)
+        recs = plan.Records(snapshot)
+        specs = {s.key: s for s in plan.vpn_speakers(recs, table)}
+        self._converge(specs)
+
+    def apply(self, changes: Sequence[Change]) -> None:
+        if self.snapshot is not None:
+            self.resync(self.snapshot)
+
+    def _converge(self, specs: dict[str, SpeakerSpec]) -> None:
+        if self.loop is None:
+            self.specs = specs
+            return
+        for key in [k for k in self.speakers if k not in specs]:
+            sp = self.speakers.pop(key)
+            sp.stop()
+            self._mark(sp.resource_id)
+        for key, spec in specs.items():
+            sp = self.speakers.get(key)
+            if sp is not None and (sp.address, sp.asn, sp.azure_address) != (spec.local, spec.asn,
+                                                                               spec.azure_address):
+                self.speakers.pop(key).stop()
+                self._mark(sp.resource_id)
+                sp = None
+            if sp is None:
+                sp = Speaker(key, spec.resource_id, spec.local, spec.azure_address, self.port, spec.asn,
+                             self.hold_time, self._learned_changed)
+                self.speakers[key] = sp
+                self.loop.create_task(sp.start())
+            sp.configure(spec.neighbors)
+        self.specs = specs
+        for gw in {s.resource_id.lower() for s in specs.values()}:
+            self._advertise(gw)
+
+    # -- routes --------------------------------------------------------------------------------
+    def instances(self, gateway_id: str) -> list[Speaker]:
+        key = gateway_id.lower()
+        return [sp for sp in self.speakers.values() if sp.resource_id.lower() == key]
+
+    def learned(self, gateway_id: str) -> list[tuple[Speaker, str, str, Any]]:
+        """(speaker, neighbour, prefix, attrs) of every route the gateway's sessions hold."""
+        return [(sp, n, p, a) for sp in self.instances(gateway_id) for n, p, a in sp.learned()]
+
+    def _advertise(self, gateway_key: str) -> None:
+        learned = self.learned(gateway_key)
+        for sp in self.instances(gateway_key):
+            spec = self.specs.get(sp.key)
+            if spec is None:
+                continue
+            for n in spec.neighbors:
+                routes = {p: (ap, spec.azure_address) for p, ap in spec.base.get(n.address, {}).items()}
+                for _sp, peer, prefix, attrs in learned:   # transit: what the other BGP peers taught us
+                    if peer == n.address or prefix == "0.0.0.0/0" or prefix in routes or \
+                            plan.overlaps_any(prefix, spec.vnet_prefixes):
+                        continue
+                    routes[prefix] = ((spec.asn, *attrs.as_path), spec.azure_address)
+                sp.set_advertised(n.address, routes)
+
+    def _learned_changed(self, sp: Speaker) -> None:
+        self._mark(sp.resource_id)
+
+    def _mark(self, resource_id: str) -> None:
+        self._dirty.add(resource_id)
+        if not self._flush_scheduled and self.loop is not None:
+            self._flush_scheduled = True
+            self.loop.call_soon(self._flush)
+
+    def _flush(self) -> None:
+        self._flush_scheduled = False
+        dirty, self._dirty = self._dirty, set()
+        changes: list[Any] = []
+        for rid in dirty:
+            spec = next((s for s in self.specs.values() if s.resource_id.lower() == rid.lower()), None)
+            routes = tuple(LearnedRoute(prefix, attrs.next_hop, attrs.as_path, spec.kind if spec else "VpnGateway",
+                                        peer, rid.lower()) for _sp, peer, prefix, attrs in self.learned(rid))
+            lid = f"{rid}/providers/aznet.bgp/learnedRoutes/default"
+            if routes and spec is not None:
+                changes.append(Change("put", lid, LEARNED_TYPE,
+                                      {"id": lid, "learned": routes, "vnet": spec.vnet_id,
+                                       "preference": spec.preference}))
+            else:
+                changes.append(Change("delete", lid, LEARNED_TYPE, None))
+            self._advertise(rid.lower())
+        if changes:
+            self.published += len(changes)
+            self.platform.reconciler.on_commit(changes)
+
+    # -- status -----------------------------------------------------------------------------------
+    def endpoints(self) -> list[dict[str, Any]]:
+        out = []
+        for key, sp in sorted(self.speakers.items()):
+            spec = self.specs.get(key)
+            ep: dict[str, Any] = {
+                "name": f"bgp:{sp.resource_id.rsplit('/', 1)[-1]}/{spec.instance if spec else 0}",
+                "host": sp.address, "port": BGP_PORT, "protocol": "tcp", "resourceId": sp.resource_id,
+                "address": sp.address, "bgpPeeringAddress": sp.azure_address, "asn": sp.asn,
+                "description": f"BGP speaker ({spec.kind if spec else 'gateway'}, AS {sp.asn})",
+                "neighbors": [{"address": n.address, "asn": n.asn, "connectFrom": n.source,
+                               "state": sp.stats_for(n.address).state} for n in sp.neighbors.values()]}
+            if self.port != BGP_PORT:
+                ep["listenPort"] = self.port
+                ep["description"] += f"; privileged port {BGP_PORT} mapped to {self.port}"
+            if sp.error:
+                ep["error"] = sp.error
+            out.append(ep)
+        return out
+
+    # -- lifecycle -----------------------------------------------------------------------------------
+    async def start(self) -> None:
+        self.loop = asyncio.get_running_loop()
+        self.workloads = self.platform.services.get(WorkloadsService)
+        model_engine(self.platform)           # the network model hears our learned routes from now on
+        self.platform.reconciler.register(self)
+
+    async def stop(self) -> None:
+        self.platform.reconciler.unregister(self)
+        for sp in self.speakers.values():
+            sp.stop()
+        self.speakers.clear()
+
+
+@services.register
+def _factory(platform: Platform) -> BgpService:
+    return BgpService(platform)
