@@ -83,6 +83,13 @@ class Settings:
         default_factory=lambda: int(_env("AZNET_PRIVILEGED_PORT_OFFSET", "8000")))
     # Load balancer relay worker processes (SO_REUSEPORT) beside the aznet process; 0 relays in-process.
     lb_workers: int = field(default_factory=lambda: int(_env("AZNET_LB_WORKERS", "0")))
+    # The Front Door / CDN edge: every endpoint host name and validated custom domain resolves to this loopback
+    # address (one address for all, as Azure's anycast edge serves every endpoint), outside the public and private
+    # pools; it listens on 80 and 443 there.
+    frontdoor_edge_address: str = field(default_factory=lambda: _env("AZNET_FRONTDOOR_EDGE_ADDRESS", "127.62.0.1"))
+    # the largest request body the edge buffers (bytes); larger ones get 413
+    frontdoor_max_body: int = field(
+        default_factory=lambda: int(_env("AZNET_FRONTDOOR_MAX_BODY", str(100 * 1024 * 1024))))
     # the largest request body an application gateway without WAF buffers (bytes); larger ones get 413
     appgw_max_body: int = field(default_factory=lambda: int(_env("AZNET_APPGW_MAX_BODY", str(100 * 1024 * 1024))))
     # Azure creates NetworkWatcher_<region> in NetworkWatcherRG with a region's first VNet.

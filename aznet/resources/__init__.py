@@ -32,6 +32,7 @@ PACKAGES = (
     "aznet.dataplane.dns_resolver.service",
     "aznet.dataplane.appgw.service",
     "aznet.dataplane.bgp.service",
+    "aznet.dataplane.frontdoor.service",
 )
 
 _loaded = False

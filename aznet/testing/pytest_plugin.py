@@ -17,7 +17,8 @@ def worker_pools() -> dict[str, str]:
     """A random /22 of the public pool (127.64.0.0/16) per test session, so the load balancer frontends
     of parallel instances (xdist workers, other checkouts on the same machine) rarely share an address."""
     block = random.randrange(64) * 4
-    return {"public_ip_pool": f"127.64.{block}.0/22"}
+    edge = f"127.62.{random.randrange(256)}.{random.randrange(1, 255)}"   # the Front Door edge address, likewise
+    return {"public_ip_pool": f"127.64.{block}.0/22", "frontdoor_edge_address": edge}
 
 
 @pytest.fixture(scope="session")

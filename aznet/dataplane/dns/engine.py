@@ -28,7 +28,7 @@ from ..trafficmanager.names import TrafficManager
 from . import resources as res
 from .answer import answer as answer_message
 from .rdata import IN, RecordSetData, record_set
-from .view import DynamicNames, View
+from .view import DynamicChain, DynamicNames, View
 from .zone import Zone
 
 
@@ -74,7 +74,8 @@ class DnsEngine:
                  aliases: AliasSource | None = None, unknown_rcode: int = dns.rcode.REFUSED) -> None:
         tm = TrafficManager() if traffic_manager is True else (traffic_manager or None)
         self.traffic_manager: TrafficManager | None = tm
-        self.dynamic = dynamic if dynamic is not None else tm
+        # every view asks this chain; ``add_names`` adds a source (the Front Door edge) after the views exist
+        self.dynamic = DynamicChain(*[d for d in (dynamic if dynamic is not None else tm,) if d is not None])
         self.aliases = aliases if aliases is not None else tm
         dynamic = self.dynamic
         self.unknown_rcode = unknown_rcode
@@ -111,6 +112,13 @@ class DnsEngine:
             if rrset.rdtype == dns.rdatatype.A:
                 return rrset[0].address
         return None
+
+    def add_names(self, source: DynamicNames) -> None:
+        """Another source of dynamic names (e.g. ``*.azurefd.net``), answered in every view."""
+        self.dynamic.add(source)
+
+    def remove_names(self, source: DynamicNames) -> None:
+        self.dynamic.remove(source)
 
     def views(self) -> list[View]:
         return [self.public_view, *self._vnet_views.values()]

@@ -55,6 +55,31 @@ class DynamicNames(Protocol):
     def lookup(self, qname: dns.name.Name, qtype: int, client: Client, out: Lookup) -> None: ...
 
 
+class DynamicChain:
+    """Several sources of dynamic names (Traffic Manager, the Front Door / CDN edge), asked in order; a source
+    added later is seen by every view at once (views hold this object)."""
+
+    def __init__(self, *sources: DynamicNames) -> None:
+        self.sources: list[DynamicNames] = [s for s in sources if s is not None]
+
+    def add(self, source: DynamicNames) -> None:
+        if source not in self.sources:
+            self.sources.append(source)
+
+    def remove(self, source: DynamicNames) -> None:
+        if source in self.sources:
+            self.sources.remove(source)
+
+    def owns(self, qname: dns.name.Name) -> bool:
+        return any(s.owns(qname) for s in self.sources)
+
+    def lookup(self, qname: dns.name.Name, qtype: int, client: Client, out: Lookup) -> None:
+        for s in self.sources:
+            if s.owns(qname):
+                s.lookup(qname, qtype, client, out)
+                return
+
+
 class View:
     def __init__(self, name: str, *, recursive: bool, eager: bool, dynamic: DynamicNames | None = None,
                  unknown_rcode: int = dns.rcode.REFUSED, max_entries: int = 500_000,

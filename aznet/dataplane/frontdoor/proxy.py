@@ -1,0 +1,294 @@
+"""The edge's request path: host and route (``paths``), redirects, the origin (``balancer``), the forwarded
+request with Azure's headers, the answer in one buffer.
+
+Headers to the origin ("Protocol support for HTTP headers in Azure Front Door"): the client's headers except
+hop-by-hop ones and the reserved ``X-FD-*``; ``Host`` = the origin host header (empty: the client's Host);
+``Via: <client HTTP version> Azure``; ``X-Azure-ClientIP``; ``X-Azure-SocketIP``; ``X-Azure-Ref``;
+``X-Azure-RequestChain: hops=<n>``; ``X-Azure-FDID``; ``X-Forwarded-For`` (the existing value, then the socket
+address); ``X-Forwarded-Host`` and ``X-Forwarded-Proto`` (any previous value overridden). To the client: the
+origin's headers, ``X-Azure-Ref`` and ``X-Cache``; with ``X-Azure-DebugInfo: 1`` also
+``X-Azure-OriginStatusCode`` and, on a connection error, ``X-Azure-ExternalError``.
+
+TLS to an origin: SNI and certificate name check against the origin host header (Azure's rule), unless
+``enforceCertificateNameCheck`` is off; the chain must verify against the system's roots or the aznet CA.
+Session affinity (origin group ``sessionAffinityState``, classic frontend ``sessionAffinityEnabledState``):
+cookies ``ASLBSA`` and ``ASLBSACORS`` (``SameSite=None; Secure``), session cookies; a cookie naming an origin no
+longer available is replaced. A request whose ``X-Azure-RequestChain`` already counts ``MAX_HOPS`` edges is a loop:
+508 (inferred)."""
+
+from __future__ import annotations
+
+import base64
+import os
+import ssl
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import httptools
+
+from ..appgw.upstream import BackendError, Reply, UpstreamPool
+from . import pages
+from .balancer import GroupSpec, OriginSpec, affinity_value
+from .model import HostSpec, RouteSpec
+from .paths import forward_path, host_lookup
+
+if TYPE_CHECKING:
+    from ..appgw.frontend import ClientConn, Request
+    from .service import EdgeSocket, FrontDoorService
+
+HOP = {"connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade",
+       "content-length", "host"}
+HOP_B = {h.encode() for h in HOP if h != "host"}
+OURS = {"x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-azure-clientip", "x-azure-socketip",
+        "x-azure-ref", "x-azure-requestchain", "x-azure-fdid", "via"}
+AFFINITY = "ASLBSA"
+MAX_HOPS = 5
+REDIRECT_STATUS = {"moved": 301, "found": 302, "temporaryredirect": 307, "permanentredirect": 308}
+
+
+def new_ref() -> str:
+    """An X-Azure-Ref: a timestamp and random bytes, base64 (Azure's references look alike; the format is theirs)."""
+    return "0" + base64.b64encode(int(time.time()).to_bytes(4, "big") + os.urandom(32)).decode()
+
+
+@dataclass(slots=True)
+class Exchange:
+    """What one request did, for the access log and the metrics (``telemetry``)."""
+    ref: str
+    started: float
+    method: str
+    scheme: str
+    host: str
+    path: str
+    query: str
+    client_ip: str
+    client_port: int
+    socket_ip: str
+    version: str
+    request_bytes: int
+    user_agent: str = ""
+    referer: str = ""
+    spec: HostSpec | None = None
+    route: RouteSpec | None = None
+    group: GroupSpec | None = None
+    origin: OriginSpec | None = None
+    origin_url: str = ""
+    origin_ip: str = ""
+    origin_started: float = 0.0
+    origin_done: float = 0.0
+    origin_status: int = 0
+    status: int = 0
+    sent: int = 0
+    error: str = "NoError"
+    cache: str = "CONFIG_NOCACHE"
+    waf: dict[str, Any] = field(default_factory=dict)
+    tls: str = ""
+    sni: str = ""
+    port: int = 80
+    rules: list[str] = field(default_factory=list)
+
+
+def _cookie(header: str | None, name: str) -> str | None:
+    if not header:
+        return None
+    for part in header.split(";"):
+        k, _, v = part.strip().partition("=")
+        if k == name:
+            return v
+    return None
+
+
+class EdgeProxy:
+    def __init__(self, svc: FrontDoorService) -> None:
+        self.svc = svc
+        self.upstream = UpstreamPool()
+        self.client_ctx: dict[bool, ssl.SSLContext] = {}
+
+    def close(self) -> None:
+        self.upstream.close()
+
+    def origin_context(self, check_name: bool) -> ssl.SSLContext:
+        ctx = self.client_ctx.get(check_name)
+        if ctx is None:
+            ctx = ssl.create_default_context()
+            ca = self.svc.settings.data_dir / "ca.pem"
+            if ca.exists():
+                ctx.load_verify_locations(cafile=str(ca))
+            ctx.check_hostname = check_name
+            ctx.set_alpn_protocols(["http/1.1"])
+            self.client_ctx[check_name] = ctx
+        return ctx
+
+    # -- the request -----------------------------------------------------------------------------
+    async def handle(self, st: EdgeSocket, conn: ClientConn, req: Request) -> tuple[bytes, bool]:
+        svc = self.svc
+        keep = req.keep_alive
+        try:
+            url = httptools.parse_url(bytes(req.url))
+        except httptools.HttpParserInvalidURLError:
+            return pages.response(400, pages.error_page(400, new_ref()), keep_alive=False), False
+        path = (url.path or b"/").decode("latin-1")
+        query = (url.query or b"").decode("latin-1")
+        headers = req.headers
+        hv: dict[str, str] = {}
+        for k, v in headers:
+            hv.setdefault(k.lower(), v)
+        host = hv.get("host", "").lower()
+        if host.startswith("["):
+            host = host.split("]", 1)[0] + "]"
+        else:
+            host = host.split(":", 1)[0]
+        socket_ip, client_port = conn.client
+        ex = Exchange(new_ref(), st.now(), req.method, conn.scheme, host, path, query, socket_ip, client_port,
+                      socket_ip, req.version, len(req.url) + sum(len(k) + len(v) + 4 for k, v in headers) +
+                      len(req.body), hv.get("user-agent", ""), hv.get("referer", ""))
+        ex.sni = conn.sni or ""
+        ex.port = st.port
+        ex.tls = st.tls_version(conn)
+        debug = hv.get("x-azure-debuginfo") == "1"
+        cfg = svc.config
+        spec = host_lookup(cfg.hosts, host)
+        ex.spec = spec
+        if spec is None or not spec.owner.enabled:
+            return self._error(ex, 404, keep, debug)
+        m = spec.tables[conn.scheme].match(path)
+        if m is None:
+            return self._error(ex, 404, keep, debug)
+        route = m.item
+        ex.route = route
+        hops = 0
+        chain = hv.get("x-azure-requestchain", "")
+        if chain.startswith("hops="):
+            try:
+                hops = int(chain[5:])
+            except ValueError:
+                hops = 0
+        if hops >= MAX_HOPS:
+            return self._error(ex, 508, keep, debug)
+        if svc.waf_inspect is not None:
+            blocked = svc.waf_inspect(ex, spec, route, req)
+            if blocked is not None:
+                return self._finish(ex, blocked, keep)
+        if route.redirect is not None:
+            return self._finish(ex, self._classic_redirect(route.redirect, ex), keep)
+        if route.https_redirect and conn.scheme == "http":
+            target = f"https://{hv.get('host', host).split(':', 1)[0]}{path}" + (f"?{query}" if query else "")
+            return self._finish(ex, (307, [("Location", target)], b""), keep)
+        group = cfg.groups.get(route.group or "")
+        ex.group = group
+        if group is None:
+            return self._error(ex, 503, keep, debug)
+        cands = self.svc.candidates(group)
+        affinity_on = spec.affinity if spec.affinity is not None else group.affinity
+        wanted = _cookie(hv.get("cookie"), AFFINITY) if affinity_on else None
+        origin = svc.balancer.pick(group, cands, wanted)
+        if origin is None:
+            return self._error(ex, 503, keep, debug)
+        ex.origin = origin
+        set_cookie = affinity_on and wanted != affinity_value(group.id, origin.id)
+        fwd = route.forwarding_protocol.lower()
+        https = conn.scheme == "https" if fwd == "matchrequest" else fwd == "httpsonly"
+        port = origin.https_port if https else origin.http_port
+        where = svc.resolve(origin.host, port)
+        host_header = origin.host_header or hv.get("host", host)
+        target = forward_path(path, m.pattern, m.remainder, route.origin_path) + (f"?{query}" if query else "")
+        ex.origin_url = f"{'https' if https else 'http'}://{host_header}{target}"
+        if isinstance(where, str):
+            ex.error = "OriginConnectionError"
+            return self._error(ex, 503, keep, debug, where)
+        ex.origin_ip = f"{where[0]}:{where[1]}"
+        out = [(k, v) for k, v in headers if k.lower() not in HOP and k.lower() not in OURS
+               and not k.lower().startswith("x-fd-")]
+        xff = hv.get("x-forwarded-for")
+        client_ip = ex.client_ip
+        out = [("Host", host_header), *out,
+               ("Via", f"{req.version} Azure"), ("X-Azure-ClientIP", client_ip), ("X-Azure-SocketIP", socket_ip),
+               ("X-Azure-Ref", ex.ref), ("X-Azure-RequestChain", f"hops={hops + 1}"),
+               ("X-Azure-FDID", spec.owner.fdid), ("X-Forwarded-For", f"{xff}, {socket_ip}" if xff else socket_ip),
+               ("X-Forwarded-Host", hv.get("host", host)), ("X-Forwarded-Proto", conn.scheme)]
+        if req.body or req.method in ("POST", "PUT", "PATCH"):
+            out.append(("Content-Length", str(len(req.body))))
+        data = (f"{req.method} {target} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in out) + "\r\n"
+                ).encode("latin-1") + bytes(req.body)
+        ctx = None
+        sni = None
+        if https:
+            check = origin.cert_name_check and spec.owner.cert_name_check
+            ctx = self.origin_context(check)
+            sni = host_header.split(":", 1)[0]
+        ex.origin_started = st.now()
+        try:
+            reply = await self.upstream.request(where[0], where[1], data, req.method == "HEAD", spec.owner.timeout,
+                                                ctx, sni)
+        except BackendError as err:
+            ex.origin_done = st.now()
+            if err.kind == "timeout":
+                ex.error = "OriginTimeout"
+                return self._error(ex, 504, keep, debug)
+            ex.error = "OriginInvalidResponse" if err.kind == "invalid" else "OriginConnectionError"
+            detail = "The certificate authority is unfamiliar" if err.kind == "tls" else err.detail or err.kind
+            return self._error(ex, 503, keep, debug, detail)
+        ex.origin_done = st.now()
+        ex.origin_status = reply.status
+        extra: list[tuple[str, str]] = []
+        if set_cookie:
+            value = affinity_value(group.id, origin.id)
+            extra.append(("Set-Cookie", f"{AFFINITY}={value}; Path=/"))
+            extra.append(("Set-Cookie", f"{AFFINITY}CORS={value}; Path=/; SameSite=None; Secure"))
+        if debug:
+            extra.append(("X-Azure-OriginStatusCode", str(reply.status)))
+        return self._relay(ex, reply, extra, keep)
+
+    # -- answers ---------------------------------------------------------------------------------
+    def _relay(self, ex: Exchange, reply: Reply, extra: list[tuple[str, str]], keep: bool) -> tuple[bytes, bool]:
+        status = reply.status
+        body = bytes(reply.body)
+        lines = [f"HTTP/1.1 {status} {reply.reason.decode('latin-1') or pages.reason(status)}"]
+        lines.extend(f"{k.decode('latin-1')}: {v.decode('latin-1')}" for k, v in reply.headers
+                     if k.lower() not in HOP_B)
+        lines.append(f"X-Azure-Ref: {ex.ref}")
+        lines.append(f"X-Cache: {ex.cache}")
+        lines.extend(f"{k}: {v}" for k, v in extra)
+        if status not in (204, 304) and not 100 <= status < 200:
+            lines.append(f"Content-Length: {len(body)}")
+        if not keep:
+            lines.append("Connection: close")
+        data = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + (b"" if ex.method == "HEAD" else body)
+        ex.status = status
+        ex.sent = len(data)
+        self.svc.telemetry.record(ex)
+        return data, keep
+
+    def _finish(self, ex: Exchange, answer: tuple[int, list[tuple[str, str]], bytes], keep: bool
+                ) -> tuple[bytes, bool]:
+        status, headers, body = answer
+        data = pages.response(status, body, [*headers, ("X-Azure-Ref", ex.ref)], keep, head=ex.method == "HEAD")
+        ex.status, ex.sent = status, len(data)
+        self.svc.telemetry.record(ex)
+        return data, keep
+
+    def _error(self, ex: Exchange, status: int, keep: bool, debug: bool, external: str = "") -> tuple[bytes, bool]:
+        headers = [("X-Azure-Ref", ex.ref)]
+        if status in (502, 503, 504):
+            headers.append(("X-Cache", "CONFIG_NOCACHE"))
+        if debug and external:
+            headers.append(("X-Azure-ExternalError", external.replace("\r", " ").replace("\n", " ")[:200]))
+        data = pages.response(status, pages.error_page(status, ex.ref), headers, keep, head=ex.method == "HEAD")
+        ex.status, ex.sent = status, len(data)
+        self.svc.telemetry.record(ex)
+        return data, keep
+
+    @staticmethod
+    def _classic_redirect(conf: dict[str, Any], ex: Exchange) -> tuple[int, list[tuple[str, str]], bytes]:
+        """A classic redirect configuration: protocol, host, path, query string, fragment (empty = keep)."""
+        status = REDIRECT_STATUS.get(str(conf.get("redirectType") or "Moved").lower(), 301)
+        proto = str(conf.get("redirectProtocol") or "MatchRequest").lower()
+        scheme = ex.scheme if proto == "matchrequest" else ("https" if proto == "httpsonly" else "http")
+        host = conf.get("customHost") or ex.host
+        path = conf.get("customPath") or ex.path
+        query = conf.get("customQueryString")
+        query = ex.query if query is None or query == "" else str(query).lstrip("?")
+        frag = conf.get("customFragment")
+        target = f"{scheme}://{host}{path}" + (f"?{query}" if query else "") + (f"#{frag}" if frag else "")
+        return status, [("Location", target)], b""
