@@ -41,6 +41,7 @@ class ProviderAction:
     body: Literal["none", "optional", "required"] = "none"
     paged: bool = False                       # the handler returns a list; ARM pages it
     writes: bool = False                      # commit the request's transaction afterwards
+    long_running: str | None = None           # the namespace of a long-running action (202 + operation)
 
     def __call__(self, p: Platform, req: Request) -> Response:
         if self.api_versions is not None:
@@ -51,6 +52,8 @@ class ProviderAction:
         status, result = self.handler(ctx, payload, dict(req.params))
         if self.writes:
             p.commit(ctx)
+        if self.long_running is not None:
+            return p.lro(req, 202, None, namespace=self.long_running, result=result, result_status=status)
         if self.paged:
             if isinstance(result, Paged):
                 result = page(req, result.items, result.render, p.settings.page_size)
@@ -61,12 +64,16 @@ class ProviderAction:
 
 def provider_action(path: str, methods: str | Sequence[str] = "POST", *, api_versions: Sequence[str] | None,
                     name: str, body: Literal["none", "optional", "required"] = "none", paged: bool = False,
-                    writes: bool = False, auth: bool = True,
+                    writes: bool = False, auth: bool | str = True, long_running: str | None = None,
                     routes: RouteTable = ROUTES) -> Callable[[ProviderHandler], ProviderHandler]:
-    """``auth=False``: an anonymous endpoint (cloud metadata a client reads before it signs in)."""
+    """``auth=False``: an anonymous endpoint (cloud metadata a client reads before it signs in);
+    ``auth="admin"``: one of aznet's own admin endpoints (``/_aznet/...``, the admin key).
+    ``long_running="Microsoft.Network"``: answer 202 with an operation (``--lro-delay`` applies) whose
+    result is the handler's answer, as ARM does for long-running POST actions below a resource."""
     ms = (methods,) if isinstance(methods, str) else tuple(methods)
 
     def deco(fn: ProviderHandler) -> ProviderHandler:
-        routes.add(path, list(ms), ProviderAction(path, ms, fn, api_versions, name, body, paged, writes), auth=auth)
+        routes.add(path, list(ms), ProviderAction(path, ms, fn, api_versions, name, body, paged, writes,
+                                                    long_running), auth=auth)
         return fn
     return deco

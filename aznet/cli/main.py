@@ -1,4 +1,4 @@
-"""``aznet``: up | status | env | az | verify | reset | export | import | vm | logs."""
+"""``aznet``: up | status | env | az | verify | reset | export | import | vm | logs | expressroute."""
 
 from __future__ import annotations
 
@@ -89,7 +89,7 @@ def _quiet_stdout() -> None:
 
 
 def _main(argv: list[str] | None = None) -> int:
-    from . import admin, azcli, logs, vm
+    from . import admin, azcli, expressroute, logs, vm
 
     parser = argparse.ArgumentParser(prog="aznet", description="Azure networking, running for real on one machine.")
     sub = parser.add_subparsers(dest="cmd", required=True)
@@ -133,6 +133,7 @@ def _main(argv: list[str] | None = None) -> int:
 
     vm.add_parser(sub)
     logs.add_parser(sub)
+    expressroute.add_parser(sub)
 
     az = sub.add_parser("az", help="run the Azure CLI against aznet", add_help=False)
     az.add_argument("az_args", nargs=argparse.REMAINDER)

@@ -39,6 +39,8 @@ PIP = typenames.PUBLIC_IP.lower()
 GW = "microsoft.network/virtualnetworkgateways"
 CONN = "microsoft.network/connections"
 LNG = "microsoft.network/localnetworkgateways"
+CIRCUIT = "microsoft.network/expressroutecircuits"
+CIRCUIT_PEERING = "microsoft.network/expressroutecircuits/peerings"
 NATGW = typenames.NAT_GATEWAY.lower()
 LB = typenames.LOAD_BALANCER.lower()
 
@@ -49,7 +51,7 @@ CHILD_TYPES = {
     f"{NSG}/defaultsecurityrules": (NSG, "defaultSecurityRules"),
     f"{RT}/routes": (RT, "routes"),
 }
-GATEWAY_INPUTS = {GW, CONN, LNG, PIP}
+GATEWAY_INPUTS = {GW, CONN, LNG, PIP, CIRCUIT, CIRCUIT_PEERING}
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,7 +214,7 @@ class NetworkModel:
                 if remote is not None and any(q.remote_key == vnet_key and q.allow_gateway_transit
                                               for q in remote.peerings):
                     vnets.add(p.remote_key)
-        paths: list[LearnedRoute] = []
+        paths: list[LearnedRoute] = [r for g in self.gateways.values() if g.vnet_key in vnets for r in g.er_routes]
         preference = "ExpressRoute"
         for v, pref, routes in self.learned.values():
             if v in vnets:
@@ -349,6 +351,8 @@ class NetworkModel:
             p = props(b)
             g1, g2 = ref_key(p.get("virtualNetworkGateway1")), ref_key(p.get("virtualNetworkGateway2"))
             lng = self.raw.get(ref_key(p.get("localNetworkGateway2")) or "")
+            if g1 in gws and p.get("connectionType") == "ExpressRoute":
+                gws[g1].er_routes.extend(self._circuit_routes(ref_key(p.get("peer")), g1))
             if g1 in gws and lng is not None:
                 space = (props(lng).get("localNetworkAddressSpace") or {}).get("addressPrefixes") or []
                 gws[g1].onprem_prefixes.extend(x for x in space if isinstance(x, str))
@@ -357,6 +361,28 @@ class NetworkModel:
             if g1 in gws and g2 in gws and gws[g2].vnet_key in self.vnets and (g2, g1, p.get("sharedKey")) in v2v:
                 gws[g1].onprem_prefixes.extend(x.text for x in self.vnets[gws[g2].vnet_key].prefixes)
         self.gateways = gws
+
+    def _circuit_routes(self, circuit_key: str | None, gateway_key: str) -> list[LearnedRoute]:
+        """What the customer edge announces over the circuit's private peering (once the provider has
+        provisioned the circuit and the peering is enabled), as the ExpressRoute gateway learns it: the
+        MSEE (AS 12076) in front of the edge's AS path."""
+        circuit = self.raw.get(circuit_key or "")
+        if circuit is None or props(circuit).get("serviceProviderProvisioningState") != "Provisioned":
+            return []
+        peering = self.raw.get(f"{circuit_key}/peerings/azureprivatepeering")
+        if peering is None or props(peering).get("state") == "Disabled":
+            return []
+        edge = (peering.get("_aznet") or {}).get("edge") or {}
+        if not edge.get("up"):
+            return []
+        out = []
+        for r in edge.get("routes") or []:
+            if not isinstance(r, dict) or not isinstance(r.get("network"), str):
+                continue
+            path = tuple(int(a) for a in str(r.get("path") or "").split() if a.isdigit())
+            out.append(LearnedRoute(r["network"], "", (12076, *path), "ExpressRoute", str(circuit.get("id") or ""),
+                                    gateway_key))
+        return out
 
     # -- lookups the answerers use -------------------------------------------------------------
 

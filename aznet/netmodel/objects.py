@@ -6,6 +6,7 @@ keeps Azure's spelling for answers."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from .addr import Range
 
@@ -149,6 +150,8 @@ class Gateway:
     gateway_type: str
     ips: list[str]
     onprem_prefixes: list[str] = field(default_factory=list)
+    # ExpressRoute: the paths learned over its circuits' private peering (bgp_routes.LearnedRoute)
+    er_routes: list[Any] = field(default_factory=list)
 
 
 @dataclass(slots=True)

@@ -136,15 +136,28 @@ def build_subnet_routes(model: NetworkModel, subnet: Subnet) -> SubnetRoutes:
 
     gateway: list[EffectiveRoute] = []
     if not (rt and rt.disable_bgp):
+        learned = model.learned_routes(subnet.vnet_key)
+        # ExpressRoute and VPN coexisting: a prefix whose chosen path is ExpressRoute goes through the
+        # ExpressRoute gateway, even when a site-to-site connection lists it as a static prefix
+        via_er = set()
+        for p, paths in learned.items():
+            if paths and paths[0].source == "ExpressRoute":
+                try:
+                    via_er.add(_pfx(p).range)
+                except ValueError:
+                    continue
         for gw in model.gateways_for_vnet(subnet.vnet_key):
             for t in gw.onprem_prefixes:
                 try:
-                    gateway.append(EffectiveRoute("VirtualNetworkGateway", [_pfx(t)], "VirtualNetworkGateway",
-                                                  list(gw.ips), gateway_key=gw.key))
+                    pfx = _pfx(t)
                 except ValueError:
                     continue
+                if pfx.range in via_er:
+                    continue
+                gateway.append(EffectiveRoute("VirtualNetworkGateway", [pfx], "VirtualNetworkGateway",
+                                              list(gw.ips), gateway_key=gw.key))
         static = {(p.lo, p.hi) for g in gateway for p in g.prefixes}
-        for prefix, paths in model.learned_routes(subnet.vnet_key).items():
+        for prefix, paths in learned.items():
             try:
                 pfx = _pfx(prefix)
             except ValueError:

@@ -8,6 +8,8 @@
 - A policy-based gateway takes IKEv1 site-to-site connections only; ``usePolicyBasedTrafficSelectors``
   needs an IPsec/IKE policy (ipsec_policy.py); ``dpdTimeoutSeconds`` 9-3600; ``routingWeight`` 0-32000.
 - A gateway holds at most its SKU's tunnel count of connections.
+- ExpressRoute: er_link.py (the circuit must be provisioned with private peering; an authorization key
+  of the circuit when it is in another subscription; the circuit's VNet link limit).
 - ``connectionStatus`` (read time): a Vnet2Vnet connection is Connected when the reverse connection
   exists with the same shared key, otherwise Connecting; an IPsec connection is NotConnected: no
   on-premises IKE peer exists on this machine. Bytes in and out are 0 (no tunnel carries traffic)."""
@@ -23,7 +25,7 @@ from ....arm.errors import ArmError
 from ....arm.ids import normalize
 from ....arm.registry import REGISTRY, Hooks, NameRule, ResourceType
 from ..ref_checks import boolean, cannot_parse, enum, integer, ref_id, resolve, since
-from . import ipsec_policy, skus
+from . import er_link, ipsec_policy, skus
 
 if TYPE_CHECKING:
     from ....arm.context import Ctx
@@ -103,7 +105,9 @@ class ConnectionHooks(Hooks):
             peer = ref_id(props.get("peer"), "properties.peer")
             if peer is None:
                 raise bad("ExpressRouteCircuitRequired", f"ExpressRoute connection {cid} needs properties.peer.")
-            resolve(ctx, peer, cid, CIRCUIT_TYPE)
+            props["peer"] = {"id": er_link.check(ctx, new, peer, old)}
+            props.pop("localNetworkGateway2", None)
+            props.pop("virtualNetworkGateway2", None)
         self._options(ctx, new, ctype, gw1, sku, lng)
         self._tunnel_limit(ctx, new, gw1, sku)
 
@@ -199,6 +203,8 @@ def connection_status(ctx: Ctx, body: dict[str, Any]) -> str:
         return "Connecting"
     if ctype == "IPsec":
         return "NotConnected"
+    if ctype == "ExpressRoute":
+        return er_link.status(ctx, body)
     return "Unknown"
 
 
