@@ -18,7 +18,10 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-ENTRY_OVERHEAD = 256  # bytes counted for each object besides its body and headers (dict slots, key, metadata)
+# Bytes counted besides the body and header text, so the budget bounds the process's real memory (measured with
+# tracemalloc: an object, its LRU node and key, and each header's tuple and strings).
+ENTRY_OVERHEAD = 420
+HEADER_OVERHEAD = 120
 
 
 @dataclass(slots=True)
@@ -39,8 +42,9 @@ class Entry:
     size: int = 0
 
     def measure(self) -> int:
-        self.size = (ENTRY_OVERHEAD + len(self.key) + len(self.body) + sum(len(k) + len(v) for k, v in self.headers)
-                     + sum(len(v) for v in self.variants.values()))
+        self.size = (ENTRY_OVERHEAD + 2 * len(self.key) + len(self.body)
+                     + sum(HEADER_OVERHEAD + len(k) + len(v) for k, v in self.headers)
+                     + sum(len(v) + 40 for v in self.variants.values()))
         return self.size
 
 
