@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import socket
 from collections import deque
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import httptools
@@ -24,10 +25,11 @@ if TYPE_CHECKING:
 MAX_URL = 32 * 1024
 MAX_HEADERS = 32 * 1024
 MAX_PIPELINE = 16
+MAX_EARLY = 64 * 1024
 
 
 class Request:
-    __slots__ = ("method", "url", "headers", "body", "version", "keep_alive", "started", "hsize")
+    __slots__ = ("method", "url", "headers", "body", "version", "keep_alive", "started", "hsize", "upgrade")
 
     def __init__(self) -> None:
         self.method = ""
@@ -38,6 +40,7 @@ class Request:
         self.keep_alive = True
         self.started = 0.0
         self.hsize = 0
+        self.upgrade = False
 
 
 class LimitExceeded(Exception):
@@ -48,7 +51,7 @@ class LimitExceeded(Exception):
 
 class ClientConn(asyncio.Protocol):
     __slots__ = ("state", "transport", "parser", "cur", "queue", "busy", "peer", "closing", "scheme",
-                 "paused", "sni", "cert")
+                 "paused", "sni", "cert", "write_paused", "on_resume", "on_lost", "tunnel", "early")
 
     def __init__(self, state: SocketState) -> None:
         self.state = state
@@ -63,6 +66,11 @@ class ClientConn(asyncio.Protocol):
         self.scheme = "https" if state.tls else "http"
         self.sni: str | None = None
         self.cert: ClientCert | None = None
+        self.write_paused = False
+        self.on_resume: Callable[[], None] | None = None     # a streamed body waits for the client to read
+        self.on_lost: Callable[[], None] | None = None
+        self.tunnel: Any = None          # an upgraded connection (WebSocket): bytes go to the backend as they come
+        self.early: bytearray | None = None   # bytes after an Upgrade request, before the tunnel is up
 
     # -- asyncio ----------------------------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -87,14 +95,37 @@ class ClientConn(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self.closing = True
         self.state.closed(self)
+        if self.on_lost is not None:
+            self.on_lost()
+            self.on_lost = None
+        if self.tunnel is not None:
+            self.tunnel.client_gone()
+
+    def pause_writing(self) -> None:
+        self.write_paused = True
+
+    def resume_writing(self) -> None:
+        self.write_paused = False
+        if self.on_resume is not None:
+            cb, self.on_resume = self.on_resume, None
+            cb()
 
     def data_received(self, data: bytes) -> None:
+        if self.tunnel is not None:
+            self.tunnel.from_client(data)
+            return
+        if self.early is not None:       # upgraded, the backend not answered yet: hold a little, bounded
+            self.early += data
+            if len(self.early) > MAX_EARLY and self.transport is not None:
+                self.transport.pause_reading()
+            return
         try:
             self.parser.feed_data(data)
         except LimitExceeded as exc:
             self._refuse(exc.status)
-        except httptools.HttpParserUpgrade:
-            self._refuse(400)
+        except httptools.HttpParserUpgrade as exc:
+            offset = exc.args[0] if exc.args and isinstance(exc.args[0], int) else len(data)
+            self.early = bytearray(data[offset:])
         except httptools.HttpParserError as exc:
             cause = exc.__context__
             self._refuse(cause.status if isinstance(cause, LimitExceeded) else 400)
@@ -124,6 +155,7 @@ class ClientConn(asyncio.Protocol):
         cur.method = self.parser.get_method().decode("latin-1")
         cur.version = self.parser.get_http_version()
         cur.keep_alive = self.parser.should_keep_alive()
+        cur.upgrade = self.parser.should_upgrade()
 
     def on_body(self, body: bytes) -> None:
         cur = self.cur
@@ -167,7 +199,8 @@ class ClientConn(asyncio.Protocol):
         t = self.transport
         if t is None or t.is_closing():
             return
-        t.write(data)
+        if data:
+            t.write(data)
         if not keep_alive:
             self.closing = True
             t.close()

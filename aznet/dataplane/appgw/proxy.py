@@ -26,7 +26,7 @@ import dns.rdatatype
 import httptools
 
 from ..ports import listen_port
-from . import mtls, pages, rewrite, router
+from . import mtls, pages, rewrite, router, tunnel
 from .health import MSG_CONNECT, MSG_DNS
 from .model import GatewayPlan, PoolMember, Settings
 from .tls import backend_context
@@ -159,7 +159,7 @@ class Proxy:
     async def handle(self, st: SocketState, conn: ClientConn, req: Request) -> tuple[bytes, bool]:
         svc = self.svc
         plan = svc.plans.get(st.gw)
-        keep = req.keep_alive
+        keep = req.keep_alive and not req.upgrade
         server = pages.SERVER_V2 if plan is None or plan.v2 else pages.SERVER_V1
         try:
             url = httptools.parse_url(bytes(req.url))
@@ -229,17 +229,75 @@ class Proxy:
         if ctx is not None and sni:
             sni = router.bare_host(sni)
         rec.backend_started = st.now()
+        if req.upgrade:
+            try:
+                status = await tunnel.open_tunnel(conn, where[0], where[1], data, timeout, ctx, sni)
+            except BackendError as err:
+                rec.backend_error = err.kind
+                return self._error(rec, plan, d.listener, 504 if err.kind == "timeout" else 502, False, server)
+            rec.backend_status = status
+            rec.backend_done = st.now()
+            svc.telemetry.end(rec, status, 0)
+            return b"", True
         try:
             reply = await self.upstream.request(where[0], where[1], data, req.method == "HEAD", timeout,
-                                                ctx, sni)
+                                                ctx, sni, stream=True)
         except BackendError as err:
             rec.backend_error = err.kind
             return self._error(rec, plan, d.listener, 504 if err.kind == "timeout" else 502, keep, server)
-        rec.backend_done = st.now()
         rec.backend_status = reply.status
+        if reply.stream is not None:
+            return await self._stream(rec, plan, settings, member_obj, reply, d, inc, keep, set_cookie, conn)
+        rec.backend_done = st.now()
         out = self._client_response(plan, settings, member_obj, reply, d, inc, keep, set_cookie, conn.scheme)
         svc.telemetry.end(rec, reply.status, len(out))
         return out, keep
+
+    async def _stream(self, rec: Any, plan: GatewayPlan, settings: Settings, member: PoolMember, reply: Reply,
+                      d: router.Decision, inc: router.Incoming, keep: bool, set_cookie: bool, conn: ClientConn
+                      ) -> tuple[bytes, bool]:
+        """A long body, or one of unknown length: passed on as it comes (chunked to HTTP/1.1 clients when its
+        length is unknown, else delimited by the close), with the client's pace pausing the backend."""
+        up = reply.stream
+        assert up is not None
+        chunked = reply.length is None and inc.version == "1.1"
+        if reply.length is None and not chunked:
+            keep = False
+        head = self._client_response(plan, settings, member, reply, d, inc, keep, set_cookie, conn.scheme,
+                                     length=reply.length, chunked=chunked)
+        t = conn.transport
+        if t is None or t.is_closing():
+            up.abort()
+            return b"", False
+        t.write(head)
+        sent = len(head)
+
+        def sink(chunk: bytes) -> None:
+            nonlocal sent
+            if t.is_closing():
+                up.abort()
+                return
+            t.write(b"%x\r\n%b\r\n" % (len(chunk), chunk) if chunked else chunk)
+            sent += len(chunk)
+            if conn.write_paused:
+                up.pause()
+                conn.on_resume = up.resume
+        conn.on_lost = up.abort
+        try:
+            await up.attach(sink)
+        except BackendError as err:         # the backend failed mid-body: the client cannot be told otherwise
+            rec.backend_error = err.kind
+            self.svc.telemetry.end(rec, reply.status, sent)
+            conn.on_lost = None
+            t.abort()
+            return b"", False
+        conn.on_lost = conn.on_resume = None
+        up.resume()                         # it may have paused on the last chunk; it goes back to the pool
+        if chunked and not t.is_closing():
+            t.write(b"0\r\n\r\n")
+        rec.backend_done = time.perf_counter()
+        self.svc.telemetry.end(rec, reply.status, sent)
+        return b"", keep
 
     @staticmethod
     def _client_auth(plan: GatewayPlan, listener: Any, conn: ClientConn) -> str:
@@ -274,6 +332,8 @@ class Proxy:
                 path = settings.path.rstrip("/") + path
         target = path + (f"?{d.query}" if d.query else "")
         headers = [(k, v) for k, v in req.headers if k.lower() not in HOP_S and k.lower() != "host"]
+        if req.upgrade:            # WebSocket: the member sees the Upgrade (hop-by-hop headers otherwise go)
+            headers += [(k, v) for k, v in req.headers if k.lower() == "upgrade"] + [("Connection", "Upgrade")]
         xff = inc.header("x-forwarded-for")
         client = f"{inc.client_ip}:{inc.client_port}"
         headers = [(k, v) for k, v in headers if k.lower() not in
@@ -290,7 +350,9 @@ class Proxy:
         return head.encode("latin-1") + bytes(req.body)
 
     def _client_response(self, plan: GatewayPlan, settings: Settings, member: PoolMember, reply: Reply,
-                         d: router.Decision, inc: router.Incoming, keep: bool, set_cookie: bool, scheme: str) -> bytes:
+                         d: router.Decision, inc: router.Incoming, keep: bool, set_cookie: bool, scheme: str,
+                         length: int | None = -1, chunked: bool = False) -> bytes:
+        """The response to the client: head and buffered body; with ``length`` (None: unknown) the head only."""
         headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in reply.headers if k.lower() not in HOP]
         if d.later and d.vars is not None:
             def resp(name: str) -> str | None:
@@ -305,11 +367,14 @@ class Proxy:
                 headers.append(("Set-Cookie", f"{settings.cookie_name}CORS={value}; Path=/; SameSite=None; Secure"))
         status = reply.status
         reason = reply.reason.decode("latin-1") or pages.reason(status)
-        body = bytes(reply.body)
+        streaming = length is None or length >= 0
+        body = b"" if streaming else bytes(reply.body)
         lines = [f"HTTP/1.1 {status} {reason}"]
         lines.extend(f"{k}: {v}" for k, v in headers)
-        if status not in (204, 304) and not 100 <= status < 200:
-            lines.append(f"Content-Length: {len(body)}")
+        if chunked:
+            lines.append("Transfer-Encoding: chunked")
+        elif status not in (204, 304) and not 100 <= status < 200 and length is not None:
+            lines.append(f"Content-Length: {length if streaming else len(body)}")
         if not keep:
             lines.append("Connection: close")
         return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + (b"" if inc.method == "HEAD" else body)

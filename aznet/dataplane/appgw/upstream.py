@@ -19,6 +19,7 @@ import httptools
 MAX_IDLE_PER_KEY = 128
 MAX_RESPONSE = 64 * 1024 * 1024
 MAX_RESPONSE_HEADERS = 64 * 1024
+STREAM_AT = 256 * 1024      # a body longer than this (or of unknown length) is streamed, not buffered
 
 
 class BackendError(Exception):
@@ -35,10 +36,13 @@ class Reply:
     headers: list[tuple[bytes, bytes]] = field(default_factory=list)
     body: bytearray = field(default_factory=bytearray)
     keep_alive: bool = True
+    length: int | None = None           # Content-Length, when the backend sent one
+    stream: UpstreamConn | None = None  # set: the body follows through ``stream.attach(sink)`` (not buffered)
 
 
 class UpstreamConn(asyncio.Protocol):
-    __slots__ = ("pool", "key", "transport", "parser", "reply", "waiter", "head", "closed", "hsize", "used")
+    __slots__ = ("pool", "key", "transport", "parser", "reply", "waiter", "head", "closed", "hsize", "used",
+                 "streaming", "sink", "pending", "finished", "stream_ok")
 
     def __init__(self, pool: UpstreamPool, key: tuple[Any, ...]) -> None:
         self.pool, self.key = pool, key
@@ -50,6 +54,11 @@ class UpstreamConn(asyncio.Protocol):
         self.closed = False
         self.hsize = 0
         self.used = 0
+        self.streaming = False
+        self.sink: Any = None                  # (chunk) -> None while streaming
+        self.pending: list[bytes] = []         # chunks that came before the sink was attached
+        self.finished: asyncio.Future[bool] | None = None   # streaming: resolves (keep-alive) at the body's end
+        self.stream_ok = False
 
     # -- asyncio --------------------------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -62,7 +71,7 @@ class UpstreamConn(asyncio.Protocol):
                 pass
 
     def data_received(self, data: bytes) -> None:
-        if self.waiter is None:          # unsolicited bytes: the connection cannot be trusted
+        if self.waiter is None and not self.streaming:   # unsolicited bytes: the connection cannot be trusted
             self._close()
             return
         try:
@@ -73,6 +82,14 @@ class UpstreamConn(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
         self.pool.forget(self)
+        if self.streaming:
+            try:
+                self.parser.feed_eof()          # a body delimited by the close ends here
+            except httptools.HttpParserError:
+                pass
+            if self.finished is not None and not self.finished.done():
+                self.finished.set_exception(BackendError("reset", str(exc or "closed")))
+            return
         if self.waiter is not None and not self.waiter.done():
             if self.reply is not None and self.reply.status and not self.head:
                 try:
@@ -99,20 +116,74 @@ class UpstreamConn(asyncio.Protocol):
         self.reply.headers.append((name, value))
 
     def on_headers_complete(self) -> None:
-        assert self.reply is not None
-        self.reply.status = self.parser.get_status_code()
-        if self.head or self.reply.status in (204, 304) or 100 <= self.reply.status < 200:
+        reply = self.reply
+        assert reply is not None
+        reply.status = self.parser.get_status_code()
+        if self.head or reply.status in (204, 304) or 100 <= reply.status < 200:
             self._done(keep_alive=False if self.head else self.parser.should_keep_alive())
+            return
+        for k, v in reply.headers:
+            if len(k) == 14 and k.lower() == b"content-length":
+                try:
+                    reply.length = int(v)
+                except ValueError:
+                    reply.length = None
+        if self.stream_ok and (reply.length is None or reply.length > STREAM_AT):
+            # stream the body: the waiter gets the head now, the body goes to the sink the proxy attaches
+            self.streaming = True
+            reply.stream = self
+            self.finished = asyncio.get_running_loop().create_future()
+            waiter, self.waiter = self.waiter, None
+            if waiter is not None and not waiter.done():
+                waiter.set_result(reply)
 
     def on_body(self, body: bytes) -> None:
+        if self.streaming:
+            if self.sink is not None:
+                self.sink(body)
+            else:
+                self.pending.append(bytes(body))
+            return
         assert self.reply is not None
         self.reply.body += body
         if len(self.reply.body) > MAX_RESPONSE:
             raise httptools.HttpParserError("response too large")
 
     def on_message_complete(self) -> None:
+        if self.streaming:
+            self.streaming = False
+            keep = self.parser.should_keep_alive()
+            fin = self.finished
+            if fin is not None and not fin.done():
+                fin.set_result(keep)
+            if keep and not self.closed and self.sink is not None:
+                self.sink = None
+                self.pool.release(self)
+            elif not keep:
+                self._close()
+            return
         if self.waiter is not None and not self.waiter.done():
             self._done(self.parser.should_keep_alive())
+
+    def attach(self, sink: Any) -> asyncio.Future[bool]:
+        """Streaming: ``sink(chunk)`` gets the body from now on; the future resolves at its end."""
+        self.sink = sink
+        for chunk in self.pending:
+            sink(chunk)
+        self.pending.clear()
+        assert self.finished is not None
+        if self.finished.done() and not self.closed and self.finished.exception() is None and self.finished.result():
+            self.sink = None
+            self.pool.release(self)     # the body had already ended before the sink came
+        return self.finished
+
+    def pause(self) -> None:
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.pause_reading()
+
+    def resume(self) -> None:
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.resume_reading()
 
     # -- internals ------------------------------------------------------------------------------
     def _done(self, keep_alive: bool) -> None:
@@ -130,7 +201,10 @@ class UpstreamConn(asyncio.Protocol):
     def _fail(self, err: BackendError) -> None:
         if self.waiter is not None and not self.waiter.done():
             self.waiter.set_exception(err)
+        if self.finished is not None and not self.finished.done():
+            self.finished.set_exception(err)
         self.waiter = None
+        self.streaming = False
         self._close()
 
     def _close(self) -> None:
@@ -138,13 +212,20 @@ class UpstreamConn(asyncio.Protocol):
         if self.transport is not None and not self.transport.is_closing():
             self.transport.close()
 
-    def send(self, data: bytes, head: bool) -> asyncio.Future[Reply]:
+    def send(self, data: bytes, head: bool, stream: bool = False) -> asyncio.Future[Reply]:
         loop = asyncio.get_running_loop()
         self.waiter = loop.create_future()
         self.head = head
         self.reply = None
+        self.streaming = False
+        self.sink = None
+        self.pending = []
+        self.finished = None
+        self.stream_ok = stream
         self.used += 1
         assert self.transport is not None
+        if self.used > 1:
+            self.transport.resume_reading()     # a streamed body may have left it paused
         self.transport.write(data)
         return self.waiter
 
@@ -198,7 +279,9 @@ class UpstreamPool:
         return conn
 
     async def request(self, host: str, port: int, data: bytes, head: bool, timeout: float,
-                      ctx: ssl_mod.SSLContext | None = None, server_hostname: str | None = None) -> Reply:
+                      ctx: ssl_mod.SSLContext | None = None, server_hostname: str | None = None,
+                      stream: bool = False) -> Reply:
+        """``stream``: a long body, or one of unknown length, comes through ``reply.stream`` (see ``attach``)."""
         key = (host, port, id(ctx) if ctx else None, server_hostname if ctx else None)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
@@ -217,7 +300,7 @@ class UpstreamPool:
                                                   max(deadline - loop.time(), 0.001))
                 except TimeoutError:
                     raise BackendError("timeout") from None
-            fut = conn.send(data, head)
+            fut = conn.send(data, head, stream)
             timer = loop.call_at(deadline, _expire, fut, conn)     # cheaper than wait_for on the hot path
             try:
                 return await fut
