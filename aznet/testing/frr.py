@@ -24,12 +24,13 @@ def available() -> bool:
 class Frr:
     def __init__(self, address: str, asn: int, neighbor: str, neighbor_asn: int, neighbor_port: int = 179,
                  networks: list[str] | tuple[str, ...] = (), hold: int = 3, keepalive: int = 1,
-                 listen_port: int = 0) -> None:
+                 listen_port: int = 0, more: tuple[tuple[str, int, int], ...] = ()) -> None:
         self.address, self.asn = address, asn
         self.neighbor, self.neighbor_asn, self.neighbor_port = neighbor, neighbor_asn, neighbor_port
         self.dir = Path(tempfile.mkdtemp(prefix="aznet-frr-"))
         self.hold, self.keepalive = hold, keepalive
         self.listen_port = listen_port
+        self.peers = [(neighbor, neighbor_asn, neighbor_port), *more]    # (address, asn, port)
         self.proc: subprocess.Popen[bytes] | None = None
         self.write_config(list(networks))
 
@@ -37,12 +38,12 @@ class Frr:
         lines = ["frr defaults datacenter", "hostname onprem", "log stdout informational",
                  f"router bgp {self.asn}", f" bgp router-id {self.address}", " no bgp ebgp-requires-policy",
                  " no bgp network import-check", f" timers bgp {self.keepalive} {self.hold}",
-                 f" neighbor {self.neighbor} remote-as {self.neighbor_asn}",
-                 f" neighbor {self.neighbor} port {self.neighbor_port}",
-                 f" neighbor {self.neighbor} ebgp-multihop 255",
-                 f" neighbor {self.neighbor} update-source {self.address}",
-                 f" neighbor {self.neighbor} timers connect 1",
-                 " address-family ipv4 unicast"]
+                 ]
+        for addr, asn, port in self.peers:
+            lines += [f" neighbor {addr} remote-as {asn}", f" neighbor {addr} port {port}",
+                      f" neighbor {addr} ebgp-multihop 255", f" neighbor {addr} update-source {self.address}",
+                      f" neighbor {addr} timers connect 1"]
+        lines += [" address-family ipv4 unicast"]
         lines += [f"  network {n}" for n in networks]
         lines += [" exit-address-family", ""]
         (self.dir / "bgpd.conf").write_text("\n".join(lines))
@@ -76,15 +77,16 @@ class Frr:
         self.vtysh("configure terminal", f"router bgp {self.asn}", "address-family ipv4 unicast",
                    *[f"no network {p}" for p in prefixes])
 
-    def peer_state(self) -> str:
+    def peer_state(self, neighbor: str | None = None) -> str:
         peers = (self.json("show bgp summary json").get("ipv4Unicast") or {}).get("peers") or {}
-        return str((peers.get(self.neighbor) or {}).get("state", ""))
+        return str((peers.get(neighbor or self.neighbor) or {}).get("state", ""))
 
-    def received(self) -> dict[str, Any]:
-        """The BGP table's routes learned from the neighbour: {prefix: [paths]}."""
+    def received(self, neighbor: str | None = None) -> dict[str, Any]:
+        """The BGP table's routes learned from the neighbour: {prefix: [its paths]}."""
+        who = neighbor or self.neighbor
         routes = self.json("show bgp ipv4 json").get("routes") or {}
-        return {p: paths for p, paths in routes.items()
-                if any(x.get("peerId") == self.neighbor for x in paths)}
+        out = {p: [x for x in paths if x.get("peerId") == who] for p, paths in routes.items()}
+        return {p: paths for p, paths in out.items() if paths}
 
     def rss_kib(self) -> int:
         if self.proc is None:

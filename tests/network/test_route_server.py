@@ -126,6 +126,7 @@ def test_route_exchange_hook_feeds_learned_and_reflected_routes(aznet, network_c
             return {0: [route], 1: [route]}
 
     platform = aznet.platform
+    previous = route_exchange.current(platform)   # the running BGP service's exchange, restored after
     route_exchange.register(platform, Speaker())
     try:
         assert net.virtual_hub_bgp_connection.get(rg, "myRouteServer", "nva1").connection_state == "Connected"
@@ -138,7 +139,7 @@ def test_route_exchange_hook_feeds_learned_and_reflected_routes(aznet, network_c
         own = net.virtual_hub_bgp_connections.begin_list_advertised_routes(rg, "myRouteServer", "nva1").result()
         assert "192.168.10.0/24" not in {r.network for r in own["RouteServiceRole_IN_0"]}
     finally:
-        route_exchange.register(platform, None)
+        route_exchange.register(platform, previous)
     assert net.virtual_hub_bgp_connection.get(rg, "myRouteServer", "nva1").connection_state == "Connecting"
 
 

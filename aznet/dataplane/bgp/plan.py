@@ -27,7 +27,12 @@ LNG = "microsoft.network/localnetworkgateways"
 CONN = "microsoft.network/connections"
 VNET = "microsoft.network/virtualnetworks"
 PEERING = "microsoft.network/virtualnetworks/virtualnetworkpeerings"
+HUB = "microsoft.network/virtualhubs"
+HUB_IPCONFIG = "microsoft.network/virtualhubs/ipconfigurations"
+HUB_BGP = "microsoft.network/virtualhubs/bgpconnections"
 VPN_MAX_PREFIXES = 4000
+ROUTE_SERVER_MAX_PREFIXES = 1000
+ROUTE_SERVER_ASN = 65515
 NO_BGP_SKUS = {"basic"}
 
 
@@ -62,7 +67,7 @@ class Records:
     def __init__(self, snapshot: Any) -> None:
         self.snapshot = snapshot
         self.by_key: dict[str, Any] = {}
-        for t in (GW, LNG, CONN, VNET, PEERING):
+        for t in (GW, LNG, CONN, VNET, PEERING, HUB, HUB_IPCONFIG, HUB_BGP):
             for r in snapshot.of_type(t):
                 self.by_key[r.key] = r
 
@@ -163,6 +168,71 @@ def vpn_speakers(recs: Records, table: WorkloadTable) -> list[SpeakerSpec]:
                             routes.setdefault(_canon(pfx), (asn,))
                 spec.base[n.address] = routes
             out.append(spec)
+    return out
+
+
+def _children(recs: Records, parent: Any, rtype: str) -> list[Any]:
+    prefix = parent.key + "/"
+    return [r for r in recs.of_type(rtype) if r.key.startswith(prefix)]
+
+
+def route_server_speakers(recs: Records, table: WorkloadTable) -> list[SpeakerSpec]:
+    """Route Servers (virtual hubs without a virtual WAN) with bgpConnections: one speaker per instance
+    (``virtualRouterIps``), ASN 65515; each bgpConnection's peer (``peerIp`` / ``peerAsn``, an NVA) connects
+    from the loopback address of the NIC holding ``peerIp`` in the VNet. Announced: the VNet's prefixes,
+    gateway-transit spokes, and with ``allowBranchToBranchTraffic`` the VNet gateways' on-premises prefixes;
+    plus what the other peers taught it (AS path prepended with 65515)."""
+    out: list[SpeakerSpec] = []
+    for hub in recs.of_type(HUB):
+        p = _props(hub.body)
+        if _ref(p.get("virtualWan")):
+            continue                       # a Virtual WAN hub: not a Route Server
+        ips = [ip for ip in p.get("virtualRouterIps") or [] if isinstance(ip, str)]
+        cfgs = _children(recs, hub, HUB_IPCONFIG)
+        subnet = next((_ref(_props(c.body).get("subnet")) for c in cfgs if _ref(_props(c.body).get("subnet"))), "")
+        vnet_id = subnet.split("/subnets/")[0] if "/subnets/" in subnet else ""
+        if not ips or not vnet_id:
+            continue
+        own = vnet_prefixes(recs, vnet_id)
+        neighbors: list[NeighborConfig] = []
+        for conn in _children(recs, hub, HUB_BGP):
+            cp = _props(conn.body)
+            peer, asn = cp.get("peerIp"), cp.get("peerAsn")
+            source = table.local_address_for_private_ip(vnet_id, peer) if isinstance(peer, str) else None
+            if isinstance(peer, str) and isinstance(asn, int) and source:
+                neighbors.append(NeighborConfig(address=peer, source=source, asn=asn,
+                                                max_prefixes=ROUTE_SERVER_MAX_PREFIXES, count_update=True,
+                                                owner=conn.body.get("id", conn.id),
+                                                rejected=frozenset(_canon(x) for x in own)))
+        if not neighbors:
+            continue
+        common = own + transit_spokes(recs, vnet_id)
+        if p.get("allowBranchToBranchTraffic"):
+            common += _gateway_branches(recs, vnet_id)
+        for i, ip in enumerate(ips):
+            loc = table.by_ipconfig(f"{hub.body.get('id', hub.id)}/virtualRouterIps/{i}")
+            if loc is None:
+                continue
+            spec = SpeakerSpec(key=f"{hub.key}#{i}", resource_id=hub.body.get("id", hub.id), instance=i,
+                               azure_address=ip, local=loc.local, asn=ROUTE_SERVER_ASN, kind="RouteServer",
+                               vnet_id=vnet_id, neighbors=list(neighbors), vnet_prefixes=tuple(own),
+                               preference=str(p.get("hubRoutingPreference") or "ExpressRoute"))
+            for n in neighbors:
+                spec.base[n.address] = {_canon(x): (ROUTE_SERVER_ASN,) for x in common}
+            out.append(spec)
+    return out
+
+
+def _gateway_branches(recs: Records, vnet_id: str) -> list[str]:
+    """On-premises prefixes of the VNet's gateways' connections (branch-to-branch)."""
+    out: list[str] = []
+    gws = {g.key for g in recs.of_type(GW) if _vnet_of_gateway(g.body) == vnet_id.lower()}
+    for c in recs.of_type(CONN):
+        cp = _props(c.body)
+        if _ref(cp.get("virtualNetworkGateway1")) in gws:
+            lp = _props(recs.body(_ref(cp.get("localNetworkGateway2"))))
+            out.extend(x for x in (lp.get("localNetworkAddressSpace") or {}).get("addressPrefixes") or []
+                       if isinstance(x, str))
     return out
 
 

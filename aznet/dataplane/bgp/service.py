@@ -39,7 +39,8 @@ DEFAULT_HOLD = 180      # Azure's gateways: keepalive 60 s, hold 180 s (the peer
 
 class BgpService:
     name = "bgp"
-    watches = frozenset({plan.GW, plan.LNG, plan.CONN, plan.VNET, plan.PEERING})
+    watches = frozenset({plan.GW, plan.LNG, plan.CONN, plan.VNET, plan.PEERING, plan.HUB, plan.HUB_IPCONFIG,
+                         plan.HUB_BGP, "microsoft.network/networkinterfaces"})
     delivery: Literal["sync", "queued"] = "sync"
 
     def __init__(self, platform: Platform) -> None:
@@ -61,7 +62,7 @@ class BgpService:
         self.snapshot = snapshot
         table = self.workloads.table if self.workloads is not None else WorkloadTable(self.settings.private_ip_pool)
         recs = plan.Records(snapshot)
-        specs = {s.key: s for s in plan.vpn_speakers(recs, table)}
+        specs = {s.key: s for s in plan.vpn_speakers(recs, table) + plan.route_server_speakers(recs, table)}
         self._converge(specs)
 
     def apply(self, changes: Sequence[Change]) -> None:
@@ -146,6 +147,32 @@ class BgpService:
             self.published += len(changes)
             self.platform.reconciler.on_commit(changes)
 
+    # -- the hubs' route exchange (aznet.resources.network.vwan.route_exchange) -----------------------
+    def connection_state(self, connection_id: str) -> str | None:
+        """Connected / Connecting of a Route Server bgpConnection (any instance up: Connected)."""
+        found = [(sp, n) for sp in self.speakers.values() for n in sp.neighbors.values()
+                 if n.owner.lower() == connection_id.lower()]
+        if not found:
+            return None
+        up = any((s := sp.sessions.get(n.address)) is not None and s.state == "Connected" for sp, n in found)
+        return "Connected" if up else "Connecting"
+
+    def connection_learned(self, connection_id: str) -> dict[int, list[Any]] | None:
+        from ...resources.network.vwan import route_exchange
+
+        out: dict[int, list[Any]] = {}
+        known = False
+        for key, sp in self.speakers.items():
+            spec = self.specs.get(key)
+            for n in sp.neighbors.values():
+                if n.owner.lower() != connection_id.lower() or spec is None:
+                    continue
+                known = True
+                sess = sp.sessions.get(n.address)
+                out[spec.instance] = [route_exchange.LearnedRoute(p, a.next_hop, "-".join(map(str, a.as_path)))
+                                      for p, a in (sess.rib.items() if sess is not None else ())]
+        return out if known else None
+
     # -- status -----------------------------------------------------------------------------------
     def endpoints(self) -> list[dict[str, Any]]:
         out = []
@@ -171,6 +198,12 @@ class BgpService:
         self.loop = asyncio.get_running_loop()
         self.workloads = self.platform.services.get(WorkloadsService)
         model_engine(self.platform)           # the network model hears our learned routes from now on
+        try:
+            from ...resources.network.vwan import route_exchange
+        except ImportError:       # the hubs' control plane is not there
+            pass
+        else:
+            route_exchange.register(self.platform, _Exchange(self))
         self.platform.reconciler.register(self)
 
     async def stop(self) -> None:
@@ -178,6 +211,19 @@ class BgpService:
         for sp in self.speakers.values():
             sp.stop()
         self.speakers.clear()
+
+
+class _Exchange:
+    """The BGP service as the hubs' RouteExchange (a separate object: the service's endpoints are listed once)."""
+
+    def __init__(self, svc: BgpService) -> None:
+        self.svc = svc
+
+    def state(self, connection_id: str) -> str | None:
+        return self.svc.connection_state(connection_id)
+
+    def learned(self, connection_id: str) -> dict[int, list[Any]] | None:
+        return self.svc.connection_learned(connection_id)
 
 
 @services.register

@@ -15,6 +15,7 @@ routes are withdrawn at once."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import socket
 import time
@@ -142,7 +143,13 @@ class Session(asyncio.Protocol):
             if self.rib.pop(p, None) is not None:
                 changed.append(p)
         own = self.speaker.asn
+        local_hop: PathAttrs | None = None
         for p, attrs in announced:
+            if attrs.next_hop == self.cfg.source:
+                # the peer's next hop is its loopback address here: Azure shows the peer's own address
+                if local_hop is None or local_hop.as_path != attrs.as_path:
+                    local_hop = dataclasses.replace(attrs, next_hop=self.cfg.address)
+                attrs = local_hop
             if own in attrs.as_path or p in self.cfg.rejected:
                 if self.rib.pop(p, None) is not None:
                     changed.append(p)

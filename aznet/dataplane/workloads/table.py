@@ -30,6 +30,8 @@ NIC = typenames.NIC.lower()
 LB = typenames.LOAD_BALANCER.lower()
 GW = "microsoft.network/virtualnetworkgateways"
 LNG = "microsoft.network/localnetworkgateways"
+HUB = "microsoft.network/virtualhubs"
+HUB_IPCONFIG = "microsoft.network/virtualhubs/ipconfigurations"
 SERVE_TAG = "aznet-serve"
 KINDS = ("http", "tcp-echo", "udp-echo")
 
@@ -167,6 +169,9 @@ class WorkloadTable:
                 table._gateway(rec, pool)
             elif t == LNG:
                 table._onprem_peer(rec, pool)
+            elif t == HUB:
+                table._router(rec, [r for r in recs if r.type.lower() == HUB_IPCONFIG
+                                    and r.id.lower().startswith(rec.id.lower() + "/")], pool)
             elif t == LB:
                 for fe in _props(rec.body).get("frontendIPConfigurations") or []:
                     fp = _props(fe)
@@ -218,6 +223,16 @@ class WorkloadTable:
             if isinstance(cfg_id, str) and ips and isinstance(ips[0], str):
                 self._add(IpConfig(id=cfg_id, owner=rec.id, private_ip=ips[0],
                                    subnet=subnets.get(cfg_id.lower()) or None, local=pool.take(cfg_id)))
+
+    def _router(self, rec: Any, ipconfigs: list[Any], pool: AddressPool) -> None:
+        """Each Route Server instance (``virtualRouterIps[i]`` in the RouteServerSubnet of the hub's ip
+        configuration) runs on a loopback address of its own: ``by_ipconfig(f"{hub id}/virtualRouterIps/{i}")``."""
+        subnet = next((_ref(_props(c.body).get("subnet")) for c in ipconfigs if _ref(_props(c.body).get("subnet"))),
+                      None)
+        for i, ip in enumerate(_props(rec.body).get("virtualRouterIps") or []):
+            if isinstance(ip, str) and subnet:
+                key = f"{rec.id}/virtualRouterIps/{i}"
+                self._add(IpConfig(id=key, owner=rec.id, private_ip=ip, subnet=subnet.lower(), local=pool.take(key)))
 
     def _onprem_peer(self, rec: Any, pool: AddressPool) -> None:
         """An on-premises BGP peer (a local network gateway's ``bgpPeeringAddress``) connects from a loopback
