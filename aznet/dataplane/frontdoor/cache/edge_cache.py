@@ -22,6 +22,7 @@ from email.utils import parsedate_to_datetime
 
 from ..exchange import EdgeRequest, EdgeResponse
 from . import compression, ranges
+from .chunks import ChunkedFetch
 from .freshness import CONFIG_NOCACHE, TCP_HIT, TCP_MISS, UNCACHEABLE, decide
 from .policy import CachePolicy
 from .store import DiskTier, Entry, ObjectStore
@@ -54,6 +55,7 @@ class Lookup:
     key: str | None  # None: the request is not cached (see x_cache)
     x_cache: str  # TCP_HIT for a hit; CONFIG_NOCACHE / UNCACHEABLE when not cached; TCP_MISS otherwise
     response: EdgeResponse | None = None
+    chunks: ChunkedFetch | None = None  # set by origin_headers(..., chunked=True)
 
     @property
     def cacheable(self) -> bool:
@@ -63,12 +65,33 @@ class Lookup:
     def hit(self) -> bool:
         return self.response is not None
 
-    def origin_headers(self, headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    def origin_headers(self, headers: list[tuple[str, str]], *, chunked: bool = False) -> list[tuple[str, str]]:
         """The request headers to send to the origin: for a cached request without the ones caching does not
-        forward; unchanged otherwise."""
+        forward; unchanged otherwise. With ``chunked`` (a shell that loops with ``feed``) a cached GET asks for
+        the object in 8 MB ranges, as Front Door does:
+
+            origin = fetch(look.origin_headers(h, chunked=True))
+            while (whole := look.feed(origin)) is None:
+                origin = fetch(look.origin_headers(h, chunked=True))
+            return cache.complete(look, req, whole)
+        """
         if self.key is None:
             return list(headers)
-        return [(k, v) for k, v in headers if k.lower() not in NOT_FORWARDED]
+        out = [(k, v) for k, v in headers if k.lower() not in NOT_FORWARDED]
+        if chunked:
+            if self.chunks is None:
+                self.chunks = ChunkedFetch()
+            rng = self.chunks.range_header()
+            if rng:
+                out.append(("Range", rng))
+        return out
+
+    def feed(self, origin: EdgeResponse) -> EdgeResponse | None:
+        """One origin answer of a chunked fetch: the whole object once assembled, None while another chunk (or a
+        plain re-fetch) is needed. Without chunking the answer is the object."""
+        if self.chunks is None:
+            return origin
+        return self.chunks.feed(origin)
 
 
 def _header(headers: list[tuple[str, str]], name: str) -> str | None:
