@@ -311,7 +311,7 @@ def test_conditional_request_on_a_hit(cache: EdgeCache) -> None:
     roundtrip(cache, CACHING, request("/etag"), response(body=b"tagged", cache_control="max-age=60", etag='"v1"',
                                                          last_modified="Sun, 06 Nov 1994 08:49:37 GMT"))
     nm = roundtrip(cache, CACHING, request("/etag", headers=[("If-None-Match", '"v1"')]), None)
-    assert nm.status == 304 and nm.body == b"" and nm.header("ETag") == '"v1"'
+    assert nm.status == 304 and nm.body == b"" and nm.header("ETag") == '"v1"' and nm.header("Content-Length") is None
     changed = roundtrip(cache, CACHING, request("/etag", headers=[("If-None-Match", '"v0"')]), None)
     assert changed.status == 200 and changed.body == b"tagged"
     ims = roundtrip(cache, CACHING, request("/etag", headers=[("If-Modified-Since",
@@ -342,3 +342,11 @@ def test_purge_hosts_reaches_every_scope_of_the_domain(cache: EdgeCache) -> None
     assert cache.purge_hosts([HOST], ["/a.css"]) == 2
     assert cache.lookup(SCOPE, request("/a.css", host="cdn.contoso.com"), CACHING).x_cache == TCP_HIT
     assert cache.purge_hosts([], ["/*"]) == 0
+
+
+def test_cdn_head_miss_passes_the_origin_length_through(cache: EdgeCache) -> None:
+    cdn = CachePolicy.from_cdn_endpoint({})
+    head = roundtrip(cache, cdn, request("/hm", method="HEAD"), response(body=b"", content_length="42",
+                                                                         cache_control="max-age=60"))
+    assert head.header("Content-Length") == "42" and head.header("X-Cache") == TCP_MISS
+    assert cache.lookup(SCOPE, request("/hm"), cdn).x_cache == TCP_MISS   # nothing stored from a HEAD

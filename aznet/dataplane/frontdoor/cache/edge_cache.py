@@ -153,6 +153,8 @@ class EdgeCache:
         policy = look.policy
         if look.key is None:
             out = self._passthrough(origin, req, policy, look.x_cache)
+        elif req.method.upper() != "GET":  # a HEAD miss (CDN): the origin's answer has no body to keep
+            out = self._passthrough(origin, req, policy, TCP_MISS)
         else:
             verdict = decide(policy, req.method, origin.status, origin.headers, now)
             encoding = (_header(origin.headers, "content-encoding") or "").strip().lower()
@@ -265,7 +267,8 @@ class EdgeCache:
                 headers.append(("Content-Encoding", want))
         if status != 304 and range_spec is not None and status == 200:
             headers.append(("Accept-Ranges", "bytes"))
-        headers.append(("Content-Length", str(len(body))))
+        if status != 304:
+            headers.append(("Content-Length", str(len(body))))
         headers.append(("X-Cache", x_cache))
         if req.method.upper() == "HEAD":
             body = b""
