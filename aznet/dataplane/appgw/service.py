@@ -100,7 +100,7 @@ class SocketState:
             sslobj.context = chosen
 
 
-class AppGatewayService:
+class AppGatewayService(cp_health.BackendHealthSource):
     name = "appgw"
     watches = WATCHED | {AG, PIP, SETTINGS_TYPE, KV_SECRET}
     delivery: Literal["sync", "queued"] = "sync"
@@ -362,12 +362,10 @@ class AppGatewayService:
         self.loop = asyncio.get_running_loop()
         self.workloads = self.platform.services.get(WorkloadsService)
         self.platform.reconciler.register(self)
-        cp_health.set_provider(self.server_health)
         self.telemetry.start()
 
     async def stop(self) -> None:
         self.platform.reconciler.unregister(self)
-        cp_health.set_provider(None)
         self.prober.stop()
         self.telemetry.stop()
         for st in self.sockets.values():

@@ -238,3 +238,25 @@ def test_configuration_change_keeps_established_connections(aznet, network_clien
             assert client.get(f"{base}/").text == "new /"
             # the same client connection carried both requests
             assert any(c in st.conns and not c.closing for st in svc.sockets.values() for c in before)
+
+
+def test_backend_health_belongs_to_its_own_platform(aznet, network_client, rg):
+    """Two aznet platforms in one process (as in tests and tools): a second one starting and stopping leaves the
+    first one's backendHealth answers alone (the source is looked up on the request's platform, not a global)."""
+    import tempfile
+    from pathlib import Path
+
+    from aznet.testing.harness import start_in_thread
+    from aznet.testing.pytest_plugin import worker_pools
+
+    ids = network(network_client, aznet, rg)
+    with backends("one", base=44) as (b1,):
+        body = gateway(aznet, rg, "gw", ids, pools={"p": [{"ipAddress": b1.host}]},
+                       settings={"s": {"port": b1.port, "probe": "fast"}}, listeners=[{"name": "l"}],
+                       rules=[{"name": "r", "listener": "l", "pool": "p", "settings": "s"}], probes=[_probe()])
+        network_client.application_gateways.begin_create_or_update(rg, "gw", body).result()
+        assert wait_for(lambda: _server_states(network_client, rg, {"Up"}))[b1.host][0] == "Up"
+        with tempfile.TemporaryDirectory(prefix="aznet-second-") as tmp:
+            start_in_thread(Path(tmp), **worker_pools()).stop()
+        health = _server_states(network_client, rg, {"Up"})
+        assert health is not None and health[b1.host] == ("Up", "Success. Received 200 status code")

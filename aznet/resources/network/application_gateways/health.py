@@ -2,14 +2,15 @@
 ``getBackendHealthOnDemand`` actions report it.
 
 Until the gateway's data plane probes its backends, every server is reported
-with health "Unknown". The data plane replaces the answer by calling
-``set_provider(fn)``: ``fn(gateway_id, pool_id, settings_id, address) ->
-(health, health_probe_log)`` with health one of Unknown, Up, Down, Partial,
-Draining."""
+with health "Unknown". The data plane answers instead when one of the platform's
+services is a ``BackendHealthSource``: ``server_health(gateway_id, pool_id,
+settings_id, address) -> (health, health_probe_log)`` with health one of Unknown,
+Up, Down, Partial, Draining. The source is looked up on the request's platform,
+never in a module global: several platforms can run in one process (tests, tools),
+and one stopping must not change what another reports."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ....arm.ids import normalize
@@ -17,20 +18,22 @@ from ....arm.ids import normalize
 if TYPE_CHECKING:
     from ....arm.context import Ctx
 
-Provider = Callable[[str, str, str, str], tuple[str, str]]
-_provider: Provider | None = None
 NIC_TYPE = "microsoft.network/networkinterfaces"
+UNKNOWN = ("Unknown", "The application gateway's data plane has not probed this server yet.")
 
 
-def set_provider(fn: Provider | None) -> None:
-    global _provider
-    _provider = fn
+class BackendHealthSource:
+    """What a gateway data plane implements to answer the backend health actions of its platform."""
+
+    def server_health(self, gw_id: str, pool_id: str, settings_id: str, address: str) -> tuple[str, str]:
+        return UNKNOWN
 
 
-def server_health(gw_id: str, pool_id: str, settings_id: str, address: str) -> tuple[str, str]:
-    if _provider is not None:
-        return _provider(gw_id, pool_id, settings_id, address)
-    return "Unknown", "The application gateway's data plane has not probed this server yet."
+def server_health(ctx: Ctx, gw_id: str, pool_id: str, settings_id: str, address: str) -> tuple[str, str]:
+    source = ctx.platform.services.get(BackendHealthSource)
+    if source is None:
+        return UNKNOWN
+    return source.server_health(gw_id, pool_id, settings_id, address)
 
 
 def pool_servers(ctx: Ctx, gw: dict[str, Any], pool: dict[str, Any]) -> list[tuple[str, str | None]]:
@@ -55,7 +58,7 @@ def pool_servers(ctx: Ctx, gw: dict[str, Any], pool: dict[str, Any]) -> list[tup
 def _servers(ctx: Ctx, gw: dict[str, Any], pool: dict[str, Any], settings_id: str) -> list[dict[str, Any]]:
     servers = []
     for addr, ipconfig in pool_servers(ctx, gw, pool):
-        health, log = server_health(gw["id"], pool["id"], settings_id, addr)
+        health, log = server_health(ctx, gw["id"], pool["id"], settings_id, addr)
         entry: dict[str, Any] = {"address": addr, "health": health, "healthProbeLog": log}
         if ipconfig:
             entry["ipConfiguration"] = {"id": ipconfig}
