@@ -314,8 +314,10 @@ class AzureFirewallHooks(Hooks):
     def prepare(self, ctx: Ctx, new: dict[str, Any], old: dict[str, Any] | None) -> None:
         props = new["properties"]
         props.pop("ipGroups", None)
-        props.pop("hubIPAddresses", None)
+        sent = props.pop("hubIPAddresses", None)
         props.pop("afcConfiguration", None)
+        if props["sku"]["name"] == "AZFW_Hub":
+            props["hubIPAddresses"] = _hub_ip_addresses(ctx, props, sent)
 
     def render(self, ctx: Ctx, body: dict[str, Any]) -> None:
         props = body.setdefault("properties", {})
@@ -326,6 +328,19 @@ class AzureFirewallHooks(Hooks):
                     groups.extend(rule.get("sourceIpGroups") or [])
                     groups.extend(rule.get("destinationIpGroups") or [])
         props["ipGroups"] = [{"id": g, "changeNumber": "0"} for g in dict.fromkeys(groups)]
+
+
+def _hub_ip_addresses(ctx: Ctx, props: dict[str, Any], sent: Any) -> dict[str, Any]:
+    """A firewall in a Virtual WAN hub: its private address in the hub's prefix (the hub's firewall
+    subnet starts at .128; Azure gives the firewall .132) and the count of public IPs asked for
+    (``hubIPAddresses.publicIPs.count``, default 1; their addresses are not allocated here)."""
+    hub = ctx.body((props.get("virtualHub") or {}).get("id") or "") or {}
+    prefix = cidr.try_parse((hub.get("properties") or {}).get("addressPrefix"))
+    count = ((sent or {}).get("publicIPs") or {}).get("count") if isinstance(sent, dict) else None
+    out: dict[str, Any] = {"publicIPs": {"count": count if isinstance(count, int) and count > 0 else 1}}
+    if prefix is not None and prefix.num_addresses >= 256:
+        out["privateIPAddress"] = str(prefix.network_address + 132)
+    return out
 
 
 # -- IP groups -------------------------------------------------------------------------------------

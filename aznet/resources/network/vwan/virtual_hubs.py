@@ -1,7 +1,7 @@
 """Microsoft.Network/virtualHubs: a Virtual WAN hub, or a Route Server.
 
-A hub with ``properties.virtualWan`` is a Virtual WAN hub (hub_rules.py checks its address prefix
-and its one-hub-per-region rule). A hub without one is a Route Server (``kind`` RouteServer): it
+A hub with ``properties.virtualWan`` is a Virtual WAN hub (wan_hubs.py: its address prefix, SKU,
+default route tables, delete rules). A hub without one is a Route Server (``kind`` RouteServer): it
 gets its addresses from its one ``ipConfigurations`` child in the VNet's RouteServerSubnet
 (hub_ip_configurations.py), which sets ``virtualRouterIps`` and ``routingState`` here.
 
@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from ....arm.errors import ArmError
 from ....arm.registry import REGISTRY, Hooks, NameRule, ResourceType
 from ..ref_checks import boolean, cannot_parse, enum, integer, ref_id, since
+from . import wan_hubs
 
 if TYPE_CHECKING:
     from ....arm.context import Ctx
@@ -33,10 +34,6 @@ ROUTER_ASN = 65515
 ROUTING_PREFERENCES = ("ExpressRoute", "VpnGateway", "ASPath")
 MIN_UNITS, MAX_UNITS = 2, 50
 COMPUTED = ("virtualRouterIps", "routingState", "bgpConnections", "ipConfigurations", "routeMaps")
-
-# Rules only a Virtual WAN hub has (hub_rules.py registers them): check(ctx, new, old).
-VWAN_RULES: list[Any] = []
-
 
 def bad(code: str, message: str) -> ArmError:
     return ArmError(400, code, message)
@@ -59,8 +56,8 @@ class VirtualHubHooks(Hooks):
     def validate(self, ctx: Ctx, new: dict[str, Any], old: dict[str, Any] | None) -> None:
         props = new["properties"]
         hid = new["id"]
-        sku = enum(props.get("sku"), ("Basic", "Standard"), "properties.sku", "System.String", "Standard")
-        props["sku"] = sku
+        sku_given = enum(props.get("sku"), ("Basic", "Standard"), "properties.sku", "System.String")
+        props["sku"] = sku_given or "Standard"
         props["allowBranchToBranchTraffic"] = boolean(props.get("allowBranchToBranchTraffic"),
                                                       "properties.allowBranchToBranchTraffic", False)
         props["hubRoutingPreference"] = enum(props.get("hubRoutingPreference"), ROUTING_PREFERENCES,
@@ -96,8 +93,7 @@ class VirtualHubHooks(Hooks):
         if wan is None:
             self._route_server(props, hid)
         else:
-            for rule in VWAN_RULES:
-                rule(ctx, new, old)
+            wan_hubs.validate(ctx, new, old, sku_given)
 
     def _route_server(self, props: dict[str, Any], hid: str) -> None:
         if props["sku"] != "Standard":
@@ -137,11 +133,21 @@ class VirtualHubHooks(Hooks):
             props["routingState"] = old_props.get("routingState") or "None"
         else:
             new.pop("kind", None)
-            props["virtualRouterIps"] = list(old_props.get("virtualRouterIps") or [])
+            props["virtualRouterIps"] = wan_hubs.router_ips(props["addressPrefix"])
             props["routingState"] = "Provisioned"
+
+    def after_write(self, ctx: Ctx, new: dict[str, Any], old: dict[str, Any] | None) -> None:
+        if not is_route_server(new):
+            wan_hubs.after_write(ctx, new, old)
+
+    def before_delete(self, ctx: Ctx, body: dict[str, Any]) -> None:
+        if not is_route_server(body):
+            wan_hubs.before_delete(ctx, body)
 
     def render(self, ctx: Ctx, body: dict[str, Any]) -> None:
         props = body.setdefault("properties", {})
+        if not is_route_server(body):
+            wan_hubs.render(ctx, body)
         props["ipConfigurations"] = [{"id": r.id} for r in ctx.children(body["id"], IPCONFIG_TYPE)]
         props["bgpConnections"] = [{"id": r.id} for r in ctx.children(body["id"], BGP_TYPE)]
 

@@ -1,0 +1,119 @@
+"""``POST virtualHubs/{hub}/effectiveRoutes`` (LRO): the effective routes of a hub route table or of a
+connection, computed by the hub routing model (netmodel/hub_routes.py).
+
+The body (EffectiveRoutesParameters) names ``resourceId`` (a hub route table, a hub VNet connection, a
+VPN connection or a point-to-site configuration of this hub) and ``virtualWanResourceType``
+(RouteTable | HubVirtualNetworkConnection | VpnConnection | P2SConnection | ExpressRouteConnection);
+without one, the hub's defaultRouteTable. As Azure documents, a route table shows routes only once the
+hub has a connection. The answer carries Azure's shape (``properties.output.value``, as the REST spec's
+example) and the SDK's (``value``, VirtualHubEffectiveRouteList) side by side.
+
+Also what a Virtual WAN hub announces to an NVA peer (its BGP connection's hub VNet connection's
+associated table): ``bgp_connections.HUB_ADVERTISED``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ....arm.errors import ArmError
+from ....arm.ids import normalize
+from ....arm.registry import REGISTRY, Action
+from ....netmodel import hub_routes
+from ..ref_checks import ref_id
+from . import bgp_connections
+from . import routing_config as rc
+from . import virtual_hubs as hubs
+
+if TYPE_CHECKING:
+    from ....arm.context import Ctx
+
+KINDS = {"routetable": "hubroutetables", "hubvirtualnetworkconnection": "hubvirtualnetworkconnections",
+         "vpnconnection": "vpnconnections", "p2sconnection": "p2sconnectionconfigurations",
+         "expressrouteconnection": "expressrouteconnections"}
+GATHERED = (hub_routes.WAN, hub_routes.HUB, hub_routes.TABLE, hub_routes.VNET_CONN, hub_routes.INTENT,
+            hub_routes.FIREWALL, hub_routes.VPN_GW, hub_routes.VPN_CONN, hub_routes.SITE, hub_routes.P2S_GW)
+
+
+def routing_model(ctx: Ctx) -> hub_routes.HubRouting:
+    """The hub routing of the virtual WANs in the store (with the VNets their connections name)."""
+    bodies: dict[str, dict[str, Any]] = {}
+    types: dict[str, str] = {}
+    for rtype in GATHERED:
+        for rec in ctx.of_type(rtype):
+            bodies[rec.key] = rec.body
+            types[rec.key] = rtype
+    for key in [k for k, t in types.items() if t == hub_routes.VNET_CONN]:
+        vnet = ref_id(rc.props_of(bodies[key]).get("remoteVirtualNetwork"), "")
+        rec = ctx.record(vnet) if vnet else None
+        if rec is not None:
+            bodies[rec.key] = rec.body
+            types[rec.key] = hub_routes.VNET
+    return hub_routes.HubRouting(bodies, types)
+
+
+def _param(payload: Any, name: str) -> Any:
+    if not isinstance(payload, dict):
+        return None
+    return next((v for k, v in payload.items() if k.lower() == name.lower()), None)
+
+
+def effective_routes(ctx: Ctx, hub: dict[str, Any], payload: Any) -> tuple[int, Any]:
+    hid = hub["id"]
+    if hubs.is_route_server(hub):
+        raise ArmError(400, "InvalidOperation", f"Effective routes are answered for Virtual WAN hubs; {hid} is a "
+                       "Route Server (see its BGP connections' learned and advertised routes).")
+    if payload is not None and not isinstance(payload, dict):
+        raise ArmError(400, "InvalidRequestFormat", "Cannot parse the request.")
+    for key in payload or {}:
+        if key.lower() not in ("resourceid", "virtualwanresourcetype"):
+            raise ArmError(400, "InvalidRequestFormat", "Cannot parse the request.", details=[{
+                "code": "InvalidJson", "message": f"Could not find member '{key}' on object of type "
+                f"'EffectiveRoutesParameters'. Path '{key}'."}])
+    resource = _param(payload, "resourceId")
+    kind = _param(payload, "virtualWanResourceType")
+    if resource is not None and not isinstance(resource, str):
+        raise ArmError(400, "InvalidRequestFormat", "Cannot parse the request.")
+    if kind is not None and (not isinstance(kind, str) or kind.lower() not in KINDS):
+        raise ArmError(400, "InvalidVirtualWanResourceType",
+                       f"virtualWanResourceType {kind!r} is not one of RouteTable, HubVirtualNetworkConnection, "
+                       "VpnConnection, P2SConnection, ExpressRouteConnection.")
+    target = resource or rc.default_table(hid)
+    low = normalize(target)
+    if kind is not None and f"/{KINDS[kind.lower()]}/" not in low:
+        raise ArmError(400, "InvalidEffectiveRoutesResource",
+                       f"Resource {target} is not a {kind}.")
+    model = routing_model(ctx)
+    hub_key = normalize(hid)
+    if "/hubroutetables/" in low:
+        if not low.startswith(hub_key + "/") or low not in model.tables:
+            raise _not_of_hub(target, hid)
+        has_connection = any(c.hub_key == hub_key for c in model.connections.values())
+        routes = model.table_routes(low) if has_connection else []
+    elif low in model.connections and model.connections[low].hub_key == hub_key:
+        routes = model.connection_routes(low)
+    else:
+        raise _not_of_hub(target, hid)
+    value = [r.wire() for r in routes]
+    return 200, {"value": value, "status": "Succeeded", "properties": {"output": {"value": value}}}
+
+
+def _not_of_hub(target: str, hid: str) -> ArmError:
+    return ArmError(400, "InvalidEffectiveRoutesResource",
+                    f"Resource {target} is not a route table or connection of virtual hub {hid}.")
+
+
+def advertised_to_peer(ctx: Ctx, hub: dict[str, Any], conn: dict[str, Any]) -> list[str]:
+    """What a Virtual WAN hub announces to the NVA of a BGP connection: the routes of the table its hub
+    VNet connection is associated with (that VNet's own prefixes left out)."""
+    vnet_conn = ref_id(rc.props_of(conn).get("hubVirtualNetworkConnection"), "")
+    if not vnet_conn:
+        return []
+    out: list[str] = []
+    for r in routing_model(ctx).connection_routes(normalize(vnet_conn)):
+        out.extend(p for p in r.prefixes if p not in out)
+    return out
+
+
+bgp_connections.HUB_ADVERTISED[:] = [advertised_to_peer]
+
+REGISTRY.add_actions(hubs.TYPE, [Action("effectiveRoutes", effective_routes, long_running=True)])
