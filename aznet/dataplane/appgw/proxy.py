@@ -26,11 +26,14 @@ import dns.rdatatype
 import httptools
 
 from ..ports import listen_port
+from ..waf.policy import Verdict, WafPolicy
+from ..waf.request import HttpRequest
 from . import mtls, pages, rewrite, router, tunnel
 from .health import MSG_CONNECT, MSG_DNS
 from .model import GatewayPlan, PoolMember, Settings
 from .tls import backend_context
 from .upstream import BackendError, Reply, UpstreamPool
+from .waf import custom_body
 
 if TYPE_CHECKING:
     from .frontend import ClientConn, Request
@@ -189,10 +192,16 @@ class Proxy:
             return data, keep
         if d.status:
             return self._error(rec, plan, d.listener, d.status, keep, server)
-        if svc.waf_inspect is not None:
-            status = svc.waf_inspect(plan, d.listener, self.waf_request(st, req, inc))
-            if status:
-                return self._error(rec, plan, d.listener, status, keep, server)
+        if svc.waf.gateways and plan.id.lower() in svc.waf.gateways:
+            wreq = self.waf_request(st, req, inc, rec.tid)
+            t0 = st.now()
+            got = await svc.waf.inspect(plan, d, wreq)
+            if got is not None:
+                verdict, policy, binding = got
+                rec.waf_mode, rec.waf_time = policy.mode if policy.enabled else "-", st.now() - t0
+                svc.telemetry.waf(st.gw, plan, wreq, verdict, policy, binding.scope)
+                if verdict.blocked:
+                    return self._blocked(rec, plan, d.listener, verdict, policy, keep, server)
         t = d.target
         settings = plan.settings.get(t.settings or "") if t else None
         if t is None or settings is None or not t.pool:
@@ -307,12 +316,26 @@ class Proxy:
         return mtls.check(profile, cert) if profile is not None else ("SUCCESS" if cert else "NONE")
 
     @staticmethod
-    def waf_request(st: SocketState, req: Request, inc: router.Incoming) -> Any:
-        """The request as the WAF core takes it (``aznet.dataplane.waf.request.HttpRequest``)."""
-        from ..waf.request import HttpRequest
-        return HttpRequest(req.method, bytes(req.url).decode("latin-1"), f"HTTP/{req.version}", list(req.headers),
+    def waf_request(st: SocketState, req: Request, inc: router.Incoming, tid: str | None = None) -> HttpRequest:
+        """The request as the WAF core takes it. RemoteAddr and SocketAddr are both the address the client
+        connected from (App Gateway's ``client_ip``; inferred)."""
+        return HttpRequest(req.method, bytes(req.url).decode("latin-1"), f"HTTP/{req.version}", req.headers,
                            bytes(req.body), inc.client_ip, inc.client_port, None, st.key[0], st.key[1],
-                           router.bare_host(inc.host))
+                           router.bare_host(inc.host), tid)
+
+    def _blocked(self, rec: Any, plan: GatewayPlan, listener: Any, verdict: Verdict, policy: WafPolicy, keep: bool,
+                 server: str) -> tuple[bytes, bool]:
+        """The WAF's answer: the policy's status and body; for a 403 without a custom block body, the
+        listener's or the gateway's custom 403 page when one is configured (inferred order)."""
+        body = verdict.body
+        if verdict.status == 403 and not custom_body(policy):
+            url = (dict(listener.errors).get(403) if listener is not None else None) or plan.errors.get(403)
+            page = self.svc.error_pages.get(url) if url else None
+            if page is not None:
+                body = page
+        data = pages.response(verdict.status, body, verdict.headers, keep_alive=keep, server=server)
+        self.svc.telemetry.end(rec, verdict.status, len(data))
+        return data, keep
 
     def _backend_host(self, settings: Settings, member: PoolMember, inc: router.Incoming) -> str:
         if settings.host_name:

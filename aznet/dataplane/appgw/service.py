@@ -16,7 +16,7 @@ import ipaddress
 import logging
 import ssl
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 from ... import services
@@ -33,6 +33,7 @@ from .model import GatewayPlan, Listener, PoolMember, compile_gateway
 from .probes import Prober
 from .proxy import Proxy
 from .telemetry import SETTINGS_TYPE, Telemetry
+from .waf import POLICY_TYPE, WafGlue
 
 if TYPE_CHECKING:
     from ...arm.platform import Platform
@@ -102,7 +103,7 @@ class SocketState:
 
 class AppGatewayService(cp_health.BackendHealthSource):
     name = "appgw"
-    watches = WATCHED | {AG, PIP, SETTINGS_TYPE, KV_SECRET}
+    watches = WATCHED | {AG, PIP, SETTINGS_TYPE, KV_SECRET, POLICY_TYPE}
     delivery: Literal["sync", "queued"] = "sync"
 
     def __init__(self, platform: Platform) -> None:
@@ -124,9 +125,9 @@ class AppGatewayService(cp_health.BackendHealthSource):
         self.prober = Prober(self)
         self.error_pages: dict[str, bytes] = {}
         self.http2_available = False
-        # The WAF hook (the WAF engine sets it): (plan, listener, waf HttpRequest) -> 0 to pass, else the status
-        # to answer (403 blocked, 413 too large); called once per request before a backend is chosen.
-        self.waf_inspect: Callable[[GatewayPlan, Listener | None, Any], int] | None = None
+        # The WAF (``waf.py``): the policy each gateway, listener and path rule runs, compiled off the loop;
+        # the proxy asks it once per routed request, before a backend is chosen.
+        self.waf = WafGlue()
 
     # -- reconcile --------------------------------------------------------------------------------
     def resync(self, snapshot: Snapshot) -> None:
@@ -170,6 +171,7 @@ class AppGatewayService(cp_health.BackendHealthSource):
             plans[rec.id.lower()] = plan
         self._drain_removed(self.plans, plans)
         self.plans = plans
+        self.waf.resync(snapshot, plans)
         self.proxy.where.clear()
         self.telemetry.refresh_settings(snapshot.of_type(SETTINGS_TYPE))
         if self.loop is not None:
@@ -372,6 +374,7 @@ class AppGatewayService(cp_health.BackendHealthSource):
             self._close(st)
         self.sockets.clear()
         self.proxy.close()
+        self.waf.close()
 
 
 @services.register

@@ -20,8 +20,11 @@ from typing import TYPE_CHECKING, Any
 
 from ...monitor.catalog import Metric, define
 from ...monitor.diaglogs import SETTINGS_TYPE, DiagnosticLogs
+from ..waf import metrics as waf_metrics
 
 if TYPE_CHECKING:
+    from ..waf.policy import Verdict, WafPolicy
+    from ..waf.request import HttpRequest
     from .frontend import ClientConn, Request
     from .model import GatewayPlan
     from .router import Incoming
@@ -73,7 +76,7 @@ def _now() -> str:
 
 class Record:
     __slots__ = ("st", "conn", "req", "inc", "decision", "pool", "settings", "member", "started", "backend_started",
-                 "backend_done", "backend_status", "backend_error")
+                 "backend_done", "backend_status", "backend_error", "tid", "waf_mode", "waf_time")
 
     def __init__(self, st: SocketState, conn: ClientConn, req: Request, inc: Incoming) -> None:
         self.st, self.conn, self.req, self.inc = st, conn, req, inc
@@ -86,6 +89,9 @@ class Record:
         self.backend_done = 0.0
         self.backend_status = 0
         self.backend_error = ""
+        self.tid = uuid.uuid4().hex
+        self.waf_mode = "-"
+        self.waf_time = 0.0
 
 
 class Telemetry:
@@ -167,8 +173,8 @@ class Telemetry:
                 "httpMethod": inc.method, "originalRequestUriWithArgs": uri, "requestUri": inc.path,
                 "requestQuery": inc.query, "userAgent": inc.header("user-agent") or "-", "httpStatus": status,
                 "httpVersion": f"HTTP/{inc.version}", "receivedBytes": received, "sentBytes": sent,
-                "clientResponseTime": 0, "timeTaken": round(total_ms / 1000.0, 3), "WAFEvaluationTime": "0",
-                "WAFMode": "Detection" if plan.waf else "-", "transactionId": uuid.uuid4().hex,
+                "clientResponseTime": 0, "timeTaken": round(total_ms / 1000.0, 3),
+                "WAFEvaluationTime": f"{rec.waf_time:.3f}", "WAFMode": rec.waf_mode, "transactionId": rec.tid,
                 "sslEnabled": "on" if ssl_obj is not None else "off",
                 "sslCipher": (ssl_obj.cipher() or ("",))[0] if ssl_obj is not None else "",
                 "sslProtocol": ssl_obj.version() or "" if ssl_obj is not None else "",
@@ -177,6 +183,15 @@ class Telemetry:
                 "serverRouted": f"{rec.member}:{rec.settings.port}" if rec.member and rec.settings else "", "serverStatus": str(rec.backend_status or ""),
                 "serverResponseLatency": f"{(rec.backend_done - rec.backend_started):.3f}" if rec.backend_status
                 else "", "originalHost": inc.host, "host": inc.host, "error_info": error_info}})
+
+    def waf(self, gw: str, plan: GatewayPlan, req: HttpRequest, verdict: Verdict, policy: WafPolicy,
+            scope: str) -> None:
+        """The WAF's log records (ApplicationGatewayFirewallLog, the gateway's resource id) and metrics."""
+        if verdict.records and self.logs.wants(gw, "ApplicationGatewayFirewallLog"):
+            for r in verdict.records:
+                self.logs.emit(gw, "ApplicationGatewayFirewallLog", {**r, "resourceId": plan.id.upper()})
+        country = (policy.geo(req.client_addr) or "") if policy.geo is not None else ""
+        waf_metrics.report(gw, policy, verdict, req.method, scope, country, self.metrics)
 
     # -- health gauges and the minute's performance record ------------------------------------------
     def health_changed(self, plan: GatewayPlan, pool: str, settings: str) -> None:

@@ -138,8 +138,9 @@ class Condition:
                 return False
             return any(ip.version == n.version and ip in n for n in self._nets)
         if op == "geomatch":
-            country = ctx.geo(val.strip()) if ctx.geo else None
-            return country is not None and country.upper() in {v.upper() for v in self.values}
+            # Azure: "ZZ" (Unknown) matches the addresses the country table does not map
+            country = (ctx.geo(val.strip()) if ctx.geo else None) or "ZZ"
+            return country.upper() in {v.upper() for v in self.values}
         if op == "regex":
             try:
                 return any(p.search(val) is not None for p in self._regexes)

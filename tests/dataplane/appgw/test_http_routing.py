@@ -194,30 +194,27 @@ def test_request_limits_answered_with_azures_status(aznet, network_client, rg):
 
 
 def test_waf_hook_answers_403_with_the_custom_page(aznet, network_client, rg):
-    """The request path's WAF seam: one call before the backend is chosen; a 403 gets the custom 403 page."""
+    """The request path's WAF seam (now the real WAF, ``appgw/waf.py``): judged before a backend is chosen;
+    a WAF 403 without a custom block body gets the gateway's custom 403 page."""
+    from .waf_support import WAF_SKU, header_condition, policy
     ids = network(network_client, aznet, rg)
     with backends("app", "pages", base=49) as (b1, pages):
         url = f"http://{pages.host}:{pages.port}/error.html"
+        pol = policy(network_client, rg, "hookpol", custom=[
+            {"name": "attack", "priority": 1, "ruleType": "MatchRule", "action": "Block",
+             "matchConditions": [header_condition("X-Attack", "Equal", "1")]}])
         body = gateway(aznet, rg, "gw", ids, pools={"p": [{"ipAddress": b1.host}]}, settings={"s": {"port": b1.port}},
                        listeners=[{"name": "l"}], rules=[{"name": "r", "listener": "l", "pool": "p", "settings": "s"}],
-                       customErrorConfigurations=[{"statusCode": "HttpStatus403", "customErrorPageUrl": url}])
+                       customErrorConfigurations=[{"statusCode": "HttpStatus403", "customErrorPageUrl": url}],
+                       sku=WAF_SKU, firewallPolicy={"id": pol.id})
         network_client.application_gateways.begin_create_or_update(rg, "gw", body).result()
         base = f"http://{pip_address(network_client, rg)}:{port(aznet, 80)}"
-        svc = aznet.platform.services.get("appgw")
-        seen = []
-
-        def inspect(plan, listener, request):  # type: ignore[no-untyped-def]
-            seen.append((listener.name, request.method, request.uri, request.header("x-attack")))
-            return 403 if request.header("x-attack") else 0
-        svc.waf_inspect = inspect
-        try:
-            wait_for(lambda: get(f"{base}/ok?a=1").text == "app /ok?a=1")
-            r = wait_for(lambda: (x := get(f"{base}/x", headers={"X-Attack": "1"})).text != "" and
-                         "custom error page" in x.text and x)
-            assert r.status_code == 403 and r.text == "<html>custom error page of pages</html>"
-            assert ("l", "GET", "/ok?a=1", None) in seen and ("l", "GET", "/x", "1") in seen
-        finally:
-            svc.waf_inspect = None
+        wait_for(lambda: get(f"{base}/ok?a=1").text == "app /ok?a=1", timeout=120)
+        hits = b1.hits
+        r = wait_for(lambda: (x := get(f"{base}/x", headers={"X-Attack": "1"})).text != "" and
+                     "custom error page" in x.text and x)
+        assert r.status_code == 403 and r.text == "<html>custom error page of pages</html>"
+        assert b1.hits == hits                       # judged before the backend
 
 
 def test_configuration_change_keeps_established_connections(aznet, network_client, rg):

@@ -1,0 +1,290 @@
+"""The WAF on the application gateway data plane: which policy applies to a request, compiled off the hot path.
+
+Which policy (Azure, "Azure Web Application Firewall policy overview" / "per-site and per-URI policies"):
+a policy linked to the path rule that routed the request (scope ``Location``) wins over the listener's
+(``Listener``), which wins over the gateway's ``firewallPolicy`` (``Global``); a gateway without a policy but
+with an enabled legacy ``webApplicationFirewallConfiguration`` runs that configuration as its global policy
+(mode, OWASP rule set and version, disabled rule groups and rules, body check and limits, exclusions). Only
+WAF SKUs (WAF_v2, WAF) run a WAF; redirects and requests that match no listener never reach it (Azure:
+redirect rules bypass the WAF's custom rules).
+
+Compilation (``aznet.dataplane.waf.compile_policy``: seconds for the first policy, CRS and Hyperscan) runs on
+one worker thread, never on the event loop: the reconcile seam (``resync``) starts it for every policy a
+gateway links, as soon as the policy or the gateway changes; a request that needs a policy still compiling
+awaits it (the loop keeps serving others). Compiled policies are cached by content (two policies with the
+same settings share one) in an LRU bounded by bytes (``MAX_CACHE_BYTES``, each entry weighed by an estimate:
+``ENTRY_BYTES`` plus its document's size times ``BYTES_PER_DOC_BYTE``; the CRS rule plans and Hyperscan
+databases policies share are held once by ``waf.policy``).
+
+Rate-limit counters: Azure counts "independently for each endpoint the policy is attached to" (one policy on
+five listeners keeps five counters), so the counter belongs to (gateway, listener, policy) and survives a
+recompile of the policy.
+
+Client address: App Gateway's RemoteAddr is the client IP it takes the connection from (inferred: the
+``client_ip`` server variable is that address; X-Forwarded-For is matched through RequestHeaders), used
+for IPMatch, GeoMatch (Traffic Manager's offline IP-to-country table; an unknown or private address is
+``ZZ``) and rate-limit grouping.
+
+Verdict: Prevention answers the policy's ``customBlockResponseStatusCode`` (default 403) with its
+``customBlockResponseBody``, else the listener's or the gateway's custom 403 page, else Azure's page; a
+body over ``maxRequestBodySizeInKb`` (or a file upload over ``fileUploadLimitInMb``) answers 413. Detection
+passes the request on and logs. Firewall log records (``ApplicationGatewayFirewallLog``) go where the
+gateway's diagnostic settings send them; the WAF metrics (``AzwafTotalRequests``, ``AzwafCustomRule``,
+``AzwafSecRule``) go to the gateway's metrics."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import hashlib
+import json
+import logging
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+from ..waf import custom_rules
+from ..waf.policy import DEFAULT_BLOCK_BODY, Verdict, WafPolicy, compile_policy, country_lookup
+
+if TYPE_CHECKING:
+    from ..reconcile import Snapshot
+    from ..waf.request import HttpRequest
+    from .model import GatewayPlan
+    from .router import Decision
+
+log = logging.getLogger("aznet.appgw.waf")
+POLICY_TYPE = "microsoft.network/applicationgatewaywebapplicationfirewallpolicies"
+AG = "microsoft.network/applicationgateways"
+MAX_CACHE_BYTES = 64 * 1024 * 1024
+ENTRY_BYTES = 64 * 1024
+BYTES_PER_DOC_BYTE = 16
+MAX_BOUND = 4096               # (endpoint, policy) pairs with a policy object of their own (rate counters)
+LEGACY_VERSIONS = {"2.2.9": "3.0"}   # v1's CRS 2.2.9 runs as OWASP 3.0 (aznet has no CRS 2.x rules; inferred)
+
+
+@dataclass(frozen=True, slots=True)
+class Binding:
+    """The policy one scope runs: its content key (for the compiled cache) and its log scope."""
+    fingerprint: str
+    policy_id: str
+    scope: str                  # Global | Listener | Location
+    scope_name: str
+
+
+@dataclass(slots=True)
+class GatewayWaf:
+    default: Binding | None
+    listeners: dict[str, Binding]
+    path_rules: dict[str, Binding]
+
+    def binding(self, listener_id: str | None, path_rule_id: str | None) -> Binding | None:
+        if path_rule_id:
+            b = self.path_rules.get(path_rule_id.lower())
+            if b is not None:
+                return b
+        if listener_id:
+            b = self.listeners.get(listener_id.lower())
+            if b is not None:
+                return b
+        return self.default
+
+
+def legacy_policy(cfg: Any) -> dict[str, Any] | None:
+    """The legacy ``webApplicationFirewallConfiguration`` as the policy document it stands for."""
+    if not isinstance(cfg, dict) or not cfg.get("enabled"):
+        return None
+    version = str(cfg.get("ruleSetVersion") or "3.2")
+    groups = []
+    for g in cfg.get("disabledRuleGroups") or []:
+        if isinstance(g, dict) and g.get("ruleGroupName"):
+            groups.append({"ruleGroupName": g["ruleGroupName"],
+                           "rules": [{"ruleId": str(r), "state": "Disabled"} for r in g.get("rules") or []]})
+    exclusions = [{"matchVariable": e.get("matchVariable"), "selectorMatchOperator": e.get("selectorMatchOperator"),
+                   "selector": e.get("selector")} for e in cfg.get("exclusions") or [] if isinstance(e, dict)]
+    settings: dict[str, Any] = {"state": "Enabled", "mode": cfg.get("firewallMode") or "Detection",
+                                "requestBodyCheck": cfg.get("requestBodyCheck", True) is not False}
+    for key in ("maxRequestBodySizeInKb", "fileUploadLimitInMb"):
+        if cfg.get(key) is not None:
+            settings[key] = cfg[key]
+    return {"properties": {"policySettings": settings, "managedRules": {
+        "managedRuleSets": [{"ruleSetType": str(cfg.get("ruleSetType") or "OWASP"),
+                             "ruleSetVersion": LEGACY_VERSIONS.get(version, version),
+                             "ruleGroupOverrides": groups}],
+        "exclusions": exclusions}, "customRules": []}}
+
+
+def fingerprint(doc: dict[str, Any]) -> str:
+    props = doc.get("properties") if isinstance(doc.get("properties"), dict) else doc
+    keep = {k: v for k, v in (props or {}).items() if k.lower() in ("policysettings", "managedrules", "customrules")}
+    return hashlib.sha256(json.dumps(keep, sort_keys=True, default=str).encode()).hexdigest()
+
+
+class PolicyCache:
+    """Compiled policies by content, compiled on one worker thread, LRU-bounded by (estimated) bytes."""
+
+    def __init__(self, max_bytes: int = MAX_CACHE_BYTES) -> None:
+        self.max_bytes = max_bytes
+        self.bytes = 0
+        self.ready: OrderedDict[str, tuple[WafPolicy, int]] = OrderedDict()
+        self.docs: dict[str, dict[str, Any]] = {}          # fingerprint -> the document (of linked policies)
+        self.pending: dict[str, concurrent.futures.Future[WafPolicy | None]] = {}
+        self.failed: dict[str, str] = {}
+        self._lock = threading.Lock()
+        self._pool: concurrent.futures.ThreadPoolExecutor | None = None
+        self._geo: Any = None
+
+    def get(self, fp: str) -> WafPolicy | None:
+        got = self.ready.get(fp)
+        if got is None:
+            return None
+        self.ready.move_to_end(fp)
+        return got[0]
+
+    def want(self, fp: str, doc: dict[str, Any]) -> concurrent.futures.Future[WafPolicy | None] | None:
+        """Start compiling ``doc`` unless it is compiled or compiling; the future, or None when ready."""
+        self.docs[fp] = doc
+        if fp in self.ready:
+            return None
+        with self._lock:
+            fut = self.pending.get(fp)
+            if fut is None:
+                if self._pool is None:
+                    self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="aznet-waf-compile")
+                fut = self.pending[fp] = self._pool.submit(self._compile, fp, doc)
+            return fut
+
+    def _compile(self, fp: str, doc: dict[str, Any]) -> WafPolicy | None:
+        try:
+            if self._geo is None:
+                self._geo = country_lookup()
+            policy = compile_policy(doc, "ApplicationGateway", str(doc.get("id") or ""), geo=self._geo)
+        except Exception as exc:     # noqa: BLE001 - the control plane validated it; never take the loop down
+            log.exception("appgw: cannot compile WAF policy %s", doc.get("id"))
+            with self._lock:
+                self.failed[fp] = str(exc)
+                self.pending.pop(fp, None)
+            return None
+        weight = ENTRY_BYTES + BYTES_PER_DOC_BYTE * len(json.dumps(doc, default=str))
+        with self._lock:
+            self.ready[fp] = (policy, weight)
+            self.bytes += weight
+            while self.bytes > self.max_bytes and len(self.ready) > 1:
+                _, (_, w) = self.ready.popitem(last=False)
+                self.bytes -= w
+            self.pending.pop(fp, None)
+            self.failed.pop(fp, None)
+        return policy
+
+    async def obtain(self, fp: str) -> WafPolicy | None:
+        policy = self.get(fp)
+        if policy is not None:
+            return policy
+        doc = self.docs.get(fp)
+        if doc is None:
+            return None
+        fut = self.want(fp, doc)
+        if fut is None:
+            return self.get(fp)
+        import asyncio
+        return await asyncio.wrap_future(fut)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+
+
+class WafGlue:
+    """What the application gateway service holds: per gateway, which policy each scope runs."""
+
+    def __init__(self) -> None:
+        self.gateways: dict[str, GatewayWaf] = {}
+        self.cache = PolicyCache()
+        self.counters: dict[tuple[str, str, str], custom_rules.RateCounter] = {}
+        self.bound: dict[tuple[str, str, str], WafPolicy] = {}
+
+    # -- reconcile ------------------------------------------------------------------------------
+    def resync(self, snapshot: Snapshot, plans: dict[str, GatewayPlan]) -> None:
+        policies = {r.id.lower(): r.body for r in snapshot.of_type(POLICY_TYPE)}
+        gateways: dict[str, GatewayWaf] = {}
+        for rec in snapshot.of_type(AG):
+            gid = rec.id.lower()
+            plan = plans.get(gid)
+            if plan is None or not plan.waf:
+                continue
+            props = rec.body.get("properties") or {}
+
+            def bind(ref: Any, scope: str, name: str) -> Binding | None:
+                pid = ref.get("id") if isinstance(ref, dict) else None
+                doc = policies.get(pid.lower()) if isinstance(pid, str) else None
+                if doc is None:
+                    return None
+                fp = fingerprint(doc)
+                self.cache.want(fp, {**doc, "id": doc.get("id") or pid})
+                return Binding(fp, str(doc.get("id") or pid), scope, name)
+
+            default = bind(props.get("firewallPolicy"), "Global", "Global")
+            if default is None:
+                legacy = legacy_policy(props.get("webApplicationFirewallConfiguration"))
+                if legacy is not None:
+                    legacy["id"] = rec.id
+                    fp = fingerprint(legacy)
+                    self.cache.want(fp, legacy)
+                    default = Binding(fp, "", "Global", "Global")
+            listeners = {}
+            for lst in props.get("httpListeners") or []:
+                b = bind((lst.get("properties") or {}).get("firewallPolicy"), "Listener", str(lst.get("name", "")))
+                if b is not None and isinstance(lst.get("id"), str):
+                    listeners[lst["id"].lower()] = b
+            path_rules = {}
+            for pm in props.get("urlPathMaps") or []:
+                for pr in (pm.get("properties") or {}).get("pathRules") or []:
+                    b = bind((pr.get("properties") or {}).get("firewallPolicy"), "Location", str(pr.get("name", "")))
+                    if b is not None and isinstance(pr.get("id"), str):
+                        path_rules[pr["id"].lower()] = b
+            if default or listeners or path_rules:
+                gateways[gid] = GatewayWaf(default, listeners, path_rules)
+        self.gateways = gateways
+        self.bound.clear()
+
+    # -- the request ----------------------------------------------------------------------------
+    def applies(self, gateway_id: str) -> bool:
+        return gateway_id.lower() in self.gateways
+
+    async def inspect(self, plan: GatewayPlan, d: Decision, request: HttpRequest
+                      ) -> tuple[Verdict, WafPolicy, Binding] | None:
+        gw = self.gateways.get(plan.id.lower())
+        if gw is None:
+            return None
+        lst_id = d.listener.id if d.listener is not None else None
+        b = gw.binding(lst_id, d.target.path_rule if d.target is not None else None)
+        if b is None:
+            return None
+        policy = await self.cache.obtain(b.fingerprint)
+        if policy is None:
+            return None
+        key = (plan.id.lower(), (lst_id or "").lower(), b.policy_id.lower() or "legacy")
+        bound = self.bound.get(key)
+        if bound is None or not _same_compile(bound, policy):
+            counter = self.counters.get(key)
+            if counter is None:
+                if len(self.counters) >= MAX_BOUND:
+                    self.counters.pop(next(iter(self.counters)))
+                counter = self.counters[key] = custom_rules.RateCounter()
+            bound = replace(policy, counter=counter, policy_id=b.policy_id)
+            if len(self.bound) >= MAX_BOUND:
+                self.bound.clear()
+            self.bound[key] = bound
+        return bound.evaluate(request, b.scope, b.scope_name), bound, b
+
+    def close(self) -> None:
+        self.cache.close()
+
+
+def _same_compile(bound: WafPolicy, policy: WafPolicy) -> bool:
+    return bound.custom is policy.custom and bound.settings is policy.settings and bound.sets is policy.sets
+
+
+def custom_body(policy: WafPolicy) -> bool:
+    """Whether the policy names its own block body (else a custom 403 page may answer)."""
+    return policy.block_body is not DEFAULT_BLOCK_BODY
