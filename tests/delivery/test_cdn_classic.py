@@ -50,7 +50,16 @@ def test_classic_endpoint(cdn, aznet, rg):  # type: ignore[no-untyped-def]
     assert cdn.endpoints.get(rg, "cdnprofile", ep_name).resource_state == "Stopped"
     cdn.endpoints.begin_start(rg, "cdnprofile", ep_name).result()
     cdn.endpoints.begin_purge_content(rg, "cdnprofile", ep_name, {"contentPaths": ["/images/*"]}).result()
-    cdn.endpoints.begin_load_content(rg, "cdnprofile", ep_name, {"contentPaths": ["/index.html"]}).result()
+    from aznet.resources.cdn import afd_endpoints
+
+    heard: list[tuple[str, list[str], list[str]]] = []
+    afd_endpoints.on_load(lambda *args: heard.append(args))
+    try:
+        cdn.endpoints.begin_load_content(rg, "cdnprofile", ep_name, {"contentPaths": ["/index.html"]}).result()
+    finally:
+        afd_endpoints._load_listeners.pop()
+    assert [(i.rsplit("/", 1)[1], p, d) for i, p, d in heard] == [(ep_name, ["/index.html"],
+                                                                 [f"{ep_name}.azureedge.net"])]
     assert fails(cdn.endpoints.begin_load_content, rg, "cdnprofile", ep_name, {"contentPaths": ["/img/*"]})[0] == 400
     # custom domain: refused until the CNAME exists in aznet's DNS, then accepted
     status, code, msg = fails(cdn.custom_domains.begin_create, rg, "cdnprofile", ep_name, "www",

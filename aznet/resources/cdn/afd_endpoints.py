@@ -47,6 +47,20 @@ def notify_purge(endpoint_id: str, paths: list[str], domains: list[str]) -> None
         fn(endpoint_id, paths, domains)
 
 
+_load_listeners: list[PurgeListener] = []
+
+
+def on_load(fn: PurgeListener) -> None:
+    """The edge data plane registers here for a CDN endpoint's ``load`` (prefetch): fn(endpoint_id,
+    content_paths, domains) runs before the long-running operation reports success."""
+    _load_listeners.append(fn)
+
+
+def notify_load(endpoint_id: str, paths: list[str], domains: list[str]) -> None:
+    for fn in list(_load_listeners):
+        fn(endpoint_id, paths, domains)
+
+
 def hash_seed(ctx: Ctx, endpoint_id: str, scope: str) -> str:
     parsed = parse_resource_id(endpoint_id)
     assert parsed is not None

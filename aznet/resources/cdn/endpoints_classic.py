@@ -16,7 +16,7 @@ from ...arm.http import Request, Response
 from ...arm.registry import REGISTRY, Action, Hooks, ResourceType
 from ...arm.router import ROUTES
 from ...arm.versions import check_api_version
-from .afd_endpoints import notify_purge
+from .afd_endpoints import notify_load, notify_purge
 from .common import (
     API_VERSIONS,
     CHILD_NAMES,
@@ -196,7 +196,7 @@ def _purge(ctx: Ctx, body: dict[str, Any], payload: Any) -> tuple[int, Any]:
 
 
 def _load(ctx: Ctx, body: dict[str, Any], payload: Any) -> tuple[int, Any]:
-    _paths(payload, False)
+    notify_load(body["id"], _paths(payload, False), [body["properties"]["hostName"]])
     return 200, None
 
 
