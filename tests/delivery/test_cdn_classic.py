@@ -50,14 +50,22 @@ def test_classic_endpoint(cdn, aznet, rg):  # type: ignore[no-untyped-def]
     assert cdn.endpoints.get(rg, "cdnprofile", ep_name).resource_state == "Stopped"
     cdn.endpoints.begin_start(rg, "cdnprofile", ep_name).result()
     cdn.endpoints.begin_purge_content(rg, "cdnprofile", ep_name, {"contentPaths": ["/images/*"]}).result()
-    from aznet.resources.cdn import afd_endpoints
+    from aznet.resources.cdn.afd_endpoints import EdgeContentSink
 
     heard: list[tuple[str, list[str], list[str]]] = []
-    afd_endpoints.on_load(lambda *args: heard.append(args))
+
+    class Listening(EdgeContentSink):   # a sink among the platform's services, as the edge data plane is
+        name = "test-load-sink"
+
+        def load_content(self, endpoint_id: str, paths: list[str], domains: list[str]) -> None:
+            heard.append((endpoint_id, paths, domains))
+
+    services = aznet.platform.services
+    services.add(Listening())
     try:
         cdn.endpoints.begin_load_content(rg, "cdnprofile", ep_name, {"contentPaths": ["/index.html"]}).result()
     finally:
-        afd_endpoints._load_listeners.pop()
+        services._by_name.pop("test-load-sink")
     assert [(i.rsplit("/", 1)[1], p, d) for i, p, d in heard] == [(ep_name, ["/index.html"],
                                                                  [f"{ep_name}.azureedge.net"])]
     assert fails(cdn.endpoints.begin_load_content, rg, "cdnprofile", ep_name, {"contentPaths": ["/img/*"]})[0] == 400

@@ -28,6 +28,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 from ... import services
+from ...resources.cdn.afd_endpoints import EdgeContentSink
 from ...store.base import Change
 from ..appgw.frontend import ClientConn
 from ..ports import listen_port
@@ -96,7 +97,7 @@ class EdgeSocket:
         return (obj.version() or "") if obj is not None else ""
 
 
-class FrontDoorService:
+class FrontDoorService(EdgeContentSink):
     name = "frontdoor"
     watches = WATCHES | {PIP, KV_SECRET, KV_VAULT, SETTINGS_TYPE} | WORKLOAD_TYPES
     delivery: Literal["sync", "queued"] = "sync"
@@ -368,10 +369,6 @@ class FrontDoorService:
         await self._open(80, False)
         await self._open(443, True)
         self.telemetry.start()
-        from ...resources.cdn import afd_endpoints
-        from ...resources.frontdoor import front_doors
-        afd_endpoints.on_purge(self.purge)
-        front_doors.on_purge(self.purge_classic)
 
     async def stop(self) -> None:
         self.platform.reconciler.unregister(self)
@@ -390,14 +387,14 @@ class FrontDoorService:
         self.proxy.close()
 
     # -- purge (the cache plugs in here) ------------------------------------------------------------
-    def purge(self, endpoint_id: str, paths: list[str], domains: list[str]) -> None:
+    def purge_content(self, endpoint_id: str, paths: list[str], domains: list[str]) -> None:
         cache = getattr(self.proxy, "cache", None)
         if cache is not None:
             cache.purge_hosts([d.lower() for d in domains], paths)
 
-    def purge_classic(self, front_door_id: str, paths: list[str]) -> None:
+    def purge_front_door(self, front_door_id: str, paths: list[str]) -> None:
         hosts = [h for h, s in self.config.hosts.items() if s.owner.resource_id.lower() == front_door_id.lower()]
-        self.purge(front_door_id, paths, hosts)
+        self.purge_content(front_door_id, paths, hosts)
 
 
 @services.register

@@ -191,12 +191,12 @@ def _paths(payload: Any, wildcards: bool) -> list[str]:
 
 
 def _purge(ctx: Ctx, body: dict[str, Any], payload: Any) -> tuple[int, Any]:
-    notify_purge(body["id"], _paths(payload, True), [body["properties"]["hostName"]])
+    notify_purge(ctx, body["id"], _paths(payload, True), [body["properties"]["hostName"]])
     return 200, None
 
 
 def _load(ctx: Ctx, body: dict[str, Any], payload: Any) -> tuple[int, Any]:
-    notify_load(body["id"], _paths(payload, False), [body["properties"]["hostName"]])
+    notify_load(ctx, body["id"], _paths(payload, False), [body["properties"]["hostName"]])
     return 200, None
 
 

@@ -19,6 +19,7 @@ from ...arm.ids import normalize
 from ...arm.registry import REGISTRY, Action, Hooks, NameRule, ResourceType
 from ...arm.router import ROUTES
 from ...arm.versions import check_api_version
+from ..cdn.afd_endpoints import sinks
 from ..cdn.dns_lookup import cname_target
 from ..retirements import CLASSIC_FRONT_DOOR, refuse_new
 from .common import FRONT_DOOR, FRONT_DOOR_API, RULES_ENGINE, WAF_POLICY, bad, integer, pick
@@ -258,20 +259,12 @@ def _is_ip(value: str) -> bool:
         return False
 
 
-_purge_listeners: list[Any] = []
-
-
-def on_purge(fn: Any) -> None:
-    """The edge data plane registers fn(front_door_id, content_paths)."""
-    _purge_listeners.append(fn)
-
-
 def _purge(ctx: Ctx, body: dict[str, Any], payload: Any) -> tuple[int, Any]:
     paths = payload.get("contentPaths") if isinstance(payload, dict) else None
     if not isinstance(paths, list) or not paths or not all(isinstance(p, str) and p.startswith("/") for p in paths):
         raise bad("contentPaths must be a non-empty list of paths starting with '/'.", "contentPaths")
-    for fn in list(_purge_listeners):
-        fn(body["id"], list(paths))
+    for sink in sinks(ctx):
+        sink.purge_front_door(body["id"], list(paths))
     return 200, None
 
 
