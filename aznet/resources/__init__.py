@@ -26,6 +26,7 @@ PACKAGES = (
     "aznet.resources.cosmosdb",
     "aznet.resources.containerinstance",
     "aznet.resources.insights",
+    "aznet.resources.orbital",
     "aznet.dataplane.workloads.admin",
     "aznet.dataplane.lb.service",
     "aznet.dataplane.lb.health_routes",
