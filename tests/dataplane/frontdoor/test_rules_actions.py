@@ -160,7 +160,7 @@ def test_classic_rules_engine() -> None:
     api = e.evaluate(request("/API/users"))
     assert api.matched == ["headers", "never"]
     assert api.request_headers == [HeaderOp("Overwrite", "X-Api", "{client_ip}")]  # no server variables in classic
-    assert api.rewrite_path == "/v2/" and api.origin_group == "/fd/backendPools/api"
+    assert api.forwarding_path == "/v2/" and api.rewrite_path is None and api.origin_group == "/fd/backendPools/api"
     policy = CachePolicy.from_classic(None).with_rules(api.cache)
     assert policy.enabled and policy.query_mode == "use" and not policy.compression
     phone = e.evaluate(request("/x", headers=[("User-Agent", "Mozilla/5.0 (Linux; Android 14) Mobile")]))

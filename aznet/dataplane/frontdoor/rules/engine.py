@@ -199,7 +199,7 @@ def _classic_actions(action: dict[str, Any], geo: GeoLookup | None) -> list[Acti
                     o.origin_group = pool
                 o.forwarding_protocol = _ci(conf, "forwardingProtocol") or "MatchRequest"
                 if isinstance(path, str) and path:
-                    o.rewrite_path = path
+                    o.forwarding_path = path
                 o.cache.replaced = True
                 o.cache.configuration = dict(cache) if isinstance(cache, dict) else None
                 o.cache.flavour = "classic"

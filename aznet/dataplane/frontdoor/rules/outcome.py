@@ -1,8 +1,9 @@
 """What a rules-engine evaluation decides for one request, and helpers that apply header operations.
 
 The shell acts on an ``Outcome`` in this order: ``redirect`` (answer at once, no origin), then the origin group and
-forwarding overrides, ``rewrite_path`` (the path sent to the origin; the query string is kept), request header
-operations, the cache overrides (``cache_policy`` hands them to the cache), and the response header operations
+forwarding overrides, ``rewrite_path`` (the path sent to the origin; the query string is kept) or, for classic
+Front Door, ``forwarding_path`` (a custom forwarding path used as the routing rule's own would be), request header
+operations, the cache overrides (``CachePolicy.with_rules(outcome.cache)``), and the response header operations
 on whatever goes back to the client (also on a redirect)."""
 
 from __future__ import annotations
@@ -53,6 +54,9 @@ class Outcome:
     matched: list[str] = field(default_factory=list)  # names of the rules whose conditions matched, in order
     redirect: Redirect | None = None
     rewrite_path: str | None = None
+    # classic forwarding override's customForwardingPath: it replaces the routing rule's (the part of the path
+    # the rule's wildcard matched is appended, as for the rule's own custom forwarding path)
+    forwarding_path: str | None = None
     request_headers: list[HeaderOp] = field(default_factory=list)
     response_headers: list[HeaderOp] = field(default_factory=list)
     origin_group: str | None = None  # resource id of the origin group (AFD/CDN) or backend pool (classic)
