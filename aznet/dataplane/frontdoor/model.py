@@ -80,6 +80,9 @@ class RouteSpec:
     rule_sets: list[str] = field(default_factory=list)
     rules_engine: str | None = None
     waf_policy: str | None = None       # classic: a routing rule's own WAF link
+    delivery_policy: dict[str, Any] | None = None   # classic CDN endpoint's deliveryPolicy
+    policy: Any = None                  # cache.CachePolicy, compiled
+    engine: Any = None                  # rules.RuleEngine, compiled (None: no rules)
 
 
 @dataclass(slots=True)
@@ -157,6 +160,7 @@ class Compiler:
         self._afd()
         self._classic()
         self._cdn()
+        self._compile_routes()
         for host, routes in self._routes.items():
             owner, domain_id, tls, waf, affinity = self._host_meta[host]
             self.cfg.hosts[host] = HostSpec(host, owner, domain_id, _tables(routes), tls, waf, affinity)
@@ -166,6 +170,35 @@ class Compiler:
         for rec in self.of(RULE):
             self.cfg.bodies[rec.id.lower()] = rec.body
         return self.cfg
+
+    def _compile_routes(self) -> None:
+        """Each route's cache policy and rules engine (``cache`` and ``rules`` packages), compiled once."""
+        from .cache import CachePolicy
+        from .rules import RuleEngine
+
+        rules_by_set: dict[str, list[dict[str, Any]]] = {}
+        for rec in self.of(RULE):
+            rules_by_set.setdefault(rec.id.lower().rsplit("/rules/", 1)[0], []).append(rec.body)
+        done: set[int] = set()
+        for routes in self._routes.values():
+            for r in routes:
+                if id(r) in done:
+                    continue
+                done.add(id(r))
+                kind = r.owner.kind
+                if kind == "afd":
+                    r.policy = CachePolicy.from_afd_route(r.cache)
+                    if r.rule_sets:
+                        r.engine = RuleEngine.from_rule_sets([rules_by_set.get(s, []) for s in r.rule_sets]) or None
+                elif kind == "classic":
+                    r.policy = CachePolicy.from_classic(r.cache)
+                    body = self.get(r.rules_engine) if r.rules_engine else None
+                    if body is not None:
+                        r.engine = RuleEngine.from_classic(body.body) or None
+                else:
+                    r.policy = CachePolicy.from_cdn_endpoint(r.cache or {})
+                    if r.delivery_policy:
+                        r.engine = RuleEngine.from_delivery_policy(r.delivery_policy) or None
 
     def _serve(self, host: str, owner: Owner, domain_id: str, tls: TlsSpec, waf: str | None,
                affinity: bool | None, route: RouteSpec | None) -> None:
@@ -416,8 +449,8 @@ class Compiler:
                                                   ("https", props.get("isHttpsAllowed", True))) if on is not False)
             owner = Owner("cdn", ep.id.rsplit("/endpoints/", 1)[0], ep.id, host, "", 60.0, "", True)
             spec = RouteSpec(ep.id, ep.body.get("name") or "", owner, protocols or frozenset({"http"}), ["/*"],
-                             False, "MatchRequest", props.get("originPath") or None, gid,
-                             cache={"queryStringCachingBehavior": props.get("queryStringCachingBehavior")})
+                             False, "MatchRequest", props.get("originPath") or None, gid, cache=props,
+                             delivery_policy=props.get("deliveryPolicy") or None)
             self._serve(host, owner, ep.id, TlsSpec(), None, None, spec)
             for cd in self.of(CDN_CUSTOM_DOMAIN):
                 if cd.id.lower().startswith(ep.id.lower() + "/"):

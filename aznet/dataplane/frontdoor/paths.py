@@ -45,6 +45,12 @@ class PathTable(Generic[T]):
         wild.sort(key=lambda w: len(w[0]), reverse=True)
         self.wild = wild
 
+    def exact_items(self) -> list[T]:
+        return [item for _, item in self.exact.values()]
+
+    def wild_items(self) -> list[T]:
+        return [item for _, _, item in self.wild]
+
     def match(self, path: str) -> Match[T] | None:
         low = path.lower()
         hit = self.exact.get(low)

@@ -19,6 +19,7 @@ longer available is replaced. A request whose ``X-Azure-RequestChain`` already c
 from __future__ import annotations
 
 import base64
+import ipaddress
 import os
 import ssl
 import time
@@ -30,8 +31,10 @@ import httptools
 from ..appgw.upstream import BackendError, Reply, UpstreamPool
 from . import pages
 from .balancer import GroupSpec, OriginSpec, affinity_value
+from .exchange import EdgeRequest, EdgeResponse
 from .model import HostSpec, RouteSpec
 from .paths import forward_path, host_lookup
+from .rules import apply_header_ops
 
 if TYPE_CHECKING:
     from ..appgw.frontend import ClientConn, Request
@@ -101,7 +104,9 @@ def _cookie(header: str | None, name: str) -> str | None:
 
 class EdgeProxy:
     def __init__(self, svc: FrontDoorService) -> None:
+        from .cache import EdgeCache
         self.svc = svc
+        self.cache = EdgeCache()
         self.upstream = UpstreamPool()
         self.client_ctx: dict[bool, ssl.SSLContext] = {}
 
@@ -122,37 +127,45 @@ class EdgeProxy:
 
     # -- the request -----------------------------------------------------------------------------
     async def handle(self, st: EdgeSocket, conn: ClientConn, req: Request) -> tuple[bytes, bool]:
-        svc = self.svc
-        keep = req.keep_alive
         try:
             url = httptools.parse_url(bytes(req.url))
         except httptools.HttpParserInvalidURLError:
             return pages.response(400, pages.error_page(400, new_ref()), keep_alive=False), False
-        path = (url.path or b"/").decode("latin-1")
-        query = (url.query or b"").decode("latin-1")
+        socket_ip, client_port = conn.client
+        return await self.serve(st, conn.scheme, req, (url.path or b"/").decode("latin-1"),
+                                (url.query or b"").decode("latin-1"), socket_ip, client_port, conn.sni or "",
+                                st.tls_version(conn))
+
+    async def serve(self, st: Any, scheme: str, req: Request, path: str, query: str, socket_ip: str,
+                    client_port: int, sni: str = "", tls: str = "") -> tuple[bytes, bool]:
+        svc = self.svc
+        keep = req.keep_alive
         headers = req.headers
         hv: dict[str, str] = {}
         for k, v in headers:
             hv.setdefault(k.lower(), v)
         host = hv.get("host", "").lower()
-        if host.startswith("["):
-            host = host.split("]", 1)[0] + "]"
-        else:
-            host = host.split(":", 1)[0]
-        socket_ip, client_port = conn.client
-        ex = Exchange(new_ref(), st.now(), req.method, conn.scheme, host, path, query, socket_ip, client_port,
+        host = host.split("]", 1)[0] + "]" if host.startswith("[") else host.split(":", 1)[0]
+        xff = hv.get("x-forwarded-for")
+        client_ip = socket_ip
+        if xff:                          # Front Door's client IP: the first X-Forwarded-For address, if any
+            first = xff.split(",", 1)[0].strip()
+            try:
+                ipaddress.ip_address(first)
+                client_ip = first
+            except ValueError:
+                pass
+        ex = Exchange(new_ref(), st.now(), req.method, scheme, host, path, query, client_ip, client_port,
                       socket_ip, req.version, len(req.url) + sum(len(k) + len(v) + 4 for k, v in headers) +
                       len(req.body), hv.get("user-agent", ""), hv.get("referer", ""))
-        ex.sni = conn.sni or ""
-        ex.port = st.port
-        ex.tls = st.tls_version(conn)
+        ex.sni, ex.tls, ex.port = sni, tls, st.port
         debug = hv.get("x-azure-debuginfo") == "1"
         cfg = svc.config
         spec = host_lookup(cfg.hosts, host)
         ex.spec = spec
         if spec is None or not spec.owner.enabled:
             return self._error(ex, 404, keep, debug)
-        m = spec.tables[conn.scheme].match(path)
+        m = spec.tables[scheme].match(path)
         if m is None:
             return self._error(ex, 404, keep, debug)
         route = m.item
@@ -172,10 +185,38 @@ class EdgeProxy:
                 return self._finish(ex, blocked, keep)
         if route.redirect is not None:
             return self._finish(ex, self._classic_redirect(route.redirect, ex), keep)
-        if route.https_redirect and conn.scheme == "http":
+        if route.https_redirect and scheme == "http":
             target = f"https://{hv.get('host', host).split(':', 1)[0]}{path}" + (f"?{query}" if query else "")
             return self._finish(ex, (307, [("Location", target)], b""), keep)
-        group = cfg.groups.get(route.group or "")
+        outcome = None
+        ereq = None
+        if route.engine is not None or (route.policy is not None and route.policy.enabled):
+            ereq = EdgeRequest(req.method, scheme, host, path, query, list(headers), client_ip, client_port,
+                               socket_ip, st.port, req.version, tls, bytes(req.body))
+        if route.engine is not None:
+            assert ereq is not None
+            outcome = route.engine.evaluate(ereq)
+            ex.rules = list(outcome.matched)
+            if outcome.redirect is not None:
+                return self._finish(ex, (outcome.redirect.status, [("Location", outcome.redirect.location)], b""),
+                                    keep)
+        group_key = route.group or ""
+        fwd = route.forwarding_protocol.lower()
+        policy = route.policy
+        if outcome is not None:
+            if outcome.origin_group:
+                group_key = outcome.origin_group.lower()
+            if outcome.forwarding_protocol:
+                fwd = outcome.forwarding_protocol.lower()
+            if policy is not None and not outcome.cache.empty:
+                policy = policy.with_rules(outcome.cache)
+        look = None
+        if policy is not None and policy.enabled and ereq is not None:
+            look = self.cache.lookup(route.owner.endpoint_id.lower(), ereq, policy)
+            ex.cache = look.x_cache
+            if look.response is not None:
+                return self._edge_response(ex, look.response, [], outcome, keep)
+        group = cfg.groups.get(group_key)
         ex.group = group
         if group is None:
             return self._error(ex, 503, keep, debug)
@@ -187,12 +228,15 @@ class EdgeProxy:
             return self._error(ex, 503, keep, debug)
         ex.origin = origin
         set_cookie = affinity_on and wanted != affinity_value(group.id, origin.id)
-        fwd = route.forwarding_protocol.lower()
-        https = conn.scheme == "https" if fwd == "matchrequest" else fwd == "httpsonly"
+        https = scheme == "https" if fwd == "matchrequest" else fwd == "httpsonly"
         port = origin.https_port if https else origin.http_port
         where = svc.resolve(origin.host, port)
         host_header = origin.host_header or hv.get("host", host)
-        target = forward_path(path, m.pattern, m.remainder, route.origin_path) + (f"?{query}" if query else "")
+        if outcome is not None and outcome.rewrite_path is not None:
+            fwd_path = outcome.rewrite_path
+        else:
+            fwd_path = forward_path(path, m.pattern, m.remainder, route.origin_path)
+        target = fwd_path + (f"?{query}" if query else "")
         ex.origin_url = f"{'https' if https else 'http'}://{host_header}{target}"
         if isinstance(where, str):
             ex.error = "OriginConnectionError"
@@ -200,27 +244,29 @@ class EdgeProxy:
         ex.origin_ip = f"{where[0]}:{where[1]}"
         out = [(k, v) for k, v in headers if k.lower() not in HOP and k.lower() not in OURS
                and not k.lower().startswith("x-fd-")]
-        xff = hv.get("x-forwarded-for")
-        client_ip = ex.client_ip
         out = [("Host", host_header), *out,
                ("Via", f"{req.version} Azure"), ("X-Azure-ClientIP", client_ip), ("X-Azure-SocketIP", socket_ip),
                ("X-Azure-Ref", ex.ref), ("X-Azure-RequestChain", f"hops={hops + 1}"),
                ("X-Azure-FDID", spec.owner.fdid), ("X-Forwarded-For", f"{xff}, {socket_ip}" if xff else socket_ip),
-               ("X-Forwarded-Host", hv.get("host", host)), ("X-Forwarded-Proto", conn.scheme)]
+               ("X-Forwarded-Host", hv.get("host", host)), ("X-Forwarded-Proto", scheme)]
+        if outcome is not None and outcome.request_headers:
+            out = apply_header_ops(out, outcome.request_headers)
+        if look is not None:
+            out = look.origin_headers(out)
         if req.body or req.method in ("POST", "PUT", "PATCH"):
             out.append(("Content-Length", str(len(req.body))))
         data = (f"{req.method} {target} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in out) + "\r\n"
                 ).encode("latin-1") + bytes(req.body)
         ctx = None
-        sni = None
+        sni_out = None
         if https:
             check = origin.cert_name_check and spec.owner.cert_name_check
             ctx = self.origin_context(check)
-            sni = host_header.split(":", 1)[0]
+            sni_out = host_header.split(":", 1)[0]
         ex.origin_started = st.now()
         try:
             reply = await self.upstream.request(where[0], where[1], data, req.method == "HEAD", spec.owner.timeout,
-                                                ctx, sni)
+                                                ctx, sni_out)
         except BackendError as err:
             ex.origin_done = st.now()
             if err.kind == "timeout":
@@ -232,13 +278,39 @@ class EdgeProxy:
         ex.origin_done = st.now()
         ex.origin_status = reply.status
         extra: list[tuple[str, str]] = []
-        if set_cookie:
-            value = affinity_value(group.id, origin.id)
-            extra.append(("Set-Cookie", f"{AFFINITY}={value}; Path=/"))
-            extra.append(("Set-Cookie", f"{AFFINITY}CORS={value}; Path=/; SameSite=None; Secure"))
         if debug:
             extra.append(("X-Azure-OriginStatusCode", str(reply.status)))
+        if look is not None:
+            assert ereq is not None
+            origin_resp = EdgeResponse(reply.status, [(k.decode("latin-1"), v.decode("latin-1"))
+                                                      for k, v in reply.headers], bytes(reply.body))
+            resp = self.cache.complete(look, ereq, origin_resp)
+            ex.cache = resp.header("x-cache") or look.x_cache
+            if set_cookie and ex.cache not in ("TCP_HIT", "TCP_MISS"):
+                extra += self._affinity_cookies(group.id, origin.id)
+            return self._edge_response(ex, resp, extra, outcome, keep)
+        if set_cookie:
+            extra += self._affinity_cookies(group.id, origin.id)
+        if outcome is not None and outcome.response_headers:
+            resp = EdgeResponse(reply.status, [(k.decode("latin-1"), v.decode("latin-1")) for k, v in reply.headers
+                                               if k.lower() not in HOP_B], bytes(reply.body))
+            resp.headers.append(("X-Cache", ex.cache))
+            resp.headers.append(("Content-Length", str(len(resp.body))))
+            return self._edge_response(ex, resp, extra, outcome, keep)
         return self._relay(ex, reply, extra, keep)
+
+    @staticmethod
+    def _affinity_cookies(group_id: str, origin_id: str) -> list[tuple[str, str]]:
+        value = affinity_value(group_id, origin_id)
+        return [("Set-Cookie", f"{AFFINITY}={value}; Path=/"),
+                ("Set-Cookie", f"{AFFINITY}CORS={value}; Path=/; SameSite=None; Secure")]
+
+    async def prefetch(self, host: str, paths: list[str]) -> None:
+        """CDN ``load``: each path fetched through the normal request path, so the cache keeps it."""
+        from .cache import EdgeCache
+        for er in EdgeCache.prefetch_requests(host, paths, scheme="http", server_port=80):
+            fake = _Prefetch(er.method, er.path + (f"?{er.query}" if er.query else ""), er.headers)
+            await self.serve(_PrefetchSocket(), "http", fake, er.path, er.query, "127.0.0.1", 0)  # type: ignore[arg-type]
 
     # -- answers ---------------------------------------------------------------------------------
     def _relay(self, ex: Exchange, reply: Reply, extra: list[tuple[str, str]], keep: bool) -> tuple[bytes, bool]:
@@ -257,6 +329,23 @@ class EdgeProxy:
         data = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + (b"" if ex.method == "HEAD" else body)
         ex.status = status
         ex.sent = len(data)
+        self.svc.telemetry.record(ex)
+        return data, keep
+
+    def _edge_response(self, ex: Exchange, resp: EdgeResponse, extra: list[tuple[str, str]], outcome: Any,
+                       keep: bool) -> tuple[bytes, bool]:
+        """A response the cache (or a header rule) built: framed as it is, with the edge's own headers."""
+        headers = [(k, v) for k, v in resp.headers if k.lower() not in ("connection", "keep-alive", "transfer-encoding")]
+        headers.append(("X-Azure-Ref", ex.ref))
+        headers += extra
+        if outcome is not None and outcome.response_headers:
+            headers = apply_header_ops(headers, outcome.response_headers)
+        lines = [f"HTTP/1.1 {resp.status} {pages.reason(resp.status)}"]
+        lines.extend(f"{k}: {v}" for k, v in headers)
+        if not keep:
+            lines.append("Connection: close")
+        data = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + (b"" if ex.method == "HEAD" else resp.body)
+        ex.status, ex.sent = resp.status, len(data)
         self.svc.telemetry.record(ex)
         return data, keep
 
@@ -292,3 +381,21 @@ class EdgeProxy:
         frag = conf.get("customFragment")
         target = f"{scheme}://{host}{path}" + (f"?{query}" if query else "") + (f"#{frag}" if frag else "")
         return status, [("Location", target)], b""
+
+
+class _Prefetch:
+    """A request made by the edge itself (CDN load)."""
+
+    def __init__(self, method: str, url: str, headers: list[tuple[str, str]]) -> None:
+        self.method, self.url, self.headers = method, bytearray(url.encode("latin-1")), headers
+        self.body = bytearray()
+        self.version = "1.1"
+        self.keep_alive = True
+
+
+class _PrefetchSocket:
+    port = 80
+
+    @staticmethod
+    def now() -> float:
+        return time.perf_counter()

@@ -44,6 +44,7 @@ from .names import EdgeNames
 from .paths import host_lookup
 from .proxy import EdgeProxy
 from .telemetry import SETTINGS_TYPE, Telemetry
+from .waf import EdgeWaf
 
 if TYPE_CHECKING:
     from ...arm.platform import Platform
@@ -115,6 +116,7 @@ class FrontDoorService(EdgeContentSink):
         self.proxy = EdgeProxy(self)
         self.telemetry = Telemetry(self)
         self.prober = Prober(self.resolve, self.proxy.origin_context, self._probed)
+        self.waf = EdgeWaf(self)
         self.origin_probe: dict[tuple[str, str], ProbeKey] = {}
         self.sockets: list[EdgeSocket] = []
         self.table = WorkloadTable(self.settings.private_ip_pool)
@@ -127,7 +129,7 @@ class FrontDoorService(EdgeContentSink):
         # hooks other parts set (WAF): (exchange, host spec, route, request) -> None to pass, or the answer
         # (status, headers, body) to send instead
         self.waf_inspect: Callable[[Any, HostSpec, Any, Any], tuple[int, list[tuple[str, str]], bytes] | None] | None \
-            = None
+            = self.waf.inspect
 
     # -- reconcile ---------------------------------------------------------------------------------
     def resync(self, snapshot: Snapshot) -> None:
@@ -148,6 +150,7 @@ class FrontDoorService(EdgeContentSink):
         self.pip_fqdns, self.pip_nics = fqdns, nics
         self.secrets = self._read_secrets(snapshot, cfg)
         self.config = cfg
+        self.waf.refresh(cfg)
         self.names.names = dict(cfg.names)
         self.balancer.forget(set(cfg.groups))
         self.certs.contexts.clear()
@@ -391,6 +394,12 @@ class FrontDoorService(EdgeContentSink):
         cache = getattr(self.proxy, "cache", None)
         if cache is not None:
             cache.purge_hosts([d.lower() for d in domains], paths)
+
+    def load_content(self, endpoint_id: str, paths: list[str], domains: list[str]) -> None:
+        """CDN ``load``: the paths are fetched through the edge (from the origin into the cache), starting now."""
+        if self.loop is not None:
+            for host in domains[:1]:
+                self.loop.create_task(self.proxy.prefetch(host.lower(), list(paths)))
 
     def purge_front_door(self, front_door_id: str, paths: list[str]) -> None:
         hosts = [h for h, s in self.config.hosts.items() if s.owner.resource_id.lower() == front_door_id.lower()]
