@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 PUBLIC_IPS = typenames.PUBLIC_IP
 PUBLIC_PREFIXES = typenames.PUBLIC_IP_PREFIX
+VWAN_VPN_GATEWAYS = "Microsoft.Network/vpnGateways"
 DEFAULT_IPV6_POOL = "fd00:a2e7:6e74::/48"     # a ULA range: reachable nowhere but here
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -50,6 +51,13 @@ def _used(ctx: Ctx, skip: str | None = None) -> tuple[set[int], list[tuple[int, 
         ip = (rec.body.get("properties") or {}).get("ipAddress")
         if ip:
             addrs.add(int(ipaddress.ip_address(ip)))
+    for rec in ctx.of_type(VWAN_VPN_GATEWAYS):     # a Virtual WAN VPN gateway's instances hold public addresses
+        if rec.key == skip:
+            continue
+        for cfg in (rec.body.get("properties") or {}).get("ipConfigurations") or []:
+            ip = cfg.get("publicIpAddress") if isinstance(cfg, dict) else None
+            if ip:
+                addrs.add(int(ipaddress.ip_address(ip)))
     return addrs, blocks
 
 
@@ -59,10 +67,12 @@ def _exhausted(net: IPNetwork) -> ArmError:
                     "Enlarge it with AZNET_PUBLIC_IP_POOL.")
 
 
-def allocate_address(ctx: Ctx, version: int, owner: str | None = None) -> str:
-    """The lowest free address of the pool outside every allocated prefix."""
+def allocate_address(ctx: Ctx, version: int, owner: str | None = None, exclude: set[str] | None = None) -> str:
+    """The lowest free address of the pool outside every allocated prefix (and ``exclude``: addresses
+    the caller took in this request and has not stored yet)."""
     net = pool(ctx.settings, version)
     addrs, blocks = _used(ctx, owner)
+    addrs |= {int(ipaddress.ip_address(a)) for a in exclude or ()}
     blocks.sort()
     first = int(net.network_address) + 1
     last = int(net.broadcast_address) - 1
