@@ -27,6 +27,7 @@ PACKAGES = (
     "aznet.resources.containerinstance",
     "aznet.resources.insights",
     "aznet.resources.orbital",
+    "aznet.resources.peering",
     "aznet.dataplane.workloads.admin",
     "aznet.dataplane.lb.service",
     "aznet.dataplane.lb.health_routes",
