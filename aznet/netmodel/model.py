@@ -24,6 +24,8 @@ from .acl import Acl, compile_nsg
 from .addr import IntervalSet, Range, RangeMap, parse_prefix, try_ip
 from .bgp_routes import LEARNED_TYPE, LearnedRoute, by_prefix
 from .firewall import FIREWALL_INPUTS, Firewall, firewalls
+from .hub_routes import INPUT_TYPES as HUB_INPUTS
+from .hub_routes import HubRouting
 from .objects import Gateway, IpConfig, Nic, RouteTableDef, Subnet, Vm, VNet, key_of
 from .parse import parse_gateway, parse_nic, parse_route_table, parse_vm, parse_vnet, props, ref_key
 from .routing import SubnetRoutes, build_subnet_routes
@@ -118,6 +120,7 @@ class NetworkModel:
         self._firewalls: list[Firewall] | None = None   # compiled lazily, dropped when an input changes
         # BGP: gateway/hub key -> (VNet key, hubRoutingPreference, learned paths), from the BGP service
         self.learned: dict[str, tuple[str, str, tuple[LearnedRoute, ...]]] = {}
+        self._hub_routing: HubRouting | None = None   # Virtual WAN hub routing, rebuilt when a hub input changes
 
     # -- construction -------------------------------------------------------------------------
 
@@ -189,6 +192,9 @@ class NetworkModel:
                 self.rtype[key] = rtype
             if rtype in FIREWALL_INPUTS:
                 self._firewalls = None
+            if rtype in HUB_INPUTS and rtype != VNET:
+                self._hub_routing = None
+                gw_dirty = True
             if rtype in dirty:
                 dirty[rtype].add(key)
             elif rtype in GATEWAY_INPUTS:
@@ -322,6 +328,8 @@ class NetworkModel:
             changed.add(k)
         if gw_dirty or dirty[VNET]:
             self._rebuild_gateways()
+        if dirty[VNET]:
+            self._hub_routing = None        # a connected VNet's address space is a hub input too
         if dirty[VNET] or gw_dirty:
             self._routes.clear()
             self._space.clear()
@@ -407,6 +415,22 @@ class NetworkModel:
                     out.extend(g for g in self.gateways.values() if g.vnet_key == p.remote_key)
         return out
 
+    def hub_routing(self) -> HubRouting:
+        """Virtual WAN hub routing (netmodel/hub_routes.py) over the model's ARM bodies."""
+        if self._hub_routing is None:
+            self._hub_routing = HubRouting(self.raw, self.rtype)
+        return self._hub_routing
+
+    def hub_routes_for_vnet(self, vnet_key: str) -> list[tuple[str, list[str]]]:
+        """(prefix, next hop IPs) a VNet connected to a Virtual WAN hub learns from it."""
+        hubs = self.hub_routing()
+        return hubs.vnet_learned(vnet_key) if hubs.connections else []
+
+    def hub_prefixes_for_vnet(self, vnet_key: str) -> list[str]:
+        """The address prefix of the hub a VNet is connected to (reached like a peered VNet)."""
+        hubs = self.hub_routing()
+        return hubs.hub_prefix_of_vnet(vnet_key) if hubs.connections else []
+
     def vnet_space(self, vnet_key: str | None) -> IntervalSet:
         """What the VirtualNetwork service tag means for NICs in this VNet."""
         if vnet_key is None:
@@ -438,7 +462,8 @@ class NetworkModel:
                     except ValueError:
                         continue
                     ranges.append((lo, hi))
-            for t in self.learned_routes(vnet_key):
+            hub_learned = [t for t, _ in self.hub_routes_for_vnet(vnet_key)] + self.hub_prefixes_for_vnet(vnet_key)
+            for t in list(self.learned_routes(vnet_key)) + hub_learned:
                 try:
                     lo, hi, _ = parse_prefix(t)
                 except ValueError:

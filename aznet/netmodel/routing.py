@@ -12,8 +12,10 @@ when a user route for 0.0.0.0/0 is associated (as in Azure's routing example).
 Gateway routes (source VirtualNetworkGateway): on-premises prefixes of the
 connections of the VNet's gateway (or the peer's, with useRemoteGateways), and the
 prefixes its gateways and Route Server learned over BGP (``bgp_routes``: one route
-per prefix after Azure's ExpressRoute / VPN / AS-path choice, ECMP next hops merged),
-all dropped when the route table has disableBgpRoutePropagation.
+per prefix after Azure's ExpressRoute / VPN / AS-path choice, ECMP next hops merged), and
+what a Virtual WAN hub gives a connected VNet (``hub_routes``: next hop the hub router, or the hub
+firewall), all dropped when the route table has disableBgpRoutePropagation. The hub's own prefix shows
+as VNetPeering (a hub connection is a peering with the hub).
 
 Same prefix: User beats gateway beats Default, the loser becomes Invalid; a
 gateway route inside a VnetLocal/peering/service-endpoint prefix is Invalid
@@ -111,6 +113,11 @@ def build_subnet_routes(model: NetworkModel, subnet: Subnet) -> SubnetRoutes:
                 system.append(EffectiveRoute("Default", [_pfx(t)], hop, [], remote_vnet_key=peer.remote_key))
             except ValueError:
                 continue
+    for t in model.hub_prefixes_for_vnet(subnet.vnet_key):      # a Virtual WAN hub connection is a peering
+        try:
+            system.append(EffectiveRoute("Default", [_pfx(t)], "VNetPeering", []))
+        except ValueError:
+            continue
     for se in subnet.service_endpoints:
         tag = ENDPOINT_TAGS.get(se.service.lower())
         if tag is None:
@@ -167,6 +174,15 @@ def build_subnet_routes(model: NetworkModel, subnet: Subnet) -> SubnetRoutes:
             hops = list(dict.fromkeys(h for r in paths for h in _hops(model, r)))
             gateway.append(EffectiveRoute("VirtualNetworkGateway", [pfx], "VirtualNetworkGateway", hops,
                                           gateway_key=paths[0].gateway))
+        known = {(p.lo, p.hi) for g in gateway for p in g.prefixes}
+        for prefix, hops in model.hub_routes_for_vnet(subnet.vnet_key):   # routes a Virtual WAN hub gives
+            try:
+                pfx = _pfx(prefix)
+            except ValueError:
+                continue
+            if (pfx.lo, pfx.hi) not in known:
+                known.add((pfx.lo, pfx.hi))
+                gateway.append(EffectiveRoute("VirtualNetworkGateway", [pfx], "VirtualNetworkGateway", hops))
     gw_exact = {(p.lo, p.hi) for g in gateway for p in g.prefixes}
     preferred = [p for s in system if s.next_hop_type in PREFERRED_SYSTEM for p in s.prefixes]
 

@@ -1,0 +1,119 @@
+"""The tutorial "Virtual WAN hub with a VPN site and a VNet connection", end to end through the SDK:
+the hub routing reaches the network model, so the spoke VMs' effective routes and Network Watcher's
+next hop show the other spoke, the branch and (with routing intent) the hub firewall."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from azure.mgmt.compute import ComputeManagementClient
+
+from tests.compute.test_vm import vm_body
+
+from .nic_support import LOC, rid, subnet_id
+from .vwan_support import connect, make_hub, make_wan, spoke, table_id
+
+
+@pytest.fixture(scope="module")
+def compute(aznet):  # type: ignore[no-untyped-def]
+    return aznet.client(ComputeManagementClient)
+
+
+def vm_in(aznet: Any, net: Any, compute: Any, rg: str, vnet: str) -> dict[str, Any]:
+    nic = net.network_interfaces.begin_create_or_update(rg, f"{vnet}-nic", {"location": LOC, "properties": {
+        "ipConfigurations": [{"name": "ipconfig1", "properties": {
+            "subnet": {"id": subnet_id(aznet, rg, vnet, "default")}}}]}}).result()
+    vm = compute.virtual_machines.begin_create_or_update(rg, f"{vnet}-vm", vm_body(nic.id)).result()
+    return {"nic": nic.name, "vm": vm.id, "ip": nic.ip_configurations[0].private_ip_address}
+
+
+def routes(net: Any, rg: str, nic: str) -> dict[str, Any]:
+    table = net.network_interfaces.begin_get_effective_route_table(rg, nic).result().value
+    return {p: r for r in table if r.state == "Active" for p in r.address_prefix}
+
+
+def next_hop(net: Any, vm: dict[str, Any], dest: str) -> Any:
+    watcher = next(w for w in net.network_watchers.list_all() if w.location == LOC)
+    return net.network_watchers.begin_get_next_hop(watcher.id.split("/")[4], watcher.name, {
+        "targetResourceId": vm["vm"], "sourceIPAddress": vm["ip"], "destinationIPAddress": dest}).result()
+
+
+def test_hub_with_vpn_site_and_vnet_connections(aznet, network_client, compute, rg):
+    net = network_client
+    make_wan(net, rg)
+    make_hub(aznet, net, rg)
+    spoke(net, rg, "VNet1", 1)
+    spoke(net, rg, "VNet2", 2)
+    vm1 = vm_in(aznet, net, compute, rg, "VNet1")
+    # before the hub knows VNet1, VNet2 is unreachable from it (no route: the private range is None)
+    assert next_hop(net, vm1, "10.2.0.4").next_hop_type == "None"
+    connect(aznet, net, rg, "hub1", "conn1", "VNet1")
+    connect(aznet, net, rg, "hub1", "conn2", "VNet2")
+    net.vpn_sites.begin_create_or_update(rg, "site1", {"location": LOC, "properties": {
+        "virtualWan": {"id": rid(aznet, rg, "virtualWans", "myVirtualWan")},
+        "addressSpace": {"addressPrefixes": ["192.168.10.0/24"]},
+        "vpnSiteLinks": [{"name": "link1", "properties": {"ipAddress": "203.0.113.10"}}]}}).result()
+    net.vpn_gateways.begin_create_or_update(rg, "hub1-vpngw", {"location": LOC, "properties": {
+        "virtualHub": {"id": rid(aznet, rg, "virtualHubs", "hub1")}}}).result()
+    net.vpn_connections.begin_create_or_update(rg, "hub1-vpngw", "site1-conn", {"properties": {
+        "remoteVpnSite": {"id": rid(aznet, rg, "vpnSites", "site1")}, "vpnLinkConnections": [
+            {"name": "link1", "properties": {
+                "vpnSiteLink": {"id": f"{rid(aznet, rg, 'vpnSites', 'site1')}/vpnSiteLinks/link1"},
+                "sharedKey": "abc123"}}]}}).result()
+    got = routes(net, rg, "VNet1-nic")
+    for prefix in ("10.2.0.0/16", "192.168.10.0/24"):
+        assert got[prefix].source == "VirtualNetworkGateway" and got[prefix].next_hop_type == "VirtualNetworkGateway"
+        assert got[prefix].next_hop_ip_address == ["10.100.0.68", "10.100.0.69"]
+    assert got["10.100.0.0/24"].next_hop_type == "VNetPeering"
+    assert "10.1.0.0/16" in got and got["10.1.0.0/16"].next_hop_type == "VnetLocal"
+    hop = next_hop(net, vm1, "192.168.10.7")
+    assert hop.next_hop_type == "VirtualNetworkGateway" and hop.next_hop_ip_address == "10.100.0.68"
+    assert next_hop(net, vm1, "10.2.0.4").next_hop_type == "VirtualNetworkGateway"
+    # isolate the VNets: they associate with RT_VNet, which only the branch propagates to
+    net.hub_route_tables.begin_create_or_update(rg, "hub1", "RT_VNet", {"properties": {"labels": ["vnet"]}}).result()
+    iso = {"associatedRouteTable": {"id": table_id(aznet, rg, "hub1", "RT_VNet")},
+           "propagatedRouteTables": {"labels": ["default"],
+                                     "ids": [{"id": table_id(aznet, rg, "hub1", "defaultRouteTable")}]}}
+    connect(aznet, net, rg, "hub1", "conn1", "VNet1", routingConfiguration=iso)
+    connect(aznet, net, rg, "hub1", "conn2", "VNet2", routingConfiguration=iso)
+    net.vpn_connections.begin_create_or_update(rg, "hub1-vpngw", "site1-conn", {"properties": {
+        "remoteVpnSite": {"id": rid(aznet, rg, "vpnSites", "site1")},
+        "routingConfiguration": {"propagatedRouteTables": {
+            "labels": ["default", "vnet"], "ids": [{"id": table_id(aznet, rg, "hub1", "defaultRouteTable")}]}},
+        "vpnLinkConnections": [{"name": "link1", "properties": {
+            "vpnSiteLink": {"id": f"{rid(aznet, rg, 'vpnSites', 'site1')}/vpnSiteLinks/link1"},
+            "sharedKey": "abc123"}}]}}).result()
+    got = routes(net, rg, "VNet1-nic")
+    assert "10.2.0.0/16" not in got and got["192.168.10.0/24"].source == "VirtualNetworkGateway"
+    assert next_hop(net, vm1, "10.2.0.4").next_hop_type == "None"
+    # a route table with "propagate gateway routes" off drops what the hub gives
+    net.route_tables.begin_create_or_update(rg, "nobgp", {"location": LOC, "properties": {
+        "disableBgpRoutePropagation": True}}).result()
+    net.subnets.begin_create_or_update(rg, "VNet1", "default", {"properties": {
+        "addressPrefix": "10.1.0.0/24", "routeTable": {"id": rid(aznet, rg, "routeTables", "nobgp")}}}).result()
+    assert "192.168.10.0/24" not in routes(net, rg, "VNet1-nic")
+
+
+def test_routing_intent_sends_spoke_traffic_to_the_hub_firewall(aznet, network_client, compute, rg):
+    net = network_client
+    make_wan(net, rg)
+    make_hub(aznet, net, rg)
+    spoke(net, rg, "VNet1", 1)
+    spoke(net, rg, "VNet2", 2)
+    vm1 = vm_in(aznet, net, compute, rg, "VNet1")
+    connect(aznet, net, rg, "hub1", "conn1", "VNet1")
+    connect(aznet, net, rg, "hub1", "conn2", "VNet2")
+    fw = net.azure_firewalls.begin_create_or_update(rg, "hubfw", {"location": LOC, "properties": {
+        "sku": {"name": "AZFW_Hub", "tier": "Standard"},
+        "virtualHub": {"id": rid(aznet, rg, "virtualHubs", "hub1")}}}).result()
+    net.routing_intent.begin_create_or_update(rg, "hub1", "intent", {"properties": {"routingPolicies": [
+        {"name": "PrivateTrafficPolicy", "destinations": ["PrivateTraffic"], "nextHop": fw.id},
+        {"name": "InternetTrafficPolicy", "destinations": ["Internet"], "nextHop": fw.id}]}}).result()
+    got = routes(net, rg, "VNet1-nic")
+    for prefix in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "0.0.0.0/0"):
+        assert got[prefix].source == "VirtualNetworkGateway"
+        assert got[prefix].next_hop_ip_address == ["10.100.0.132"]
+    assert next_hop(net, vm1, "10.2.0.4").next_hop_ip_address == "10.100.0.132"
+    hop = next_hop(net, vm1, "93.184.216.34")
+    assert (hop.next_hop_type, hop.next_hop_ip_address) == ("VirtualNetworkGateway", "10.100.0.132")
