@@ -235,7 +235,9 @@ class EdgeProxy:
         if outcome is not None and outcome.rewrite_path is not None:
             fwd_path = outcome.rewrite_path
         else:
-            fwd_path = forward_path(path, m.pattern, m.remainder, route.origin_path)
+            # a classic rules engine's forwarding override brings its own custom forwarding path
+            custom = outcome.forwarding_path if outcome is not None else None
+            fwd_path = forward_path(path, m.pattern, m.remainder, custom or route.origin_path)
         target = fwd_path + (f"?{query}" if query else "")
         ex.origin_url = f"{'https' if https else 'http'}://{host_header}{target}"
         if isinstance(where, str):
