@@ -198,8 +198,8 @@ class EdgeProxy:
             outcome = route.engine.evaluate(ereq)
             ex.rules = list(outcome.matched)
             if outcome.redirect is not None:
-                return self._finish(ex, (outcome.redirect.status, [("Location", outcome.redirect.location)], b""),
-                                    keep)
+                hdrs = apply_header_ops([("Location", outcome.redirect.location)], outcome.response_headers)
+                return self._finish(ex, (outcome.redirect.status, hdrs, b""), keep)
         group_key = route.group or ""
         fwd = route.forwarding_protocol.lower()
         policy = route.policy

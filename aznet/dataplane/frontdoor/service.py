@@ -74,6 +74,9 @@ class EdgeSocket:
 
     def opened(self, conn: ClientConn) -> None:
         self.conns.add(conn)
+        if self.tls and conn.transport is not None:
+            obj = conn.transport.get_extra_info("ssl_object")
+            conn.sni = getattr(obj, "_aznet_sni", None) or conn.sni
         if self.tls and not self.svc.tls_allowed(conn):
             conn.closing = True
             if conn.transport is not None:
@@ -282,6 +285,7 @@ class FrontDoorService(EdgeContentSink):
     def _sni(self, sslobj: ssl.SSLObject, name: str | None, _ctx: ssl.SSLContext) -> int | None:
         if not name:
             return None
+        sslobj._aznet_sni = name.lower()  # type: ignore[attr-defined]  # the server side sees SNI only here
         ctx = self.context_for(host_lookup(self.config.hosts, name.lower()), name.lower())
         if ctx is None:
             return ssl.ALERT_DESCRIPTION_UNRECOGNIZED_NAME
