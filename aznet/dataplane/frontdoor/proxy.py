@@ -253,12 +253,11 @@ class EdgeProxy:
                ("X-Forwarded-Host", hv.get("host", host)), ("X-Forwarded-Proto", scheme)]
         if outcome is not None and outcome.request_headers:
             out = apply_header_ops(out, outcome.request_headers)
-        if look is not None:
-            out = look.origin_headers(out)
+        base = out
+        if look is not None:   # a cached GET asks the origin for the object in 8 MB ranges (object chunking)
+            out = look.origin_headers(base, chunked=req.method == "GET")
         if req.body or req.method in ("POST", "PUT", "PATCH"):
             out.append(("Content-Length", str(len(req.body))))
-        data = (f"{req.method} {target} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in out) + "\r\n"
-                ).encode("latin-1") + bytes(req.body)
         ctx = None
         sni_out = None
         if https:
@@ -266,27 +265,36 @@ class EdgeProxy:
             ctx = self.origin_context(check)
             sni_out = host_header.split(":", 1)[0]
         ex.origin_started = st.now()
-        try:
-            reply = await self.upstream.request(where[0], where[1], data, req.method == "HEAD", spec.owner.timeout,
-                                                ctx, sni_out)
-        except BackendError as err:
-            ex.origin_done = st.now()
-            if err.kind == "timeout":
-                ex.error = "OriginTimeout"
-                return self._error(ex, 504, keep, debug)
-            ex.error = "OriginInvalidResponse" if err.kind == "invalid" else "OriginConnectionError"
-            detail = "The certificate authority is unfamiliar" if err.kind == "tls" else err.detail or err.kind
-            return self._error(ex, 503, keep, debug, detail)
+        whole: EdgeResponse | None = None
+        while True:
+            data = (f"{req.method} {target} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in out) + "\r\n"
+                    ).encode("latin-1") + bytes(req.body)
+            try:
+                reply = await self.upstream.request(where[0], where[1], data, req.method == "HEAD",
+                                                    spec.owner.timeout, ctx, sni_out)
+            except BackendError as err:
+                ex.origin_done = st.now()
+                if err.kind == "timeout":
+                    ex.error = "OriginTimeout"
+                    return self._error(ex, 504, keep, debug)
+                ex.error = "OriginInvalidResponse" if err.kind == "invalid" else "OriginConnectionError"
+                detail = "The certificate authority is unfamiliar" if err.kind == "tls" else err.detail or err.kind
+                return self._error(ex, 503, keep, debug, detail)
+            if look is None:
+                break
+            whole = look.feed(EdgeResponse(reply.status, [(k.decode("latin-1"), v.decode("latin-1"))
+                                                          for k, v in reply.headers], bytes(reply.body)))
+            if whole is not None:
+                break
+            out = look.origin_headers(base, chunked=True)      # the next chunk
         ex.origin_done = st.now()
         ex.origin_status = reply.status
         extra: list[tuple[str, str]] = []
         if debug:
             extra.append(("X-Azure-OriginStatusCode", str(reply.status)))
         if look is not None:
-            assert ereq is not None
-            origin_resp = EdgeResponse(reply.status, [(k.decode("latin-1"), v.decode("latin-1"))
-                                                      for k, v in reply.headers], bytes(reply.body))
-            resp = self.cache.complete(look, ereq, origin_resp)
+            assert ereq is not None and whole is not None
+            resp = self.cache.complete(look, ereq, whole)
             ex.cache = resp.header("x-cache") or look.x_cache
             if set_cookie and ex.cache not in ("TCP_HIT", "TCP_MISS"):
                 extra += self._affinity_cookies(group.id, origin.id)

@@ -1,6 +1,7 @@
 """A scripted origin on loopback for the edge's caching tests: each path answers a fixed body with the headers
-the test gives (Content-Type, Cache-Control, ...), counts its requests and remembers the last request headers;
-it ignores Range (the edge must cut ranges from its cached copy)."""
+the test gives (Content-Type, Cache-Control, ...), counts its requests, remembers the last request headers and
+every Range it was asked for; with ``ranges=True`` it answers a single byte range with 206 and Content-Range,
+otherwise it ignores Range (the edge must cut ranges from its cached copy)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from typing import Any
 
 
 class ScriptedOrigin:
-    def __init__(self, host: str) -> None:
+    def __init__(self, host: str, ranges: bool = False) -> None:
+        self.ranges = ranges
+        self.asked: list[str | None] = []
         self.pages: dict[str, tuple[bytes, list[tuple[str, str]]]] = {}
         self.hits: Counter[str] = Counter()
         self.last: dict[str, dict[str, str]] = {}
@@ -27,7 +30,15 @@ class ScriptedOrigin:
                 owner.hits[path] += 1
                 owner.last[path] = {k.lower(): v for k, v in self.headers.items()}
                 body, headers = owner.pages.get(path, (f"origin {self.path}".encode(), []))
-                self.send_response(200)
+                rng = self.headers.get("Range")
+                owner.asked.append(rng)
+                status = 200
+                if owner.ranges and rng and rng.startswith("bytes=") and "," not in rng:
+                    first, _, last = rng[6:].partition("-")
+                    a, b = int(first), min(int(last or len(body) - 1), len(body) - 1)
+                    headers = [*headers, ("Content-Range", f"bytes {a}-{b}/{len(body)}")]
+                    body, status = body[a:b + 1], 206
+                self.send_response(status)
                 for k, v in headers:
                     self.send_header(k, v)
                 self.send_header("Content-Length", str(len(body)))
@@ -54,8 +65,8 @@ class ScriptedOrigin:
 
 
 @contextmanager
-def scripted_origin(host: str) -> Iterator[ScriptedOrigin]:
-    o = ScriptedOrigin(host)
+def scripted_origin(host: str, ranges: bool = False) -> Iterator[ScriptedOrigin]:
+    o = ScriptedOrigin(host, ranges)
     try:
         yield o
     finally:

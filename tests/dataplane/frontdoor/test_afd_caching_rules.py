@@ -111,6 +111,28 @@ def test_origin_directives_set_cookie_compression_and_ranges(aznet, cdn, rg):  #
         assert o.hits["/private.html"] == 2 and o.hits["/nostore"] == 2
 
 
+def test_large_object_fetched_in_8_mb_chunks_then_ranges_from_cache(aznet, cdn, rg):  # type: ignore[no-untyped-def]
+    chunk = 8 * 1024 * 1024
+    big = bytes(range(256)) * (chunk // 256) + b"the end"
+    with scripted_origin("127.0.74.2", ranges=True) as o:
+        o.page("/video.mp4", big, content_type="video/mp4", cache_control="max-age=600", etag='"v1"')
+        afd_profile(cdn, rg)
+        ep = cdn.afd_endpoints.begin_create(rg, "fd", "large", {"location": "global"}).result()
+        g = cdn.afd_origin_groups.begin_create(rg, "fd", "g", {"properties": {"loadBalancingSettings": {}}}).result()
+        cdn.afd_origins.begin_create(rg, "fd", "g", "o", P(hostName=o.host, httpPort=o.port)).result()
+        _route(cdn, rg, "large", g.id, {"queryStringCachingBehavior": "IgnoreQueryString"})
+        host = ep.host_name
+        r = edge_get(aznet, f"http://{host}/video.mp4", headers={"Range": "bytes=0-99"})
+        assert r.status_code == 206 and r.content == big[:100] and r.headers["x-cache"] == "TCP_MISS"
+        assert o.asked == [f"bytes=0-{chunk - 1}", f"bytes={chunk}-{len(big) - 1}"]   # 8 MB chunks
+        whole = edge_get(aznet, f"http://{host}/video.mp4")
+        assert whole.status_code == 200 and whole.content == big and whole.headers["x-cache"] == "TCP_HIT"
+        tail = edge_get(aznet, f"http://{host}/video.mp4", headers={"Range": "bytes=-7"})
+        assert tail.status_code == 206 and tail.content == b"the end"
+        assert tail.headers["content-range"] == f"bytes {len(big) - 7}-{len(big) - 1}/{len(big)}"
+        assert o.hits["/video.mp4"] == 2
+
+
 def test_purge_then_miss(aznet, cdn, rg):  # type: ignore[no-untyped-def]
     with backends("files", base=72) as (b,):
         afd_profile(cdn, rg)
