@@ -51,7 +51,7 @@ class LimitExceeded(Exception):
 
 class ClientConn(asyncio.Protocol):
     __slots__ = ("state", "transport", "parser", "cur", "queue", "busy", "peer", "closing", "scheme",
-                 "paused", "sni", "cert", "write_paused", "on_resume", "on_lost", "tunnel", "early")
+                 "paused", "sni", "cert", "write_paused", "on_resume", "on_lost", "tunnel", "early", "h2")
 
     def __init__(self, state: SocketState) -> None:
         self.state = state
@@ -71,6 +71,7 @@ class ClientConn(asyncio.Protocol):
         self.on_lost: Callable[[], None] | None = None
         self.tunnel: Any = None          # an upgraded connection (WebSocket): bytes go to the backend as they come
         self.early: bytearray | None = None   # bytes after an Upgrade request, before the tunnel is up
+        self.h2: Any = None              # an HTTP/2 session (ALPN h2), which then gets the bytes
 
     # -- asyncio ----------------------------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -90,6 +91,11 @@ class ClientConn(asyncio.Protocol):
             der = ssl_obj.getpeercert(binary_form=True)
             if der:
                 self.cert = ClientCert(der)
+            if ssl_obj.selected_alpn_protocol() == "h2":
+                from .h2conn import H2Session
+                self.state.opened(self)
+                self.h2 = H2Session(self)
+                return
         self.state.opened(self)
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -111,6 +117,9 @@ class ClientConn(asyncio.Protocol):
             cb()
 
     def data_received(self, data: bytes) -> None:
+        if self.h2 is not None:
+            self.h2.data_received(data)
+            return
         if self.tunnel is not None:
             self.tunnel.from_client(data)
             return

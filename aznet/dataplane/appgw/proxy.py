@@ -162,7 +162,7 @@ class Proxy:
     async def handle(self, st: SocketState, conn: ClientConn, req: Request) -> tuple[bytes, bool]:
         svc = self.svc
         plan = svc.plans.get(st.gw)
-        keep = req.keep_alive and not req.upgrade
+        keep = req.keep_alive and not (req.upgrade and conn.h2 is None)
         server = pages.SERVER_V2 if plan is None or plan.v2 else pages.SERVER_V1
         try:
             url = httptools.parse_url(bytes(req.url))
@@ -238,7 +238,7 @@ class Proxy:
         if ctx is not None and sni:
             sni = router.bare_host(sni)
         rec.backend_started = st.now()
-        if req.upgrade:
+        if req.upgrade and conn.h2 is None:
             try:
                 status = await tunnel.open_tunnel(conn, where[0], where[1], data, timeout, ctx, sni)
             except BackendError as err:
@@ -250,7 +250,7 @@ class Proxy:
             return b"", True
         try:
             reply = await self.upstream.request(where[0], where[1], data, req.method == "HEAD", timeout,
-                                                ctx, sni, stream=True)
+                                                ctx, sni, stream=conn.h2 is None)
         except BackendError as err:
             rec.backend_error = err.kind
             return self._error(rec, plan, d.listener, 504 if err.kind == "timeout" else 502, keep, server)

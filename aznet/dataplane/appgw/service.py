@@ -124,7 +124,7 @@ class AppGatewayService(cp_health.BackendHealthSource):
         self.proxy = Proxy(self)
         self.prober = Prober(self)
         self.error_pages: dict[str, bytes] = {}
-        self.http2_available = False
+        self.http2_available = True      # h2 is a dependency; ALPN offers it where enableHttp2 is set
         # The WAF (``waf.py``): the policy each gateway, listener and path rule runs, compiled off the loop;
         # the proxy asks it once per routed request, before a backend is chosen.
         self.waf = WafGlue()

@@ -82,22 +82,27 @@ class UpstreamConn(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
         self.pool.forget(self)
+        ended = exc is None and self._close_delimited()      # a body delimited by the close ends here
         if self.streaming:
-            try:
-                self.parser.feed_eof()          # a body delimited by the close ends here
-            except httptools.HttpParserError:
-                pass
+            self.streaming = False
             if self.finished is not None and not self.finished.done():
-                self.finished.set_exception(BackendError("reset", str(exc or "closed")))
+                if ended:
+                    self.finished.set_result(False)
+                else:
+                    self.finished.set_exception(BackendError("reset", str(exc or "closed")))
             return
         if self.waiter is not None and not self.waiter.done():
-            if self.reply is not None and self.reply.status and not self.head:
-                try:
-                    self.parser.feed_eof()
-                except httptools.HttpParserError:
-                    pass
-            if self.waiter is not None and not self.waiter.done():
+            if ended:
+                self._done(keep_alive=False)
+            else:
                 self.waiter.set_exception(BackendError("reset", str(exc or "closed")))
+
+    def _close_delimited(self) -> bool:
+        """The response in progress has neither Content-Length nor chunked coding (httptools has no feed_eof)."""
+        reply = self.reply
+        if reply is None or not reply.status or self.head or reply.length is not None:
+            return False
+        return not any(k.lower() == b"transfer-encoding" and b"chunked" in v.lower() for k, v in reply.headers)
 
     # -- httptools ------------------------------------------------------------------------------
     def on_message_begin(self) -> None:

@@ -50,9 +50,18 @@ def test_websocket_upgrade_passes_through(aznet, network_client, rg):
 
 
 class _Chunked(BaseHTTPRequestHandler):
+    """Chunked coding; ``/close``: an HTTP/1.0 answer without Content-Length, delimited by the close."""
     protocol_version = "HTTP/1.1"
 
     def do_GET(self) -> None:  # noqa: N802
+        if self.path == "/close":
+            self.protocol_version = "HTTP/1.0"
+            self.send_response(200)
+            self.end_headers()
+            for i in range(200):
+                self.wfile.write(f"line {i}\n".encode() * 100)
+            self.close_connection = True
+            return
         self.send_response(200)
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
@@ -95,6 +104,8 @@ def test_long_and_chunked_responses_stream_through(aznet, network_client, rg):
                 assert r.status_code == 200 and r.headers["transfer-encoding"] == "chunked"
                 assert r.text == "".join(f"line {i}\n" * 100 for i in range(200))
                 assert c.get(f"{base}/small", headers={"Host": "big.contoso.com"}).text == "big /small"
+                r = c.get(f"{base}/close", headers={"Host": "chunked.contoso.com"})
+                assert r.status_code == 200 and r.text == "".join(f"line {i}\n" * 100 for i in range(200))
             # an HTTP/1.0 client gets a body of unknown length delimited by the close
             out = subprocess.run(["curl", "-sS", "--http1.0", "-D", "-", "-H", "Host: chunked.contoso.com",
                                   f"{base}/any"], capture_output=True, timeout=30)
