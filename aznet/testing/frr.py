@@ -24,13 +24,15 @@ def available() -> bool:
 class Frr:
     def __init__(self, address: str, asn: int, neighbor: str, neighbor_asn: int, neighbor_port: int = 179,
                  networks: list[str] | tuple[str, ...] = (), hold: int = 3, keepalive: int = 1,
-                 listen_port: int = 0, more: tuple[tuple[str, int, int], ...] = ()) -> None:
+                 listen_port: int = 0, more: tuple[tuple[str, int, int], ...] = (),
+                 next_hop: str | None = None) -> None:
         self.address, self.asn = address, asn
         self.neighbor, self.neighbor_asn, self.neighbor_port = neighbor, neighbor_asn, neighbor_port
         self.dir = Path(tempfile.mkdtemp(prefix="aznet-frr-"))
         self.hold, self.keepalive = hold, keepalive
         self.listen_port = listen_port
         self.peers = [(neighbor, neighbor_asn, neighbor_port), *more]    # (address, asn, port)
+        self.next_hop = next_hop    # announce this next hop (FRR refuses a 127.0.0.0/8 one as martian)
         self.proc: subprocess.Popen[bytes] | None = None
         self.write_config(list(networks))
 
@@ -45,7 +47,12 @@ class Frr:
                       f" neighbor {addr} timers connect 1"]
         lines += [" address-family ipv4 unicast"]
         lines += [f"  network {n}" for n in networks]
-        lines += [" exit-address-family", ""]
+        if self.next_hop:
+            lines += [f"  neighbor {addr} route-map NH out" for addr, _, _ in self.peers]
+        lines += [" exit-address-family"]
+        if self.next_hop:
+            lines += ["route-map NH permit 10", f" set ip next-hop {self.next_hop}"]
+        lines += [""]
         (self.dir / "bgpd.conf").write_text("\n".join(lines))
 
     def start(self) -> Frr:
