@@ -36,6 +36,7 @@ HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-authenticate", "proxy
 # request headers not forwarded to the origin when caching is enabled ("Caching with Azure Front Door": Content-
 # Length, Transfer-Encoding, Accept, Accept-Charset, Accept-Language), plus those the cache itself answers for
 # (it fetches the full object: no Range, no client validators).
+_CONDITIONAL = frozenset({"accept-encoding", "range", "if-range", "if-none-match", "if-modified-since"})
 NOT_FORWARDED = frozenset({"accept", "accept-charset", "accept-language", "range", "if-range", "if-none-match",
                            "if-modified-since", "if-match", "if-unmodified-since"})
 
@@ -228,14 +229,19 @@ class EdgeCache:
             age = max(0, int(self.clock() - entry.stored_at))
             headers.append(("Age", str(age)))
         status = entry.status
-        accept = req.header("accept-encoding")
+        hv: dict[str, str] = {}  # the request headers this answer depends on, found in one pass
+        for k, v in req.headers:
+            low = k.lower()
+            if low in _CONDITIONAL and low not in hv:
+                hv[low] = v
+        accept = hv.get("accept-encoding")
         ctype = _header(headers, "content-type")
         compressible = entry.status == 200 and policy.compressible(ctype)
         if compressible and not _header(headers, "vary"):
             headers.append(("Vary", "Accept-Encoding"))
 
-        not_modified = self._not_modified(req, entry) if entry.status == 200 else False
-        range_spec = req.header("range") if entry.status == 200 and req.method.upper() in ("GET", "HEAD") else None
+        not_modified = self._not_modified(hv, entry) if entry.status == 200 and hv else False
+        range_spec = hv.get("range") if entry.status == 200 and req.method.upper() in ("GET", "HEAD") else None
         body: bytes = entry.body
         coding = entry.encoding
         if not_modified:
@@ -244,7 +250,7 @@ class EdgeCache:
             headers = [(k, v) for k, v in headers if k.lower() in keep]
         elif range_spec is not None and (plain := self._identity(entry)) is not None and \
                 (wanted := ranges.parse(range_spec, len(plain))) is not None and \
-                self._if_range(req, entry):
+                self._if_range(hv.get("if-range"), entry):
             headers = [(k, v) for k, v in headers if k.lower() != "content-encoding"]
             status, extra, body = ranges.slice_response(plain, wanted, ctype)
             if any(k == "Content-Type" for k, _ in extra):
@@ -309,21 +315,22 @@ class EdgeCache:
         return EdgeResponse(status, headers, body)
 
     @staticmethod
-    def _not_modified(req: EdgeRequest, entry: Entry) -> bool:
-        etag = _header(entry.headers, "etag")
-        inm = req.header("if-none-match")
+    def _not_modified(hv: dict[str, str], entry: Entry) -> bool:
+        inm = hv.get("if-none-match")
         if inm is not None:
+            etag = _header(entry.headers, "etag")
             if etag is None:
                 return False
             tags = {t.strip().removeprefix("W/") for t in inm.split(",")}
             return "*" in tags or etag.strip().removeprefix("W/") in tags
-        ims = _http_date(req.header("if-modified-since"))
+        ims = _http_date(hv.get("if-modified-since"))
+        if ims is None:
+            return False
         lm = _http_date(_header(entry.headers, "last-modified"))
-        return ims is not None and lm is not None and lm <= ims
+        return lm is not None and lm <= ims
 
     @staticmethod
-    def _if_range(req: EdgeRequest, entry: Entry) -> bool:
-        cond = req.header("if-range")
+    def _if_range(cond: str | None, entry: Entry) -> bool:
         if cond is None:
             return True
         etag = _header(entry.headers, "etag")
