@@ -23,6 +23,8 @@ class Ctx:
         self.request_id = request_id
         self.query: dict[str, str] = {}      # the request's query parameters (keys as sent)
         self.method = ""                      # the request's verb, for a provider action serving several
+        self.path = ""                        # the request's path (an extension resource's scope is in it)
+        self.base_url = ""                    # scheme://host:port the client used (for links it is given)
         # per-request scratch space for hooks (claims made, resources being deleted, …): it lives and dies
         # with the request, never in module globals
         self.scratch: dict[str, Any] = {}

@@ -219,7 +219,9 @@ def resource_operation(platform: Platform, req: Request, rt: ResourceType, ctx: 
     if method in ("PUT", "PATCH"):
         ctx.body_text = req.body.decode("utf-8", "replace")     # for Json.NET-style error positions
     if method == "PUT":
-        status, body = crud.put_resource(ctx, req.path, req.json(), if_match=req.headers.get("if-match"),
+        payload = req.json(required=not rt.put_body_optional)
+        status, body = crud.put_resource(ctx, req.path, {} if payload is None else payload,
+                                         if_match=req.headers.get("if-match"),
                                          if_none_match=req.headers.get("if-none-match"))
         platform.commit(ctx)
         if status == 201 and rt.created_status is not None:

@@ -98,6 +98,8 @@ class Platform:
     def ctx(self, req: Request, subscription: str) -> Ctx:
         ctx = Ctx(self, self.store.transaction(), subscription, req.api_version, req.request_id)
         ctx.query = dict(req.query)
+        ctx.path = req.path
+        ctx.base_url = req.base_url
         return ctx
 
     def commit(self, ctx: Ctx) -> None:

@@ -3,9 +3,15 @@
 resources such as ``trafficManagerUserMetricsKeys/default``.
 
 A resource package declares one with the ``provider_action`` decorator; its handler takes the
-request's context, the parsed body and the path's parameters, and returns ``(status, body)``. The
-protocol layer does the rest: the route, the api-version check, parsing the body, the transaction's
-commit, paging a list (``paged=True``) and the response."""
+request's context, the parsed body and the path's parameters, and returns ``(status, body)``, or a
+``LongRunning`` (the answer of a long-running operation) or a ``Reply`` (a body with headers of its own,
+such as a file). The protocol layer does the rest: the route, the api-version check, parsing the body
+(for the verbs that carry one), the transaction's commit, paging a list (``paged=True``), the
+Azure-AsyncOperation headers and the response.
+
+The same decorator serves operations on paths the generic resource dispatch does not know: extension
+resources at any scope (``{scope}/providers/Microsoft.Authorization/locks/{name}``; ``ctx.path`` is the
+request's path) and sub-collections kept inside their parent's body."""
 
 from __future__ import annotations
 
@@ -21,7 +27,30 @@ if TYPE_CHECKING:
     from .context import Ctx
     from .platform import Platform
 
-ProviderHandler = Callable[["Ctx", Any, dict[str, str]], tuple[int, Any]]
+ProviderHandler = Callable[["Ctx", Any, dict[str, str]], Any]    # -> (status, body) | LongRunning | Reply
+BODYLESS = frozenset({"GET", "HEAD", "DELETE"})
+
+
+@dataclass(frozen=True)
+class LongRunning:
+    """A handler's answer for a long-running operation: ``status`` and ``body`` now, with
+    Azure-AsyncOperation (and, with ``location_header``, Location) pointing at an operation that ends
+    with ``result`` (None: ``body``) and ``result_status``."""
+    status: int
+    body: Any = None
+    namespace: str = "Microsoft.Network"
+    location: str | None = None               # the region of the resource (for the operation's URL)
+    result: Any = None
+    result_status: int = 200
+    location_header: bool = True
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A handler's answer with headers of its own (a file download's Content-Type)."""
+    status: int
+    body: Any = None
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -48,10 +77,19 @@ class ProviderAction:
             check_api_version(req.api_version, self.api_versions, self.name, req.params.get("loc"))
         ctx = p.ctx(req, req.params.get("sub") or p.settings.default_subscription)
         ctx.method = req.method
-        payload = req.json(required=self.body == "required") if self.body != "none" else None
-        status, result = self.handler(ctx, payload, dict(req.params))
+        payload = None
+        if self.body != "none" and req.method not in BODYLESS:
+            payload = req.json(required=self.body == "required")
+        answer = self.handler(ctx, payload, dict(req.params))
         if self.writes:
             p.commit(ctx)
+        if isinstance(answer, LongRunning):
+            return p.lro(req, answer.status, answer.body, namespace=answer.namespace, location=answer.location,
+                         result=answer.result, result_status=answer.result_status,
+                         location_header=answer.location_header)
+        if isinstance(answer, Reply):
+            return Response(answer.status, answer.body, dict(answer.headers))
+        status, result = answer
         if self.long_running is not None:
             return p.lro(req, 202, None, namespace=self.long_running, result=result, result_status=status)
         if self.paged:

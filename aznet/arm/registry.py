@@ -105,6 +105,7 @@ class ResourceType:
     # $expand on GET: expand(ctx, rendered body, the $expand value) adds what was asked for
     # (a VM's instanceView); None: $expand is ignored
     expand: Callable[[Ctx, dict[str, Any], str], None] | None = None
+    put_body_optional: bool = False              # a PUT without a body is a PUT of {} (a CDN rule set)
 
     @property
     def key(self) -> str:

@@ -12,10 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from ...arm import crud
 from ...arm.errors import ArmError
-from ...arm.http import Request, Response
+from ...arm.provider_actions import LongRunning, provider_action
 from ...arm.registry import REGISTRY, Action, Hooks, ResourceType
-from ...arm.router import ROUTES
-from ...arm.versions import check_api_version
 from .afd_endpoints import notify_load, notify_purge
 from .common import (
     API_VERSIONS,
@@ -241,49 +239,61 @@ class EndpointCustomDomainHooks(Hooks):
 
 # -- origins and origin groups addressed as children of the endpoint ---------------------------------
 
-def _child(platform: Any, req: Request) -> Response:
-    check_api_version(req.api_version, API_VERSIONS, "profiles/endpoints/origins")
-    sub, rg, prof, ep = req.params["sub"], req.params["rg"], req.params["p"], req.params["e"]
-    kind = "origins" if req.params["kind"].lower() == "origins" else "originGroups"
+_EP = "subscriptions/{sub}/resourcegroups/{rg}/providers/microsoft.cdn/profiles/{p}/endpoints/{e}/"
+
+
+@provider_action(_EP + "origins", "GET", api_versions=API_VERSIONS, name="profiles/endpoints/origins")
+@provider_action(_EP + "origins/{name}", ("GET", "PUT", "PATCH", "DELETE"), api_versions=API_VERSIONS,
+                 name="profiles/endpoints/origins", body="required", writes=True)
+def _origins_child(ctx: Ctx, payload: Any, params: dict[str, str]) -> Any:
+    return _child(ctx, payload, params, "origins")
+
+
+@provider_action(_EP + "origingroups", "GET", api_versions=API_VERSIONS, name="profiles/endpoints/origins")
+@provider_action(_EP + "origingroups/{name}", ("GET", "PUT", "PATCH", "DELETE"), api_versions=API_VERSIONS,
+                 name="profiles/endpoints/origins", body="required", writes=True)
+def _origin_groups_child(ctx: Ctx, payload: Any, params: dict[str, str]) -> Any:
+    return _child(ctx, payload, params, "originGroups")
+
+
+def _child(ctx: Ctx, payload: Any, params: dict[str, str], kind: str) -> Any:
+    """Origins and origin groups are kept in the endpoint's body; Azure also addresses them as children."""
+    sub, rg, prof, ep = params["sub"], params["rg"], params["p"], params["e"]
     ep_id = f"/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Cdn/profiles/{prof}/endpoints/{ep}"
-    ctx = platform.ctx(req, sub)
     body = crud.get_resource(ctx, ep_id)
     items = body["properties"].get(kind) or []
     shown = [{"name": i["name"], "id": f"{body['id']}/{kind}/{i['name']}", "type": f"{ENDPOINT}/{kind}",
               "properties": {**i["properties"], "provisioningState": "Succeeded", "resourceState": "Active"}}
              for i in items]
-    name = req.params.get("name")
+    name = params.get("name")
     if name is None:
-        return Response(200, {"value": shown})
+        return 200, {"value": shown}
     current = next((i for i in shown if i["name"].lower() == name.lower()), None)
-    if req.method == "GET":
+    if ctx.method in ("GET", "HEAD"):
         if current is None:
             raise ArmError(404, "NotFound", f"The {kind[:-1]} {name} was not found on endpoint {ep}.")
-        return Response(200, current)
-    if req.method == "DELETE":
+        return 200, current
+    if ctx.method == "DELETE":
         if current is None:
-            return Response(204)
+            return 204, None
         if kind == "origins" and len(items) == 1:
             raise bad("The last origin of an endpoint cannot be deleted.")
         body["properties"][kind] = [i for i in items if i["name"].lower() != name.lower()]
     else:
-        payload = req.json()
         if not isinstance(payload, dict):
             raise bad("The request body must be an object.")
-        if req.method == "PATCH" and current is not None:
+        if ctx.method == "PATCH" and current is not None:
             payload = crud.merge_patch({"properties": dict(current["properties"])}, payload)
         new_item = {"name": current["name"] if current else name, "properties": payload.get("properties") or {}}
         body["properties"][kind] = [i for i in items if i["name"].lower() != name.lower()] + [new_item]
     crud.put_resource(ctx, ep_id, {k: v for k, v in body.items() if k in ("location", "tags", "properties")})
-    platform.commit(ctx)
-    if req.method == "DELETE":
-        return platform.lro(req, 202, None, namespace="Microsoft.Cdn", location=body.get("location"),
-                            result=None, result_status=204)
+    if ctx.method == "DELETE":
+        return LongRunning(202, None, namespace="Microsoft.Cdn", location=body.get("location"), result_status=204)
     result = next(i for i in crud.get_resource(ctx, ep_id)["properties"][kind] if i["name"].lower() == name.lower())
     shown_one = {"name": result["name"], "id": f"{ep_id}/{kind}/{result['name']}", "type": f"{ENDPOINT}/{kind}",
                  "properties": {**result["properties"], "provisioningState": "Succeeded"}}
-    return platform.lro(req, 200 if current else 201, shown_one, namespace="Microsoft.Cdn",
-                        location=body.get("location"), location_header=False)
+    return LongRunning(200 if current else 201, shown_one, namespace="Microsoft.Cdn", location=body.get("location"),
+                       location_header=False)
 
 
 REGISTRY.add(ResourceType(ENDPOINT, API_VERSIONS, model="Endpoint", schema_package="cdn", etag=False, hooks=EndpointHooks(),
@@ -295,13 +305,3 @@ REGISTRY.add(ResourceType(ENDPOINT, API_VERSIONS, model="Endpoint", schema_packa
                                    Action("validateCustomDomain", _validate_domain)]))
 REGISTRY.add(ResourceType(CUSTOM_DOMAIN, API_VERSIONS, model="CustomDomainParameters", schema_package="cdn", etag=False,
                           hooks=EndpointCustomDomainHooks(), location="none", names=CHILD_NAMES))
-_EP = "subscriptions/{sub}/resourcegroups/{rg}/providers/microsoft.cdn/profiles/{p}/endpoints/{e}/{kind}"
-for _kind in ("origins", "origingroups"):
-    ROUTES.add(_EP.replace("{kind}", _kind), "GET", lambda p, r, k=_kind: _child(p, _with(r, k)))
-    ROUTES.add(_EP.replace("{kind}", _kind) + "/{name}", ["GET", "PUT", "PATCH", "DELETE"],
-               lambda p, r, k=_kind: _child(p, _with(r, k)))
-
-
-def _with(req: Request, kind: str) -> Request:
-    req.params["kind"] = kind
-    return req

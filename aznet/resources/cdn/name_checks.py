@@ -9,9 +9,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from ...arm.errors import ArmError
-from ...arm.http import Request, Response
-from ...arm.router import ROUTES
-from ...arm.versions import check_api_version
+from ...arm.provider_actions import provider_action
 from .common import AFD_ENDPOINT, API_VERSIONS, ENDPOINT, ENDPOINT_NAMES, NAMES, bad, endpoint_hash
 
 if TYPE_CHECKING:
@@ -70,12 +68,13 @@ def _check(ctx: Ctx, name: str, rtype: str, scope_seed: str) -> dict[str, Any]:
     return _answer(True)
 
 
-def check_name(platform: Any, req: Request) -> Response:
-    check_api_version(req.api_version, API_VERSIONS, "checkNameAvailability")
-    sub = req.params.get("sub") or platform.settings.default_subscription
-    ctx = platform.ctx(req, sub)
-    name, rtype = _name_payload(req.json())
-    return Response(200, _check(ctx, name, rtype, f"tenant/{platform.settings.tenant}"))
+@provider_action("subscriptions/{sub}/providers/microsoft.cdn/checknameavailability", api_versions=API_VERSIONS,
+                 name="checkNameAvailability", body="required")
+@provider_action("providers/microsoft.cdn/checknameavailability", api_versions=API_VERSIONS,
+                 name="checkNameAvailability", body="required")
+def check_name(ctx: Ctx, payload: Any, params: dict[str, str]) -> tuple[int, Any]:
+    name, rtype = _name_payload(payload)
+    return 200, _check(ctx, name, rtype, f"tenant/{ctx.settings.tenant}")
 
 
 def check_endpoint_name(ctx: Ctx, body: dict[str, Any], payload: Any) -> tuple[int, Any]:
@@ -110,41 +109,30 @@ def validate_secret(ctx: Ctx, body: dict[str, Any], payload: Any) -> tuple[int, 
     return 200, {"status": "Valid", "message": None}
 
 
-def validate_probe(platform: Any, req: Request) -> Response:
-    check_api_version(req.api_version, API_VERSIONS, "validateProbe")
-    payload = req.json()
+@provider_action("subscriptions/{sub}/providers/microsoft.cdn/validateprobe", api_versions=API_VERSIONS,
+                 name="validateProbe", body="required")
+def validate_probe(ctx: Ctx, payload: Any, params: dict[str, str]) -> tuple[int, Any]:
     url = payload.get("probeURL") if isinstance(payload, dict) else None
     if not isinstance(url, str):
         raise bad("The request must give probeURL.", "probeURL")
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        return Response(200, {"isValid": False, "errorCode": "InvalidProbeUrl",
-                              "message": f"The probe URL {url} must be an absolute http or https URL."})
+        return 200, {"isValid": False, "errorCode": "InvalidProbeUrl",
+                     "message": f"The probe URL {url} must be an absolute http or https URL."}
     if not parts.path.startswith("/") and parts.path != "":
-        return Response(200, {"isValid": False, "errorCode": "InvalidProbePath", "message": "The path must start with /."})
-    return Response(200, {"isValid": True, "errorCode": "None", "message": None})
+        return 200, {"isValid": False, "errorCode": "InvalidProbePath", "message": "The path must start with /."}
+    return 200, {"isValid": True, "errorCode": "None", "message": None}
 
 
-def subscription_usage(platform: Any, req: Request) -> Response:
-    check_api_version(req.api_version, API_VERSIONS, "checkResourceUsage")
-    ctx = platform.ctx(req, req.params["sub"])
-    profiles = [r for r in ctx.of_type("Microsoft.Cdn/profiles") if r.key.startswith(f"/subscriptions/{req.params['sub'].lower()}/")]
-    return Response(200, {"value": [{"resourceType": "profile", "unit": "Count", "currentValue": len(profiles),
-                                     "limit": 500}]})
+@provider_action("subscriptions/{sub}/providers/microsoft.cdn/checkresourceusage", api_versions=API_VERSIONS,
+                 name="checkResourceUsage")
+def subscription_usage(ctx: Ctx, payload: Any, params: dict[str, str]) -> tuple[int, Any]:
+    profiles = [r for r in ctx.of_type("Microsoft.Cdn/profiles") if r.key.startswith(f"/subscriptions/{params['sub'].lower()}/")]
+    return 200, {"value": [{"resourceType": "profile", "unit": "Count", "currentValue": len(profiles), "limit": 500}]}
 
 
-ROUTES.add("subscriptions/{sub}/providers/microsoft.cdn/checknameavailability", "POST", check_name)
-ROUTES.add("providers/microsoft.cdn/checknameavailability", "POST", check_name)
-ROUTES.add("subscriptions/{sub}/providers/microsoft.cdn/validateprobe", "POST", validate_probe)
-ROUTES.add("subscriptions/{sub}/providers/microsoft.cdn/checkresourceusage", "POST", subscription_usage)
-
-
-def check_endpoint_name_in_group(platform: Any, req: Request) -> Response:
-    check_api_version(req.api_version, API_VERSIONS, "checkEndpointNameAvailability")
-    ctx = platform.ctx(req, req.params["sub"])
-    scope = f"/subscriptions/{req.params['sub']}/resourceGroups/{req.params['rg']}/providers/Microsoft.Cdn/profiles/_"
-    return Response(200, check_endpoint_name(ctx, {"id": scope}, req.json())[1])
-
-
-ROUTES.add("subscriptions/{sub}/resourcegroups/{rg}/providers/microsoft.cdn/checkendpointnameavailability", "POST",
-           check_endpoint_name_in_group)
+@provider_action("subscriptions/{sub}/resourcegroups/{rg}/providers/microsoft.cdn/checkendpointnameavailability",
+                 api_versions=API_VERSIONS, name="checkEndpointNameAvailability", body="required")
+def check_endpoint_name_in_group(ctx: Ctx, payload: Any, params: dict[str, str]) -> tuple[int, Any]:
+    scope = f"/subscriptions/{params['sub']}/resourceGroups/{params['rg']}/providers/Microsoft.Cdn/profiles/_"
+    return check_endpoint_name(ctx, {"id": scope}, payload)

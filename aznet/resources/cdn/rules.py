@@ -9,10 +9,8 @@ import ipaddress
 import re
 from typing import TYPE_CHECKING, Any
 
-from ...arm.http import Request, Response
 from ...arm.ids import normalize
 from ...arm.registry import REGISTRY, Action, Hooks, ResourceType
-from ...arm.router import ROUTES
 from .common import (
     API_VERSIONS,
     ORIGIN_GROUP,
@@ -281,18 +279,10 @@ class RuleHooks(Hooks):
         new["properties"]["ruleSetName"] = new["id"].split("/ruleSets/")[1].split("/")[0]
 
 
+# put_body_optional: Azure's SDKs create a rule set with an empty body (it has no settable properties)
 REGISTRY.add(ResourceType(RULE_SET, API_VERSIONS, model="RuleSet", schema_package="cdn", etag=False, hooks=RuleSetHooks(),
-                          location="none", names=RULE_NAMES, actions=[Action("usages", child_usages(RULE))]))
+                          location="none", names=RULE_NAMES, actions=[Action("usages", child_usages(RULE))],
+                          put_body_optional=True))
 REGISTRY.add(ResourceType(RULE, API_VERSIONS, model="Rule", schema_package="cdn", etag=False, hooks=RuleHooks(),
                           location="none", names=RULE_NAMES))
 
-
-def _put_rule_set(platform: Any, req: Request) -> Response:
-    """Azure's SDKs create a rule set with an empty body (it has no settable properties)."""
-    if req.method == "PUT" and not req.body.strip():
-        req.body = b"{}"
-    return platform.generic(req)
-
-
-ROUTES.add("subscriptions/{sub}/resourcegroups/{rg}/providers/microsoft.cdn/profiles/{p}/rulesets/{name}",
-           ["PUT", "GET", "PATCH", "DELETE"], _put_rule_set)
