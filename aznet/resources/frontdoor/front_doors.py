@@ -14,11 +14,9 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from ...arm.errors import ArmError
-from ...arm.http import Request, Response
 from ...arm.ids import normalize
+from ...arm.provider_actions import provider_action
 from ...arm.registry import REGISTRY, Action, Hooks, NameRule, ResourceType
-from ...arm.router import ROUTES
-from ...arm.versions import check_api_version
 from ..cdn.afd_endpoints import sinks
 from ..cdn.dns_lookup import cname_target
 from ..retirements import CLASSIC_FRONT_DOOR, refuse_new
@@ -279,43 +277,48 @@ def _validate_domain(ctx: Ctx, body: dict[str, Any], payload: Any) -> tuple[int,
                  "message": f"{host} does not have a CNAME record to {want}."}
 
 
-def check_name(platform: Any, req: Request) -> Response:
-    check_api_version(req.api_version, FRONT_DOOR_API, "checkFrontDoorNameAvailability")
-    payload = req.json()
+@provider_action("subscriptions/{sub}/providers/microsoft.network/checkfrontdoornameavailability",
+                 api_versions=FRONT_DOOR_API, name="checkFrontDoorNameAvailability", body="required")
+@provider_action("providers/microsoft.network/checkfrontdoornameavailability",
+                 api_versions=FRONT_DOOR_API, name="checkFrontDoorNameAvailability", body="required")
+def check_name(ctx: Ctx, payload: Any, params: dict[str, str]) -> tuple[int, Any]:
     name = payload.get("name") if isinstance(payload, dict) else None
     rtype = payload.get("type") if isinstance(payload, dict) else None
     if not isinstance(name, str) or not isinstance(rtype, str) or rtype.lower() not in (
             "microsoft.network/frontdoors", "microsoft.network/frontdoors/frontendendpoints"):
         raise ArmError(400, "BadRequest", "The request needs name and type (Microsoft.Network/frontDoors or "
                                           "Microsoft.Network/frontDoors/frontendEndpoints).")
-    ctx = platform.ctx(req, req.params.get("sub") or platform.settings.default_subscription)
     host = name.lower() if "." in name else f"{name.lower()}.azurefd.net"
     for rec in ctx.of_type(FRONT_DOOR):
         for fe in (rec.body.get("properties") or {}).get("frontendEndpoints") or []:
             if str((fe.get("properties") or {}).get("hostName", "")).lower() == host:
-                return Response(200, {"nameAvailability": "Unavailable", "reason": "Name is already in use",
-                                      "message": f"{host} is already used by {rec.id}."})
+                return 200, {"nameAvailability": "Unavailable", "reason": "Name is already in use",
+                             "message": f"{host} is already used by {rec.id}."}
     if not re.match(r"^[a-zA-Z0-9]+([-a-zA-Z0-9]?[a-zA-Z0-9])*$", name.split(".")[0]) or len(name.split(".")[0]) < 5:
-        return Response(200, {"nameAvailability": "Unavailable", "reason": "Invalid",
-                              "message": "A Front Door name has 5 to 64 letters, digits and hyphens."})
-    return Response(200, {"nameAvailability": "Available"})
+        return 200, {"nameAvailability": "Unavailable", "reason": "Invalid",
+                     "message": "A Front Door name has 5 to 64 letters, digits and hyphens."}
+    return 200, {"nameAvailability": "Available"}
 
 
-def _inline(platform: Any, req: Request) -> Response:
+_FE = "subscriptions/{sub}/resourcegroups/{rg}/providers/microsoft.network/frontdoors/{fd}/frontendendpoints"
+
+
+@provider_action(_FE, "GET", api_versions=FRONT_DOOR_API, name="frontDoors/frontendEndpoints")
+@provider_action(_FE + "/{fe}", "GET", api_versions=FRONT_DOOR_API, name="frontDoors/frontendEndpoints")
+def _inline(ctx: Ctx, payload: Any, params: dict[str, str]) -> tuple[int, Any]:
     """GET of a classic Front Door's frontend endpoints (list or one), as the SDK reads them."""
-    check_api_version(req.api_version, FRONT_DOOR_API, "frontDoors/frontendEndpoints")
     from ...arm import crud
 
-    sub, rg, name = req.params["sub"], req.params["rg"], req.params["fd"]
+    sub, rg, name = params["sub"], params["rg"], params["fd"]
     fd_id = f"/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Network/frontDoors/{name}"
-    body = crud.get_resource(platform.ctx(req, sub), fd_id)
+    body = crud.get_resource(ctx, fd_id)
     items = (body.get("properties") or {}).get("frontendEndpoints") or []
-    one = req.params.get("fe")
+    one = params.get("fe")
     if one is None:
-        return Response(200, {"value": items})
+        return 200, {"value": items}
     for item in items:
         if item["name"].lower() == one.lower():
-            return Response(200, item)
+            return 200, item
     raise ArmError(404, "NotFound", f"Frontend endpoint {one} was not found in Front Door {name}.")
 
 
@@ -326,8 +329,3 @@ REGISTRY.add(ResourceType(FRONT_DOOR, FRONT_DOOR_API, model="FrontDoor", schema_
                                          "or digit."),
                           actions=[Action("purge", _purge, long_running=True),
                                    Action("validateCustomDomain", _validate_domain)]))
-ROUTES.add("subscriptions/{sub}/providers/microsoft.network/checkfrontdoornameavailability", "POST", check_name)
-ROUTES.add("providers/microsoft.network/checkfrontdoornameavailability", "POST", check_name)
-_FE = "subscriptions/{sub}/resourcegroups/{rg}/providers/microsoft.network/frontdoors/{fd}/frontendendpoints"
-ROUTES.add(_FE, "GET", _inline)
-ROUTES.add(_FE + "/{fe}", "GET", _inline)

@@ -13,11 +13,9 @@ import binascii
 import re
 from typing import TYPE_CHECKING, Any
 
-from ...arm.http import Request, Response
 from ...arm.ids import normalize
+from ...arm.provider_actions import provider_action
 from ...arm.registry import REGISTRY, Hooks, NameRule, ResourceType
-from ...arm.router import ROUTES
-from ...arm.versions import check_api_version
 from ..network.application_gateways.catalogue import BOT_GROUPS, rule_groups
 from ..network.waf_match import match_values, unique_priorities
 from .common import FRONT_DOOR, WAF_API, WAF_POLICY, bad, integer, pick
@@ -292,8 +290,9 @@ class FrontDoorWafHooks(Hooks):
             else "Disabled"
 
 
-def managed_rule_sets(platform: Any, req: Request) -> Response:
-    check_api_version(req.api_version, WAF_API, "FrontDoorWebApplicationFirewallManagedRuleSets")
+@provider_action("subscriptions/{sub}/providers/microsoft.network/frontdoorwebapplicationfirewallmanagedrulesets",
+                 "GET", api_versions=WAF_API, name="FrontDoorWebApplicationFirewallManagedRuleSets")
+def managed_rule_sets(ctx: Ctx, payload: Any, params: dict[str, str]) -> tuple[int, Any]:
     values = []
     for t, v in RULE_SETS:
         groups = [{"ruleGroupName": g, "description": "",
@@ -301,17 +300,15 @@ def managed_rule_sets(platform: Any, req: Request) -> Response:
                               "defaultAction": "AnomalyScoring" if t != "Microsoft_BotManagerRuleSet" else "Block",
                               "description": d} for r, d in rules]}
                   for g, rules in groups_of(t).items()]
-        values.append({"id": f"/subscriptions/{req.params['sub']}/providers/Microsoft.Network/"
+        values.append({"id": f"/subscriptions/{params['sub']}/providers/Microsoft.Network/"
                              f"FrontDoorWebApplicationFirewallManagedRuleSets/{t}_{v}",
                        "name": f"{t}_{v}", "type": "Microsoft.Network/FrontDoorWebApplicationFirewallManagedRuleSets",
                        "properties": {"provisioningState": "Succeeded", "ruleSetId": f"{t}_{v}", "ruleSetType": t,
                                       "ruleSetVersion": v, "ruleGroups": groups}})
-    return Response(200, {"value": values})
+    return 200, {"value": values}
 
 
 REGISTRY.add(ResourceType(WAF_POLICY, WAF_API, model="WebApplicationFirewallPolicy", schema_package="frontdoor",
                           hooks=FrontDoorWafHooks(), global_location=True,
                           names=NameRule(1, 128, r"^[a-zA-Z][a-zA-Z0-9]*$",
                                          "The name starts with a letter and contains only letters and numbers.")))
-ROUTES.add("subscriptions/{sub}/providers/microsoft.network/frontdoorwebapplicationfirewallmanagedrulesets", "GET",
-           managed_rule_sets)
