@@ -15,13 +15,14 @@ import os
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ....arm.errors import ArmError
-from ....arm.http import Request, Response
-from ....arm.router import ROUTES
-from ....arm.versions import check_api_version
+from ....arm.provider_actions import provider_action
 from ..ref_checks import API_VERSIONS
+
+if TYPE_CHECKING:
+    from ....arm.context import Ctx
 
 PROTOCOLS = ("TLSv1_0", "TLSv1_1", "TLSv1_2", "TLSv1_3")
 CIPHER_SUITES = (
@@ -214,55 +215,49 @@ def _policy(subscription: str, name: str) -> dict[str, Any]:
             "name": name, "properties": {"cipherSuites": suites, "minProtocolVersion": minimum}}
 
 
-def _check(req: Request, what: str) -> str:
-    check_api_version(req.api_version, API_VERSIONS, what)
-    return req.params["sub"]
+_P = "subscriptions/{sub}/providers/microsoft.network/"
+_SSL = "applicationGatewayAvailableSslOptions"
 
 
-def _ssl_options(platform: Any, req: Request) -> Response:
-    sub = _check(req, "applicationGatewayAvailableSslOptions")
-    base = f"/subscriptions/{sub}/resourceGroups//providers/Microsoft.Network/ApplicationGatewayAvailableSslOptions/default"
-    return Response(200, {"id": base, "name": "default",
-                          "type": "Microsoft.Network/ApplicationGatewayAvailableSslOptions",
-                          "properties": {"predefinedPolicies": [{"id": f"{base}/ApplicationGatewaySslPredefinedPolicy/{n}"}
-                                                                for n in PREDEFINED_POLICIES],
-                                         "defaultPolicy": DEFAULT_POLICY, "availableCipherSuites": list(CIPHER_SUITES),
-                                         "availableProtocols": list(PROTOCOLS)}})
+@provider_action(_P + "applicationgatewayavailablessloptions/default", "GET", api_versions=API_VERSIONS, name=_SSL)
+def _ssl_options(ctx: Ctx, payload: Any, params: dict[str, str]) -> tuple[int, Any]:
+    base = f"/subscriptions/{params['sub']}/resourceGroups//providers/Microsoft.Network/ApplicationGatewayAvailableSslOptions/default"
+    return 200, {"id": base, "name": "default",
+                 "type": "Microsoft.Network/ApplicationGatewayAvailableSslOptions",
+                 "properties": {"predefinedPolicies": [{"id": f"{base}/ApplicationGatewaySslPredefinedPolicy/{n}"}
+                                                       for n in PREDEFINED_POLICIES],
+                                "defaultPolicy": DEFAULT_POLICY, "availableCipherSuites": list(CIPHER_SUITES),
+                                "availableProtocols": list(PROTOCOLS)}}
 
 
-def _predefined(platform: Any, req: Request) -> Response:
-    sub = _check(req, "applicationGatewayAvailableSslOptions")
-    return Response(200, {"value": [_policy(sub, n) for n in PREDEFINED_POLICIES]})
+@provider_action(_P + "applicationgatewayavailablessloptions/default/predefinedpolicies", "GET",
+                 api_versions=API_VERSIONS, name=_SSL)
+def _predefined(ctx: Ctx, payload: Any, params: dict[str, str]) -> tuple[int, Any]:
+    return 200, {"value": [_policy(params["sub"], n) for n in PREDEFINED_POLICIES]}
 
 
-def _predefined_one(platform: Any, req: Request) -> Response:
-    sub = _check(req, "applicationGatewayAvailableSslOptions")
-    name = next((n for n in PREDEFINED_POLICIES if n.lower() == req.params["name"].lower()), None)
+@provider_action(_P + "applicationgatewayavailablessloptions/default/predefinedpolicies/{name}", "GET",
+                 api_versions=API_VERSIONS, name=_SSL)
+def _predefined_one(ctx: Ctx, payload: Any, params: dict[str, str]) -> tuple[int, Any]:
+    name = next((n for n in PREDEFINED_POLICIES if n.lower() == params["name"].lower()), None)
     if name is None:
         raise ArmError(404, "ApplicationGatewaySslPredefinedPolicyNotFound",
-                       f"Predefined SSL policy {req.params['name']} was not found.")
-    return Response(200, _policy(sub, name))
+                       f"Predefined SSL policy {params['name']} was not found.")
+    return 200, _policy(params["sub"], name)
 
 
-def _list(values: list[str], what: str) -> Any:
-    def handler(platform: Any, req: Request) -> Response:
-        _check(req, what)
-        return Response(200, list(values))
-    return handler
+def _list(path: str, values: list[str], what: str) -> None:
+    @provider_action(_P + path, "GET", api_versions=API_VERSIONS, name=what)
+    def handler(ctx: Ctx, payload: Any, params: dict[str, str]) -> tuple[int, Any]:
+        return 200, list(values)
 
 
-def _waf(platform: Any, req: Request) -> Response:
-    return Response(200, waf_rule_sets(_check(req, "applicationGatewayAvailableWafRuleSets")))
+_list("applicationgatewayavailableservervariables", SERVER_VARIABLES, "applicationGatewayAvailableServerVariables")
+_list("applicationgatewayavailablerequestheaders", REQUEST_HEADERS, "applicationGatewayAvailableRequestHeaders")
+_list("applicationgatewayavailableresponseheaders", RESPONSE_HEADERS, "applicationGatewayAvailableResponseHeaders")
 
 
-_P = "subscriptions/{sub}/providers/microsoft.network/"
-ROUTES.add(_P + "applicationgatewayavailablessloptions/default", "GET", _ssl_options)
-ROUTES.add(_P + "applicationgatewayavailablessloptions/default/predefinedpolicies", "GET", _predefined)
-ROUTES.add(_P + "applicationgatewayavailablessloptions/default/predefinedpolicies/{name}", "GET", _predefined_one)
-ROUTES.add(_P + "applicationgatewayavailableservervariables", "GET",
-           _list(SERVER_VARIABLES, "applicationGatewayAvailableServerVariables"))
-ROUTES.add(_P + "applicationgatewayavailablerequestheaders", "GET",
-           _list(REQUEST_HEADERS, "applicationGatewayAvailableRequestHeaders"))
-ROUTES.add(_P + "applicationgatewayavailableresponseheaders", "GET",
-           _list(RESPONSE_HEADERS, "applicationGatewayAvailableResponseHeaders"))
-ROUTES.add(_P + "applicationgatewayavailablewafrulesets", "GET", _waf)
+@provider_action(_P + "applicationgatewayavailablewafrulesets", "GET", api_versions=API_VERSIONS,
+                 name="applicationGatewayAvailableWafRuleSets")
+def _waf(ctx: Ctx, payload: Any, params: dict[str, str]) -> tuple[int, Any]:
+    return 200, waf_rule_sets(params["sub"])
