@@ -75,6 +75,18 @@ def check_scope(ctx: Ctx, rid: ResourceId, rt: ResourceType) -> Record | None:
     return prec
 
 
+def virtual_parent(ctx: Ctx, rid: ResourceId) -> Record:
+    """The parent a computed read-only child is read from: a missing one answers as a GET of it would."""
+    if rid.resource_group is not None and ctx.txn.get(normalize(rid.scope)) is None:
+        raise resource_group_not_found(rid.resource_group)
+    parent = rid.parent()
+    assert parent is not None
+    prec = ctx.txn.get(normalize(str(parent)))
+    if prec is None:
+        raise resource_not_found(parent.full_type, parent.name, parent.resource_group)
+    return prec
+
+
 def render(ctx: Ctx, rec: Record) -> dict[str, Any]:
     """The resource as GET returns it."""
     body = {k: copy_json(v) for k, v in rec.body.items() if k != PRIVATE}
@@ -290,12 +302,12 @@ def get_resource(ctx: Ctx, rid_str: str) -> dict[str, Any]:
     if rid is None or rid.is_collection:
         raise ArmError(400, "InvalidResourceId", f"The resource id '{rid_str}' is not valid.")
     rt = resolve_type(ctx, rid)
-    parent_rec = check_scope(ctx, rid, rt)
-    if rt.virtual is not None and parent_rec is not None:
-        for child in rt.virtual(ctx, parent_rec.body):
+    if rt.virtual is not None:
+        for child in rt.virtual(ctx, virtual_parent(ctx, rid).body):
             if child["name"].lower() == rid.name.lower():
                 return child
         raise ArmError(404, "NotFound", f"Resource {rid} not found.")
+    check_scope(ctx, rid, rt)
     rec = ctx.txn.get(normalize(str(rid)))
     if rec is None:
         if rt.is_child:

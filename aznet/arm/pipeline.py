@@ -210,6 +210,8 @@ def dispatch(platform: Platform, req: Request, target: Target) -> Response | Out
 
 def resource_operation(platform: Platform, req: Request, rt: ResourceType, ctx: Ctx) -> Response | Outcome:
     method = req.method
+    if rt.virtual is not None and method not in ("GET", "HEAD"):
+        raise method_not_allowed(method)          # computed read-only children (an LB's frontends)
     if method in ("GET", "HEAD"):
         body = crud.get_resource(ctx, req.path)
         expand = req.arg("$expand")
@@ -254,9 +256,10 @@ def list_collection(platform: Platform, req: Request, rid: ResourceId, rt: Resou
     size = platform.settings.page_size
     if rt.is_child:
         parent = ResourceId(rid.subscription, rid.resource_group, rid.namespace, rid.types[:-1], rid.names)
-        parent_rec = crud.check_scope(ctx, parent.child(rid.types[-1], "x"), rt)
-        if rt.virtual is not None and parent_rec is not None:
+        if rt.virtual is not None:
+            parent_rec = crud.virtual_parent(ctx, parent.child(rid.types[-1], "x"))
             return Response(200, page(req, rt.virtual(ctx, parent_rec.body), None, size))
+        crud.check_scope(ctx, parent.child(rid.types[-1], "x"), rt)
         recs = ctx.txn.children(normalize(str(parent)), rt.type)
     else:
         if rid.resource_group is not None and ctx.txn.get(normalize(rid.scope)) is None:

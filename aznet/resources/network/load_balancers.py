@@ -10,17 +10,14 @@ rules and HA ports are Standard only."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ... import typenames
-from ...arm import crud
 from ...arm.crud import resource_guid
 from ...arm.errors import ArmError
-from ...arm.http import Request, Response
 from ...arm.ids import normalize
 from ...arm.registry import REGISTRY, Hooks, ResourceType
-from ...arm.router import ROUTES
-from ...arm.versions import check_api_version
 from ..retirements import BASIC_LOAD_BALANCER, refuse_new
 from . import public_ip_addresses as pips
 from .ip_allocation import allocator, parse_ip, subnet_prefixes
@@ -28,7 +25,6 @@ from .ref_checks import API_VERSIONS, boolean, cannot_parse, enum, integer, ref_
 
 if TYPE_CHECKING:
     from ...arm.context import Ctx
-    from ...arm.platform import Platform
 
 TYPE = typenames.LOAD_BALANCER
 POOL_TYPE = "Microsoft.Network/loadBalancers/backendAddressPools"
@@ -372,36 +368,18 @@ def _fe_pips(body: dict[str, Any] | None) -> set[str]:
     return out
 
 
-def _inline_child(p: Platform, req: Request) -> Response:
-    check_api_version(req.api_version, API_VERSIONS, "loadBalancers")
-    sub, rg, lb, kind = req.params["sub"], req.params["rg"], req.params["lb"], req.params["kind"]
-    canonical = {k.lower(): k for k in INLINE.values()}.get(kind.lower())
-    lb_id = f"/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Network/loadBalancers/{lb}"
-    if canonical is None or canonical == "inboundNatPools":
-        return p.generic(req)
-    ctx = p.ctx(req, sub)
-    body = crud.get_resource(ctx, lb_id)
-    items = (body.get("properties") or {}).get(canonical) or []
-    name = req.params.get("name")
-    if name is None:
-        return Response(200, {"value": items})
-    for item in items:
-        if item["name"].lower() == name.lower():
-            return Response(200, item)
-    raise ArmError(404, "NotFound", f"Resource {lb_id}/{canonical}/{name} not found.")
-
-
-def _inline_put(p: Platform, req: Request) -> Response:
-    kind = req.params["kind"].lower()
-    if kind in {k.lower() for k in INLINE.values()} and kind != "inboundnatpools":
-        raise ArmError(405, "MethodNotAllowed", "The requested resource does not support http method "
-                                                f"'{req.method}'.")
-    return p.generic(req)
+def _inline(kind: str) -> Callable[[Ctx, dict[str, Any]], list[dict[str, Any]]]:
+    """A part of the LB kept in its body (frontends, rules, probes, outbound rules), as Azure also
+    serves it: a read-only child collection of the LB, rendered as GET of the LB renders it."""
+    def items(ctx: Ctx, lb: dict[str, Any]) -> list[dict[str, Any]]:
+        rendered = ctx.rendered(lb["id"]) or {}
+        found: list[dict[str, Any]] = (rendered.get("properties") or {}).get(kind) or []
+        return found
+    return items
 
 
 REGISTRY.add(ResourceType(TYPE, API_VERSIONS, model="LoadBalancer", hooks=LoadBalancerHooks(),
                           inline_children={"backendAddressPools": POOL_TYPE, "inboundNatRules": NAT_TYPE}))
-_LB = "subscriptions/{sub}/resourcegroups/{rg}/providers/microsoft.network/loadbalancers/{lb}/{kind}"
-ROUTES.add(_LB, "GET", _inline_child)
-ROUTES.add(_LB + "/{name}", "GET", _inline_child)
-ROUTES.add(_LB + "/{name}", ["PUT", "DELETE", "PATCH"], _inline_put)
+# inboundNatPools are not served on their own (Azure's InvalidResourceType)
+REGISTRY.add_all(ResourceType(f"{TYPE}/{kind}", API_VERSIONS, location="none", virtual=_inline(kind))
+                 for kind in INLINE.values() if kind != "inboundNatPools")

@@ -14,21 +14,16 @@ import hashlib
 from typing import TYPE_CHECKING, Any
 
 from ... import typenames
-from ...arm import crud
 from ...arm.crud import resource_guid
 from ...arm.errors import ArmError
-from ...arm.http import Request, Response
 from ...arm.ids import normalize, parse_resource_id
 from ...arm.registry import REGISTRY, Hooks, ResourceType
-from ...arm.router import ROUTES
-from ...arm.versions import check_api_version
 from . import public_ip_addresses as pips
 from .ip_allocation import IPAddress, allocator, parse_ip, subnet_prefixes
 from .ref_checks import API_VERSIONS, boolean, cannot_parse, enum, ref_id, resolve
 
 if TYPE_CHECKING:
     from ...arm.context import Ctx
-    from ...arm.platform import Platform
 
 TYPE = typenames.NIC
 IPCONFIG_TYPE = "Microsoft.Network/networkInterfaces/ipConfigurations"
@@ -350,23 +345,12 @@ def _pip_refs(body: dict[str, Any] | None) -> set[str]:
     return out
 
 
-def _ipconfigs(p: Platform, req: Request) -> Response:
-    check_api_version(req.api_version, API_VERSIONS, "networkInterfaces/ipConfigurations")
-    sub, rg, nic = req.params["sub"], req.params["rg"], req.params["nic"]
-    nic_id = f"/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Network/networkInterfaces/{nic}"
-    ctx = p.ctx(req, sub)
-    body = crud.get_resource(ctx, nic_id)
-    configs = (body.get("properties") or {}).get("ipConfigurations") or []
-    name = req.params.get("name")
-    if name is None:
-        return Response(200, {"value": configs})
-    for cfg in configs:
-        if cfg["name"].lower() == name.lower():
-            return Response(200, cfg)
-    raise ArmError(404, "NotFound", f"Resource {nic_id}/ipConfigurations/{name} not found.")
+def _ipconfigs(ctx: Ctx, nic: dict[str, Any]) -> list[dict[str, Any]]:
+    """A NIC's ipConfigurations, kept in its body, as Azure also serves them: a read-only child collection."""
+    rendered = ctx.rendered(nic["id"]) or {}
+    configs: list[dict[str, Any]] = (rendered.get("properties") or {}).get("ipConfigurations") or []
+    return configs
 
 
 REGISTRY.add(ResourceType(TYPE, API_VERSIONS, model="NetworkInterface", hooks=NetworkInterfaceHooks()))
-_NIC = "subscriptions/{sub}/resourcegroups/{rg}/providers/microsoft.network/networkinterfaces/{nic}"
-ROUTES.add(_NIC + "/ipconfigurations", "GET", _ipconfigs)
-ROUTES.add(_NIC + "/ipconfigurations/{name}", "GET", _ipconfigs)
+REGISTRY.add(ResourceType(IPCONFIG_TYPE, API_VERSIONS, location="none", virtual=_ipconfigs))
