@@ -4,53 +4,42 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ....arm import crud
-from ....arm.http import Response
-from ....arm.router import ROUTES
-from ....arm.versions import check_api_version
+from ....arm.provider_actions import LongRunning, provider_action
 from ..ref_checks import since
 from . import connections
 
 if TYPE_CHECKING:
     from ....arm.context import Ctx
-    from ....arm.http import Request
-    from ....arm.platform import Platform
 
 API_VERSIONS = since("2015-06-15")
 BASE = "subscriptions/{sub}/resourcegroups/{rg}/providers/microsoft.network/connections/{name}/sharedkey"
 
 
-def _run(p: Platform, req: Request, handler: Callable[[Ctx, dict[str, Any], Any], tuple[int, Any]],
-         initial: int) -> Response:
-    check_api_version(req.api_version, API_VERSIONS, "connections/sharedkey")
-    params = req.params
+def _connection(ctx: Ctx, params: dict[str, str]) -> dict[str, Any]:
     cid = (f"/subscriptions/{params['sub']}/resourceGroups/{params['rg']}/providers/Microsoft.Network/"
            f"connections/{params['name']}")
-    ctx = p.ctx(req, params["sub"])
     body = crud.get_resource(ctx, cid)
-    if req.method != "GET":
+    if ctx.method not in ("GET", "HEAD"):
         crud.guard(ctx, body.get("id") or cid, "action")
-    if req.method in ("GET", "HEAD"):
-        return Response(*connections.get_shared_key(ctx, body, None))
-    status, result = handler(ctx, body, req.json(required=False))
-    p.commit(ctx)
-    if initial == 202:
-        return p.lro(req, 202, None, namespace="Microsoft.Network", location=body.get("location"), result=result,
-                     result_status=status)
-    return p.lro(req, status, result, namespace="Microsoft.Network", location=body.get("location"),
-                 location_header=False)
+    return body
 
 
-def set_key(p: Platform, req: Request) -> Response:
-    return _run(p, req, connections.set_shared_key, 200)
+@provider_action(BASE, ("GET", "PUT"), api_versions=API_VERSIONS, name="connections/sharedkey", body="optional",
+                 writes=True)
+def set_key(ctx: Ctx, payload: Any, params: dict[str, str]) -> Any:
+    body = _connection(ctx, params)
+    if ctx.method in ("GET", "HEAD"):
+        return connections.get_shared_key(ctx, body, None)
+    status, result = connections.set_shared_key(ctx, body, payload)
+    return LongRunning(status, result, location=body.get("location"), location_header=False)
 
 
-def reset(p: Platform, req: Request) -> Response:
-    return _run(p, req, connections.reset_shared_key, 202)
-
-
-ROUTES.add(BASE, ["GET", "PUT"], set_key)
-ROUTES.add(BASE + "/reset", "POST", reset)
+@provider_action(BASE + "/reset", "POST", api_versions=API_VERSIONS, name="connections/sharedkey", body="optional",
+                 writes=True)
+def reset(ctx: Ctx, payload: Any, params: dict[str, str]) -> Any:
+    body = _connection(ctx, params)
+    status, result = connections.reset_shared_key(ctx, body, payload)
+    return LongRunning(202, None, location=body.get("location"), result=result, result_status=status)

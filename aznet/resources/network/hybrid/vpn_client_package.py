@@ -18,6 +18,7 @@ import hmac
 import io
 import secrets
 import zipfile
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
 
@@ -25,19 +26,16 @@ from cryptography.hazmat.primitives import serialization
 
 from ....arm import crud
 from ....arm.errors import ArmError
-from ....arm.http import Response
-from ....arm.router import ROUTES
-from ....arm.versions import check_api_version
+from ....arm.provider_actions import Reply, provider_action
+from ....arm.registry import REGISTRY, Action
 from ..ref_checks import since
 from . import virtual_network_gateways as gws
 
 if TYPE_CHECKING:
-    from ....arm.http import Request
-    from ....arm.platform import Platform
+    from ....arm.context import Ctx
 
 KEY = secrets.token_bytes(32)
 API_VERSIONS = since("2015-06-15")
-GW_PATH = "subscriptions/{sub}/resourcegroups/{rg}/providers/microsoft.network/virtualnetworkgateways/{name}"
 AUTH_METHODS = ("EAPTLS", "EAPMSCHAPv2")
 
 
@@ -45,12 +43,10 @@ def _sign(path: str) -> str:
     return hmac.new(KEY, path.lower().encode(), hashlib.sha256).hexdigest()[:32]
 
 
-def _gateway(p: Platform, req: Request) -> tuple[Any, dict[str, Any]]:
-    params = req.params
+def _gateway(ctx: Ctx, params: dict[str, str]) -> dict[str, Any]:
     gid = (f"/subscriptions/{params['sub']}/resourceGroups/{params['rg']}/providers/Microsoft.Network/"
            f"virtualNetworkGateways/{params['name']}")
-    ctx = p.ctx(req, params["sub"])
-    return ctx, crud.get_resource(ctx, gid)
+    return crud.get_resource(ctx, gid)
 
 
 def _p2s(gw: dict[str, Any]) -> dict[str, Any]:
@@ -61,26 +57,24 @@ def _p2s(gw: dict[str, Any]) -> dict[str, Any]:
     return vc
 
 
-def generate(p: Platform, req: Request) -> Response:
-    check_api_version(req.api_version, API_VERSIONS, "virtualNetworkGateways")
-    ctx, gw = _gateway(p, req)
-    vc = _p2s(gw)
-    body = req.json(required=False) or {}
-    if not isinstance(body, dict):
-        raise ArmError(400, "InvalidRequestFormat", "Cannot parse the request.")
-    method = next((v for k, v in body.items() if k.lower() == "authenticationmethod"), None)
-    if method is not None and method not in AUTH_METHODS:
-        raise ArmError(400, "InvalidRequestFormat", "Cannot parse the request.", details=[{
-            "code": "InvalidJson", "message": f"Error converting value {method!r} to type 'AuthenticationMethod'."}])
-    if method == "EAPMSCHAPv2" and "Radius" not in (vc.get("vpnAuthenticationTypes") or []):
-        raise ArmError(400, "VpnClientAuthenticationMethodNotConfigured",
-                       f"EAPMSCHAPv2 needs RADIUS authentication on virtual network gateway {gw['id']}.")
-    kind = req.path.rstrip("/").rsplit("/", 1)[-1].lower()
-    path = f"/_aznet/vpnclientpackage/{req.params['sub']}/{req.params['rg']}/{req.params['name']}/" + \
-        ("profile" if "profile" in kind else "package")
-    url = f"{req.base_url}{path}?sig={_sign(path)}"
-    return p.lro(req, 202, None, namespace="Microsoft.Network", location=gw.get("location"), result=url,
-                 result_status=200)
+def _generate(kind: str) -> Callable[[Ctx, dict[str, Any], Any], tuple[int, Any]]:
+    """The action ``kind`` on a gateway: a long-running answer whose result is the download URL."""
+    def generate(ctx: Ctx, gw: dict[str, Any], body: Any) -> tuple[int, Any]:
+        vc = _p2s(gw)
+        body = body or {}
+        if not isinstance(body, dict):
+            raise ArmError(400, "InvalidRequestFormat", "Cannot parse the request.")
+        method = next((v for k, v in body.items() if k.lower() == "authenticationmethod"), None)
+        if method is not None and method not in AUTH_METHODS:
+            raise ArmError(400, "InvalidRequestFormat", "Cannot parse the request.", details=[{
+                "code": "InvalidJson", "message": f"Error converting value {method!r} to type 'AuthenticationMethod'."}])
+        if method == "EAPMSCHAPv2" and "Radius" not in (vc.get("vpnAuthenticationTypes") or []):
+            raise ArmError(400, "VpnClientAuthenticationMethodNotConfigured",
+                           f"EAPMSCHAPv2 needs RADIUS authentication on virtual network gateway {gw['id']}.")
+        sub, rg, name = gw["id"].split("/")[2], gw["id"].split("/")[4], gw["name"]
+        path = f"/_aznet/vpnclientpackage/{sub}/{rg}/{name}/" + ("profile" if "profile" in kind.lower() else "package")
+        return 200, f"{ctx.base_url}{path}?sig={_sign(path)}"
+    return generate
 
 
 def server_name(gw: dict[str, Any]) -> str:
@@ -88,7 +82,7 @@ def server_name(gw: dict[str, Any]) -> str:
     return f"azuregateway-{guid}.vpn.azure.com"
 
 
-def build_zip(p: Platform, ctx: Any, gw: dict[str, Any]) -> bytes:
+def build_zip(ctx: Ctx, gw: dict[str, Any]) -> bytes:
     from ....arm.tls import _load_or_create_ca
 
     vc = _p2s(gw)
@@ -112,7 +106,7 @@ def build_zip(p: Platform, ctx: Any, gw: dict[str, Any]) -> bytes:
            f"  <AuthenticationTypes>{tags('Type', auths)}</AuthenticationTypes>\n"
            f"  <ClientRootCertificates>{tags('Name', certs)}</ClientRootCertificates>\n"
            "  <CaCert>VpnServerRoot.cer_0</CaCert>\n</VpnProfile>\n")
-    ca, _ = _load_or_create_ca(p.settings.data_dir)
+    ca, _ = _load_or_create_ca(ctx.settings.data_dir)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("Generic/VpnSettings.xml", xml)
@@ -134,18 +128,16 @@ def build_zip(p: Platform, ctx: Any, gw: dict[str, Any]) -> bytes:
     return buf.getvalue()
 
 
-def download(p: Platform, req: Request) -> Response:
-    path = req.path.split("?", 1)[0]
-    sig = req.arg("sig") or ""
-    if not hmac.compare_digest(sig, _sign(path)):
-        return Response(403, {"error": {"code": "AuthenticationFailed",
-                                        "message": "Signature did not match the resource."}})
-    ctx, gw = _gateway(p, req)
-    data = build_zip(p, ctx, gw)
-    return Response(200, data, {"Content-Type": "application/zip",
-                                "Content-Disposition": f"attachment; filename={req.params['name']}.zip"})
+@provider_action("_aznet/vpnclientpackage/{sub}/{rg}/{name}/{kind}", "GET", api_versions=None,
+                 name="vpnclientpackage", auth=False)
+def download(ctx: Ctx, payload: Any, params: dict[str, str]) -> Reply:
+    path = ctx.path.split("?", 1)[0]
+    if not hmac.compare_digest(ctx.arg("sig") or "", _sign(path)):
+        return Reply(403, {"error": {"code": "AuthenticationFailed", "message": "Signature did not match the resource."}})
+    data = build_zip(ctx, _gateway(ctx, params))
+    return Reply(200, data, (("Content-Type", "application/zip"),
+                             ("Content-Disposition", f"attachment; filename={params['name']}.zip")))
 
 
-for _action in ("generatevpnclientpackage", "generatevpnprofile", "getvpnprofilepackageurl"):
-    ROUTES.add(f"{GW_PATH}/{_action}", "POST", generate)
-ROUTES.add("_aznet/vpnclientpackage/{sub}/{rg}/{name}/{kind}", "GET", download, auth=False)
+REGISTRY.add_actions(gws.TYPE, [Action(kind, _generate(kind), long_running=True, api_versions=API_VERSIONS)
+                                for kind in ("generatevpnclientpackage", "generatevpnprofile", "getvpnprofilepackageurl")])
