@@ -23,14 +23,11 @@ from typing import TYPE_CHECKING, Any
 
 from ...arm import crud
 from ...arm.errors import ArmError, resource_group_not_found
-from ...arm.http import Request, Response, page
 from ...arm.ids import normalize, parse_resource_id
-from ...arm.router import ROUTES
-from ...arm.versions import check_api_version
+from ...arm.provider_actions import Paged, provider_action
 
 if TYPE_CHECKING:
     from ...arm.context import Ctx
-    from ...arm.platform import Platform
 
 TYPE = "Microsoft.Authorization/locks"
 STORE_SCOPE = "_aznet:locks"
@@ -81,8 +78,8 @@ crud.WRITE_GUARDS.append(check)
 
 # -- the API ------------------------------------------------------------------------------------
 
-def _scope_from(req: Request) -> str:
-    path = req.path.split("?", 1)[0]
+def _scope_from(path: str) -> str:
+    path = path.split("?", 1)[0]
     low = path.lower()
     i = low.rfind(MARKER)
     return "/" + "/".join(seg for seg in path[:i].split("/") if seg)      # SDKs send an empty parent path as //
@@ -106,16 +103,33 @@ def _render(rec: Any) -> dict[str, Any]:
     return {k: v for k, v in rec.body.items() if k != "_aznet"}
 
 
-def put_lock(p: Platform, req: Request) -> Response:
-    check_api_version(req.api_version, API_VERSIONS, "locks")
-    ctx = p.ctx(req, req.params["sub"])
-    name = req.params["lock"]
+_RESOURCE = "subscriptions/{sub}/resourcegroups/{rg}/providers/{ns}"
+_BASES = ["subscriptions/{sub}", "subscriptions/{sub}/resourcegroups/{rg}",
+          *(_RESOURCE + "".join(f"/{{t{i}}}/{{n{i}}}" for i in range(depth)) for depth in (1, 2, 3))]
+_ONE = [base + "/providers/microsoft.authorization/locks/{lock}" for base in _BASES]
+_ALL = [base + "/providers/microsoft.authorization/locks" for base in _BASES]
+
+
+def _at_every_scope(paths: list[str], methods: str, **kw: Any) -> Any:
+    """The same handler for a lock at a subscription, a group or a resource (up to three levels deep)."""
+    def deco(fn: Any) -> Any:
+        for path in paths:
+            provider_action(path, methods, api_versions=API_VERSIONS, name="locks", **kw)(fn)
+        return fn
+    return deco
+
+
+@_at_every_scope(_ONE, "PUT", body="optional", writes=True)
+def put_lock(ctx: Ctx, body: Any, params: dict[str, str]) -> tuple[int, Any]:
+    name = params["lock"]
     if not NAME_RE.match(name):
         raise ArmError(400, "LockNameInvalid", f"The lock name '{name}' is invalid: at most 260 characters, none of "
                        "< > % & : \\ ? /.")
-    scope = _scope_from(req)
+    scope = _scope_from(ctx.path)
     _check_scope(ctx, scope)
-    body = req.json()
+    if body is None:
+        raise ArmError(400, "InvalidRequestContent",
+                       "The request content was invalid and could not be deserialized: 'The request body is empty.'")
     props = body.get("properties") if isinstance(body, dict) else None
     if not isinstance(props, dict):
         raise ArmError(400, "InvalidRequestContent", "The request content must have a 'properties' object.")
@@ -137,48 +151,33 @@ def put_lock(p: Platform, req: Request) -> Response:
            "properties": {"level": level, **({"notes": notes} if notes is not None else {}),
                           **({"owners": owners} if owners is not None else {})}}
     ctx.txn.put(out["id"], TYPE, None, STORE_SCOPE, out)
-    p.commit(ctx)
-    return Response(200 if old else 201, out)
+    return (200 if old else 201), out
 
 
-def get_lock(p: Platform, req: Request) -> Response:
-    check_api_version(req.api_version, API_VERSIONS, "locks")
-    ctx = p.ctx(req, req.params["sub"])
-    rec = ctx.txn.get(normalize(f"{_scope_from(req)}/providers/{TYPE}/{req.params['lock']}"))
+@_at_every_scope(_ONE, "GET")
+def get_lock(ctx: Ctx, body: Any, params: dict[str, str]) -> tuple[int, Any]:
+    rec = ctx.txn.get(normalize(f"{_scope_from(ctx.path)}/providers/{TYPE}/{params['lock']}"))
     if rec is None:
-        raise ArmError(404, "LockNotFound", f"The lock '{req.params['lock']}' could not be found.")
-    return Response(200, _render(rec))
+        raise ArmError(404, "LockNotFound", f"The lock '{params['lock']}' could not be found.")
+    return 200, _render(rec)
 
 
-def delete_lock(p: Platform, req: Request) -> Response:
-    check_api_version(req.api_version, API_VERSIONS, "locks")
-    ctx = p.ctx(req, req.params["sub"])
-    key = normalize(f"{_scope_from(req)}/providers/{TYPE}/{req.params['lock']}")
+@_at_every_scope(_ONE, "DELETE", writes=True)
+def delete_lock(ctx: Ctx, body: Any, params: dict[str, str]) -> tuple[int, Any]:
+    key = normalize(f"{_scope_from(ctx.path)}/providers/{TYPE}/{params['lock']}")
     if ctx.txn.get(key) is None:
-        return Response(204)
+        return 204, None
     ctx.txn.delete(key)
-    p.commit(ctx)
-    return Response(200)
+    return 200, None
 
 
-def list_locks(p: Platform, req: Request) -> Response:
-    check_api_version(req.api_version, API_VERSIONS, "locks")
-    ctx = p.ctx(req, req.params["sub"])
-    scope = _scope_from(req)
+@_at_every_scope(_ALL, "GET", paged=True)
+def list_locks(ctx: Ctx, body: Any, params: dict[str, str]) -> tuple[int, Any]:
+    scope = _scope_from(ctx.path)
     _check_scope(ctx, scope)
     key = normalize(scope)
-    at_scope = "atscope()" in (req.arg("$filter") or "").replace(" ", "").lower()
+    at_scope = "atscope()" in (ctx.arg("$filter") or "").replace(" ", "").lower()
     recs = [r for r in all_locks(ctx)
             if (lock_scope(r.id) == key if at_scope else _under(lock_scope(r.id), key))
             or (not at_scope and _under(key, lock_scope(r.id)))]
-    return Response(200, page(req, recs, _render, p.settings.page_size))
-
-
-_RESOURCE = "subscriptions/{sub}/resourcegroups/{rg}/providers/{ns}"
-_BASES = ["subscriptions/{sub}", "subscriptions/{sub}/resourcegroups/{rg}",
-          *(_RESOURCE + "".join(f"/{{t{i}}}/{{n{i}}}" for i in range(depth)) for depth in (1, 2, 3))]
-for base in _BASES:
-    ROUTES.add(base + "/providers/microsoft.authorization/locks/{lock}", "PUT", put_lock)
-    ROUTES.add(base + "/providers/microsoft.authorization/locks/{lock}", "GET", get_lock)
-    ROUTES.add(base + "/providers/microsoft.authorization/locks/{lock}", "DELETE", delete_lock)
-    ROUTES.add(base + "/providers/microsoft.authorization/locks", "GET", list_locks)
+    return 200, Paged(recs, _render)
