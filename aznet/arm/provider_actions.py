@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
+from .errors import ArmError
 from .http import Request, Response, page
 from .router import ROUTES, RouteTable
 from .versions import check_api_version
@@ -100,18 +101,30 @@ class ProviderAction:
         return Response(status, result)
 
 
-def provider_action(path: str, methods: str | Sequence[str] = "POST", *, api_versions: Sequence[str] | None,
-                    name: str, body: Literal["none", "optional", "required"] = "none", paged: bool = False,
+def require_body(payload: Any) -> Any:
+    """For a handler declared with ``body="optional"`` that checks other things first: the body must be there."""
+    if payload is None:
+        raise ArmError(400, "InvalidRequestContent",
+                       "The request content was invalid and could not be deserialized: 'The request body is empty.'")
+    return payload
+
+
+def provider_action(path: str | Sequence[str], methods: str | Sequence[str] = "POST", *,
+                    api_versions: Sequence[str] | None, name: str,
+                    body: Literal["none", "optional", "required"] = "none", paged: bool = False,
                     writes: bool = False, auth: bool | str = True, long_running: str | None = None,
                     routes: RouteTable = ROUTES) -> Callable[[ProviderHandler], ProviderHandler]:
-    """``auth=False``: an anonymous endpoint (cloud metadata a client reads before it signs in);
+    """``path``: one path, or several served alike (an extension resource at every scope it may sit at).
+    ``auth=False``: an anonymous endpoint (cloud metadata a client reads before it signs in);
     ``auth="admin"``: one of aznet's own admin endpoints (``/_aznet/...``, the admin key).
     ``long_running="Microsoft.Network"``: answer 202 with an operation (``--lro-delay`` applies) whose
     result is the handler's answer, as ARM does for long-running POST actions below a resource."""
     ms = (methods,) if isinstance(methods, str) else tuple(methods)
+    paths = (path,) if isinstance(path, str) else tuple(path)
 
     def deco(fn: ProviderHandler) -> ProviderHandler:
-        routes.add(path, list(ms), ProviderAction(path, ms, fn, api_versions, name, body, paged, writes,
-                                                    long_running), auth=auth)
+        for one in paths:
+            routes.add(one, list(ms), ProviderAction(one, ms, fn, api_versions, name, body, paged, writes,
+                                                     long_running), auth=auth)
         return fn
     return deco

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from ...arm import crud
 from ...arm.errors import ArmError, resource_group_not_found
 from ...arm.ids import normalize, parse_resource_id
-from ...arm.provider_actions import Paged, provider_action
+from ...arm.provider_actions import Paged, provider_action, require_body
 
 if TYPE_CHECKING:
     from ...arm.context import Ctx
@@ -110,16 +110,7 @@ _ONE = [base + "/providers/microsoft.authorization/locks/{lock}" for base in _BA
 _ALL = [base + "/providers/microsoft.authorization/locks" for base in _BASES]
 
 
-def _at_every_scope(paths: list[str], methods: str, **kw: Any) -> Any:
-    """The same handler for a lock at a subscription, a group or a resource (up to three levels deep)."""
-    def deco(fn: Any) -> Any:
-        for path in paths:
-            provider_action(path, methods, api_versions=API_VERSIONS, name="locks", **kw)(fn)
-        return fn
-    return deco
-
-
-@_at_every_scope(_ONE, "PUT", body="optional", writes=True)
+@provider_action(_ONE, "PUT", api_versions=API_VERSIONS, name="locks", body="optional", writes=True)
 def put_lock(ctx: Ctx, body: Any, params: dict[str, str]) -> tuple[int, Any]:
     name = params["lock"]
     if not NAME_RE.match(name):
@@ -127,9 +118,7 @@ def put_lock(ctx: Ctx, body: Any, params: dict[str, str]) -> tuple[int, Any]:
                        "< > % & : \\ ? /.")
     scope = _scope_from(ctx.path)
     _check_scope(ctx, scope)
-    if body is None:
-        raise ArmError(400, "InvalidRequestContent",
-                       "The request content was invalid and could not be deserialized: 'The request body is empty.'")
+    require_body(body)
     props = body.get("properties") if isinstance(body, dict) else None
     if not isinstance(props, dict):
         raise ArmError(400, "InvalidRequestContent", "The request content must have a 'properties' object.")
@@ -154,7 +143,7 @@ def put_lock(ctx: Ctx, body: Any, params: dict[str, str]) -> tuple[int, Any]:
     return (200 if old else 201), out
 
 
-@_at_every_scope(_ONE, "GET")
+@provider_action(_ONE, "GET", api_versions=API_VERSIONS, name="locks")
 def get_lock(ctx: Ctx, body: Any, params: dict[str, str]) -> tuple[int, Any]:
     rec = ctx.txn.get(normalize(f"{_scope_from(ctx.path)}/providers/{TYPE}/{params['lock']}"))
     if rec is None:
@@ -162,7 +151,7 @@ def get_lock(ctx: Ctx, body: Any, params: dict[str, str]) -> tuple[int, Any]:
     return 200, _render(rec)
 
 
-@_at_every_scope(_ONE, "DELETE", writes=True)
+@provider_action(_ONE, "DELETE", api_versions=API_VERSIONS, name="locks", writes=True)
 def delete_lock(ctx: Ctx, body: Any, params: dict[str, str]) -> tuple[int, Any]:
     key = normalize(f"{_scope_from(ctx.path)}/providers/{TYPE}/{params['lock']}")
     if ctx.txn.get(key) is None:
@@ -171,7 +160,7 @@ def delete_lock(ctx: Ctx, body: Any, params: dict[str, str]) -> tuple[int, Any]:
     return 200, None
 
 
-@_at_every_scope(_ALL, "GET", paged=True)
+@provider_action(_ALL, "GET", api_versions=API_VERSIONS, name="locks", paged=True)
 def list_locks(ctx: Ctx, body: Any, params: dict[str, str]) -> tuple[int, Any]:
     scope = _scope_from(ctx.path)
     _check_scope(ctx, scope)

@@ -24,13 +24,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ...arm.errors import ArmError
-from ...arm.http import Request, Response, page
 from ...arm.ids import normalize, parse_resource_id
-from ...arm.router import ROUTES
-from ...arm.versions import check_api_version
+from ...arm.provider_actions import provider_action, require_body
 
 if TYPE_CHECKING:
-    from ...arm.platform import Platform
+    from ...arm.context import Ctx
 
 TYPE = "Microsoft.Insights/diagnosticSettings"
 CATEGORY_TYPE = "Microsoft.Insights/diagnosticSettingsCategories"
@@ -100,23 +98,31 @@ def bad(message: str, code: str = "BadRequest", status: int = 400) -> ArmError:
     return ArmError(status, code, message)
 
 
-def _resource_and_name(req: Request) -> tuple[str, str | None]:
-    path = "/" + "/".join(s for s in req.path.split("?", 1)[0].split("/") if s)
+_RESOURCE = "subscriptions/{sub}/resourcegroups/{rg}/providers/{ns}"
+_BASES = [_RESOURCE + "".join(f"/{{t{i}}}/{{n{i}}}" for i in range(depth)) + "/providers/microsoft.insights"
+          for depth in (1, 2, 3)]
+_SETTINGS = [base + "/diagnosticsettings" for base in _BASES]
+_SETTING = [base + "/diagnosticsettings/{name}" for base in _BASES]
+_CATEGORIES = [base + "/diagnosticsettingscategories" for base in _BASES]
+_CATEGORY = [base + "/diagnosticsettingscategories/{name}" for base in _BASES]
+
+
+def _resource_and_name(path: str) -> tuple[str, str | None]:
+    path = "/" + "/".join(s for s in path.split("?", 1)[0].split("/") if s)
     low = path.lower()
     i = low.rfind("/providers/microsoft.insights/")
     rest = path[i + len("/providers/microsoft.insights/"):].split("/")
     return path[:i], (rest[1] if len(rest) > 1 else None)
 
 
-def _resource(p: Platform, req: Request) -> tuple[Any, str]:
-    ctx = p.ctx(req, req.params["sub"])
-    rid, _ = _resource_and_name(req)
+def _resource(ctx: Ctx, params: dict[str, str]) -> str:
+    rid, _ = _resource_and_name(ctx.path)
     rec = ctx.txn.get(normalize(rid))
     if rec is None:
         parsed = parse_resource_id(rid)
         raise ArmError(404, "ResourceNotFound", f"The Resource '{parsed.full_type if parsed else rid}/"
-                       f"{parsed.name if parsed else ''}' under resource group '{req.params.get('rg')}' was not found.")
-    return ctx, rec.id
+                       f"{parsed.name if parsed else ''}' under resource group '{params.get('rg')}' was not found.")
+    return rec.id
 
 
 def _entries(value: Any, what: str, allowed: dict[str, str], groups: set[str]) -> list[dict[str, Any]]:
@@ -148,13 +154,13 @@ def _entries(value: Any, what: str, allowed: dict[str, str], groups: set[str]) -
     return out
 
 
-def put_setting(p: Platform, req: Request) -> Response:
-    check_api_version(req.api_version, API_VERSIONS, "diagnosticSettings")
-    ctx, rid = _resource(p, req)
-    name = req.params["name"]
+@provider_action(_SETTING, "PUT", api_versions=API_VERSIONS, name="diagnosticSettings", body="optional", writes=True)
+def put_setting(ctx: Ctx, body: Any, params: dict[str, str]) -> tuple[int, Any]:
+    rid = _resource(ctx, params)
+    name = params["name"]
     if not name or len(name) > 260 or any(c in name for c in "<>*%&:\\?/+"):
         raise bad(f"The diagnostic setting name '{name}' is invalid.")
-    body = req.json()
+    require_body(body)
     props = body.get("properties") if isinstance(body, dict) else None
     if not isinstance(props, dict):
         raise bad("The request must have a 'properties' object.")
@@ -196,34 +202,31 @@ def put_setting(p: Platform, req: Request) -> Response:
     old = ctx.txn.get(own)
     out = {"id": old.id if old else sid, "type": TYPE, "name": name, "properties": props}
     ctx.txn.put(out["id"], TYPE, None, STORE_SCOPE, out)
-    p.commit(ctx)
-    return Response(200, out)
+    return 200, out
 
 
-def get_setting(p: Platform, req: Request) -> Response:
-    check_api_version(req.api_version, API_VERSIONS, "diagnosticSettings")
-    ctx, rid = _resource(p, req)
-    rec = ctx.txn.get(normalize(f"{rid}{MARKER}/{req.params['name']}"))
+@provider_action(_SETTING, "GET", api_versions=API_VERSIONS, name="diagnosticSettings")
+def get_setting(ctx: Ctx, body: Any, params: dict[str, str]) -> tuple[int, Any]:
+    rid = _resource(ctx, params)
+    rec = ctx.txn.get(normalize(f"{rid}{MARKER}/{params['name']}"))
     if rec is None:
-        raise ArmError(404, "ResourceNotFound", f"The diagnostic setting '{req.params['name']}' doesn't exist.")
-    return Response(200, rec.body)
+        raise ArmError(404, "ResourceNotFound", f"The diagnostic setting '{params['name']}' doesn't exist.")
+    return 200, rec.body
 
 
-def delete_setting(p: Platform, req: Request) -> Response:
-    check_api_version(req.api_version, API_VERSIONS, "diagnosticSettings")
-    ctx, rid = _resource(p, req)
-    key = normalize(f"{rid}{MARKER}/{req.params['name']}")
+@provider_action(_SETTING, "DELETE", api_versions=API_VERSIONS, name="diagnosticSettings", writes=True)
+def delete_setting(ctx: Ctx, body: Any, params: dict[str, str]) -> tuple[int, Any]:
+    rid = _resource(ctx, params)
+    key = normalize(f"{rid}{MARKER}/{params['name']}")
     if ctx.txn.get(key) is None:
-        return Response(204)
+        return 204, None
     ctx.txn.delete(key)
-    p.commit(ctx)
-    return Response(200)
+    return 200, None
 
 
-def list_settings(p: Platform, req: Request) -> Response:
-    check_api_version(req.api_version, API_VERSIONS, "diagnosticSettings")
-    ctx, rid = _resource(p, req)
-    return Response(200, {"value": settings_for(ctx.txn, rid)})
+@provider_action(_SETTINGS, "GET", api_versions=API_VERSIONS, name="diagnosticSettings")
+def list_settings(ctx: Ctx, body: Any, params: dict[str, str]) -> tuple[int, Any]:
+    return 200, {"value": settings_for(ctx.txn, _resource(ctx, params))}
 
 
 def _category_body(rid: str, c: dict[str, Any]) -> dict[str, Any]:
@@ -231,28 +234,16 @@ def _category_body(rid: str, c: dict[str, Any]) -> dict[str, Any]:
             "properties": {"categoryType": c["categoryType"], "categoryGroups": c["categoryGroups"]}}
 
 
-def list_categories(p: Platform, req: Request) -> Response:
-    check_api_version(req.api_version, API_VERSIONS, "diagnosticSettingsCategories")
-    _ctx, rid = _resource(p, req)
-    items = [_category_body(rid, c) for c in categories(resource_type_of(rid))]
-    return Response(200, page(req, items, None, p.settings.page_size))
+@provider_action(_CATEGORIES, "GET", api_versions=API_VERSIONS, name="diagnosticSettingsCategories", paged=True)
+def list_categories(ctx: Ctx, body: Any, params: dict[str, str]) -> tuple[int, Any]:
+    rid = _resource(ctx, params)
+    return 200, [_category_body(rid, c) for c in categories(resource_type_of(rid))]
 
 
-def get_category(p: Platform, req: Request) -> Response:
-    check_api_version(req.api_version, API_VERSIONS, "diagnosticSettingsCategories")
-    _ctx, rid = _resource(p, req)
+@provider_action(_CATEGORY, "GET", api_versions=API_VERSIONS, name="diagnosticSettingsCategories")
+def get_category(ctx: Ctx, body: Any, params: dict[str, str]) -> tuple[int, Any]:
+    rid = _resource(ctx, params)
     for c in categories(resource_type_of(rid)):
-        if c["name"].lower() == req.params["name"].lower():
-            return Response(200, _category_body(rid, c))
-    raise ArmError(404, "ResourceNotFound", f"The diagnostic settings category '{req.params['name']}' doesn't exist.")
-
-
-_RESOURCE = "subscriptions/{sub}/resourcegroups/{rg}/providers/{ns}"
-for _depth in (1, 2, 3):
-    _base = _RESOURCE + "".join(f"/{{t{i}}}/{{n{i}}}" for i in range(_depth)) + "/providers/microsoft.insights"
-    ROUTES.add(_base + "/diagnosticsettings/{name}", "PUT", put_setting)
-    ROUTES.add(_base + "/diagnosticsettings/{name}", "GET", get_setting)
-    ROUTES.add(_base + "/diagnosticsettings/{name}", "DELETE", delete_setting)
-    ROUTES.add(_base + "/diagnosticsettings", "GET", list_settings)
-    ROUTES.add(_base + "/diagnosticsettingscategories", "GET", list_categories)
-    ROUTES.add(_base + "/diagnosticsettingscategories/{name}", "GET", get_category)
+        if c["name"].lower() == params["name"].lower():
+            return 200, _category_body(rid, c)
+    raise ArmError(404, "ResourceNotFound", f"The diagnostic settings category '{params['name']}' doesn't exist.")
