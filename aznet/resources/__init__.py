@@ -9,7 +9,7 @@ PACKAGES = (
     "aznet.arm.identity_routes",
     "aznet.arm.admin_routes",
     "aznet.monitor.api",
-    "aznet.resources.resourcemanager",
+    "aznet.resourcemanager",
     "aznet.resources.network",
     "aznet.resources.compute",
     "aznet.resources.dns",

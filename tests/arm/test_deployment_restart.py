@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 
 from aznet.arm import crud
-from aznet.resources.resourcemanager.deployment_workers import INTERRUPTED, fail_interrupted
+from aznet.resourcemanager.deployment_workers import INTERRUPTED, fail_interrupted
 
 from .test_cli_and_store import SUB, Proc, put_rg
 
@@ -156,7 +156,7 @@ def test_cancel_and_delete_work_when_no_worker_runs(aznet, rg):
 
 
 def test_operation_records_neither_block_deletes_nor_outlive_their_deployment(aznet, rg):
-    from aznet.resources.resourcemanager.deployment_resources import OPERATION_TYPE
+    from aznet.resourcemanager.deployment_resources import OPERATION_TYPE
 
     sub = aznet.subscription_id
     dep = f"/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Resources/deployments/ops"

@@ -37,7 +37,7 @@ def ensure_for_region(ctx: Ctx, location: str) -> None:
         return
     if watcher_in(ctx, location) is not None:
         return
-    from ..resourcemanager.groups import create_group
+    from ...resourcemanager.groups import create_group
 
     rg = resource_group_id(ctx.subscription, AUTO_RG)
     if ctx.record(rg) is None:

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...arm import crud
-from ...arm.errors import resource_group_not_found
-from ...arm.http import Request, Response, page
-from ...arm.ids import normalize
-from ...arm.platform import Platform
-from ...arm.router import ROUTES
-from ...arm.versions import RESOURCES, check_api_version
+from ..arm import crud
+from ..arm.errors import resource_group_not_found
+from ..arm.http import Request, Response, page
+from ..arm.ids import normalize
+from ..arm.platform import Platform
+from ..arm.router import ROUTES
+from ..arm.versions import RESOURCES, check_api_version
 from .odata_filter import parse_filter
 
 _EXPANDS = {"createdtime", "changedtime", "provisioningstate", "properties"}

@@ -17,14 +17,14 @@ import time
 import uuid
 from typing import Any
 
-from ...arm import crud, jsonio
-from ...arm.context import Ctx
-from ...arm.errors import ArmError, resource_group_not_found
-from ...arm.http import Request, Response, page
-from ...arm.ids import normalize, parse_resource_id
-from ...arm.platform import Platform
-from ...arm.router import ROUTES
-from ...arm.versions import RESOURCES, check_api_version
+from ..arm import crud, jsonio
+from ..arm.context import Ctx
+from ..arm.errors import ArmError, resource_group_not_found
+from ..arm.http import Request, Response, page
+from ..arm.ids import normalize, parse_resource_id
+from ..arm.platform import Platform
+from ..arm.router import ROUTES
+from ..arm.versions import RESOURCES, check_api_version
 from .deployment_workers import is_active, live_worker, start_worker
 from .groups import create_group
 
@@ -49,7 +49,7 @@ def _deployment_id(sub: str, rg: str | None, name: str) -> str:
 
 
 def _engine() -> Any:
-    from ...deployments import engine
+    from ..deployments import engine
 
     return engine
 
@@ -108,7 +108,7 @@ def _parse_request(p: Platform, req: Request, rg: str | None) -> tuple[dict[str,
 
 
 def _fetch_link(p: Platform, link: Any) -> dict[str, Any]:
-    from ...deployments import links
+    from ..deployments import links
 
     try:
         return links.fetch(links.resolve_link(link, None), p.settings.template_dirs)
@@ -182,7 +182,7 @@ def _scope_obj(ctx: Ctx, sub: str, rg: str | None, name: str) -> Any:
 
 
 def _links() -> Any:
-    from ...deployments import links
+    from ..deployments import links
 
     return links
 
@@ -235,8 +235,8 @@ class StoreOps:
     def _routed(self, method: str, resource_id: str, api_version: str | None, body: Any = None) -> Any:
         """An extension resource (``{resource}/providers/Microsoft.Authorization/locks/x``, diagnostic
         settings, ...) through the route a client's request reaches, so its rules and effects are the same."""
-        from ...arm.ids import split_path
-        from ...arm.jsonio import dumps
+        from ..arm.ids import split_path
+        from ..arm.jsonio import dumps
 
         segs = split_path(resource_id)
         route, params, _ = self.platform.routes.find(method, segs)

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...arm.http import Request, Response, page
-from ...arm.platform import Platform
-from ...arm.regions import location_list
-from ...arm.router import ROUTES
-from ...arm.versions import SUBSCRIPTIONS, check_api_version
+from ..arm.http import Request, Response, page
+from ..arm.platform import Platform
+from ..arm.regions import location_list
+from ..arm.router import ROUTES
+from ..arm.versions import SUBSCRIPTIONS, check_api_version
 
 
 def _tenant(p: Platform, req: Request) -> str:

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...arm.errors import ArmError
-from ...arm.http import Request, Response, page
-from ...arm.platform import Platform
-from ...arm.regions import DISPLAY
-from ...arm.router import ROUTES
-from ...arm.versions import RESOURCES, check_api_version
+from ..arm.errors import ArmError
+from ..arm.http import Request, Response, page
+from ..arm.platform import Platform
+from ..arm.regions import DISPLAY
+from ..arm.router import ROUTES
+from ..arm.versions import RESOURCES, check_api_version
 
 
 def _namespaces(p: Platform) -> dict[str, list[Any]]:

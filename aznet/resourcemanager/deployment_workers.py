@@ -12,10 +12,10 @@ import threading
 import time
 from typing import Any
 
-from ...arm import crud
-from ...arm.context import Ctx
-from ...arm.platform import Platform
-from ...services import register
+from ..arm import crud
+from ..arm.context import Ctx
+from ..arm.platform import Platform
+from ..services import register
 
 log = logging.getLogger("aznet.deployments")
 

@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ...arm.errors import ArmError
+from ..arm.errors import ArmError
 
 Predicate = Callable[[dict[str, Any]], bool]
 

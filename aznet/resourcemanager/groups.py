@@ -6,17 +6,17 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ... import typenames
-from ...arm import crud
-from ...arm.context import Ctx
-from ...arm.errors import ArmError, resource_group_not_found
-from ...arm.http import Request, Response, page
-from ...arm.ids import normalize, resource_group_id
-from ...arm.platform import Platform
-from ...arm.router import ROUTES
-from ...arm.tags import check_tags
-from ...arm.versions import RESOURCES, check_api_version
-from ...store.base import Record
+from .. import typenames
+from ..arm import crud
+from ..arm.context import Ctx
+from ..arm.errors import ArmError, resource_group_not_found
+from ..arm.http import Request, Response, page
+from ..arm.ids import normalize, resource_group_id
+from ..arm.platform import Platform
+from ..arm.router import ROUTES
+from ..arm.tags import check_tags
+from ..arm.versions import RESOURCES, check_api_version
+from ..store.base import Record
 
 RG_TYPE = typenames.RESOURCE_GROUP
 RG_NAME = re.compile(r"^[-\w._()]{1,90}$")

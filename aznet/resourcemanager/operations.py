@@ -3,10 +3,10 @@ resources of long-running operations, for every provider namespace."""
 
 from __future__ import annotations
 
-from ...arm.errors import ArmError
-from ...arm.http import Request, Response
-from ...arm.platform import Platform
-from ...arm.router import ROUTES
+from ..arm.errors import ArmError
+from ..arm.http import Request, Response
+from ..arm.platform import Platform
+from ..arm.router import ROUTES
 
 
 def _op(p: Platform, req: Request):  # type: ignore[no-untyped-def]
