@@ -3,14 +3,15 @@ intent"), computed from ARM bodies: a pure core the ``effectiveRoutes`` action a
 both use.
 
 - Every hub has ``defaultRouteTable`` (label ``default``) and ``noneRouteTable`` (label ``none``).
-- A connection (hub VNet connection, VPN connection, point-to-site configuration) is associated with
-  one route table and propagates its prefixes to route tables named by id or by label, in any hub of
-  the same virtual WAN. Its prefixes: the VNet's address space (plus the connection's static
-  ``vnetRoutes``), the VPN site's address space, the point-to-site client pool.
+- A connection (hub VNet connection, VPN connection, point-to-site configuration, ExpressRoute
+  connection) is associated with one route table and propagates its prefixes to route tables named by
+  id or by label, in any hub of the same virtual WAN. Its prefixes: the VNet's address space (plus the
+  connection's static ``vnetRoutes``), the VPN site's address space, the point-to-site client pool,
+  what the customer edge announces over the circuit's private peering.
 - A route table holds its static routes and, for every connection propagating to it, that
   connection's prefixes: next hop the connection (Virtual Network Connection), the VPN gateway
-  (VPN_S2S_Gateway, AS path the site's ASN) or the point-to-site gateway when the connection is in the
-  same hub; the other hub (Remote Hub, AS path 65520-65520) when it is in another hub of the virtual
+  (VPN_S2S_Gateway, AS path the site's ASN), the point-to-site gateway or the ExpressRoute gateway
+  (ExpressRouteGateway, AS path 12076 and the edge's) when the connection is in the same hub; the other hub (Remote Hub, AS path 65520-65520) when it is in another hub of the virtual
   WAN. A static route wins over a learned one for the same prefix.
 - What a connection learns is its associated table's routes, except its own prefixes; branches do not
   learn other branches unless the virtual WAN allows branch-to-branch traffic; in a Basic virtual WAN
@@ -41,7 +42,12 @@ VPN_GW = "microsoft.network/vpngateways"
 VPN_CONN = "microsoft.network/vpngateways/vpnconnections"
 SITE = "microsoft.network/vpnsites"
 P2S_GW = "microsoft.network/p2svpngateways"
-INPUT_TYPES = frozenset({WAN, HUB, TABLE, VNET_CONN, INTENT, VNET, FIREWALL, VPN_GW, VPN_CONN, SITE, P2S_GW})
+ER_GW = "microsoft.network/expressroutegateways"
+ER_CONN = "microsoft.network/expressroutegateways/expressrouteconnections"
+CIRCUIT = "microsoft.network/expressroutecircuits"
+CIRCUIT_PEERING = "microsoft.network/expressroutecircuits/peerings"
+INPUT_TYPES = frozenset({WAN, HUB, TABLE, VNET_CONN, INTENT, VNET, FIREWALL, VPN_GW, VPN_CONN, SITE, P2S_GW, ER_GW,
+                         ER_CONN, CIRCUIT, CIRCUIT_PEERING})
 
 PRIVATE_AGGREGATES = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
 DEFAULT_TABLE, NONE_TABLE = "defaultroutetable", "noneroutetable"
@@ -151,6 +157,8 @@ class HubRouting:
             self._vpn_connection(k)
         for k in by_type.get(P2S_GW, []):
             self._p2s(k)
+        for k in by_type.get(ER_CONN, []):
+            self._er_connection(k)
         self._table_cache: dict[str, list[HubRoute]] = {}
 
     # -- parsing ------------------------------------------------------------------------------
@@ -220,6 +228,33 @@ class HubRouting:
             self.connections[ck] = Connection(ck, str(cfg.get("id") or ck), "p2s", hub, pool, assoc, ids, labels,
                                               bool(cp.get("enableInternetSecurity")),
                                               str(self.bodies[k].get("id") or k))
+
+    def _er_connection(self, k: str) -> None:
+        """A hub's ExpressRoute connection: the prefixes the customer edge announces over the circuit's
+        private peering (once the circuit is provisioned, the peering enabled and the edge up), AS path
+        12076 (the MSEE) and the edge's path."""
+        gw = _parent(k)
+        hub = ref_key(props(self.bodies.get(gw)).get("virtualHub"))
+        if hub not in self.hubs or gw not in self.bodies:
+            return
+        p = props(self.bodies[k])
+        peering_key = ref_key(p.get("expressRouteCircuitPeering")) or ""
+        peering = self.bodies.get(peering_key)
+        circuit = self.bodies.get(peering_key.rsplit("/peerings/", 1)[0]) if "/peerings/" in peering_key else None
+        prefixes: list[str] = []
+        as_path = "12076"
+        if peering is not None and props(circuit).get("serviceProviderProvisioningState") == "Provisioned" and \
+                props(peering).get("state") != "Disabled":
+            edge = (peering.get("_aznet") or {}).get("edge") or {}
+            for r in edge.get("routes") or [] if edge.get("up") else []:
+                if isinstance(r, dict) and isinstance(r.get("network"), str):
+                    prefixes.append(r["network"])
+                    path = "-".join(a for a in str(r.get("path") or "").split() if a.isdigit())
+                    as_path = "-".join(x for x in ("12076", path) if x)
+        assoc, ids, labels = self._routing(hub, p.get("routingConfiguration"))
+        self.connections[k] = Connection(k, str(self.bodies[k].get("id") or k), "er", hub, prefixes, assoc, ids,
+                                         labels, bool(p.get("enableInternetSecurity")),
+                                         str(self.bodies[gw].get("id") or gw), as_path=as_path)
 
     # -- questions ----------------------------------------------------------------------------
 

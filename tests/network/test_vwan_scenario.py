@@ -117,3 +117,39 @@ def test_routing_intent_sends_spoke_traffic_to_the_hub_firewall(aznet, network_c
     assert next_hop(net, vm1, "10.2.0.4").next_hop_ip_address == "10.100.0.132"
     hop = next_hop(net, vm1, "93.184.216.34")
     assert (hop.next_hop_type, hop.next_hop_ip_address) == ("VirtualNetworkGateway", "10.100.0.132")
+
+
+def test_expressroute_branch_in_the_hub(aznet, network_client, compute, rg):
+    """A circuit's private peering connected to the hub's ExpressRoute gateway: what the customer edge
+    announces reaches the hub's tables (next hop the ExpressRoute gateway, AS path from the MSEE's 12076)
+    and the spoke VMs (next hop the hub router); it leaves when the edge goes down."""
+    from tests.dataplane.lb.support import cli
+
+    from .test_expressroute import make_circuit, private_peering
+
+    net = network_client
+    make_wan(net, rg)
+    make_hub(aznet, net, rg)
+    spoke(net, rg, "VNet1", 1)
+    vm_in(aznet, net, compute, rg, "VNet1")
+    connect(aznet, net, rg, "hub1", "conn1", "VNet1")
+    make_circuit(aznet, net, rg)
+    net.express_route_circuit_peerings.begin_create_or_update(rg, "er1", "AzurePrivatePeering",
+                                                              private_peering()).result()
+    gw = net.express_route_gateways.begin_create_or_update(rg, "hub1-ergw", {"location": LOC, "properties": {
+        "virtualHub": {"id": rid(aznet, rg, "virtualHubs", "hub1")},
+        "autoScaleConfiguration": {"bounds": {"min": 1}}}}).result()
+    assert net.virtual_hubs.get(rg, "hub1").express_route_gateway.id == gw.id
+    net.express_route_connections.begin_create_or_update(rg, "hub1-ergw", "er1-conn", {
+        "name": "er1-conn", "properties": {"expressRouteCircuitPeering": {
+            "id": f"{rid(aznet, rg, 'expressRouteCircuits', 'er1')}/peerings/AzurePrivatePeering"}}}).result()
+    cli(aznet, "expressroute", "advertise", "-g", rg, "-n", "er1", "--route", "10.200.0.0/16:65021")
+    table = net.virtual_hubs.begin_get_effective_virtual_hub_routes(rg, "hub1", None).result().value
+    er = [r for r in table if r.address_prefixes == ["10.200.0.0/16"]]
+    assert len(er) == 1 and er[0].next_hop_type == "ExpressRouteGateway" and er[0].next_hops == [gw.id]
+    assert er[0].as_path.startswith("12076")
+    got = routes(net, rg, "VNet1-nic")
+    assert got["10.200.0.0/16"].next_hop_type == "VirtualNetworkGateway"
+    assert got["10.200.0.0/16"].next_hop_ip_address == ["10.100.0.68", "10.100.0.69"]
+    cli(aznet, "expressroute", "advertise", "-g", rg, "-n", "er1", "--down")
+    assert "10.200.0.0/16" not in routes(net, rg, "VNet1-nic")

@@ -31,7 +31,8 @@ KINDS = {"routetable": "hubroutetables", "hubvirtualnetworkconnection": "hubvirt
          "vpnconnection": "vpnconnections", "p2sconnection": "p2sconnectionconfigurations",
          "expressrouteconnection": "expressrouteconnections"}
 GATHERED = (hub_routes.WAN, hub_routes.HUB, hub_routes.TABLE, hub_routes.VNET_CONN, hub_routes.INTENT,
-            hub_routes.FIREWALL, hub_routes.VPN_GW, hub_routes.VPN_CONN, hub_routes.SITE, hub_routes.P2S_GW)
+            hub_routes.FIREWALL, hub_routes.VPN_GW, hub_routes.VPN_CONN, hub_routes.SITE, hub_routes.P2S_GW,
+            hub_routes.ER_GW, hub_routes.ER_CONN, hub_routes.CIRCUIT, hub_routes.CIRCUIT_PEERING)
 
 
 def routing_model(ctx: Ctx) -> hub_routes.HubRouting:
