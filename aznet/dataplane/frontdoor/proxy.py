@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import ipaddress
+import itertools
 import os
 import ssl
 import time
@@ -50,9 +51,15 @@ MAX_HOPS = 5
 REDIRECT_STATUS = {"moved": 301, "found": 302, "temporaryredirect": 307, "permanentredirect": 308}
 
 
+_REF_SEED = os.urandom(16)
+_REF_COUNT = itertools.count()
+
+
 def new_ref() -> str:
-    """An X-Azure-Ref: a timestamp and random bytes, base64 (Azure's references look alike; the format is theirs)."""
-    return "0" + base64.b64encode(int(time.time()).to_bytes(4, "big") + os.urandom(32)).decode()
+    """An X-Azure-Ref: a timestamp, this process's random seed and a counter, base64 (unique per request; Azure's
+    references look alike, their inner format is Azure's own)."""
+    return "0" + base64.b64encode(int(time.time()).to_bytes(4, "big") + _REF_SEED +
+                                  next(_REF_COUNT).to_bytes(8, "big")).decode()
 
 
 @dataclass(slots=True)

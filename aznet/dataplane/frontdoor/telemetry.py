@@ -98,12 +98,25 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+_COUNTRIES: dict[str, str] = {}
+
+
 def _country(ip: str) -> str:
-    try:
-        from ..trafficmanager.geo import country_of
-        return country_of(ip) or "Unknown"
-    except Exception:  # noqa: BLE001 - no table: unknown
-        return "Unknown"
+    got = _COUNTRIES.get(ip)
+    if got is not None:
+        return got
+    if ip.startswith("127.") or ip == "::1":
+        got = "Unknown"
+    else:
+        try:
+            from ..trafficmanager.geo import country_of
+            got = country_of(ip) or "Unknown"
+        except Exception:  # noqa: BLE001 - no table: unknown
+            got = "Unknown"
+    if len(_COUNTRIES) >= 65536:
+        _COUNTRIES.clear()
+    _COUNTRIES[ip] = got
+    return got
 
 
 class Telemetry:

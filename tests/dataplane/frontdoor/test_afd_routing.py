@@ -6,6 +6,7 @@ through its CNAME, and Azure's answers when no route or origin is available."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 
@@ -17,6 +18,13 @@ def cdn(aznet):  # type: ignore[no-untyped-def]
     from azure.mgmt.cdn import CdnManagementClient
 
     return aznet.client(CdnManagementClient)
+
+
+def _logs(aznet, category):  # type: ignore[no-untyped-def]
+    out = []
+    for p in (aznet.data_dir / "logs").glob(f"*/{category}.jsonl"):
+        out += [json.loads(line) for line in p.read_text().splitlines() if line.strip()]
+    return out
 
 
 def _group(cdn, rg, name, origins, probe=None, **lb):  # type: ignore[no-untyped-def]
@@ -90,9 +98,18 @@ def test_https_redirect_and_protocols(aznet, cdn, rg):  # type: ignore[no-untype
         assert out.stdout.startswith("200 https://"), out.stdout + out.stderr
 
 
-def test_priority_failover_on_probe_failure_and_recovery(aznet, cdn, rg):  # type: ignore[no-untyped-def]
+def test_priority_failover_on_probe_failure_and_recovery(aznet, cdn, rg, resource_client):  # type: ignore[no-untyped-def]
+    from azure.monitor.query import MetricsQueryClient
+
+    from tests.network.nic_support import make_storage_account
+
     with backends("primary", "backup", base=63) as (b1, b2):
-        afd_profile(cdn, rg)
+        prof = afd_profile(cdn, rg)
+        st = make_storage_account(aznet, rg, "st" + rg[-10:])
+        resource_client.resources.begin_create_or_update_by_id(
+            f"{prof.id}/providers/Microsoft.Insights/diagnosticSettings/probes",
+            {"properties": {"storageAccountId": st, "logs": [{"category": "FrontDoorHealthProbeLog", "enabled": True}]}},
+            api_version="2021-05-01-preview").result()
         ep = cdn.afd_endpoints.begin_create(rg, "fd", "ha", {"location": "global"}).result()
         g = _group(cdn, rg, "g", [("primary", b1, {"priority": 1}), ("backup", b2, {"priority": 2})], probe={})
         cdn.routes.begin_create(rg, "fd", "ha", "r", P(originGroup={"id": g}, patternsToMatch=["/*"])).result()
@@ -102,6 +119,18 @@ def test_priority_failover_on_probe_failure_and_recovery(aznet, cdn, rg):  # typ
         assert wait_for(lambda: b1.hits > probes)            # X-FD-HealthProbe GETs of /health reach the origin
         b1.fail = True                                       # its /health answers 500 from now on
         assert wait_for(lambda: edge_get(aznet, url).text == "backup /page")
+        records = wait_for(lambda: [x for x in _logs(aznet, "FrontDoorHealthProbeLog")
+                                    if x["properties"]["originName"] == b1.host] or None, timeout=20)
+        props = records[0]["properties"]
+        assert props["httpStatusCode"] == "500" and props["httpVerb"] == "GET"
+        assert props["probeURL"] == f"http://primary.origin.test:{b1.port}/health"
+        assert records[0]["operationName"] == "Microsoft.Cdn/Profiles/FrontDoorHealthProbeLog/Write"
+        query = MetricsQueryClient(aznet.credential(), endpoint=aznet.endpoint, connection_verify=str(aznet.ca_bundle))
+        res = query.query_resource(prof.id, ["OriginHealthPercentage"], timespan=timedelta(minutes=10),
+                                   aggregations=["Average"], filter="Origin eq '*'")
+        health = {ts.metadata_values.get("origin") or ts.metadata_values.get("Origin"):
+                  [p.average for p in ts.data if p.average is not None] for ts in res.metrics[0].timeseries}
+        assert min(health[b1.host]) < 100 and min(health[b2.host]) == 100, health
         b1.fail = False
         assert wait_for(lambda: edge_get(aznet, url).text == "primary /page")
         # a disabled origin leaves the rotation at once
@@ -169,3 +198,27 @@ def test_no_origin_available_is_503_with_azures_page(aznet, cdn, rg):  # type: i
     r = edge_get(aznet, f"http://{ep.host_name}/", headers={"X-Azure-DebugInfo": "1"})
     assert r.status_code == 503 and "Our services aren't available right now" in r.text
     assert r.headers["x-azure-ref"] in r.text and r.headers.get("x-azure-externalerror")
+
+
+def test_configuration_change_keeps_the_connection(aznet, cdn, rg):  # type: ignore[no-untyped-def]
+    import httpx
+
+    from .support import edge_port
+
+    with backends("blue", "green", base=74) as (b1, b2):
+        afd_profile(cdn, rg)
+        ep = cdn.afd_endpoints.begin_create(rg, "fd", "swap", {"location": "global"}).result()
+        g1 = _group(cdn, rg, "blue", [("blue", b1, {})])
+        g2 = _group(cdn, rg, "green", [("green", b2, {})])
+        cdn.routes.begin_create(rg, "fd", "swap", "r", P(originGroup={"id": g1}, patternsToMatch=["/*"])).result()
+        ip = resolve(aznet, ep.host_name)
+        seen: list[tuple[str, int]] = []
+        with httpx.Client(timeout=10, headers={"Host": ep.host_name}) as c:
+            def get() -> str:
+                r = c.get(f"http://{ip}:{edge_port(aznet, 80)}/", extensions={"trace": lambda name, info: seen.append(
+                    (name, 0)) if name == "connection.connect_tcp.complete" else None})
+                return r.text
+            assert get() == "blue /"
+            cdn.routes.begin_create(rg, "fd", "swap", "r", P(originGroup={"id": g2}, patternsToMatch=["/*"])).result()
+            assert get() == "green /"                   # the same keep-alive connection, the new configuration
+        assert len(seen) == 1                           # one TCP connection for both requests

@@ -1,0 +1,220 @@
+"""Front Door / CDN edge: aznet beside HAProxy (pass-through) and Varnish (cache hits), measured in the same run
+against the same origin.
+
+    .venv/bin/python bench/frontdoor_bench.py [--seconds 10] [--objects 100000]
+
+Needs the Debian packages haproxy, varnish and wrk (`apt-get install haproxy varnish wrk`; scripts/test installs
+haproxy and wrk; this bench alone needs varnish). The origin is one HAProxy process answering 200 with a 1 KiB
+body and ``Cache-Control: public, max-age=3600`` on 127.217.0.1:8080 (a fast C origin).
+
+- pass-through: HAProxy (``mode http``, ``http-reuse always``, nbthread 1) vs aznet's edge on a route without
+  caching (``aznet up`` in its own process; a Front Door Standard profile, endpoint, origin group, origin, route
+  ``/pass/*``); wrk -t1 -c64 over keep-alive, req/s and wrk's p99;
+- cache hits: Varnish (``-s malloc,1G``, default thread pools) vs aznet's edge on a route with caching
+  (``/*``, IgnoreQueryString); the object is fetched once before measuring, so every measured request is a hit;
+- memory for N cached objects (default 100 000 distinct 1 KiB objects): RSS after loading them through each
+  cache minus RSS before (aznet: the whole aznet process; Varnish: its worker process).
+
+The machine is shared: figures are noisy, so the script prints the load average beside them; ratios are what to
+read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from lb_bench import Aznet, rss_kib  # noqa: E402
+
+ORIGIN = "127.217.0.1"
+HAPROXY_FE = "127.214.0.1"
+VARNISH_FE = "127.215.0.1"
+EDGE = "127.216.0.1"
+BODY = "x" * 1024
+CDN_API = "2024-02-01"
+
+
+def need(tool: str) -> str:
+    path = shutil.which(tool) or (f"/usr/sbin/{tool}" if Path(f"/usr/sbin/{tool}").exists() else None)
+    if path is None:
+        sys.exit(f"frontdoor_bench: {tool} is not installed (apt-get install haproxy varnish wrk)")
+    return path
+
+
+def start_origin(tmp: Path) -> subprocess.Popen[bytes]:
+    cfg = tmp / "origin.cfg"
+    cfg.write_text(f"""global
+    maxconn 4000
+    nbthread 1
+defaults
+    mode http
+    timeout client 300s
+    timeout server 300s
+    timeout connect 5s
+    timeout http-keep-alive 300s
+frontend origin
+    bind {ORIGIN}:8080
+    http-request return status 200 content-type text/plain hdr Cache-Control "public, max-age=3600" string "{BODY}"
+""")
+    return subprocess.Popen([need("haproxy"), "-f", str(cfg)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def start_haproxy(tmp: Path) -> subprocess.Popen[bytes]:
+    cfg = tmp / "proxy.cfg"
+    cfg.write_text(f"""global
+    maxconn 4000
+    nbthread 1
+defaults
+    mode http
+    timeout client 300s
+    timeout server 300s
+    timeout connect 5s
+    timeout http-keep-alive 300s
+    http-reuse always
+frontend fe
+    bind {HAPROXY_FE}:80
+    default_backend origin
+backend origin
+    server o1 {ORIGIN}:8080
+""")
+    return subprocess.Popen([need("haproxy"), "-f", str(cfg)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def start_varnish(tmp: Path) -> subprocess.Popen[bytes]:
+    workdir = tmp / "varnish"
+    workdir.mkdir()
+    return subprocess.Popen([need("varnishd"), "-F", "-a", f"{VARNISH_FE}:80", "-b", f"{ORIGIN}:8080",
+                             "-s", "malloc,1G", "-n", str(workdir), "-p", "default_ttl=3600"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def wait_port(host: str, port: int, timeout: float = 30) -> None:
+    import socket
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection((host, port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.1)
+    sys.exit(f"frontdoor_bench: nothing listens on {host}:{port}")
+
+
+def wrk(url: str, host: str, seconds: int) -> tuple[float, float]:
+    """req/s and p99 (ms) of wrk -t1 -c64 over keep-alive."""
+    out = subprocess.run([need("wrk"), "-t1", "-c64", f"-d{seconds}s", "--latency", "-H", f"Host: {host}", url],
+                         capture_output=True, text=True, timeout=seconds + 60).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    m = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
+    p99 = float(m.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[m.group(2)] if m else float("nan")
+    return rps, p99
+
+
+async def load_objects(ip: str, host: str, n: int, conns: int = 32) -> int:
+    """GET /obj/0 .. /obj/n-1 over keep-alive connections (each object once); returns the 200s."""
+    ok = 0
+
+    async def worker(k: int) -> None:
+        nonlocal ok
+        reader, writer = await asyncio.open_connection(ip, 80)
+        for i in range(k, n, conns):
+            writer.write(f"GET /obj/{i} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = int(re.search(rb"(?i)content-length:\s*(\d+)", head).group(1))  # type: ignore[union-attr]
+            await reader.readexactly(length)
+            ok += head.startswith(b"HTTP/1.1 200")
+        writer.close()
+    await asyncio.gather(*(worker(k) for k in range(conns)))
+    return ok
+
+
+def varnish_rss(proc: subprocess.Popen[bytes]) -> int:
+    """The varnish worker (cache) process: the child of the manager."""
+    return rss_kib(proc.pid)
+
+
+def build_edge(az: Aznet) -> str:
+    rg = f"/subscriptions/{az.sub}/resourceGroups/fdbench"
+    az.call("PUT", rg, {"location": "westeurope"}, api="2021-04-01")
+    prof = rg + "/providers/Microsoft.Cdn/profiles/bench"
+    az.call("PUT", prof, {"location": "global", "sku": {"name": "Standard_AzureFrontDoor"}}, api=CDN_API)
+    ep = az.call("PUT", prof + "/afdEndpoints/edge", {"location": "global"}, api=CDN_API)
+    az.call("PUT", prof + "/originGroups/og", {"properties": {"loadBalancingSettings": {
+        "sampleSize": 4, "successfulSamplesRequired": 3}}}, api=CDN_API)
+    az.call("PUT", prof + "/originGroups/og/origins/o1", {"properties": {
+        "hostName": ORIGIN, "httpPort": 8080, "originHostHeader": "origin.bench"}}, api=CDN_API)
+    group = {"id": prof + "/originGroups/og"}
+    az.call("PUT", prof + "/afdEndpoints/edge/routes/pass", {"properties": {
+        "originGroup": group, "patternsToMatch": ["/pass/*"], "forwardingProtocol": "HttpOnly"}}, api=CDN_API)
+    az.call("PUT", prof + "/afdEndpoints/edge/routes/cached", {"properties": {
+        "originGroup": group, "patternsToMatch": ["/*"], "forwardingProtocol": "HttpOnly",
+        "cacheConfiguration": {"queryStringCachingBehavior": "IgnoreQueryString"}}}, api=CDN_API)
+    return str(ep["properties"]["hostName"])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seconds", type=int, default=10)
+    ap.add_argument("--objects", type=int, default=100_000)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory(prefix="fdbench-") as t:
+        tmp = Path(t)
+        procs = [start_origin(tmp), start_haproxy(tmp)]
+        varnish = start_varnish(tmp)
+        procs.append(varnish)
+        os.environ["AZNET_FRONTDOOR_EDGE_ADDRESS"] = EDGE
+        az = Aznet(tmp)
+        try:
+            wait_port(ORIGIN, 8080)
+            wait_port(HAPROXY_FE, 80)
+            wait_port(VARNISH_FE, 80)
+            host = build_edge(az)
+            wait_port(EDGE, 80)
+            subprocess.run(["curl", "-s", "-o", "/dev/null", "-H", f"Host: {host}", f"http://{EDGE}/hot"], check=True)
+            subprocess.run(["curl", "-s", "-o", "/dev/null", f"http://{VARNISH_FE}/hot"], check=True)
+            hit = subprocess.run(["curl", "-s", "-D", "-", "-o", "/dev/null", "-H", f"Host: {host}",
+                                  f"http://{EDGE}/hot"], capture_output=True, text=True).stdout
+            assert "TCP_HIT" in hit, hit
+            print(f"load average before: {os.getloadavg()}")
+            hp = wrk(f"http://{HAPROXY_FE}/pass/x", "origin.bench", args.seconds)
+            ap_ = wrk(f"http://{EDGE}/pass/x", host, args.seconds)
+            vh = wrk(f"http://{VARNISH_FE}/hot", "origin.bench", args.seconds)
+            ah = wrk(f"http://{EDGE}/hot", host, args.seconds)
+            print(f"{'':28}{'req/s':>10}{'p99 ms':>10}")
+            print(f"{'pass-through HAProxy':28}{hp[0]:>10.0f}{hp[1]:>10.2f}")
+            print(f"{'pass-through aznet edge':28}{ap_[0]:>10.0f}{ap_[1]:>10.2f}   {ap_[0] / hp[0]:.2f}x HAProxy")
+            print(f"{'cache hit Varnish':28}{vh[0]:>10.0f}{vh[1]:>10.2f}")
+            print(f"{'cache hit aznet edge':28}{ah[0]:>10.0f}{ah[1]:>10.2f}   {ah[0] / vh[0]:.2f}x Varnish")
+            before_a, before_v = rss_kib(az.proc.pid), varnish_rss(varnish)
+            t0 = time.monotonic()
+            got_a = asyncio.run(load_objects(EDGE, host, args.objects))
+            t1 = time.monotonic()
+            got_v = asyncio.run(load_objects(VARNISH_FE, "origin.bench", args.objects))
+            t2 = time.monotonic()
+            after_a, after_v = rss_kib(az.proc.pid), varnish_rss(varnish)
+            print(f"{args.objects} objects of 1 KiB: aznet +{(after_a - before_a) / 1024:.0f} MiB "
+                  f"({got_a} loaded in {t1 - t0:.0f}s), Varnish +{(after_v - before_v) / 1024:.0f} MiB "
+                  f"({got_v} loaded in {t2 - t1:.0f}s)")
+            print(f"load average after: {os.getloadavg()}")
+        finally:
+            az.proc.terminate()
+            for p in procs:
+                p.terminate()
+            for p in [az.proc, *procs]:
+                try:
+                    p.wait(10)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+
+
+if __name__ == "__main__":
+    main()
