@@ -16,6 +16,7 @@ from ... import typenames
 from ...arm.errors import ArmError
 from ...arm.ids import normalize, parse_resource_id
 from ...arm.registry import REGISTRY, Action, Hooks, NameRule, ResourceType
+from ..network import edge_zones
 from ..network import network_interfaces as nics
 from ..network import public_ip_addresses as pips
 from ..network.ref_checks import boolean, resolve
@@ -224,6 +225,7 @@ def check_os_profile(props: dict[str, Any], vm_name: str, os_type: str, old: dic
 class VirtualMachineHooks(Hooks):
     def validate(self, ctx: Ctx, new: dict[str, Any], old: dict[str, Any] | None) -> None:
         props = new["properties"]
+        edge_zones.check(ctx, new, old)   # extendedLocation rules (edge_zones.py)
         rid = parse_resource_id(new["id"])
         assert rid is not None
         size = check_hardware(props)

@@ -19,6 +19,7 @@ from ...arm.errors import ArmError
 from ...arm.ids import normalize
 from ...arm.registry import REGISTRY, Hooks, ResourceType
 from ..retirements import BASIC_LOAD_BALANCER, refuse_new
+from . import edge_zones
 from . import public_ip_addresses as pips
 from .ip_allocation import allocator, parse_ip, subnet_prefixes
 from .ref_checks import API_VERSIONS, boolean, cannot_parse, enum, integer, ref_id, resolve
@@ -82,6 +83,7 @@ def _items(props: dict[str, Any], key: str) -> list[dict[str, Any]]:
 class LoadBalancerHooks(Hooks):
     def validate(self, ctx: Ctx, new: dict[str, Any], old: dict[str, Any] | None) -> None:
         props = new["properties"]
+        edge_zones.check(ctx, new, old)   # extendedLocation rules (edge_zones.py)
         lb_id = new["id"]
         sku = new.get("sku") or {}
         if not isinstance(sku, dict):

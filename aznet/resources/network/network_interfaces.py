@@ -18,6 +18,7 @@ from ...arm.crud import resource_guid
 from ...arm.errors import ArmError
 from ...arm.ids import normalize, parse_resource_id
 from ...arm.registry import REGISTRY, Hooks, ResourceType
+from . import edge_zones
 from . import public_ip_addresses as pips
 from .ip_allocation import IPAddress, allocator, parse_ip, subnet_prefixes
 from .ref_checks import API_VERSIONS, boolean, cannot_parse, enum, ref_id, resolve
@@ -74,6 +75,7 @@ def attached_to(ctx: Ctx, nic_id: str) -> list[tuple[str, str]]:
 class NetworkInterfaceHooks(Hooks):
     def validate(self, ctx: Ctx, new: dict[str, Any], old: dict[str, Any] | None) -> None:
         props = new["properties"]
+        edge_zones.check(ctx, new, old)   # extendedLocation rules (edge_zones.py)
         nic_id = new["id"]
         location = new["location"]
         configs = props.get("ipConfigurations")

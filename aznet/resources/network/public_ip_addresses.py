@@ -22,7 +22,7 @@ from ...arm.ids import normalize
 from ...arm.provider_actions import provider_action
 from ...arm.registry import REGISTRY, Hooks, ResourceType
 from ..retirements import BASIC_PUBLIC_IP, refuse_new
-from . import ip_pool
+from . import edge_zones, ip_pool
 from .ref_checks import API_VERSIONS, cannot_parse, enum, integer, ref_id, resolve
 
 if TYPE_CHECKING:
@@ -115,6 +115,7 @@ def check_usable(ctx: Ctx, pip_id: str, user_id: str, location: str, holder: str
 class PublicIPAddressHooks(Hooks):
     def validate(self, ctx: Ctx, new: dict[str, Any], old: dict[str, Any] | None) -> None:
         props = new["properties"]
+        edge_zones.check(ctx, new, old)   # extendedLocation rules (edge_zones.py)
         sku = new.get("sku") or {}
         if not isinstance(sku, dict):
             raise cannot_parse("sku", sku, "PublicIPAddressSku")

@@ -19,7 +19,7 @@ from ...arm.crud import resource_guid
 from ...arm.errors import ArmError
 from ...arm.regions import REGIONS
 from ...arm.registry import REGISTRY, Action, Hooks, NameRule, ResourceType
-from . import cidr, network_watchers, peerings
+from . import cidr, edge_zones, network_watchers, peerings
 from . import subnets as sn
 from .ref_checks import API_VERSIONS, boolean, cannot_parse, canonical, enum, integer, ref_id, resolve
 
@@ -41,6 +41,7 @@ def regional_community(location: str) -> str:
 class VirtualNetworkHooks(Hooks):
     def validate(self, ctx: Ctx, new: dict[str, Any], old: dict[str, Any] | None) -> None:
         props = new["properties"]
+        edge_zones.check(ctx, new, old)   # extendedLocation rules (edge_zones.py)
         vid = new["id"]
         space = props.get("addressSpace")
         if space is not None and not isinstance(space, dict):
