@@ -172,3 +172,12 @@ def test_conditions_of_a_rule_are_and_ed() -> None:
     assert engine.evaluate(request("/api/x")).matched == ["both"]
     assert engine.evaluate(request("/api/x", method="POST")).matched == []
     assert engine.evaluate(request("/web/x")).matched == []
+
+
+def test_conditions_the_edge_cannot_use_never_match_instead_of_failing() -> None:
+    assert not matches({"name": "NoSuchCondition", "parameters": {"operator": "Any"}}, request())
+    assert not matches(cond("QueryString", "Fuzzy", ["1.2.3.4"]), request("/", "1.2.3.4"))
+    assert not matches(cond("QueryString", "RegEx", ["(unclosed"]), request("/", "(unclosed"))
+    engine = RuleEngine.from_classic({"properties": {"rules": [{"name": "x", "priority": 1, "matchConditions": [
+        {"rulesEngineMatchVariable": "Nope", "rulesEngineOperator": "Any"}], "action": {}}]}}, geo=lambda ip: None)
+    assert engine.evaluate(request()).matched == []

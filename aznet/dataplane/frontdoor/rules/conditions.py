@@ -131,7 +131,12 @@ def _matcher(name: str, op: str, values: Sequence[str], geo: GeoLookup | None) -
                    "GreaterThan": lambda n, m: n > m, "GreaterThanOrEqual": lambda n, m: n >= m}[op]
         return lambda s: any(compare(len(s), m) for m in limits)
     if op == "RegEx":
-        patterns = [regex.compile(v) for v in values]
+        patterns = []
+        for v in values:
+            try:
+                patterns.append(regex.compile(v))
+            except regex.error:  # the control plane checked it with re; a pattern regex refuses never matches
+                continue
 
         def rx(s: str) -> bool:
             for p in patterns:
@@ -169,7 +174,7 @@ def _matcher(name: str, op: str, values: Sequence[str], geo: GeoLookup | None) -
             country = geo(s) if geo is not None else None
             return country is not None and country.upper() in countries
         return geo_match
-    raise ValueError(f"operator {op} is not supported for {name}")
+    return lambda s: False  # an operator this condition does not have (the control plane refuses it) never matches
 
 
 def compile_condition(name: str, op: str, values: Sequence[str], *, selector: str | None = None,
@@ -198,13 +203,17 @@ def compile_condition(name: str, op: str, values: Sequence[str], *, selector: st
     return predicate
 
 
+def _never(view: RequestView) -> bool:
+    return False
+
+
 def compile_delivery_condition(cond: dict[str, Any], geo: GeoLookup | None = None) -> Predicate:
     """One condition as the control plane stores it: ``{"name": ..., "parameters": {"operator", "matchValues",
     "negateCondition", "selector", "transforms"}}``."""
     name = _ci(cond, "name")
     params = _ci(cond, "parameters") or {}
     if name not in GETTERS:
-        raise ValueError(f"unknown match condition {name!r}")
+        return _never  # a condition this edge does not know: the rule never matches
     return compile_condition(name, _ci(params, "operator") or "Any", _ci(params, "matchValues") or [],
                              selector=_ci(params, "selector"), negate=bool(_ci(params, "negateCondition", False)),
                              transforms=_ci(params, "transforms") or [], geo=geo)
@@ -216,7 +225,7 @@ def compile_classic_condition(cond: dict[str, Any], geo: GeoLookup | None = None
     variable = _ci(cond, "rulesEngineMatchVariable")
     name = CLASSIC_VARIABLES.get(variable or "")
     if name is None:
-        raise ValueError(f"unknown rules engine match variable {variable!r}")
+        return _never
     return compile_condition(name, _ci(cond, "rulesEngineOperator") or "Any", _ci(cond, "rulesEngineMatchValue") or [],
                              selector=_ci(cond, "selector"), negate=bool(_ci(cond, "negateCondition", False)),
                              transforms=_ci(cond, "transforms") or [], geo=geo)
