@@ -121,13 +121,24 @@ class Speaker:
             st = self.stats_for(n.address)
             sess = self.sessions.get(n.address)
             up = sess is not None and sess.state == "Connected"
-            secs = int(now - st.established_at) if up and st.established_at is not None else 0
+            secs = now - st.established_at if up and st.established_at is not None else 0.0
             out.append({"localAddress": self.azure_address, "neighbor": n.address, "asn": n.asn,
                         "state": st.state if sess is not None else "Connecting",
-                        "connectedDuration": f"{secs // 3600:02d}:{secs // 60 % 60:02d}:{secs % 60:02d}",
+                        "connectedDuration": timespan(secs),
                         "routesReceived": len(sess.rib) if up and sess is not None else 0,
                         "messagesSent": st.messages_sent, "messagesReceived": st.messages_received})
         return out
+
+
+def timespan(seconds: float) -> str:
+    """A .NET TimeSpan as Azure prints connectedDuration: ``[d.]hh:mm:ss[.fffffff]``."""
+    ticks = int(seconds * 10_000_000)
+    whole, frac = divmod(ticks, 10_000_000)
+    days, rest = divmod(whole, 86400)
+    text = f"{rest // 3600:02d}:{rest // 60 % 60:02d}:{rest % 60:02d}"
+    if days:
+        text = f"{days}.{text}"
+    return f"{text}.{frac:07d}" if frac else text
 
 
 class _Gate(asyncio.Protocol):
