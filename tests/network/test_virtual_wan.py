@@ -280,3 +280,44 @@ def test_vwan_hub_bgp_connection(aznet, network_client, rg):
     adv = net.virtual_hub_bgp_connections.begin_list_advertised_routes(rg, "hub1", "nva").result()
     assert {r.network for r in adv["RouteServiceRole_IN_0"]} == {"10.2.0.0/16"}
     assert {r.local_address for r in adv["RouteServiceRole_IN_1"]} == {"10.100.0.69"}
+
+
+def test_inbound_and_outbound_routes(aznet, network_client, rg):
+    net = network_client
+    make_wan(net, rg)
+    make_hub(aznet, net, rg)
+    spoke(net, rg, "VNet1", 1)
+    spoke(net, rg, "VNet2", 2)
+    c1 = connect(aznet, net, rg, "hub1", "conn1", "VNet1")
+    connect(aznet, net, rg, "hub1", "conn2", "VNet2")
+    inbound = net.virtual_hubs.begin_get_inbound_routes(rg, "hub1", {
+        "resourceUri": c1.id, "connectionType": "HubVirtualNetworkConnection"}).result()
+    assert [r.prefix for r in inbound.value] == ["10.1.0.0/16"]
+    outbound = net.virtual_hubs.begin_get_outbound_routes(rg, "hub1", {
+        "resourceUri": c1.id, "connectionType": "HubVirtualNetworkConnection"}).result()
+    assert [(r.prefix, r.as_path) for r in outbound.value] == [("10.2.0.0/16", "65515")]
+    assert error_of(net.virtual_hubs.begin_get_inbound_routes, rg, "hub1", {
+        "resourceUri": c1.id, "connectionType": "VpnConnection"}) == (400, "InvalidEffectiveRoutesResource")
+    assert error_of(net.virtual_hubs.begin_get_outbound_routes, rg, "hub1", {
+        "resourceUri": c1.id, "connectionType": "Carrier pigeon"}) == (400, "InvalidConnectionType")
+
+
+def test_pre_existing_v2_route_tables(aznet, network_client, rg):
+    net = network_client
+    make_wan(net, rg)
+    make_hub(aznet, net, rg)
+    body = {"properties": {"routes": [{"destinationType": "CIDR", "destinations": ["10.60.0.0/16"],
+                                       "nextHopType": "IPAddress", "nextHops": ["10.1.0.4"]}],
+                           "attachedConnections": ["All_Vnets"]}}
+    rt = net.virtual_hub_route_table_v2_s.begin_create_or_update(rg, "hub1", "rtv2", body).result()
+    assert rt.attached_connections == ["All_Vnets"] and rt.routes[0].next_hops == ["10.1.0.4"]
+    assert error_of(net.virtual_hub_route_table_v2_s.begin_create_or_update, rg, "hub1", "other", body) == \
+        (400, "ConnectionsAlreadyAttachedToRouteTable")
+    body["properties"]["routes"][0]["nextHops"] = ["not-an-ip"]
+    assert error_of(net.virtual_hub_route_table_v2_s.begin_create_or_update, rg, "hub1", "rtv2", body) == \
+        (400, "InvalidHubRouteNextHop")
+    body["properties"]["routes"][0]["nextHops"] = ["10.1.0.4"]
+    body["properties"]["attachedConnections"] = ["All_Everything"]
+    assert error_of(net.virtual_hub_route_table_v2_s.begin_create_or_update, rg, "hub1", "rtv2", body) == \
+        (400, "InvalidAttachedConnections")
+    assert [t.name for t in net.virtual_hub_route_table_v2_s.list(rg, "hub1")] == ["rtv2"]

@@ -33,8 +33,9 @@ TARGETS = {
     "vpnGateways/gw2": "VpnGatewayProperties",
     "vpnServerConfigurations/cfg": "VpnServerConfigurationProperties",
     "p2sVpnGateways/p2s": "P2SVpnGatewayProperties",
+    "virtualHubs/hub/routeTables/v2": "VirtualHubRouteTableV2Properties",
 }
-ACTIONS = ["virtualHubs/hub/effectiveRoutes", "virtualHubs/rs/bgpConnections/nva/learnedRoutes",
+ACTIONS = ["virtualHubs/hub/effectiveRoutes", "virtualHubs/hub/inboundRoutes", "virtualHubs/hub/outboundRoutes", "virtualHubs/rs/bgpConnections/nva/learnedRoutes",
            "virtualHubs/rs/bgpConnections/nva/advertisedRoutes", "vpnGateways/gw/reset"]
 
 scalars = st.one_of(st.none(), st.booleans(), st.integers(-5, 70000), st.text(max_size=10),
@@ -138,6 +139,9 @@ def _valid(target: str) -> dict[str, object]:
         "vpnGateways/gw2": {"virtualHub": {"id": f"{BASE}/virtualHubs/h3"}, "vpnGatewayScaleUnit": 2},
         "vpnServerConfigurations/cfg": {"vpnProtocols": ["OpenVPN"], "vpnAuthenticationTypes": ["Certificate"],
                                         "vpnClientRootCertificates": [cert]},
+        "virtualHubs/hub/routeTables/v2": {"routes": [{"destinationType": "CIDR", "destinations": ["10.61.0.0/16"],
+                                                       "nextHopType": "IPAddress", "nextHops": ["10.7.0.4"]}],
+                                           "attachedConnections": ["All_Branches"]},
         "p2sVpnGateways/p2s": {"virtualHub": {"id": hub}, "vpnServerConfiguration": {
             "id": f"{BASE}/vpnServerConfigurations/cfg0"}, "p2SConnectionConfigurations": [
             {"name": "c", "properties": {"vpnClientAddressPool": {"addressPrefixes": ["172.30.0.0/24"]}}}]},

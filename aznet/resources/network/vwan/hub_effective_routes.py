@@ -8,6 +8,10 @@ without one, the hub's defaultRouteTable. As Azure documents, a route table show
 hub has a connection. The answer carries Azure's shape (``properties.output.value``, as the REST spec's
 example) and the SDK's (``value``, VirtualHubEffectiveRouteList) side by side.
 
+``inboundRoutes`` / ``outboundRoutes`` (LRO; GetInboundRoutesParameters: ``resourceUri`` + ``connectionType``):
+the routes the hub receives from one connection (its prefixes and AS path) and the routes it announces to
+it (what the connection learns, 65515 in front of the AS path).
+
 Also what a Virtual WAN hub announces to an NVA peer (its BGP connection's hub VNet connection's
 associated table): ``bgp_connections.HUB_ADVERTISED``."""
 
@@ -118,3 +122,57 @@ def advertised_to_peer(ctx: Ctx, hub: dict[str, Any], conn: dict[str, Any]) -> l
 bgp_connections.HUB_ADVERTISED[:] = [advertised_to_peer]
 
 REGISTRY.add_actions(hubs.TYPE, [Action("effectiveRoutes", effective_routes, long_running=True)])
+
+
+# -- inboundRoutes / outboundRoutes: what the hub hears from / announces to one connection ---------------
+
+CONNECTION_TYPES = {"hubvirtualnetworkconnection": "hubvirtualnetworkconnections",
+                    "vpnconnection": "vpnconnections", "p2sconnection": "p2sconnectionconfigurations",
+                    "expressrouteconnection": "expressrouteconnections"}
+
+
+def _connection_param(ctx: Ctx, hub: dict[str, Any], payload: Any) -> tuple[hub_routes.HubRouting, str]:
+    if hubs.is_route_server(hub):
+        raise ArmError(400, "InvalidOperation", f"{hub['id']} is a Route Server: it has no hub connections.")
+    if not isinstance(payload, dict):
+        raise ArmError(400, "InvalidRequestFormat", "Cannot parse the request.")
+    for key in payload:
+        if key.lower() not in ("resourceuri", "connectiontype"):
+            raise ArmError(400, "InvalidRequestFormat", "Cannot parse the request.", details=[{
+                "code": "InvalidJson", "message": f"Could not find member '{key}' on object of type "
+                f"'GetInboundRoutesParameters'. Path '{key}'."}])
+    uri, kind = _param(payload, "resourceUri"), _param(payload, "connectionType")
+    if not isinstance(uri, str) or not uri or not isinstance(kind, str) or not kind:
+        raise ArmError(400, "MissingRequiredParameter", "The request needs resourceUri and connectionType.")
+    segment = CONNECTION_TYPES.get(kind.lower())
+    if segment is None:
+        raise ArmError(400, "InvalidConnectionType",
+                       f"connectionType {kind!r} is not one of HubVirtualNetworkConnection, VpnConnection, "
+                       "P2SConnection, ExpressRouteConnection.")
+    low = normalize(uri)
+    model = routing_model(ctx)
+    conn = model.connections.get(low)
+    if f"/{segment}/" not in low or conn is None or conn.hub_key != normalize(hub["id"]):
+        raise _not_of_hub(uri, hub["id"])
+    return model, low
+
+
+def inbound_routes(ctx: Ctx, hub: dict[str, Any], payload: Any) -> tuple[int, Any]:
+    """The routes the hub receives from the connection (its prefixes, with the path they came with)."""
+    model, key = _connection_param(ctx, hub, payload)
+    conn = model.connections[key]
+    return 200, {"value": [{"prefix": p, "bgpCommunities": "", "asPath": conn.as_path} for p in conn.prefixes]}
+
+
+def outbound_routes(ctx: Ctx, hub: dict[str, Any], payload: Any) -> tuple[int, Any]:
+    """The routes the hub announces to the connection (what it learns, the hub's ASN in front of the path)."""
+    model, key = _connection_param(ctx, hub, payload)
+    out: list[dict[str, Any]] = []
+    for r in model.connection_routes(key):
+        path = "-".join(x for x in (str(hubs.ROUTER_ASN), r.as_path) if x)
+        out.extend({"prefix": p, "bgpCommunities": "", "asPath": path} for p in r.prefixes)
+    return 200, {"value": out}
+
+
+REGISTRY.add_actions(hubs.TYPE, [Action("inboundRoutes", inbound_routes, long_running=True),
+                                 Action("outboundRoutes", outbound_routes, long_running=True)])
