@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import httptools
 
 from . import pages
+from .bodystream import STREAM_REQUEST_AT, BodyStream
 from .mtls import ClientCert
 
 if TYPE_CHECKING:
@@ -29,7 +30,8 @@ MAX_EARLY = 64 * 1024
 
 
 class Request:
-    __slots__ = ("method", "url", "headers", "body", "version", "keep_alive", "started", "hsize", "upgrade")
+    __slots__ = ("method", "url", "headers", "body", "version", "keep_alive", "started", "hsize", "upgrade",
+                 "stream")
 
     def __init__(self) -> None:
         self.method = ""
@@ -41,6 +43,7 @@ class Request:
         self.started = 0.0
         self.hsize = 0
         self.upgrade = False
+        self.stream: BodyStream | None = None     # set: the body is passed on as it comes (bodystream.py)
 
 
 class LimitExceeded(Exception):
@@ -104,6 +107,8 @@ class ClientConn(asyncio.Protocol):
         if self.on_lost is not None:
             self.on_lost()
             self.on_lost = None
+        if self.cur is not None and self.cur.stream is not None:
+            self.cur.stream.end(failed=True)
         if self.tunnel is not None:
             self.tunnel.client_gone()
 
@@ -165,10 +170,42 @@ class ClientConn(asyncio.Protocol):
         cur.version = self.parser.get_http_version()
         cur.keep_alive = self.parser.should_keep_alive()
         cur.upgrade = self.parser.should_upgrade()
+        if cur.upgrade or cur.method in ("GET", "HEAD") and not self._has_body(cur):
+            return
+        length = None
+        for k, v in cur.headers:
+            if k.lower() == "content-length":
+                try:
+                    length = int(v)
+                except ValueError:
+                    raise LimitExceeded(400) from None
+        if length is not None and length > self.state.max_body:
+            raise LimitExceeded(413)
+        if (length is None or length > STREAM_REQUEST_AT) and self.state.may_stream():
+            cur.stream = BodyStream(length, self._pause_body, self._resume_body)
+            self._enqueue(cur)                # answered now; the body follows through cur.stream
+
+    @staticmethod
+    def _has_body(cur: Request) -> bool:
+        return any(k.lower() in ("content-length", "transfer-encoding") for k, _ in cur.headers)
+
+    def _pause_body(self) -> None:
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.pause_reading()
+
+    def _resume_body(self) -> None:
+        if self.transport is not None and not self.transport.is_closing() and not self.paused:
+            self.transport.resume_reading()
 
     def on_body(self, body: bytes) -> None:
         cur = self.cur
         assert cur is not None
+        if cur.stream is not None:
+            if cur.stream.total + len(body) > self.state.max_body:
+                cur.stream.end(failed=True)
+                raise LimitExceeded(413)
+            cur.stream.push(body)
+            return
         cur.body += body
         if len(cur.body) > self.state.max_body:
             raise LimitExceeded(413)
@@ -176,6 +213,12 @@ class ClientConn(asyncio.Protocol):
     def on_message_complete(self) -> None:
         cur, self.cur = self.cur, None
         assert cur is not None
+        if cur.stream is not None:
+            cur.stream.end()
+            return
+        self._enqueue(cur)
+
+    def _enqueue(self, cur: Request) -> None:
         self.queue.append(cur)
         if len(self.queue) >= MAX_PIPELINE and not self.paused and self.transport is not None:
             self.paused = True
@@ -198,6 +241,8 @@ class ClientConn(asyncio.Protocol):
     async def _answer(self, req: Request) -> None:
         try:
             data, keep = await self.state.gateway_handle(self, req)
+            if req.stream is not None and not (req.stream.ended and not req.stream.chunks):
+                keep = False          # answered before its body was read (an error, a redirect): close
         except Exception:          # a bug must not leave the client hanging
             self.state.log_exception()
             data, keep = pages.response(500, pages.error_page(500), keep_alive=False), False

@@ -249,8 +249,11 @@ class Proxy:
             svc.telemetry.end(rec, status, 0)
             return b"", True
         try:
-            reply = await self.upstream.request(where[0], where[1], data, req.method == "HEAD", timeout,
-                                                ctx, sni, stream=conn.h2 is None)
+            if req.stream is not None:
+                reply = await self.upstream.request_body(where[0], where[1], data, req.stream, timeout, ctx, sni)
+            else:
+                reply = await self.upstream.request(where[0], where[1], data, req.method == "HEAD", timeout,
+                                                    ctx, sni, stream=conn.h2 is None)
         except BackendError as err:
             rec.backend_error = err.kind
             return self._error(rec, plan, d.listener, 504 if err.kind == "timeout" else 502, keep, server)
@@ -367,7 +370,10 @@ class Proxy:
                     ("X-Original-Host", inc.host), ("X-AppGW-Trace-Id", os.urandom(16).hex())]
         if d.header_edits:
             headers = rewrite.apply_headers(headers, d.header_edits)
-        if req.body or req.method in ("POST", "PUT", "PATCH"):
+        if req.stream is not None:       # the body follows as it comes (bodystream.py)
+            headers.append(("Content-Length", str(req.stream.length)) if req.stream.length is not None
+                           else ("Transfer-Encoding", "chunked"))
+        elif req.body or req.method in ("POST", "PUT", "PATCH"):
             headers.append(("Content-Length", str(len(req.body))))
         head = f"{req.method} {target} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers) + "\r\n"
         return head.encode("latin-1") + bytes(req.body)

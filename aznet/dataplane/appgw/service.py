@@ -77,6 +77,10 @@ class SocketState:
     async def gateway_handle(self, conn: ClientConn, req: Any) -> tuple[bytes, bool]:
         return await self.svc.proxy.handle(self, conn, req)
 
+    def may_stream(self) -> bool:
+        """Request bodies may pass on as they come: no WAF policy inspects this gateway's requests."""
+        return self.gw not in self.svc.waf.gateways
+
     def log_exception(self) -> None:
         log.exception("appgw: request failed")
 

@@ -46,6 +46,12 @@ class Backend:
                     if not chunk:
                         break
                     got += len(chunk)
+                if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+                    while size := int(self.rfile.readline().split(b";")[0].strip() or b"0", 16):
+                        got += len(self.rfile.read(size))
+                        self.rfile.readline()
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass
                 if self.path.startswith("/bytes/"):
                     n = int(self.path.rsplit("/", 1)[1])
                     self.send_response(200)

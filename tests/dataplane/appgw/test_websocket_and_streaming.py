@@ -114,3 +114,33 @@ def test_long_and_chunked_responses_stream_through(aznet, network_client, rg):
             assert text.decode() == "".join(f"line {i}\n" * 100 for i in range(200))
         finally:
             chunked.shutdown()
+
+
+def test_request_bodies_stream_to_the_backend(aznet, network_client, rg):
+    ids = network(network_client, aznet, rg)
+    with backends("app", base=57) as (b1,):
+        body = gateway(aznet, rg, "gw", ids, pools={"p": [{"ipAddress": b1.host}]},
+                       settings={"s": {"port": b1.port}}, listeners=[{"name": "l"}],
+                       rules=[{"name": "r", "listener": "l", "pool": "p", "settings": "s"}])
+        network_client.application_gateways.begin_create_or_update(rg, "gw", body).result()
+        base = f"http://{pip_address(network_client, rg)}:{port(aznet, 80)}"
+        wait_for(lambda: get(f"{base}/").status_code == 200)
+        size = 6 * 1024 * 1024 + 5
+
+        def parts():  # type: ignore[no-untyped-def]
+            for _ in range(100):
+                yield b"z" * 10000
+
+        with httpx.Client(timeout=30) as c:
+            for _ in range(2):      # a known length, then chunked, each twice on one connection
+                r = c.post(f"{base}/upload", content=b"y" * size)
+                assert r.status_code == 200 and r.text == f"app read {size}"
+            for _ in range(2):
+                r = c.post(f"{base}/upload", content=parts())
+                assert r.status_code == 200 and r.text == "app read 1000000"
+            assert c.get(f"{base}/after").text == "app /after"
+        # a Content-Length over the body limit is refused before the body is read
+        out = subprocess.run(["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST",
+                              "-H", f"Content-Length: {200 * 1024 * 1024}", "--data-binary", "x", "--max-time", "20",
+                              f"{base}/upload"], capture_output=True, text=True, timeout=30)
+        assert out.stdout == "413"
