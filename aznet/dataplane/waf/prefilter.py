@@ -50,6 +50,7 @@ class _Group:
     multimatch: bool = False          # scan every transformation step, not only the last
     prefixes: tuple[tuple[str, ...], ...] = ()
     refs: list[VariableRef] = field(default_factory=list)
+    refs_key: int = 0                 # groups with equal refs share an id (their values are gathered once)
     expr_rule: list[int] = field(default_factory=list)     # expression id -> rule id
     db: Any = None
 
@@ -87,6 +88,7 @@ class Prefilter:
                 for pat, flags in patterns:
                     exprs[key].append((pat, flags, rule.id))
                 self._rules[rule.id] = rule
+        ref_ids: dict[tuple[VariableRef, ...], int] = {}
         for key, grp in by_key.items():
             items = exprs[key]
             if not items:
@@ -95,6 +97,7 @@ class Prefilter:
             db.compile(expressions=[p for p, _, _ in items], ids=list(range(len(items))),
                        flags=[f for _, f, _ in items])
             grp.db = db
+            grp.refs_key = ref_ids.setdefault(tuple(grp.refs), len(ref_ids))
             grp.expr_rule = [rid for _, _, rid in items]
             self.groups.append(grp)
             for rid in set(grp.expr_rule):
@@ -145,28 +148,37 @@ class Prefilter:
 
     def candidates(self, tx: Transaction, phase: int) -> set[int]:
         hits: set[int] = set()
+        values: dict[int, list[str]] = {}    # groups with the same targets share them
+        caches = tx._tcache
         for grp in self.groups:
             if grp.phase != phase:
                 continue
-            seen: set[str] = set()
-            parts: list[str] = []
-            for ref in grp.refs:
-                if ref.name.startswith("RESPONSE_") and tx.resp is None:
-                    continue
-                for _, value in tx.resolve(ref):
-                    if value in seen:
+            vals = values.get(grp.refs_key)
+            if vals is None:
+                seen: dict[str, None] = {}
+                for ref in grp.refs:
+                    if ref.name.startswith("RESPONSE_") and tx.resp is None:
                         continue
-                    seen.add(value)
-                    if not grp.fns:
-                        parts.append(value)
-                    elif grp.multimatch:     # multiMatch rules match at any step
-                        parts.append(value)
-                        parts.extend(tx.transformed(grp.prefixes[:i + 1], grp.fns[:i + 1], value)
-                                     for i in range(len(grp.fns)))
-                    else:
-                        parts.append(tx.transformed(grp.prefixes, grp.fns, value))
-            if not parts:
+                    for _, value in tx.resolve(ref):
+                        seen[value] = None
+                vals = values[grp.refs_key] = list(seen)
+            if not vals:
                 continue
+            fns = grp.fns
+            if not fns:
+                parts = vals
+            elif grp.multimatch:     # multiMatch rules match at any step
+                parts = []
+                for value in vals:
+                    parts.append(value)
+                    parts.extend(tx.transformed(grp.prefixes[:i + 1], fns[:i + 1], value) for i in range(len(fns)))
+            else:
+                last = grp.prefixes[-1]
+                parts = []
+                for value in vals:
+                    per = caches.get(value)
+                    out = per.get(last) if per is not None else None
+                    parts.append(out if out is not None else tx.transformed(grp.prefixes, fns, value))
             # a trailing "\n\x00" keeps ^/$ matching around an empty last value
             data = ("\n".join(parts) + "\n\x00").encode("latin-1", "replace")
             rules = grp.expr_rule

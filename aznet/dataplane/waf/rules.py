@@ -51,7 +51,7 @@ class Rule:
     is_action: bool = False          # SecAction: no variables, always matches
     prefilter_key: int | None = None  # set by the prefilter when its first link is gated
     transform_key: tuple[str, ...] = ()
-    transform_prefixes: tuple[tuple[str, ...], ...] = ()    # transform_key[:1], [:2], ...
+    transform_prefixes: tuple[int, ...] = ()    # ids (prefix_id) of transform_key[:1], [:2], ...
     transform_fns: tuple[transforms.Transform, ...] = ()
     # (tx key, is &count, comparison, constant, negated) for one-link rules comparing one TX
     # variable with a constant: evaluated inline, without the general path (most never match)
@@ -206,7 +206,7 @@ class RuleCompiler:
             rule.disruptive = None
         rule.transforms = tuple(tfs)
         rule.transform_key = tuple(name for name, _ in tfs)
-        rule.transform_prefixes = tuple(rule.transform_key[:i + 1] for i in range(len(tfs)))
+        rule.transform_prefixes = tuple(prefix_id(rule.transform_key[:i + 1]) for i in range(len(tfs)))
         rule.transform_fns = tuple(f for _, f in tfs)
         rule.tags = tuple(tags)
         rule.setvars = tuple(setvars)
@@ -273,6 +273,18 @@ class RuleCompiler:
         else:
             raise SecLangError(f"{rule.file}:{rule.line}: unsupported action {n}")
         return False
+
+
+_PREFIX_IDS: dict[tuple[str, ...], int] = {}
+
+
+def prefix_id(chain: tuple[str, ...]) -> int:
+    """A small int naming a transformation chain (the same chain in every rule gets the same id): the
+    per-request transformation cache is keyed by it, cheaper to hash than the chain's names."""
+    got = _PREFIX_IDS.get(chain)
+    if got is None:
+        got = _PREFIX_IDS[chain] = len(_PREFIX_IDS)
+    return got
 
 
 _CMP = {"eq": operator.eq, "ge": operator.ge, "gt": operator.gt, "le": operator.le, "lt": operator.lt}

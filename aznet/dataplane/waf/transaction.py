@@ -90,14 +90,16 @@ class Transaction:
         self.matches: list[RuleMatch] = []
         self.disruption: Disruption | None = None
         self.detected_disruption: Disruption | None = None
-        self.removed_ids: set[int] = set(settings.removed_ids)
+        # the plan already lacks the policy's removed rules: only ctl:ruleRemoveById adds to this then
+        self.removed_ids: set[int] = set() if settings.plan is not None else set(settings.removed_ids)
         self.removed_id_specs: list[str] = []
         self.removed_tags: list[str] = []
         self.removed_targets: list[tuple[str, bool, list[VariableRef]]] = []  # (spec, by_tag, refs)
         self.matched_var = ""
         self.matched_var_name = ""
         self.matched_vars: list[tuple[str, str]] = []
-        self._tcache: dict[tuple[tuple[str, ...], str], str] = {}
+        self._tcache: dict[str, dict[int, str]] = {}     # value -> {transformation prefix id: result}
+        self._tcount = 0
         self._candidates: dict[int, set[int] | None] = {}
         self._allow_all = False
         self.allowed_by: int | None = None
@@ -127,6 +129,7 @@ class Transaction:
         if self.prefilter is not None:
             self._candidates[phase] = self.prefilter.candidates(self, phase)
         candidates = self._candidates.get(phase)
+        removed = self.removed_ids
         i, n = 0, len(entries)
         while i < n:
             entry = entries[i]
@@ -134,7 +137,8 @@ class Transaction:
             if isinstance(entry, Marker):
                 continue
             rule = entry
-            if self._is_removed(rule):
+            if (removed and rule.id in removed) or ((self.removed_id_specs or self.removed_tags)
+                                                    and self._is_removed(rule)):
                 continue
             if candidates is not None and rule.prefilter_key is not None and rule.id not in candidates:
                 continue
@@ -146,6 +150,21 @@ class Transaction:
                 else:
                     hit = v is not None and (ft[2](_to_int(v), ft[3]) != ft[4])
                 if not hit:
+                    continue
+                if rule.skip_after and not rule.log and rule.disruptive in (None, "pass") and not (
+                        rule.setvars or rule.ctls or rule.initcols or rule.capture or rule.id in self.settings.rule_actions):
+                    # CRS's paranoia-level gates (TX:EXECUTING_PARANOIA_LEVEL "@lt 2" skipAfter:...):
+                    # what the general path would do, without it
+                    self.current_rule = rule
+                    if ft[1]:
+                        self.matched_var_name, self.matched_var = "TX", "1" if v is not None else "0"
+                    else:
+                        self.matched_var_name, self.matched_var = f"TX:{rule.targets[0].selector}", v or ""
+                    self.matched_vars = [(self.matched_var_name, self.matched_var)]
+                    target = markers.get(rule.skip_after)
+                    if target is None:
+                        return
+                    i = target + 1
                     continue
             if not self._eval_chain(rule):
                 continue
@@ -238,26 +257,31 @@ class Transaction:
     def _transform(self, rule: Rule, value: str) -> str:
         return self.transformed(rule.transform_prefixes, rule.transform_fns, value)
 
-    def transformed(self, prefixes: tuple[tuple[str, ...], ...], fns: tuple, value: str) -> str:
-        """The value after a transformation chain (``prefixes[i]`` names its first i+1 steps),
-        cached per chain prefix for this request, so chains sharing a prefix (CRS's XSS and SQLi
-        chains do) compute each step once."""
-        cache = self._tcache
+    def transformed(self, prefixes: tuple[int, ...], fns: tuple, value: str) -> str:
+        """The value after a transformation chain (``prefixes[i]`` is the id of its first i+1
+        steps, ``rules.prefix_id``), cached per value and chain prefix for this request, so chains
+        sharing a prefix (CRS's XSS and SQLi chains do) compute each step once, and a value seen
+        for the first time costs one lookup."""
         n = len(fns)
-        hit = cache.get((prefixes[n - 1], value))
-        if hit is not None:
-            return hit
+        per = self._tcache.get(value)
         start, out = 0, value
-        for i in range(n - 2, -1, -1):
-            prev = cache.get((prefixes[i], value))
-            if prev is not None:
-                start, out = i + 1, prev
-                break
-        room = len(cache) < MAX_TRANSFORM_CACHE
+        if per is None:
+            if self._tcount < MAX_TRANSFORM_CACHE:
+                per = self._tcache[value] = {}
+        else:
+            hit = per.get(prefixes[n - 1])
+            if hit is not None:
+                return hit
+            for i in range(n - 2, -1, -1):
+                prev = per.get(prefixes[i])
+                if prev is not None:
+                    start, out = i + 1, prev
+                    break
         for i in range(start, n):
             out = fns[i](out)
-            if room:
-                cache[(prefixes[i], value)] = out
+            if per is not None:
+                per[prefixes[i]] = out
+        self._tcount += n - start
         return out
 
     def _transform_steps(self, rule: Rule, value: str) -> list[str]:
