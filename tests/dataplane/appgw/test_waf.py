@@ -211,7 +211,8 @@ def test_listener_and_path_rule_policies_take_precedence(aznet, network_client, 
         assert get(f"{base}/api/x", headers={"X-Block": "yes"}).status_code == 405
         assert get(f"{base}/x", headers={"X-Block": "yes"}).status_code == 200       # not the global policy's rule
         recs = wait_for(lambda: (x := logged(aznet, gw.id)) and {"Listener", "Location"}
-                        <= {r["properties"]["policyScope"] for r in x} and x)
+                        <= {r["properties"]["policyScope"] for r in x}
+                        and any(r["properties"]["ruleId"] == "blockFlag" for r in x) and x)
         listener_recs = [r["properties"] for r in recs if r["properties"]["policyScope"] == "Listener"]
         assert {p["policyScopeName"] for p in listener_recs} == {"site2"}
         assert {p["policyId"] for p in listener_recs} == {site.id}
