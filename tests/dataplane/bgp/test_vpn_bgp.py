@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from azure.mgmt.compute import ComputeManagementClient
 
-from tests.network.nic_support import LOC
+from tests.network.nic_support import LOC, make_vnet, nic_body, rid, subnet_id
 
 from .support import gateway_routes, needs_frr, speaker, start_frr, vpn_site, wait_for
 
@@ -60,16 +60,33 @@ def test_routes_learned_from_frr_reach_effective_routes_and_leave_with_it(aznet,
         adv = net.virtual_network_gateways.begin_get_advertised_routes(rg, "VNet1GW", peer="10.51.255.254").result().value
         assert [(r.network, r.as_path) for r in adv] == [("10.1.0.0/16", "65010")]
 
+        # a spoke peered with gateway transit: it learns the BGP routes, and the peer learns the spoke
+        make_vnet(net, rg, name="Spoke", prefixes=("10.60.0.0/16",), subnets={"default": "10.60.0.0/24"})
+        net.network_interfaces.begin_create_or_update(rg, "spoke-nic", nic_body(subnet_id(aznet, rg, "Spoke")))\
+            .result()
+        net.virtual_network_peerings.begin_create_or_update(rg, "VNet1", "to-spoke", {"properties": {
+            "remoteVirtualNetwork": {"id": rid(aznet, rg, "virtualNetworks", "Spoke")},
+            "allowGatewayTransit": True}}).result()
+        net.virtual_network_peerings.begin_create_or_update(rg, "Spoke", "to-hub", {"properties": {
+            "remoteVirtualNetwork": {"id": rid(aznet, rg, "virtualNetworks", "VNet1")},
+            "useRemoteGateways": True}}).result()
+        spoke = gateway_routes(net, rg, "spoke-nic")
+        assert spoke["192.168.50.0/24"].next_hop_type == "VirtualNetworkGateway"
+        got = wait_for(lambda: "10.60.0.0/16" in (r := onprem.received()) and r, timeout=30)
+        assert got["10.60.0.0/16"][0]["path"] == "65010"
+
         # a new announcement, then a withdrawal
         onprem.announce("10.200.0.0/16")
         wait_for(lambda: "10.200.0.0/16" in gateway_routes(net, rg), timeout=30)
         onprem.withdraw("192.168.50.0/24")
         wait_for(lambda: "192.168.50.0/24" not in gateway_routes(net, rg), timeout=30)
         assert "10.200.0.0/16" in gateway_routes(net, rg)
+        assert "192.168.50.0/24" not in gateway_routes(net, rg, "spoke-nic")
     finally:
         onprem.close()
     # the peer is gone: its routes are withdrawn and the session is no longer up
     wait_for(lambda: not gateway_routes(net, rg), timeout=30)
+    assert not gateway_routes(net, rg, "spoke-nic")
     assert [p.state for p in _peers(net, rg)] == ["Connecting"]
     learned = net.virtual_network_gateways.begin_get_learned_routes(rg, "VNet1GW").result().value
     assert not [r for r in learned if r.origin == "EBgp"]
