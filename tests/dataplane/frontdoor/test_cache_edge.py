@@ -300,11 +300,25 @@ def test_disk_tier_takes_evicted_objects_and_gives_them_back(tmp_path: Path, clo
     for i in range(12):
         roundtrip(cache, CACHING, request(f"/d{i}"), response(body=bytes([i]) * 4000, cache_control="max-age=600",
                                                               etag=f'"e{i}"'))
-    assert cache.store.bytes <= 16 * 1024 and len(list(tmp_path.iterdir())) > 0
+    own = cache.store.disk.dir
+    assert cache.store.bytes <= 16 * 1024 and len(list(Path(own).iterdir())) > 0
     back = roundtrip(cache, CACHING, request("/d0"), None)
     assert back.header("X-Cache") == TCP_HIT and back.body == bytes([0]) * 4000 and back.header("ETag") == '"e0"'
     assert cache.purge(SCOPE, ["/*"]) == 12
-    assert list(tmp_path.iterdir()) == []
+    assert list(Path(own).iterdir()) == []
+
+
+def test_disk_tier_keeps_to_its_own_directory(tmp_path: Path) -> None:
+    mine = tmp_path / "keep.obj"
+    mine.write_bytes(b"not the cache's")
+    gone = tmp_path / "edge-999999999-1"      # left by a process that no longer runs
+    gone.mkdir()
+    (gone / "x.obj").write_bytes(b"old")
+    first = EdgeCache(4096, disk_dir=str(tmp_path), disk_bytes=1 << 20)
+    second = EdgeCache(4096, disk_dir=str(tmp_path), disk_bytes=1 << 20)
+    assert mine.read_bytes() == b"not the cache's" and not gone.exists()
+    assert first.store.disk.dir != second.store.disk.dir
+    assert Path(first.store.disk.dir).is_dir() and Path(second.store.disk.dir).is_dir()
 
 
 def test_conditional_request_on_a_hit(cache: EdgeCache) -> None:

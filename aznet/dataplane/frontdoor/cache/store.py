@@ -12,6 +12,7 @@ import fnmatch
 import hashlib
 import json
 import os
+import shutil
 import struct
 import time
 from collections import OrderedDict
@@ -74,19 +75,36 @@ def purge_matcher(paths: Iterable[str]) -> Callable[[str], bool]:
     return match
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 class DiskTier:
-    """Evicted objects as files ``<sha256>.obj`` (a JSON header and the body), bounded by bytes, LRU."""
+    """Evicted objects as files ``<sha256>.obj`` (a JSON header and the body), bounded by bytes, LRU. Each cache
+    writes in a directory of its own, ``edge-<pid>-<n>`` under the configured one (nothing else there is
+    touched); directories left by processes that are gone are removed."""
 
     _HEAD = struct.Struct("!I")
+    _made = 0
 
     def __init__(self, directory: str, max_bytes: int, clock: Callable[[], float] = time.time) -> None:
-        self.dir = directory
+        os.makedirs(directory, exist_ok=True)
+        for name in os.listdir(directory):
+            parts = name.split("-")
+            if len(parts) == 3 and parts[0] == "edge" and parts[1].isdigit() and not _alive(int(parts[1])):
+                shutil.rmtree(os.path.join(directory, name), ignore_errors=True)
+        DiskTier._made += 1
+        self.dir = os.path.join(directory, f"edge-{os.getpid()}-{DiskTier._made}")
+        shutil.rmtree(self.dir, ignore_errors=True)
+        os.makedirs(self.dir)
         self.max_bytes = max_bytes
         self.clock = clock
-        os.makedirs(directory, exist_ok=True)
-        for name in os.listdir(directory):  # a previous process's files are not trusted to be consistent
-            if name.endswith(".obj"):
-                os.unlink(os.path.join(directory, name))
         # (scope, key) -> (file, size, host, path, expires_at)
         self.index: OrderedDict[tuple[str, str], tuple[str, int, str, str, float]] = OrderedDict()
         self.bytes = 0
