@@ -52,15 +52,25 @@ def test_lb_metrics_after_traffic(aznet, network_client, compute, rg):
     by_dir = {ts.metadata_values.get("direction") or ts.metadata_values.get("Direction"):
               sum(p.total or 0 for p in ts.data) for ts in res.metrics[0].timeseries}
     assert by_dir == {"In": 40, "Out": 40}
-    res = query.query_resource(lb.id, ["DipAvailability"], timespan=timedelta(minutes=10),
-                               granularity=timedelta(minutes=1), aggregations=["Average"],
-                               filter="BackendIPAddress eq '*'")
-    status = {}
-    for ts in res.metrics[0].timeseries:
-        vals = [p.average for p in ts.data if p.average is not None]
-        status[ts.metadata_values.get("backendipaddress") or ts.metadata_values.get("BackendIPAddress")] = vals[-1]
     nic1 = network_client.network_interfaces.get(rg, "vm1-nic").ip_configurations[0].private_ip_address
     nic2 = network_client.network_interfaces.get(rg, "vm2-nic").ip_configurations[0].private_ip_address
+
+    def dip_status() -> dict[str, float]:
+        """The latest minute's DipAvailability per backend address. A minute that began before vm1's first
+        successful probe averages in the samples taken before it (as Azure's average over the minute does), so
+        the answer is polled until a minute of vm1 being up only is reported."""
+        res = query.query_resource(lb.id, ["DipAvailability"], timespan=timedelta(minutes=10),
+                                   granularity=timedelta(minutes=1), aggregations=["Average"],
+                                   filter="BackendIPAddress eq '*'")
+        status = {}
+        for ts in res.metrics[0].timeseries:
+            vals = [p.average for p in ts.data if p.average is not None]
+            status[ts.metadata_values.get("backendipaddress") or ts.metadata_values.get("BackendIPAddress")] = vals[-1]
+        return status
+    def vm1_minute_up() -> dict[str, float] | None:
+        status = dip_status()
+        return status if status.get(nic1) == 100.0 else None
+    status = wait_for(vm1_minute_up, timeout=150)
     assert status == {nic1: 100.0, nic2: 0.0}
     res = query.query_resource(lb.id, ["AllocatedSnatPorts"], timespan=timedelta(minutes=10),
                                granularity=timedelta(minutes=1), aggregations=["Average"])
