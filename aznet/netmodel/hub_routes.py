@@ -12,7 +12,10 @@ both use.
   connection's prefixes: next hop the connection (Virtual Network Connection), the VPN gateway
   (VPN_S2S_Gateway, AS path the site's ASN), the point-to-site gateway or the ExpressRoute gateway
   (ExpressRouteGateway, AS path 12076 and the edge's) when the connection is in the same hub; the other hub (Remote Hub, AS path 65520-65520) when it is in another hub of the virtual
-  WAN. A static route wins over a learned one for the same prefix.
+  WAN. A static route wins over a learned one for the same prefix; among learned routes to one prefix the
+  hub keeps the best by its ``hubRoutingPreference`` ("Virtual hub routing preference": local before remote
+  hubs, then ExpressRoute or VPN as preferred (VPN among remote routes), then the shortest AS path; with
+  ASPath the shortest path first), each remote hub offering only its own best routes; ties stay (ECMP).
 - What a connection learns is its associated table's routes, except its own prefixes; branches do not
   learn other branches unless the virtual WAN allows branch-to-branch traffic; in a Basic virtual WAN
   VNets do not learn other VNets and hubs do not learn other hubs; 0.0.0.0/0 only reaches a connection
@@ -80,6 +83,7 @@ class Hub:
     wan_key: str
     router_ips: list[str]
     policies: dict[str, str] = field(default_factory=dict)   # "PrivateTraffic"/"Internet" -> firewall key
+    preference: str = "ExpressRoute"                           # hubRoutingPreference
 
 
 @dataclass(slots=True)
@@ -135,7 +139,8 @@ class HubRouting:
             p = props(bodies[k])
             wan = ref_key(p.get("virtualWan"))
             if wan:
-                self.hubs[k] = Hub(k, str(bodies[k].get("id") or k), wan, _strs(p.get("virtualRouterIps")))
+                self.hubs[k] = Hub(k, str(bodies[k].get("id") or k), wan, _strs(p.get("virtualRouterIps")),
+                                   preference=str(p.get("hubRoutingPreference") or "ExpressRoute"))
         self.tables: dict[str, Table] = {}
         for k in by_type.get(TABLE, []):
             hub = _parent(k)
@@ -320,7 +325,7 @@ class HubRouting:
                     remote = self.hubs[conn.hub_key].id
                     path = "-".join(x for x in (REMOTE_HUB_PATH, conn.as_path) if x)
                     dynamic.append(HubRoute(prefixes, "Remote Hub", (remote,), remote, path, conn.kind, conn.key))
-        routes = statics + dynamic
+        routes = statics + select(hub, dynamic, self.hubs)
         self._table_cache[table_key] = routes
         return routes
 
@@ -371,6 +376,77 @@ class HubRouting:
                 if isinstance(prefix, str):
                     out.append(prefix)
         return out
+
+
+def _path_len(route: HubRoute) -> int:
+    """The AS path length the connection brought (the 65520s a remote hub adds are not counted)."""
+    path = route.as_path[len(REMOTE_HUB_PATH):].lstrip("-") if route.as_path.startswith(REMOTE_HUB_PATH) \
+        else route.as_path
+    return len([a for a in path.split("-") if a])
+
+
+def _kind_rank(route: HubRoute, all_remote: bool, preference: str) -> int:
+    """ExpressRoute vs site-to-site VPN: the hub routing preference decides; among remote routes VPN wins
+    (ExpressRoute-to-ExpressRoute transit needs Global Reach)."""
+    if route.source_kind not in ("er", "vpn"):
+        return 0
+    if preference == "VpnGateway":
+        return 0 if route.source_kind == "vpn" else 1
+    if all_remote:
+        return 0 if route.source_kind == "vpn" else 1
+    return 0 if route.source_kind == "er" else 1
+
+
+def _best(candidates: list[HubRoute], preference: str, at_origin: bool = False) -> list[HubRoute]:
+    """Azure's route selection for one prefix ("Virtual hub routing preference"): the winners (ECMP ties kept).
+    ``at_origin``: the choice the remote hub made among its own (local to it) routes."""
+    def remote(r: HubRoute) -> int:
+        return 0 if at_origin else (1 if r.next_hop_type == "Remote Hub" else 0)
+
+    pool = candidates
+    if preference == "ASPath":
+        shortest = min(_path_len(r) for r in pool)
+        pool = [r for r in pool if _path_len(r) == shortest]
+    nearest = min(remote(r) for r in pool)
+    pool = [r for r in pool if remote(r) == nearest]
+    all_remote = nearest == 1
+    top = min(_kind_rank(r, all_remote, preference) for r in pool)
+    pool = [r for r in pool if _kind_rank(r, all_remote, preference) == top]
+    shortest = min(_path_len(r) for r in pool)
+    return [r for r in pool if _path_len(r) == shortest]
+
+
+def select(hub: Hub, dynamic: list[HubRoute], hubs: Mapping[str, Hub]) -> list[HubRoute]:
+    """The learned routes a hub keeps per prefix: each remote hub offers only its own best routes, then the
+    hub chooses by its ``hubRoutingPreference``."""
+    by_prefix: dict[str, list[HubRoute]] = {}
+    order: list[str] = []
+    for r in dynamic:
+        for p in r.prefixes:
+            if p not in by_prefix:
+                order.append(p)
+            by_prefix.setdefault(p, []).append(HubRoute((p,), r.next_hop_type, r.next_hops, r.origin, r.as_path,
+                                                        r.source_kind, r.source_key))
+    if all(len(v) == 1 for v in by_prefix.values()):
+        return dynamic
+    kept: dict[tuple[Any, ...], list[str]] = {}
+    for p in order:
+        cands = by_prefix[p]
+        if len(cands) > 1:
+            local = [r for r in cands if r.next_hop_type != "Remote Hub"]
+            remote: dict[str, list[HubRoute]] = {}
+            for r in cands:
+                if r.next_hop_type == "Remote Hub":
+                    remote.setdefault(r.origin.lower(), []).append(r)
+            offered = list(local)
+            for origin, rs in remote.items():
+                other = hubs.get(origin)
+                offered.extend(_best(rs, other.preference, at_origin=True) if other is not None else rs)
+            cands = _best(offered, hub.preference)
+        for r in cands:
+            kept.setdefault((r.next_hop_type, r.next_hops, r.origin, r.as_path, r.source_kind, r.source_key),
+                            []).append(p)
+    return [HubRoute(tuple(ps), *key) for key, ps in kept.items()]
 
 
 def build(resources: Iterable[dict[str, Any]]) -> HubRouting:

@@ -122,7 +122,8 @@ def test_routing_intent_sends_spoke_traffic_to_the_hub_firewall(aznet, network_c
 def test_expressroute_branch_in_the_hub(aznet, network_client, compute, rg):
     """A circuit's private peering connected to the hub's ExpressRoute gateway: what the customer edge
     announces reaches the hub's tables (next hop the ExpressRoute gateway, AS path from the MSEE's 12076)
-    and the spoke VMs (next hop the hub router); it leaves when the edge goes down."""
+    and the spoke VMs (next hop the hub router); against the same prefix from a VPN site the hub routing
+    preference chooses; the route leaves when the edge goes down."""
     from tests.dataplane.lb.support import cli
 
     from .test_expressroute import make_circuit, private_peering
@@ -151,5 +152,26 @@ def test_expressroute_branch_in_the_hub(aznet, network_client, compute, rg):
     got = routes(net, rg, "VNet1-nic")
     assert got["10.200.0.0/16"].next_hop_type == "VirtualNetworkGateway"
     assert got["10.200.0.0/16"].next_hop_ip_address == ["10.100.0.68", "10.100.0.69"]
+    # the same prefix from a VPN site: the hub routing preference decides (ExpressRoute by default)
+    net.vpn_sites.begin_create_or_update(rg, "site1", {"location": LOC, "properties": {
+        "virtualWan": {"id": rid(aznet, rg, "virtualWans", "myVirtualWan")},
+        "addressSpace": {"addressPrefixes": ["10.200.0.0/16"]},
+        "vpnSiteLinks": [{"name": "link1", "properties": {"ipAddress": "203.0.113.10"}}]}}).result()
+    vpn = net.vpn_gateways.begin_create_or_update(rg, "hub1-vpngw", {"location": LOC, "properties": {
+        "virtualHub": {"id": rid(aznet, rg, "virtualHubs", "hub1")}}}).result()
+    net.vpn_connections.begin_create_or_update(rg, "hub1-vpngw", "site1-conn", {"properties": {
+        "remoteVpnSite": {"id": rid(aznet, rg, "vpnSites", "site1")}, "vpnLinkConnections": [
+            {"name": "link1", "properties": {
+                "vpnSiteLink": {"id": f"{rid(aznet, rg, 'vpnSites', 'site1')}/vpnSiteLinks/link1"}}}]}}).result()
+
+    def chosen() -> list[str]:
+        table = net.virtual_hubs.begin_get_effective_virtual_hub_routes(rg, "hub1", None).result().value
+        return [r.next_hop_type for r in table if "10.200.0.0/16" in r.address_prefixes]
+    assert chosen() == ["ExpressRouteGateway"]
+    for preference, want in (("VpnGateway", ["VPN_S2S_Gateway"]), ("ASPath", ["VPN_S2S_Gateway"]),
+                             ("ExpressRoute", ["ExpressRouteGateway"])):
+        make_hub(aznet, net, rg, hubRoutingPreference=preference)
+        assert chosen() == want, preference
+    assert vpn.id
     cli(aznet, "expressroute", "advertise", "-g", rg, "-n", "er1", "--down")
-    assert "10.200.0.0/16" not in routes(net, rg, "VNet1-nic")
+    assert chosen() == ["VPN_S2S_Gateway"]
