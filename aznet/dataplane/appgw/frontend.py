@@ -54,7 +54,7 @@ class LimitExceeded(Exception):
 
 class ClientConn(asyncio.Protocol):
     __slots__ = ("state", "transport", "parser", "cur", "queue", "busy", "peer", "closing", "scheme",
-                 "paused", "sni", "cert", "write_paused", "on_resume", "on_lost", "tunnel", "early", "h2")
+                 "paused", "sni", "cert", "write_paused", "on_resume", "on_lost", "tunnel", "early", "h2", "loop")
 
     def __init__(self, state: SocketState) -> None:
         self.state = state
@@ -75,6 +75,7 @@ class ClientConn(asyncio.Protocol):
         self.tunnel: Any = None          # an upgraded connection (WebSocket): bytes go to the backend as they come
         self.early: bytearray | None = None   # bytes after an Upgrade request, before the tunnel is up
         self.h2: Any = None              # an HTTP/2 session (ALPN h2), which then gets the bytes
+        self.loop = asyncio.get_running_loop()   # once per connection (3.11 checks getpid() on each lookup)
 
     # -- asyncio ----------------------------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -236,7 +237,7 @@ class ClientConn(asyncio.Protocol):
         if self.paused and len(self.queue) < MAX_PIPELINE // 2 and self.transport is not None:
             self.paused = False
             self.transport.resume_reading()
-        asyncio.get_running_loop().create_task(self._answer(req))
+        self.loop.create_task(self._answer(req))
 
     async def _answer(self, req: Request) -> None:
         try:

@@ -4,7 +4,7 @@ not Down), forward with Azure's headers, answer in one buffer.
 Azure's behaviour (docs unless marked inferred):
 - headers to the backend: ``X-Forwarded-For`` (existing value, then ``client-ip:client-port``),
   ``X-Forwarded-Proto``, ``X-Forwarded-Port`` (the listener's port), ``X-Original-Host`` (the Host the client
-  sent), ``X-AppGW-Trace-Id``; rewrites apply after them, so they can be rewritten;
+  sent), ``X-AppGW-Trace-Id`` (the access log's transactionId, inferred); rewrites apply after them;
 - Host to the backend: the settings' host name, else the member's FQDN/IP with ``pickHostNameFromBackendAddress``,
   else the client's Host;
 - path override: a basic rule prepends it, a path rule's ``/x/*`` prefix is replaced by it;
@@ -17,7 +17,6 @@ Azure's behaviour (docs unless marked inferred):
 from __future__ import annotations
 
 import ipaddress
-import os
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -232,7 +231,7 @@ class Proxy:
         rec.member = member_obj.address
         if isinstance(where, str):
             return self._error(rec, plan, d.listener, 502, keep, server)
-        data = self._backend_request(plan, settings, member_obj, req, inc, d)
+        data = self._backend_request(plan, settings, member_obj, req, inc, d, rec.tid)
         ctx = self.context_for(plan, settings) if settings.protocol.lower() == "https" else None
         sni = self._backend_host(settings, member_obj, inc) if ctx else None
         if ctx is not None and sni:
@@ -348,7 +347,7 @@ class Proxy:
         return inc.host
 
     def _backend_request(self, plan: GatewayPlan, settings: Settings, member: PoolMember, req: Request,
-                         inc: router.Incoming, d: router.Decision) -> bytes:
+                         inc: router.Incoming, d: router.Decision, trace_id: str) -> bytes:
         path = d.path
         if settings.path:
             if d.prefix:
@@ -367,7 +366,7 @@ class Proxy:
         headers.insert(0, ("Host", self._backend_host(settings, member, inc)))
         headers += [("X-Forwarded-For", f"{xff}, {client}" if xff else client),
                     ("X-Forwarded-Proto", inc.scheme), ("X-Forwarded-Port", str(inc.server_port)),
-                    ("X-Original-Host", inc.host), ("X-AppGW-Trace-Id", os.urandom(16).hex())]
+                    ("X-Original-Host", inc.host), ("X-AppGW-Trace-Id", trace_id)]
         if d.header_edits:
             headers = rewrite.apply_headers(headers, d.header_edits)
         if req.stream is not None:       # the body follows as it comes (bodystream.py)

@@ -42,7 +42,7 @@ class Reply:
 
 class UpstreamConn(asyncio.Protocol):
     __slots__ = ("pool", "key", "transport", "parser", "reply", "waiter", "head", "closed", "hsize", "used",
-                 "streaming", "sink", "pending", "finished", "stream_ok", "write_blocked", "drain")
+                 "streaming", "sink", "pending", "finished", "stream_ok", "write_blocked", "drain", "loop")
 
     def __init__(self, pool: UpstreamPool, key: tuple[Any, ...]) -> None:
         self.pool, self.key = pool, key
@@ -61,6 +61,7 @@ class UpstreamConn(asyncio.Protocol):
         self.stream_ok = False
         self.write_blocked = False
         self.drain: asyncio.Future[None] | None = None
+        self.loop = pool.loop()          # kept: asyncio.get_running_loop() costs a getpid() call on 3.11
 
     # -- asyncio --------------------------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -91,7 +92,7 @@ class UpstreamConn(asyncio.Protocol):
 
     async def drained(self) -> None:
         while self.write_blocked and not self.closed:
-            self.drain = asyncio.get_running_loop().create_future()
+            self.drain = self.loop.create_future()
             await self.drain
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -154,7 +155,7 @@ class UpstreamConn(asyncio.Protocol):
             # stream the body: the waiter gets the head now, the body goes to the sink the proxy attaches
             self.streaming = True
             reply.stream = self
-            self.finished = asyncio.get_running_loop().create_future()
+            self.finished = self.loop.create_future()
             waiter, self.waiter = self.waiter, None
             if waiter is not None and not waiter.done():
                 waiter.set_result(reply)
@@ -235,8 +236,7 @@ class UpstreamConn(asyncio.Protocol):
             self.transport.close()
 
     def send(self, data: bytes, head: bool, stream: bool = False) -> asyncio.Future[Reply]:
-        loop = asyncio.get_running_loop()
-        self.waiter = loop.create_future()
+        self.waiter = self.loop.create_future()
         self.head = head
         self.reply = None
         self.streaming = False
@@ -268,6 +268,13 @@ class UpstreamPool:
     def __init__(self) -> None:
         self.idle: dict[tuple[Any, ...], deque[UpstreamConn]] = {}
         self.open = 0
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def loop(self) -> asyncio.AbstractEventLoop:
+        """The running loop, looked up once (a pool serves one loop)."""
+        if self._loop is None:
+            self._loop = asyncio.get_running_loop()
+        return self._loop
 
     def release(self, conn: UpstreamConn) -> None:
         q = self.idle.setdefault(conn.key, deque())
@@ -289,7 +296,7 @@ class UpstreamPool:
 
     async def _connect(self, key: tuple[Any, ...], host: str, port: int, ctx: ssl_mod.SSLContext | None,
                        server_hostname: str | None) -> UpstreamConn:
-        loop = asyncio.get_running_loop()
+        loop = self.loop()
         try:
             _, conn = await loop.create_connection(lambda: UpstreamConn(self, key), host, port, ssl=ctx,
                                                    server_hostname=server_hostname if ctx else None)
@@ -305,7 +312,7 @@ class UpstreamPool:
                       stream: bool = False) -> Reply:
         """``stream``: a long body, or one of unknown length, comes through ``reply.stream`` (see ``attach``)."""
         key = (host, port, id(ctx) if ctx else None, server_hostname if ctx else None)
-        loop = asyncio.get_running_loop()
+        loop = self.loop()
         deadline = loop.time() + timeout
         for attempt in (0, 1):
             q = self.idle.get(key)
@@ -341,7 +348,7 @@ class UpstreamPool:
         body cannot be replayed on another if a kept-alive one turns out closed). ``timeout`` counts from the
         connect, and again from the body's end (inferred: Azure's requestTimeout waits for the answer)."""
         key = (host, port, id(ctx) if ctx else None, server_hostname if ctx else None)
-        loop = asyncio.get_running_loop()
+        loop = self.loop()
         try:
             conn = await asyncio.wait_for(self._connect(key, host, port, ctx, server_hostname), timeout)
         except TimeoutError:
