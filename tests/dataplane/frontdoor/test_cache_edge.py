@@ -364,3 +364,10 @@ def test_cdn_head_miss_passes_the_origin_length_through(cache: EdgeCache) -> Non
                                                                          cache_control="max-age=60"))
     assert head.header("Content-Length") == "42" and head.header("X-Cache") == TCP_MISS
     assert cache.lookup(SCOPE, request("/hm"), cdn).x_cache == TCP_MISS   # nothing stored from a HEAD
+
+
+def test_response_that_expires_at_once_is_not_stored_and_keeps_set_cookie(cache: EdgeCache) -> None:
+    out = roundtrip(cache, CACHING, request("/login"), response(body=b"hi", cache_control="max-age=0",
+                                                                set_cookie="auth=1"))
+    assert out.header("Set-Cookie") == "auth=1" and out.header("X-Cache") == TCP_MISS
+    assert cache.lookup(SCOPE, request("/login"), CACHING).x_cache == TCP_MISS

@@ -161,8 +161,9 @@ class EdgeCache:
             encoding = (_header(origin.headers, "content-encoding") or "").strip().lower()
             partial = origin.status == 206
             if verdict.x_cache == TCP_MISS:
+                # a cacheable response loses Set-Cookie (one that expires at once, max-age=0, keeps it)
                 headers = [(k, v) for k, v in origin.headers if k.lower() not in HOP_BY_HOP
-                           and k.lower() != "set-cookie"]  # a cacheable response loses Set-Cookie
+                           and not (verdict.store and k.lower() == "set-cookie")]
                 vary = tuple(sorted({v.strip().lower() for line in (_header(origin.headers, "vary") or "").split(",")
                                      if (v := line.strip()) and v.lower() != "accept-encoding"}))
                 entry = Entry(look.scope, look.key, req.host.lower(), req.path, origin.status, headers, origin.body,
