@@ -1,7 +1,9 @@
 """What BGP speakers should run, compiled from the store (pure: no sockets).
 
-VPN gateways (route-based, a BGP-capable SKU) with at least one ``enableBgp`` site-to-site (IPsec)
-connection get one speaker per gateway instance (``bgpSettings.bgpPeeringAddresses``, two when
+VPN gateways (route-based, a BGP-capable SKU, ``enableBgp``) with at least one BGP site-to-site (IPsec)
+connection or BGP VNet-to-VNet connection (the reverse connection in place with the same key, the two
+ASNs different; the other gateway's instances are the neighbours, the lower loopback address dials)
+get one speaker per gateway instance (``bgpSettings.bgpPeeringAddresses``, two when
 active-active), on the loopback address the local address table gives the instance's
 ``defaultBgpIpAddresses``; its neighbours are the connections' local network gateways
 (``bgpSettings.bgpPeeringAddress`` / ``asn``), each connecting from the loopback address the table gives
@@ -15,6 +17,7 @@ path); next hop = the instance's BGP address."""
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 from dataclasses import dataclass, field
 from typing import Any
@@ -145,9 +148,10 @@ def vpn_speakers(recs: Records, table: WorkloadTable) -> list[SpeakerSpec]:
                 neighbors.append(NeighborConfig(address=addr.strip(), source=source, asn=asn,
                                                 max_prefixes=VPN_MAX_PREFIXES, owner=c.body.get("id", c.id),
                                                 rejected=frozenset(_canon(x) for x in own)))
+        asn = int(bgp.get("asn") or 65515)
+        neighbors += _vnet_to_vnet(recs, table, gw, conns, asn, own)
         if not neighbors:
             continue
-        asn = int(bgp.get("asn") or 65515)
         common = own + transit_spokes(recs, vnet_id)
         for i, entry in enumerate(bgp.get("bgpPeeringAddresses") or []):
             cfg_id = entry.get("ipconfigurationId") if isinstance(entry, dict) else None
@@ -155,9 +159,11 @@ def vpn_speakers(recs: Records, table: WorkloadTable) -> list[SpeakerSpec]:
             loc = table.by_ipconfig(cfg_id) if isinstance(cfg_id, str) else None
             if loc is None or not ips:
                 continue
+            mine_nbs = [dataclasses.replace(n, connect=_lower(loc.local, n.source)) if n.remote_gateway else n
+                        for n in neighbors]
             spec = SpeakerSpec(key=f"{gw.key}#{i}", resource_id=gw.body.get("id", gw.id), instance=i,
                                azure_address=str(ips[0]), local=loc.local, asn=asn, kind="VpnGateway",
-                               vnet_id=vnet_id, neighbors=list(neighbors), vnet_prefixes=tuple(own))
+                               vnet_id=vnet_id, neighbors=mine_nbs, vnet_prefixes=tuple(own))
             for n in neighbors:
                 routes: dict[str, tuple[int, ...]] = {}
                 for pfx in common:
@@ -168,6 +174,44 @@ def vpn_speakers(recs: Records, table: WorkloadTable) -> list[SpeakerSpec]:
                             routes.setdefault(_canon(pfx), (asn,))
                 spec.base[n.address] = routes
             out.append(spec)
+    return out
+
+
+def _lower(a: str, b: str) -> bool:
+    return int(ipaddress.IPv4Address(a)) < int(ipaddress.IPv4Address(b))
+
+
+def _vnet_to_vnet(recs: Records, table: WorkloadTable, gw: Any, conns: list[Any], asn: int,
+                  own: list[str]) -> list[NeighborConfig]:
+    """BGP over VNet-to-VNet: each instance of the other gateway is a neighbour, once the reverse connection
+    exists with the same shared key and BGP on both, and the two ASNs differ (eBGP)."""
+    out: list[NeighborConfig] = []
+    for c in conns:
+        cp = _props(c.body)
+        if cp.get("connectionType") != "Vnet2Vnet" or not cp.get("enableBgp") or \
+                _ref(cp.get("virtualNetworkGateway1")) != gw.key:
+            continue
+        other_key = _ref(cp.get("virtualNetworkGateway2"))
+        other = recs.by_key.get(other_key)
+        if other is None or not any(
+                _ref(_props(r.body).get("virtualNetworkGateway1")) == other_key
+                and _ref(_props(r.body).get("virtualNetworkGateway2")) == gw.key
+                and _props(r.body).get("connectionType") == "Vnet2Vnet" and _props(r.body).get("enableBgp")
+                and _props(r.body).get("sharedKey") == cp.get("sharedKey") for r in conns):
+            continue
+        op = _props(other.body)
+        obgp = op.get("bgpSettings") or {}
+        other_asn = int(obgp.get("asn") or 65515)
+        if not op.get("enableBgp") or other_asn == asn:
+            continue
+        for entry in obgp.get("bgpPeeringAddresses") or []:
+            cfg_id = entry.get("ipconfigurationId") if isinstance(entry, dict) else None
+            ips = entry.get("defaultBgpIpAddresses") if isinstance(entry, dict) else None
+            loc = table.by_ipconfig(cfg_id) if isinstance(cfg_id, str) else None
+            if loc is not None and ips:
+                out.append(NeighborConfig(address=str(ips[0]), source=loc.local, asn=other_asn,
+                                          max_prefixes=VPN_MAX_PREFIXES, owner=c.body.get("id", c.id),
+                                          rejected=frozenset(_canon(x) for x in own), remote_gateway=True))
     return out
 
 

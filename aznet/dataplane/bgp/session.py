@@ -38,6 +38,8 @@ class NeighborConfig:
     count_update: bool = False   # Route Server: held + in this UPDATE > max drops the session
     owner: str = ""              # the connection / bgpConnection resource id
     rejected: frozenset[str] = frozenset()   # prefixes never accepted (the VNet's own)
+    connect: bool = False        # this speaker opens the TCP connection (another aznet gateway, VNet-to-VNet)
+    remote_gateway: bool = False  # the peer is another aznet gateway's speaker
 
 
 @dataclass

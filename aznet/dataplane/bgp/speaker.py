@@ -1,6 +1,7 @@
 """One BGP speaker: a gateway instance (or Route Server instance) listening on its own loopback address.
 
-It accepts a connection only from a configured neighbour's loopback address (its ``source``), runs one
+It accepts a connection only from a configured neighbour's loopback address (its ``source``) and dials
+the neighbours it initiates (another aznet gateway, VNet-to-VNet: the lower loopback address dials), runs one
 ``Session`` per neighbour (a second connection from the same neighbour replaces the first) and tells
 its owner (``BgpService``) when learned routes change or a session ends."""
 
@@ -19,6 +20,7 @@ from .session import NeighborConfig, Session, SessionStats
 log = logging.getLogger("aznet.bgp")
 
 Advertised = dict[str, tuple[tuple[int, ...], str]]
+CONNECT_RETRY = 1.0     # seconds between attempts to open the sessions this speaker initiates
 
 
 class Speaker:
@@ -37,6 +39,7 @@ class Speaker:
         self.stats: dict[str, SessionStats] = {}
         self.advertised: dict[str, Advertised] = {}          # neighbour azure address -> routes
         self.server: asyncio.AbstractServer | None = None
+        self._dialer: asyncio.Task[None] | None = None
         self.error = ""
         self.on_learned = on_learned
 
@@ -55,6 +58,20 @@ class Speaker:
             log.warning("bgp: %s", self.error)
             return
         self.server = await loop.create_server(self._accept, sock=sock)
+        self._dialer = loop.create_task(self._dial())
+
+    async def _dial(self) -> None:
+        """Open the sessions this speaker initiates (VNet-to-VNet: the lower address dials), retrying."""
+        loop = asyncio.get_running_loop()
+        while self.server is not None:
+            for n in list(self.neighbors.values()):
+                if n.connect and n.address not in self.sessions:
+                    try:
+                        await loop.create_connection(lambda n=n: _Gate(self, n), host=n.source, port=self.port,
+                                                     local_addr=(self.address, 0))
+                    except OSError:
+                        pass
+            await asyncio.sleep(CONNECT_RETRY)
 
     def _accept(self) -> asyncio.Protocol:
         return _Gate(self)
@@ -65,6 +82,9 @@ class Speaker:
         if self.server is not None:
             self.server.close()
             self.server = None
+        if self._dialer is not None:
+            self._dialer.cancel()
+            self._dialer = None
 
     # -- configuration -------------------------------------------------------------------------
     def configure(self, neighbors: list[NeighborConfig]) -> None:
@@ -144,13 +164,14 @@ def timespan(seconds: float) -> str:
 class _Gate(asyncio.Protocol):
     """Who is calling? A configured neighbour's source address gets a Session; anyone else is closed."""
 
-    def __init__(self, speaker: Speaker) -> None:
+    def __init__(self, speaker: Speaker, dialed: NeighborConfig | None = None) -> None:
         self.speaker = speaker
+        self.dialed = dialed
         self.inner: Session | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         peer = transport.get_extra_info("peername")
-        cfg = self.speaker.neighbors.get(peer[0]) if peer else None
+        cfg = self.dialed or (self.speaker.neighbors.get(peer[0]) if peer else None)
         if cfg is None:
             log.info("bgp %s: connection from %s, not a configured neighbour: closed", self.speaker.address, peer)
             transport.close()
