@@ -392,3 +392,33 @@ def test_expressroute_direct_port(aznet, network_client, rg):
         "peeringLocation": "Equinix-Ashburn-DC2", "bandwidthInGbps": 10, "encapsulation": "QinQ",
         "links": [{"name": "link1", "properties": {"adminState": "Enabled"}}]}}).result()
     assert {lk.name: lk.admin_state for lk in enabled.links} == {"link1": "Enabled", "link2": "Disabled"}
+
+
+def test_expressroute_json_rules_and_template(aznet, network_client, resource_client, rg):
+    """Network RP parsing (unknown members refused, names case-insensitive) and an ARM template with a
+    circuit and its authorization, as Azure's quickstart deploys them."""
+    net = network_client
+    body = circuit_body()
+    body["properties"]["serviceProviderProperties"]["bandwidthInMbpz"] = 200
+    assert error_of(net.express_route_circuits.begin_create_or_update, rg, "bad", body)[0] == 400
+    template = {
+        "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+        "contentVersion": "1.0.0.0",
+        "resources": [
+            {"type": "Microsoft.Network/expressRouteCircuits", "apiVersion": "2023-09-01", "name": "tplCircuit",
+             "location": LOC, "sku": {"NAME": "Premium_MeteredData", "tier": "Premium", "family": "MeteredData"},
+             "properties": {"ServiceProviderProperties": {"serviceProviderName": "Megaport",
+                                                          "peeringLocation": "Amsterdam", "bandwidthInMbps": 1000}}},
+            {"type": "Microsoft.Network/expressRouteCircuits/authorizations", "apiVersion": "2023-09-01",
+             "name": "tplCircuit/auth1", "dependsOn": ["[resourceId('Microsoft.Network/expressRouteCircuits', "
+                                                     "'tplCircuit')]"], "properties": {}}]}
+    from azure.mgmt.resource.deployments import DeploymentsMgmtClient
+
+    deployments = aznet.client(DeploymentsMgmtClient)
+    result = deployments.deployments.begin_create_or_update(rg, "er-tpl", {"properties": {
+        "mode": "Incremental", "template": template}}).result()
+    assert result.properties.provisioning_state == "Succeeded"
+    c = net.express_route_circuits.get(rg, "tplCircuit")
+    assert c.sku.name == "Premium_MeteredData" and c.service_provider_properties.service_provider_name == "Megaport"
+    assert net.express_route_circuit_authorizations.get(rg, "tplCircuit", "auth1").authorization_use_status == \
+        "Available"

@@ -151,3 +151,57 @@ def test_expressroute_port_azcli(aznet, az):  # type: ignore[no-untyped-def]
             "provisionedBandwidthInGbps"] == 5
     finally:
         az.run("group", "delete", "-n", rg, "--yes", "--no-wait", check=False)
+
+
+def test_global_reach_and_vwan_expressroute_gateway_azcli(aznet, az, network_client):  # type: ignore[no-untyped-def]
+    """``az network express-route peering connection create`` (Global Reach) and ``express-route gateway``
+    with a connection to a circuit's private peering, in a Virtual WAN hub."""
+    rg = f"rg-ergr-{uuid.uuid4().hex[:8]}"
+    az.run("group", "create", "-n", rg, "-l", "westeurope")
+    try:
+        for name, loc, base in (("CircuitA", "Amsterdam", "10.0.0"), ("CircuitB", "London", "10.0.1")):
+            az.run("network", "express-route", "create", "--bandwidth", "200", "-n", name, "--peering-location", loc,
+                   "-g", rg, "--provider", "Equinix", "-l", "westeurope")
+            cli(aznet, "expressroute", "provision", "-g", rg, "-n", name)
+            az.run("network", "express-route", "peering", "create", "-g", rg, "--circuit-name", name,
+                   "--peering-type", "AzurePrivatePeering", "--peer-asn", "65020", "--vlan-id", "100",
+                   "--primary-peer-subnet", f"{base}.0/30", "--secondary-peer-subnet", f"{base}.4/30")
+        gr = az.json("network", "express-route", "peering", "connection", "create", "-g", rg, "--circuit-name",
+                     "CircuitA", "--peering-name", "AzurePrivatePeering", "-n", "AtoB", "--peer-circuit", "CircuitB",
+                     "--address-prefix", "10.99.0.0/29")
+        assert gr["addressPrefix"] == "10.99.0.0/29" and gr["circuitConnectionStatus"] == "Connected"
+        assert az.json("network", "express-route", "show", "-n", "CircuitA", "-g", rg)["globalReachEnabled"] is True
+        shown = az.json("network", "express-route", "peering", "connection", "show", "-g", rg, "--circuit-name",
+                        "CircuitA", "--peering-name", "AzurePrivatePeering", "-n", "AtoB")
+        assert shown["peerExpressRouteCircuitPeering"]["id"].lower().endswith(
+            "/expressroutecircuits/circuitb/peerings/azureprivatepeering")
+        bad = az.fails("network", "express-route", "peering", "connection", "create", "-g", rg, "--circuit-name",
+                       "CircuitA", "--peering-name", "AzurePrivatePeering", "-n", "Again", "--peer-circuit",
+                       "CircuitB", "--address-prefix", "10.98.0.0/28")
+        assert "InvalidPeerAddressPrefix" in bad.stderr
+        az.run("network", "express-route", "peering", "connection", "delete", "-g", rg, "--circuit-name", "CircuitA",
+               "--peering-name", "AzurePrivatePeering", "-n", "AtoB")
+        # Virtual WAN (its az commands are an extension: the WAN and hub through the SDK): a hub's
+        # ExpressRoute gateway and its connection to circuit A's private peering
+        from .vwan_support import make_hub, make_wan
+
+        make_wan(network_client, rg, "wan1")
+        make_hub(aznet, network_client, rg, "hub1", "10.100.0.0/24", wan="wan1", location="westeurope")
+        gw = az.json("network", "express-route", "gateway", "create", "-n", "hub1-ergw", "-g", rg, "--virtual-hub",
+                     "hub1", "--min-val", "1", "--max-val", "2", "-l", "westeurope")
+        assert gw["autoScaleConfiguration"]["bounds"] == {"min": 1, "max": 2}
+        conn = az.json("network", "express-route", "gateway", "connection", "create", "-g", rg, "--gateway-name",
+                       "hub1-ergw", "-n", "toA", "--circuit-name", "CircuitA", "--peering", "AzurePrivatePeering",
+                       "--routing-weight", "10")
+        assert conn["routingWeight"] == 10
+        listed = az.json("network", "express-route", "gateway", "connection", "list", "-g", rg, "--gateway-name",
+                         "hub1-ergw")
+        listed = listed["value"] if isinstance(listed, dict) else listed   # ExpressRouteConnectionList: not paged
+        assert [c["name"] for c in listed] == ["toA"]
+        bad = az.fails("network", "express-route", "gateway", "delete", "-n", "hub1-ergw", "-g", rg)
+        assert "InUseExpressRouteGatewayCannotBeDeleted" in bad.stderr
+        az.run("network", "express-route", "gateway", "connection", "delete", "-g", rg, "--gateway-name",
+               "hub1-ergw", "-n", "toA")
+        az.run("network", "express-route", "gateway", "delete", "-n", "hub1-ergw", "-g", rg)
+    finally:
+        az.run("group", "delete", "-n", rg, "--yes", "--no-wait", check=False)
