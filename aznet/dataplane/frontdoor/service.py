@@ -51,6 +51,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("aznet.frontdoor")
 PIP = "microsoft.network/publicipaddresses"
+NIC = "microsoft.network/networkinterfaces"
 KV_SECRET = "microsoft.keyvault/vaults/secrets"
 KV_VAULT = "microsoft.keyvault/vaults"
 TLS_ORDER = {"TLSv1": 10, "TLSv1.1": 11, "TLSv1.2": 12, "TLSv1.3": 13}
@@ -140,16 +141,25 @@ class FrontDoorService(EdgeContentSink):
         if self.workloads is not None:
             self.table = self.workloads.table
         cfg = Compiler(snapshot.of_type, snapshot.get).compile()
-        fqdns, nics = {}, {}
+        fqdns: dict[str, str] = {}
+        nics: dict[str, str] = {}
+        pip_ips: dict[str, str] = {}
         for rec in snapshot.of_type(PIP):
             p = rec.body.get("properties") or {}
             ip = p.get("ipAddress")
+            if not isinstance(ip, str):
+                continue
+            pip_ips[rec.id.lower()] = ip
             fqdn = (p.get("dnsSettings") or {}).get("fqdn")
-            if isinstance(ip, str) and isinstance(fqdn, str):
+            if isinstance(fqdn, str):
                 fqdns[fqdn.lower().rstrip(".")] = ip
-            cfg_id = (p.get("ipConfiguration") or {}).get("id")
-            if isinstance(ip, str) and isinstance(cfg_id, str) and "/networkinterfaces/" in cfg_id.lower():
-                nics[ip] = cfg_id
+        for rec in snapshot.of_type(NIC):               # a VM's public IP: its NIC ip configuration's workload
+            for ipc in (rec.body.get("properties") or {}).get("ipConfigurations") or []:
+                if not isinstance(ipc, dict):
+                    continue
+                pid = ((ipc.get("properties") or {}).get("publicIPAddress") or {}).get("id")
+                if isinstance(pid, str) and pid.lower() in pip_ips and isinstance(ipc.get("id"), str):
+                    nics[pip_ips[pid.lower()]] = ipc["id"]
         self.pip_fqdns, self.pip_nics = fqdns, nics
         self.secrets = self._read_secrets(snapshot, cfg)
         self.config = cfg
