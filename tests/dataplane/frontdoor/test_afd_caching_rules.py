@@ -104,6 +104,14 @@ def test_origin_directives_set_cookie_compression_and_ranges(aznet, cdn, rg):  #
         out = curl(aznet, f"http://{host}/page.html", "--compressed", "-D", "-")
         assert "x-cache: tcp_hit" in out.stdout.lower() and out.stdout.endswith(BODY.decode()), out.stderr
 
+        o.page("/tagged.css", b"body{}", content_type="text/css", cache_control="max-age=600", etag='"v7"')
+        edge_get(aznet, f"http://{host}/tagged.css")
+        nm = edge_get(aznet, f"http://{host}/tagged.css", headers={"If-None-Match": '"v7"'})
+        assert nm.status_code == 304 and nm.content == b"" and nm.headers["etag"] == '"v7"'
+        assert nm.headers["x-cache"] == "TCP_HIT"
+        again = edge_get(aznet, f"http://{host}/tagged.css")
+        assert again.status_code == 200 and again.content == b"body{}"
+        assert o.hits["/tagged.css"] == 1
         for _ in range(2):
             private = edge_get(aznet, f"http://{host}/private.html")
             assert private.headers["x-cache"] == "PRIVATE_NOSTORE" and private.headers["set-cookie"] == "s=1"
