@@ -60,6 +60,9 @@ class BgpService:
     # -- reconcile ------------------------------------------------------------------------
     def resync(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot
+        if not self.speakers and not snapshot.of_type(plan.GW) and not snapshot.of_type(plan.HUB):
+            self.specs = {}
+            return                      # nothing can speak BGP: skip the plan (most commits)
         table = self.workloads.table if self.workloads is not None else WorkloadTable(self.settings.private_ip_pool)
         recs = plan.Records(snapshot)
         specs = {s.key: s for s in plan.vpn_speakers(recs, table) + plan.route_server_speakers(recs, table)}
