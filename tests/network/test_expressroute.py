@@ -209,6 +209,18 @@ def test_route_filter_on_microsoft_peering(aznet, network_client, rg):
     net.express_route_circuit_peerings.begin_create_or_update(rg, "er1", "MicrosoftPeering", ms).result()
     rf = net.route_filters.get(rg, "rf1")
     assert [p.id.rsplit("/", 1)[-1] for p in rf.peerings] == ["MicrosoftPeering"]
+    # Microsoft announces what the filter allows: Exchange/SharePoint carry no prefixes in aznet's table,
+    # the West Europe regional community carries AzureCloud.westeurope's
+    def announced() -> set[str]:
+        table = net.express_route_circuits.begin_list_routes_table(rg, "er1", "MicrosoftPeering", "primary").result()
+        return {r.network for r in table.value if r.path == "12076"}
+    assert announced() == set()
+    net.route_filter_rules.begin_create_or_update(rg, "rf1", "exchange", {"properties": {
+        **rule, "communities": ["12076:51002"]}}).result()
+    westeurope = {c.community_prefixes[0] for c in next(
+        s for s in net.bgp_service_communities.list() if s.name == "AzureWestEurope").bgp_communities}
+    got = announced()
+    assert got and westeurope <= got and all(":" not in p for p in got)
     assert rf.rules[0].communities == ["12076:5010", "12076:5020"]
     assert error_of(net.route_filters.begin_delete, rg, "rf1") == (400, "InUseRouteFilterCannotBeDeleted")
     assert error_of(net.express_route_circuit_peerings.begin_create_or_update, rg, "er1", "AzurePrivatePeering",

@@ -15,6 +15,7 @@ from typing import Any
 
 from ....arm.errors import ArmError
 from ....arm.provider_actions import provider_action
+from .. import service_tags
 from ..ref_checks import since
 
 API_VERSIONS = since("2015-06-15")
@@ -64,24 +65,36 @@ PORT_LOCATIONS: tuple[tuple[str, str, str], ...] = (
 PORT_GBPS = (10, 100)
 DIRECT_CIRCUIT_GBPS = (1, 2, 5, 10, 40, 100)
 
-# (service name, service group, community name, community value, supported region)
-COMMUNITIES: tuple[tuple[str, str, str, str, str], ...] = (
-    ("ExchangeOnline", "Microsoft 365", "Exchange Online", "12076:5010", "Global"),
-    ("SharePointOnline", "Microsoft 365", "SharePoint Online", "12076:5020", "Global"),
-    ("SkypeForBusiness", "Microsoft 365", "Skype For Business Online", "12076:5030", "Global"),
-    ("CRMOnline", "Dynamics 365", "CRM Online", "12076:5040", "Global"),
-    ("AzureActiveDirectory", "Other Microsoft services", "Azure Active Directory", "12076:5060", "Global"),
-    ("OtherMicrosoftOffice365", "Microsoft 365", "Other Office 365 Services", "12076:5100", "Global"),
-    ("AzureWestEurope", "Azure regional", "Azure West Europe", "12076:51002", "West Europe"),
-    ("AzureNorthEurope", "Azure regional", "Azure North Europe", "12076:51003", "North Europe"),
-    ("AzureEastUS", "Azure regional", "Azure East US", "12076:51004", "East US"),
-    ("AzureEastUS2", "Azure regional", "Azure East US 2", "12076:51005", "East US 2"),
-    ("AzureWestUS", "Azure regional", "Azure West US", "12076:51006", "West US"),
-    ("AzureWestUS2", "Azure regional", "Azure West US 2", "12076:51026", "West US 2"),
-    ("AzureCentralUS", "Azure regional", "Azure Central US", "12076:51009", "Central US"),
-    ("AzureUKSouth", "Azure regional", "Azure UK South", "12076:51024", "UK South"),
+# (service name, service group, community name, community value, supported region, service tag whose
+# bundled prefixes the community carries: the regional communities carry AzureCloud.<region>)
+COMMUNITIES: tuple[tuple[str, str, str, str, str, str | None], ...] = (
+    ("ExchangeOnline", "Microsoft 365", "Exchange Online", "12076:5010", "Global", None),
+    ("SharePointOnline", "Microsoft 365", "SharePoint Online", "12076:5020", "Global", None),
+    ("SkypeForBusiness", "Microsoft 365", "Skype For Business Online", "12076:5030", "Global", None),
+    ("CRMOnline", "Dynamics 365", "CRM Online", "12076:5040", "Global", None),
+    ("AzureActiveDirectory", "Other Microsoft services", "Azure Active Directory", "12076:5060", "Global",
+     "AzureActiveDirectory"),
+    ("OtherMicrosoftOffice365", "Microsoft 365", "Other Office 365 Services", "12076:5100", "Global", None),
+    ("AzureWestEurope", "Azure regional", "Azure West Europe", "12076:51002", "West Europe", "AzureCloud.westeurope"),
+    ("AzureNorthEurope", "Azure regional", "Azure North Europe", "12076:51003", "North Europe",
+     "AzureCloud.northeurope"),
+    ("AzureEastUS", "Azure regional", "Azure East US", "12076:51004", "East US", "AzureCloud.eastus"),
+    ("AzureEastUS2", "Azure regional", "Azure East US 2", "12076:51005", "East US 2", "AzureCloud.eastus2"),
+    ("AzureWestUS", "Azure regional", "Azure West US", "12076:51006", "West US", "AzureCloud.westus"),
+    ("AzureWestUS2", "Azure regional", "Azure West US 2", "12076:51026", "West US 2", "AzureCloud.westus2"),
+    ("AzureCentralUS", "Azure regional", "Azure Central US", "12076:51009", "Central US", "AzureCloud.centralus"),
+    ("AzureUKSouth", "Azure regional", "Azure UK South", "12076:51024", "UK South", "AzureCloud.uksouth"),
 )
 COMMUNITY_VALUES = frozenset(c[3] for c in COMMUNITIES)
+
+
+def community_prefixes(value: str, version: int = 4) -> list[str]:
+    """The prefixes Microsoft announces with a BGP community over Microsoft peering: the bundled prefixes of
+    the service tag it stands for (aznet's service-tag table is a representative subset of Azure's)."""
+    tag = next((c[5] for c in COMMUNITIES if c[3] == value), None)
+    if tag is None:
+        return []
+    return [p for p in service_tags.prefixes(tag) if (":" in p) == (version == 6)]
 
 
 def provider(name: Any) -> Provider | None:
@@ -135,10 +148,11 @@ def get_port_location(ctx: Any, payload: Any, params: dict[str, str]) -> tuple[i
                  api_versions=COMMUNITIES_API_VERSIONS, name="bgpServiceCommunities", paged=True)
 def list_communities(ctx: Any, payload: Any, params: dict[str, str]) -> tuple[int, Any]:
     out = []
-    for service, group, cname, value, region in COMMUNITIES:
+    for service, group, cname, value, region, _tag in COMMUNITIES:
         out.append({"id": f"/subscriptions/{params['sub']}/providers/Microsoft.Network/bgpServiceCommunities/"
                           f"{service}", "name": service, "type": "Microsoft.Network/bgpServiceCommunities",
                     "properties": {"serviceName": service, "bgpCommunities": [{
                         "serviceSupportedRegion": region, "communityName": cname, "communityValue": value,
-                        "communityPrefixes": [], "isAuthorizedToUse": True, "serviceGroup": group}]}})
+                        "communityPrefixes": community_prefixes(value) + community_prefixes(value, 6),
+                        "isAuthorizedToUse": True, "serviceGroup": group}]}})
     return 200, out

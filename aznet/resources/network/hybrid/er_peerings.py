@@ -32,7 +32,7 @@ from ....arm.errors import ArmError
 from ....arm.ids import normalize, parse_resource_id
 from ....arm.registry import REGISTRY, Action, Hooks, NameRule, ResourceType
 from ..ref_checks import cannot_parse, enum, integer, ref_id, resolve, since
-from . import er_circuits
+from . import er_catalogue, er_circuits
 from .er_circuits import API_VERSIONS, CIRCUIT_PEERING_TYPES, bad
 
 if TYPE_CHECKING:
@@ -446,13 +446,35 @@ def arp_table(ctx: Ctx, peering: dict[str, Any], device: str) -> list[dict[str, 
     return out
 
 
+def microsoft_routes(ctx: Ctx, peering: dict[str, Any], device: str) -> list[dict[str, Any]]:
+    """What Microsoft announces over Microsoft peering: the prefixes of the communities the attached route
+    filter allows (none without a filter), next hop Microsoft's router, AS path 12076."""
+    p = peering.get("properties") or {}
+    rf = (p.get("routeFilter") or {}).get("id")
+    if not rf:
+        return []
+    _, msee = addresses(peering, device)
+    out = []
+    for rec in ctx.children(rf, f"{ROUTE_FILTER_TYPE}/routeFilterRules"):
+        rp = rec.body.get("properties") or {}
+        if rp.get("access") != "Allow":
+            continue
+        for community in rp.get("communities") or []:
+            for pfx in er_catalogue.community_prefixes(community):
+                out.append({"network": pfx, "nextHop": msee, "locPrf": "", "weight": 0, "path": str(AZURE_ASN)})
+    return out
+
+
 def route_table(ctx: Ctx, peering: dict[str, Any], device: str) -> list[dict[str, Any]]:
     onprem, _ = addresses(peering, device)
     e = edge(peering)
     routes = [{"network": r["network"], "nextHop": onprem, "locPrf": "", "weight": 0, "path": r["path"]}
               for r in (e.get("routes") or [])] if e.get("up") else []
-    if (peering.get("properties") or {}).get("peeringType") == "AzurePrivatePeering":
+    ptype = (peering.get("properties") or {}).get("peeringType")
+    if ptype == "AzurePrivatePeering":
         routes.extend(_linked_vnet_routes(ctx, er_circuits.circuit_of(peering["id"])))
+    elif ptype == "MicrosoftPeering":
+        routes.extend(microsoft_routes(ctx, peering, device))
     return routes
 
 
