@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import parse_qsl, quote
 
-from ..rules.conditions import _ci
+from ..rules.conditions import member
 from ..rules.engine import duration_seconds
 from ..rules.outcome import CacheOverride
 
@@ -89,23 +89,23 @@ class CachePolicy:
         RouteConfigurationOverride ``cacheConfiguration``."""
         if not isinstance(cache, dict):
             return cls.disabled()
-        comp = _ci(cache, "compressionSettings")
+        comp = member(cache, "compressionSettings")
         compression = False
         types: frozenset[str] = DEFAULT_COMPRESSIBLE
         if isinstance(comp, dict):
-            compression = bool(_ci(comp, "isCompressionEnabled", False))
-            listed = _ci(comp, "contentTypesToCompress")
+            compression = bool(member(comp, "isCompressionEnabled", False))
+            listed = member(comp, "contentTypesToCompress")
             if isinstance(listed, list) and listed:
                 types = frozenset(str(t).strip().lower() for t in listed)
-        flag = _ci(cache, "isCompressionEnabled")
+        flag = member(cache, "isCompressionEnabled")
         if flag is not None:
             compression = flag == "Enabled" or flag is True
-        behaviour = _ci(cache, "cacheBehavior") or HONOR
+        behaviour = member(cache, "cacheBehavior") or HONOR
         return cls(enabled=True, flavour="afd",
-                   query_mode=_AFD_QUERY.get(_ci(cache, "queryStringCachingBehavior") or "", IGNORE),
-                   query_names=_names(_ci(cache, "queryParameters")), compression=compression,
+                   query_mode=_AFD_QUERY.get(member(cache, "queryStringCachingBehavior") or "", IGNORE),
+                   query_names=_names(member(cache, "queryParameters")), compression=compression,
                    compress_types=types, behaviour=behaviour,
-                   duration=duration_seconds(_ci(cache, "cacheDuration")) if behaviour != HONOR else None)
+                   duration=duration_seconds(member(cache, "cacheDuration")) if behaviour != HONOR else None)
 
     @classmethod
     def from_classic(cls, cache: dict[str, Any] | None) -> CachePolicy:
@@ -113,20 +113,20 @@ class CachePolicy:
         if not isinstance(cache, dict):
             return cls.disabled("classic")
         return cls(enabled=True, flavour="classic",
-                   query_mode=_CLASSIC_QUERY.get(_ci(cache, "queryParameterStripDirective") or "StripAll", IGNORE),
-                   query_names=_names(_ci(cache, "queryParameters")),
-                   compression=(_ci(cache, "dynamicCompression") or "Enabled") == "Enabled",
-                   duration=duration_seconds(_ci(cache, "cacheDuration")))
+                   query_mode=_CLASSIC_QUERY.get(member(cache, "queryParameterStripDirective") or "StripAll", IGNORE),
+                   query_names=_names(member(cache, "queryParameters")),
+                   compression=(member(cache, "dynamicCompression") or "Enabled") == "Enabled",
+                   duration=duration_seconds(member(cache, "cacheDuration")))
 
     @classmethod
     def from_cdn_endpoint(cls, props: dict[str, Any]) -> CachePolicy:
         """A classic CDN endpoint's properties (caching is always on for General web delivery)."""
-        listed = _ci(props, "contentTypesToCompress")
+        listed = member(props, "contentTypesToCompress")
         types = frozenset(str(t).strip().lower() for t in listed) if isinstance(listed, list) and listed \
             else DEFAULT_COMPRESSIBLE
         return cls(enabled=True, flavour="cdn",
-                   query_mode=_CDN_QUERY.get(_ci(props, "queryStringCachingBehavior") or "", IGNORE),
-                   compression=bool(_ci(props, "isCompressionEnabled", False)), compress_types=types,
+                   query_mode=_CDN_QUERY.get(member(props, "queryStringCachingBehavior") or "", IGNORE),
+                   compression=bool(member(props, "isCompressionEnabled", False)), compress_types=types,
                    methods=frozenset({"GET", "HEAD"}), default_ttl=lambda: 2 * DAY)
 
     # -- rules engine overrides -------------------------------------------------------------------------------

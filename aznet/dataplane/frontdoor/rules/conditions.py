@@ -90,7 +90,7 @@ CLASSIC_VARIABLES = {
 }
 
 
-def _ci(d: Any, key: str, default: Any = None) -> Any:
+def member(d: Any, key: str, default: Any = None) -> Any:
     """Member lookup that ignores case, as the control plane's JSON does."""
     if not isinstance(d, dict):
         return default
@@ -210,22 +210,22 @@ def _never(view: RequestView) -> bool:
 def compile_delivery_condition(cond: dict[str, Any], geo: GeoLookup | None = None) -> Predicate:
     """One condition as the control plane stores it: ``{"name": ..., "parameters": {"operator", "matchValues",
     "negateCondition", "selector", "transforms"}}``."""
-    name = _ci(cond, "name")
-    params = _ci(cond, "parameters") or {}
+    name = member(cond, "name")
+    params = member(cond, "parameters") or {}
     if name not in GETTERS:
         return _never  # a condition this edge does not know: the rule never matches
-    return compile_condition(name, _ci(params, "operator") or "Any", _ci(params, "matchValues") or [],
-                             selector=_ci(params, "selector"), negate=bool(_ci(params, "negateCondition", False)),
-                             transforms=_ci(params, "transforms") or [], geo=geo)
+    return compile_condition(name, member(params, "operator") or "Any", member(params, "matchValues") or [],
+                             selector=member(params, "selector"), negate=bool(member(params, "negateCondition", False)),
+                             transforms=member(params, "transforms") or [], geo=geo)
 
 
 def compile_classic_condition(cond: dict[str, Any], geo: GeoLookup | None = None) -> Predicate:
     """A classic Front Door rules-engine match condition (``rulesEngineMatchVariable``, ``rulesEngineOperator``,
     ``rulesEngineMatchValue``, ``selector``, ``negateCondition``, ``transforms``)."""
-    variable = _ci(cond, "rulesEngineMatchVariable")
+    variable = member(cond, "rulesEngineMatchVariable")
     name = CLASSIC_VARIABLES.get(variable or "")
     if name is None:
         return _never
-    return compile_condition(name, _ci(cond, "rulesEngineOperator") or "Any", _ci(cond, "rulesEngineMatchValue") or [],
-                             selector=_ci(cond, "selector"), negate=bool(_ci(cond, "negateCondition", False)),
-                             transforms=_ci(cond, "transforms") or [], geo=geo)
+    return compile_condition(name, member(cond, "rulesEngineOperator") or "Any", member(cond, "rulesEngineMatchValue") or [],
+                             selector=member(cond, "selector"), negate=bool(member(cond, "negateCondition", False)),
+                             transforms=member(cond, "transforms") or [], geo=geo)

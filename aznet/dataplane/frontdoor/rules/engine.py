@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..exchange import EdgeRequest
-from .conditions import GeoLookup, Predicate, _ci, compile_classic_condition, compile_delivery_condition
+from .conditions import GeoLookup, Predicate, compile_classic_condition, compile_delivery_condition, member
 from .outcome import REDIRECT_STATUS, HeaderOp, Outcome, Redirect
 from .request_values import RequestView, expand
 
@@ -97,15 +97,15 @@ def _query_names(text: Any) -> tuple[str, ...]:
 
 def _header_op(params: dict[str, Any], view: RequestView, geo: GeoLookup | None, kind_key: str,
                variables: bool = True) -> HeaderOp:
-    value = str(_ci(params, "value") or "")
-    return HeaderOp(str(_ci(params, kind_key) or "Append"), str(_ci(params, "headerName") or ""),
+    value = str(member(params, "value") or "")
+    return HeaderOp(str(member(params, kind_key) or "Append"), str(member(params, "headerName") or ""),
                     expand(value, view, geo) if variables else value)
 
 
 def compile_delivery_action(action: dict[str, Any], geo: GeoLookup | None = None) -> Action:
     """One action as the control plane stores it (``{"name": ..., "parameters": {...}}``)."""
-    name = _ci(action, "name")
-    p = _ci(action, "parameters") or {}
+    name = member(action, "name")
+    p = member(action, "parameters") or {}
 
     if name in ("ModifyRequestHeader", "ModifyResponseHeader"):
         def header(view: RequestView, out: Outcome) -> None:
@@ -113,51 +113,51 @@ def compile_delivery_action(action: dict[str, Any], geo: GeoLookup | None = None
             (out.request_headers if name == "ModifyRequestHeader" else out.response_headers).append(op)
         return header
     if name == "UrlRedirect":
-        status = REDIRECT_STATUS.get(_ci(p, "redirectType") or "Found", 302)
+        status = REDIRECT_STATUS.get(member(p, "redirectType") or "Found", 302)
 
         def redirect(view: RequestView, out: Outcome) -> None:
             out.redirect = Redirect(status, _redirect_location(
-                view, _ci(p, "destinationProtocol") or "MatchRequest", _ci(p, "customHostname"), _ci(p, "customPath"),
-                _ci(p, "customQueryString"), _ci(p, "customFragment"), geo))
+                view, member(p, "destinationProtocol") or "MatchRequest", member(p, "customHostname"), member(p, "customPath"),
+                member(p, "customQueryString"), member(p, "customFragment"), geo))
         return redirect
     if name == "UrlRewrite":
-        preserve = _ci(p, "preserveUnmatchedPath")
+        preserve = member(p, "preserveUnmatchedPath")
         preserve = True if preserve is None else bool(preserve)
 
         def rewrite(view: RequestView, out: Outcome) -> None:
-            new = _rewrite(view, str(_ci(p, "sourcePattern") or "/"), str(_ci(p, "destination") or "/"), preserve, geo)
+            new = _rewrite(view, str(member(p, "sourcePattern") or "/"), str(member(p, "destination") or "/"), preserve, geo)
             if new is not None:
                 out.rewrite_path = new
         return rewrite
     if name == "CacheExpiration":
-        behaviour = str(_ci(p, "cacheBehavior") or "SetIfMissing")
-        seconds = duration_seconds(_ci(p, "cacheDuration"))
+        behaviour = str(member(p, "cacheBehavior") or "SetIfMissing")
+        seconds = duration_seconds(member(p, "cacheDuration"))
 
         def expiration(view: RequestView, out: Outcome) -> None:
             out.cache.expiration = (behaviour, seconds)
         return expiration
     if name == "CacheKeyQueryString":
-        behaviour = str(_ci(p, "queryStringBehavior") or "IncludeAll")
-        names = _query_names(_ci(p, "queryParameters"))
+        behaviour = str(member(p, "queryStringBehavior") or "IncludeAll")
+        names = _query_names(member(p, "queryParameters"))
 
         def key_query(view: RequestView, out: Outcome) -> None:
             out.cache.key_query = (behaviour, names)
         return key_query
     if name == "RouteConfigurationOverride":
-        group = _ci(_ci(p, "originGroupOverride") or {}, "originGroup") or {}
-        protocol = _ci(_ci(p, "originGroupOverride") or {}, "forwardingProtocol")
-        cache = _ci(p, "cacheConfiguration")
+        group = member(member(p, "originGroupOverride") or {}, "originGroup") or {}
+        protocol = member(member(p, "originGroupOverride") or {}, "forwardingProtocol")
+        cache = member(p, "cacheConfiguration")
 
         def override(view: RequestView, out: Outcome) -> None:
-            if isinstance(group, dict) and _ci(group, "id"):
-                out.origin_group = _ci(group, "id")
+            if isinstance(group, dict) and member(group, "id"):
+                out.origin_group = member(group, "id")
                 out.forwarding_protocol = protocol or "MatchRequest"
             out.cache.replaced = True
             out.cache.configuration = dict(cache) if isinstance(cache, dict) else None
             out.cache.flavour = "afd"
         return override
     if name == "OriginGroupOverride":
-        gid = _ci(_ci(p, "originGroup") or {}, "id")
+        gid = member(member(p, "originGroup") or {}, "id")
 
         def origin_group(view: RequestView, out: Outcome) -> None:
             if gid:
@@ -172,32 +172,32 @@ def compile_delivery_action(action: dict[str, Any], geo: GeoLookup | None = None
 def _classic_actions(action: dict[str, Any], geo: GeoLookup | None) -> list[Action]:
     out: list[Action] = []
     for key, req_side in (("requestHeaderActions", True), ("responseHeaderActions", False)):
-        for h in _ci(action, key) or []:
+        for h in member(action, key) or []:
             def header(view: RequestView, o: Outcome, h: dict[str, Any] = h, req_side: bool = req_side) -> None:
                 op = _header_op(h, view, None, "headerActionType", variables=False)
                 (o.request_headers if req_side else o.response_headers).append(op)
             out.append(header)
-    conf = _ci(action, "routeConfigurationOverride")
+    conf = member(action, "routeConfigurationOverride")
     if isinstance(conf, dict):
-        kind = str(_ci(conf, "@odata.type") or "")
+        kind = str(member(conf, "@odata.type") or "")
         if kind.endswith("RedirectConfiguration"):
-            status = REDIRECT_STATUS.get(_ci(conf, "redirectType") or "Moved", 301)
+            status = REDIRECT_STATUS.get(member(conf, "redirectType") or "Moved", 301)
 
             def redirect(view: RequestView, o: Outcome) -> None:
                 o.redirect = Redirect(status, _redirect_location(
-                    view, _ci(conf, "redirectProtocol") or "MatchRequest", _ci(conf, "customHost"),
-                    _ci(conf, "customPath"), _ci(conf, "customQueryString"), _ci(conf, "customFragment"), None,
+                    view, member(conf, "redirectProtocol") or "MatchRequest", member(conf, "customHost"),
+                    member(conf, "customPath"), member(conf, "customQueryString"), member(conf, "customFragment"), None,
                     variables=False))
             out.append(redirect)
         else:
-            pool = (_ci(conf, "backendPool") or {}).get("id") if isinstance(_ci(conf, "backendPool"), dict) else None
-            path = _ci(conf, "customForwardingPath")
-            cache = _ci(conf, "cacheConfiguration")
+            pool = (member(conf, "backendPool") or {}).get("id") if isinstance(member(conf, "backendPool"), dict) else None
+            path = member(conf, "customForwardingPath")
+            cache = member(conf, "cacheConfiguration")
 
             def forward(view: RequestView, o: Outcome) -> None:
                 if pool:
                     o.origin_group = pool
-                o.forwarding_protocol = _ci(conf, "forwardingProtocol") or "MatchRequest"
+                o.forwarding_protocol = member(conf, "forwardingProtocol") or "MatchRequest"
                 if isinstance(path, str) and path:
                     o.forwarding_path = path
                 o.cache.replaced = True
@@ -244,12 +244,12 @@ class RuleEngine:
         for rules in rule_sets:
             batch = []
             for body in rules:
-                props = _ci(body, "properties") or body
+                props = member(body, "properties") or body
                 batch.append(CompiledRule(
-                    str(_ci(body, "name") or ""), int(_ci(props, "order") or 0),
-                    [compile_delivery_condition(c, geo) for c in _ci(props, "conditions") or []],
-                    [compile_delivery_action(a, geo) for a in _ci(props, "actions") or []],
-                    str(_ci(props, "matchProcessingBehavior") or "Continue") == "Stop"))
+                    str(member(body, "name") or ""), int(member(props, "order") or 0),
+                    [compile_delivery_condition(c, geo) for c in member(props, "conditions") or []],
+                    [compile_delivery_action(a, geo) for a in member(props, "actions") or []],
+                    str(member(props, "matchProcessingBehavior") or "Continue") == "Stop"))
             compiled.extend(sorted(batch, key=lambda r: r.order))
         return cls(compiled, geo)
 
@@ -259,11 +259,11 @@ class RuleEngine:
         the rule with order 0 is the global rule, which has no conditions."""
         geo = geo or default_geo()
         rules = []
-        for r in _ci(policy or {}, "rules") or []:
+        for r in member(policy or {}, "rules") or []:
             rules.append(CompiledRule(
-                str(_ci(r, "name") or ""), int(_ci(r, "order") or 0),
-                [compile_delivery_condition(c, geo) for c in _ci(r, "conditions") or []],
-                [compile_delivery_action(a, geo) for a in _ci(r, "actions") or []], False))
+                str(member(r, "name") or ""), int(member(r, "order") or 0),
+                [compile_delivery_condition(c, geo) for c in member(r, "conditions") or []],
+                [compile_delivery_action(a, geo) for a in member(r, "actions") or []], False))
         return cls(sorted(rules, key=lambda r: r.order), geo)
 
     @classmethod
@@ -271,14 +271,14 @@ class RuleEngine:
         """A classic Front Door rules engine resource (``properties.rules``: name, priority, matchConditions,
         action, matchProcessingBehavior)."""
         geo = geo or default_geo()
-        props = _ci(rules_engine or {}, "properties") or rules_engine or {}
+        props = member(rules_engine or {}, "properties") or rules_engine or {}
         rules = []
-        for r in _ci(props, "rules") or []:
+        for r in member(props, "rules") or []:
             rules.append(CompiledRule(
-                str(_ci(r, "name") or ""), int(_ci(r, "priority") or 0),
-                [compile_classic_condition(c, geo) for c in _ci(r, "matchConditions") or []],
-                _classic_actions(_ci(r, "action") or {}, geo),
-                str(_ci(r, "matchProcessingBehavior") or "Continue") == "Stop"))
+                str(member(r, "name") or ""), int(member(r, "priority") or 0),
+                [compile_classic_condition(c, geo) for c in member(r, "matchConditions") or []],
+                _classic_actions(member(r, "action") or {}, geo),
+                str(member(r, "matchProcessingBehavior") or "Continue") == "Stop"))
         return cls(sorted(rules, key=lambda r: r.order), geo)
 
 
