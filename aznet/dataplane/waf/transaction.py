@@ -31,6 +31,7 @@ _DYNAMIC = frozenset({"TX", "IP", "GEO", "MATCHED_VARS", "MATCHED_VARS_NAMES", "
                       "RESPONSE_CONTENT_LENGTH", "STATUS_LINE", "TIME", "TIME_EPOCH"})
 _SCORE_VAR = re.compile(r"(?i)^tx\.[a-z_]*(?:anomaly_score|_score)(?:_pl\d)?=\+")
 MAX_TRANSFORM_CACHE = 20000
+_CAPTURE_KEYS = tuple(str(i) for i in range(10))
 MAX_VALUES_PER_TARGET = 2048
 
 
@@ -221,10 +222,12 @@ class Transaction:
                 self._setvar(sv)
             return True
         values = self._values(link, head)
-        op = link.op
+        op = link.op.fn
         negated = link.negated
         matched = False
         new_matches: list[tuple[str, str]] = []
+        transforms = link.transforms
+        log_only = None
         for name, value in values:
             result = None
             if link.multimatch:
@@ -232,24 +235,28 @@ class Transaction:
                     result = op(v, self)
                     if (result is not None) != negated:
                         break
+            elif transforms:
+                result = op(self.transformed(link.transform_prefixes, link.transform_fns, value), self)
             else:
-                v = self._transform(link, value) if link.transforms else value
-                result = op(v, self)
+                result = op(value, self)
             if (result is not None) != negated:
                 matched = True
                 self.matched_var, self.matched_var_name = value, name
                 new_matches.append((name, value))
                 if link.capture and result:
-                    for idx in range(10):
-                        self.tx.pop(str(idx), None)
-                    for idx, cap in enumerate(result[:10]):
-                        self.tx[str(idx)] = cap
+                    tx = self.tx
+                    for key in _CAPTURE_KEYS:
+                        tx.pop(key, None)
+                    for key, cap in zip(_CAPTURE_KEYS, result[:10], strict=False):
+                        tx[key] = cap
                 # as ModSecurity 2: setvar runs once per matched value (920450 names every header)
-                log_only = self.settings.rule_actions.get(head.id) in ("Log", "Block", "Allow")
-                for sv in link.setvars:
-                    if log_only and _SCORE_VAR.match(sv):
-                        continue       # an Azure action override replaces anomaly scoring
-                    self._setvar(sv)
+                if link.setvars:
+                    if log_only is None:
+                        log_only = self.settings.rule_actions.get(head.id) in ("Log", "Block", "Allow")
+                    for sv in link.setvars:
+                        if log_only and _SCORE_VAR.match(sv):
+                            continue       # an Azure action override replaces anomaly scoring
+                        self._setvar(sv)
         if matched:
             self.matched_vars = new_matches
         return matched
@@ -424,16 +431,16 @@ class Transaction:
             self.ip = store
 
     def _setvar(self, spec: str) -> None:
-        spec = spec.strip()
-        delete = spec.startswith("!")
-        if delete:
-            spec = spec[1:]
-        name, eq, value = spec.partition("=")
-        coll, _, key = self.expand(name).partition(".")
-        target = {"tx": self.tx, "ip": self.ip}.get(coll.strip().lower())
+        parsed = _SETVARS.get(spec)
+        if parsed is None:
+            parsed = _parse_setvar(spec)
+        delete, name, eq, value, coll, key = parsed
+        if coll is None:                      # the name has macros: expand it now
+            coll, _, key = self.expand(name).partition(".")
+            coll, key = coll.strip().lower(), key.strip().lower()
+        target = self.tx if coll == "tx" else self.ip if coll == "ip" else None
         if target is None:
             return
-        key = key.strip().lower()
         if delete:
             target.pop(key, None)
             return
@@ -514,6 +521,27 @@ class Transaction:
             return self.matched_var_name
         vals = self.resolve(VariableRef(c))
         return vals[0][1] if vals else ""
+
+
+_SETVARS: dict[str, tuple[bool, str, str, str, str | None, str]] = {}
+
+
+def _parse_setvar(spec: str) -> tuple[bool, str, str, str, str | None, str]:
+    """setvar's text split once per distinct spec (the rule set's specs: a bounded set)."""
+    s = spec.strip()
+    delete = s.startswith("!")
+    if delete:
+        s = s[1:]
+    name, eq, value = s.partition("=")
+    coll: str | None = None
+    key = ""
+    if "%{" not in name:
+        c, _, k = name.partition(".")
+        coll, key = c.strip().lower(), k.strip().lower()
+    out = (delete, name, eq, value, coll, key)
+    if len(_SETVARS) < 65536:
+        _SETVARS[spec] = out
+    return out
 
 
 def _to_int(s: str) -> int:
