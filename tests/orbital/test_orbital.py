@@ -57,13 +57,14 @@ def profile_body(aznet, rg, min_el: float = 5.0) -> dict:  # type: ignore[no-unt
                                            channels=[channel])]}
 
 
-def skyfield_passes(min_el: float) -> list[tuple[datetime, datetime, float, float, float]]:
+def skyfield_passes(min_el: float, station: tuple[float, float, float] = QUINCY,
+                    ) -> list[tuple[datetime, datetime, float, float, float]]:
     """(rise, set, rise azimuth, set azimuth, max elevation) from Skyfield, independently of aznet."""
     from skyfield.api import EarthSatellite, load, wgs84
 
     ts = load.timescale(builtin=True)
     sat = EarthSatellite(L1, L2, TITLE, ts)
-    site = wgs84.latlon(*QUINCY[:2], elevation_m=QUINCY[2])
+    site = wgs84.latlon(*station[:2], elevation_m=station[2])
     times, events = sat.find_events(site, ts.from_datetime(START), ts.from_datetime(END), altitude_degrees=min_el)
     out, rise = [], None
     top = 0.0
@@ -157,3 +158,21 @@ def test_available_contacts_match_an_independent_computation(aznet, network_clie
         "groundStationName": "Microsoft_Quincy", "contactProfile": {"id": profile.id}}}).result()
     assert sorted(c.name for c in orbital.contacts.list(rg, "iss")) == ["c1", "c4"]
     assert error_of(orbital.contact_profiles.begin_delete, rg, "profile") == (409, "ContactProfileInUse")
+
+
+def test_the_ground_station_mask_limits_the_profile(aznet, network_client, orbital, rg):
+    """A profile asking for 0 degrees at a station whose antenna works from 10 degrees gets the passes
+    above 10 degrees (Microsoft_Singapore), again checked against Skyfield."""
+    make_vnet(network_client, rg, name="orbital-vnet", prefixes=("10.5.0.0/16",), subnets={"delivery": "10.5.0.0/24"},
+              location="westus2")
+    orbital.spacecrafts.begin_create_or_update(rg, "iss", **spacecraft_body()).result()
+    low = orbital.contact_profiles.begin_create_or_update(rg, "low", **profile_body(aznet, rg, min_el=0.0)).result()
+    found = list(orbital.spacecrafts.begin_list_available_contacts(
+        rg, "iss", contact_profile={"id": low.id}, ground_station_name="Microsoft_Singapore",
+        start_time=START, end_time=END).result())
+    expected = skyfield_passes(10.0, (1.3521, 103.8198, 15.0))
+    assert len(found) == len(expected) >= 1
+    for got, (rise, set_, _, _, top) in zip(found, expected, strict=True):
+        assert abs((got.rx_start_time - rise).total_seconds()) < 2
+        assert abs((got.rx_end_time - set_).total_seconds()) < 2
+        assert abs(got.start_elevation_degrees - 10.0) < 0.1 and abs(got.maximum_elevation_degrees - top) < 0.2

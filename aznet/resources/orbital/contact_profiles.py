@@ -26,6 +26,8 @@ TYPE = "Microsoft.Orbital/contactProfiles"
 SUBNET = "microsoft.network/virtualnetworks/subnets"
 DURATION_RE = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$")
 POLARIZATIONS = ("RHCP", "LHCP", "linearVertical", "linearHorizontal")
+MAX_LINKS = 8          # limits on what one profile may hold (inferred: Azure documents none)
+MAX_CHANNELS = 16
 DEFAULT_MIN_ELEVATION = 5.0
 
 
@@ -76,6 +78,8 @@ class ContactProfileHooks(Hooks):
         links = props.get("links")
         if not isinstance(links, list) or not links:
             raise bad(f"Contact profile {new['id']} needs at least one link.")
+        if len(links) > MAX_LINKS:
+            raise bad(f"Contact profile {new['id']} has {len(links)} links; at most {MAX_LINKS}.")
         names: set[str] = set()
         for i, link in enumerate(links):
             if not isinstance(link, dict) or not isinstance(link.get("name"), str) or not link["name"]:
@@ -88,6 +92,8 @@ class ContactProfileHooks(Hooks):
             channels = link.get("channels")
             if not isinstance(channels, list) or not channels:
                 raise bad(f"Link {link['name']} needs at least one channel.")
+            if len(channels) > MAX_CHANNELS:
+                raise bad(f"Link {link['name']} has {len(channels)} channels; at most {MAX_CHANNELS}.")
             cnames: set[str] = set()
             for j, ch in enumerate(channels):
                 where = f"links[{i}].channels[{j}]"

@@ -11,30 +11,31 @@ from ...arm.provider_actions import provider_action
 from .passes import Station
 
 API_VERSIONS = ("2022-03-01", "2022-11-01")
-# name, city, provider, Azure region, latitude, longitude, altitude (m), capabilities
-STATIONS: tuple[tuple[str, str, str, str, float, float, float, tuple[str, ...]], ...] = (
+# name, city, provider, Azure region, latitude, longitude, altitude (m), capabilities, the antenna's
+# minimum elevation in degrees (its horizon mask: a contact profile cannot go below it)
+STATIONS: tuple[tuple[str, str, str, str, float, float, float, tuple[str, ...], float], ...] = (
     ("Microsoft_Quincy", "Quincy", "Microsoft", "westus2", 47.2339, -119.8524, 380.0,
-     ("EarthObservation", "Communication")),
+     ("EarthObservation", "Communication"), 5.0),
     ("Microsoft_Gavle", "Gavle", "Microsoft", "swedencentral", 60.6749, 17.1413, 30.0,
-     ("EarthObservation", "Communication")),
+     ("EarthObservation", "Communication"), 5.0),
     ("Microsoft_Singapore", "Singapore", "Microsoft", "southeastasia", 1.3521, 103.8198, 15.0,
-     ("EarthObservation", "Communication")),
-    ("KSAT_Svalbard", "Svalbard", "KSAT", "northeurope", 78.2298, 15.4078, 500.0, ("EarthObservation",)),
-    ("KSAT_Awarua", "Awarua", "KSAT", "australiaeast", -46.5287, 168.3812, 10.0, ("EarthObservation",)),
-    ("KSAT_Prudhoe", "Prudhoe Bay", "KSAT", "westus2", 70.2003, -148.4597, 10.0, ("EarthObservation",)),
+     ("EarthObservation", "Communication"), 10.0),
+    ("KSAT_Svalbard", "Svalbard", "KSAT", "northeurope", 78.2298, 15.4078, 500.0, ("EarthObservation",), 5.0),
+    ("KSAT_Awarua", "Awarua", "KSAT", "australiaeast", -46.5287, 168.3812, 10.0, ("EarthObservation",), 5.0),
+    ("KSAT_Prudhoe", "Prudhoe Bay", "KSAT", "westus2", 70.2003, -148.4597, 10.0, ("EarthObservation",), 5.0),
 )
 CAPABILITIES = ("EarthObservation", "Communication")
 
 
 def station(name: Any) -> Station | None:
-    for n, _, _, _, lat, lon, alt, _ in STATIONS:
+    for n, _, _, _, lat, lon, alt, _, min_el in STATIONS:
         if isinstance(name, str) and n.lower() == name.lower():
-            return Station(n, lat, lon, alt)
+            return Station(n, lat, lon, alt, min_el)
     return None
 
 
 def _body(sub: str, row: tuple[Any, ...]) -> dict[str, Any]:
-    name, city, provider, region, lat, lon, alt, _ = row
+    name, city, provider, region, lat, lon, alt, _, _ = row
     return {"id": f"/subscriptions/{sub}/providers/Microsoft.Orbital/availableGroundStations/{name}",
             "name": name, "type": "Microsoft.Orbital/availableGroundStations", "location": region,
             "properties": {"city": city, "providerName": provider, "longitudeDegrees": lon, "latitudeDegrees": lat,

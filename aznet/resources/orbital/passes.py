@@ -73,6 +73,7 @@ class Station:
     lat: float
     lon: float
     alt_m: float
+    min_elevation: float = 0.0     # the antenna's horizon mask, degrees
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,8 @@
   given, is the TLE's satellite number; ``links`` have a unique name, direction Uplink | Downlink,
   polarization, positive centre frequency and bandwidth.
 - ``listAvailableContacts`` (long-running POST): the passes of the spacecraft over the ground station
-  between startTime and endTime (at most 8 days) above the contact profile's minimum elevation and at
+  between startTime and endTime (at most 8 days) above the contact profile's minimum elevation (or the
+  ground station antenna's, when higher) and at
   least its minimum viable contact duration, from SGP4 propagation of the TLE: rise (rx/tx start), set
   (rx/tx end), azimuth and elevation at both ends, and the maximum elevation.
 - Contacts (``spacecrafts/{s}/contacts/{c}``): reservationStartTime/EndTime must lie inside one such
@@ -49,8 +50,8 @@ class SpacecraftHooks(Hooks):
         if norad not in (None, "") and str(norad).strip().lstrip("0") != str(sat.satnum).lstrip("0"):
             raise bad(f"noradId {norad} does not match the TLE's satellite number {sat.satnum}.", "InvalidTLE")
         links = props.get("links") or []
-        if not isinstance(links, list):
-            raise bad("links must be a list.")
+        if not isinstance(links, list) or len(links) > contact_profiles.MAX_LINKS:
+            raise bad(f"links must be a list of at most {contact_profiles.MAX_LINKS} links.")
         names: set[str] = set()
         for i, link in enumerate(links):
             if not isinstance(link, dict) or not isinstance(link.get("name"), str) or not link["name"]:
@@ -94,7 +95,9 @@ def _passes(spacecraft: dict[str, Any], profile: dict[str, Any], station: passes
     sat = passes.check_tle(p["tleLine1"], p["tleLine2"])
     pp = profile.get("properties") or {}
     mvcd = contact_profiles.duration(pp.get("minimumViableContactDuration", "PT1M")) or timedelta(minutes=1)
-    min_el = float(pp.get("minimumElevationDegrees", contact_profiles.DEFAULT_MIN_ELEVATION))
+    # the higher of the profile's minimum elevation and the station antenna's own
+    min_el = max(float(pp.get("minimumElevationDegrees", contact_profiles.DEFAULT_MIN_ELEVATION)),
+                 station.min_elevation)
     return passes.passes(sat, station, start, end, min_el, mvcd)
 
 
