@@ -165,6 +165,10 @@ class HubRouting:
         for k in by_type.get(ER_CONN, []):
             self._er_connection(k)
         self._table_cache: dict[str, list[HubRoute]] = {}
+        self._by_vnet: dict[str, list[Connection]] = {}
+        for conn in self.connections.values():
+            if conn.kind == "vnet" and conn.vnet_key:
+                self._by_vnet.setdefault(conn.vnet_key, []).append(conn)
 
     # -- parsing ------------------------------------------------------------------------------
 
@@ -355,9 +359,7 @@ class HubRouting:
         """(prefix, next hop IPs) a VNet connected to a hub learns: each shows in its subnets as a
         VirtualNetworkGateway route, next hop the hub router (or the hub firewall the route points at)."""
         out: list[tuple[str, list[str]]] = []
-        for conn in self.connections.values():
-            if conn.kind != "vnet" or conn.vnet_key != vnet_key:
-                continue
+        for conn in self._by_vnet.get(vnet_key, ()):
             hub = self.hubs[conn.hub_key]
             for r in self.connection_routes(conn.key):
                 hops = list(hub.router_ips)
@@ -370,11 +372,10 @@ class HubRouting:
     def hub_prefix_of_vnet(self, vnet_key: str) -> list[str]:
         """The address prefix of the hub a VNet is connected to (the spoke reaches it like a peering)."""
         out = []
-        for conn in self.connections.values():
-            if conn.kind == "vnet" and conn.vnet_key == vnet_key:
-                prefix = props(self.bodies.get(conn.hub_key)).get("addressPrefix")
-                if isinstance(prefix, str):
-                    out.append(prefix)
+        for conn in self._by_vnet.get(vnet_key, ()):
+            prefix = props(self.bodies.get(conn.hub_key)).get("addressPrefix")
+            if isinstance(prefix, str):
+                out.append(prefix)
         return out
 
 
