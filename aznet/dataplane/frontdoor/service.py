@@ -126,6 +126,7 @@ class FrontDoorService(EdgeContentSink):
         self.table = WorkloadTable(self.settings.private_ip_pool)
         self.workloads: WorkloadsService | None = None
         self.pip_fqdns: dict[str, str] = {}
+        self.where: dict[tuple[str, int], tuple[str, int] | str] = {}
         self.pip_nics: dict[str, str] = {}       # public IP address -> NIC ip configuration id
         self.secrets: dict[str, bytes] = {}
         self.loop: asyncio.AbstractEventLoop | None = None
@@ -161,6 +162,7 @@ class FrontDoorService(EdgeContentSink):
                 if isinstance(pid, str) and pid.lower() in pip_ips and isinstance(ipc.get("id"), str):
                     nics[pip_ips[pid.lower()]] = ipc["id"]
         self.pip_fqdns, self.pip_nics = fqdns, nics
+        self.where.clear()
         self.secrets = self._read_secrets(snapshot, cfg)
         self.config = cfg
         self.waf.refresh(cfg)
@@ -217,7 +219,23 @@ class FrontDoorService(EdgeContentSink):
         return self.balancer.candidates(group, [self.health_of(group, o) for o in group.origins])
 
     def resolve(self, host: str, port: int) -> tuple[str, int] | str:
-        """Where an origin's ``host``:``port`` runs on this machine, or why it cannot be reached."""
+        """Where an origin's ``host``:``port`` runs on this machine, or why it cannot be reached (an address
+        origin's answer is kept until the next reconcile; a host name follows DNS on every request)."""
+        key = (host, port)
+        got = self.where.get(key)
+        if got is not None:
+            return got
+        found = self._where(host, port)
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            return found
+        if len(self.where) >= 65536:
+            self.where.clear()
+        self.where[key] = found
+        return found
+
+    def _where(self, host: str, port: int) -> tuple[str, int] | str:
         name = host.lower().rstrip(".")
         ip: str | None
         try:
