@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
+from sys import intern
 
 from ..exchange import EdgeRequest, EdgeResponse
 from . import compression, ranges
@@ -36,6 +37,8 @@ HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-authenticate", "proxy
 # request headers not forwarded to the origin when caching is enabled ("Caching with Azure Front Door": Content-
 # Length, Transfer-Encoding, Accept, Accept-Charset, Accept-Language), plus those the cache itself answers for
 # (it fetches the full object: no Range, no client validators).
+SHARED_VALUES = frozenset({"content-type", "cache-control", "server", "accept-ranges", "vary", "content-encoding",
+                           "x-powered-by", "access-control-allow-origin", "content-language", "connection"})
 _CONDITIONAL = frozenset({"accept-encoding", "range", "if-range", "if-none-match", "if-modified-since"})
 NOT_FORWARDED = frozenset({"accept", "accept-charset", "accept-language", "range", "if-range", "if-none-match",
                            "if-modified-since", "if-match", "if-unmodified-since"})
@@ -161,12 +164,16 @@ class EdgeCache:
             encoding = (_header(origin.headers, "content-encoding") or "").strip().lower()
             partial = origin.status == 206
             if verdict.x_cache == TCP_MISS:
-                # a cacheable response loses Set-Cookie (one that expires at once, max-age=0, keeps it)
-                headers = [(k, v) for k, v in origin.headers if k.lower() not in HOP_BY_HOP
+                # a cacheable response loses Set-Cookie (one that expires at once, max-age=0, keeps it). Header
+                # names, the values that repeat across objects, the scope and the host are interned: 100k objects
+                # then share one copy of "Content-Type", "text/html", ... instead of holding their own.
+                headers = [(intern(k), intern(v) if k.lower() in SHARED_VALUES and len(v) <= 128 else v)
+                           for k, v in origin.headers if k.lower() not in HOP_BY_HOP
                            and not (verdict.store and k.lower() == "set-cookie")]
                 vary = tuple(sorted({v.strip().lower() for line in (_header(origin.headers, "vary") or "").split(",")
                                      if (v := line.strip()) and v.lower() != "accept-encoding"}))
-                entry = Entry(look.scope, look.key, req.host.lower(), req.path, origin.status, headers, origin.body,
+                entry = Entry(intern(look.scope), look.key, intern(req.host.lower()), req.path, origin.status, headers,
+                              origin.body,
                               "" if encoding == "identity" else encoding, now, now + verdict.ttl, vary,
                               self._vary_values(req, vary))
                 if verdict.store and not partial and req.method.upper() == "GET":
