@@ -19,7 +19,7 @@ mutual TLS, with the union of the CA chains), because OpenSSL does not carry the
 switch; and a certificate that fails OpenSSL's chain check ends the handshake with a TLS alert instead of an
 HTTP 400 (Python's ``ssl`` has no verify callback to defer the failure). The per-listener check below then
 requires a certificate directly issued by one of that listener's CA certificates. ``verifyClientRevocation``
-OCSP is not checked (no OCSP responder is reachable from the machine; the setting is kept and reported)."""
+OCSP: see ``ocsp.py`` (asked after this check passes)."""
 
 from __future__ import annotations
 
@@ -112,6 +112,9 @@ def no_certificate() -> dict[str, str]:
     return dict.fromkeys(VARS, "") | {"client_certificate_verification": "NONE"}
 
 
+NO_CERTIFICATE = no_certificate()       # shared, never changed (router.server_vars copies it)
+
+
 def check(profile: SslProfile, cert: ClientCert | None) -> str:
     """``SUCCESS``, ``NONE`` (the profile asks for nothing and none came) or ``FAILED:<reason>``."""
     if not profile.client_cas:
@@ -136,6 +139,14 @@ def _verify(profile: SslProfile, leaf: x509.Certificate) -> str:
     if profile.verify_issuer_dn and not any(chain and leaf.issuer == chain[0].subject for chain in chains):
         return "FAILED:client certificate issuer DN does not match"
     return "SUCCESS"
+
+
+def issuer_of(profile: SslProfile, cert: ClientCert) -> x509.Certificate | None:
+    """The uploaded CA certificate that issued the client certificate (for the OCSP request)."""
+    if cert.cert is None:
+        return None
+    leaf = cert.cert
+    return next((ca for d in profile.client_cas for ca in ca_chain(d) if _issued_by(leaf, ca)), None)
 
 
 def _issued_by(cert: x509.Certificate, ca: x509.Certificate) -> bool:

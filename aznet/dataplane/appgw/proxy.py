@@ -30,6 +30,7 @@ from ..waf.request import HttpRequest
 from . import mtls, pages, rewrite, router, tunnel
 from .health import MSG_CONNECT, MSG_DNS
 from .model import GatewayPlan, PoolMember, Settings
+from .ocsp import OcspChecker
 from .tls import backend_context
 from .upstream import BackendError, Reply, UpstreamPool
 from .waf import custom_body
@@ -55,6 +56,7 @@ class Proxy:
     def __init__(self, svc: AppGatewayService) -> None:
         self.svc = svc
         self.upstream = UpstreamPool()
+        self.ocsp = OcspChecker()
         self.rr: dict[tuple[str, str, str], int] = {}
         self.backend_ctx: dict[tuple[str, ...], Any] = {}
         self.where: dict[tuple[str, str, int], tuple[str, int] | str] = {}   # cleared on every reconcile
@@ -176,12 +178,16 @@ class Proxy:
         rec = svc.telemetry.begin(st, conn, req, inc)
         if plan is None:
             return self._error(rec, None, None, 502, keep, server)
-        if conn.scheme == "https":          # mutual TLS, before anything else (Azure: at the handshake)
+        if conn.scheme == "https" and (plan.ssl_profiles or conn.cert is not None):   # mutual TLS, first
             lst = router.match_listener(st.listeners(), router.bare_host(host))
             verdict = self._client_auth(plan, lst, conn)
-            inc.tls_vars = conn.cert.variables(verdict) if conn.cert else mtls.no_certificate()
+            if verdict == "SUCCESS" and conn.cert is not None and conn.cert.cert is not None:
+                verdict = await self._revocation(plan, lst, conn.cert)
+            inc.tls_vars = conn.cert.variables(verdict) if conn.cert else mtls.NO_CERTIFICATE
             if verdict.startswith("FAILED"):
                 return self._error(rec, plan, lst, 400, False, server)
+        elif conn.scheme == "https":
+            inc.tls_vars = mtls.NO_CERTIFICATE
         d = router.decide(plan, st.listeners(), inc)
         rec.decision = d
         if d.status and d.location:
@@ -309,6 +315,20 @@ class Proxy:
         rec.backend_done = time.perf_counter()
         self.svc.telemetry.end(rec, reply.status, sent)
         return b"", keep
+
+    async def _revocation(self, plan: GatewayPlan, listener: Any, cert: mtls.ClientCert) -> str:
+        """verifyClientRevocation OCSP (``ocsp.py``)."""
+        profile = plan.ssl_profiles.get(listener.ssl_profile or "") if listener is not None else None
+        if profile is None or profile.revocation.lower() != "ocsp" or cert.cert is None:
+            return "SUCCESS"
+        issuer = mtls.issuer_of(profile, cert)
+        if issuer is None:
+            return "FAILED:unable to get local issuer certificate"
+
+        def resolve(host: str) -> str | None:
+            ip = self.lookup(plan, host)
+            return ip if ip is not None and is_loopback(ip) else None
+        return await self.ocsp.verdict(cert.cert, issuer, resolve)
 
     @staticmethod
     def _client_auth(plan: GatewayPlan, listener: Any, conn: ClientConn) -> str:

@@ -147,3 +147,97 @@ def test_client_certificate_check_and_variables_without_sockets():
     assert len(serial) % 2 == 0 and serial == serial.upper() and int(serial, 16) == leaf[0].serial_number
     assert "\n" not in v["client_certificate"] and unquote(v["client_certificate"]).startswith("-----BEGIN CERTIFICATE")
     assert mtls.no_certificate()["client_certificate_verification"] == "NONE"
+
+
+def test_ocsp_revocation_check(aznet, network_client, rg, tmp_path):
+    """verifyClientRevocation OCSP: the responder of the certificate's AIA extension (a local one, signing with
+    the CA's key through ``cryptography``) says good or revoked; a revoked certificate is answered 400."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from cryptography.x509 import ocsp
+    from cryptography.x509.oid import AuthorityInformationAccessOID
+
+    ca = _cert("OCSP Client CA", ca=True)
+    known: dict[int, x509.Certificate] = {}
+    revoked: set[int] = set()
+    asked: list[int] = []
+
+    class Responder(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802
+            req = ocsp.load_der_ocsp_request(self.rfile.read(int(self.headers["Content-Length"])))
+            asked.append(req.serial_number)
+            leaf = known[req.serial_number]
+            status = ocsp.OCSPCertStatus.REVOKED if req.serial_number in revoked else ocsp.OCSPCertStatus.GOOD
+            now = datetime.datetime.now(datetime.UTC)
+            resp = (ocsp.OCSPResponseBuilder()
+                    .add_response(cert=leaf, issuer=ca[0], algorithm=hashes.SHA1(), cert_status=status,
+                                  this_update=now, next_update=now + datetime.timedelta(hours=1),
+                                  revocation_time=now if status == ocsp.OCSPCertStatus.REVOKED else None,
+                                  revocation_reason=None)
+                    .responder_id(ocsp.OCSPResponderEncoding.HASH, ca[0]).sign(ca[1], hashes.SHA256()))
+            body = resp.public_bytes(serialization.Encoding.DER)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/ocsp-response")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    responder = ThreadingHTTPServer(("127.0.0.58", 0), Responder)
+    threading.Thread(target=responder.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.58:{responder.server_address[1]}/"
+
+    def client(cn: str) -> Path:
+        key = ec.generate_private_key(ec.SECP256R1())
+        cert = (x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)]))
+                .issuer_name(ca[0].subject).public_key(key.public_key()).serial_number(x509.random_serial_number())
+                .not_valid_before(NOW - datetime.timedelta(days=1)).not_valid_after(NOW + datetime.timedelta(days=7))
+                .add_extension(x509.AuthorityInformationAccess([x509.AccessDescription(
+                    AuthorityInformationAccessOID.OCSP, x509.UniformResourceIdentifier(url))]), critical=False)
+                .sign(ca[1], hashes.SHA256()))
+        known[cert.serial_number] = cert
+        if cn == "revoked":
+            revoked.add(cert.serial_number)
+        return _client_files(tmp_path, cn, cert, key)
+
+    ids = network(network_client, aznet, rg)
+    try:
+        with backends("app", base=58) as (b1,):
+            rules = [{"name": "v", "ruleSequence": 100, "conditions": [], "actionSet": {"requestHeaderConfigurations": [
+                {"headerName": "X-Client-Verify", "headerValue": "{var_client_certificate_verification}"}]}}]
+            body = gateway(
+                aznet, rg, "gw", ids, ports=(443,), pools={"p": [{"ipAddress": b1.host}]},
+                settings={"s": {"port": b1.port}},
+                listeners=[{"name": "tls", "port": 443, "protocol": "Https", "cert": "site"}],
+                rules=[{"name": "r", "listener": "tls", "pool": "p", "settings": "s", "rewrite": "rw"}],
+                sslCertificates=[{"name": "site", "properties": {"data": signed_pfx(aznet, "www.contoso.com"),
+                                                                 "password": PASSWORD}}],
+                trustedClientCertificates=[{"name": "clientca", "properties": {"data": _der_b64(ca[0])}}],
+                sslProfiles=lambda gw: [{"name": "mtls", "properties": {
+                    "trustedClientCertificates": [{"id": f"{gw}/trustedClientCertificates/clientca"}],
+                    "clientAuthConfiguration": {"verifyClientRevocation": "OCSP"}}}],
+                rewriteRuleSets=[{"name": "rw", "properties": {"rewriteRules": rules}}])
+            lst = body["properties"]["httpListeners"][0]["properties"]
+            lst["sslProfile"] = {"id": lst["frontendPort"]["id"].split("/frontendPorts/")[0] + "/sslProfiles/mtls"}
+            network_client.application_gateways.begin_create_or_update(rg, "gw", body).result()
+            target = f"https://{pip_address(network_client, rg)}:{port(aznet, 443)}/who"
+
+            def call(pem: Path) -> httpx.Response:
+                ctx = ssl.create_default_context(cafile=str(aznet.ca_path))
+                ctx.load_cert_chain(pem)
+                with httpx.Client(transport=httpx.HTTPTransport(verify=ctx), timeout=10) as c:
+                    return c.get(target, headers={"Host": "www.contoso.com"},
+                                 extensions={"sni_hostname": "www.contoso.com"})
+
+            good, bad = client("good"), client("revoked")
+            r = wait_for(lambda: (x := call(good)).status_code == 200 and x)
+            assert json.loads(r.headers["x-seen"])["X-Client-Verify"] == "SUCCESS"
+            hits = b1.hits
+            assert call(bad).status_code == 400
+            assert b1.hits == hits
+            assert set(asked) == {s for s in known}          # both certificates were asked about
+    finally:
+        responder.shutdown()
