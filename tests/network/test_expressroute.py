@@ -434,3 +434,63 @@ def test_expressroute_json_rules_and_template(aznet, network_client, resource_cl
     assert c.sku.name == "Premium_MeteredData" and c.service_provider_properties.service_provider_name == "Megaport"
     assert net.express_route_circuit_authorizations.get(rg, "tplCircuit", "auth1").authorization_use_status == \
         "Available"
+
+
+def test_circuit_round_trip_keeps_its_children(aznet, network_client, rg):
+    """GET-modify-PUT of a whole circuit (what the SDK and the portal do) keeps its peerings, authorizations and
+    Global Reach connections, and the provider's state."""
+    net = network_client
+    make_circuit(aznet, net, rg, name="erA")
+    make_circuit(aznet, net, rg, name="erB", location="London")
+    net.express_route_circuit_peerings.begin_create_or_update(rg, "erA", "AzurePrivatePeering",
+                                                             private_peering()).result()
+    peer_b = net.express_route_circuit_peerings.begin_create_or_update(
+        rg, "erB", "AzurePrivatePeering", private_peering("192.168.20.0/30", "192.168.20.4/30")).result()
+    net.express_route_circuit_authorizations.begin_create_or_update(rg, "erA", "auth1", {}).result()
+    own = rid(aznet, rg, "expressRouteCircuits", "erA") + "/peerings/AzurePrivatePeering"
+    net.express_route_circuit_connections.begin_create_or_update(rg, "erA", "AzurePrivatePeering", "AtoB", {
+        "properties": {"expressRouteCircuitPeering": {"id": own}, "peerExpressRouteCircuitPeering": {"id": peer_b.id},
+                       "addressPrefix": "10.99.0.0/29"}}).result()
+    circuit = net.express_route_circuits.get(rg, "erA")
+    key = circuit.authorizations[0].authorization_key
+    circuit.service_provider_properties.bandwidth_in_mbps = 500
+    updated = net.express_route_circuits.begin_create_or_update(rg, "erA", circuit).result()
+    assert updated.service_provider_properties.bandwidth_in_mbps == 500
+    assert updated.service_provider_provisioning_state == "Provisioned"
+    assert [p.name for p in updated.peerings] == ["AzurePrivatePeering"]
+    assert updated.peerings[0].connections[0].address_prefix == "10.99.0.0/29"
+    assert updated.authorizations[0].authorization_key == key
+    assert updated.global_reach_enabled is True
+
+
+def test_round_trips_of_microsoft_peering_route_filter_and_port(aznet, network_client, rg):
+    net = network_client
+    make_circuit(aznet, net, rg)
+    rf = net.route_filters.begin_create_or_update(rg, "rf1", {"location": LOC, "properties": {"rules": [{
+        "name": "r1", "properties": {"access": "Allow", "routeFilterRuleType": "Community",
+                                     "communities": ["12076:51002"]}}]}}).result()
+    ms = {"properties": {"peeringType": "MicrosoftPeering", "peerASN": 64999, "vlanId": 200,
+                         "primaryPeerAddressPrefix": "203.0.113.0/30", "secondaryPeerAddressPrefix": "203.0.113.4/30",
+                         "microsoftPeeringConfig": {"advertisedPublicPrefixes": ["198.51.100.0/24"]},
+                         "routeFilter": {"id": rf.id}}}
+    net.express_route_circuit_peerings.begin_create_or_update(rg, "er1", "MicrosoftPeering", ms).result()
+    cli(aznet, "expressroute", "validate-prefixes", "-g", rg, "-n", "er1")
+    peering = net.express_route_circuit_peerings.get(rg, "er1", "MicrosoftPeering")
+    peering.vlan_id = 210
+    again = net.express_route_circuit_peerings.begin_create_or_update(rg, "er1", "MicrosoftPeering", peering).result()
+    assert again.vlan_id == 210 and again.microsoft_peering_config.advertised_public_prefixes_state == "Configured"
+    assert again.route_filter.id == rf.id
+    rf = net.route_filters.get(rg, "rf1")
+    rf.tags = {"env": "test"}
+    rf = net.route_filters.begin_create_or_update(rg, "rf1", rf).result()
+    assert rf.tags == {"env": "test"} and rf.rules[0].communities == ["12076:51002"] and len(rf.peerings) == 1
+    circuit = net.express_route_circuits.get(rg, "er1")
+    circuit.tags = {"env": "test"}
+    circuit = net.express_route_circuits.begin_create_or_update(rg, "er1", circuit).result()
+    assert circuit.peerings[0].microsoft_peering_config.advertised_public_prefixes_state == "Configured"
+    port = net.express_route_ports.begin_create_or_update(rg, "port1", {"location": LOC, "properties": {
+        "peeringLocation": "Equinix-Amsterdam-AM5", "bandwidthInGbps": 100, "encapsulation": "Dot1Q"}}).result()
+    port.links[1].admin_state = "Enabled"
+    port = net.express_route_ports.begin_create_or_update(rg, "port1", port).result()
+    assert {lk.name: lk.admin_state for lk in port.links} == {"link1": "Disabled", "link2": "Enabled"}
+    assert port.links[0].router_name and port.ether_type == "0x8100"

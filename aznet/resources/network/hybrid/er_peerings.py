@@ -314,7 +314,7 @@ def peered_connections(ctx: Ctx, peering_id: str) -> list[dict[str, Any]]:
                                    "peerExpressRouteCircuitPeering": {"id": peering_of(rec.id)},
                                    "addressPrefix": p.get("addressPrefix"),
                                    "circuitConnectionStatus": "Connected", "connectionName": name,
-                                   "authResourceGuid": p.get("authResourceGuid", ""),
+                                   "authResourceGuid": (rec.body.get("_aznet") or {}).get("authResourceGuid", ""),
                                    "provisioningState": "Succeeded"}})
     return out
 
@@ -358,7 +358,7 @@ class GlobalReachHooks(Hooks):
             if used and normalize(used) != normalize(gid):
                 raise ArmError(409, "AuthorizationKeyInUse",
                                f"The authorization key of Global Reach connection {gid} is already used by {used}.")
-            props["authResourceGuid"] = auth["id"]
+            ctx.scratch["er-gr-auth"] = auth["id"]
         net = _net(props.get("addressPrefix"), "addressPrefix", 4, 29, gid)
         props["addressPrefix"] = str(net)
         for body in (own, peer):
@@ -384,7 +384,12 @@ class GlobalReachHooks(Hooks):
     def prepare(self, ctx: Ctx, new: dict[str, Any], old: dict[str, Any] | None) -> None:
         props = new["properties"]
         props["circuitConnectionStatus"] = "Connected"
-        props.setdefault("authResourceGuid", ((old or {}).get("properties") or {}).get("authResourceGuid", ""))
+        props.pop("authResourceGuid", None)
+        # the authorization redeemed (another subscription's circuit) is private state: the connection's model
+        # has no such member; the other circuit's peerConnections show it as authResourceGuid
+        auth = ctx.scratch.pop("er-gr-auth", None) or ((old or {}).get("_aznet") or {}).get("authResourceGuid")
+        if auth:
+            new["_aznet"] = {**(new.get("_aznet") or {}), "authResourceGuid": auth}
 
 
 # -- the peering's tables: answered from the customer edge's routes (aznet expressroute advertise) ---------

@@ -92,7 +92,7 @@ class PortHooks(Hooks):
                 "connectorType": "LC", "adminState": state, "provisioningState": "Succeeded"}
             if given.get("macSecConfig") is not None or kept.get("macSecConfig") is not None:
                 lp["macSecConfig"] = given.get("macSecConfig", kept.get("macSecConfig"))
-            out.append({"name": name, "id": f"{pid}/links/{name}", "type": LINK_TYPE, "etag": new.get("etag"),
+            out.append({"name": name, "id": f"{pid}/links/{name}", "etag": new.get("etag"),
                         "properties": lp})
         props["links"] = out
 

@@ -75,6 +75,9 @@ def too_many(filter_id: str) -> ArmError:
 
 
 class RouteFilterRuleHooks(Hooks):
+    def render(self, ctx: Ctx, body: dict[str, Any]) -> None:
+        body.pop("type", None)      # Azure's RouteFilterRule has no type member (clients echo what they get)
+
     def validate(self, ctx: Ctx, new: dict[str, Any], old: dict[str, Any] | None) -> None:
         props = new["properties"]
         rid = new["id"]
