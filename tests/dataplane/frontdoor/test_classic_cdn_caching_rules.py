@@ -1,7 +1,8 @@
 """Caching and rules on classic Front Door and classic CDN endpoints through the edge (httpx resolving through
 aznet's DNS): a classic routing rule's cacheConfiguration (queryParameterStripDirective, cacheDuration), a classic
 rules engine (header actions, a forwarding override with its own caching, a redirect override, Stop), the classic
-purge; a CDN endpoint's BypassCaching and its deliveryPolicy rules (rewrite, response header, cache bypass)."""
+purge; a CDN endpoint's BypassCaching, its deliveryPolicy rules (rewrite, response header, cache bypass), its
+compression settings and HEAD answered from the cached GET."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import json
 
 import pytest
 
+from .origin_support import scripted_origin
 from .support import backends, edge_get
 
 FWD = "#Microsoft.Azure.FrontDoor.Models.FrontdoorForwardingConfiguration"
@@ -142,3 +144,26 @@ def test_cdn_endpoint_bypass_caching_and_delivery_policy(aznet, rg, retired):  #
         for _ in range(2):
             live = edge_get(aznet, f"http://{host}/feed.JSON")
             assert live.headers["x-cache"] == "CONFIG_NOCACHE" and live.text == "origin /feed.JSON"
+
+
+def test_cdn_endpoint_compression_and_head_from_cache(aznet, rg, retired):  # type: ignore[no-untyped-def]
+    from azure.mgmt.cdn import CdnManagementClient
+
+    cdn = aznet.client(CdnManagementClient)
+    text = b"".join(b"row %05d, a line of a plain text file\n" % i for i in range(300))
+    with scripted_origin("127.0.76.9") as o:
+        o.page("/data.txt", text, content_type="text/plain", cache_control="max-age=600")
+        cdn.profiles.begin_create(rg, "cdnz", {"location": "global", "sku": {"name": "Standard_Microsoft"}}).result()
+        name = f"cdnzip{rg[-8:]}"
+        ep = cdn.endpoints.begin_create(rg, "cdnz", name, {"location": "global", "properties": {
+            "origins": [{"name": "o1", "properties": {"hostName": o.host, "httpPort": o.port}}],
+            "isCompressionEnabled": True, "contentTypesToCompress": ["text/plain"],
+            "queryStringCachingBehavior": "IgnoreQueryString"}}).result()
+        host = ep.host_name
+        first = edge_get(aznet, f"http://{host}/data.txt", headers={"Accept-Encoding": "gzip"})
+        assert first.headers["content-encoding"] == "gzip" and first.content == text
+        assert first.headers["x-cache"] == "TCP_MISS"
+        head = edge_get(aznet, f"http://{host}/data.txt", method="HEAD", headers={"Accept-Encoding": "identity"})
+        assert head.status_code == 200 and head.headers["x-cache"] == "TCP_HIT"
+        assert head.headers["content-length"] == str(len(text)) and head.content == b""
+        assert o.hits["/data.txt"] == 1
