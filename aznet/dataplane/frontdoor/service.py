@@ -36,13 +36,14 @@ from ..reconcile import Snapshot
 from ..workloads.service import WATCHED as WORKLOAD_TYPES
 from ..workloads.service import WorkloadsService
 from ..workloads.table import WorkloadTable
+from . import pages
 from .balancer import Balancer, GroupSpec, Health, OriginSpec
 from .certs import EdgeCerts
 from .health import ProbeKey, Prober, ProbeResult
 from .model import WATCHES, Compiler, EdgeConfig, HostSpec
 from .names import EdgeNames
 from .paths import host_lookup
-from .proxy import EdgeProxy
+from .proxy import EdgeProxy, new_ref
 from .telemetry import SETTINGS_TYPE, Telemetry
 from .waf import EdgeWaf
 
@@ -56,6 +57,20 @@ KV_SECRET = "microsoft.keyvault/vaults/secrets"
 KV_VAULT = "microsoft.keyvault/vaults"
 TLS_ORDER = {"TLSv1": 10, "TLSv1.1": 11, "TLSv1.2": 12, "TLSv1.3": 13}
 MIN_ORDER = {"TLS10": 10, "TLS12": 12, "TLS13": 13}
+
+
+class EdgeConn(ClientConn):
+    """The shared HTTP/1.1 client protocol, answering the requests it refuses (URL over 32 KB: 414, headers over
+    32 KB or unparsable: 400, body over the limit: 413) with the edge's own page instead of the gateway's."""
+
+    __slots__ = ()
+
+    def _refuse(self, status: int) -> None:
+        self.state.refused(self, status)
+        self.queue.clear()
+        ref = new_ref()
+        self.write(pages.response(status, pages.error_page(status, ref), [("X-Azure-Ref", ref)], keep_alive=False),
+                   False)
 
 
 class EdgeSocket:
@@ -72,6 +87,11 @@ class EdgeSocket:
 
     def now(self) -> float:
         return time.perf_counter()
+
+    def may_stream(self) -> bool:
+        """Request bodies are buffered (bounded by ``max_body``): the WAF, the rules engine and the cache read
+        them before the origin is chosen."""
+        return False
 
     def opened(self, conn: ClientConn) -> None:
         self.conns.add(conn)
@@ -368,7 +388,7 @@ class FrontDoorService(EdgeContentSink):
             sock.bind((self.address, st.listen_port))
             sock.listen(1024)
             sock.setblocking(False)
-            st.server = await self.loop.create_server(lambda: ClientConn(st), sock=sock,
+            st.server = await self.loop.create_server(lambda: EdgeConn(st), sock=sock,
                                                       ssl=self._base_context() if tls_on else None, backlog=1024)
         except (OSError, ssl.SSLError) as exc:
             st.error = f"cannot listen on {self.address}:{st.listen_port}: {getattr(exc, 'strerror', None) or exc}"

@@ -222,3 +222,26 @@ def test_configuration_change_keeps_the_connection(aznet, cdn, rg):  # type: ign
             cdn.routes.begin_create(rg, "fd", "swap", "r", P(originGroup={"id": g2}, patternsToMatch=["/*"])).result()
             assert get() == "green /"                   # the same keep-alive connection, the new configuration
         assert len(seen) == 1                           # one TCP connection for both requests
+
+
+def test_request_bodies_and_limits_at_the_edge(aznet, cdn, rg):  # type: ignore[no-untyped-def]
+    import socket
+
+    from .support import edge_port
+
+    with backends("api", base=75) as (b,):
+        afd_profile(cdn, rg)
+        ep = cdn.afd_endpoints.begin_create(rg, "fd", "api", {"location": "global"}).result()
+        g = _group(cdn, rg, "g", [("api", b, {})])
+        cdn.routes.begin_create(rg, "fd", "api", "r", P(originGroup={"id": g}, patternsToMatch=["/*"])).result()
+        host = ep.host_name
+        r = edge_get(aznet, f"http://{host}/submit", method="POST", content=b'{"order": 1}',
+                     headers={"Content-Type": "application/json"})
+        assert r.status_code == 200 and r.text == "api /submit"
+        assert json.loads(r.headers["x-seen"])["Content-Length"] == "12"
+        r = edge_get(aznet, f"http://{host}/" + "a" * 40_000)          # a URL over 32 KB
+        assert r.status_code == 414 and "Application-Gateway" not in r.text and r.headers["x-azure-ref"] in r.text
+        ip = resolve(aznet, host)
+        with socket.create_connection((ip, edge_port(aznet, 80)), timeout=10) as s:      # not HTTP at all
+            s.sendall(b"\x16\x03\x01 this is not http\r\n\r\n")
+            assert s.recv(100).startswith(b"HTTP/1.1 400")
