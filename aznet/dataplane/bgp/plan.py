@@ -64,6 +64,7 @@ class SpeakerSpec:
     base: dict[str, dict[str, tuple[int, ...]]] = field(default_factory=dict)
     vnet_prefixes: tuple[str, ...] = ()
     preference: str = "ExpressRoute"
+    branch_to_branch: bool = False   # Route Server: exchange routes with the VNet's VPN gateway
 
 
 class Records:
@@ -260,7 +261,8 @@ def route_server_speakers(recs: Records, table: WorkloadTable) -> list[SpeakerSp
             spec = SpeakerSpec(key=f"{hub.key}#{i}", resource_id=hub.body.get("id", hub.id), instance=i,
                                azure_address=ip, local=loc.local, asn=ROUTE_SERVER_ASN, kind="RouteServer",
                                vnet_id=vnet_id, neighbors=list(neighbors), vnet_prefixes=tuple(own),
-                               preference=str(p.get("hubRoutingPreference") or "ExpressRoute"))
+                               preference=str(p.get("hubRoutingPreference") or "ExpressRoute"),
+                               branch_to_branch=bool(p.get("allowBranchToBranchTraffic")))
             for n in neighbors:
                 spec.base[n.address] = {_canon(x): (ROUTE_SERVER_ASN,) for x in common}
             out.append(spec)

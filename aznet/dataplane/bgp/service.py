@@ -112,6 +112,7 @@ class BgpService:
             spec = self.specs.get(sp.key)
             if spec is None:
                 continue
+            branch = self._branch_routes(spec)
             for n in spec.neighbors:
                 routes = {p: (ap, spec.azure_address) for p, ap in spec.base.get(n.address, {}).items()}
                 for _sp, peer, prefix, attrs in learned:   # transit: what the other BGP peers taught us
@@ -119,7 +120,28 @@ class BgpService:
                             plan.overlaps_any(prefix, spec.vnet_prefixes):
                         continue
                     routes[prefix] = ((spec.asn, *attrs.as_path), spec.azure_address)
+                for prefix, path in branch:
+                    if prefix not in routes and n.asn not in path:
+                        routes[prefix] = ((spec.asn, *path), spec.azure_address)
                 sp.set_advertised(n.address, routes)
+
+    def _branch_routes(self, spec: SpeakerSpec) -> list[tuple[str, tuple[int, ...]]]:
+        """Branch-to-branch (a Route Server with ``allowBranchToBranchTraffic`` and the VPN gateway of its
+        VNet exchange what they learned): for a Route Server, the VPN gateway's BGP routes; for a VPN
+        gateway, the Route Server's."""
+        want = "VpnGateway" if spec.kind == "RouteServer" else "RouteServer"
+        others = [s for s in self.specs.values() if s.vnet_id == spec.vnet_id and s.kind == want and s.instance == 0]
+        if not others:
+            return []
+        rs = spec if spec.kind == "RouteServer" else others[0]
+        if not rs.branch_to_branch:
+            return []
+        out: list[tuple[str, tuple[int, ...]]] = []
+        for other in others:
+            for _sp, _peer, prefix, attrs in self.learned(other.resource_id):
+                if prefix != "0.0.0.0/0" and not plan.overlaps_any(prefix, spec.vnet_prefixes):
+                    out.append((prefix, attrs.as_path))
+        return out
 
     def _learned_changed(self, sp: Speaker) -> None:
         self._mark(sp.resource_id)
@@ -145,7 +167,8 @@ class BgpService:
                                        "preference": spec.preference}))
             else:
                 changes.append(Change("delete", lid, LEARNED_TYPE, None))
-            self._advertise(rid.lower())
+        for gw in {s.resource_id.lower() for s in self.specs.values()}:
+            self._advertise(gw)         # transit and branch-to-branch follow what changed
         if changes:
             self.published += len(changes)
             self.platform.reconciler.on_commit(changes)
