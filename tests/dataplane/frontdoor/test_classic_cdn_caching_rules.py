@@ -1,6 +1,6 @@
 """Caching and rules on classic Front Door and classic CDN endpoints through the edge (httpx resolving through
 aznet's DNS): a classic routing rule's cacheConfiguration (queryParameterStripDirective, cacheDuration), a classic
-rules engine (header actions, a forwarding override with its own caching, a redirect override, Stop), the classic
+rules engine (header actions, a forwarding override without caching, a redirect override, Stop), the classic
 purge; a CDN endpoint's BypassCaching, its deliveryPolicy rules (rewrite, response header, cache bypass), its
 compression settings and HEAD answered from the cached GET."""
 
