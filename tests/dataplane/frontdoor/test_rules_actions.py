@@ -180,3 +180,18 @@ def test_cdn_delivery_policy_global_rule_first() -> None:
     assert out.matched == ["Global", "docs"] and out.rewrite_path == "/content/a.html"
     assert CachePolicy.from_cdn_endpoint({}).with_rules(out.cache).duration == 600
     assert RuleEngine.from_delivery_policy(None).evaluate(request("/")).matched == []
+
+
+def test_durations_and_server_variable_offsets() -> None:
+    from aznet.dataplane.frontdoor.rules import RequestView, duration_seconds, expand
+
+    assert duration_seconds("1.02:03:04") == 93784 and duration_seconds("00:00:30") == 30
+    assert duration_seconds("PT90S") == 90 and duration_seconds("P2D") == 172800 and duration_seconds("P1DT1H") == 90000
+    assert duration_seconds("forever") is None and duration_seconds(None) is None and duration_seconds("P") is None
+    view = RequestView(request("/article.aspx", "id=123&title=fabrikam", client_ip="111.222.33.44", http_version="2.0"))
+    assert expand("{client_ip}", view) == "111.222.33.44"
+    assert expand("{client_ip:3}", view) == ".222.33.44" and expand("{client_ip:4:3}", view) == "222"
+    assert expand("{request_uri}|{url_path}|{query_string}", view) == \
+        "/article.aspx?id=123&title=fabrikam|/article.aspx|id=123&title=fabrikam"
+    assert expand("{http_version} {request_scheme} {server_port} {unknown}", view) == "HTTP/2.0 https 443 {unknown}"
+    assert expand("{client_ip:99}", view) == ""
