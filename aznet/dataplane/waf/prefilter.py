@@ -40,6 +40,16 @@ BASE_FLAGS = (hyperscan.HS_FLAG_PREFILTER | hyperscan.HS_FLAG_SINGLEMATCH | hype
 # tests/waf/test_prefilter.py replays the whole CRS suite with and without the prefilter and
 # fails on any other difference. (HS_FLAG_UTF8|UCP avoids this defect but compiles ~40x slower.)
 HYPERSCAN_UNSAFE = frozenset({942210})
+# Transformations that act on each character or on escapes that a newline cannot be part of: applied
+# to the joined values they give the joined transformed values, so a group whose chain has only these
+# transforms its scan buffer in one pass instead of value by value. The escape decoders (jsDecode,
+# cssDecode, escapeSeqDecode) would read a value's trailing backslash with the separator as an escape,
+# and they and utf8toUnicode walk their input character by character in Python once it holds a
+# backslash (a non-ASCII byte): such input goes value by value (only values that need it pay the walk).
+JOIN_SAFE = frozenset({"lowercase", "uppercase", "urldecode", "urldecodeuni", "htmlentitydecode", "removenulls",
+                       "replacenulls", "utf8tounicode", "parityeven7bit", "paritystrip7bit", "jsdecode", "cssdecode",
+                       "escapeseqdecode"})
+BACKSLASH_ESCAPES = frozenset({"jsdecode", "cssdecode", "escapeseqdecode"})
 
 
 @dataclass(slots=True)
@@ -51,6 +61,9 @@ class _Group:
     prefixes: tuple[tuple[str, ...], ...] = ()
     refs: list[VariableRef] = field(default_factory=list)
     refs_key: int = 0                 # groups with equal refs share an id (their values are gathered once)
+    joinable: bool = False            # every transformation is in JOIN_SAFE: transform the joined values
+    backslash: bool = False           # ... one of them is an escape decoder (see BACKSLASH_ESCAPES)
+    utf8: bool = False                # ... one of them is utf8toUnicode
     expr_rule: list[int] = field(default_factory=list)     # expression id -> rule id
     db: Any = None
 
@@ -98,6 +111,9 @@ class Prefilter:
                        flags=[f for _, f, _ in items])
             grp.db = db
             grp.refs_key = ref_ids.setdefault(tuple(grp.refs), len(ref_ids))
+            grp.joinable = not grp.multimatch and all(t in JOIN_SAFE for t in grp.transform_key)
+            grp.backslash = any(t in BACKSLASH_ESCAPES for t in grp.transform_key)
+            grp.utf8 = "utf8tounicode" in grp.transform_key
             grp.expr_rule = [rid for _, _, rid in items]
             self.groups.append(grp)
             for rid in set(grp.expr_rule):
@@ -165,8 +181,18 @@ class Prefilter:
             if not vals:
                 continue
             fns = grp.fns
+            joined = None
             if not fns:
                 parts = vals
+            elif grp.joinable:
+                joined = "\n".join(vals)
+                if (grp.backslash and "\\" in joined) or (grp.utf8 and not joined.isascii()):
+                    joined = None
+                    parts = [tx.transformed(grp.prefixes, fns, value) for value in vals]
+                else:
+                    for fn in fns:
+                        joined = fn(joined)
+                    parts = ()
             elif grp.multimatch:     # multiMatch rules match at any step
                 parts = []
                 for value in vals:
@@ -180,7 +206,7 @@ class Prefilter:
                     out = per.get(last) if per is not None else None
                     parts.append(out if out is not None else tx.transformed(grp.prefixes, fns, value))
             # a trailing "\n\x00" keeps ^/$ matching around an empty last value
-            data = ("\n".join(parts) + "\n\x00").encode("latin-1", "replace")
+            data = ((joined if joined is not None else "\n".join(parts)) + "\n\x00").encode("latin-1", "replace")
             rules = grp.expr_rule
 
             def on_match(eid: int, _f: int, _t: int, _fl: int, _ctx: Any, _r: list[int] = rules) -> None:

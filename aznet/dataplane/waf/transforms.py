@@ -58,7 +58,11 @@ def html_entity_decode(s: str) -> str:
         return s
     # html.unescape is broader than ModSecurity (named entities without ';' too); good for a WAF.
     out = html.unescape(s)
-    return "".join(ch if ord(ch) < 256 else chr(ord(ch) & 0xFF) for ch in out)
+    try:
+        out.encode("latin-1")              # the common case: every character is still one byte
+        return out
+    except UnicodeEncodeError:
+        return "".join(ch if ord(ch) < 256 else chr(ord(ch) & 0xFF) for ch in out)
 
 
 _JS_ESC = {"a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v"}
