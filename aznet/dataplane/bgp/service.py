@@ -91,7 +91,9 @@ class BgpService:
                 sp = Speaker(key, spec.resource_id, spec.local, spec.azure_address, self.port, spec.asn,
                              self.hold_time, self._learned_changed)
                 self.speakers[key] = sp
-                self.loop.create_task(sp.start())
+                sock = sp.bind()              # listening before the PUT returns
+                if sock is not None:
+                    self.loop.create_task(sp.start(sock))
             sp.configure(spec.neighbors)
         self.specs = specs
         for gw in {s.resource_id.lower() for s in specs.values()}:

@@ -40,14 +40,16 @@ class Speaker:
         self.advertised: dict[str, Advertised] = {}          # neighbour azure address -> routes
         self.server: asyncio.AbstractServer | None = None
         self._dialer: asyncio.Task[None] | None = None
+        self._sock: socket.socket | None = None     # bound, not yet served
+        self.stopped = False
         self.error = ""
         self.on_learned = on_learned
 
     # -- lifecycle ---------------------------------------------------------------------------
-    async def start(self) -> None:
-        loop = asyncio.get_running_loop()
+    def bind(self) -> socket.socket | None:
+        """Bind and listen now (inside the commit that created the speaker: read-your-write)."""
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         try:
-            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             sock.bind((self.address, self.port))
             sock.listen(64)
@@ -56,8 +58,21 @@ class Speaker:
             sock.close()
             self.error = f"cannot listen on {self.address}:{self.port}: {exc.strerror or exc}"
             log.warning("bgp: %s", self.error)
+            return None
+        self._sock = sock
+        return sock
+
+    async def start(self, sock: socket.socket | None = None) -> None:
+        sock = sock if sock is not None else self.bind()
+        if sock is None or self.stopped:
             return
+        loop = asyncio.get_running_loop()
         self.server = await loop.create_server(self._accept, sock=sock)
+        self._sock = None
+        if self.stopped:                 # stopped while the server was being created
+            self.server.close()
+            self.server = None
+            return
         self._dialer = loop.create_task(self._dial())
 
     async def _dial(self) -> None:
@@ -77,6 +92,10 @@ class Speaker:
         return _Gate(self)
 
     def stop(self) -> None:
+        self.stopped = True
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
         for s in list(self.sessions.values()):
             s.cease(3, "peer de-configured")
         if self.server is not None:
