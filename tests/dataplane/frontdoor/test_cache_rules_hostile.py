@@ -17,6 +17,11 @@ text = st.text(alphabet=st.characters(min_codepoint=0, max_codepoint=0x2FF), max
 ascii_text = st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=60)
 
 
+# no per-example deadline anywhere here: CI shares two cores with other workers, and a slow example is not a failure
+RELAXED = settings(deadline=None)
+
+
+@RELAXED
 @given(header=ascii_text, size=st.integers(min_value=0, max_value=10_000))
 def test_range_parse_is_total(header: str, size: int) -> None:
     got = ranges.parse(header, size)
@@ -24,17 +29,20 @@ def test_range_parse_is_total(header: str, size: int) -> None:
         assert all(0 <= a <= b < size for a, b in got)
 
 
+@RELAXED
 @given(accept=ascii_text)
 def test_accept_encoding_is_total(accept: str) -> None:
     assert compression.choose(accept) in (None, "br", "gzip")
 
 
+@RELAXED
 @given(body=st.binary(max_size=300), coding=st.sampled_from(["gzip", "br", "deflate", "x-gzip", "zstd"]))
 def test_decoding_garbage_gives_none_or_bytes(body: bytes, coding: str) -> None:
     out = compression.decode(body, coding)
     assert out is None or isinstance(out, bytes)
 
 
+@RELAXED
 @given(cc=ascii_text, expires=ascii_text, vary=ascii_text, status=st.integers(100, 599))
 def test_freshness_decision_is_total(cc: str, expires: str, vary: str, status: int) -> None:
     verdict = decide(CachePolicy.from_afd_route({}), "GET", status,
@@ -47,7 +55,7 @@ POLICIES = [CachePolicy.from_afd_route({"queryStringCachingBehavior": "UseQueryS
     CachePolicy.from_cdn_endpoint({"queryStringCachingBehavior": "BypassCaching"})]
 
 
-@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(path=ascii_text, query=ascii_text, rng=ascii_text, accept=ascii_text, inm=ascii_text,
        body=st.binary(max_size=3000), cc=ascii_text, policy=st.sampled_from(POLICIES),
        method=st.sampled_from(["GET", "HEAD", "POST"]))
@@ -87,7 +95,7 @@ ENGINE = RuleEngine.from_rule_sets([[
     geo=lambda ip: None)
 
 
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)
 @given(path=text, query=text, cookie=text, header=text, body=st.binary(max_size=500), ip=ascii_text)
 def test_rule_evaluation_never_raises(path: str, query: str, cookie: str, header: str, body: bytes, ip: str) -> None:
     req = request("/" + path, query, method="POST", client_ip=ip, body=body,
