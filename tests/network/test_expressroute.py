@@ -323,6 +323,22 @@ def test_expressroute_preferred_over_vpn_for_the_same_prefix(aznet, network_clie
     assert now["10.200.0.0/16"] == [er_pip] != vpn_ips["10.200.0.0/16"]   # longer AS path, still ExpressRoute
     assert now["10.210.0.0/16"] == vpn_ips["10.210.0.0/16"]
     assert er.name == "VNet1ERGW"
+    # Network Watcher's next hop from a VM on the NIC agrees
+    from azure.mgmt.compute import ComputeManagementClient
+
+    from tests.compute.test_vm import vm_body
+
+    vm = aznet.client(ComputeManagementClient).virtual_machines.begin_create_or_update(
+        rg, "vm1", vm_body(rid(aznet, rg, "networkInterfaces", "vm1nic"))).result()
+    watcher = next(w for w in net.network_watchers.list_all() if w.location == LOC)
+    src = net.network_interfaces.get(rg, "vm1nic").ip_configurations[0].private_ip_address
+
+    def next_hop(dest: str) -> tuple[str, str]:
+        hop = net.network_watchers.begin_get_next_hop(watcher.id.split("/")[4], watcher.name, {
+            "targetResourceId": vm.id, "sourceIPAddress": src, "destinationIPAddress": dest}).result()
+        return hop.next_hop_type, hop.next_hop_ip_address
+    assert next_hop("10.200.3.4") == ("VirtualNetworkGateway", er_pip)
+    assert next_hop("10.210.3.4") == ("VirtualNetworkGateway", vpn_ips["10.210.0.0/16"][0])
 
 
 def test_connection_needs_provisioned_circuit_and_vnet_link_limit(aznet, network_client, rg):
