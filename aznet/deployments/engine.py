@@ -274,7 +274,7 @@ class _Run:
                     raise ExpressionError(f"The resource '{self.p.by_key[key].resource_id}' referenced by "
                                           f"'{target}' failed to deploy.")
                 raise _Defer(f"reference('{target}') waits for its deployment", key)
-            body = self.deployed[key]
+            body = self._current(key, api_version)
         elif target.strip().rstrip("/").lower() in self.p.skipped:
             raise ExpressionError(f"The template resource '{target}' is not deployed: its condition is false.")
         elif self.fallback is not None and not target.startswith("/"):
@@ -291,6 +291,19 @@ class _Run:
         if full:
             return body
         return body.get("properties", {}) if isinstance(body, dict) else body
+
+    def _current(self, key: str, api_version: str | None) -> dict[str, Any]:
+        """A deployed template resource as it is now: Azure evaluates reference() when the expression is
+        evaluated (outputs: after every resource is deployed) with a GET, so read-only state another resource
+        filled in later (a hub's virtualRouterIps once its ipConfiguration exists) is there. An inline nested
+        deployment has no record to read: its result is what it produced."""
+        item = self.p.by_key[key]
+        if item.is_deployment:
+            return self.deployed[key]
+        try:
+            return self.ops.get(item.resource_id, api_version or item.api_version)
+        except DeploymentResourceError as exc:
+            raise _ReferenceFailed(exc.code, exc.message) from None
 
     # list*(): the type's action of that name, on a template resource once deployed, or on any resource id
     def list_action(self, fname: str, target: str, api_version: str | None, body: Any) -> Any:

@@ -157,7 +157,8 @@ def test_az_deployment_with_the_newer_template_functions(az, aznet, network_clie
         assert outputs["later"] == "2026-02-28T10:00:00Z"
         assert outputs["epoch"] == 1767225600
         assert outputs["networkApi"] is True
-        assert outputs["subnetNames"] == ["web", "app", "db"]
+        # reference() in outputs is a GET after every resource is deployed: the child subnet 'extra' is there
+        assert outputs["subnetNames"] == ["web", "app", "db", "extra"]
         vnet = network_client.virtual_networks.get(rg, f"vnet-{outputs['suffix']}")
         assert sorted((s.name, s.address_prefix) for s in vnet.subnets) == [
             ("app", "10.60.1.0/24"), ("db", "10.60.2.0/24"), ("extra", "10.60.9.0/24"), ("web", "10.60.0.0/24")]

@@ -162,8 +162,7 @@ def test_route_server_template(deployments, network_client, rg):
     net = network_client
     result = deploy(deployments, rg, "rs", ROUTE_SERVER_TEMPLATE)
     assert result.properties.outputs["firstRouterIp"]["value"] == "10.1.1.4"
-    # (a reference() to the hub itself would give the hub as its own PUT left it: the deployment engine keeps
-    # each resource's PUT response; the ipConfiguration fills virtualRouterIps afterwards)
+    # (reference() to the hub itself reads it as it is then: tests/network/test_template_reference_now.py)
     assert net.virtual_hubs.get(rg, "routeserver").virtual_router_ips == ["10.1.1.4", "10.1.1.5"]
     peer = net.virtual_hub_bgp_connection.get(rg, "routeserver", "nva1")
     assert peer.peer_asn == 65002 and peer.peer_ip == "10.1.2.4"
