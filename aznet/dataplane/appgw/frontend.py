@@ -21,7 +21,7 @@ from .bodystream import STREAM_REQUEST_AT, BodyStream
 from .mtls import ClientCert
 
 if TYPE_CHECKING:
-    from .service import SocketState
+    from .owner import ConnOwner
 
 MAX_URL = 32 * 1024
 MAX_HEADERS = 32 * 1024
@@ -56,7 +56,7 @@ class ClientConn(asyncio.Protocol):
     __slots__ = ("state", "transport", "parser", "cur", "queue", "busy", "peer", "closing", "scheme",
                  "paused", "sni", "cert", "write_paused", "on_resume", "on_lost", "tunnel", "early", "h2", "loop")
 
-    def __init__(self, state: SocketState) -> None:
+    def __init__(self, state: ConnOwner) -> None:
         self.state = state
         self.transport: asyncio.Transport | None = None
         self.parser = httptools.HttpRequestParser(self)
