@@ -135,6 +135,7 @@ class FrontDoorService(EdgeContentSink):
         self.config = EdgeConfig()
         self.snapshot: Snapshot | None = None
         self.names = EdgeNames(self.address)
+        self.names_in: Any = None          # the DNS service the names are added to
         self.certs = EdgeCerts(self.settings.data_dir)
         self.balancer = Balancer()
         self.proxy = EdgeProxy(self)
@@ -187,6 +188,8 @@ class FrontDoorService(EdgeContentSink):
         self.config = cfg
         self.waf.refresh(cfg)
         self.names.names = dict(cfg.names)
+        if self.loop is not None:
+            self._attach_names()
         self.balancer.forget(set(cfg.groups))
         self.certs.contexts.clear()
         self._base_minimum()
@@ -416,21 +419,28 @@ class FrontDoorService(EdgeContentSink):
     async def start(self) -> None:
         self.loop = asyncio.get_running_loop()
         self.workloads = self.platform.services.get(WorkloadsService)
-        from ..dns.service import DnsService
-        dns_svc = self.platform.services.get(DnsService)
-        if dns_svc is not None:
-            dns_svc.engine.add_names(self.names)
+        self._attach_names()
         self.platform.reconciler.register(self)
         await self._open(80, False)
         await self._open(443, True)
         self.telemetry.start()
 
-    async def stop(self) -> None:
-        self.platform.reconciler.unregister(self)
+    def _attach_names(self) -> None:
+        """The edge's names into aznet's DNS, once it runs (services may start in either order: checked again on
+        each reconcile)."""
+        if self.names_in is not None:
+            return
         from ..dns.service import DnsService
         dns_svc = self.platform.services.get(DnsService)
-        if dns_svc is not None:
-            dns_svc.engine.remove_names(self.names)
+        if dns_svc is not None and getattr(dns_svc, "engine", None) is not None:
+            dns_svc.engine.add_names(self.names)
+            self.names_in = dns_svc
+
+    async def stop(self) -> None:
+        self.platform.reconciler.unregister(self)
+        if self.names_in is not None:
+            self.names_in.engine.remove_names(self.names)
+            self.names_in = None
         self.prober.stop()
         self.telemetry.stop()
         for st in self.sockets:
