@@ -31,7 +31,7 @@ MAX_EARLY = 64 * 1024
 
 class Request:
     __slots__ = ("method", "url", "headers", "body", "version", "keep_alive", "started", "hsize", "upgrade",
-                 "stream")
+                 "stream", "h2_stream")
 
     def __init__(self) -> None:
         self.method = ""
@@ -44,6 +44,7 @@ class Request:
         self.hsize = 0
         self.upgrade = False
         self.stream: BodyStream | None = None     # set: the body is passed on as it comes (bodystream.py)
+        self.h2_stream = 0                        # the HTTP/2 stream it came on (0: HTTP/1.x)
 
 
 class LimitExceeded(Exception):

@@ -5,8 +5,8 @@ the peer's flow-control windows.
 Azure's behaviour (docs): "HTTP/2 protocol support is available to clients that connect to application gateway
 listeners only. Communication with backend server pools is always HTTP/1.1." Negotiated through ALPN on HTTPS
 listeners (h2 over cleartext is not offered: inferred, as browsers only use HTTP/2 over TLS). Limits: 100
-concurrent streams, request headers as for HTTP/1.1 (32 KB), the body limit of the socket (413). A response is
-buffered before it is sent on its stream (bounded by the upstream limit), unlike HTTP/1.1's streaming."""
+concurrent streams, request headers as for HTTP/1.1 (32 KB), the body limit of the socket (413). A long
+backend body is relayed as it comes (``relay``), at most ``HIGH`` bytes per stream waiting for the client."""
 
 from __future__ import annotations
 
@@ -21,12 +21,17 @@ import h2.settings
 import httptools
 
 from . import pages
+from .upstream import BackendError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from .frontend import ClientConn, Request
+    from .upstream import UpstreamConn
 
 MAX_STREAMS = 100
 MAX_HEADER_LIST = 32 * 1024
+HIGH = 256 * 1024            # per stream: bytes waiting for the client's window before the backend is paused
 HOP = {b"connection", b"keep-alive", b"proxy-connection", b"transfer-encoding", b"upgrade", b"te"}
 
 
@@ -71,6 +76,10 @@ class H2Session:
             h2.settings.SettingCodes.MAX_HEADER_LIST_SIZE: MAX_HEADER_LIST})
         self.requests: dict[int, Request] = {}
         self.pending: dict[int, list[bytes]] = {}     # stream -> body bytes still to send (flow control)
+        self.ending: set[int] = set()                 # streams whose end goes out once pending is sent
+        self.relayed: set[int] = set()                # streams answered by ``relay`` (streamed)
+        self.buffered = 0                             # request body bytes of streams not yet dispatched
+        self.resumers: dict[int, Callable[[], None]] = {}   # a paused backend, resumed as the window opens
         self.h2.initiate_connection()
         self.flush()
 
@@ -98,7 +107,9 @@ class H2Session:
                 self.h2.acknowledge_received_data(ev.flow_controlled_length, ev.stream_id)
                 if req is not None:
                     req.body += ev.data
-                    if len(req.body) > self.conn.state.max_body:
+                    self.buffered += len(ev.data)
+                    if self.buffered > self.conn.state.max_body:    # one connection's bodies together, bounded
+                        self.buffered -= len(req.body)
                         self.requests.pop(ev.stream_id, None)
                         self._answer(ev.stream_id, pages.response(413, pages.error_page(413)), False)
                 if ev.stream_ended is not None:
@@ -106,8 +117,10 @@ class H2Session:
             elif isinstance(ev, h2.events.StreamEnded):
                 self._dispatch(ev.stream_id)
             elif isinstance(ev, h2.events.StreamReset):
-                self.requests.pop(ev.stream_id, None)
-                self.pending.pop(ev.stream_id, None)
+                gone = self.requests.pop(ev.stream_id, None)
+                if gone is not None:
+                    self.buffered -= len(gone.body)
+                self._forget(ev.stream_id)
             elif isinstance(ev, h2.events.WindowUpdated):
                 for sid in list(self.pending):
                     self._send_pending(sid)
@@ -133,12 +146,14 @@ class H2Session:
                 req.headers.append((k.decode("latin-1"), v.decode("latin-1")))
         if authority is not None and not any(k == "host" for k, _ in req.headers):
             req.headers.insert(0, ("host", authority))
+        req.h2_stream = sid
         self.requests[sid] = req
 
     def _dispatch(self, sid: int) -> None:
         req = self.requests.pop(sid, None)
         if req is None:
             return
+        self.buffered -= len(req.body)
         asyncio.get_running_loop().create_task(self._run(sid, req))
 
     async def _run(self, sid: int, req: Request) -> None:
@@ -147,6 +162,9 @@ class H2Session:
         except Exception:          # a bug must not leave the stream hanging
             self.conn.state.log_exception()
             data = pages.response(500, pages.error_page(500))
+        if sid in self.relayed:              # streamed by ``relay``
+            self.relayed.discard(sid)
+            return
         self._answer(sid, data, req.method == "HEAD")
         self.flush()
 
@@ -158,25 +176,88 @@ class H2Session:
             return
         if body:
             self.pending[sid] = [body]
+            self.ending.add(sid)
             self._send_pending(sid)
+
+    async def relay(self, sid: int, head: bytes, up: UpstreamConn) -> int:
+        """A streamed backend body (``upstream`` streaming) on stream ``sid``: HEADERS from ``head`` (the
+        HTTP/1.1 head the proxy built), then DATA as the backend sends it, the backend paused while more than
+        ``HIGH`` bytes wait for the client's flow-control window. Returns the body bytes passed on."""
+        self.relayed.add(sid)
+        status, headers, _ = split_response(head, True)
+        sent = 0
+        try:
+            self.h2.send_headers(sid, [(b":status", str(status).encode()), *headers], end_stream=False)
+        except (h2.exceptions.StreamClosedError, h2.exceptions.ProtocolError):
+            up.abort()
+            return 0
+        self.flush()
+
+        def sink(chunk: bytes) -> None:
+            nonlocal sent
+            if sid not in self.relayed and sid not in self.pending:
+                return
+            self.pending.setdefault(sid, []).append(bytes(chunk))
+            sent += len(chunk)
+            self._send_pending(sid)
+            self.flush()
+            if self._waiting(sid) > HIGH:
+                up.pause()
+                self.resumers[sid] = up.resume
+        try:
+            await up.attach(sink)
+        except BackendError:
+            self.pending.pop(sid, None)
+            self.resumers.pop(sid, None)
+            try:
+                self.h2.reset_stream(sid)
+            except (h2.exceptions.StreamClosedError, h2.exceptions.ProtocolError):
+                pass
+            self.flush()
+            return sent
+        up.resume()
+        self.resumers.pop(sid, None)
+        self.ending.add(sid)
+        self.pending.setdefault(sid, [])
+        self._send_pending(sid)
+        self.flush()
+        return sent
+
+    def _waiting(self, sid: int) -> int:
+        return sum(len(c) for c in self.pending.get(sid, ()))
 
     def _send_pending(self, sid: int) -> None:
         chunks = self.pending.get(sid)
-        if not chunks:
-            self.pending.pop(sid, None)
+        if chunks is None:
             return
         try:
             while chunks:
                 window = min(self.h2.local_flow_control_window(sid), self.h2.max_outbound_frame_size)
                 if window <= 0:
-                    return
+                    break
                 chunk = chunks[0]
                 part, rest = chunk[:window], chunk[window:]
                 if rest:
                     chunks[0] = rest
                 else:
                     chunks.pop(0)
-                self.h2.send_data(sid, part, end_stream=not chunks)
+                self.h2.send_data(sid, part, end_stream=not chunks and sid in self.ending)
+            if not chunks and sid in self.ending:
+                if self.h2.streams.get(sid) is not None and not self.h2.streams[sid].closed:
+                    self.h2.end_stream(sid)
+                self._forget(sid)
+                return
         except (h2.exceptions.StreamClosedError, h2.exceptions.ProtocolError):
-            pass
+            self._forget(sid)
+            return
+        resume = self.resumers.get(sid)
+        if resume is not None and self._waiting(sid) < HIGH // 2:
+            del self.resumers[sid]
+            resume()
+
+    def _forget(self, sid: int) -> None:
         self.pending.pop(sid, None)
+        self.ending.discard(sid)
+        resume = self.resumers.pop(sid, None)
+        if resume is not None:
+            resume()

@@ -258,25 +258,33 @@ class Proxy:
                 reply = await self.upstream.request_body(where[0], where[1], data, req.stream, timeout, ctx, sni)
             else:
                 reply = await self.upstream.request(where[0], where[1], data, req.method == "HEAD", timeout,
-                                                    ctx, sni, stream=conn.h2 is None)
+                                                    ctx, sni, stream=True)
         except BackendError as err:
             rec.backend_error = err.kind
             return self._error(rec, plan, d.listener, 504 if err.kind == "timeout" else 502, keep, server)
         rec.backend_status = reply.status
         if reply.stream is not None:
-            return await self._stream(rec, plan, settings, member_obj, reply, d, inc, keep, set_cookie, conn)
+            return await self._stream(rec, plan, settings, member_obj, reply, d, inc, keep, set_cookie, conn,
+                                      req.h2_stream)
         rec.backend_done = st.now()
         out = self._client_response(plan, settings, member_obj, reply, d, inc, keep, set_cookie, conn.scheme)
         svc.telemetry.end(rec, reply.status, len(out))
         return out, keep
 
     async def _stream(self, rec: Any, plan: GatewayPlan, settings: Settings, member: PoolMember, reply: Reply,
-                      d: router.Decision, inc: router.Incoming, keep: bool, set_cookie: bool, conn: ClientConn
-                      ) -> tuple[bytes, bool]:
+                      d: router.Decision, inc: router.Incoming, keep: bool, set_cookie: bool, conn: ClientConn,
+                      h2_stream: int = 0) -> tuple[bytes, bool]:
         """A long body, or one of unknown length: passed on as it comes (chunked to HTTP/1.1 clients when its
         length is unknown, else delimited by the close), with the client's pace pausing the backend."""
         up = reply.stream
         assert up is not None
+        if conn.h2 is not None:              # HTTP/2: DATA frames on the request's stream (h2conn.relay)
+            head = self._client_response(plan, settings, member, reply, d, inc, True, set_cookie, conn.scheme,
+                                         length=reply.length)
+            sent = await conn.h2.relay(h2_stream, head, up)
+            rec.backend_done = time.perf_counter()
+            self.svc.telemetry.end(rec, reply.status, sent)
+            return b"", True
         chunked = reply.length is None and inc.version == "1.1"
         if reply.length is None and not chunked:
             keep = False

@@ -41,6 +41,13 @@ def test_http2_to_clients_http11_to_backends(aznet, network_client, rg):
             for _ in range(3):
                 r = c.get(f"{url}/bytes/300000", headers={"Host": "www.contoso.com"}, extensions=ext)
                 assert r.http_version == "HTTP/2" and len(r.content) == 300000
+            # a long body streams through in DATA frames as the client opens its window
+            got = 0
+            with c.stream("GET", f"{url}/bytes/8000000", headers={"Host": "www.contoso.com"}, extensions=ext) as r:
+                assert r.http_version == "HTTP/2" and r.headers["content-length"] == "8000000"
+                for chunk in r.iter_bytes():
+                    got += len(chunk)
+            assert got == 8000000
             r = c.post(f"{url}/upload", content=b"y" * 100000, headers={"Host": "www.contoso.com"}, extensions=ext)
             assert r.text == "app read 100000"
             r = c.get(f"{url}/none", headers={"Host": "other.example"}, extensions=ext)
