@@ -93,7 +93,7 @@ def test_cli_quickstart_gateway_with_vms_as_backends(az, aznet):  # type: ignore
         # a custom probe (1 s interval, 2 failures) instead of the default one (30 s, 3 failures)
         az.run("network", "application-gateway", "probe", "create", "-g", rg, "--gateway-name", "myAppGateway",
                "-n", "fast", "--protocol", "Http", "--host", "127.0.0.1", "--path", "/", "--interval", "1",
-               "--timeout", "2", "--threshold", "2")
+               "--timeout", "10", "--threshold", "2")
         az.run("network", "application-gateway", "http-settings", "update", "-g", rg, "--gateway-name",
                "myAppGateway", "-n", gw["backendHttpSettingsCollection"][0]["name"], "--probe", "fast")
         az.run("vm", "stop", "-g", rg, "-n", "myVM1")

@@ -11,7 +11,7 @@ import httpx
 from .support import backends, gateway, get, network, pip_address, port, wait_for
 
 PROBE = {"name": "fast", "properties": {"protocol": "Http", "host": "127.0.0.1", "path": "/", "interval": 1,
-                                        "timeout": 2, "unhealthyThreshold": 1}}
+                                        "timeout": 10, "unhealthyThreshold": 1}}
 
 
 def _states(net, rg):  # type: ignore[no-untyped-def]

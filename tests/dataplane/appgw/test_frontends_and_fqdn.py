@@ -70,7 +70,7 @@ def test_end_to_end_tls_to_the_backend_with_a_trusted_root(aznet, network_client
                        listeners=[{"name": "l"}], rules=[{"name": "r", "listener": "l", "pool": "p", "settings": "s"}],
                        trustedRootCertificates=[{"name": "aznet-ca", "properties": {"data": ca_der_b64(aznet)}}],
                        probes=[{"name": "tls", "properties": {"protocol": "Https", "host": "backend.contoso.com",
-                                                              "path": "/", "interval": 1, "timeout": 3,
+                                                              "path": "/", "interval": 1, "timeout": 10,
                                                               "unhealthyThreshold": 2}}])
         network_client.application_gateways.begin_create_or_update(rg, "gw", body).result()
         base = f"http://{pip_address(network_client, rg)}:{port(aznet, 80)}"

@@ -13,8 +13,10 @@ from .support import backends, gateway, get, network, pip_address, port, wait_fo
 
 
 def _probe(name: str = "fast", **kw: object) -> dict[str, object]:
+    """A probe every second; a generous timeout, so a healthy backend in this (loaded) test process is not
+    taken for a failing one — the failures the tests make are refusals and 500s, answered at once."""
     return {"name": name, "properties": {"protocol": "Http", "host": "127.0.0.1", "path": "/", "interval": 1,
-                                         "timeout": 2, "unhealthyThreshold": 2, **kw}}
+                                         "timeout": 10, "unhealthyThreshold": 2, **kw}}
 
 
 def _path_gateway(aznet, rg, ids, b1, b2, **extra):  # type: ignore[no-untyped-def]
