@@ -32,6 +32,7 @@ import httptools
 from ..appgw.upstream import BackendError, Reply, UpstreamPool
 from . import pages
 from .balancer import GroupSpec, OriginSpec, affinity_value
+from .cache.chunks import CHUNK
 from .exchange import EdgeRequest, EdgeResponse
 from .model import HostSpec, RouteSpec
 from .paths import forward_path, host_lookup
@@ -115,6 +116,10 @@ class EdgeProxy:
         self.svc = svc
         self.cache = EdgeCache()
         self.upstream = UpstreamPool()
+        # the most bytes of one origin answer the edge held at once: a buffered body, or a streamed answer's
+        # bytes waiting in the client connection's write buffer (``_stream``)
+        self.buffered_peak = 0
+        self.streamed = 0             # answers passed on as they came
         self.client_ctx: dict[bool, ssl.SSLContext] = {}
 
     def close(self) -> None:
@@ -141,10 +146,13 @@ class EdgeProxy:
         socket_ip, client_port = conn.client
         return await self.serve(st, conn.scheme, req, (url.path or b"/").decode("latin-1"),
                                 (url.query or b"").decode("latin-1"), socket_ip, client_port, conn.sni or "",
-                                st.tls_version(conn))
+                                st.tls_version(conn), conn)
 
     async def serve(self, st: Any, scheme: str, req: Request, path: str, query: str, socket_ip: str,
-                    client_port: int, sni: str = "", tls: str = "") -> tuple[bytes, bool]:
+                    client_port: int, sni: str = "", tls: str = "", conn: ClientConn | None = None
+                    ) -> tuple[bytes, bool]:
+        """One request; with ``conn`` (an HTTP/1.1 client connection) a long origin answer is written to it as
+        it comes (``_stream``) and the bytes returned are what is left to write."""
         svc = self.svc
         keep = req.keep_alive
         headers = req.headers
@@ -273,12 +281,17 @@ class EdgeProxy:
             sni_out = host_header.split(":", 1)[0]
         ex.origin_started = st.now()
         whole: EdgeResponse | None = None
+        can_stream = conn is not None and getattr(conn, "h2", None) is None
+        limit = self.cache.store.max_object
         while True:
             data = (f"{req.method} {target} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in out) + "\r\n"
                     ).encode("latin-1") + bytes(req.body)
             try:
                 reply = await self.upstream.request(where[0], where[1], data, req.method == "HEAD",
-                                                    spec.owner.timeout, ctx, sni_out)
+                                                    spec.owner.timeout, ctx, sni_out, stream=can_stream)
+                if reply.stream is not None and look is not None and (
+                        reply.status == 206 or reply.length is None or reply.length <= limit):
+                    await self._collect(reply, max(limit, CHUNK))    # a chunk, or an object the cache may keep
             except BackendError as err:
                 ex.origin_done = st.now()
                 if err.kind == "timeout":
@@ -287,18 +300,32 @@ class EdgeProxy:
                 ex.error = "OriginInvalidResponse" if err.kind == "invalid" else "OriginConnectionError"
                 detail = "The certificate authority is unfamiliar" if err.kind == "tls" else err.detail or err.kind
                 return self._error(ex, 503, keep, debug, detail)
-            if look is None:
-                break
+            if look is None or reply.stream is not None:
+                break                 # not cached, or an object larger than the cache keeps: passed through
             whole = look.feed(EdgeResponse(reply.status, [(k.decode("latin-1"), v.decode("latin-1"))
                                                           for k, v in reply.headers], bytes(reply.body)))
             if whole is not None:
                 break
+            chunks = look.chunks
+            if chunks is not None and chunks.total is not None and chunks.total > limit and not chunks.plain:
+                # larger than the cache keeps: asked again in one request and passed through as it comes
+                # (inferred; Azure caches such an object chunk by chunk)
+                look.chunks, look, ex.cache = None, None, "TCP_MISS"
+                out = list(base)
+                continue
             out = look.origin_headers(base, chunked=True)      # the next chunk
         ex.origin_done = st.now()
         ex.origin_status = reply.status
         extra: list[tuple[str, str]] = []
         if debug:
             extra.append(("X-Azure-OriginStatusCode", str(reply.status)))
+        if reply.stream is not None:
+            assert conn is not None
+            if set_cookie:
+                extra += self._affinity_cookies(group.id, origin.id)
+            return await self._stream(ex, reply, extra, outcome, keep, conn)
+        if len(reply.body) > self.buffered_peak:
+            self.buffered_peak = len(reply.body)
         if look is not None:
             assert ereq is not None and whole is not None
             resp = self.cache.complete(look, ereq, whole)
@@ -330,6 +357,90 @@ class EdgeProxy:
             await self.serve(_PrefetchSocket(), "http", fake, er.path, er.query, "127.0.0.1", 0)  # type: ignore[arg-type]
 
     # -- answers ---------------------------------------------------------------------------------
+    @staticmethod
+    async def _collect(reply: Reply, limit: int) -> None:
+        """A streamed origin body read whole into ``reply.body`` (at most ``limit`` bytes)."""
+        up = reply.stream
+        assert up is not None
+        body = reply.body
+
+        def sink(chunk: bytes) -> None:
+            body.extend(chunk)
+            if len(body) > limit:
+                up.abort()
+        try:
+            reply.keep_alive = await up.attach(sink)
+        except BackendError:
+            if len(body) > limit:
+                raise BackendError("invalid", "response too large") from None
+            raise
+        reply.stream = None
+
+    async def _stream(self, ex: Exchange, reply: Reply, extra: list[tuple[str, str]], outcome: Any, keep: bool,
+                      conn: ClientConn) -> tuple[bytes, bool]:
+        """A long origin answer (over 256 KiB or of unknown length) not kept by the cache: written to the client as
+        it comes, the client's pace pausing the origin (bounded memory); chunked to HTTP/1.1 clients when its
+        length is unknown, else delimited by the close."""
+        up = reply.stream
+        assert up is not None
+        self.streamed += 1
+        chunked = reply.length is None and ex.version == "1.1"
+        if reply.length is None and not chunked:
+            keep = False
+        status = reply.status
+        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in reply.headers if k.lower() not in HOP_B]
+        headers += [("X-Azure-Ref", ex.ref), ("X-Cache", ex.cache), *extra]
+        if outcome is not None and outcome.response_headers:
+            headers = apply_header_ops(headers, outcome.response_headers)
+        lines = [f"HTTP/1.1 {status} {reply.reason.decode('latin-1') or pages.reason(status)}"]
+        lines.extend(f"{k}: {v}" for k, v in headers)
+        if chunked:
+            lines.append("Transfer-Encoding: chunked")
+        elif reply.length is not None:
+            lines.append(f"Content-Length: {reply.length}")
+        if not keep:
+            lines.append("Connection: close")
+        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        ex.status = status
+        t = conn.transport
+        if t is None or t.is_closing():
+            up.abort()
+            self.svc.telemetry.record(ex)
+            return b"", False
+        t.write(head)
+        sent = len(head)
+
+        def sink(chunk: bytes) -> None:
+            nonlocal sent
+            if t.is_closing():
+                up.abort()
+                return
+            t.write(b"%x\r\n%b\r\n" % (len(chunk), chunk) if chunked else chunk)
+            sent += len(chunk)
+            held = t.get_write_buffer_size()
+            if held > self.buffered_peak:
+                self.buffered_peak = held
+            if conn.write_paused:
+                up.pause()
+                conn.on_resume = up.resume
+        conn.on_lost = up.abort
+        try:
+            await up.attach(sink)
+        except BackendError:            # the origin failed mid-body: the client cannot be told otherwise
+            conn.on_lost = conn.on_resume = None
+            ex.error = "OriginInvalidResponse"
+            ex.sent = sent
+            self.svc.telemetry.record(ex)
+            t.abort()
+            return b"", False
+        conn.on_lost = conn.on_resume = None
+        up.resume()                     # it may have paused on the last chunk; it goes back to the pool
+        if chunked and not t.is_closing():
+            t.write(b"0\r\n\r\n")
+        ex.sent = sent
+        self.svc.telemetry.record(ex)
+        return b"", keep
+
     def _relay(self, ex: Exchange, reply: Reply, extra: list[tuple[str, str]], keep: bool) -> tuple[bytes, bool]:
         status = reply.status
         body = bytes(reply.body)
