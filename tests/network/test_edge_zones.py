@@ -22,7 +22,7 @@ def edgezones(aznet):  # type: ignore[no-untyped-def]
     return aznet.client(EdgeZonesMgmtClient)
 
 
-def test_extended_zones_catalogue_and_registration(edgezones, network_client, rg):
+def test_extended_zones_catalogue_and_registration(aznet, edgezones, network_client, rg):
     zones = {z.name: z for z in edgezones.extended_zones.list_by_subscription()}
     assert zones["losangeles"].properties.home_location == "westus"
     assert zones["perth"].properties.home_location == "australiaeast"
@@ -34,6 +34,11 @@ def test_extended_zones_catalogue_and_registration(edgezones, network_client, rg
     assert error_of(network_client.virtual_networks.begin_create_or_update, rg, "perthvnet", body) == \
         (400, "SubscriptionNotRegisteredForExtendedZone")
     assert edgezones.extended_zones.register("perth").properties.registration_state == "Registered"
+    # a registration is not a resource of the subscription
+    from azure.mgmt.resource.resources import ResourceManagementClient
+
+    listed = {r.type for r in aznet.client(ResourceManagementClient).resources.list()}
+    assert "Microsoft.EdgeZones/extendedZones" not in listed
     vnet = network_client.virtual_networks.begin_create_or_update(rg, "perthvnet", body).result()
     assert vnet.extended_location.name == "perth" and vnet.extended_location.type == "EdgeZone"
     with pytest.raises(Exception) as info:

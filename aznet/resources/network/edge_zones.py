@@ -92,7 +92,9 @@ def _set(ctx: Ctx, params: dict[str, str], state: str) -> tuple[int, Any]:
         if ctx.record(rid) is not None:
             ctx.txn.delete(normalize(rid))
     else:
-        ctx.txn.put(rid, ZONE_TYPE, None, normalize(f"/subscriptions/{sub}"),
+        # a registration is the subscription's state, not one of its resources: its record lives outside the
+        # subscription's scope, so resource listings (az resource list) do not show it
+        ctx.txn.put(rid, ZONE_TYPE, None, normalize(f"/_aznet/extendedzones/{sub}"),
                     {"id": rid, "name": z[0], "type": ZONE_TYPE, "properties": {"registrationState": state}})
     return 200, _zone_body(ctx, sub, z)
 
