@@ -219,7 +219,8 @@ def main() -> int:
               f"   (+ effective routes rebuilt: {t_routes - t0:.2f} s)")
         print(f"  FRR bgpd (holds the same)                {t_b - t0b:7.2f}  {(b_rss1 - b_rss0) / 1024:7.1f}"
               f"   (its total RSS {b_rss1 / 1024:.1f} MiB; polled through vtysh every 50 ms)")
-        template = Path(tempfile.mkdtemp(prefix="aznet-frr-tpl-")) / "a.conf"
+        tpl_dir = Path(tempfile.mkdtemp(prefix="aznet-frr-tpl-"))
+        template = tpl_dir / "a.conf"
         template.write_text((a.dir / "bgpd.conf").read_text().replace("127.0.0.240", "__NEIGHBOR__")
                             .replace("port 179", "port __PORT__").replace("127.0.0.241", "127.0.0.251")
                             .replace("65060", "65010"))
@@ -227,6 +228,7 @@ def main() -> int:
         a = None
         if not args.no_exabgp:
             res = exabgp_10k(template, args.prefixes)
+            shutil.rmtree(tpl_dir, ignore_errors=True)
             if res is not None:
                 print(f"  ExaBGP 5 process (+ JSON API reader)     {res[0]:7.2f}  {res[1] / 1024:7.1f}"
                       "   (whole processes' RSS; time from process start)")
