@@ -5,11 +5,32 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import uuid
+from typing import Any
+
+from aznet.cli.azcli import az_env
 
 from .nic_support import ensure_vnet_types
 
 API = "2024-05-01"
+
+
+def final_response(debug_log: str) -> dict[str, Any]:
+    """The last request az sent, its status and JSON body, from `--debug` output (azure-cli's logging policy
+    writes `Request URL: '...'`, `Response status: N` and `Response content:` followed by the body)."""
+    out: dict[str, Any] = {}
+    lines = debug_log.splitlines()
+    for i, line in enumerate(lines):
+        _, _, text = line.partition("cli.azure.cli.core.sdk.policies: ")
+        if text.startswith("Request URL: "):
+            out = {"url": text.removeprefix("Request URL: ").strip("'")}
+        elif text.startswith("Response status: "):
+            out["status"] = int(text.removeprefix("Response status: "))
+        elif text == "Response content:" and i + 1 < len(lines):
+            content = lines[i + 1].partition("cli.azure.cli.core.sdk.policies: ")[2].strip()
+            out["body"] = json.loads(content) if content else None
+    return out
 
 
 def test_vwan_tutorial_with_az_resource(az, network_client):  # type: ignore[no-untyped-def]
@@ -60,11 +81,19 @@ def test_vwan_tutorial_with_az_resource(az, network_client):  # type: ignore[no-
                location=False)
         shown = az.json("resource", "show", "--ids", hub["id"], "--api-version", API)
         assert shown["properties"]["vpnGateway"]["id"] == gw["id"]
-        # the action runs through the CLI (exit 0); it prints {} for this LRO action although --debug shows the
-        # final response carrying the routes, so the routes are read with the SDK, another real client
-        az.run("resource", "invoke-action", "--ids", hub["id"], "--api-version", API, "--action", "effectiveRoutes",
-               "--request-body", json.dumps({"resourceId": conn1["id"],
-                                             "virtualWanResourceType": "HubVirtualNetworkConnection"}))
+        # `az resource invoke-action` prints {} for any action answering a JSON object, against Azure as here: the
+        # command's transform (DeploymentOutputLongRunningOperation) keeps only `.properties.outputs` of a
+        # deployment and turns anything else but a string into {}. What the CLI received is in its --debug log:
+        # the final response of the LRO (the Location URL's 200) carries the routes.
+        proc = subprocess.run([az.az, "resource", "invoke-action", "--ids", hub["id"], "--api-version", API,
+                               "--action", "effectiveRoutes", "--request-body", json.dumps({
+                                   "resourceId": conn1["id"], "virtualWanResourceType": "HubVirtualNetworkConnection"}),
+                               "--debug"], env=az_env(az.data_dir), capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        received = final_response(proc.stderr)
+        assert "/operationResults/" in received["url"] and received["status"] == 200
+        got = {p: r["nextHopType"] for r in received["body"]["value"] for p in r["addressPrefixes"]}
+        assert got == {"10.2.0.0/16": "Virtual Network Connection", "192.168.10.0/24": "VPN_S2S_Gateway"}
         routes = network_client.virtual_hubs.begin_get_effective_virtual_hub_routes(rg, "hub1", {
             "resourceId": conn1["id"], "virtualWanResourceType": "HubVirtualNetworkConnection"}).result()
         got = {p: r.next_hop_type for r in routes.value for p in r.address_prefixes}
