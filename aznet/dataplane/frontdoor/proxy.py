@@ -47,6 +47,7 @@ HOP = {"connection", "keep-alive", "proxy-connection", "te", "trailer", "transfe
 HOP_B = {h.encode() for h in HOP if h != "host"}
 OURS = {"x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-azure-clientip", "x-azure-socketip",
         "x-azure-ref", "x-azure-requestchain", "x-azure-fdid", "via"}
+NOT_PASSED = frozenset(HOP | OURS)
 AFFINITY = "ASLBSA"
 MAX_HOPS = 5
 REDIRECT_STATUS = {"moved": 301, "found": 302, "temporaryredirect": 307, "permanentredirect": 308}
@@ -170,9 +171,10 @@ class EdgeProxy:
                 client_ip = first
             except ValueError:
                 pass
+        hsize = getattr(req, "hsize", 0) or sum(len(k) + len(v) + 4 for k, v in headers)   # ClientConn counted it
         ex = Exchange(new_ref(), st.now(), req.method, scheme, host, path, query, client_ip, client_port,
-                      socket_ip, req.version, len(req.url) + sum(len(k) + len(v) + 4 for k, v in headers) +
-                      len(req.body), hv.get("user-agent", ""), hv.get("referer", ""))
+                      socket_ip, req.version, len(req.url) + hsize + len(req.body), hv.get("user-agent", ""),
+                      hv.get("referer", ""))
         ex.sni, ex.tls, ex.port = sni, tls, st.port
         debug = hv.get("x-azure-debuginfo") == "1"
         cfg = svc.config
@@ -259,13 +261,15 @@ class EdgeProxy:
             ex.error = "OriginConnectionError"
             return self._error(ex, 503, keep, debug, where)
         ex.origin_ip = f"{where[0]}:{where[1]}"
-        out = [(k, v) for k, v in headers if k.lower() not in HOP and k.lower() not in OURS
-               and not k.lower().startswith("x-fd-")]
-        out = [("Host", host_header), *out,
-               ("Via", f"{req.version} Azure"), ("X-Azure-ClientIP", client_ip), ("X-Azure-SocketIP", socket_ip),
-               ("X-Azure-Ref", ex.ref), ("X-Azure-RequestChain", f"hops={hops + 1}"),
-               ("X-Azure-FDID", spec.owner.fdid), ("X-Forwarded-For", f"{xff}, {socket_ip}" if xff else socket_ip),
-               ("X-Forwarded-Host", hv.get("host", host)), ("X-Forwarded-Proto", scheme)]
+        out = [("Host", host_header)]
+        for k, v in headers:
+            low = k.lower()
+            if low not in NOT_PASSED and not low.startswith("x-fd-"):
+                out.append((k, v))
+        out += [("Via", f"{req.version} Azure"), ("X-Azure-ClientIP", client_ip), ("X-Azure-SocketIP", socket_ip),
+                ("X-Azure-Ref", ex.ref), ("X-Azure-RequestChain", f"hops={hops + 1}"),
+                ("X-Azure-FDID", spec.owner.fdid), ("X-Forwarded-For", f"{xff}, {socket_ip}" if xff else socket_ip),
+                ("X-Forwarded-Host", hv.get("host", host)), ("X-Forwarded-Proto", scheme)]
         if outcome is not None and outcome.request_headers:
             out = apply_header_ops(out, outcome.request_headers)
         base = out
@@ -443,18 +447,21 @@ class EdgeProxy:
 
     def _relay(self, ex: Exchange, reply: Reply, extra: list[tuple[str, str]], keep: bool) -> tuple[bytes, bool]:
         status = reply.status
-        body = bytes(reply.body)
-        lines = [f"HTTP/1.1 {status} {reply.reason.decode('latin-1') or pages.reason(status)}"]
-        lines.extend(f"{k.decode('latin-1')}: {v.decode('latin-1')}" for k, v in reply.headers
-                     if k.lower() not in HOP_B)
-        lines.append(f"X-Azure-Ref: {ex.ref}")
-        lines.append(f"X-Cache: {ex.cache}")
-        lines.extend(f"{k}: {v}" for k, v in extra)
+        body = reply.body
+        # the origin's header bytes as they came (no decode / re-encode), then the edge's own
+        parts = [b"HTTP/1.1 %d %b\r\n" % (status, reply.reason or pages.reason(status).encode("latin-1"))]
+        for k, v in reply.headers:
+            if k.lower() not in HOP_B:
+                parts += (k, b": ", v, b"\r\n")
+        tail = f"X-Azure-Ref: {ex.ref}\r\nX-Cache: {ex.cache}\r\n" + "".join(f"{k}: {v}\r\n" for k, v in extra)
         if status not in (204, 304) and not 100 <= status < 200:
-            lines.append(f"Content-Length: {len(body)}")
+            tail += f"Content-Length: {len(body)}\r\n"
         if not keep:
-            lines.append("Connection: close")
-        data = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + (b"" if ex.method == "HEAD" else body)
+            tail += "Connection: close\r\n"
+        parts.append(tail.encode("latin-1") + b"\r\n")
+        if ex.method != "HEAD":
+            parts.append(body)
+        data = b"".join(parts)
         ex.status = status
         ex.sent = len(data)
         self.svc.telemetry.record(ex)

@@ -126,6 +126,10 @@ class Telemetry:
         self.logs = DiagnosticLogs(svc.settings.data_dir)
         self.byte_hits: dict[tuple[str, str], list[int]] = {}     # (profile, endpoint) -> [cache bytes, all bytes]
         self.refusals = 0
+        # the dimension tuples of a request's metrics, built once per (kind, endpoint, country, status) and
+        # per (kind, endpoint, origin, origin status): the request path only looks them up (bounded)
+        self._dims: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        self._odims: dict[tuple[Any, ...], tuple[Any, ...]] = {}
 
     def start(self) -> None:
         pass
@@ -147,34 +151,52 @@ class Telemetry:
         owner = spec.owner
         rid = owner.resource_id
         status = 0 if ex.error == "OriginTimeout" else ex.status
-        group = f"{status // 100}XX" if status else "0"
         country = _country(ex.client_ip)
         took = (time.perf_counter() - ex.started) * 1000
         add = self.metrics.add
-        if owner.kind == "classic":
-            dims = (("ClientCountry", country), ("ClientRegion", "Unknown"), ("HttpStatus", str(status)),
-                    ("HttpStatusGroup", group))
-        else:
-            dims = (("Endpoint", owner.endpoint_host), ("ClientCountry", country), ("ClientRegion", "Unknown"),
-                    ("HttpStatus", str(status)), ("HttpStatusGroup", group))
+        dkey = (owner.kind, owner.endpoint_host, country, status)
+        memo = self._dims.get(dkey)
+        if memo is None:
+            group = f"{status // 100}XX" if status else "0"
+            if owner.kind == "classic":
+                dims = (("ClientCountry", country), ("ClientRegion", "Unknown"), ("HttpStatus", str(status)),
+                        ("HttpStatusGroup", group))
+            else:
+                dims = (("Endpoint", owner.endpoint_host), ("ClientCountry", country), ("ClientRegion", "Unknown"),
+                        ("HttpStatus", str(status)), ("HttpStatusGroup", group))
+            geo = (("Endpoint", owner.endpoint_host), ("ClientCountry", country), ("ClientRegion", "Unknown"))
+            if len(self._dims) >= 4096:
+                self._dims.clear()
+            memo = self._dims[dkey] = (dims, geo)
+        dims, geo = memo
         add(rid, "RequestCount", 1.0, dims)
         add(rid, "RequestSize", float(ex.request_bytes), dims)
         add(rid, "ResponseSize", float(ex.sent), dims)
         add(rid, "TotalLatency", took, dims)
         if ex.origin is not None and ex.origin_done:
             olat = (ex.origin_done - ex.origin_started) * 1000
-            ostatus = str(ex.origin_status) if ex.origin_status else "0"
-            ogroup = f"{ex.origin_status // 100}XX" if ex.origin_status else "0"
+            okey = (owner.kind, owner.endpoint_host, ex.origin.host, ex.origin_status)
+            omemo = self._odims.get(okey)
+            if omemo is None:
+                ostatus = str(ex.origin_status) if ex.origin_status else "0"
+                ogroup = f"{ex.origin_status // 100}XX" if ex.origin_status else "0"
+                if owner.kind == "classic":
+                    omemo = ((("HttpStatus", ostatus), ("HttpStatusGroup", ogroup), ("Backend", ex.origin.host)),
+                             (("Backend", ex.origin.host),))
+                else:
+                    omemo = ((("Endpoint", owner.endpoint_host), ("Origin", ex.origin.host), ("HttpStatus", ostatus),
+                              ("HttpStatusGroup", ogroup)),
+                             (("Endpoint", owner.endpoint_host), ("Origin", ex.origin.host)))
+                if len(self._odims) >= 4096:
+                    self._odims.clear()
+                self._odims[okey] = omemo
             if owner.kind == "classic":
-                add(rid, "BackendRequestCount", 1.0, (("HttpStatus", ostatus), ("HttpStatusGroup", ogroup),
-                                                     ("Backend", ex.origin.host)))
-                add(rid, "BackendRequestLatency", olat, (("Backend", ex.origin.host),))
+                add(rid, "BackendRequestCount", 1.0, omemo[0])
+                add(rid, "BackendRequestLatency", olat, omemo[1])
             else:
-                add(rid, "OriginRequestCount", 1.0, (("Endpoint", owner.endpoint_host), ("Origin", ex.origin.host),
-                                                    ("HttpStatus", ostatus), ("HttpStatusGroup", ogroup)))
-                add(rid, "OriginLatency", olat, (("Endpoint", owner.endpoint_host), ("Origin", ex.origin.host)))
+                add(rid, "OriginRequestCount", 1.0, omemo[0])
+                add(rid, "OriginLatency", olat, omemo[1])
         if owner.kind != "classic":
-            geo = (("Endpoint", owner.endpoint_host), ("ClientCountry", country), ("ClientRegion", "Unknown"))
             add(rid, "Percentage4XX", 100.0 if 400 <= status < 500 else 0.0, geo)
             add(rid, "Percentage5XX", 100.0 if 500 <= status < 600 else 0.0, geo)
             hits = self.byte_hits.setdefault((rid, owner.endpoint_host), [0, 0])
