@@ -17,7 +17,8 @@ Rules: the remote VNet exists; peered VNets may not overlap
 (VnetAddressSpaceOverlapsWithAlreadyPeeredVnet); one peering per remote VNet
 (AnotherPeeringAlreadyReferencesRemoteVnet); the remote VNet cannot change
 (ChangingRemoteVirtualNetworkNotAllowed); ``useRemoteGateways`` needs a gateway in
-the remote VNet (RemoteVnetHasNoGateways)."""
+the remote VNet (RemoteVnetHasNoGateways) and none in its own VNet (LocalVnetHasGateways: the rule is Azure's,
+"this flag cannot be set if virtual network already has a gateway"; the code is aznet's, Azure's was not found)."""
 
 from __future__ import annotations
 
@@ -140,6 +141,11 @@ class PeeringHooks(Hooks):
         for key, default in FLAGS.items():
             props[key] = boolean(props.get(key), f"properties.{key}", default)
         self._overlaps(ctx, pid, local, remote)
+        if props["useRemoteGateways"] and has_gateway(ctx, local):
+            raise ArmError(400, "LocalVnetHasGateways",
+                           f"Peering {pid} cannot have UseRemoteGateway flag set to true because its parent virtual "
+                           f"network {local} already has a gateway. Use the gateway of the virtual network, or "
+                           "delete it to use the remote virtual network's gateway.")
         if props["useRemoteGateways"] and not props["doNotVerifyRemoteGateways"] and not has_gateway(ctx, remote):
             raise ArmError(400, "RemoteVnetHasNoGateways",
                            f"Peering {pid} cannot have UseRemoteGateway flag set to true because remote virtual "
