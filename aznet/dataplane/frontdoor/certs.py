@@ -106,7 +106,7 @@ class EdgeCerts:
             if ctx.minimum_version < ssl.TLSVersion.TLSv1_2:
                 ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
             ctx.load_cert_chain(*paths)
-            ctx.set_alpn_protocols(["http/1.1"])
+            ctx.set_alpn_protocols(["h2", "http/1.1"])     # HTTP/2 to clients on every configuration
             if len(self.contexts) >= MAX_CONTEXTS:
                 self.contexts.clear()
             self.contexts[key] = ctx
