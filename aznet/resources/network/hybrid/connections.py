@@ -25,7 +25,7 @@ from ....arm.errors import ArmError
 from ....arm.ids import normalize
 from ....arm.registry import REGISTRY, Hooks, NameRule, ResourceType
 from ..ref_checks import boolean, cannot_parse, enum, integer, ref_id, resolve, since
-from . import er_link, ipsec_policy, skus
+from . import er_link, gateway_nat_rules, ipsec_policy, skus
 
 if TYPE_CHECKING:
     from ....arm.context import Ctx
@@ -108,6 +108,7 @@ class ConnectionHooks(Hooks):
             props["peer"] = {"id": er_link.check(ctx, new, peer, old)}
             props.pop("localNetworkGateway2", None)
             props.pop("virtualNetworkGateway2", None)
+        gateway_nat_rules.check_connection(ctx, new, ctype, gw1)
         self._options(ctx, new, ctype, gw1, sku, lng)
         self._tunnel_limit(ctx, new, gw1, sku)
 

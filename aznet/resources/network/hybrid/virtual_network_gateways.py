@@ -425,4 +425,8 @@ def load_cert(data: str) -> x509.Certificate | None:
 
 
 REGISTRY.add(ResourceType(TYPE, since("2015-06-15"), model="VirtualNetworkGateway",
-                          hooks=VirtualNetworkGatewayHooks(), names=NameRule(1, 80)))
+                          hooks=VirtualNetworkGatewayHooks(), names=NameRule(1, 80),
+                          # NAT rules (gateway_nat_rules.py) are written inline too (az vnet-gateway nat-rule add);
+                          # a PUT without the member keeps them
+                          inline_children={"natRules": "Microsoft.Network/virtualNetworkGateways/natRules"},
+                          keep_children_when_absent=frozenset({"natRules"})))
