@@ -1,5 +1,6 @@
 """Assembles and runs aznet: the store, the ARM platform over HTTPS, and the
-services (data planes) the resource packages registered."""
+services (data planes) the resource packages declared. The platform is assembled from the explicit
+package list ``aznet.resources.PACKAGES`` (``arm/declarations.assemble``)."""
 
 from __future__ import annotations
 
@@ -9,22 +10,25 @@ import ssl
 from typing import Any
 
 from . import gcpolicy
+from .arm.declarations import assemble
 from .arm.httpserver import HttpServer
 from .arm.platform import Platform
 from .arm.tls import TlsFiles, ensure_tls
 from .config import Settings
 from .monitor.metrics import METRICS
-from .resources import load_all
-from .services import FACTORIES
+from .resources import PACKAGES
 from .store.sqlite import SqliteStore
 
 log = logging.getLogger("aznet")
 
 
-def build_platform(settings: Settings) -> Platform:
-    load_all()
+def build_platform(settings: Settings, packages: tuple[str, ...] = PACKAGES) -> Platform:
+    """A platform of ``packages`` (all of aznet by default): their types, routes and services only."""
+    parts = assemble(packages)
     store = SqliteStore(settings.data_dir)
-    return Platform(settings, store)
+    platform = Platform(settings, store, parts.registry, parts.routes)
+    platform.service_factories = parts.services
+    return platform
 
 
 class RemoteNotAllowed(RuntimeError):
@@ -72,7 +76,7 @@ class Server:
             self.platform.issuer.endpoint = self.settings.endpoint
         self.platform.metrics.open(self.settings.data_dir)
         METRICS.use(self.platform.metrics)
-        for factory in FACTORIES:
+        for factory in self.platform.service_factories:
             svc = factory(self.platform)
             if svc is not None:
                 await svc.start()

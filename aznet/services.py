@@ -27,6 +27,9 @@ FACTORIES: list[ServiceFactory] = []
 
 
 def register(factory: ServiceFactory) -> ServiceFactory:
+    from .arm import declarations
+
+    declarations.record("service", factory)
     FACTORIES.append(factory)
     return factory
 

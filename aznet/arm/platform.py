@@ -12,7 +12,7 @@ from ..config import Settings
 from ..dataplane.reconcile import Reconciler
 from ..monitor.metrics import MetricsRegistry
 from ..regions import REGION_NAMES
-from ..services import Services
+from ..services import FACTORIES, Services
 from ..store.base import Store
 from . import pipeline
 from .admin_auth import ensure_admin_key
@@ -45,6 +45,7 @@ class Platform:
         self.provider_state: dict[tuple[str, str], str] = {}
         self._schemas: dict[str, Any] = {}
         self.services = Services()           # data-plane engines and other long-lived helpers, by type
+        self.service_factories: list[Any] = list(FACTORIES)   # what ``aznet up`` starts (assembly sets it)
         self.reconciler = Reconciler()       # feeds every commit to the engines (aznet.dataplane.reconcile)
         self.reconciler.start(store)
         self.metrics = MetricsRegistry(settings.metrics_retention_days * 24 * 60, settings.metrics_max_bytes)

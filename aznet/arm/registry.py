@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from . import declarations
 from .backrefs import BackRef
 from .errors import ArmError
 
@@ -128,12 +129,19 @@ class ResourceType:
 
 
 class Registry:
-    def __init__(self) -> None:
+    """The resource types of a platform. The global ``REGISTRY`` records every declaration (with the
+    module that made it) so a platform can be assembled from an explicit list of packages
+    (``arm/declarations.py``); an assembled registry records nothing."""
+
+    def __init__(self, record: bool = False) -> None:
+        self._record = record
         self._types: dict[str, ResourceType] = {}
         self._namespaces: dict[str, str] = {}
         self._extra_actions: dict[str, list[Action]] = {}    # declared by another package, by type key
 
     def add(self, rt: ResourceType) -> ResourceType:
+        if self._record:
+            declarations.record("type", (rt, tuple(rt.actions)))
         self._types[rt.key] = rt
         self._namespaces[rt.namespace.lower()] = rt.namespace
         self._merge_actions(rt)
@@ -142,6 +150,9 @@ class Registry:
     def add_actions(self, rtype: str, actions: Iterable[Action]) -> None:
         """Actions another package offers on ``rtype`` (Network Watcher's on network interfaces): attached
         now if the type is declared, else when it is, so the order packages load in does not matter."""
+        actions = list(actions)
+        if self._record:
+            declarations.record("actions", (rtype, actions))
         self._extra_actions.setdefault(rtype.lower(), []).extend(actions)
         rt = self._types.get(rtype.lower())
         if rt is not None:
@@ -173,4 +184,4 @@ class Registry:
         return [t for k, t in self._types.items() if k.startswith(low) and t.type.count("/") == depth]
 
 
-REGISTRY = Registry()
+REGISTRY = Registry(record=True)

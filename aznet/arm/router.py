@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from . import declarations
 from .http import Request, Response
 
 if TYPE_CHECKING:
@@ -36,7 +37,8 @@ class Route:
 
 
 class RouteTable:
-    def __init__(self) -> None:
+    def __init__(self, record: bool = False) -> None:
+        self._record = record                 # the global ROUTES records declarations (arm/declarations.py)
         self.routes: list[Route] = []
         self.by_length: dict[int, list[Route]] = {}
         self.extensions: list[Route] = []     # {resourceUri}/providers/<ns>/<...>: suffix routes
@@ -46,7 +48,10 @@ class RouteTable:
         ``{resourceUri}/providers/Microsoft.Insights/metrics``; ``params["resourceUri"]`` is the resource's id."""
         segs = tuple(s.lower() for s in suffix.strip("/").split("/") if s)
         ms = frozenset([methods] if isinstance(methods, str) else methods)
-        self.extensions.append(Route(segs, ms, handler, auth))
+        route = Route(segs, ms, handler, auth)
+        if self._record:
+            declarations.record("extension", route)
+        self.extensions.append(route)
 
     def find_extension(self, method: str, segs: list[str]) -> tuple[Route | None, dict[str, str], bool]:
         other = False
@@ -63,8 +68,13 @@ class RouteTable:
         segs = tuple(s if s.startswith("{") else s.lower() for s in pattern.strip("/").split("/") if s)
         ms = frozenset([methods] if isinstance(methods, str) else methods)
         route = Route(segs, ms, handler, auth)
+        if self._record:
+            declarations.record("route", route)
+        self.add_route(route)
+
+    def add_route(self, route: Route) -> None:
         self.routes.append(route)
-        self.by_length.setdefault(len(segs), []).append(route)
+        self.by_length.setdefault(len(route.segments), []).append(route)
 
     def route(self, pattern: str, methods: str | list[str] = "GET", auth: bool | str = True):  # type: ignore[no-untyped-def]
         def deco(fn: Handler) -> Handler:
@@ -86,4 +96,4 @@ class RouteTable:
         return None, {}, other
 
 
-ROUTES = RouteTable()
+ROUTES = RouteTable(record=True)

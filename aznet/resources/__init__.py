@@ -1,9 +1,9 @@
-"""Resource types, one package per provider namespace. ``load_all`` imports
-them so their types, routes and services register themselves."""
+"""The explicit list of the packages aznet is assembled from (``PACKAGES``): one package per provider
+namespace, plus the platform's own route packages and the data planes' service modules. Each package
+declares its types, actions, routes and services (``DECLARATION``, see ``aznet/arm/declarations.py``);
+``aznet.server.build_platform`` assembles a platform from this list. ``load_all`` only imports them."""
 
 from __future__ import annotations
-
-import importlib
 
 PACKAGES = (
     "aznet.arm.identity_routes",
@@ -44,10 +44,7 @@ def load_all() -> None:
     global _loaded
     if _loaded:
         return
-    for name in PACKAGES:
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
+    from ..arm.declarations import load
+
+    load(PACKAGES)
     _loaded = True

@@ -67,6 +67,4 @@ def query_port_mapping(ctx: Ctx, body: dict[str, Any], params: Any) -> tuple[int
 
 ROUTES.add("subscriptions/{sub}/resourcegroups/{rg}/providers/microsoft.network/loadbalancers/{lb}/"
            "loadbalancingrules/{name}/health", "POST", rule_health)
-_pool = REGISTRY.get(POOL_TYPE)
-if _pool is not None and not any(a.name.lower() == "queryinboundnatruleportmapping" for a in _pool.actions):
-    _pool.actions.append(Action("queryInboundNatRulePortMapping", query_port_mapping))
+REGISTRY.add_actions(POOL_TYPE, [Action("queryInboundNatRulePortMapping", query_port_mapping)])

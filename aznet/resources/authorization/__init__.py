@@ -2,4 +2,4 @@
 
 from ..autoload import import_submodules
 
-import_submodules(__name__, __path__)
+DECLARATION = import_submodules(__name__, __path__)

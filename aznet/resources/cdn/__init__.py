@@ -4,4 +4,4 @@ custom domains (azure-mgmt-cdn models)."""
 
 from ..autoload import import_submodules
 
-import_submodules(__name__, __path__)
+DECLARATION = import_submodules(__name__, __path__)

@@ -4,4 +4,4 @@ with the azure-mgmt-frontdoor models."""
 
 from ..autoload import import_submodules
 
-import_submodules(__name__, __path__)
+DECLARATION = import_submodules(__name__, __path__)

@@ -56,6 +56,4 @@ def ddos_status(ctx: Ctx, body: dict[str, Any], _payload: Any) -> tuple[int, Any
     return 200, out
 
 
-_pip = REGISTRY.get(pips.TYPE)
-if _pip is not None and _pip.action("ddosProtectionStatus", "POST") is None:
-    _pip.actions.append(Action("ddosProtectionStatus", ddos_status, long_running=True))
+REGISTRY.add_actions(pips.TYPE, [Action("ddosProtectionStatus", ddos_status, long_running=True)])
