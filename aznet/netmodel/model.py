@@ -17,7 +17,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import typenames
 from .acl import Acl, compile_nsg
@@ -31,6 +31,9 @@ from .parse import parse_gateway, parse_nic, parse_route_table, parse_vm, parse_
 from .routing import SubnetRoutes, build_subnet_routes
 from .service_tags import AZURE_LB
 
+if TYPE_CHECKING:
+    from ..dataplane.appgw.model import GatewayPlan
+
 VNET = typenames.VNET.lower()
 NSG = typenames.NSG.lower()
 RT = typenames.ROUTE_TABLE.lower()
@@ -38,6 +41,8 @@ NIC = typenames.NIC.lower()
 VM = typenames.VM.lower()
 ASG = typenames.ASG.lower()
 PIP = typenames.PUBLIC_IP.lower()
+APP_GATEWAY = typenames.APPLICATION_GATEWAY.lower()
+APP_GATEWAY_INPUTS = frozenset({APP_GATEWAY, PIP})
 GW = "microsoft.network/virtualnetworkgateways"
 CONN = "microsoft.network/connections"
 LNG = "microsoft.network/localnetworkgateways"
@@ -118,6 +123,7 @@ class NetworkModel:
         self.public_ips: dict[str, PublicIp] = {}           # key -> the public IP as the verifier needs it
         self._pip_by_address: dict[int, str] = {}
         self._firewalls: list[Firewall] | None = None   # compiled lazily, dropped when an input changes
+        self._app_gateways: dict[str, GatewayPlan] | None = None   # likewise (application gateways)
         # BGP: gateway/hub key -> (VNet key, hubRoutingPreference, learned paths), from the BGP service
         self.learned: dict[str, tuple[str, str, tuple[LearnedRoute, ...]]] = {}
         self._hub_routing: HubRouting | None = None   # Virtual WAN hub routing, rebuilt when a hub input changes
@@ -195,6 +201,8 @@ class NetworkModel:
             if rtype in HUB_INPUTS and rtype != VNET:
                 self._hub_routing = None
                 gw_dirty = True
+            if rtype in APP_GATEWAY_INPUTS:
+                self._app_gateways = None
             if rtype in dirty:
                 dirty[rtype].add(key)
             elif rtype in GATEWAY_INPUTS:
@@ -543,6 +551,20 @@ class NetworkModel:
                     fw.private_ip = sub.prefixes[0].lo + 4     # a template's firewall: Azure gives it .4
             self._firewalls = found
         return self._firewalls
+
+    def app_gateways(self) -> dict[str, GatewayPlan]:
+        """The application gateways, by key, as their routing core sees them (compiled lazily; a frontend
+        listens on its private address or on its public IP's address)."""
+        if self._app_gateways is None:
+            from ..dataplane.appgw.model import compile_gateway
+
+            def address(fe: dict[str, Any]) -> str | None:
+                fp = props(fe)
+                pip = self.public_ips.get(ref_key(fp.get("publicIPAddress")) or "")
+                return pip.address if pip is not None else fp.get("privateIPAddress")
+            self._app_gateways = {k: compile_gateway(b, address) for k, b in self.raw.items()
+                                  if self.rtype.get(k) == APP_GATEWAY}
+        return self._app_gateways
 
     def firewall_at(self, ip: int) -> Firewall | None:
         """The Azure Firewall whose private (next hop) address is ``ip``."""

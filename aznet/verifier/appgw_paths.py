@@ -1,4 +1,5 @@
-"""Application gateway questions, answered from the network model and the gateway's routing core.
+"""Application gateway questions, answered from the network model (its compiled gateways,
+``NetworkModel.app_gateways``) and the gateway's routing core; no raw ARM JSON.
 
 ``trace_gateway``: client -> frontend (the gateway subnet's NSG on the client's packet) -> listener (host
 names, Azure's listener order) -> rule / path rule -> pool, then gateway -> each backend (the backend's
@@ -15,30 +16,13 @@ from __future__ import annotations
 from typing import Any
 
 from ..dataplane.appgw import router
-from ..dataplane.appgw.model import GatewayPlan, compile_gateway
 from ..netmodel import NetworkModel
 from ..netmodel.addr import try_ip
-from ..netmodel.parse import props, ref_key
 from ..netmodel.service_tags import lookup
 from .security import Packet, evaluate, verdict
 
-AG = "microsoft.network/applicationgateways"
 V2_PORTS = (65200, 65535)
 V1_PORTS = (65503, 65534)
-
-
-def _gateways(model: NetworkModel) -> list[tuple[str, dict[str, Any]]]:
-    return [(k, b) for k, b in model.raw.items() if model.rtype.get(k) == AG]
-
-
-def _plan(model: NetworkModel, body: dict[str, Any]) -> GatewayPlan:
-    def address(fe: dict[str, Any]) -> str | None:
-        fp = props(fe)
-        pip = ref_key(fp.get("publicIPAddress"))
-        if pip:
-            return props(model.raw.get(pip, {})).get("ipAddress")
-        return fp.get("privateIPAddress")
-    return compile_gateway(body, address)
 
 
 def _subnet_rule(model: NetworkModel, subnet_key: str | None, src: int, dst: int, port: int
@@ -54,10 +38,10 @@ def _subnet_rule(model: NetworkModel, subnet_key: str | None, src: int, dst: int
     return rule.allow, f"{acl.name}: {rule.display}"
 
 
-def gateway_manager_check(model: NetworkModel, gw_key: str, body: dict[str, Any]) -> dict[str, Any] | None:
+def gateway_manager_check(model: NetworkModel, gw_key: str) -> dict[str, Any] | None:
     """None when the gateway subnet admits GatewayManager on the infrastructure ports, else Azure's error."""
-    plan = _plan(model, body)
-    if plan.subnet is None:
+    plan = model.app_gateways().get(gw_key)
+    if plan is None or plan.subnet is None:
         return None
     tag = lookup("GatewayManager")
     src = try_ip(tag[1][0].split("/")[0]) if tag else None
@@ -72,7 +56,7 @@ def gateway_manager_check(model: NetworkModel, gw_key: str, body: dict[str, Any]
             nsg = model.acls[sub.nsg_key].id if sub.nsg_key in model.acls else sub.nsg_key  # type: ignore[index]
             return {"code": "ApplicationGatewaySubnetInboundTrafficBlockedByNetworkSecurityGroup",
                     "message": f"Network security group {nsg} blocks incoming internet traffic on ports {low} - "
-                               f"{high} to subnet {sub.id}, associated with Application Gateway {body.get('id')}. "
+                               f"{high} to subnet {sub.id}, associated with Application Gateway {plan.id}. "
                                f"This is not permitted for Application Gateways that have "
                                f"{'V2' if plan.v2 else 'V1'} Sku.",
                     "decidingRule": rule}
@@ -84,13 +68,12 @@ def trace_gateway(model: NetworkModel, address: str, port: int, host: str = "", 
     dst, src = try_ip(address), try_ip(source)
     if dst is None or src is None:
         return {"disposition": "NO_LISTENER", "reason": f"{address} or {source} is not an IP address"}
-    for key, body in _gateways(model):
-        plan = _plan(model, body)
+    for key, plan in model.app_gateways().items():
         lsts = plan.sockets.get((address, port))
         if not lsts:
             continue
-        out: dict[str, Any] = {"applicationGateway": body.get("id", key), "frontend": f"{address}:{port}"}
-        blocked = gateway_manager_check(model, key, body)
+        out: dict[str, Any] = {"applicationGateway": plan.id or key, "frontend": f"{address}:{port}"}
+        blocked = gateway_manager_check(model, key)
         if blocked is not None:
             return {**out, "disposition": "GATEWAY_SUBNET_BLOCKED", "reason": blocked["message"], "error": blocked}
         ok, rule = _subnet_rule(model, plan.subnet, src, dst, port)
@@ -109,8 +92,8 @@ def trace_gateway(model: NetworkModel, address: str, port: int, host: str = "", 
         t = d.target
         settings = plan.settings.get(t.settings or "") if t else None
         out["pathRule"] = t.path_rule if t else None
-        out["backendAddressPool"] = next((p["id"] for p in props(body).get("backendAddressPools") or []
-                                          if t and str(p.get("id", "")).lower() == t.pool), None)
+        out["backendAddressPool"] = (f"{plan.id}/backendAddressPools/{plan.pool_names[t.pool]}"
+                                     if t and t.pool in plan.pool_names else None)
         members = plan.pools.get(t.pool or "", ()) if t else ()
         if not members or settings is None:
             return {**out, "disposition": "NO_BACKEND", "reason": "the pool has no members"}
