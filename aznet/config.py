@@ -104,6 +104,9 @@ class Settings:
     metrics_retention_days: int = field(
         default_factory=lambda: max(1, min(93, int(_env("AZNET_METRICS_RETENTION_DAYS", "93")))))
     metrics_max_bytes: int = field(default_factory=lambda: int(_env("AZNET_METRICS_MAX_BYTES", str(64 << 20))))
+    # aznet up freezes the survivors of full collections (aznet/gcpolicy.py); garbage cycles among frozen objects
+    # are reclaimed by a compaction when no request came for a while, at most once per this many seconds (0: never)
+    gc_compact_seconds: float = field(default_factory=lambda: float(_env("AZNET_GC_COMPACT_SECONDS", "600")))
 
     def http_limits(self):  # type: ignore[no-untyped-def]
         from .arm.httplimits import HttpLimits

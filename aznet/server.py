@@ -59,6 +59,12 @@ class Server:
         self.tls: TlsFiles = ensure_tls(settings.data_dir, (settings.host,))
         self.http: HttpServer | None = None
         self.services: list[Any] = []
+        self.on_request: Any = None          # called on every request (the idle compactor's clock)
+
+    def _handle(self, req: Any) -> Any:
+        if self.on_request is not None:
+            self.on_request()
+        return self.platform.handle(req)
 
     def ssl_context(self) -> ssl.SSLContext:
         ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
@@ -67,7 +73,7 @@ class Server:
         return ctx
 
     async def start(self) -> None:
-        self.http = HttpServer(self.platform.handle, self.settings.host, self.settings.port, self.ssl_context(),
+        self.http = HttpServer(self._handle, self.settings.host, self.settings.port, self.ssl_context(),
                                self.settings.http_limits(), precheck=self.platform.precheck)
         await self.http.start()
         if self.settings.port == 0:
@@ -121,6 +127,9 @@ def run(settings: Settings, on_ready: Any = None) -> None:
     async def main() -> None:
         await server.start()
         gcpolicy.install()          # after start: what start loaded is long-lived
+        compactor = gcpolicy.IdleCompactor(settings.gc_compact_seconds)
+        server.on_request = compactor.touch
+        compacting = asyncio.ensure_future(compactor.run())
         if on_ready:
             on_ready(server)
         import signal
@@ -128,6 +137,7 @@ def run(settings: Settings, on_ready: Any = None) -> None:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         await stop.wait()
+        compacting.cancel()
         await server.stop()
 
     try:

@@ -4,6 +4,7 @@ full collection walks only what was allocated since."""
 from __future__ import annotations
 
 import gc
+import time
 
 from aznet import gcpolicy
 
@@ -24,6 +25,31 @@ def test_full_collection_survivors_are_frozen_and_compact_reclaims_frozen_cycles
         del cycle
         assert gc.collect() == 0                      # frozen garbage is not collected...
         assert gcpolicy.compact() >= 1                # ...until compact() unfreezes and collects
+    finally:
+        if not was_installed:
+            gc.callbacks.remove(gcpolicy._after_collection)
+            gcpolicy._installed = False
+            gc.unfreeze()
+
+
+def test_the_idle_compactor_reclaims_frozen_cycles_only_when_idle_and_due():
+    was_installed = gcpolicy._installed
+    try:
+        gcpolicy.install()
+        c = gcpolicy.IdleCompactor(every=60.0, idle_after=2.0)
+        start = c.last_compact
+        cycle: list[object] = []
+        cycle.append(cycle)
+        gc.collect()                                       # frozen with the rest
+        del cycle
+        assert gc.get_freeze_count() > c.frozen_after_compact
+        assert c.maybe_compact(start + 30) is None         # not due yet (every 60 s)
+        c.last_activity = start + 59.5                     # a request half a second before it is due
+        assert c.maybe_compact(start + 60.5) is None       # due, but not idle
+        found = c.maybe_compact(start + 62)                # idle for 2.5 s and due: compacts
+        assert found is not None and found >= 1 and c.compactions == 1
+        assert c.maybe_compact(c.last_compact + 120) is None   # nothing froze since: nothing to do
+        assert gcpolicy.IdleCompactor(every=0).due(time.monotonic() + 10_000) is False   # 0 disables
     finally:
         if not was_installed:
             gc.callbacks.remove(gcpolicy._after_collection)
