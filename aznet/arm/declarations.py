@@ -33,7 +33,7 @@ MACHINERY = frozenset({"aznet.arm.registry", "aznet.arm.router", "aznet.arm.prov
 class Recorded:
     kind: str                      # "type" | "actions" | "route" | "extension" | "service"
     item: Any
-    chain: tuple[str, ...]         # the declaring modules, innermost first
+    chain: tuple[str, ...]         # the declaring modules, innermost first (the call chain up to the import)
 
 
 RECORDED: list[Recorded] = []
@@ -44,6 +44,8 @@ def record(kind: str, item: Any) -> None:
     frame = sys._getframe(1)
     while frame is not None and len(chain) < 12:
         name = frame.f_globals.get("__name__", "")
+        if name.startswith("importlib"):
+            break           # the module that imported the declaring one does not own its declarations
         if name not in MACHINERY and name.startswith("aznet.") and (not chain or chain[-1] != name):
             chain.append(name)
         frame = frame.f_back

@@ -29,6 +29,7 @@ PACKAGES = (
     "aznet.resources.orbital",
     "aznet.resources.peering",
     "aznet.dataplane.workloads.admin",
+    "aznet.dataplane.workloads.service",
     "aznet.dataplane.lb.service",
     "aznet.dataplane.lb.health_routes",
     "aznet.dataplane.dns_resolver.service",
