@@ -16,6 +16,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from ... import typenames
+from ...arm.backrefs import BackRef, nested_referrers
 from ...arm.crud import resource_guid
 from ...arm.errors import ArmError
 from ...arm.ids import normalize
@@ -34,6 +35,18 @@ LABEL_RE = re.compile(r"^[a-z][a-z0-9-]{1,61}[a-z0-9]$")
 LABEL_SCOPES = ("TenantReuse", "SubscriptionReuse", "ResourceGroupReuse", "NoReuse")
 # Keys under which a body refers to public IPs it uses (ipConfigurations, NAT gateways).
 USE_KEYS = ("publicIPAddress", "publicIpAddresses", "publicIPAddresses")
+NAT_TYPE = typenames.NAT_GATEWAY
+IN_USE = ("Public IP address {id} can not be deleted since it is still allocated to resource {first}. In order to "
+          "delete the public IP, disassociate/detach the Public IP address from the resource.  To learn how to do "
+          "this, see aka.ms/deletepublicip.")
+# who uses the address: a NAT gateway (natGateway, which a client may also write) or an ipConfiguration of a NIC,
+# load balancer, gateway, … (ipConfiguration, read-only); a delete is refused while either remains
+BACK_REFS = (
+    BackRef("natGateway", NAT_TYPE, "PublicIPAddressCannotBeDeleted", via=USE_KEYS, nested=True, single=True,
+            message=IN_USE, read_only=False),
+    BackRef("ipConfiguration", "*", "PublicIPAddressCannotBeDeleted", via=USE_KEYS, nested=True, single=True,
+            message=IN_USE, exclude=(NAT_TYPE.lower(),)),
+)
 
 
 def fqdn_for(label: str, location: str, scope: str | None, owner_id: str, tenant: str) -> str:
@@ -49,28 +62,7 @@ def fqdn_for(label: str, location: str, scope: str | None, owner_id: str, tenant
 
 def users(ctx: Ctx, pip_id: str) -> list[tuple[str, str]]:
     """(user record id, id of the ipConfiguration or resource that uses the public IP)."""
-    want = normalize(pip_id)
-    out: list[tuple[str, str]] = []
-    for rec in ctx.referrers(pip_id):
-        if rec.type.lower().startswith("microsoft.resources/"):
-            continue    # a deployment's outputs show the resources it made; they do not use the IP
-        def walk(node: Any, owner_node: dict[str, Any] | None, rec_id: str = rec.id) -> None:
-            if isinstance(node, dict):
-                for k, v in node.items():
-                    if k in USE_KEYS:
-                        refs = v if isinstance(v, list) else [v]
-                        for r in refs:
-                            if isinstance(r, dict) and isinstance(r.get("id"), str) and normalize(r["id"]) == want:
-                                holder = owner_node.get("id") if owner_node else None
-                                out.append((rec_id, holder or rec_id))
-                    elif k != "_aznet":
-                        walk(v, node if "properties" in node and "id" in node else owner_node)
-            elif isinstance(node, list):
-                for item in node:
-                    walk(item, owner_node)
-        props = rec.body.get("properties") or {}
-        walk(props, None)
-    return out
+    return nested_referrers(ctx, pip_id, USE_KEYS)
 
 
 def attach(ctx: Ctx, pip_id: str) -> None:
@@ -236,24 +228,6 @@ class PublicIPAddressHooks(Hooks):
         elif kept and old is not None and users(ctx, new["id"]):
             props["ipAddress"] = kept                     # Dynamic and in use: keeps its address
 
-    def before_delete(self, ctx: Ctx, body: dict[str, Any]) -> None:
-        used = users(ctx, body["id"])
-        if used:
-            raise ArmError(400, "PublicIPAddressCannotBeDeleted",
-                           f"Public IP address {body['id']} can not be deleted since it is still allocated to "
-                           f"resource {used[0][1]}. In order to delete the public IP, disassociate/detach the "
-                           "Public IP address from the resource.  To learn how to do this, see "
-                           "aka.ms/deletepublicip.")
-
-    def render(self, ctx: Ctx, body: dict[str, Any]) -> None:
-        props = body.setdefault("properties", {})
-        for rec_id, holder in users(ctx, body["id"]):
-            rec = ctx.record(rec_id)
-            if rec is not None and rec.type.lower() == "microsoft.network/natgateways":
-                props["natGateway"] = {"id": rec_id}
-            else:
-                props["ipConfiguration"] = {"id": holder}
-
 
 def fqdn_in_use(ctx: Ctx, fqdn: str, own_id: str) -> bool:
     own = normalize(own_id)
@@ -292,4 +266,5 @@ def release(ctx: Ctx, pip_id: str) -> None:
     ctx.write_raw(rec.id, body)
 
 
-REGISTRY.add(ResourceType(TYPE, API_VERSIONS, model="PublicIPAddress", hooks=PublicIPAddressHooks()))
+REGISTRY.add(ResourceType(TYPE, API_VERSIONS, model="PublicIPAddress", hooks=PublicIPAddressHooks(),
+                          back_refs=BACK_REFS))

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ... import typenames
+from ...arm.backrefs import BackRef
 from ...arm.crud import resource_guid
 from ...arm.errors import ArmError
 from ...arm.registry import REGISTRY, Hooks, ResourceType
@@ -60,29 +61,14 @@ class PublicIPPrefixHooks(Hooks):
         props["ipPrefix"] = oldp.get("ipPrefix") or ip_pool.allocate_prefix(
             ctx, 6 if props["publicIPAddressVersion"] == "IPv6" else 4, props["prefixLength"], new["id"])
 
-    def _users(self, ctx: Ctx, rid: str) -> tuple[list[str], list[str]]:
-        pips, natgws = [], []
-        for rec in ctx.referrers(rid):
-            if rec.type.lower() == PIP_TYPE.lower():
-                pips.append(rec.id)
-            elif rec.type.lower() == "microsoft.network/natgateways":
-                natgws.append(rec.id)
-        return pips, natgws
 
-    def before_delete(self, ctx: Ctx, body: dict[str, Any]) -> None:
-        pips, natgws = self._users(ctx, body["id"])
-        if pips or natgws:
-            raise ArmError(400, "PublicIpPrefixInUse",
-                           f"Public IP prefix {body['id']} cannot be deleted since it is in use by "
-                           f"{(pips + natgws)[0]}.")
-
-    def render(self, ctx: Ctx, body: dict[str, Any]) -> None:
-        pips, natgws = self._users(ctx, body["id"])
-        props = body.setdefault("properties", {})
-        if pips:
-            props["publicIPAddresses"] = [{"id": p} for p in pips]
-        if natgws:
-            props["natGateway"] = {"id": natgws[0]}
+IN_USE = "Public IP prefix {id} cannot be deleted since it is in use by {first}."
+# the public IPs made from the prefix (read-only) and the NAT gateway that uses it (which a client may also write)
+BACK_REFS = (
+    BackRef("publicIPAddresses", PIP_TYPE, "PublicIpPrefixInUse", via="publicIPPrefix", message=IN_USE),
+    BackRef("natGateway", typenames.NAT_GATEWAY, "PublicIpPrefixInUse", via=("publicIpPrefixes", "publicIpPrefixesV6"),
+            message=IN_USE, single=True, read_only=False),
+)
 
 
-REGISTRY.add(ResourceType(TYPE, API_VERSIONS, model="PublicIPPrefix", hooks=PublicIPPrefixHooks()))
+REGISTRY.add(ResourceType(TYPE, API_VERSIONS, model="PublicIPPrefix", hooks=PublicIPPrefixHooks(), back_refs=BACK_REFS))
