@@ -23,6 +23,7 @@ import asyncio
 import gc
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 log = logging.getLogger("aznet.gc")
@@ -65,14 +66,16 @@ class IdleCompactor:
     """Compacts the frozen generation when the process is idle. ``touch()`` on every request (a store of
     the time); ``run()`` is the task that checks every ``check_every`` seconds."""
 
-    def __init__(self, every: float = 600.0, idle_after: float = 2.0, check_every: float = 5.0) -> None:
+    def __init__(self, every: float = 600.0, idle_after: float = 2.0, check_every: float = 5.0,
+                 frozen: Callable[[], int] = frozen_count) -> None:
+        self.frozen = frozen                 # the size of the frozen generation (a test gives its own)
         self.every = every
         self.idle_after = idle_after
         self.check_every = check_every
         now = time.monotonic()
         self.last_activity = now
         self.last_compact = now
-        self.frozen_after_compact = frozen_count()
+        self.frozen_after_compact = frozen()
         self.compactions = 0
         self.reclaimed = 0
 
@@ -83,7 +86,7 @@ class IdleCompactor:
         now = time.monotonic() if now is None else now
         return (self.every > 0 and now - self.last_compact >= self.every
                 and now - self.last_activity >= self.idle_after
-                and frozen_count() > self.frozen_after_compact)
+                and self.frozen() > self.frozen_after_compact)
 
     def maybe_compact(self, now: float | None = None) -> int | None:
         """Compact if due; the number of objects reclaimed, or None when it was not due."""
@@ -92,7 +95,7 @@ class IdleCompactor:
         started = time.monotonic()
         found = compact()
         self.last_compact = time.monotonic()
-        self.frozen_after_compact = frozen_count()
+        self.frozen_after_compact = self.frozen()
         self.compactions += 1
         self.reclaimed += found
         log.info("gc compaction: %d unreachable objects in %.0f ms", found, (self.last_compact - started) * 1000)

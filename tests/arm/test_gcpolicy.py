@@ -4,7 +4,6 @@ full collection walks only what was allocated since."""
 from __future__ import annotations
 
 import gc
-import time
 
 from aznet import gcpolicy
 
@@ -32,24 +31,33 @@ def test_full_collection_survivors_are_frozen_and_compact_reclaims_frozen_cycles
             gc.unfreeze()
 
 
-def test_the_idle_compactor_reclaims_frozen_cycles_only_when_idle_and_due():
+def test_the_idle_compactor_compacts_only_when_idle_due_and_grown():
+    frozen = [1000]
+    c = gcpolicy.IdleCompactor(every=60.0, idle_after=2.0, frozen=lambda: frozen[0])
+    start = c.last_compact
+    assert not c.due(start + 61)                       # idle and due, but nothing froze since
+    frozen[0] = 1500                                   # a full collection froze more
+    assert not c.due(start + 30)                       # not due yet (every 60 s)
+    c.last_activity = start + 59.5                     # a request half a second before it is due
+    assert not c.due(start + 60.5)                     # due, but not idle
+    assert c.due(start + 62)                           # idle for 2.5 s, due, grown
+    assert gcpolicy.IdleCompactor(every=0, frozen=lambda: frozen[0] + 1).due(start + 10_000) is False  # 0: never
+
+
+def test_the_idle_compactor_reclaims_frozen_cycles():
     was_installed = gcpolicy._installed
     try:
         gcpolicy.install()
         c = gcpolicy.IdleCompactor(every=60.0, idle_after=2.0)
-        start = c.last_compact
         cycle: list[object] = []
         cycle.append(cycle)
         gc.collect()                                       # frozen with the rest
         del cycle
-        assert gc.get_freeze_count() > c.frozen_after_compact
-        assert c.maybe_compact(start + 30) is None         # not due yet (every 60 s)
-        c.last_activity = start + 59.5                     # a request half a second before it is due
-        assert c.maybe_compact(start + 60.5) is None       # due, but not idle
-        found = c.maybe_compact(start + 62)                # idle for 2.5 s and due: compacts
-        assert found is not None and found >= 1 and c.compactions == 1
-        assert c.maybe_compact(c.last_compact + 120) is None   # nothing froze since: nothing to do
-        assert gcpolicy.IdleCompactor(every=0).due(time.monotonic() + 10_000) is False   # 0 disables
+        c.frozen_after_compact = -1                        # whatever froze before: count it as growth
+        found = c.maybe_compact(c.last_activity + 120)     # idle for two minutes: compacts
+        assert found is not None and found >= 1 and c.compactions == 1 and c.reclaimed == found
+        assert c.frozen_after_compact == gc.get_freeze_count()
+        assert c.maybe_compact(c.last_compact + 30) is None    # not due again so soon
     finally:
         if not was_installed:
             gc.callbacks.remove(gcpolicy._after_collection)
