@@ -8,13 +8,9 @@ with an enabled legacy ``webApplicationFirewallConfiguration`` runs that configu
 WAF SKUs (WAF_v2, WAF) run a WAF; redirects and requests that match no listener never reach it (Azure:
 redirect rules bypass the WAF's custom rules).
 
-Compilation (``aznet.dataplane.waf.compile_policy``: seconds for the first policy, CRS and Hyperscan) runs on
-one worker thread, never on the event loop: the reconcile seam (``resync``) starts it for every policy a
-gateway links, as soon as the policy or the gateway changes; a request that needs a policy still compiling
-awaits it (the loop keeps serving others). Compiled policies are cached by content (two policies with the
-same settings share one) in an LRU bounded by bytes (``MAX_CACHE_BYTES``, each entry weighed by an estimate:
-``ENTRY_BYTES`` plus its document's size times ``BYTES_PER_DOC_BYTE``; the CRS rule plans and Hyperscan
-databases policies share are held once by ``waf.policy``).
+Compilation runs on a worker thread, never on the event loop (``waf.compile_cache.PolicyCache``, shared with
+Front Door): the reconcile seam (``resync``) starts it for every policy a gateway links, as soon as the policy
+or the gateway changes; a request that needs a policy still compiling awaits it.
 
 Rate-limit counters: Azure counts "independently for each endpoint the policy is attached to" (one policy on
 five listeners keeps five counters), so the counter belongs to (gateway, listener, policy) and survives a
@@ -34,17 +30,13 @@ gateway's diagnostic settings send them; the WAF metrics (``AzwafTotalRequests``
 
 from __future__ import annotations
 
-import concurrent.futures
-import hashlib
-import json
 import logging
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from ..waf import custom_rules
-from ..waf.policy import DEFAULT_BLOCK_BODY, Verdict, WafPolicy, compile_policy, country_lookup
+from ..waf.compile_cache import PolicyCache, fingerprint
+from ..waf.policy import DEFAULT_BLOCK_BODY, Verdict, WafPolicy
 
 if TYPE_CHECKING:
     from ..reconcile import Snapshot
@@ -55,9 +47,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("aznet.appgw.waf")
 POLICY_TYPE = "microsoft.network/applicationgatewaywebapplicationfirewallpolicies"
 AG = "microsoft.network/applicationgateways"
-MAX_CACHE_BYTES = 64 * 1024 * 1024
-ENTRY_BYTES = 64 * 1024
-BYTES_PER_DOC_BYTE = 16
 MAX_BOUND = 4096               # (endpoint, policy) pairs with a policy object of their own (rate counters)
 LEGACY_VERSIONS = {"2.2.9": "3.0"}   # v1's CRS 2.2.9 runs as OWASP 3.0 (aznet has no CRS 2.x rules; inferred)
 
@@ -113,93 +102,12 @@ def legacy_policy(cfg: Any) -> dict[str, Any] | None:
         "exclusions": exclusions}, "customRules": []}}
 
 
-def fingerprint(doc: dict[str, Any]) -> str:
-    props = doc.get("properties") if isinstance(doc.get("properties"), dict) else doc
-    keep = {k: v for k, v in (props or {}).items() if k.lower() in ("policysettings", "managedrules", "customrules")}
-    return hashlib.sha256(json.dumps(keep, sort_keys=True, default=str).encode()).hexdigest()
-
-
-class PolicyCache:
-    """Compiled policies by content, compiled on one worker thread, LRU-bounded by (estimated) bytes."""
-
-    def __init__(self, max_bytes: int = MAX_CACHE_BYTES) -> None:
-        self.max_bytes = max_bytes
-        self.bytes = 0
-        self.ready: OrderedDict[str, tuple[WafPolicy, int]] = OrderedDict()
-        self.docs: dict[str, dict[str, Any]] = {}          # fingerprint -> the document (of linked policies)
-        self.pending: dict[str, concurrent.futures.Future[WafPolicy | None]] = {}
-        self.failed: dict[str, str] = {}
-        self._lock = threading.Lock()
-        self._pool: concurrent.futures.ThreadPoolExecutor | None = None
-        self._geo: Any = None
-
-    def get(self, fp: str) -> WafPolicy | None:
-        got = self.ready.get(fp)
-        if got is None:
-            return None
-        self.ready.move_to_end(fp)
-        return got[0]
-
-    def want(self, fp: str, doc: dict[str, Any]) -> concurrent.futures.Future[WafPolicy | None] | None:
-        """Start compiling ``doc`` unless it is compiled or compiling; the future, or None when ready."""
-        self.docs[fp] = doc
-        if fp in self.ready:
-            return None
-        with self._lock:
-            fut = self.pending.get(fp)
-            if fut is None:
-                if self._pool is None:
-                    self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="aznet-waf-compile")
-                fut = self.pending[fp] = self._pool.submit(self._compile, fp, doc)
-            return fut
-
-    def _compile(self, fp: str, doc: dict[str, Any]) -> WafPolicy | None:
-        try:
-            if self._geo is None:
-                self._geo = country_lookup()
-            policy = compile_policy(doc, "ApplicationGateway", str(doc.get("id") or ""), geo=self._geo)
-        except Exception as exc:     # noqa: BLE001 - the control plane validated it; never take the loop down
-            log.exception("appgw: cannot compile WAF policy %s", doc.get("id"))
-            with self._lock:
-                self.failed[fp] = str(exc)
-                self.pending.pop(fp, None)
-            return None
-        weight = ENTRY_BYTES + BYTES_PER_DOC_BYTE * len(json.dumps(doc, default=str))
-        with self._lock:
-            self.ready[fp] = (policy, weight)
-            self.bytes += weight
-            while self.bytes > self.max_bytes and len(self.ready) > 1:
-                _, (_, w) = self.ready.popitem(last=False)
-                self.bytes -= w
-            self.pending.pop(fp, None)
-            self.failed.pop(fp, None)
-        return policy
-
-    async def obtain(self, fp: str) -> WafPolicy | None:
-        policy = self.get(fp)
-        if policy is not None:
-            return policy
-        doc = self.docs.get(fp)
-        if doc is None:
-            return None
-        fut = self.want(fp, doc)
-        if fut is None:
-            return self.get(fp)
-        import asyncio
-        return await asyncio.wrap_future(fut)
-
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = None
-
-
 class WafGlue:
     """What the application gateway service holds: per gateway, which policy each scope runs."""
 
     def __init__(self) -> None:
         self.gateways: dict[str, GatewayWaf] = {}
-        self.cache = PolicyCache()
+        self.cache = PolicyCache("ApplicationGateway")
         self.counters: dict[tuple[str, str, str], custom_rules.RateCounter] = {}
         self.bound: dict[tuple[str, str, str], WafPolicy] = {}
 

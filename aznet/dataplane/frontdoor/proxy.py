@@ -197,7 +197,7 @@ class EdgeProxy:
         if hops >= MAX_HOPS:
             return self._error(ex, 508, keep, debug)
         if svc.waf_inspect is not None:
-            blocked = svc.waf_inspect(ex, spec, route, req)
+            blocked = await svc.waf_inspect(ex, spec, route, req)
             if blocked is not None:
                 return self._finish(ex, blocked, keep)
         if route.redirect is not None:

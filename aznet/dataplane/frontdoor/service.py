@@ -24,7 +24,7 @@ import socket
 import ssl
 import time
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 from ... import services
@@ -154,8 +154,8 @@ class FrontDoorService(EdgeContentSink):
         self.base_ctx: ssl.SSLContext | None = None
         # hooks other parts set (WAF): (exchange, host spec, route, request) -> None to pass, or the answer
         # (status, headers, body) to send instead
-        self.waf_inspect: Callable[[Any, HostSpec, Any, Any], tuple[int, list[tuple[str, str]], bytes] | None] | None \
-            = self.waf.inspect
+        self.waf_inspect: Callable[[Any, HostSpec, Any, Any],
+                                   Awaitable[tuple[int, list[tuple[str, str]], bytes] | None]] | None = self.waf.inspect
 
     # -- reconcile ---------------------------------------------------------------------------------
     def resync(self, snapshot: Snapshot) -> None:
@@ -450,6 +450,7 @@ class FrontDoorService(EdgeContentSink):
                 conn.close_idle()
         self.sockets.clear()
         self.proxy.close()
+        self.waf.close()
 
     # -- purge (the cache plugs in here) ------------------------------------------------------------
     def purge_content(self, endpoint_id: str, paths: list[str], domains: list[str]) -> None:

@@ -6,7 +6,9 @@ rules engine and the cache (Azure's order).
 
 The client address the WAF matches (RemoteAddr, GeoMatch) is Front Door's client IP: the first address of
 X-Forwarded-For when the request carries one, else the socket address; SocketAddr is always the socket address.
-Each policy is compiled once per configuration (its rate-limit counters live as long as the policy is unchanged).
+Policies compile on a worker thread (``waf.compile_cache.PolicyCache``), never inside the commit or on the event
+loop: a security policy PUT returns at once and the first request that needs the policy awaits its compile. Each
+linked policy keeps its own rate-limit counters while its compiled form is unchanged.
 Firewall log records go to the diagnostic settings of the profile (``FrontDoorWebApplicationFirewallLog``) or of
 the classic Front Door (``FrontdoorWebApplicationFirewallLog``); each request the policy evaluated counts in
 ``WebApplicationFirewallRequestCount`` (PolicyName, RuleName, Action)."""
@@ -16,9 +18,12 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from ..waf.policy import PolicyError, WafPolicy, compile_policy, country_lookup
+from ..waf import custom_rules
+from ..waf.compile_cache import PolicyCache
+from ..waf.policy import WafPolicy
 from ..waf.request import HttpRequest
 
 if TYPE_CHECKING:
@@ -29,11 +34,22 @@ if TYPE_CHECKING:
 log = logging.getLogger("aznet.frontdoor.waf")
 
 
+def digest(body: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+
+
 class EdgeWaf:
     def __init__(self, svc: FrontDoorService) -> None:
         self.svc = svc
-        self.compiled: dict[str, tuple[str, WafPolicy]] = {}
-        self.errors: dict[str, str] = {}
+        self.cache = PolicyCache("FrontDoor")
+        self.linked: dict[str, str] = {}                 # policy id (lower) -> content fingerprint
+        self.bound: dict[str, WafPolicy] = {}            # policy id (lower) -> its policy with its own counters
+        self.counters: dict[str, custom_rules.RateCounter] = {}
+
+    @property
+    def errors(self) -> dict[str, str]:
+        """Why a linked policy could not be compiled, by policy id."""
+        return {pid: self.cache.failed[fp] for pid, fp in self.linked.items() if fp in self.cache.failed}
 
     def refresh(self, cfg: EdgeConfig) -> None:
         wanted = {h.waf_policy for h in cfg.hosts.values() if h.waf_policy}
@@ -41,32 +57,42 @@ class EdgeWaf:
             for table in h.tables.values():
                 wanted |= {r.waf_policy for r in table.exact_items() if r.waf_policy}
                 wanted |= {r.waf_policy for r in table.wild_items() if r.waf_policy}
-        out: dict[str, tuple[str, WafPolicy]] = {}
+        linked: dict[str, str] = {}
         for pid in wanted:
             assert pid is not None
             body = cfg.bodies.get(pid)
             if body is None:
                 continue
-            digest = hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
-            old = self.compiled.get(pid)
-            if old is not None and old[0] == digest:
-                out[pid] = old
-                continue
-            try:
-                out[pid] = (digest, compile_policy(body, "FrontDoor", body.get("id") or pid, country_lookup()))
-                self.errors.pop(pid, None)
-            except (PolicyError, ValueError) as exc:
-                self.errors[pid] = str(exc)
-                log.warning("frontdoor: WAF policy %s cannot be compiled: %s", pid, exc)
-        self.compiled = out
+            fp = digest(body)
+            self.cache.want(fp, {**body, "id": body.get("id") or pid})
+            linked[pid] = fp
+        self.linked = linked
+        self.counters = {pid: c for pid, c in self.counters.items() if pid in linked}
+        self.bound = {pid: b for pid, b in self.bound.items() if pid in linked}
 
-    def inspect(self, ex: Exchange, spec: HostSpec, route: RouteSpec, req: Any
-                ) -> tuple[int, list[tuple[str, str]], bytes] | None:
-        pid = route.waf_policy or spec.waf_policy
-        got = self.compiled.get(pid) if pid else None
-        if got is None:
+    async def policy_for(self, pid: str) -> WafPolicy | None:
+        fp = self.linked.get(pid)
+        if fp is None:
             return None
-        policy = got[1]
+        policy = await self.cache.obtain(fp)
+        if policy is None:
+            return None
+        bound = self.bound.get(pid)
+        if bound is None or bound.custom is not policy.custom or bound.settings is not policy.settings \
+                or bound.sets is not policy.sets:
+            counter = self.counters.setdefault(pid, custom_rules.RateCounter())
+            bound = self.bound[pid] = replace(policy, counter=counter)
+        return bound
+
+    def close(self) -> None:
+        self.cache.close()
+
+    async def inspect(self, ex: Exchange, spec: HostSpec, route: RouteSpec, req: Any
+                      ) -> tuple[int, list[tuple[str, str]], bytes] | None:
+        pid = route.waf_policy or spec.waf_policy
+        policy = await self.policy_for(pid) if pid else None
+        if policy is None:
+            return None
         uri = ex.path + (f"?{ex.query}" if ex.query else "")
         hreq = HttpRequest(req.method, uri, f"HTTP/{req.version}", list(req.headers), bytes(req.body), ex.client_ip,
                            ex.client_port, ex.socket_ip, self.svc.address, ex.port, ex.host, ex.ref)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import asyncio
 
-from aznet.dataplane.appgw.waf import Binding, GatewayWaf, PolicyCache, fingerprint, legacy_policy
+from aznet.dataplane.appgw.waf import Binding, GatewayWaf, legacy_policy
+from aznet.dataplane.waf.compile_cache import PolicyCache, fingerprint
 from aznet.dataplane.waf.request import HttpRequest
 
 
