@@ -138,10 +138,7 @@ def canonical(ctx: Ctx, ref: str) -> str:
     return rec.id if rec else ref
 
 
-# api-versions the installed azure-mgmt-network uses beyond the platform's list (kept until
-# aznet.arm.versions.NETWORK carries them).
-SDK_NETWORK = ("2025-09-01", "2025-11-01", "2026-01-01", "2026-03-01")
-API_VERSIONS: tuple[str, ...] = (*NETWORK, *(v for v in SDK_NETWORK if v not in NETWORK))
+API_VERSIONS: tuple[str, ...] = tuple(NETWORK)     # typed once, in aznet.arm.versions
 
 
 def since(first: str) -> tuple[str, ...]:
