@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -19,9 +20,14 @@ RESOURCES_API = "2021-04-01"
 
 
 class InProcessClient:
-    def __init__(self, platform: Platform, base_url: str = "https://127.0.0.1:8443") -> None:
+    """``runner``: how a call reaches the platform (default: directly; a platform served on another
+    thread, such as the test session's, takes its loop thread's runner: ``aznet.call``)."""
+
+    def __init__(self, platform: Platform, base_url: str = "https://127.0.0.1:8443",
+                 runner: Callable[..., Any] | None = None) -> None:
         self.platform = platform
         self.base_url = base_url
+        self.runner = runner or (lambda fn, *args: fn(*args))
         self.subscription = platform.settings.default_subscription
         form = urlencode({"grant_type": "client_credentials", "client_id": "in-process", "client_secret": "x",
                           "scope": f"{base_url}/.default"}).encode()
@@ -48,7 +54,8 @@ class InProcessClient:
             h["authorization"] = f"Bearer {self.token}"
         h.update(headers or {})
         data = raw if raw is not None else (json.dumps(body).encode() if body is not None else b"")
-        return self.platform.handle(Request(method, path, query, h, data, base_url=self.base_url))
+        resp: Response = self.runner(self.platform.handle, Request(method, path, query, h, data, base_url=self.base_url))
+        return resp
 
     @staticmethod
     def _json(resp: Response) -> Any:

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from aznet.testing.inprocess import InProcessClient
-
+from .inprocess_support import code_of
 from .vnet_support import LOC, vnet_body
 
 
@@ -40,24 +39,9 @@ def test_route_table_with_every_next_hop(network_client, rg):
     assert len(list(network_client.routes.list(rg, "rt"))) == 7
 
 
-@pytest.fixture(scope="module")
-def client(tmp_path_factory) -> InProcessClient:  # type: ignore[no-untyped-def]
-    return InProcessClient.fresh(tmp_path_factory.mktemp("routes"))
-
-
-@pytest.fixture
-def group(client, request) -> str:  # type: ignore[no-untyped-def]
-    return client.group(f"rt-{abs(hash(request.node.name)) % 10**8}")
-
-
-def put_table(client, group, name="rt", routes=None, location=LOC, **props):  # type: ignore[no-untyped-def]
-    return client.call("PUT", client.network(group, "routeTables", name), {"location": location, "properties": {
+def put_table(inproc, inproc_group, name="rt", routes=None, location=LOC, **props):  # type: ignore[no-untyped-def]
+    return inproc.call("PUT", inproc.network(inproc_group, "routeTables", name), {"location": location, "properties": {
         "routes": [{"name": n, "properties": p} for n, p in (routes or {}).items()], **props}})
-
-
-def code_of(answer) -> tuple[int, str]:  # type: ignore[no-untyped-def]
-    status, body = answer
-    return status, (body or {}).get("error", {}).get("code", "")
 
 
 @pytest.mark.parametrize("props,code", [
@@ -72,51 +56,51 @@ def code_of(answer) -> tuple[int, str]:  # type: ignore[no-untyped-def]
     ({"addressPrefix": "NoSuchTag", "nextHopType": "Internet"}, "InvalidAddressPrefixFormat"),
     ({"nextHopType": "Internet"}, "InvalidAddressPrefixFormat"),
 ])
-def test_route_rules(client, group, props, code):
-    assert put_table(client, group)[0] == 201
-    rt = client.network(group, "routeTables", "rt")
-    assert code_of(client.call("PUT", f"{rt}/routes/r", {"properties": props})) == (400, code)
-    status, listed = client.call("GET", f"{rt}/routes")
+def test_route_rules(inproc, inproc_group, props, code):
+    assert put_table(inproc, inproc_group)[0] == 201
+    rt = inproc.network(inproc_group, "routeTables", "rt")
+    assert code_of(inproc.call("PUT", f"{rt}/routes/r", {"properties": props})) == (400, code)
+    status, listed = inproc.call("GET", f"{rt}/routes")
     assert status == 200 and listed["value"] == []
 
 
-def test_routes_may_not_share_a_prefix(client, group):
-    assert put_table(client, group, routes={"a": {"addressPrefix": "10.1.0.0/16", "nextHopType": "None"}})[0] == 201
-    rt = client.network(group, "routeTables", "rt")
-    assert code_of(client.call("PUT", f"{rt}/routes/b", {"properties": {
+def test_routes_may_not_share_a_prefix(inproc, inproc_group):
+    assert put_table(inproc, inproc_group, routes={"a": {"addressPrefix": "10.1.0.0/16", "nextHopType": "None"}})[0] == 201
+    rt = inproc.network(inproc_group, "routeTables", "rt")
+    assert code_of(inproc.call("PUT", f"{rt}/routes/b", {"properties": {
         "addressPrefix": "10.1.0.0/16", "nextHopType": "Internet"}})) == (400, "RouteConflict")
-    assert code_of(put_table(client, group, "rt2", routes={
+    assert code_of(put_table(inproc, inproc_group, "rt2", routes={
         "a": {"addressPrefix": "10.1.0.0/16", "nextHopType": "None"},
         "b": {"addressPrefix": "10.1.0.0/16", "nextHopType": "Internet"}})) == (400, "RouteConflict")
-    assert client.call("GET", client.network(group, "routeTables", "rt2"))[0] == 404
+    assert inproc.call("GET", inproc.network(inproc_group, "routeTables", "rt2"))[0] == 404
 
 
-def test_subnet_association_and_in_use(client, group):
-    assert put_table(client, group, routes={"a": {"addressPrefix": "0.0.0.0/0", "nextHopType": "VirtualAppliance",
+def test_subnet_association_and_in_use(inproc, inproc_group):
+    assert put_table(inproc, inproc_group, routes={"a": {"addressPrefix": "0.0.0.0/0", "nextHopType": "VirtualAppliance",
                                                   "nextHopIpAddress": "10.0.2.4"}})[0] == 201
-    rt = client.network(group, "routeTables", "rt")
-    vnet = client.network(group, "virtualNetworks", "vnet")
-    status, v = client.call("PUT", vnet, vnet_body(subnets={"s": {"addressPrefix": "10.0.0.0/24",
+    rt = inproc.network(inproc_group, "routeTables", "rt")
+    vnet = inproc.network(inproc_group, "virtualNetworks", "vnet")
+    status, v = inproc.call("PUT", vnet, vnet_body(subnets={"s": {"addressPrefix": "10.0.0.0/24",
                                                                   "routeTable": {"id": rt}}}))
     assert status == 201, v
     subnet = v["properties"]["subnets"][0]
     assert subnet["properties"]["routeTable"]["id"].lower() == rt.lower()
-    assert [s["id"].lower() for s in client.call("GET", rt)[1]["properties"]["subnets"]] == [subnet["id"].lower()]
-    assert code_of(client.call("DELETE", rt)) == (400, "InUseRouteTableCannotBeDeleted")
-    assert client.call("PUT", f"{vnet}/subnets/s", {"properties": {"addressPrefix": "10.0.0.0/24"}})[0] == 200
-    assert "subnets" not in client.call("GET", rt)[1]["properties"]
-    assert client.call("DELETE", rt)[0] == 202
+    assert [s["id"].lower() for s in inproc.call("GET", rt)[1]["properties"]["subnets"]] == [subnet["id"].lower()]
+    assert code_of(inproc.call("DELETE", rt)) == (400, "InUseRouteTableCannotBeDeleted")
+    assert inproc.call("PUT", f"{vnet}/subnets/s", {"properties": {"addressPrefix": "10.0.0.0/24"}})[0] == 200
+    assert "subnets" not in inproc.call("GET", rt)[1]["properties"]
+    assert inproc.call("DELETE", rt)[0] == 202
 
 
-def test_route_table_must_be_in_the_vnet_region(client, group):
-    assert put_table(client, group, location="eastus")[0] == 201
-    vnet = client.network(group, "virtualNetworks", "vnet")
-    assert client.call("PUT", vnet, vnet_body())[0] == 201
-    assert code_of(client.call("PUT", f"{vnet}/subnets/s", {"properties": {
-        "addressPrefix": "10.0.0.0/24", "routeTable": {"id": client.network(group, "routeTables", "rt")}}})) == \
+def test_route_table_must_be_in_the_vnet_region(inproc, inproc_group):
+    assert put_table(inproc, inproc_group, location="eastus")[0] == 201
+    vnet = inproc.network(inproc_group, "virtualNetworks", "vnet")
+    assert inproc.call("PUT", vnet, vnet_body())[0] == 201
+    assert code_of(inproc.call("PUT", f"{vnet}/subnets/s", {"properties": {
+        "addressPrefix": "10.0.0.0/24", "routeTable": {"id": inproc.network(inproc_group, "routeTables", "rt")}}})) == \
         (400, "InvalidResourceReference")
-    assert client.call("GET", f"{vnet}/subnets")[1]["value"] == []
+    assert inproc.call("GET", f"{vnet}/subnets")[1]["value"] == []
 
 
-def test_bad_table_field(client, group):
-    assert code_of(put_table(client, group, disableBgpRoutePropagation="sometimes")) == (400, "InvalidRequestFormat")
+def test_bad_table_field(inproc, inproc_group):
+    assert code_of(put_table(inproc, inproc_group, disableBgpRoutePropagation="sometimes")) == (400, "InvalidRequestFormat")
