@@ -285,7 +285,7 @@ class EdgeProxy:
             sni_out = host_header.split(":", 1)[0]
         ex.origin_started = st.now()
         whole: EdgeResponse | None = None
-        can_stream = conn is not None and getattr(conn, "h2", None) is None
+        can_stream = conn is not None and (getattr(conn, "h2", None) is None or getattr(req, "h2_stream", 0) > 0)
         limit = self.cache.store.max_object
         while True:
             data = (f"{req.method} {target} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in out) + "\r\n"
@@ -327,7 +327,7 @@ class EdgeProxy:
             assert conn is not None
             if set_cookie:
                 extra += self._affinity_cookies(group.id, origin.id)
-            return await self._stream(ex, reply, extra, outcome, keep, conn)
+            return await self._stream(ex, reply, extra, outcome, keep, conn, getattr(req, "h2_stream", 0))
         if len(reply.body) > self.buffered_peak:
             self.buffered_peak = len(reply.body)
         if look is not None:
@@ -381,14 +381,15 @@ class EdgeProxy:
         reply.stream = None
 
     async def _stream(self, ex: Exchange, reply: Reply, extra: list[tuple[str, str]], outcome: Any, keep: bool,
-                      conn: ClientConn) -> tuple[bytes, bool]:
+                      conn: ClientConn, h2_stream: int = 0) -> tuple[bytes, bool]:
         """A long origin answer (over 256 KiB or of unknown length) not kept by the cache: written to the client as
         it comes, the client's pace pausing the origin (bounded memory); chunked to HTTP/1.1 clients when its
         length is unknown, else delimited by the close."""
         up = reply.stream
         assert up is not None
         self.streamed += 1
-        chunked = reply.length is None and ex.version == "1.1"
+        h2 = getattr(conn, "h2", None)
+        chunked = reply.length is None and ex.version == "1.1" and h2 is None
         if reply.length is None and not chunked:
             keep = False
         status = reply.status
@@ -406,6 +407,10 @@ class EdgeProxy:
             lines.append("Connection: close")
         head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
         ex.status = status
+        if h2 is not None:      # HTTP/2: DATA frames on the request's stream within the client's window (h2conn)
+            ex.sent = len(head) + await h2.relay(h2_stream, head, up)
+            self.svc.telemetry.record(ex)
+            return b"", True
         t = conn.transport
         if t is None or t.is_closing():
             up.abort()

@@ -9,6 +9,8 @@ import ssl
 
 import httpx
 
+from aznet.dataplane.frontdoor.service import FrontDoorService
+
 from .support import P, afd_profile, backends, edge_port, resolve
 
 
@@ -16,6 +18,7 @@ def test_http2_clients_through_the_edge(aznet, rg):  # type: ignore[no-untyped-d
     from azure.mgmt.cdn import CdnManagementClient
 
     cdn = aznet.client(CdnManagementClient)
+    svc = aznet.platform.services.get(FrontDoorService)
     with backends("two", base=79) as (b,):
         afd_profile(cdn, rg, "fdh")
         ep = cdn.afd_endpoints.begin_create(rg, "fdh", "h2", {"location": "global"}).result()
@@ -44,8 +47,16 @@ def test_http2_clients_through_the_edge(aznet, rg):  # type: ignore[no-untyped-d
             body = b"y" * 200_000
             r = c.post(f"{base}/upload", content=body, extensions=ext)
             assert r.http_version == "HTTP/2" and r.text == f"two read {len(body)}"
+            streamed = svc.proxy.streamed
             r = c.get(f"{base}/bytes/{1024 * 1024}", extensions=ext)
             assert r.http_version == "HTTP/2" and r.content == b"x" * (1024 * 1024)
+            got = 0
+            with c.stream("GET", f"{base}/bytes/{40 * 1024 * 1024}", extensions=ext) as big:   # DATA frames
+                assert big.http_version == "HTTP/2" and big.headers["content-length"] == str(40 * 1024 * 1024)
+                for chunk in big.iter_raw(1 << 20):
+                    got += len(chunk)
+            assert got == 40 * 1024 * 1024
+            assert svc.proxy.streamed == streamed + 2          # both long answers passed on as they came
             first = c.get(f"{base}/static/a.css", extensions=ext)
             again = c.get(f"{base}/static/a.css", extensions=ext)
             assert first.http_version == again.http_version == "HTTP/2"
