@@ -69,3 +69,24 @@ def test_use_remote_gateways_refused_az(az, aznet, network_client):
         assert made["useRemoteGateways"] is False and made["allowGatewayTransit"] is True
     finally:
         az.run("group", "delete", "-n", rg, "--yes", "--no-wait", check=False)
+
+
+def test_gateway_refused_in_a_vnet_using_remote_gateways(aznet, network_client, rg):
+    net = network_client
+    two_gateway_vnets(aznet, net, rg)
+    vnet2 = rid(aznet, rg, "virtualNetworks", "VNet2")
+    gw_vnet(net, rg, "Spoke", space="10.3.0.0/16", gw_prefix="10.3.255.0/27", front="10.3.0.0/24")
+    net.virtual_network_peerings.begin_create_or_update(rg, "Spoke", "to-vnet2", {"properties": {
+        "remoteVirtualNetwork": {"id": vnet2}, "useRemoteGateways": True}}).result()
+    pip(net, rg, "SpokeGWpip")
+    with pytest.raises(HttpResponseError) as info:
+        net.virtual_network_gateways.begin_create_or_update(
+            rg, "SpokeGW", gw_body(aznet, rg, vnet="Spoke", pips=("SpokeGWpip",))).result()
+    assert info.value.status_code == 400 and info.value.error.code == "VirtualNetworkPeeringUsesRemoteGateways"
+    assert sorted(g.name for g in net.virtual_network_gateways.list(rg)) == ["VNet1GW", "VNet2GW"]
+    # with the flag off the gateway can be created
+    net.virtual_network_peerings.begin_create_or_update(rg, "Spoke", "to-vnet2", {"properties": {
+        "remoteVirtualNetwork": {"id": vnet2}, "useRemoteGateways": False}}).result()
+    made = net.virtual_network_gateways.begin_create_or_update(
+        rg, "SpokeGW", gw_body(aznet, rg, vnet="Spoke", pips=("SpokeGWpip",))).result()
+    assert made.provisioning_state == "Succeeded"

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
 
+from .... import typenames
 from ....arm.errors import ArmError
 from ....arm.ids import normalize
 from ....arm.registry import REGISTRY, Hooks, NameRule, ResourceType
@@ -226,6 +227,15 @@ class VirtualNetworkGatewayHooks(Hooks):
                 raise bad("VirtualNetworkAlreadyHasGatewayOfType",
                           f"Virtual network {vnet_of(subnet['id'])} already has {gtype} gateway {rec.id}; a virtual "
                           f"network can have one gateway of each type.")
+        vnet = vnet_of(subnet["id"])
+        for rec in ctx.txn.children(normalize(vnet), typenames.PEERING):
+            if (rec.body.get("properties") or {}).get("useRemoteGateways") is True:
+                # Azure: useRemoteGateways "cannot be set if virtual network already has a gateway"; the other
+                # order is refused too (inferred code)
+                raise bad("VirtualNetworkPeeringUsesRemoteGateways",
+                          f"Virtual network gateway {new['id']} cannot be created in virtual network {vnet}: its "
+                          f"peering {rec.id} uses the remote virtual network's gateways (useRemoteGateways). "
+                          "Turn the flag off first.")
 
     def _bgp_settings(self, ctx: Ctx, new: dict[str, Any], sku: skus.Sku, subnet: dict[str, Any]) -> None:
         props = new["properties"]
