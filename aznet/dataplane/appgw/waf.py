@@ -35,7 +35,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from ..waf import custom_rules
-from ..waf.compile_cache import PolicyCache, fingerprint
+from ..waf.compile_cache import PolicyCache, fingerprint, same_compile
 from ..waf.policy import DEFAULT_BLOCK_BODY, Verdict, WafPolicy
 
 if TYPE_CHECKING:
@@ -173,7 +173,7 @@ class WafGlue:
             return None
         key = (plan.id.lower(), (lst_id or "").lower(), b.policy_id.lower() or "legacy")
         bound = self.bound.get(key)
-        if bound is None or not _same_compile(bound, policy):
+        if bound is None or not same_compile(bound, policy):
             counter = self.counters.get(key)
             if counter is None:
                 if len(self.counters) >= MAX_BOUND:
@@ -187,10 +187,6 @@ class WafGlue:
 
     def close(self) -> None:
         self.cache.close()
-
-
-def _same_compile(bound: WafPolicy, policy: WafPolicy) -> bool:
-    return bound.custom is policy.custom and bound.settings is policy.settings and bound.sets is policy.sets
 
 
 def custom_body(policy: WafPolicy) -> bool:

@@ -22,7 +22,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from ..waf import custom_rules
-from ..waf.compile_cache import PolicyCache
+from ..waf.compile_cache import PolicyCache, same_compile
 from ..waf.policy import WafPolicy
 from ..waf.request import HttpRequest
 
@@ -78,8 +78,7 @@ class EdgeWaf:
         if policy is None:
             return None
         bound = self.bound.get(pid)
-        if bound is None or bound.custom is not policy.custom or bound.settings is not policy.settings \
-                or bound.sets is not policy.sets:
+        if bound is None or not same_compile(bound, policy):
             counter = self.counters.setdefault(pid, custom_rules.RateCounter())
             bound = self.bound[pid] = replace(policy, counter=counter)
         return bound

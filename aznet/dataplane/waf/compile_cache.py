@@ -106,3 +106,9 @@ class PolicyCache:
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None
+
+
+def same_compile(bound: WafPolicy, policy: WafPolicy) -> bool:
+    """Whether ``bound`` (a compiled policy given its own rate counter with ``dataclasses.replace``) still stands
+    for ``policy``'s current compile; when not, the data plane binds the new compile to the same counter."""
+    return bound.custom is policy.custom and bound.settings is policy.settings and bound.sets is policy.sets
