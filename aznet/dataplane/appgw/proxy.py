@@ -28,6 +28,7 @@ from ..ports import listen_port
 from ..waf.policy import Verdict, WafPolicy
 from ..waf.request import HttpRequest
 from . import mtls, pages, rewrite, router, tunnel
+from .answerstream import relay_answer
 from .health import MSG_CONNECT, MSG_DNS
 from .model import GatewayPlan, PoolMember, Settings
 from .ocsp import OcspChecker
@@ -290,38 +291,15 @@ class Proxy:
             keep = False
         head = self._client_response(plan, settings, member, reply, d, inc, keep, set_cookie, conn.scheme,
                                      length=reply.length, chunked=chunked)
-        t = conn.transport
-        if t is None or t.is_closing():
-            up.abort()
+        got = await relay_answer(conn, head, up, chunked)
+        if got.client_gone:
             return b"", False
-        t.write(head)
-        sent = len(head)
-
-        def sink(chunk: bytes) -> None:
-            nonlocal sent
-            if t.is_closing():
-                up.abort()
-                return
-            t.write(b"%x\r\n%b\r\n" % (len(chunk), chunk) if chunked else chunk)
-            sent += len(chunk)
-            if conn.write_paused:
-                up.pause()
-                conn.on_resume = up.resume
-        conn.on_lost = up.abort
-        try:
-            await up.attach(sink)
-        except BackendError as err:         # the backend failed mid-body: the client cannot be told otherwise
-            rec.backend_error = err.kind
-            self.svc.telemetry.end(rec, reply.status, sent)
-            conn.on_lost = None
-            t.abort()
+        if got.error is not None:           # the backend failed mid-body: the client cannot be told otherwise
+            rec.backend_error = got.error.kind
+            self.svc.telemetry.end(rec, reply.status, got.sent)
             return b"", False
-        conn.on_lost = conn.on_resume = None
-        up.resume()                         # it may have paused on the last chunk; it goes back to the pool
-        if chunked and not t.is_closing():
-            t.write(b"0\r\n\r\n")
         rec.backend_done = time.perf_counter()
-        self.svc.telemetry.end(rec, reply.status, sent)
+        self.svc.telemetry.end(rec, reply.status, got.sent)
         return b"", keep
 
     async def _revocation(self, plan: GatewayPlan, listener: Any, cert: mtls.ClientCert) -> str:

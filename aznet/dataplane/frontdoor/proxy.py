@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import httptools
 
+from ..appgw.answerstream import relay_answer
 from ..appgw.upstream import BackendError, Reply, UpstreamPool
 from . import pages
 from .balancer import GroupSpec, OriginSpec, affinity_value
@@ -411,44 +412,16 @@ class EdgeProxy:
             ex.sent = len(head) + await h2.relay(h2_stream, head, up)
             self.svc.telemetry.record(ex)
             return b"", True
-        t = conn.transport
-        if t is None or t.is_closing():
-            up.abort()
-            self.svc.telemetry.record(ex)
-            return b"", False
-        t.write(head)
-        sent = len(head)
-
-        def sink(chunk: bytes) -> None:
-            nonlocal sent
-            if t.is_closing():
-                up.abort()
-                return
-            t.write(b"%x\r\n%b\r\n" % (len(chunk), chunk) if chunked else chunk)
-            sent += len(chunk)
-            held = t.get_write_buffer_size()
-            if held > self.buffered_peak:
-                self.buffered_peak = held
-            if conn.write_paused:
-                up.pause()
-                conn.on_resume = up.resume
-        conn.on_lost = up.abort
-        try:
-            await up.attach(sink)
-        except BackendError:            # the origin failed mid-body: the client cannot be told otherwise
-            conn.on_lost = conn.on_resume = None
+        got = await relay_answer(conn, head, up, chunked, self._held)
+        ex.sent = got.sent
+        if got.error is not None:       # the origin failed mid-body: the client cannot be told otherwise
             ex.error = "OriginInvalidResponse"
-            ex.sent = sent
-            self.svc.telemetry.record(ex)
-            t.abort()
-            return b"", False
-        conn.on_lost = conn.on_resume = None
-        up.resume()                     # it may have paused on the last chunk; it goes back to the pool
-        if chunked and not t.is_closing():
-            t.write(b"0\r\n\r\n")
-        ex.sent = sent
         self.svc.telemetry.record(ex)
-        return b"", keep
+        return b"", keep and got.error is None and not got.client_gone
+
+    def _held(self, size: int) -> None:
+        if size > self.buffered_peak:
+            self.buffered_peak = size
 
     def _relay(self, ex: Exchange, reply: Reply, extra: list[tuple[str, str]], keep: bool) -> tuple[bytes, bool]:
         status = reply.status
