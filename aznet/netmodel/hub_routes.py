@@ -20,6 +20,11 @@ both use.
   learn other branches unless the virtual WAN allows branch-to-branch traffic; in a Basic virtual WAN
   VNets do not learn other VNets and hubs do not learn other hubs; 0.0.0.0/0 only reaches a connection
   with ``enableInternetSecurity``.
+- An NVA in a connected VNet that peers with the hub router over BGP (a ``bgpConnections`` child naming
+  that VNet's hub connection; "Scenario: BGP peering with a virtual hub"): the routes its sessions hold
+  (``bgp``: hub key -> (peer IP, prefix, AS path) from the BGP speakers) are a connection of their own
+  (next hop type HubBgpConnection, next hop the bgpConnection, AS path the NVA's) that associates and
+  propagates as the VNet's hub connection does; that VNet's connection does not learn them back.
 - Routing intent: a PrivateTraffic policy puts the RFC 1918 aggregates (``_policy_PrivateTraffic``) and
   an Internet policy 0.0.0.0/0 (``_policy_PublicTraffic``) in the default route table with the hub's
   firewall as next hop; with a PrivateTraffic policy the connections' own prefixes no longer propagate
@@ -49,15 +54,17 @@ ER_GW = "microsoft.network/expressroutegateways"
 ER_CONN = "microsoft.network/expressroutegateways/expressrouteconnections"
 CIRCUIT = "microsoft.network/expressroutecircuits"
 CIRCUIT_PEERING = "microsoft.network/expressroutecircuits/peerings"
+BGP_CONN = "microsoft.network/virtualhubs/bgpconnections"
 INPUT_TYPES = frozenset({WAN, HUB, TABLE, VNET_CONN, INTENT, VNET, FIREWALL, VPN_GW, VPN_CONN, SITE, P2S_GW, ER_GW,
-                         ER_CONN, CIRCUIT, CIRCUIT_PEERING})
+                         ER_CONN, CIRCUIT, CIRCUIT_PEERING, BGP_CONN})
 
 PRIVATE_AGGREGATES = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
 DEFAULT_TABLE, NONE_TABLE = "defaultroutetable", "noneroutetable"
 REMOTE_HUB_PATH = "65520-65520"
 BRANCH_KINDS = frozenset({"vpn", "p2s", "er"})
 NEXT_HOP_TYPE = {"vnet": "Virtual Network Connection", "vpn": "VPN_S2S_Gateway", "p2s": "VPN_P2S_Gateway",
-                 "er": "ExpressRouteGateway"}
+                 "er": "ExpressRouteGateway", "bgp": "HubBgpConnection"}
+SPOKE_KINDS = frozenset({"vnet", "bgp"})      # routes that come from (or through) a connected VNet
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +117,7 @@ class Connection:
     next_hop_id: str               # the connection (vnet) or its gateway
     as_path: str = ""
     vnet_key: str | None = None
+    via: str = ""                  # bgp: the hub VNet connection of the VNet the NVA is in
 
 
 def _labels(items: Any) -> frozenset[str]:
@@ -127,7 +135,8 @@ def _parent(key: str, levels: int = 1) -> str:
 class HubRouting:
     """The hub routing of every virtual WAN in ``bodies`` (key -> ARM body), ``types`` (key -> type)."""
 
-    def __init__(self, bodies: Mapping[str, dict[str, Any]], types: Mapping[str, str]) -> None:
+    def __init__(self, bodies: Mapping[str, dict[str, Any]], types: Mapping[str, str],
+                 bgp: Mapping[str, Iterable[tuple[str, str, str]]] | None = None) -> None:
         self.bodies = bodies
         by_type: dict[str, list[str]] = {}
         for k, t in types.items():
@@ -164,6 +173,8 @@ class HubRouting:
             self._p2s(k)
         for k in by_type.get(ER_CONN, []):
             self._er_connection(k)
+        for k in by_type.get(BGP_CONN, []):
+            self._bgp_connection(k, (bgp or {}).get(_parent(k), ()))
         self._table_cache: dict[str, list[HubRoute]] = {}
         self._by_vnet: dict[str, list[Connection]] = {}
         for conn in self.connections.values():
@@ -265,6 +276,29 @@ class HubRouting:
                                          labels, bool(p.get("enableInternetSecurity")),
                                          str(self.bodies[gw].get("id") or gw), as_path=as_path)
 
+    def _bgp_connection(self, k: str, learned: Iterable[tuple[str, str, str]]) -> None:
+        """The routes an NVA announced to the hub router over the bgpConnection ``k``: one connection per AS
+        path, routed as the NVA's VNet connection is (association and propagation)."""
+        hub = _parent(k)
+        p = props(self.bodies.get(k))
+        via = ref_key(p.get("hubVirtualNetworkConnection")) or ""
+        owner = self.connections.get(via)
+        peer = p.get("peerIp")
+        if hub not in self.hubs or owner is None or not isinstance(peer, str):
+            return
+        paths: dict[str, list[str]] = {}
+        seen: set[str] = set()
+        for src, prefix, path in learned:
+            if src == peer and prefix not in seen:       # both router instances hold the same routes
+                seen.add(prefix)
+                paths.setdefault(path, []).append(prefix)
+        rid = str(self.bodies[k].get("id") or k)
+        for path, prefixes in sorted(paths.items()):
+            ck = f"{k}#{path}"
+            self.connections[ck] = Connection(ck, rid, "bgp", hub, prefixes, owner.associated, owner.propagate_ids,
+                                              owner.propagate_labels, owner.internet_security, rid, as_path=path,
+                                              via=via)
+
     # -- questions ----------------------------------------------------------------------------
 
     def wan_of(self, hub_key: str) -> dict[str, Any]:
@@ -343,11 +377,12 @@ class HubRouting:
         own = set(conn.prefixes)
         out = []
         for r in self.table_routes(conn.associated):
-            if r.source_key == conn.key:
+            source = self.connections.get(r.source_key)
+            if r.source_key == conn.key or (source is not None and source.via and source.via == conn.key):
                 continue
             if conn.kind in BRANCH_KINDS and r.source_kind in BRANCH_KINDS and not b2b:
                 continue
-            if basic and conn.kind == "vnet" and r.source_kind == "vnet":
+            if basic and conn.kind in SPOKE_KINDS and r.source_kind in SPOKE_KINDS:
                 continue
             prefixes = tuple(p for p in r.prefixes if p not in own and (p != "0.0.0.0/0" or conn.internet_security))
             if prefixes:

@@ -50,6 +50,7 @@ CIRCUIT = "microsoft.network/expressroutecircuits"
 CIRCUIT_PEERING = "microsoft.network/expressroutecircuits/peerings"
 NATGW = typenames.NAT_GATEWAY.lower()
 LB = typenames.LOAD_BALANCER.lower()
+HUB = "microsoft.network/virtualhubs"
 
 CHILD_TYPES = {
     f"{VNET}/subnets": (VNET, "subnets"),
@@ -164,6 +165,7 @@ class NetworkModel:
             if rtype == LEARNED_TYPE:
                 self._set_learned(rid, None if kind == "delete" else body)
                 gw_dirty = True
+                self._hub_routing = None       # a Virtual WAN hub's BGP peers feed its routing
                 continue
             if rtype in CHILD_TYPES:
                 ptype, prop = CHILD_TYPES[rtype]
@@ -426,7 +428,9 @@ class NetworkModel:
     def hub_routing(self) -> HubRouting:
         """Virtual WAN hub routing (netmodel/hub_routes.py) over the model's ARM bodies."""
         if self._hub_routing is None:
-            self._hub_routing = HubRouting(self.raw, self.rtype)
+            bgp = {owner: [(r.peer, r.prefix, "-".join(map(str, r.as_path))) for r in routes]
+                   for owner, (_v, _pref, routes) in self.learned.items() if self.rtype.get(owner) == HUB}
+            self._hub_routing = HubRouting(self.raw, self.rtype, bgp)
         return self._hub_routing
 
     def hub_routes_for_vnet(self, vnet_key: str) -> list[tuple[str, list[str]]]:

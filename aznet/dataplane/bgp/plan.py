@@ -33,9 +33,12 @@ PEERING = "microsoft.network/virtualnetworks/virtualnetworkpeerings"
 HUB = "microsoft.network/virtualhubs"
 HUB_IPCONFIG = "microsoft.network/virtualhubs/ipconfigurations"
 HUB_BGP = "microsoft.network/virtualhubs/bgpconnections"
+HUB_VNET_CONN = "microsoft.network/virtualhubs/hubvirtualnetworkconnections"
 VPN_MAX_PREFIXES = 4000
 ROUTE_SERVER_MAX_PREFIXES = 1000
 ROUTE_SERVER_ASN = 65515
+HUB_ROUTER_ASN = 65515            # a Virtual WAN hub router's ASN, as a Route Server's
+WAN_HUB_MAX_PREFIXES = 10000      # inferred: the hub router's route limit per peer
 NO_BGP_SKUS = {"basic"}
 
 
@@ -57,7 +60,7 @@ class SpeakerSpec:
     azure_address: str
     local: str
     asn: int
-    kind: str                    # VpnGateway | RouteServer
+    kind: str                    # VpnGateway | RouteServer | VirtualWanHub
     vnet_id: str
     neighbors: list[NeighborConfig] = field(default_factory=list)
     # neighbour address -> {prefix: as_path} announced besides learned transit routes
@@ -65,13 +68,16 @@ class SpeakerSpec:
     vnet_prefixes: tuple[str, ...] = ()
     preference: str = "ExpressRoute"
     branch_to_branch: bool = False   # Route Server: exchange routes with the VNet's VPN gateway
+    hub_prefix: str = ""             # Virtual WAN hub: its address prefix (announced to its NVA peers)
+    # Virtual WAN hub: neighbour address -> the hub VNet connection (lower-case key) of the NVA's VNet
+    via: dict[str, str] = field(default_factory=dict)
 
 
 class Records:
     def __init__(self, snapshot: Any) -> None:
         self.snapshot = snapshot
         self.by_key: dict[str, Any] = {}
-        for t in (GW, LNG, CONN, VNET, PEERING, HUB, HUB_IPCONFIG, HUB_BGP):
+        for t in (GW, LNG, CONN, VNET, PEERING, HUB, HUB_IPCONFIG, HUB_BGP, HUB_VNET_CONN):
             for r in snapshot.of_type(t):
                 self.by_key[r.key] = r
 
@@ -266,6 +272,46 @@ def route_server_speakers(recs: Records, table: WorkloadTable) -> list[SpeakerSp
             for n in neighbors:
                 spec.base[n.address] = {_canon(x): (ROUTE_SERVER_ASN,) for x in common}
             out.append(spec)
+    return out
+
+
+def wan_hub_speakers(recs: Records, table: WorkloadTable) -> list[SpeakerSpec]:
+    """Virtual WAN hubs with bgpConnections ("Scenario: BGP peering with a virtual hub"): one speaker per hub
+    router instance (``virtualRouterIps``, in the hub's address prefix), ASN 65515; each peer is an NVA in a
+    VNet connected to the hub (the bgpConnection's ``hubVirtualNetworkConnection``) and connects from the
+    loopback address of the NIC holding ``peerIp`` in that VNet. What the hub announces to it comes from the
+    hub routing model at advertising time (``BgpService``): the routes that VNet connection learns, and the
+    hub's own address prefix."""
+    out: list[SpeakerSpec] = []
+    for hub in recs.of_type(HUB):
+        p = _props(hub.body)
+        if not _ref(p.get("virtualWan")):
+            continue
+        ips = [ip for ip in p.get("virtualRouterIps") or [] if isinstance(ip, str)]
+        neighbors: list[NeighborConfig] = []
+        via: dict[str, str] = {}
+        for conn in _children(recs, hub, HUB_BGP):
+            cp = _props(conn.body)
+            peer, asn = cp.get("peerIp"), cp.get("peerAsn")
+            vnet_conn = _ref(cp.get("hubVirtualNetworkConnection"))
+            vnet_id = _ref(_props(recs.body(vnet_conn)).get("remoteVirtualNetwork"))
+            source = table.local_address_for_private_ip(vnet_id, peer) if isinstance(peer, str) and vnet_id \
+                else None
+            if isinstance(peer, str) and isinstance(asn, int) and source:
+                neighbors.append(NeighborConfig(address=peer, source=source, asn=asn,
+                                                max_prefixes=WAN_HUB_MAX_PREFIXES, owner=conn.body.get("id", conn.id)))
+                via[peer] = vnet_conn
+        if not neighbors or not ips:
+            continue
+        for i, ip in enumerate(ips):
+            loc = table.by_ipconfig(f"{hub.body.get('id', hub.id)}/virtualRouterIps/{i}")
+            if loc is None:
+                continue
+            out.append(SpeakerSpec(key=f"{hub.key}#{i}", resource_id=hub.body.get("id", hub.id), instance=i,
+                                   azure_address=ip, local=loc.local, asn=HUB_ROUTER_ASN, kind="VirtualWanHub",
+                                   vnet_id="", neighbors=list(neighbors),
+                                   preference=str(p.get("hubRoutingPreference") or "ExpressRoute"),
+                                   hub_prefix=_canon(str(p.get("addressPrefix") or "")), via=dict(via)))
     return out
 
 

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 from ... import services
+from ...netmodel import hub_routes
 from ...netmodel.bgp_routes import LEARNED_TYPE, LearnedRoute
 from ...netmodel.engine import model_engine
 from ...store.base import Change
@@ -40,7 +41,8 @@ DEFAULT_HOLD = 180      # Azure's gateways: keepalive 60 s, hold 180 s (the peer
 class BgpService:
     name = "bgp"
     watches = frozenset({plan.GW, plan.LNG, plan.CONN, plan.VNET, plan.PEERING, plan.HUB, plan.HUB_IPCONFIG,
-                         plan.HUB_BGP, "microsoft.network/networkinterfaces"})
+                         plan.HUB_BGP, plan.HUB_VNET_CONN, "microsoft.network/networkinterfaces"}
+                        | hub_routes.INPUT_TYPES)     # what a Virtual WAN hub announces follows its routing
     delivery: Literal["sync", "queued"] = "sync"
 
     def __init__(self, platform: Platform) -> None:
@@ -65,7 +67,8 @@ class BgpService:
             return                      # nothing can speak BGP: skip the plan (most commits)
         table = self.workloads.table if self.workloads is not None else WorkloadTable(self.settings.private_ip_pool)
         recs = plan.Records(snapshot)
-        specs = {s.key: s for s in plan.vpn_speakers(recs, table) + plan.route_server_speakers(recs, table)}
+        specs = {s.key: s for s in plan.vpn_speakers(recs, table) + plan.route_server_speakers(recs, table)
+                 + plan.wan_hub_speakers(recs, table)}
         self._converge(specs)
 
     def apply(self, changes: Sequence[Change]) -> None:
@@ -114,6 +117,9 @@ class BgpService:
             spec = self.specs.get(sp.key)
             if spec is None:
                 continue
+            if spec.kind == "VirtualWanHub":
+                self._advertise_hub(sp, spec)
+                continue
             branch = self._branch_routes(spec)
             for n in spec.neighbors:
                 routes = {p: (ap, spec.azure_address) for p, ap in spec.base.get(n.address, {}).items()}
@@ -126,6 +132,22 @@ class BgpService:
                     if prefix not in routes and n.asn not in path:
                         routes[prefix] = ((spec.asn, *path), spec.azure_address)
                 sp.set_advertised(n.address, routes)
+
+    def _advertise_hub(self, sp: Speaker, spec: SpeakerSpec) -> None:
+        """A Virtual WAN hub router announces to an NVA peer what the NVA's VNet connection learns from the hub
+        (its associated route table, as the hub routing model filters it: other spokes, branches per
+        branch-to-branch, remote hubs, the NVA's own routes left out) and the hub's address prefix; AS path
+        65515 in front of the route's; next hop the instance's address."""
+        hubs = model_engine(self.platform).model.hub_routing()
+        for n in spec.neighbors:
+            routes: dict[str, tuple[tuple[int, ...], str]] = {}
+            if spec.hub_prefix:
+                routes[spec.hub_prefix] = ((spec.asn,), spec.azure_address)
+            for r in hubs.connection_routes(spec.via.get(n.address, "")):
+                path = (spec.asn, *(int(a) for a in r.as_path.split("-") if a.isdigit()))
+                for prefix in r.prefixes:
+                    routes.setdefault(plan._canon(prefix), (path, spec.azure_address))
+            sp.set_advertised(n.address, routes)
 
     def _branch_routes(self, spec: SpeakerSpec) -> list[tuple[str, tuple[int, ...]]]:
         """Branch-to-branch (a Route Server with ``allowBranchToBranchTraffic`` and the VPN gateway of its
@@ -201,6 +223,23 @@ class BgpService:
                                       for p, a in (sess.rib.items() if sess is not None else ())]
         return out if known else None
 
+    def connection_advertised(self, connection_id: str) -> dict[int, list[tuple[str, str, str]]] | None:
+        """(prefix, AS path, next hop) each instance announces to the peer of a hub bgpConnection: what the
+        session sent when it is up, else what it will send."""
+        out: dict[int, list[tuple[str, str, str]]] = {}
+        known = False
+        for key, sp in self.speakers.items():
+            spec = self.specs.get(key)
+            for n in sp.neighbors.values():
+                if n.owner.lower() != connection_id.lower() or spec is None:
+                    continue
+                known = True
+                sess = sp.sessions.get(n.address)
+                table = sess.sent if sess is not None and sess.state == "Connected" else \
+                    sp.advertised.get(n.address, {})
+                out[spec.instance] = [(p, "-".join(map(str, path)), hop) for p, (path, hop) in table.items()]
+        return out if known else None
+
     # -- status -----------------------------------------------------------------------------------
     def endpoints(self) -> list[dict[str, Any]]:
         out = []
@@ -252,6 +291,9 @@ class _Exchange:
 
     def learned(self, connection_id: str) -> dict[int, list[Any]] | None:
         return self.svc.connection_learned(connection_id)
+
+    def advertised(self, connection_id: str) -> dict[int, list[tuple[str, str, str]]] | None:
+        return self.svc.connection_advertised(connection_id)
 
 
 @services.register

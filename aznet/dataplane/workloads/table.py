@@ -226,13 +226,17 @@ class WorkloadTable:
 
     def _router(self, rec: Any, ipconfigs: list[Any], pool: AddressPool) -> None:
         """Each Route Server instance (``virtualRouterIps[i]`` in the RouteServerSubnet of the hub's ip
-        configuration) runs on a loopback address of its own: ``by_ipconfig(f"{hub id}/virtualRouterIps/{i}")``."""
+        configuration) runs on a loopback address of its own: ``by_ipconfig(f"{hub id}/virtualRouterIps/{i}")``.
+        So does each router instance of a Virtual WAN hub (its ``virtualRouterIps`` lie in the hub's own address
+        prefix, in no VNet: no subnet)."""
         subnet = next((_ref(_props(c.body).get("subnet")) for c in ipconfigs if _ref(_props(c.body).get("subnet"))),
                       None)
+        wan_hub = _ref(_props(rec.body).get("virtualWan")) is not None
         for i, ip in enumerate(_props(rec.body).get("virtualRouterIps") or []):
-            if isinstance(ip, str) and subnet:
+            if isinstance(ip, str) and (subnet or wan_hub):
                 key = f"{rec.id}/virtualRouterIps/{i}"
-                self._add(IpConfig(id=key, owner=rec.id, private_ip=ip, subnet=subnet.lower(), local=pool.take(key)))
+                self._add(IpConfig(id=key, owner=rec.id, private_ip=ip, subnet=subnet.lower() if subnet else None,
+                                   local=pool.take(key)))
 
     def _onprem_peer(self, rec: Any, pool: AddressPool) -> None:
         """An on-premises BGP peer (a local network gateway's ``bgpPeeringAddress``) connects from a loopback

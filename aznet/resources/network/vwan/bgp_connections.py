@@ -206,10 +206,18 @@ def advertised_prefixes(ctx: Ctx, hub: dict[str, Any], conn_id: str) -> list[tup
 
 
 def advertised(ctx: Ctx, conn: dict[str, Any], _payload: Any) -> tuple[int, Any]:
+    """From the live speaker when one runs for the connection (what its session announces), else from the
+    configuration."""
     hub = ctx.body(hubs.hub_of(conn["id"])) or {}
     routers = list(hubs.props_of(hub).get("virtualRouterIps") or [])
+    live = route_exchange.advertised_routes(ctx.platform, conn["id"])
+    if live is not None:
+        def from_session(i: int, local: str) -> list[dict[str, Any]]:
+            return [{"localAddress": local, "network": p, "nextHop": hop or local, "sourcePeer": local,
+                     "origin": "Igp", "asPath": path, "weight": 0} for p, path, hop in live.get(i, [])]
+        return 200, _by_role(routers, from_session)
     prefixes = advertised_prefixes(ctx, hub, conn["id"]) if hubs.is_route_server(hub) else \
-        [(p, str(hubs.ROUTER_ASN)) for p in hub_advertised(ctx, hub, conn)]
+        hub_advertised(ctx, hub, conn)
 
     def build(i: int, local: str) -> list[dict[str, Any]]:
         return [{"localAddress": local, "network": p, "nextHop": local, "sourcePeer": local, "origin": "Igp",
@@ -218,11 +226,12 @@ def advertised(ctx: Ctx, conn: dict[str, Any], _payload: Any) -> tuple[int, Any]
     return 200, _by_role(routers, build)
 
 
-# What a Virtual WAN hub announces to a connection's peer (hub_routing.py sets it): fn(ctx, hub, conn) -> prefixes.
+# What a Virtual WAN hub announces to a connection's peer (hub_effective_routes.py sets it):
+# fn(ctx, hub, conn) -> [(prefix, AS path)].
 HUB_ADVERTISED: list[Any] = []
 
 
-def hub_advertised(ctx: Ctx, hub: dict[str, Any], conn: dict[str, Any]) -> list[str]:
+def hub_advertised(ctx: Ctx, hub: dict[str, Any], conn: dict[str, Any]) -> list[tuple[str, str]]:
     return list(HUB_ADVERTISED[0](ctx, hub, conn)) if HUB_ADVERTISED else []
 
 

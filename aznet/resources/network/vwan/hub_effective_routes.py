@@ -24,7 +24,7 @@ from ....arm.ids import normalize
 from ....arm.registry import REGISTRY, Action
 from ....netmodel import hub_routes
 from ..ref_checks import ref_id
-from . import bgp_connections
+from . import bgp_connections, route_exchange
 from . import routing_config as rc
 from . import virtual_hubs as hubs
 
@@ -36,24 +36,32 @@ KINDS = {"routetable": "hubroutetables", "hubvirtualnetworkconnection": "hubvirt
          "expressrouteconnection": "expressrouteconnections"}
 GATHERED = (hub_routes.WAN, hub_routes.HUB, hub_routes.TABLE, hub_routes.VNET_CONN, hub_routes.INTENT,
             hub_routes.FIREWALL, hub_routes.VPN_GW, hub_routes.VPN_CONN, hub_routes.SITE, hub_routes.P2S_GW,
-            hub_routes.ER_GW, hub_routes.ER_CONN, hub_routes.CIRCUIT, hub_routes.CIRCUIT_PEERING)
+            hub_routes.ER_GW, hub_routes.ER_CONN, hub_routes.CIRCUIT, hub_routes.CIRCUIT_PEERING,
+            hub_routes.BGP_CONN)
 
 
 def routing_model(ctx: Ctx) -> hub_routes.HubRouting:
-    """The hub routing of the virtual WANs in the store (with the VNets their connections name)."""
+    """The hub routing of the virtual WANs in the store (with the VNets their connections name, and the routes
+    the hubs' BGP peers announced, from the live sessions)."""
     bodies: dict[str, dict[str, Any]] = {}
     types: dict[str, str] = {}
+    bgp: dict[str, list[tuple[str, str, str]]] = {}
     for rtype in GATHERED:
         for rec in ctx.of_type(rtype):
             bodies[rec.key] = rec.body
             types[rec.key] = rtype
+            if rtype == hub_routes.BGP_CONN:
+                peer = str(rc.props_of(rec.body).get("peerIp") or "")
+                held = bgp.setdefault(normalize(hubs.hub_of(rec.id)), [])
+                for routes in route_exchange.learned_routes(ctx.platform, rec.id).values():
+                    held.extend((peer, r.network, r.as_path) for r in routes)
     for key in [k for k, t in types.items() if t == hub_routes.VNET_CONN]:
         vnet = ref_id(rc.props_of(bodies[key]).get("remoteVirtualNetwork"), "")
         rec = ctx.record(vnet) if vnet else None
         if rec is not None:
             bodies[rec.key] = rec.body
             types[rec.key] = hub_routes.VNET
-    return hub_routes.HubRouting(bodies, types)
+    return hub_routes.HubRouting(bodies, types, bgp)
 
 
 def _param(payload: Any, name: str) -> Any:
@@ -107,16 +115,22 @@ def _not_of_hub(target: str, hid: str) -> ArmError:
                     f"Resource {target} is not a route table or connection of virtual hub {hid}.")
 
 
-def advertised_to_peer(ctx: Ctx, hub: dict[str, Any], conn: dict[str, Any]) -> list[str]:
-    """What a Virtual WAN hub announces to the NVA of a BGP connection: the routes of the table its hub
-    VNet connection is associated with (that VNet's own prefixes left out)."""
+def advertised_to_peer(ctx: Ctx, hub: dict[str, Any], conn: dict[str, Any]) -> list[tuple[str, str]]:
+    """(prefix, AS path) a Virtual WAN hub announces to the NVA of a BGP connection: the hub's address prefix
+    and the routes its hub VNet connection learns (the table it is associated with, that VNet's own prefixes
+    and its NVA's routes left out), 65515 in front of their AS path (as the BGP speaker sends them)."""
     vnet_conn = ref_id(rc.props_of(conn).get("hubVirtualNetworkConnection"), "")
     if not vnet_conn:
         return []
-    out: list[str] = []
+    asn = str(hubs.ROUTER_ASN)
+    out: dict[str, str] = {}
+    prefix = rc.props_of(hub).get("addressPrefix")
+    if isinstance(prefix, str):
+        out[prefix] = asn
     for r in routing_model(ctx).connection_routes(normalize(vnet_conn)):
-        out.extend(p for p in r.prefixes if p not in out)
-    return out
+        for p in r.prefixes:
+            out.setdefault(p, "-".join(x for x in (asn, r.as_path) if x))
+    return list(out.items())
 
 
 bgp_connections.HUB_ADVERTISED[:] = [advertised_to_peer]

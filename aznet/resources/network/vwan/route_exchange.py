@@ -40,6 +40,9 @@ class RouteExchange(Protocol):
     def learned(self, connection_id: str) -> dict[int, list[LearnedRoute]] | None:
         """What each hub instance (0, 1) learned from this connection's peer (None: unknown)."""
 
+    def advertised(self, connection_id: str) -> dict[int, list[tuple[str, str, str]]] | None:
+        """(prefix, AS path, next hop) each hub instance announces to this connection's peer (None: unknown)."""
+
 
 class _ConfigOnly:
     """No speaker runs: sessions wait for their peer; nothing is learned."""
@@ -48,6 +51,9 @@ class _ConfigOnly:
         return None
 
     def learned(self, connection_id: str) -> dict[int, list[LearnedRoute]] | None:
+        return None
+
+    def advertised(self, connection_id: str) -> dict[int, list[tuple[str, str, str]]] | None:
         return None
 
 
@@ -71,3 +77,9 @@ def connection_state(platform: Any, connection_id: str) -> str:
 
 def learned_routes(platform: Any, connection_id: str) -> dict[int, list[LearnedRoute]]:
     return current(platform).learned(connection_id) or {}
+
+
+def advertised_routes(platform: Any, connection_id: str) -> dict[int, list[tuple[str, str, str]]] | None:
+    """What the live speakers announce to the peer (None: no speaker knows the connection)."""
+    fn = getattr(current(platform), "advertised", None)
+    return fn(connection_id) if fn is not None else None
