@@ -25,7 +25,7 @@ from ....arm.errors import ArmError
 from ....arm.ids import normalize
 from ....arm.registry import REGISTRY, Hooks, NameRule, ResourceType
 from ..ref_checks import boolean, cannot_parse, enum, integer, ref_id, resolve, since
-from . import er_link, gateway_nat_rules, ipsec_policy, skus
+from . import custom_bgp, er_link, gateway_nat_rules, ipsec_policy, skus
 
 if TYPE_CHECKING:
     from ....arm.context import Ctx
@@ -110,6 +110,7 @@ class ConnectionHooks(Hooks):
             props.pop("virtualNetworkGateway2", None)
         gateway_nat_rules.check_connection(ctx, new, ctype, gw1)
         self._options(ctx, new, ctype, gw1, sku, lng)
+        custom_bgp.check_connection(ctx, new, ctype, gw1)
         self._tunnel_limit(ctx, new, gw1, sku)
 
     def _options(self, ctx: Ctx, new: dict[str, Any], ctype: str, gw1: dict[str, Any], sku: skus.Sku,

@@ -22,7 +22,7 @@ from ....arm.errors import ArmError
 from ....arm.ids import normalize
 from ....arm.registry import REGISTRY, Action
 from .. import peerings
-from . import connections
+from . import connections, custom_bgp
 from . import virtual_network_gateways as gws
 
 if TYPE_CHECKING:
@@ -106,13 +106,35 @@ def _peered(ctx: Ctx, vnet_id: str | None, using_gateway: bool) -> list[str]:
 
 
 def _bgp_neighbors(ctx: Ctx, gw: dict[str, Any]) -> list[tuple[str, int | None]]:
+    return [(addr, asn) for addr, asn, _ in _bgp_peers(ctx, gw)]
+
+
+def _bgp_peers(ctx: Ctx, gw: dict[str, Any]) -> list[tuple[str, int | None, dict[str, Any]]]:
+    """(neighbour address, ASN, connection) of the gateway's BGP-enabled connections."""
     out = []
     for conn in _connections(ctx, gw["id"]):
         if _props(conn).get("enableBgp"):
             _, _, addr, asn = _remote(ctx, conn)
             if addr:
-                out.append((addr, asn))
+                out.append((addr, asn, conn))
     return out
+
+
+def _connecting(local: str, addr: str, asn: int | None) -> dict[str, Any]:
+    return {"localAddress": local, "neighbor": addr, "asn": asn, "state": "Connecting",
+            "connectedDuration": "00:00:00", "routesReceived": 0, "messagesSent": 0, "messagesReceived": 0}
+
+
+def _custom_local(ctx: Ctx, gw: dict[str, Any], row: dict[str, Any]) -> dict[str, Any]:
+    """A live session's row with the local address the connection peers from: its custom (APIPA) BGP address
+    for that instance when it names one (gatewayCustomBgpIpAddresses)."""
+    cfg = custom_bgp.instance_of_address(gw, str(row.get("localAddress") or ""))
+    for addr, _, conn in _bgp_peers(ctx, gw):
+        if addr == row.get("neighbor") and cfg is not None:
+            chosen = custom_bgp.choices_of(conn).get(cfg)
+            if chosen:
+                return {**row, "localAddress": chosen}
+    return row
 
 
 def _bgp(ctx: Ctx, gw: dict[str, Any]) -> list[Any]:
@@ -128,15 +150,16 @@ def bgp_peer_status(ctx: Ctx, gw: dict[str, Any], _payload: Any) -> tuple[int, A
     local = _local_address(gw)
     speakers = _bgp(ctx, gw)
     if speakers:
-        live = [row for sp in speakers for row in sp.peer_status() if peer in (None, "", row["neighbor"])]
+        live = [_custom_local(ctx, gw, row) for sp in speakers for row in sp.peer_status()
+                if peer in (None, "", row["neighbor"])]
         known = {row["neighbor"] for row in live}
-        live.extend({"localAddress": local, "neighbor": addr, "asn": asn, "state": "Connecting",
-                     "connectedDuration": "00:00:00", "routesReceived": 0, "messagesSent": 0, "messagesReceived": 0}
+        live.extend(_connecting(local, addr, asn)
                     for addr, asn in _bgp_neighbors(ctx, gw) if addr not in known and peer in (None, "", addr))
         return 200, {"value": live}
-    value = [{"localAddress": local, "neighbor": addr, "asn": asn, "state": "Connecting",
-              "connectedDuration": "00:00:00", "routesReceived": 0, "messagesSent": 0, "messagesReceived": 0}
-             for addr, asn in _bgp_neighbors(ctx, gw) if peer in (None, "", addr)]
+    # without a running speaker: one row per instance the connection peers from (its custom APIPA address where
+    # it names one, else the instance's default BGP address)
+    value = [_connecting(mine, addr, asn) for addr, asn, conn in _bgp_peers(ctx, gw) if peer in (None, "", addr)
+             for mine in (custom_bgp.local_addresses(gw, conn) or [local])]
     return 200, {"value": value}
 
 
@@ -170,9 +193,13 @@ def advertised_routes(ctx: Ctx, gw: dict[str, Any], _payload: Any) -> tuple[int,
                        f"{peer} is not a BGP neighbour of virtual network gateway {gw['id']}.")
     speakers = [sp for sp in _bgp(ctx, gw) if peer in sp.advertised]
     if speakers:
-        return 200, {"value": [{"localAddress": sp.azure_address, "network": p, "nextHop": hop, "sourcePeer": "",
-                                "origin": "Igp", "asPath": " ".join(map(str, ap)), "weight": 0}
-                               for sp in speakers for p, (ap, hop) in sp.advertised[peer].items()]}
+        rows = [{"localAddress": sp.azure_address, "neighbor": peer, "network": p, "nextHop": hop, "sourcePeer": "",
+                 "origin": "Igp", "asPath": " ".join(map(str, ap)), "weight": 0}
+                for sp in speakers for p, (ap, hop) in sp.advertised[peer].items()]
+        rows = [_custom_local(ctx, gw, r) for r in rows]
+        for r in rows:
+            del r["neighbor"]
+        return 200, {"value": rows}
     local = _local_address(gw)
     asn = str((_props(gw).get("bgpSettings") or {}).get("asn") or "")
     vnet = _vnet_id(gw)
@@ -181,6 +208,8 @@ def advertised_routes(ctx: Ctx, gw: dict[str, Any], _payload: Any) -> tuple[int,
         _, prefixes, addr, _ = _remote(ctx, conn)
         if addr != peer:
             nets.extend(prefixes)
+        elif _props(conn).get("enableBgp"):
+            local = (custom_bgp.local_addresses(gw, conn) or [local])[0]   # the APIPA address it peers from
     seen: set[str] = set()
     value = []
     for n in nets:

@@ -31,7 +31,7 @@ from ....arm.registry import REGISTRY, Hooks, NameRule, ResourceType
 from .. import public_ip_addresses as pips
 from ..ip_allocation import subnet_prefixes
 from ..ref_checks import boolean, cannot_parse, enum, ref_id, resolve, since
-from . import bgp, skus
+from . import bgp, custom_bgp, skus
 
 if TYPE_CHECKING:
     from ....arm.context import Ctx
@@ -289,6 +289,9 @@ class VirtualNetworkGatewayHooks(Hooks):
                             "tunnelIpAddresses": [tunnel_ip] if tunnel_ip else []})
         props["bgpSettings"] = {"asn": asn, "bgpPeeringAddress": ",".join(defaults), "peerWeight": weight,
                                 "bgpPeeringAddresses": peering}
+        custom = custom_bgp.gateway_custom(new)
+        custom_bgp.check_unique(custom, f"virtual network gateway {gid}")
+        custom_bgp.check_in_use(ctx, gid, custom, custom_bgp.vnet_gateway_users(ctx, gid))
 
     def _vpn_client(self, ctx: Ctx, new: dict[str, Any], sku: skus.Sku, vpn_type: str | None,
                     subnet: dict[str, Any]) -> None:

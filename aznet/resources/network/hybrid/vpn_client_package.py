@@ -19,6 +19,7 @@ import io
 import secrets
 import zipfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
 
@@ -57,23 +58,33 @@ def _p2s(gw: dict[str, Any]) -> dict[str, Any]:
     return vc
 
 
+def member(body: dict[str, Any], name: str) -> Any:
+    return next((v for k, v in body.items() if k.lower() == name.lower()), None)
+
+
+def auth_method(body: Any, radius: bool, owner: str) -> str | None:
+    """The ``authenticationMethod`` of a profile request (EAPTLS | EAPMSCHAPv2; the latter needs RADIUS)."""
+    body = body or {}
+    if not isinstance(body, dict):
+        raise ArmError(400, "InvalidRequestFormat", "Cannot parse the request.")
+    method = member(body, "authenticationMethod")
+    if method is not None and method not in AUTH_METHODS:
+        raise ArmError(400, "InvalidRequestFormat", "Cannot parse the request.", details=[{
+            "code": "InvalidJson", "message": f"Error converting value {method!r} to type 'AuthenticationMethod'."}])
+    if method == "EAPMSCHAPv2" and not radius:
+        raise ArmError(400, "VpnClientAuthenticationMethodNotConfigured",
+                       f"EAPMSCHAPv2 needs RADIUS authentication on {owner}.")
+    return method
+
+
 def _generate(kind: str) -> Callable[[Ctx, dict[str, Any], Any], tuple[int, Any]]:
     """The action ``kind`` on a gateway: a long-running answer whose result is the download URL."""
     def generate(ctx: Ctx, gw: dict[str, Any], body: Any) -> tuple[int, Any]:
         vc = _p2s(gw)
-        body = body or {}
-        if not isinstance(body, dict):
-            raise ArmError(400, "InvalidRequestFormat", "Cannot parse the request.")
-        method = next((v for k, v in body.items() if k.lower() == "authenticationmethod"), None)
-        if method is not None and method not in AUTH_METHODS:
-            raise ArmError(400, "InvalidRequestFormat", "Cannot parse the request.", details=[{
-                "code": "InvalidJson", "message": f"Error converting value {method!r} to type 'AuthenticationMethod'."}])
-        if method == "EAPMSCHAPv2" and "Radius" not in (vc.get("vpnAuthenticationTypes") or []):
-            raise ArmError(400, "VpnClientAuthenticationMethodNotConfigured",
-                           f"EAPMSCHAPv2 needs RADIUS authentication on virtual network gateway {gw['id']}.")
+        auth_method(body, "Radius" in (vc.get("vpnAuthenticationTypes") or []), f"virtual network gateway {gw['id']}")
         sub, rg, name = gw["id"].split("/")[2], gw["id"].split("/")[4], gw["name"]
         path = f"/_aznet/vpnclientpackage/{sub}/{rg}/{name}/" + ("profile" if "profile" in kind.lower() else "package")
-        return 200, f"{ctx.base_url}{path}?sig={_sign(path)}"
+        return 200, signed_url(ctx, path)
     return generate
 
 
@@ -82,61 +93,101 @@ def server_name(gw: dict[str, Any]) -> str:
     return f"azuregateway-{guid}.vpn.azure.com"
 
 
-def build_zip(ctx: Ctx, gw: dict[str, Any]) -> bytes:
-    from ....arm.tls import _load_or_create_ca
+def signed_url(ctx: Ctx, path: str, query: str = "") -> str:
+    """A download URL under ``path`` (``query``: extra ``k=v`` parameters, signed with it), valid until restart."""
+    extra = f"{query}&" if query else ""
+    return f"{ctx.base_url}{path}?{extra}sig={_sign(path + '?' + query if query else path)}"
 
+
+def signature_ok(ctx: Ctx, query: str = "") -> bool:
+    path = ctx.path.split("?", 1)[0]
+    return hmac.compare_digest(ctx.arg("sig") or "", _sign(path + "?" + query if query else path))
+
+
+@dataclass
+class ClientProfile:
+    """What a point-to-site client needs, whatever gateway serves it (a VNet gateway, a Virtual WAN hub's
+    point-to-site gateway, or every hub of a WAN using one VPN server configuration)."""
+
+    name: str
+    servers: list[str]
+    tunnels: list[str]
+    pools: list[str]
+    routes: list[str]
+    auths: list[str]
+    certs: list[str]
+    aad: tuple[str, str, str] | None = None      # tenant, audience, issuer
+
+
+def gateway_profile(ctx: Ctx, gw: dict[str, Any]) -> ClientProfile:
     vc = _p2s(gw)
     props = gw.get("properties") or {}
     subnet = next((((c.get("properties") or {}).get("subnet") or {}).get("id") for c in
                    props.get("ipConfigurations") or []), None)
     vnet = ctx.body(gws.vnet_of(subnet)) if subnet else None
     routes = ((vnet or {}).get("properties") or {}).get("addressSpace", {}).get("addressPrefixes") or []
-    pool = (vc.get("vpnClientAddressPool") or {}).get("addressPrefixes") or []
-    tunnels = vc.get("vpnClientProtocols") or []
     auths = vc.get("vpnAuthenticationTypes") or ["Certificate"]
-    server = server_name(gw)
-    certs = [c.get("name", "") for c in vc.get("vpnClientRootCertificates") or []]
+    aad = (str(vc.get("aadTenant", "")), str(vc.get("aadAudience", "")), str(vc.get("aadIssuer", ""))) \
+        if "AAD" in auths else None
+    return ClientProfile(gw.get("name", ""), [server_name(gw)], list(vc.get("vpnClientProtocols") or []),
+                         list((vc.get("vpnClientAddressPool") or {}).get("addressPrefixes") or []), list(routes),
+                         list(auths), [c.get("name", "") for c in vc.get("vpnClientRootCertificates") or []], aad)
+
+
+def build_zip(ctx: Ctx, gw: dict[str, Any]) -> bytes:
+    return build_profile_zip(ctx, gateway_profile(ctx, gw))
+
+
+def build_profile_zip(ctx: Ctx, prof: ClientProfile) -> bytes:
+    from ....arm.tls import _load_or_create_ca
 
     def tags(name: str, values: list[str]) -> str:
         return "".join(f"<{name}>{escape(v)}</{name}>" for v in values)
-    xml = ("<?xml version=\"1.0\"?>\n<VpnProfile>\n  <VpnServer>" + escape(server) + "</VpnServer>\n"
-           f"  <VpnType>{escape(','.join(tunnels))}</VpnType>\n"
-           f"  <VpnClientAddressPool>{tags('Prefix', pool)}</VpnClientAddressPool>\n"
-           f"  <Routes>{tags('Route', routes)}</Routes>\n"
-           f"  <AuthenticationTypes>{tags('Type', auths)}</AuthenticationTypes>\n"
-           f"  <ClientRootCertificates>{tags('Name', certs)}</ClientRootCertificates>\n"
+    xml = ("<?xml version=\"1.0\"?>\n<VpnProfile>\n" + "".join(f"  <VpnServer>{escape(s)}</VpnServer>\n"
+                                                            for s in prof.servers) +
+           f"  <VpnType>{escape(','.join(prof.tunnels))}</VpnType>\n"
+           f"  <VpnClientAddressPool>{tags('Prefix', prof.pools)}</VpnClientAddressPool>\n"
+           f"  <Routes>{tags('Route', prof.routes)}</Routes>\n"
+           f"  <AuthenticationTypes>{tags('Type', prof.auths)}</AuthenticationTypes>\n"
+           f"  <ClientRootCertificates>{tags('Name', prof.certs)}</ClientRootCertificates>\n"
            "  <CaCert>VpnServerRoot.cer_0</CaCert>\n</VpnProfile>\n")
     ca, _ = _load_or_create_ca(ctx.settings.data_dir)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("Generic/VpnSettings.xml", xml)
         z.writestr("Generic/VpnServerRoot.cer_0", ca.public_bytes(serialization.Encoding.DER))
-        if "OpenVPN" in tunnels:
+        if "OpenVPN" in prof.tunnels:
             pem = ca.public_bytes(serialization.Encoding.PEM).decode()
-            routes_cfg = "".join(f"route {r}\n" for r in routes)
+            routes_cfg = "".join(f"route {r}\n" for r in prof.routes)
+            remotes = "".join(f"remote {s} 443\n" for s in prof.servers)
             z.writestr("OpenVPN/vpnconfig.ovpn",
-                       f"client\nremote {server} 443\nproto tcp\ndev tun\nverify-x509-name '{server}' name\n"
+                       f"client\n{remotes}proto tcp\ndev tun\nverify-x509-name '{prof.servers[0]}' name\n"
                        f"remote-cert-tls server\n{routes_cfg}<ca>\n{pem}</ca>\n"
                        "# <cert> and <key>: the client certificate chained to one of the root certificates\n")
-        if "AAD" in auths:
+        if prof.aad is not None:
+            tenant, audience, issuer = prof.aad
             z.writestr("AzureVPN/azurevpnconfig.xml",
-                       f"<AzVpnProfile><name>{escape(gw.get('name', ''))}</name><serverlist><ServerEntry>"
-                       f"<fqdn>{escape(server)}</fqdn></ServerEntry></serverlist>"
-                       f"<tenant>{escape(str(vc.get('aadTenant', '')))}</tenant>"
-                       f"<audience>{escape(str(vc.get('aadAudience', '')))}</audience>"
-                       f"<issuer>{escape(str(vc.get('aadIssuer', '')))}</issuer></AzVpnProfile>")
+                       f"<AzVpnProfile><name>{escape(prof.name)}</name><serverlist>"
+                       + "".join(f"<ServerEntry><fqdn>{escape(s)}</fqdn></ServerEntry>" for s in prof.servers)
+                       + f"</serverlist><tenant>{escape(tenant)}</tenant><audience>{escape(audience)}</audience>"
+                       f"<issuer>{escape(issuer)}</issuer></AzVpnProfile>")
     return buf.getvalue()
+
+
+def zip_reply(data: bytes, name: str) -> Reply:
+    return Reply(200, data, (("Content-Type", "application/zip"),
+                             ("Content-Disposition", f"attachment; filename={name}.zip")))
+
+
+FORBIDDEN = Reply(403, {"error": {"code": "AuthenticationFailed", "message": "Signature did not match the resource."}})
 
 
 @provider_action("_aznet/vpnclientpackage/{sub}/{rg}/{name}/{kind}", "GET", api_versions=None,
                  name="vpnclientpackage", auth=False)
 def download(ctx: Ctx, payload: Any, params: dict[str, str]) -> Reply:
-    path = ctx.path.split("?", 1)[0]
-    if not hmac.compare_digest(ctx.arg("sig") or "", _sign(path)):
-        return Reply(403, {"error": {"code": "AuthenticationFailed", "message": "Signature did not match the resource."}})
-    data = build_zip(ctx, _gateway(ctx, params))
-    return Reply(200, data, (("Content-Type", "application/zip"),
-                             ("Content-Disposition", f"attachment; filename={params['name']}.zip")))
+    if not signature_ok(ctx):
+        return FORBIDDEN
+    return zip_reply(build_zip(ctx, _gateway(ctx, params)), params["name"])
 
 
 REGISTRY.add_actions(gws.TYPE, [Action(kind, _generate(kind), long_running=True, api_versions=API_VERSIONS)

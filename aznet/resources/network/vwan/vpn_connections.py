@@ -22,11 +22,12 @@ from typing import TYPE_CHECKING, Any
 from ....arm.errors import ArmError
 from ....arm.ids import normalize
 from ....arm.registry import REGISTRY, Hooks, NameRule, ResourceType
-from ..hybrid import ipsec_policy
+from ..hybrid import custom_bgp, ipsec_policy
 from ..hybrid.connections import check_key, new_key
 from ..ref_checks import boolean, cannot_parse, enum, integer, ref_id, resolve, since
 from . import routing_config as rc
 from . import vpn_sites
+from .vpn_gateways import INSTANCES
 
 if TYPE_CHECKING:
     from ....arm.context import Ctx
@@ -114,7 +115,7 @@ class VpnConnectionHooks(Hooks):
         props["enableInternetSecurity"] = boolean(props.get("enableInternetSecurity"),
                                                   "properties.enableInternetSecurity", False)
         props["vpnLinkConnections"] = self._links(props.get("vpnLinkConnections"), links, site, cid,
-                                                  old_props.get("vpnLinkConnections") or [])
+                                                  old_props.get("vpnLinkConnections") or [], gw)
         if links and not props["vpnLinkConnections"]:
             raise bad("VpnLinkConnectionsRequired",
                       f"VPN site {site['id']} has links: VPN connection {cid} needs vpnLinkConnections.")
@@ -126,7 +127,7 @@ class VpnConnectionHooks(Hooks):
             props.pop(key, None)
 
     def _links(self, raw: Any, links: dict[str, dict[str, Any]], site: dict[str, Any], cid: str,
-               old: list[dict[str, Any]]) -> list[dict[str, Any]]:
+               old: list[dict[str, Any]], gw: dict[str, Any]) -> list[dict[str, Any]]:
         if raw is None:
             raw = []
         if not isinstance(raw, list):
@@ -167,10 +168,10 @@ class VpnConnectionHooks(Hooks):
                           "BGP settings.")
             mode = enum(lp.get("vpnLinkConnectionMode"), MODES, f"{path}.properties.vpnLinkConnectionMode",
                         "VpnLinkConnectionMode", "Default")
-            custom = lp.get("vpnGatewayCustomBgpAddresses") or []
-            if not isinstance(custom, list):
-                raise cannot_parse(f"{path}.properties.vpnGatewayCustomBgpAddresses", custom,
-                                   "GatewayCustomBgpIpAddressIpConfiguration[]")
+            custom = custom_bgp.check_choices(
+                lp.get("vpnGatewayCustomBgpAddresses"), f"{path}.properties.vpnGatewayCustomBgpAddresses",
+                f"Link connection {lid}", gw, bgp_on=bgp_on,
+                cfg_of=lambda c: next((x for x in INSTANCES if x.lower() == c.strip().lower()), None))
             out.append({"name": name, "id": lid, "type": LINK_CONN_TYPE, "properties": {
                 **opts, "vpnSiteLink": {"id": link["id"]}, "enableBgp": bgp_on, "vpnLinkConnectionMode": mode,
                 "vpnGatewayCustomBgpAddresses": custom, "ingressNatRules": lp.get("ingressNatRules") or [],

@@ -19,7 +19,7 @@ from ....arm.errors import ArmError
 from ....arm.ids import normalize
 from ....arm.registry import REGISTRY, Action, Hooks, NameRule, ResourceType
 from .. import ip_pool
-from ..hybrid import bgp
+from ..hybrid import bgp, custom_bgp
 from ..ref_checks import boolean, cannot_parse, integer, ref_id, resolve, since
 from . import connections_index as index
 
@@ -126,9 +126,25 @@ class VpnGatewayHooks(Hooks):
         props["bgpSettings"] = {"asn": bgp.GATEWAY_DEFAULT_ASN, "peerWeight": weight,
                                 "bgpPeeringAddress": ",".join(c["privateIpAddress"] for c in cfgs),
                                 "bgpPeeringAddresses": peering}
+        held = custom_bgp.gateway_custom(new)
+        custom_bgp.check_unique(held, f"VPN gateway {new['id']}")
+        custom_bgp.check_in_use(ctx, new["id"], held, link_custom_users(ctx, new["id"]))
 
     def before_delete(self, ctx: Ctx, body: dict[str, Any]) -> None:
         ctx.scratch_set("deleting-vpn-gateways").add(normalize(body["id"]))
+
+
+def link_custom_users(ctx: Ctx, gw_id: str) -> list[tuple[str, dict[str, str]]]:
+    """(link connection id, instance -> custom BGP address) of the gateway's link connections that name one."""
+    out = []
+    for rec in ctx.children(gw_id, CONN_TYPE):
+        for link in props_of(rec.body).get("vpnLinkConnections") or []:
+            chosen = {normalize(c["ipConfigurationId"]): c["customBgpIpAddress"]
+                      for c in props_of(link).get("vpnGatewayCustomBgpAddresses") or []
+                      if isinstance(c, dict) and c.get("ipConfigurationId") and c.get("customBgpIpAddress")}
+            if chosen:
+                out.append((str(link.get("id") or rec.id), chosen))
+    return out
 
 
 def reset(ctx: Ctx, gw: dict[str, Any], _payload: Any) -> tuple[int, Any]:
