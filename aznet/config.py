@@ -83,6 +83,11 @@ class Settings:
         default_factory=lambda: int(_env("AZNET_PRIVILEGED_PORT_OFFSET", "8000")))
     # Load balancer relay worker processes (SO_REUSEPORT) beside the aznet process; 0 relays in-process.
     lb_workers: int = field(default_factory=lambda: int(_env("AZNET_LB_WORKERS", "0")))
+    # Application gateway and Front Door edge worker processes (aznet/dataplane/l7workers): with N > 0 the
+    # frontends are served by N processes sharing them with SO_REUSEPORT while the aznet process compiles,
+    # probes and answers ARM; 0 serves in the aznet process.
+    appgw_workers: int = field(default_factory=lambda: int(_env("AZNET_APPGW_WORKERS", "0")))
+    frontdoor_workers: int = field(default_factory=lambda: int(_env("AZNET_FRONTDOOR_WORKERS", "0")))
     # The Front Door / CDN edge: every endpoint host name and validated custom domain resolves to this loopback
     # address (one address for all, as Azure's anycast edge serves every endpoint), outside the public and private
     # pools; it listens on 80 and 443 there.

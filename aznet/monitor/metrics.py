@@ -92,6 +92,16 @@ class MetricsRegistry(Persistence):
         a[3] = max(a[3], value)
         a[4] = value
 
+    def merge(self, resource_id: str, metric: str, dims: Dims, acc: Acc) -> None:
+        """Add samples aggregated elsewhere (a worker process's batch: total, count, min, max, last) to the
+        current minute, as if each had been ``add``ed here."""
+        m = int(self._clock() // 60)
+        if m != self._minute:
+            self._roll(m)
+        key = (resource_id.lower(), metric, dims)
+        a = self._cur.get(key)
+        self._cur[key] = [float(x) for x in acc] if a is None else _merge(a, acc)
+
     def drop(self, resource_id: str) -> None:
         """Forget every series of a resource (it was deleted)."""
         rid = resource_id.lower()

@@ -170,3 +170,25 @@ def test_durations_in_iso_and_dotnet_forms():
     assert query.parse_duration("1.00:00:00") == timedelta(days=1)
     with pytest.raises(query.QueryError):
         query.parse_duration("5 minutes")
+
+
+def test_merge_adds_a_batch_as_if_each_sample_were_added_here():
+    """A worker process's batch (total, count, min, max, last) folds into the minute like the same adds."""
+    from aznet.dataplane.l7workers.runtime import ShippedMetrics
+
+    clock = Clock()
+    here, merged = MetricsRegistry(clock=clock), MetricsRegistry(clock=clock)
+    worker = ShippedMetrics()
+    dims = (("Listener", "l80"),)
+    for v in (3.0, 1.0, 7.0):
+        here.add(TM, "Latency", v, dims)
+        worker.add(TM, "Latency", v, dims)
+    merged.add(TM, "Latency", 2.0, dims)
+    here.add(TM, "Latency", 2.0, dims)
+    for (rid, metric, d), acc in worker.take().items():
+        merged.merge(rid, metric, d, acc)
+    assert worker.take() == {}
+    m0 = minute(clock)
+    got = merged.points(TM, "Latency", dims, m0, m0 + 1)
+    want = here.points(TM, "Latency", dims, m0, m0 + 1)
+    assert [(m, acc[:4]) for m, acc in got] == [(m, acc[:4]) for m, acc in want] == [(m0, [13.0, 4.0, 1.0, 7.0])]

@@ -22,7 +22,9 @@ from typing import TYPE_CHECKING, Any, Literal
 from ... import services
 from ...resources.network.application_gateways import health as cp_health
 from ...store.base import Change
+from ..l7workers import L7Workers, start_workers
 from ..ports import listen_port
+from ..procpool import bind_listener
 from ..reconcile import Snapshot
 from ..workloads.service import WATCHED, WorkloadsService
 from ..workloads.table import AddressPool, WorkloadTable
@@ -132,6 +134,10 @@ class AppGatewayService(cp_health.BackendHealthSource):
         # The WAF (``waf.py``): the policy each gateway, listener and path rule runs, compiled off the loop;
         # the proxy asks it once per routed request, before a backend is chosen.
         self.waf = WafGlue()
+        # Worker processes (``AZNET_APPGW_WORKERS``, ``dataplane/l7workers``): with workers, this process compiles,
+        # probes and answers the control plane, and the workers (``reuse_port``) serve the frontends.
+        self.workers: L7Workers | None = None
+        self.reuse_port = False
 
     # -- reconcile --------------------------------------------------------------------------------
     def resync(self, snapshot: Snapshot) -> None:
@@ -297,13 +303,10 @@ class AppGatewayService(cp_health.BackendHealthSource):
             ssl_ctx.sni_callback = st.sni  # type: ignore[assignment]
             st.base_ctx = ssl_ctx
         assert self.loop is not None
+        if self.workers is not None:           # the worker processes listen
+            return
         try:
-            import socket as _s
-            sock = _s.socket(_s.AF_INET6 if ":" in host else _s.AF_INET, _s.SOCK_STREAM)
-            sock.setsockopt(_s.SOL_SOCKET, _s.SO_REUSEADDR, 1)
-            sock.bind((host, st.listen_port))
-            sock.listen(1024)
-            sock.setblocking(False)
+            sock = bind_listener("tcp", host, st.listen_port, self.reuse_port, backlog=1024)
         except OSError as exc:
             st.error = f"cannot listen on {host}:{st.listen_port}: {exc.strerror or exc}"
             log.warning("appgw: %s", st.error)
@@ -358,6 +361,8 @@ class AppGatewayService(cp_health.BackendHealthSource):
             if st.listen_port != port:
                 ep["listenPort"] = st.listen_port
                 ep["description"] += f"; privileged port {port} mapped to {st.listen_port}"
+            if self.workers is not None:
+                ep["description"] += f"; served by {self.workers.count} worker processes"
             if st.error:
                 ep["error"] = st.error
             out.append(ep)
@@ -367,10 +372,15 @@ class AppGatewayService(cp_health.BackendHealthSource):
     async def start(self) -> None:
         self.loop = asyncio.get_running_loop()
         self.workloads = self.platform.services.get(WorkloadsService)
+        self.workers = start_workers(self, "appgw", self.settings.appgw_workers)
         self.platform.reconciler.register(self)
+        if self.workers is not None:
+            self.workers.start(self.loop)
         self.telemetry.start()
 
     async def stop(self) -> None:
+        if self.workers is not None:
+            self.workers.stop()
         self.platform.reconciler.unregister(self)
         self.prober.stop()
         self.telemetry.stop()

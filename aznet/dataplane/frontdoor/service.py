@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import logging
-import socket
 import ssl
 import time
 import warnings
@@ -31,7 +30,9 @@ from ... import services
 from ...resources.cdn.afd_endpoints import EdgeContentSink
 from ...store.base import Change
 from ..appgw.frontend import ClientConn
+from ..l7workers import L7Workers, start_workers
 from ..ports import listen_port
+from ..procpool import bind_listener
 from ..reconcile import Snapshot
 from ..workloads.service import WATCHED as WORKLOAD_TYPES
 from ..workloads.service import WorkloadsService
@@ -156,6 +157,11 @@ class FrontDoorService(EdgeContentSink):
         # (status, headers, body) to send instead
         self.waf_inspect: Callable[[Any, HostSpec, Any, Any],
                                    Awaitable[tuple[int, list[tuple[str, str]], bytes] | None]] | None = self.waf.inspect
+        # Worker processes (``AZNET_FRONTDOOR_WORKERS``, ``dataplane/l7workers``): with workers, this process
+        # compiles, probes and answers the control plane, and the workers (``reuse_port``) serve the edge, each
+        # with a cache of its own (as each of Azure's POPs has); a purge reaches every worker before it completes.
+        self.workers: L7Workers | None = None
+        self.reuse_port = False
 
     # -- reconcile ---------------------------------------------------------------------------------
     def resync(self, snapshot: Snapshot) -> None:
@@ -385,12 +391,10 @@ class FrontDoorService(EdgeContentSink):
         st.listen_port = listen_port(port, self.settings.privileged_port_offset)
         self.sockets.append(st)
         assert self.loop is not None
+        if self.workers is not None:           # the worker processes listen
+            return
         try:
-            sock = socket.socket(socket.AF_INET6 if ":" in self.address else socket.AF_INET, socket.SOCK_STREAM)
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            sock.bind((self.address, st.listen_port))
-            sock.listen(1024)
-            sock.setblocking(False)
+            sock = bind_listener("tcp", self.address, st.listen_port, self.reuse_port, backlog=1024)
             st.server = await self.loop.create_server(lambda: EdgeConn(st), sock=sock,
                                                       ssl=self._base_context() if tls_on else None, backlog=1024)
         except (OSError, ssl.SSLError) as exc:
@@ -410,6 +414,8 @@ class FrontDoorService(EdgeContentSink):
             if st.listen_port != st.port:
                 ep["listenPort"] = st.listen_port
                 ep["description"] += f"; privileged port {st.port} mapped to {st.listen_port}"
+            if self.workers is not None:
+                ep["description"] += f"; served by {self.workers.count} worker processes"
             if st.error:
                 ep["error"] = st.error
             out.append(ep)
@@ -420,9 +426,12 @@ class FrontDoorService(EdgeContentSink):
         self.loop = asyncio.get_running_loop()
         self.workloads = self.platform.services.get(WorkloadsService)
         self._attach_names()
+        self.workers = start_workers(self, "frontdoor", self.settings.frontdoor_workers)
         self.platform.reconciler.register(self)
         await self._open(80, False)
         await self._open(443, True)
+        if self.workers is not None:
+            self.workers.start(self.loop)
         self.telemetry.start()
 
     def _attach_names(self) -> None:
@@ -437,6 +446,8 @@ class FrontDoorService(EdgeContentSink):
             self.names_in = dns_svc
 
     async def stop(self) -> None:
+        if self.workers is not None:
+            self.workers.stop()
         self.platform.reconciler.unregister(self)
         if self.names_in is not None:
             self.names_in.engine.remove_names(self.names)
@@ -454,13 +465,21 @@ class FrontDoorService(EdgeContentSink):
 
     # -- purge (the cache plugs in here) ------------------------------------------------------------
     def purge_content(self, endpoint_id: str, paths: list[str], domains: list[str]) -> None:
+        """Purge: with worker processes, every worker's cache has purged before this returns (so before the
+        operation reports success)."""
         cache = getattr(self.proxy, "cache", None)
         if cache is not None:
             cache.purge_hosts([d.lower() for d in domains], paths)
+        if self.workers is not None and not self.workers.broadcast("purge", (endpoint_id, list(paths),
+                                                                             list(domains)), wait=True):
+            log.warning("frontdoor: a worker did not confirm the purge of %s", endpoint_id)
 
     def load_content(self, endpoint_id: str, paths: list[str], domains: list[str]) -> None:
-        """CDN ``load``: the paths are fetched through the edge (from the origin into the cache), starting now."""
-        if self.loop is not None:
+        """CDN ``load``: the paths are fetched through the edge (from the origin into the cache), starting now
+        (with worker processes, into each worker's cache)."""
+        if self.workers is not None:
+            self.workers.broadcast("load", (endpoint_id, list(paths), list(domains)))
+        elif self.loop is not None:
             for host in domains[:1]:
                 self.loop.create_task(self.proxy.prefetch(host.lower(), list(paths)))
 

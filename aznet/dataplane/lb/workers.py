@@ -14,35 +14,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import multiprocessing
 import socket
 from collections import defaultdict
 from multiprocessing.connection import Connection
 from typing import Any
 
+from ..procpool import ProcessPool, bind_listener, die_with_parent, new_loop
 from .plan import Route, Target
 from .relay import ClientSide, UdpFrontend, expire_idle
 from .select import select
 
 log = logging.getLogger("aznet.lb.workers")
 COUNT_SECONDS = 2.0
-
-
-def bind_listener(proto: str, host: str, port: int, reuse_port: bool) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM if proto == "tcp" else socket.SOCK_DGRAM)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        if reuse_port:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-        sock.bind((host, port))
-        if proto == "tcp":
-            sock.listen(4096)
-        sock.setblocking(False)
-    except OSError:
-        sock.close()
-        raise
-    return sock
 
 
 class _Listener:
@@ -112,6 +95,8 @@ class WorkerEngine:
                          and f.route.probe == data]:
                 self.flows.discard(flow)
                 flow.reset()
+        elif kind == "sync":
+            self.conn.send(("synced", data))
         elif kind == "stop":
             self.done.set()
 
@@ -170,61 +155,25 @@ class WorkerEngine:
             await asyncio.sleep(1.0)
 
 
-def worker_main(conn: Connection) -> None:
-    try:
-        import uvloop
-
-        loop = uvloop.new_event_loop()
-    except ImportError:
-        loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
+def worker_main(conn: Connection, parent_pid: int, index: int = 0) -> None:
+    die_with_parent(parent_pid)
+    loop = new_loop()
     try:
         loop.run_until_complete(WorkerEngine(conn).run())
     finally:
         loop.close()
 
 
-class WorkerPool:
-    """The aznet process's side: start N workers, feed them, collect their counts."""
+class WorkerPool(ProcessPool):
+    """The aznet process's side: start N relay workers, feed them, collect their counts."""
 
     def __init__(self, count: int, on_counts: Any) -> None:
-        ctx = multiprocessing.get_context("spawn")
-        self.conns: list[Connection] = []
-        self.procs: list[Any] = []
         self.on_counts = on_counts
-        for i in range(count):
-            here, there = ctx.Pipe()
-            proc = ctx.Process(target=worker_main, args=(there,), name=f"aznet-lb-{i}", daemon=True)
-            proc.start()
-            there.close()
-            self.conns.append(here)
-            self.procs.append(proc)
+        super().__init__(count, worker_main, (), "aznet-lb", self._message)
 
-    def attach(self, loop: asyncio.AbstractEventLoop) -> None:
-        for conn in self.conns:
-            loop.add_reader(conn.fileno(), self._read, conn)
-
-    def _read(self, conn: Connection) -> None:
-        try:
-            kind, data = conn.recv()
-        except (EOFError, OSError):
-            asyncio.get_running_loop().remove_reader(conn.fileno())
-            return
+    def _message(self, _index: int, kind: str, data: Any) -> None:
         if kind == "counts":
             self.on_counts(data)
 
-    def send(self, kind: str, data: Any) -> None:
-        for conn in self.conns:
-            try:
-                conn.send((kind, data))
-            except OSError:
-                pass
 
-    def stop(self) -> None:
-        self.send("stop", None)
-        for proc in self.procs:
-            proc.join(5)
-            if proc.is_alive():
-                proc.kill()
-        for conn in self.conns:
-            conn.close()
+__all__ = ["WorkerPool", "WorkerEngine", "bind_listener", "worker_main"]

@@ -1,0 +1,170 @@
+"""Application gateway worker processes (AZNET_APPGW_WORKERS): two workers share the frontends with SO_REUSEPORT;
+requests spread over them and all succeed (HTTP and HTTPS), a configuration change reaches every worker, a backend
+the probes (in the aznet process) find down leaves the rotation in the workers, the access log and the metrics
+count what the workers served, and no worker outlives aznet."""
+
+from __future__ import annotations
+
+import os
+import ssl
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from aznet.testing.harness import start_in_thread
+from aznet.testing.pytest_plugin import worker_pools
+from tests.network.nic_support import rid
+
+from .support import backends, gateway, network, pip_address, port, signed_pfx, wait_for
+from .waf_support import firewall_logs, logged
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def _total(inst: Any, gw_id: str, metric: str) -> float:
+    def read() -> float:
+        reg = inst.platform.metrics
+        now = reg.now_minute()
+        return sum(acc[1] for dims, _kind in reg.keys(gw_id, metric)
+                   for _m, acc in reg.points(gw_id, metric, dims, now - 10, now + 1))
+    return float(inst.call(read))
+
+
+def test_two_workers_serve_follow_changes_and_health_and_report(tmp_path: Path) -> None:
+    from azure.mgmt.network import NetworkManagementClient
+    from azure.mgmt.resource.resources import ResourceManagementClient
+
+    with tempfile.TemporaryDirectory(prefix="aznet-agw-") as tmp:
+        inst = start_in_thread(Path(tmp), appgw_workers=2, **worker_pools())
+        try:
+            svc = inst.platform.services["appgw"]
+            assert svc.workers is not None and len(svc.workers.pids) == 2
+            pids = list(svc.workers.pids)
+            assert all(_alive(p) for p in pids)
+            inst.client(ResourceManagementClient).resource_groups.create_or_update("rg", {"location": "westeurope"})
+            net = inst.client(NetworkManagementClient)
+            ids = network(net, inst, "rg")
+            pfx = signed_pfx(inst, "www.contoso.com")
+            probe = {"name": "fast", "properties": {"protocol": "Http", "host": "127.0.0.1", "path": "/",
+                                                    "interval": 1, "timeout": 10, "unhealthyThreshold": 2}}
+            with backends("one", "two", base=47, same_port=True) as (b1, b2):
+                def body(**extra: Any) -> dict[str, Any]:
+                    return gateway(inst, "rg", "gw", ids, pools={"p": [{"ipAddress": b1.host}, {"ipAddress": b2.host}]},
+                                   settings={"s": {"port": b1.port, "probe": "fast"}},
+                                   listeners=[{"name": "l80"}, {"name": "l443", "port": 443, "protocol": "Https",
+                                                                "cert": "c"}],
+                                   rules=[{"name": "r80", "listener": "l80", "pool": "p", "settings": "s"},
+                                          {"name": "r443", "listener": "l443", "pool": "p", "settings": "s"}],
+                                   ports=(80, 443), probes=[probe],
+                                   sslCertificates=[{"name": "c", "properties": {"data": pfx,
+                                                                                  "password": "Azure123456!"}}],
+                                   **extra)
+                gw = net.application_gateways.begin_create_or_update("rg", "gw", body()).result()
+                firewall_logs(inst, net, "rg", gw.id)
+                ip = pip_address(net, "rg")
+                http, https = f"http://{ip}:{port(inst, 80)}", f"https://{ip}:{port(inst, 443)}"
+                wait_for(lambda: httpx.get(f"{http}/x", timeout=10).status_code == 200)
+                served0 = list(svc.workers.served)
+
+                # every request answered, by both backends, over new connections spread across the workers
+                got = [httpx.get(f"{http}/a{i}", timeout=10) for i in range(40)]
+                assert all(r.status_code == 200 for r in got)
+                assert {r.headers["x-backend"] for r in got} == {"one", "two"}
+                ctx = ssl.create_default_context(cafile=str(inst.data_dir / "ca.pem"))
+                tls = []
+                for i in range(20):
+                    with httpx.Client(verify=ctx, timeout=10) as c:
+                        tls.append(c.get(f"{https}/t{i}", headers={"Host": "www.contoso.com"},
+                                         extensions={"sni_hostname": "www.contoso.com"}))
+                assert all(r.status_code == 200 and r.text.startswith(("one /t", "two /t")) for r in tls)
+                wait_for(lambda: all(n > m for n, m in zip(svc.workers.served, served0, strict=True)), timeout=30)
+
+                # the metrics and the access log count what the workers served
+                wait_for(lambda: _total(inst, gw.id, "TotalRequests") >= 61, timeout=30)
+                wait_for(lambda: len([x for x in logged(inst, gw.id, "ApplicationGatewayAccessLog")
+                                      if x["properties"]["requestUri"].startswith(("/a", "/t"))]) >= 60, timeout=30)
+
+                # a configuration change (a path map sending /only-two/* to the second backend) reaches every worker
+                gwid = rid(inst, "rg", "applicationGateways", "gw")
+
+                def ref(kind: str, n: str) -> dict[str, str]:
+                    return {"id": f"{gwid}/{kind}/{n}"}
+                changed = body(urlPathMaps=[{"name": "paths", "properties": {
+                    "defaultBackendAddressPool": ref("backendAddressPools", "p"),
+                    "defaultBackendHttpSettings": ref("backendHttpSettingsCollection", "s"),
+                    "pathRules": [{"name": "two", "properties": {
+                        "paths": ["/only-two/*"], "backendAddressPool": ref("backendAddressPools", "p2"),
+                        "backendHttpSettings": ref("backendHttpSettingsCollection", "s")}}]}}])
+                changed["properties"]["backendAddressPools"].append(
+                    {"name": "p2", "properties": {"backendAddresses": [{"ipAddress": b2.host}]}})
+                changed["properties"]["requestRoutingRules"][0]["properties"] = {
+                    "ruleType": "PathBasedRouting", "priority": 100, "httpListener": ref("httpListeners", "l80"),
+                    "urlPathMap": ref("urlPathMaps", "paths")}
+                net.application_gateways.begin_create_or_update("rg", "gw", changed).result()
+                served1 = list(svc.workers.served)
+                wait_for(lambda: all(httpx.get(f"{http}/only-two/w{i}", timeout=10).headers.get("x-backend") == "two"
+                                     for i in range(10)))
+                got = [httpx.get(f"{http}/only-two/x{i}", timeout=10) for i in range(30)]
+                assert all(r.status_code == 200 and r.headers["x-backend"] == "two" for r in got)
+                wait_for(lambda: all(n > m for n, m in zip(svc.workers.served, served1, strict=True)), timeout=30)
+
+                # a backend the probes find failing leaves the rotation in every worker
+                b1.fail = True
+                wait_for(lambda: svc.health and all(
+                    st.state == "Down" for k, st in svc.health.items() if k[3] == b1.host), timeout=30)
+                served2 = list(svc.workers.served)
+                wait_for(lambda: all(httpx.get(f"{http}/z", timeout=10).headers.get("x-backend") == "two"
+                                     for _ in range(10)))
+                got = [httpx.get(f"{http}/after{i}", timeout=10) for i in range(30)]
+                assert all(r.status_code == 200 and r.headers["x-backend"] == "two" for r in got)
+                wait_for(lambda: all(n > m for n, m in zip(svc.workers.served, served2, strict=True)), timeout=30)
+        finally:
+            inst.stop()
+        # no worker outlives aznet
+        assert not any(_alive(p) for p in pids)
+
+
+def test_workers_exit_when_aznet_is_killed(tmp_path: Path) -> None:
+    """kill -9 of `aznet up` (no chance to stop anything): its workers go too (PR_SET_PDEATHSIG, pipe EOF)."""
+    import signal
+    import subprocess
+    import sys
+
+    from tests.dataplane.lb.support import wait_for as poll
+
+    pools = worker_pools()
+    env = {**os.environ, "AZNET_DATA_DIR": str(tmp_path / "d"), "AZNET_PORT": "0", "AZNET_DNS_PORT": "0",
+           "AZNET_APPGW_WORKERS": "1", "AZNET_FRONTDOOR_WORKERS": "1",
+           "AZNET_PUBLIC_IP_POOL": pools["public_ip_pool"], "AZNET_FRONTDOOR_EDGE_ADDRESS": pools["frontdoor_edge_address"]}
+    proc = subprocess.Popen([sys.executable, "-m", "aznet.cli.main", "up"], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        def children() -> list[int]:
+            out = []
+            for d in os.listdir("/proc"):
+                if d.isdigit():
+                    try:
+                        with open(f"/proc/{d}/stat") as f:
+                            if int(f.read().rsplit(")", 1)[1].split()[1]) == proc.pid:
+                                out.append(int(d))
+                    except (OSError, ValueError, IndexError):
+                        continue
+            return out
+        kids = poll(lambda: (k := children()) and len(k) >= 2 and (tmp_path / "d" / "server.json").exists() and k,
+                    timeout=120)
+        assert all(_alive(k) for k in kids)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+        poll(lambda: not any(_alive(k) for k in kids), timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
