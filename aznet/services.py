@@ -7,7 +7,24 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, overload
 
 if TYPE_CHECKING:
-    from .arm.platform import Platform
+    from .config import Settings
+    from .dataplane.reconcile import Reconciler
+    from .monitor.metrics import MetricsRegistry
+    from .store.base import Store
+
+
+class Host(Protocol):
+    """What a service sees of the platform it runs in (``aznet.arm.platform.Platform`` is one): the
+    store it reads, the other services, the reconcile seam it registers on, the metrics registry it
+    reports to and the settings. Data planes type their platform as ``Host``, so they never import
+    ``aznet/arm`` (``tests/arm/test_layers.py``); what they need from the control plane reaches them
+    through these, never through module globals."""
+
+    settings: Settings
+    store: Store
+    services: Services
+    reconciler: Reconciler
+    metrics: MetricsRegistry
 
 
 class Service(Protocol):
@@ -22,7 +39,7 @@ class Service(Protocol):
         ...
 
 
-ServiceFactory = Callable[["Platform"], Service | None]
+ServiceFactory = Callable[[Host], Service | None]
 FACTORIES: list[ServiceFactory] = []
 
 

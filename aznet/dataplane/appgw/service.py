@@ -38,7 +38,7 @@ from .telemetry import SETTINGS_TYPE, Telemetry
 from .waf import POLICY_TYPE, WafGlue
 
 if TYPE_CHECKING:
-    from ...arm.platform import Platform
+    from ...services import Host
 
 log = logging.getLogger("aznet.appgw")
 AG = "microsoft.network/applicationgateways"
@@ -112,7 +112,7 @@ class AppGatewayService(cp_health.BackendHealthSource):
     watches = WATCHED | {AG, PIP, SETTINGS_TYPE, KV_SECRET, POLICY_TYPE}
     delivery: Literal["sync", "queued"] = "sync"
 
-    def __init__(self, platform: Platform) -> None:
+    def __init__(self, platform: Host) -> None:
         self.platform = platform
         self.settings = platform.settings
         self.plans: dict[str, GatewayPlan] = {}
@@ -392,5 +392,5 @@ class AppGatewayService(cp_health.BackendHealthSource):
 
 
 @services.register
-def _factory(platform: Platform) -> AppGatewayService:
+def _factory(platform: Host) -> AppGatewayService:
     return AppGatewayService(platform)

@@ -191,7 +191,7 @@ class Telemetry:
             for r in verdict.records:
                 self.logs.emit(gw, "ApplicationGatewayFirewallLog", {**r, "resourceId": plan.id.upper()})
         country = (policy.geo(req.client_addr) or "") if policy.geo is not None else ""
-        waf_metrics.report(gw, policy, verdict, req.method, scope, country, self.metrics)
+        waf_metrics.report(gw, policy, verdict, req.method, scope, country, metrics=self.metrics)
 
     # -- health gauges and the minute's performance record ------------------------------------------
     def health_changed(self, plan: GatewayPlan, pool: str, settings: str) -> None:

@@ -31,7 +31,7 @@ from .plan import SpeakerSpec
 from .speaker import Speaker
 
 if TYPE_CHECKING:
-    from ...arm.platform import Platform
+    from ...services import Host
 
 log = logging.getLogger("aznet.bgp")
 BGP_PORT = 179
@@ -45,7 +45,7 @@ class BgpService:
                         | hub_routes.INPUT_TYPES)     # what a Virtual WAN hub announces follows its routing
     delivery: Literal["sync", "queued"] = "sync"
 
-    def __init__(self, platform: Platform) -> None:
+    def __init__(self, platform: Host) -> None:
         self.platform = platform
         self.settings = platform.settings
         self.port = listen_port(BGP_PORT, self.settings.privileged_port_offset)
@@ -297,5 +297,5 @@ class _Exchange:
 
 
 @services.register
-def _factory(platform: Platform) -> BgpService:
+def _factory(platform: Host) -> BgpService:
     return BgpService(platform)

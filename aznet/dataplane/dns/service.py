@@ -29,7 +29,7 @@ from .shell import DnsServerShell
 from .zone_metrics import ZoneMetrics
 
 if TYPE_CHECKING:
-    from ...arm.platform import Platform
+    from ...services import Host
     from ..reconcile import Snapshot
 
 log = logging.getLogger("aznet.dns")
@@ -42,7 +42,7 @@ class DnsService:
     watches = feed.WATCHES
     delivery = "sync"
 
-    def __init__(self, platform: Platform) -> None:
+    def __init__(self, platform: Host) -> None:
         self.platform = platform
         self.engine = DnsEngine()
         self.shell = DnsServerShell(self.engine, HOST, platform.settings.dns_port,

@@ -24,9 +24,8 @@ from typing import TYPE_CHECKING, Any, Literal
 import dns.message
 import dns.rcode
 
-from ... import services
-from ...arm.ids import normalize
-from ...resources.network import dns_resolvers as res
+from ... import services, typenames
+from ...ids import normalize
 from ...store.base import Change
 from ..dns.answer import answer
 from ..dns.ports import PortBook
@@ -34,14 +33,16 @@ from ..dns.render import error_reply
 from . import forwarding
 
 if TYPE_CHECKING:
-    from ...arm.platform import Platform
+    from ...services import Host
     from ..reconcile import Snapshot
 
 log = logging.getLogger("aznet.dns_resolver")
 HOST = "127.0.0.1"
 FORWARD_TIMEOUT = 2.0
 TCP_MAX_BUFFER = 4 * (65535 + 2)
-WATCHES = frozenset(t.lower() for t in (res.RESOLVER, res.INBOUND, res.RULESET, res.RULE, res.LINK))
+WATCHES = frozenset(t.lower() for t in (typenames.DNS_RESOLVER, typenames.DNS_RESOLVER_INBOUND,
+                                       typenames.DNS_FORWARDING_RULESET, typenames.DNS_FORWARDING_RULE,
+                                       typenames.DNS_FORWARDING_LINK))
 
 
 class _Forward(asyncio.DatagramProtocol):
@@ -166,7 +167,7 @@ class DnsResolverService:
     watches = WATCHES
     delivery: Literal["sync", "queued"] = "sync"
 
-    def __init__(self, platform: Platform) -> None:
+    def __init__(self, platform: Host) -> None:
         self.platform = platform
         self.loop: asyncio.AbstractEventLoop | None = None
         self.snapshot: Snapshot | None = None
@@ -188,18 +189,18 @@ class DnsResolverService:
             return
         want: dict[str, tuple[str, str, str]] = {}
         vnets: dict[str, str] = {}
-        for rec in snap.of_type(res.INBOUND):
-            resolver = snap.get(normalize(res.resolver_of(rec.id)))
+        for rec in snap.of_type(typenames.DNS_RESOLVER_INBOUND):
+            resolver = snap.get(normalize(forwarding.resolver_of(rec.id)))
             vnet = ((resolver.body.get("properties") or {}).get("virtualNetwork") or {}).get("id") if resolver else None
             cfgs = (rec.body.get("properties") or {}).get("ipConfigurations") or []
             if vnet and cfgs:
                 want[rec.key] = (rec.id, vnet, str(cfgs[0].get("privateIpAddress")))
                 vnets[normalize(vnet)] = vnet
-        for link in snap.of_type(res.LINK):
+        for link in snap.of_type(typenames.DNS_FORWARDING_LINK):
             vnet = ((link.body.get("properties") or {}).get("virtualNetwork") or {}).get("id")
             if vnet:
                 vnets[normalize(vnet)] = vnet
-        self.rules = {key: res.rules_for_vnet(snap, vid) for key, vid in vnets.items()}
+        self.rules = {key: forwarding.rules_for_vnet(snap, vid) for key, vid in vnets.items()}
         self._vnet_listeners({key: vnets[key] for key, rules in self.rules.items() if rules})
         for key in [k for k in self.listeners if k not in want]:
             self.listeners.pop(key).close()
@@ -348,5 +349,5 @@ class DnsResolverService:
 
 
 @services.register
-def _factory(platform: Platform) -> DnsResolverService:
+def _factory(platform: Host) -> DnsResolverService:
     return DnsResolverService(platform)

@@ -49,7 +49,7 @@ from .telemetry import SETTINGS_TYPE, Telemetry
 from .waf import EdgeWaf
 
 if TYPE_CHECKING:
-    from ...arm.platform import Platform
+    from ...services import Host
 
 log = logging.getLogger("aznet.frontdoor")
 PIP = "microsoft.network/publicipaddresses"
@@ -128,7 +128,7 @@ class FrontDoorService(EdgeContentSink):
     watches = WATCHES | {PIP, KV_SECRET, KV_VAULT, SETTINGS_TYPE} | WORKLOAD_TYPES
     delivery: Literal["sync", "queued"] = "sync"
 
-    def __init__(self, platform: Platform) -> None:
+    def __init__(self, platform: Host) -> None:
         self.platform = platform
         self.settings = platform.settings
         self.address = str(getattr(self.settings, "frontdoor_edge_address", "127.62.0.1"))
@@ -489,5 +489,5 @@ class FrontDoorService(EdgeContentSink):
 
 
 @services.register
-def _factory(platform: Platform) -> FrontDoorService:
+def _factory(platform: Host) -> FrontDoorService:
     return FrontDoorService(platform)

@@ -40,7 +40,7 @@ from .select import select
 from .workers import WorkerPool, bind_listener
 
 if TYPE_CHECKING:
-    from ...arm.platform import Platform
+    from ...services import Host
 
 log = logging.getLogger("aznet.lb")
 
@@ -60,7 +60,7 @@ class LbService:
     watches = WATCHED | {LB, POOL, NAT_RULE, PIP}
     delivery: Literal["sync", "queued"] = "sync"
 
-    def __init__(self, platform: Platform) -> None:
+    def __init__(self, platform: Host) -> None:
         self.platform = platform
         self.settings = platform.settings
         self.plan = Plan()
@@ -370,5 +370,5 @@ class LbService:
 
 
 @services.register
-def _factory(platform: Platform) -> LbService:
+def _factory(platform: Host) -> LbService:
     return LbService(platform)

@@ -11,7 +11,8 @@ How a data plane uses it (Application Gateway, Front Door)::
     verdict.action            # "allow" | "block" | "redirect"  (verdict.detected: Detection mode hit)
     verdict.status, verdict.body, verdict.headers                  # the answer when not "allow"
     verdict.records           # ApplicationGatewayFirewallLog / FrontDoorWebApplicationFirewallLog
-    aznet.dataplane.waf.metrics.report(gateway_id, policy, verdict, method)   # Azure's WAF metrics
+    aznet.dataplane.waf.metrics.report(gateway_id, policy, verdict, method,
+                                       metrics=platform.metrics)         # Azure's WAF metrics
 
 Modules: seclang (parser), rules (compiled rules), transforms, operators, pcre (PCRE -> re/regex),
 bodies (urlencoded/multipart/JSON/XML), variables, transaction (evaluation), prefilter (Hyperscan),

@@ -4,7 +4,8 @@ Application Gateway (WAF_v2): AzwafTotalRequests (Action, CountryCode, Method, M
 PolicyScope), AzwafCustomRule (Action, CountryCode, CustomRuleID, Mode, PolicyName, PolicyScope),
 AzwafSecRule (Action, CountryCode, Mode, PolicyName, PolicyScope, RuleGroupID, RuleID, RuleSetName).
 Front Door: WebApplicationFirewallRequestCount (PolicyName, RuleName, Action).
-A data plane calls :func:`report` with the verdict of each request it asked the WAF about.
+A data plane calls :func:`report` with the verdict of each request it asked the WAF about and its
+platform's metrics registry.
 """
 
 from __future__ import annotations
@@ -33,10 +34,9 @@ for _t in FD_TYPES:
 
 
 def report(resource_id: str, policy: WafPolicy, verdict: Verdict, method: str = "GET",
-           scope: str = "Global", country: str = "", metrics: Any = None) -> None:
-    if metrics is None:
-        from ...monitor.metrics import METRICS
-        metrics = METRICS
+           scope: str = "Global", country: str = "", *, metrics: Any) -> None:
+    """``metrics``: the registry of the data plane's own platform (``platform.metrics``), never a
+    process-wide one: several platforms may run in one process."""
     name = policy.policy_id.rsplit("/", 1)[-1]
     final = "Blocked" if verdict.action != "allow" else ("Detected" if verdict.detected else "Allowed")
     if policy.kind == "FrontDoor":

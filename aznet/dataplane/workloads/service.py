@@ -22,7 +22,7 @@ from . import demo
 from .table import GW, HUB, HUB_IPCONFIG, LB, LNG, NIC, VM, VMSS, WorkloadTable
 
 if TYPE_CHECKING:
-    from ...arm.platform import Platform
+    from ...services import Host
 
 log = logging.getLogger("aznet.workloads")
 WATCHED = frozenset({VM, VMSS, NIC, LB, GW, LNG, HUB, HUB_IPCONFIG})
@@ -33,7 +33,7 @@ class WorkloadsService:
     watches = WATCHED
     delivery: Literal["sync", "queued"] = "sync"
 
-    def __init__(self, platform: Platform) -> None:
+    def __init__(self, platform: Host) -> None:
         self.platform = platform
         self.settings = platform.settings
         self.table = WorkloadTable(self.settings.private_ip_pool)
@@ -147,5 +147,5 @@ class WorkloadsService:
 
 
 @services.register
-def _factory(platform: Platform) -> WorkloadsService:
+def _factory(platform: Host) -> WorkloadsService:
     return WorkloadsService(platform)

@@ -26,6 +26,7 @@ import ipaddress
 import re
 from typing import TYPE_CHECKING, Any
 
+from ... import typenames
 from ...arm.crud import resource_guid
 from ...arm.errors import ArmError
 from ...arm.ids import normalize
@@ -36,12 +37,12 @@ from .ref_checks import location_of, ref_id
 if TYPE_CHECKING:
     from ...arm.context import Ctx
 
-RESOLVER = "Microsoft.Network/dnsResolvers"
-INBOUND = f"{RESOLVER}/inboundEndpoints"
-OUTBOUND = f"{RESOLVER}/outboundEndpoints"
-RULESET = "Microsoft.Network/dnsForwardingRulesets"
-RULE = f"{RULESET}/forwardingRules"
-LINK = f"{RULESET}/virtualNetworkLinks"
+RESOLVER = typenames.DNS_RESOLVER
+INBOUND = typenames.DNS_RESOLVER_INBOUND
+OUTBOUND = typenames.DNS_RESOLVER_OUTBOUND
+RULESET = typenames.DNS_FORWARDING_RULESET
+RULE = typenames.DNS_FORWARDING_RULE
+LINK = typenames.DNS_FORWARDING_LINK
 VNET = "microsoft.network/virtualnetworks"
 SUBNET = "microsoft.network/virtualnetworks/subnets"
 DELEGATION = "Microsoft.Network/dnsResolvers"
@@ -279,24 +280,6 @@ class LinkHooks(Hooks):
         if len([r for r in ctx.children(ruleset, LINK) if r.key != normalize(new["id"])]) >= MAX_LINKS:
             raise bad("VirtualNetworkLinkLimitReached", f"A ruleset links at most {MAX_LINKS} virtual networks.")
         props["virtualNetwork"] = {"id": vnet.id}
-
-
-def rules_for_vnet(ctx_or_snapshot: Any, vnet_id: str) -> list[tuple[str, list[tuple[str, int]]]]:
-    """(domain, [(ip, port)]) of the enabled forwarding rules of the ruleset linked to ``vnet_id``."""
-    key = normalize(vnet_id)
-    out: list[tuple[str, list[tuple[str, int]]]] = []
-    for link in ctx_or_snapshot.of_type(LINK):
-        if normalize(ref_id((link.body.get("properties") or {}).get("virtualNetwork")) or "") != key:
-            continue
-        ruleset = normalize(resolver_of(link.id))
-        for rec in ctx_or_snapshot.of_type(RULE):
-            if not rec.key.startswith(ruleset + "/"):
-                continue
-            p = rec.body.get("properties") or {}
-            if p.get("forwardingRuleState", "Enabled") == "Enabled":
-                out.append((p["domainName"], [(t["ipAddress"], int(t.get("port", 53)))
-                                              for t in p.get("targetDnsServers") or []]))
-    return out
 
 
 REGISTRY.add(ResourceType(RESOLVER, API_VERSIONS, model="DnsResolver", schema_package="dnsresolver",

@@ -5,7 +5,10 @@
     POST /_aznet/vms/{sub}/{rg}/{name}/serve      {"http": [80], "tcpEcho": [7], "udpEcho": [9], "replace": false}
 
 Port mappings and served workloads are kept in the VM's private state (``_aznet.ports``,
-``_aznet.serve``): they survive restarts and ARM updates of the VM, and go with its deletion."""
+``_aznet.serve``): they survive restarts and ARM updates of the VM, and go with its deletion.
+
+The control plane's side: declared here without HTTP (``provider_action``, ``auth="admin"``); the views
+come from the workload engine on the request's platform (``ctx.platform.services.get(WorkloadsService)``)."""
 
 from __future__ import annotations
 
@@ -14,31 +17,30 @@ from typing import TYPE_CHECKING, Any
 
 from ... import typenames
 from ...arm.errors import ArmError
-from ...arm.http import Request, Response
-from ...arm.router import ROUTES
-from . import service as _service_registration  # noqa: F401  (registers the workload engine)
+from ...arm.provider_actions import provider_action
 
 if TYPE_CHECKING:
-    from ...arm.platform import Platform
+    from ...arm.context import Ctx
 
 VM_TYPE = typenames.VM
 MAX_PORTS = 256
 
 
-def _vm_id(req: Request) -> str:
-    p = req.params
+def _vm_id(p: dict[str, str]) -> str:
     return f"/subscriptions/{p['sub']}/resourceGroups/{p['rg']}/providers/{VM_TYPE}/{p['name']}"
 
 
-def _service(p: Platform) -> Any:
-    svc = p.services.get("workloads")
+def _service(ctx: Ctx) -> Any:
+    from ...dataplane.workloads.service import WorkloadsService  # the engine is optional in an assembly
+
+    svc = ctx.platform.services.get(WorkloadsService)
     if svc is None:
         raise ArmError(503, "ServiceUnavailable", "The workload engine is not running.")
     return svc
 
 
-def _record(p: Platform, vm_id: str) -> Any:
-    rec = p.store.get(vm_id.lower())
+def _record(ctx: Ctx, vm_id: str) -> Any:
+    rec = ctx.platform.store.get(vm_id.lower())
     if rec is None:
         raise ArmError(404, "ResourceNotFound", f"The Resource '{VM_TYPE}/{vm_id.rsplit('/', 1)[-1]}' under "
                                                 f"resource group '{vm_id.split('/')[4]}' was not found.")
@@ -51,30 +53,30 @@ def _port(value: Any, what: str) -> int:
     return value
 
 
-def _write_private(p: Platform, vm_id: str, update: dict[str, Any]) -> None:
-    txn = p.store.transaction()
+def _write_private(ctx: Ctx, vm_id: str, update: dict[str, Any]) -> None:
+    txn = ctx.txn
     rec = txn.get(vm_id.lower())
     if rec is None:
-        _record(p, vm_id)
+        _record(ctx, vm_id)
     body = dict(rec.body)
     body["_aznet"] = {**(body.get("_aznet") or {}), **update}
     txn.put(rec.id, rec.type, rec.parent, rec.scope, body)
-    p.store.commit(txn)
+    ctx.platform.store.commit(txn)      # committed before the view is read: the engine applied it
 
 
-@ROUTES.route("_aznet/vms/{sub}/{rg}/{name}", auth="admin")
-def show(p: Platform, req: Request) -> Response:
-    rec = _record(p, _vm_id(req))
-    view = _service(p).vm_view(rec.id)
+@provider_action("_aznet/vms/{sub}/{rg}/{name}", "GET", api_versions=None, name=VM_TYPE, auth="admin")
+def show(ctx: Ctx, data: Any, prm: dict[str, str]) -> tuple[int, Any]:
+    rec = _record(ctx, _vm_id(prm))
+    view = _service(ctx).vm_view(rec.id)
     if view is None:
         raise ArmError(404, "ResourceNotFound", f"VM {rec.id} is not in the workload table.")
-    return Response(200, view)
+    return 200, view
 
 
-@ROUTES.route("_aznet/vms/{sub}/{rg}/{name}/expose", "POST", auth="admin")
-def expose(p: Platform, req: Request) -> Response:
-    rec = _record(p, _vm_id(req))
-    data = req.json()
+@provider_action("_aznet/vms/{sub}/{rg}/{name}/expose", "POST", api_versions=None, name=VM_TYPE,
+                 body="required", auth="admin")
+def expose(ctx: Ctx, data: Any, prm: dict[str, str]) -> tuple[int, Any]:
+    rec = _record(ctx, _vm_id(prm))
     if not isinstance(data, dict):
         raise ArmError(400, "InvalidRequestContent", "Expected a JSON object {\"port\": N, \"to\": \"host:port\"}.")
     port = _port(data.get("port"), "port")
@@ -99,14 +101,14 @@ def expose(p: Platform, req: Request) -> Response:
         ports[str(port)] = [str(addr), _port(int(tport), "the target port")]
         if len(ports) > MAX_PORTS:
             raise ArmError(400, "InvalidParameter", f"A VM can have at most {MAX_PORTS} port mappings.")
-    _write_private(p, rec.id, {"ports": ports})
-    return Response(200, _service(p).vm_view(rec.id))
+    _write_private(ctx, rec.id, {"ports": ports})
+    return 200, _service(ctx).vm_view(rec.id)
 
 
-@ROUTES.route("_aznet/vms/{sub}/{rg}/{name}/serve", "POST", auth="admin")
-def serve(p: Platform, req: Request) -> Response:
-    rec = _record(p, _vm_id(req))
-    data = req.json()
+@provider_action("_aznet/vms/{sub}/{rg}/{name}/serve", "POST", api_versions=None, name=VM_TYPE,
+                 body="required", auth="admin")
+def serve(ctx: Ctx, data: Any, prm: dict[str, str]) -> tuple[int, Any]:
+    rec = _record(ctx, _vm_id(prm))
     if not isinstance(data, dict):
         raise ArmError(400, "InvalidRequestContent", "Expected a JSON object.")
     current = [] if data.get("replace") else list((rec.body.get("_aznet") or {}).get("serve") or [])
@@ -120,5 +122,5 @@ def serve(p: Platform, req: Request) -> Response:
                 current.append(entry)
     if len(current) > MAX_PORTS:
         raise ArmError(400, "InvalidParameter", f"A VM can serve at most {MAX_PORTS} demo workloads.")
-    _write_private(p, rec.id, {"serve": current})
-    return Response(200, _service(p).vm_view(rec.id))
+    _write_private(ctx, rec.id, {"serve": current})
+    return 200, _service(ctx).vm_view(rec.id)
