@@ -24,6 +24,9 @@ def _settings(args: argparse.Namespace) -> Settings:
         s.lro_delay = args.lro_delay
     if getattr(args, "allow_remote", False):
         s.allow_remote = True
+    for name in ("lb_workers", "appgw_workers", "frontdoor_workers"):
+        if getattr(args, name, None) is not None:
+            setattr(s, name, max(0, getattr(args, name)))
     return s
 
 
@@ -106,6 +109,16 @@ def _main(argv: list[str] | None = None) -> int:
     up.add_argument("--lro-delay", type=float, help="seconds a long-running operation stays InProgress")
     up.add_argument("--allow-remote", action="store_true",
                     help="allow a non-loopback --host (others on the network can then use aznet)")
+    up.add_argument("--lb-workers", type=int, metavar="N",
+                    help="load balancer relay worker processes sharing the frontends (SO_REUSEPORT; default 0 = "
+                         "relay in the aznet process, or $AZNET_LB_WORKERS)")
+    up.add_argument("--appgw-workers", type=int, metavar="N",
+                    help="application gateway worker processes serving the frontends (SO_REUSEPORT) while the "
+                         "aznet process compiles, probes and answers ARM (default 0 = serve in the aznet process, "
+                         "or $AZNET_APPGW_WORKERS)")
+    up.add_argument("--frontdoor-workers", type=int, metavar="N",
+                    help="Front Door edge worker processes, each with its own cache (default 0 = serve in the "
+                         "aznet process, or $AZNET_FRONTDOOR_WORKERS)")
     up.set_defaults(fn=cmd_up)
 
     st = sub.add_parser("status", help="endpoints and resources by type")

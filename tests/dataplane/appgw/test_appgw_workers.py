@@ -133,7 +133,8 @@ def test_two_workers_serve_follow_changes_and_health_and_report(tmp_path: Path) 
 
 
 def test_workers_exit_when_aznet_is_killed(tmp_path: Path) -> None:
-    """kill -9 of `aznet up` (no chance to stop anything): its workers go too (PR_SET_PDEATHSIG, pipe EOF)."""
+    """kill -9 of `aznet up --appgw-workers 1 --frontdoor-workers 1` (no chance to stop anything): its workers go
+    too (PR_SET_PDEATHSIG, pipe EOF)."""
     import signal
     import subprocess
     import sys
@@ -142,9 +143,9 @@ def test_workers_exit_when_aznet_is_killed(tmp_path: Path) -> None:
 
     pools = worker_pools()
     env = {**os.environ, "AZNET_DATA_DIR": str(tmp_path / "d"), "AZNET_PORT": "0", "AZNET_DNS_PORT": "0",
-           "AZNET_APPGW_WORKERS": "1", "AZNET_FRONTDOOR_WORKERS": "1",
            "AZNET_PUBLIC_IP_POOL": pools["public_ip_pool"], "AZNET_FRONTDOOR_EDGE_ADDRESS": pools["frontdoor_edge_address"]}
-    proc = subprocess.Popen([sys.executable, "-m", "aznet.cli.main", "up"], env=env, stdout=subprocess.DEVNULL,
+    proc = subprocess.Popen([sys.executable, "-m", "aznet.cli.main", "up", "--appgw-workers", "1",
+                             "--frontdoor-workers", "1"], env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     try:
         def children() -> list[int]:
@@ -153,12 +154,14 @@ def test_workers_exit_when_aznet_is_killed(tmp_path: Path) -> None:
                 if d.isdigit():
                     try:
                         with open(f"/proc/{d}/stat") as f:
-                            if int(f.read().rsplit(")", 1)[1].split()[1]) == proc.pid:
+                            mine = int(f.read().rsplit(")", 1)[1].split()[1]) == proc.pid
+                        with open(f"/proc/{d}/cmdline", "rb") as f:
+                            if mine and b"spawn_main" in f.read():      # a worker (not the resource tracker)
                                 out.append(int(d))
                     except (OSError, ValueError, IndexError):
                         continue
             return out
-        kids = poll(lambda: (k := children()) and len(k) >= 2 and (tmp_path / "d" / "server.json").exists() and k,
+        kids = poll(lambda: (k := children()) and len(k) == 2 and (tmp_path / "d" / "server.json").exists() and k,
                     timeout=120)
         assert all(_alive(k) for k in kids)
         proc.send_signal(signal.SIGKILL)
