@@ -136,8 +136,10 @@ class HubRouting:
     """The hub routing of every virtual WAN in ``bodies`` (key -> ARM body), ``types`` (key -> type)."""
 
     def __init__(self, bodies: Mapping[str, dict[str, Any]], types: Mapping[str, str],
-                 bgp: Mapping[str, Iterable[tuple[str, str, str]]] | None = None) -> None:
+                 bgp: Mapping[str, Iterable[tuple[str, str, str]]] | None = None,
+                 circuits: Mapping[str, Iterable[tuple[str, str]]] | None = None) -> None:
         self.bodies = bodies
+        self.circuits = circuits or {}    # peering key -> (prefix, customer AS path) its BGP sessions hold
         by_type: dict[str, list[str]] = {}
         for k, t in types.items():
             if t in INPUT_TYPES:
@@ -270,6 +272,10 @@ class HubRouting:
                 if isinstance(r, dict) and isinstance(r.get("network"), str):
                     prefixes.append(r["network"])
                     path = "-".join(a for a in str(r.get("path") or "").split() if a.isdigit())
+                    as_path = "-".join(x for x in ("12076", path) if x)
+            for prefix, path in self.circuits.get(peering_key, ()):       # the customer router's BGP sessions
+                if prefix not in prefixes:
+                    prefixes.append(prefix)
                     as_path = "-".join(x for x in ("12076", path) if x)
         assoc, ids, labels = self._routing(hub, p.get("routingConfiguration"))
         self.connections[k] = Connection(k, str(self.bodies[k].get("id") or k), "er", hub, prefixes, assoc, ids,

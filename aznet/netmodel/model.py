@@ -391,16 +391,27 @@ class NetworkModel:
         if peering is None or props(peering).get("state") == "Disabled":
             return []
         edge = (peering.get("_aznet") or {}).get("edge") or {}
-        if not edge.get("up"):
-            return []
         out = []
-        for r in edge.get("routes") or []:
+        seen: set[tuple[str, tuple[int, ...]]] = set()
+        for r in edge.get("routes") or [] if edge.get("up") else []:
             if not isinstance(r, dict) or not isinstance(r.get("network"), str):
                 continue
             path = tuple(int(a) for a in str(r.get("path") or "").split() if a.isdigit())
+            seen.add((r["network"], path))
             out.append(LearnedRoute(r["network"], "", (12076, *path), "ExpressRoute", str(circuit.get("id") or ""),
                                     gateway_key))
+        # what the customer router announced over the peering's BGP sessions (both links: one path each)
+        for r in self.circuit_learned().get(f"{circuit_key}/peerings/azureprivatepeering", ()):
+            if (r.prefix, r.as_path) not in seen:
+                seen.add((r.prefix, r.as_path))
+                out.append(LearnedRoute(r.prefix, "", (12076, *r.as_path), "ExpressRoute",
+                                        str(circuit.get("id") or ""), gateway_key))
         return out
+
+    def circuit_learned(self) -> dict[str, tuple[LearnedRoute, ...]]:
+        """Peering key -> the routes its MSEE sessions hold from the customer router (customer AS path)."""
+        return {owner: routes for owner, (_v, _p, routes) in self.learned.items()
+                if self.rtype.get(owner) == CIRCUIT_PEERING}
 
     # -- lookups the answerers use -------------------------------------------------------------
 
@@ -430,7 +441,9 @@ class NetworkModel:
         if self._hub_routing is None:
             bgp = {owner: [(r.peer, r.prefix, "-".join(map(str, r.as_path))) for r in routes]
                    for owner, (_v, _pref, routes) in self.learned.items() if self.rtype.get(owner) == HUB}
-            self._hub_routing = HubRouting(self.raw, self.rtype, bgp)
+            circuits = {k: [(r.prefix, "-".join(map(str, r.as_path))) for r in routes]
+                        for k, routes in self.circuit_learned().items()}
+            self._hub_routing = HubRouting(self.raw, self.rtype, bgp, circuits)
         return self._hub_routing
 
     def hub_routes_for_vnet(self, vnet_key: str) -> list[tuple[str, list[str]]]:

@@ -39,6 +39,9 @@ ROUTE_SERVER_MAX_PREFIXES = 1000
 ROUTE_SERVER_ASN = 65515
 HUB_ROUTER_ASN = 65515            # a Virtual WAN hub router's ASN, as a Route Server's
 WAN_HUB_MAX_PREFIXES = 10000      # inferred: the hub router's route limit per peer
+# ExpressRoute circuits, their peerings, hubs' ExpressRoute connections (er_plan.py)
+ER_TYPES = ("microsoft.network/expressroutecircuits", "microsoft.network/expressroutecircuits/peerings",
+            "microsoft.network/expressroutegateways/expressrouteconnections")
 NO_BGP_SKUS = {"basic"}
 
 
@@ -60,7 +63,7 @@ class SpeakerSpec:
     azure_address: str
     local: str
     asn: int
-    kind: str                    # VpnGateway | RouteServer | VirtualWanHub
+    kind: str                    # VpnGateway | RouteServer | VirtualWanHub | ExpressRoute (an MSEE link)
     vnet_id: str
     neighbors: list[NeighborConfig] = field(default_factory=list)
     # neighbour address -> {prefix: as_path} announced besides learned transit routes
@@ -77,7 +80,7 @@ class Records:
     def __init__(self, snapshot: Any) -> None:
         self.snapshot = snapshot
         self.by_key: dict[str, Any] = {}
-        for t in (GW, LNG, CONN, VNET, PEERING, HUB, HUB_IPCONFIG, HUB_BGP, HUB_VNET_CONN):
+        for t in (GW, LNG, CONN, VNET, PEERING, HUB, HUB_IPCONFIG, HUB_BGP, HUB_VNET_CONN, *ER_TYPES):
             for r in snapshot.of_type(t):
                 self.by_key[r.key] = r
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -26,7 +27,7 @@ from ..ports import listen_port
 from ..reconcile import Snapshot
 from ..workloads.service import WorkloadsService
 from ..workloads.table import WorkloadTable
-from . import plan
+from . import er_plan, plan
 from .plan import SpeakerSpec
 from .speaker import Speaker
 
@@ -68,7 +69,7 @@ class BgpService:
         table = self.workloads.table if self.workloads is not None else WorkloadTable(self.settings.private_ip_pool)
         recs = plan.Records(snapshot)
         specs = {s.key: s for s in plan.vpn_speakers(recs, table) + plan.route_server_speakers(recs, table)
-                 + plan.wan_hub_speakers(recs, table)}
+                 + plan.wan_hub_speakers(recs, table) + er_plan.expressroute_speakers(recs, table)}
         self._converge(specs)
 
     def apply(self, changes: Sequence[Change]) -> None:
@@ -120,6 +121,9 @@ class BgpService:
             if spec.kind == "VirtualWanHub":
                 self._advertise_hub(sp, spec)
                 continue
+            if spec.kind == "ExpressRoute":
+                self._advertise_er(sp, spec)
+                continue
             branch = self._branch_routes(spec)
             for n in spec.neighbors:
                 routes = {p: (ap, spec.azure_address) for p, ap in spec.base.get(n.address, {}).items()}
@@ -147,6 +151,26 @@ class BgpService:
                 path = (spec.asn, *(int(a) for a in r.as_path.split("-") if a.isdigit()))
                 for prefix in r.prefixes:
                     routes.setdefault(plan._canon(prefix), (path, spec.azure_address))
+            sp.set_advertised(n.address, routes)
+
+    def _advertise_er(self, sp: Speaker, spec: SpeakerSpec) -> None:
+        """An MSEE announces to the customer router the VNets of the gateways linked to the circuit (and their
+        gateway-transit spokes), AS path 12076 65515, and for each Virtual WAN hub's ExpressRoute connection
+        to the peering the hub's prefix and what that connection learns from the hub; next hop the MSEE."""
+        for n in spec.neighbors:
+            routes = {p: (path, spec.azure_address) for p, path in spec.base.get(n.address, {}).items()}
+            hub_conns = [k for k in spec.via.get(n.address, "").split(",") if k]
+            if hub_conns:
+                hubs = model_engine(self.platform).model.hub_routing()
+                for key in hub_conns:
+                    conn = hubs.connections.get(key)
+                    prefix = hub_routes.props(hubs.bodies.get(conn.hub_key)).get("addressPrefix") if conn else None
+                    if isinstance(prefix, str):
+                        routes.setdefault(plan._canon(prefix), ((spec.asn, er_plan.GATEWAY_ASN), spec.azure_address))
+                    for r in hubs.connection_routes(key):
+                        path = (spec.asn, er_plan.GATEWAY_ASN, *(int(a) for a in r.as_path.split("-") if a.isdigit()))
+                        for prefix in r.prefixes:
+                            routes.setdefault(plan._canon(prefix), (path, spec.azure_address))
             sp.set_advertised(n.address, routes)
 
     def _branch_routes(self, spec: SpeakerSpec) -> list[tuple[str, tuple[int, ...]]]:
@@ -240,13 +264,33 @@ class BgpService:
                 out[spec.instance] = [(p, "-".join(map(str, path)), hop) for p, (path, hop) in table.items()]
         return out if known else None
 
+    def link_state(self, peering_id: str, link: int) -> dict[str, Any] | None:
+        """An ExpressRoute peering link's session as the circuit's tables show it (None: no speaker):
+        up, seconds since established, routes held from the customer {prefix: AS path}, bytes in and out."""
+        sp = self.speakers.get(f"{peering_id.lower()}#{link}")
+        if sp is None:
+            return None
+        n = next(iter(sp.neighbors.values()), None)
+        sess = sp.sessions.get(n.address) if n is not None else None
+        st = sp.stats_for(n.address) if n is not None else None
+        up = sess is not None and sess.state == "Connected"
+        return {"up": up, "customer": n.address if n else "", "asn": n.asn if n else None,
+                "seconds": time.monotonic() - st.established_at if up and st and st.established_at else 0.0,
+                "routes": {p: " ".join(map(str, a.as_path)) for p, a in sess.rib.items()} if up and sess else {},
+                "bytesIn": st.bytes_in if st else 0, "bytesOut": st.bytes_out if st else 0,
+                "microsoft": sp.azure_address}
+
     # -- status -----------------------------------------------------------------------------------
     def endpoints(self) -> list[dict[str, Any]]:
         out = []
         for key, sp in sorted(self.speakers.items()):
             spec = self.specs.get(key)
+            name = f"bgp:{sp.resource_id.rsplit('/', 1)[-1]}/{spec.instance if spec else 0}"
+            if spec is not None and spec.kind == "ExpressRoute":      # circuit/peering/link
+                parts = sp.resource_id.split("/")
+                name = f"bgp:{parts[-3]}/{parts[-1]}/{('primary', 'secondary')[spec.instance]}"
             ep: dict[str, Any] = {
-                "name": f"bgp:{sp.resource_id.rsplit('/', 1)[-1]}/{spec.instance if spec else 0}",
+                "name": name,
                 "host": sp.address, "port": BGP_PORT, "protocol": "tcp", "resourceId": sp.resource_id,
                 "address": sp.address, "bgpPeeringAddress": sp.azure_address, "asn": sp.asn,
                 "description": f"BGP speaker ({spec.kind if spec else 'gateway'}, AS {sp.asn})",

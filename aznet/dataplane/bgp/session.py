@@ -52,6 +52,8 @@ class SessionStats:
     flaps: int = 0
     updates: int = 0
     last_update_at: float | None = None
+    bytes_in: int = 0            # what crossed the session's TCP connection (an ExpressRoute link's counters)
+    bytes_out: int = 0
 
 
 @dataclass
@@ -90,6 +92,7 @@ class Session(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         self.buf += data
+        self.stats.bytes_in += len(data)
         self.last_rx = time.monotonic()
         try:
             while len(self.buf) >= codec.HEADER:
@@ -230,6 +233,7 @@ class Session(asyncio.Protocol):
         if self.transport is not None and not self.transport.is_closing():
             self.transport.write(data)
             self.stats.messages_sent += 1
+            self.stats.bytes_out += len(data)
 
     def _set_state(self, state: str) -> None:
         self.state = state

@@ -19,13 +19,13 @@ from ...store.base import Change
 from ..ports import listen_port
 from ..reconcile import Snapshot
 from . import demo
-from .table import GW, HUB, HUB_IPCONFIG, LB, LNG, NIC, VM, VMSS, WorkloadTable
+from .table import CIRCUIT_PEERING, GW, HUB, HUB_IPCONFIG, LB, LNG, NIC, VM, VMSS, WorkloadTable
 
 if TYPE_CHECKING:
     from ...services import Host
 
 log = logging.getLogger("aznet.workloads")
-WATCHED = frozenset({VM, VMSS, NIC, LB, GW, LNG, HUB, HUB_IPCONFIG})
+WATCHED = frozenset({VM, VMSS, NIC, LB, GW, LNG, HUB, HUB_IPCONFIG, CIRCUIT_PEERING})
 
 
 class WorkloadsService:
@@ -46,7 +46,8 @@ class WorkloadsService:
     # -- engine interface ------------------------------------------------------------
     def resync(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot
-        recs = [r for t in (VM, VMSS, NIC, LB, GW, LNG, HUB, HUB_IPCONFIG) for r in snapshot.of_type(t)]
+        recs = [r for t in (VM, VMSS, NIC, LB, GW, LNG, HUB, HUB_IPCONFIG, CIRCUIT_PEERING)
+                for r in snapshot.of_type(t)]
         self.table = WorkloadTable.build(recs, self.settings.private_ip_pool)
         self.version += 1
         for err in self.table.errors:

@@ -32,6 +32,8 @@ GW = "microsoft.network/virtualnetworkgateways"
 LNG = "microsoft.network/localnetworkgateways"
 HUB = "microsoft.network/virtualhubs"
 HUB_IPCONFIG = "microsoft.network/virtualhubs/ipconfigurations"
+CIRCUIT_PEERING = "microsoft.network/expressroutecircuits/peerings"
+ER_LINKS = ("primary", "secondary")
 SERVE_TAG = "aznet-serve"
 KINDS = ("http", "tcp-echo", "udp-echo")
 
@@ -169,6 +171,8 @@ class WorkloadTable:
                 table._gateway(rec, pool)
             elif t == LNG:
                 table._onprem_peer(rec, pool)
+            elif t == CIRCUIT_PEERING:
+                table._circuit_links(rec, pool)
             elif t == HUB:
                 table._router(rec, [r for r in recs if r.type.lower() == HUB_IPCONFIG
                                     and r.id.lower().startswith(rec.id.lower() + "/")], pool)
@@ -253,6 +257,24 @@ class WorkloadTable:
         local = addr.strip() if literal else pool.take(key)
         self.ipconfigs[key.lower()] = IpConfig(id=key, owner=rec.id, private_ip=addr.strip(), subnet=None,
                                                local=local)
+
+    def _circuit_links(self, rec: Any, pool: AddressPool) -> None:
+        """Each link (primary, secondary) of an ExpressRoute circuit peering has two routers on its /30: the
+        customer's (first usable address) and Microsoft's (the MSEE, second), each on a loopback address of its
+        own: ``by_ipconfig(f"{peering id}/{link}")`` (Microsoft's) and ``f"{peering id}/{link}/customer"``."""
+        props = _props(rec.body)
+        for link in ER_LINKS:
+            prefix = props.get(f"{link}PeerAddressPrefix")
+            try:
+                net = ipaddress.ip_network(prefix.strip(), strict=False) if isinstance(prefix, str) else None
+            except ValueError:
+                net = None
+            if net is None or net.version != 4 or net.num_addresses < 4:
+                continue
+            for suffix, offset in (("", 2), ("/customer", 1)):
+                key = f"{rec.id}/{link}{suffix}"
+                self.ipconfigs[key.lower()] = IpConfig(id=key, owner=rec.id, private_ip=str(net.network_address + offset),
+                                                       subnet=None, local=pool.take(key))
 
     def onprem_source(self, lng_id: str) -> str | None:
         cfg = self.ipconfigs.get(f"{lng_id}/bgpPeeringAddress".lower())

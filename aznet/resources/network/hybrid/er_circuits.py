@@ -283,8 +283,15 @@ def find_authorization(ctx: Ctx, circuit_id: str, key: Any) -> dict[str, Any] | 
 
 
 def circuit_stats(ctx: Ctx, body: dict[str, Any], _payload: Any) -> tuple[int, Any]:
-    # no physical link carries traffic on this machine: the counters exist and stay 0
-    return 200, {"primarybytesIn": 0, "primarybytesOut": 0, "secondarybytesIn": 0, "secondarybytesOut": 0}
+    """The links' bytes in and out, summed over the circuit's peerings: what their BGP sessions carried (no
+    data path crosses a circuit on this machine)."""
+    from .er_peerings import link_bytes
+
+    total = {"primarybytesIn": 0, "primarybytesOut": 0, "secondarybytesIn": 0, "secondarybytesOut": 0}
+    for rec in ctx.children(body["id"], PEERING_TYPE):
+        for k, v in link_bytes(ctx, rec.body).items():
+            total[k] += v
+    return 200, total
 
 
 # -- the provider's side: an admin action -----------------------------------------------------------------

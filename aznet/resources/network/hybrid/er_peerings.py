@@ -406,6 +406,23 @@ def edge(body: dict[str, Any]) -> dict[str, Any]:
     return (body.get("_aznet") or {}).get("edge") or {}
 
 
+LINKS = ("primary", "secondary")
+
+
+def live(ctx: Ctx, peering: dict[str, Any], device: str) -> dict[str, Any] | None:
+    """The BGP session of this link of the peering, when aznet runs an MSEE speaker for it (a customer router
+    such as FRR peers with it): up, routes held {prefix: AS path}, seconds up, bytes in/out. None without one."""
+    from ....dataplane.bgp.service import BgpService
+
+    svc = ctx.platform.services.get(BgpService)
+    return svc.link_state(peering["id"], LINKS.index(device)) if svc is not None else None
+
+
+def _uptime(seconds: float) -> str:
+    whole = int(seconds)
+    return f"{whole // 3600:02d}:{whole // 60 % 60:02d}:{whole % 60:02d}"
+
+
 def addresses(body: dict[str, Any], device: str) -> tuple[str | None, str | None]:
     """(customer router, Microsoft router) addresses of a link: the first and second usable of its /30."""
     p = body.get("properties") or {}
@@ -445,7 +462,8 @@ def arp_table(ctx: Ctx, peering: dict[str, Any], device: str) -> list[dict[str, 
     if msee is None:
         return []
     out = [{"age": 0, "interface": "Microsoft", "ipAddress": msee, "macAddress": _mac(f"{peering['id']}/{device}/ms")}]
-    if edge(peering).get("up"):
+    session = live(ctx, peering, device)
+    if edge(peering).get("up") or (session is not None and session["up"]):
         out.insert(0, {"age": 0, "interface": "On-Prem", "ipAddress": onprem,
                        "macAddress": _mac(f"{peering['id']}/{device}/onprem")})
     return out
@@ -475,6 +493,11 @@ def route_table(ctx: Ctx, peering: dict[str, Any], device: str) -> list[dict[str
     e = edge(peering)
     routes = [{"network": r["network"], "nextHop": onprem, "locPrf": "", "weight": 0, "path": r["path"]}
               for r in (e.get("routes") or [])] if e.get("up") else []
+    session = live(ctx, peering, device)
+    if session is not None and session["up"]:
+        held = {r["network"] for r in routes}
+        routes.extend({"network": p, "nextHop": onprem, "locPrf": "", "weight": 0, "path": path}
+                      for p, path in session["routes"].items() if p not in held)
     ptype = (peering.get("properties") or {}).get("peeringType")
     if ptype == "AzurePrivatePeering":
         routes.extend(_linked_vnet_routes(ctx, er_circuits.circuit_of(peering["id"])))
@@ -488,15 +511,29 @@ def route_summary(ctx: Ctx, peering: dict[str, Any], device: str) -> list[dict[s
     if onprem is None:
         return []
     p = peering.get("properties") or {}
+    session = live(ctx, peering, device)
+    if session is not None and session["up"]:
+        return [{"neighbor": onprem, "v": 4, "as": p.get("peerASN"), "upDown": _uptime(session["seconds"]),
+                 "statePfxRcd": str(len(session["routes"]))}]
     e = edge(peering)
     return [{"neighbor": onprem, "v": 4 if "." in onprem else 6, "as": p.get("peerASN"),
              "upDown": e.get("since", "") if e.get("up") else "never",
              "statePfxRcd": str(len(e.get("routes") or [])) if e.get("up") else "Active"}]
 
 
+def link_bytes(ctx: Ctx, peering: dict[str, Any]) -> dict[str, int]:
+    """The peering's byte counters: what crossed each link, i.e. its BGP session (no data path runs over a
+    circuit on this machine), seen from Microsoft's side (in = from the customer)."""
+    out: dict[str, int] = {}
+    for device in LINKS:
+        session = live(ctx, peering, device)
+        out[f"{device}bytesIn"] = session["bytesIn"] if session else 0
+        out[f"{device}bytesOut"] = session["bytesOut"] if session else 0
+    return out
+
+
 def peering_stats(ctx: Ctx, body: dict[str, Any], _payload: Any) -> tuple[int, Any]:
-    # no physical link carries traffic on this machine: the counters exist and stay 0
-    return 200, {"primarybytesIn": 0, "primarybytesOut": 0, "secondarybytesIn": 0, "secondarybytesOut": 0}
+    return 200, link_bytes(ctx, body)
 
 
 REGISTRY.add(ResourceType(TYPE, API_VERSIONS, model="ExpressRouteCircuitPeering", location="none",

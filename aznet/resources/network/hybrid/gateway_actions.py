@@ -15,6 +15,7 @@ the BGP answers come from them:
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
 
@@ -145,8 +146,51 @@ def _bgp(ctx: Ctx, gw: dict[str, Any]) -> list[Any]:
     return svc.instances(gw["id"]) if svc is not None else []
 
 
+def _msee_speakers(ctx: Ctx, gw: dict[str, Any]) -> list[Any]:
+    """An ExpressRoute gateway's BGP peers: the MSEE speakers (one per link) of the private peerings of the
+    circuits its connections link (the customer router peers with them; the gateway learns through them)."""
+    from ....dataplane.bgp.service import BgpService
+
+    svc = ctx.platform.services.get(BgpService)
+    if svc is None or _props(gw).get("gatewayType") != "ExpressRoute":
+        return []
+    out = []
+    for conn in _connections(ctx, gw["id"]):
+        circuit = (_props(conn).get("peer") or {}).get("id") if _props(conn).get("connectionType") == \
+            "ExpressRoute" else None
+        if circuit:
+            out.extend(svc.instances(f"{circuit}/peerings/AzurePrivatePeering"))
+    return out
+
+
+def _er_peer_status(ctx: Ctx, gw: dict[str, Any], peer: str | None) -> list[dict[str, Any]]:
+    """One row per MSEE link (neighbour its address, AS 12076), state from the link's session."""
+    from ....dataplane.bgp.speaker import timespan
+
+    rows = []
+    local = _local_address(gw)
+    now = time.monotonic()
+    for sp in _msee_speakers(ctx, gw):
+        if peer not in (None, "", sp.azure_address):
+            continue
+        sess = next(iter(sp.sessions.values()), None)
+        n = next(iter(sp.neighbors.values()), None)
+        st = sp.stats_for(n.address) if n is not None else None
+        up = sess is not None and sess.state == "Connected"
+        rows.append({"localAddress": local, "neighbor": sp.azure_address, "asn": sp.asn,
+                     "state": "Connected" if up else "Connecting",
+                     "connectedDuration": timespan(now - st.established_at) if up and st and st.established_at
+                     else "00:00:00",
+                     "routesReceived": len(sess.rib) if up and sess is not None else 0,
+                     "messagesSent": st.messages_sent if st else 0,
+                     "messagesReceived": st.messages_received if st else 0})
+    return rows
+
+
 def bgp_peer_status(ctx: Ctx, gw: dict[str, Any], _payload: Any) -> tuple[int, Any]:
     peer = ctx.arg("peer")
+    if _props(gw).get("gatewayType") == "ExpressRoute":
+        return 200, {"value": _er_peer_status(ctx, gw, peer)}
     local = _local_address(gw)
     speakers = _bgp(ctx, gw)
     if speakers:
@@ -180,6 +224,11 @@ def learned_routes(ctx: Ctx, gw: dict[str, Any], _payload: Any) -> tuple[int, An
             routes.append({"localAddress": sp.azure_address, "network": prefix, "nextHop": attrs.next_hop,
                            "sourcePeer": neighbor, "origin": "EBgp", "asPath": " ".join(map(str, attrs.as_path)),
                            "weight": 32768})
+    for sp in _msee_speakers(ctx, gw):      # ExpressRoute: the customer's routes through each MSEE, 12076 first
+        for _neighbor, prefix, attrs in sp.learned():
+            routes.append({"localAddress": local, "network": prefix, "nextHop": sp.azure_address,
+                           "sourcePeer": sp.azure_address, "origin": "EBgp",
+                           "asPath": " ".join(map(str, (sp.asn, *attrs.as_path))), "weight": 32768})
     return 200, {"value": routes}
 
 

@@ -61,7 +61,14 @@ def routing_model(ctx: Ctx) -> hub_routes.HubRouting:
         if rec is not None:
             bodies[rec.key] = rec.body
             types[rec.key] = hub_routes.VNET
-    return hub_routes.HubRouting(bodies, types, bgp)
+    circuits: dict[str, list[tuple[str, str]]] = {}
+    if any(t == hub_routes.ER_CONN for t in types.values()):
+        # what customer routers announce over circuit peerings' BGP sessions (the network model holds it)
+        from ....netmodel.engine import model_engine
+
+        circuits = {k: [(r.prefix, "-".join(map(str, r.as_path))) for r in routes]
+                    for k, routes in model_engine(ctx.platform).model.circuit_learned().items()}
+    return hub_routes.HubRouting(bodies, types, bgp, circuits)
 
 
 def _param(payload: Any, name: str) -> Any:
