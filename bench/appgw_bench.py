@@ -1,7 +1,10 @@
 """Application Gateway data plane: aznet beside HAProxy and nginx as HTTP reverse proxies, measured in the
 same run against the same three backends.
 
-    .venv/bin/python bench/appgw_bench.py [--seconds 10] [--idle 10000]
+    .venv/bin/python bench/appgw_bench.py [--seconds 10] [--idle 10000] [--workers N]
+
+With ``--workers N``: HAProxy runs nbthread N, nginx N worker processes, and a second aznet serves the same
+gateway with ``AZNET_APPGW_WORKERS=N`` (row ``aznet/Nw``) beside the in-process one, in the same run.
 
 Needs the Debian packages haproxy, nginx and wrk (`apt-get install haproxy nginx wrk`; scripts/test installs
 haproxy and wrk, this bench alone needs nginx). The backends are one HAProxy process answering 200 on
@@ -25,6 +28,7 @@ import argparse
 import asyncio
 import base64
 import datetime
+import os
 import re
 import resource
 import socket
@@ -83,12 +87,12 @@ frontend web
     return subprocess.Popen([need("haproxy"), "-f", str(cfg)])
 
 
-def start_haproxy(tmp: Path, pem: Path) -> subprocess.Popen[bytes]:
+def start_haproxy(tmp: Path, pem: Path, threads: int = 1) -> subprocess.Popen[bytes]:
     servers = "\n".join(f"    server b{i} {ip}:8080" for i, ip in enumerate(BACKENDS))
     cfg = tmp / "proxy.cfg"
     cfg.write_text(f"""global
     maxconn 9900
-    nbthread 1
+    nbthread {threads}
     tune.ssl.default-dh-param 2048
 defaults
     mode http
@@ -109,11 +113,11 @@ backend web
     return subprocess.Popen([need("haproxy"), "-f", str(cfg)])
 
 
-def start_nginx(tmp: Path, pem: Path) -> subprocess.Popen[bytes]:
+def start_nginx(tmp: Path, pem: Path, workers: int = 1) -> subprocess.Popen[bytes]:
     servers = "\n".join(f"        server {ip}:8080;" for ip in BACKENDS)
     (tmp / "nginx").mkdir(exist_ok=True)
     cfg = tmp / "nginx.conf"
-    cfg.write_text(f"""worker_processes 1;
+    cfg.write_text(f"""worker_processes {workers};
 worker_rlimit_nofile 20000;
 daemon off;
 pid {tmp}/nginx.pid;
@@ -293,7 +297,12 @@ def main() -> int:
     ap.add_argument("--seconds", type=int, default=10)
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--idle", type=int, default=10000)
+    ap.add_argument("--workers", type=int, default=0,
+                    help="N > 0: HAProxy nbthread N, nginx N worker processes, and a second aznet with "
+                         "AZNET_APPGW_WORKERS=N (N worker processes serve, the aznet process compiles and probes) "
+                         "beside the in-process one")
     args = ap.parse_args()
+    n = max(args.workers, 1)
     for tool in ("haproxy", "nginx", "wrk", "curl"):
         need(tool)
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -302,17 +311,25 @@ def main() -> int:
     pem, pfx = self_signed(tmp)
     procs: list[Any] = [start_backends(tmp)]
     az = None
+    others: list[Aznet] = []
     try:
-        procs.append(start_haproxy(tmp, pem))
-        procs.append(start_nginx(tmp, pem))
+        procs.append(start_haproxy(tmp, pem, n))
+        procs.append(start_nginx(tmp, pem, n))
         az = Aznet(tmp)
         vip = build_gateway(az, pfx)
         targets = {"HAProxy": (HAPROXY_FE, procs[1].pid), "nginx": (NGINX_FE, procs[2].pid),
                    "aznet": (vip, az.proc.pid)}
+        if args.workers > 0:          # the same gateway in a second aznet whose workers serve it
+            azw = Aznet(tmp, env={"AZNET_APPGW_WORKERS": str(args.workers),
+                                  "AZNET_PUBLIC_IP_POOL": "127.65.0.0/16"}, name="aznet-workers")
+            others.append(azw)
+            targets[f"aznet/{args.workers}w"] = (build_gateway(azw, pfx), azw.proc.pid)
         for host, _pid in targets.values():
             wait_ok(f"http://{host}/")
             wait_ok(f"https://{host}/")
-        print(f"appgw_bench: {args.seconds}s per figure; HAProxy (nbthread 1), nginx (1 worker), aznet (1 process)")
+        print(f"appgw_bench: {args.seconds}s per figure; HAProxy (nbthread {n}), nginx ({n} worker(s)), aznet (1 "
+              "process)" + (f", aznet/{args.workers}w ({args.workers} worker processes + the aznet process)"
+                            if args.workers else "") + f"; load average {os.getloadavg()}")
         res: dict[str, dict[str, float]] = {n: {} for n in targets}
         for name, (host, _pid) in targets.items():
             res[name]["http"] = max(wrk(f"http://{host}/", args.seconds) for _ in range(args.rounds))
@@ -332,13 +349,16 @@ def main() -> int:
             print(f"  {name:8} {r['http']:11.0f} {r['https']:12.0f} {r['tls_new']:9.0f} {r['p50']:7.2f} "
                   f"{r['p99']:7.2f} {r['rate']:10.0f} {r['mem']:9.1f}  ({int(r['idle_ok'])}/{args.idle} idle "
                   f"clients answered, {int(r['failed'])} paced failures)")
-        a = res["aznet"]
-        print(f"  aznet / HAProxy: HTTP {a['http'] / hp['http']:.2f}x (target >= 0.8), HTTPS "
-              f"{a['https'] / hp['https']:.2f}x, TLS handshakes {a['tls_new'] / hp['tls_new']:.2f}x, "
-              f"p99 {a['p99'] / hp['p99']:.2f}x (target <= 1.5), memory {a['mem'] / max(hp['mem'], 0.1):.1f}x")
+        for name in [t for t in res if t.startswith("aznet")]:
+            a = res[name]
+            print(f"  {name} / HAProxy: HTTP {a['http'] / hp['http']:.2f}x (target >= 0.8), HTTPS "
+                  f"{a['https'] / hp['https']:.2f}x, TLS handshakes {a['tls_new'] / hp['tls_new']:.2f}x, "
+                  f"p99 {a['p99'] / hp['p99']:.2f}x (target <= 1.5), memory {a['mem'] / max(hp['mem'], 0.1):.1f}x")
+        print(f"  load average after: {os.getloadavg()}")
     finally:
-        if az is not None:
-            az.stop()
+        for a_ in [az, *others]:
+            if a_ is not None:
+                a_.stop()
         for p in procs:
             p.terminate()
         for p in procs:

@@ -1,7 +1,12 @@
 """Front Door / CDN edge: aznet beside HAProxy (pass-through) and Varnish (cache hits), measured in the same run
 against the same origin.
 
-    .venv/bin/python bench/frontdoor_bench.py [--seconds 10] [--objects 100000]
+    .venv/bin/python bench/frontdoor_bench.py [--seconds 10] [--objects 100000] [--workers N]
+
+With ``--workers N``: HAProxy runs nbthread N and Varnish ``thread_pools=N``, and a second aznet serves the same
+profile with ``AZNET_FRONTDOOR_WORKERS=N`` (rows ``aznet/Nw``; edge address 127.216.0.2) beside the in-process
+one, in the same run. Varnish's threads are not bound to N cores by this (nor is anything else: wrk, the origin
+and every proxy share the machine's cores).
 
 Needs the Debian packages haproxy, varnish and wrk (`apt-get install haproxy varnish wrk`; scripts/test installs
 haproxy and wrk; this bench alone needs varnish). The origin is one HAProxy process answering 200 with a 1 KiB
@@ -39,6 +44,7 @@ ORIGIN = "127.217.0.1"
 HAPROXY_FE = "127.214.0.1"
 VARNISH_FE = "127.215.0.1"
 EDGE = "127.216.0.1"
+EDGE_W = "127.216.0.2"
 BODY = "x" * 1024
 CDN_API = "2024-02-01"
 
@@ -68,11 +74,11 @@ frontend origin
     return subprocess.Popen([need("haproxy"), "-f", str(cfg)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def start_haproxy(tmp: Path) -> subprocess.Popen[bytes]:
+def start_haproxy(tmp: Path, threads: int = 1) -> subprocess.Popen[bytes]:
     cfg = tmp / "proxy.cfg"
     cfg.write_text(f"""global
     maxconn 4000
-    nbthread 1
+    nbthread {threads}
 defaults
     mode http
     timeout client 300s
@@ -89,11 +95,12 @@ backend origin
     return subprocess.Popen([need("haproxy"), "-f", str(cfg)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def start_varnish(tmp: Path) -> subprocess.Popen[bytes]:
+def start_varnish(tmp: Path, pools: int = 0) -> subprocess.Popen[bytes]:
     workdir = tmp / "varnish"
     workdir.mkdir()
+    extra = ["-p", f"thread_pools={pools}"] if pools else []
     return subprocess.Popen([need("varnishd"), "-F", "-a", f"{VARNISH_FE}:80", "-b", f"{ORIGIN}:8080",
-                             "-s", "malloc,1G", "-n", str(workdir), "-p", "default_ttl=3600"],
+                             "-s", "malloc,1G", "-n", str(workdir), "-p", "default_ttl=3600", *extra],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
@@ -165,14 +172,22 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=int, default=10)
     ap.add_argument("--objects", type=int, default=100_000)
+    ap.add_argument("--workers", type=int, default=0,
+                    help="N > 0: HAProxy nbthread N, Varnish thread_pools=N, and a second aznet with "
+                         "AZNET_FRONTDOOR_WORKERS=N beside the in-process one")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="fdbench-") as t:
         tmp = Path(t)
-        procs = [start_origin(tmp), start_haproxy(tmp)]
-        varnish = start_varnish(tmp)
+        procs = [start_origin(tmp), start_haproxy(tmp, max(args.workers, 1))]
+        varnish = start_varnish(tmp, args.workers)
         procs.append(varnish)
         os.environ["AZNET_FRONTDOOR_EDGE_ADDRESS"] = EDGE
         az = Aznet(tmp)
+        azw = None
+        if args.workers > 0:
+            azw = Aznet(tmp, env={"AZNET_FRONTDOOR_EDGE_ADDRESS": EDGE_W,
+                                  "AZNET_FRONTDOOR_WORKERS": str(args.workers)}, name="aznet-workers")
+            procs.append(azw.proc)
         try:
             wait_port(ORIGIN, 8080)
             wait_port(HAPROXY_FE, 80)
@@ -184,16 +199,35 @@ def main() -> None:
             hit = subprocess.run(["curl", "-s", "-D", "-", "-o", "/dev/null", "-H", f"Host: {host}",
                                   f"http://{EDGE}/hot"], capture_output=True, text=True).stdout
             assert "TCP_HIT" in hit, hit
+            host_w = ""
+            if azw is not None:
+                host_w = build_edge(azw)
+                wait_port(EDGE_W, 80)
+                for _ in range(2):    # each worker may take the first request: fetch until a hit is seen
+                    subprocess.run(["curl", "-s", "-o", "/dev/null", "-H", f"Host: {host_w}", f"http://{EDGE_W}/hot"],
+                                   check=True)
+            n = max(args.workers, 1)
+            print(f"HAProxy nbthread {n}, Varnish thread_pools={args.workers or 'default'}, aznet in one process"
+                  + (f", aznet/{args.workers}w: {args.workers} worker processes + the aznet process"
+                     if args.workers else ""))
             print(f"load average before: {os.getloadavg()}")
             hp = wrk(f"http://{HAPROXY_FE}/pass/x", "origin.bench", args.seconds)
             ap_ = wrk(f"http://{EDGE}/pass/x", host, args.seconds)
+            apw = wrk(f"http://{EDGE_W}/pass/x", host_w, args.seconds) if azw is not None else None
             vh = wrk(f"http://{VARNISH_FE}/hot", "origin.bench", args.seconds)
             ah = wrk(f"http://{EDGE}/hot", host, args.seconds)
+            ahw = wrk(f"http://{EDGE_W}/hot", host_w, args.seconds) if azw is not None else None
             print(f"{'':28}{'req/s':>10}{'p99 ms':>10}")
             print(f"{'pass-through HAProxy':28}{hp[0]:>10.0f}{hp[1]:>10.2f}")
             print(f"{'pass-through aznet edge':28}{ap_[0]:>10.0f}{ap_[1]:>10.2f}   {ap_[0] / hp[0]:.2f}x HAProxy")
+            if apw is not None:
+                label = f"pass-through aznet/{args.workers}w"
+                print(f"{label:28}{apw[0]:>10.0f}{apw[1]:>10.2f}   {apw[0] / hp[0]:.2f}x HAProxy")
             print(f"{'cache hit Varnish':28}{vh[0]:>10.0f}{vh[1]:>10.2f}")
             print(f"{'cache hit aznet edge':28}{ah[0]:>10.0f}{ah[1]:>10.2f}   {ah[0] / vh[0]:.2f}x Varnish")
+            if ahw is not None:
+                label = f"cache hit aznet/{args.workers}w"
+                print(f"{label:28}{ahw[0]:>10.0f}{ahw[1]:>10.2f}   {ahw[0] / vh[0]:.2f}x Varnish")
             before_a, before_v = rss_kib(az.proc.pid), varnish_rss(varnish)
             t0 = time.monotonic()
             got_a = asyncio.run(load_objects(EDGE, host, args.objects))

@@ -125,11 +125,11 @@ backend bulk
 class Aznet:
     """`aznet up` in its own process, and the ARM calls to build the load balancer."""
 
-    def __init__(self, tmp: Path, workers: int = 0) -> None:
-        self.data = tmp / "aznet"
+    def __init__(self, tmp: Path, workers: int = 0, env: dict[str, str] | None = None, name: str = "aznet") -> None:
+        self.data = tmp / name
         self.port = free_port()
         env = {**os.environ, "AZNET_DATA_DIR": str(self.data), "AZNET_PORT": str(self.port),
-               "AZNET_DNS_PORT": str(free_port()), "AZNET_LB_WORKERS": str(workers)}
+               "AZNET_DNS_PORT": str(free_port()), "AZNET_LB_WORKERS": str(workers), **(env or {})}
         self.proc = subprocess.Popen([sys.executable, "-m", "aznet.cli.main", "up"], env=env,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 90
