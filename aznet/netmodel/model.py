@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from .. import typenames
@@ -30,6 +30,7 @@ from .objects import Gateway, IpConfig, Nic, RouteTableDef, Subnet, Vm, VNet, ke
 from .parse import parse_gateway, parse_nic, parse_route_table, parse_vm, parse_vnet, props, ref_key
 from .routing import SubnetRoutes, build_subnet_routes
 from .service_tags import AZURE_LB
+from .vpn_nat import GatewayNat, gateway_nat
 
 if TYPE_CHECKING:
     from ..dataplane.appgw.model import GatewayPlan
@@ -59,7 +60,8 @@ CHILD_TYPES = {
     f"{NSG}/defaultsecurityrules": (NSG, "defaultSecurityRules"),
     f"{RT}/routes": (RT, "routes"),
 }
-GATEWAY_INPUTS = {GW, CONN, LNG, PIP, CIRCUIT, CIRCUIT_PEERING}
+NAT_RULE = f"{GW}/natrules"
+GATEWAY_INPUTS = {GW, CONN, LNG, PIP, CIRCUIT, CIRCUIT_PEERING, NAT_RULE}
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,10 +236,22 @@ class NetworkModel:
         preference = "ExpressRoute"
         for v, pref, routes in self.learned.values():
             if v in vnets:
-                paths.extend(routes)
+                paths.extend(self._nat_learned(routes))
                 if v == vnet_key or pref != "ExpressRoute":
                     preference = pref
         return by_prefix(paths, preference) if paths else {}
+
+    def _nat_learned(self, routes: Iterable[LearnedRoute]) -> list[LearnedRoute]:
+        """BGP routes through the NAT of the gateway that learned them (enableBgpRouteTranslationForNat: a route
+        from a connection with IngressSnat rules is used post-NAT)."""
+        out: list[LearnedRoute] = []
+        for r in routes:
+            nat = self.gateway_nat(r.gateway)
+            if nat is None or not nat.route_translation:
+                out.append(r)
+                continue
+            out.extend(r if t == r.prefix else replace(r, prefix=t) for t in nat.translate_learned(r.peer, r.prefix))
+        return out
 
     def _index_public_ip(self, key: str, body: dict[str, Any] | None) -> None:
         old = self.public_ips.pop(key, None)
@@ -363,6 +377,7 @@ class NetworkModel:
         v2v = {(ref_key(props(b).get("virtualNetworkGateway1")), ref_key(props(b).get("virtualNetworkGateway2")),
                 props(b).get("sharedKey")) for k, b in self.raw.items()
                if self.rtype.get(k) == CONN and props(b).get("connectionType") == "Vnet2Vnet"}
+        s2s: dict[str, list[tuple[str, dict[str, Any], dict[str, Any] | None]]] = {}
         for k, b in self.raw.items():
             if self.rtype.get(k) != CONN:
                 continue
@@ -372,13 +387,38 @@ class NetworkModel:
             if g1 in gws and p.get("connectionType") == "ExpressRoute":
                 gws[g1].er_routes.extend(self._circuit_routes(ref_key(p.get("peer")), g1))
             if g1 in gws and lng is not None:
-                space = (props(lng).get("localNetworkAddressSpace") or {}).get("addressPrefixes") or []
-                gws[g1].onprem_prefixes.extend(x for x in space if isinstance(x, str))
+                s2s.setdefault(g1, []).append((k, b, lng))
             # Vnet2Vnet: the tunnel is up (and routes flow) once the reverse connection exists with the same
             # shared key; the routes of this connection go to its own gateway (virtualNetworkGateway1)
             if g1 in gws and g2 in gws and gws[g2].vnet_key in self.vnets and (g2, g1, p.get("sharedKey")) in v2v:
                 gws[g1].onprem_prefixes.extend(x.text for x in self.vnets[gws[g2].vnet_key].prefixes)
+        rules = self._nat_rules()
+        for g1, conns in s2s.items():
+            # the site's prefixes as the VNet sees them: through the IngressSnat rules of its connection
+            nat = gateway_nat(g1, self.raw[g1], rules.get(g1, {}), conns)
+            gws[g1].nat = nat
+            for c in nat.connections.values():
+                gws[g1].onprem_prefixes.extend(c.onprem_post_nat())
         self.gateways = gws
+
+    def _nat_rules(self) -> dict[str, dict[str, dict[str, Any]]]:
+        """gateway key -> rule key -> NAT rule body (the natRules children and the gateway's inline ones)."""
+        out: dict[str, dict[str, dict[str, Any]]] = {}
+        for k, b in self.raw.items():
+            if self.rtype.get(k) == GW:
+                for r in props(b).get("natRules") or []:
+                    if isinstance(r, dict) and r.get("name"):
+                        rid = str(r.get("id") or f"{b['id']}/natRules/{r['name']}")
+                        out.setdefault(k, {})[key_of(rid)] = dict(r, id=rid)
+            elif self.rtype.get(k) == NAT_RULE:
+                out.setdefault(k.rsplit("/natrules/", 1)[0], {})[k] = b
+        return out
+
+    def gateway_nat(self, gateway_key: str) -> GatewayNat | None:
+        """NAT on a VPN gateway's site-to-site connections (vpn_nat.GatewayNat: ``translate_learned(peer, prefix)``,
+        ``translate_advertised(peer, prefix)`` for the BGP speakers, ``outbound(src, dst)`` for the verifier)."""
+        gw = self.gateways.get(gateway_key)
+        return gw.nat if gw is not None else None
 
     def _circuit_routes(self, circuit_key: str | None, gateway_key: str) -> list[LearnedRoute]:
         """What the customer edge announces over the circuit's private peering (once the provider has

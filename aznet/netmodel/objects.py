@@ -152,6 +152,8 @@ class Gateway:
     onprem_prefixes: list[str] = field(default_factory=list)
     # ExpressRoute: the paths learned over its circuits' private peering (bgp_routes.LearnedRoute)
     er_routes: list[Any] = field(default_factory=list)
+    # VPN: NAT on its site-to-site connections (vpn_nat.GatewayNat), None without connections
+    nat: Any = None
 
 
 @dataclass(slots=True)

@@ -6,7 +6,8 @@ gateway, Internet, None) and the destination's inbound NSGs.
 Dispositions (Batfish names): ACCEPTED, DENIED_OUT, DENIED_IN, NO_ROUTE,
 NULL_ROUTED (next hop None), EXITS_NETWORK (Internet, gateway, service
 endpoint), NEIGHBOR_UNREACHABLE (no NIC holds the next-hop or destination IP,
-or the appliance NIC does not forward), LOOP."""
+or the appliance NIC does not forward), LOOP, NAT_DROPPED (a VPN gateway's
+dynamic NAT rule cannot carry traffic started from its external side)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ NULL_ROUTED = "NULL_ROUTED"
 EXITS_NETWORK = "EXITS_NETWORK"
 NEIGHBOR_UNREACHABLE = "NEIGHBOR_UNREACHABLE"
 LOOP = "LOOP"
+NAT_DROPPED = "NAT_DROPPED"
 MAX_HOPS = 16
 
 
@@ -177,8 +179,11 @@ def trace(model: NetworkModel, src: IpConfig, pkt: Packet, extra: dict[int, IpCo
             if not gw_ips and not model.gateways_for_vnet(vnet or ""):
                 return Trace(hops, NULL_ROUTED, f"dropped: {rname} but the VNet has no gateway", route.name,
                              route.route_table_id, route)
-            hops.append(Hop("VirtualNetworkGateway", "gateway", gw_ips[0] if gw_ips else None, None))
-            return Trace(hops, EXITS_NETWORK, f"exits the network through the gateway: {rname}", route=route)
+            gw = model.gateways.get(route.gateway_key or "")
+            hop = Hop("VirtualNetworkGateway", gw.name if gw else "gateway", gw_ips[0] if gw_ips else None,
+                      gw.id if gw else None)
+            hops.append(hop)
+            return _through_gateway(model, hops, hop, pkt, route, rname)
         if t in ("VnetLocal", "VNetPeering", "VNetGlobalPeering"):
             dvnet = vnet if t == "VnetLocal" else route.remote_vnet_key
             if t != "VnetLocal":
@@ -250,6 +255,36 @@ def trace(model: NetworkModel, src: IpConfig, pkt: Packet, extra: dict[int, IpCo
             continue
         return Trace(hops, NO_ROUTE, f"unsupported next hop type {t}", route=route)
     return Trace(hops, LOOP, f"more than {MAX_HOPS} hops")
+
+
+def _through_gateway(model: NetworkModel, hops: list[Hop], hop: Hop, pkt: Packet, route: EffectiveRoute, rname: str) -> Trace:
+    """Leaving by a VPN gateway: the NAT rules of the site-to-site connection the destination is behind
+    (netmodel/vpn_nat.py) translate the packet, or drop it (the pool of a dynamic IngressSnat rule)."""
+    nat = model.gateway_nat(route.gateway_key) if route.gateway_key else None
+    out = nat.outbound(pkt.src, pkt.dst) if nat is not None else None
+    if out is None:
+        return Trace(hops, EXITS_NETWORK, f"exits the network through the gateway: {rname}", route=route)
+    conn = out.connection
+    if out.dst is None:
+        assert out.dst_rule is not None
+        reason = (f"dropped at the gateway: {format_ip(pkt.dst)} is in the pool of dynamic IngressSnat rule "
+                  f"{out.dst_rule.rule} of connection {conn.name}; dynamic NAT carries only traffic the site starts")
+        hop.steps.append(Step("NAT", "dropped", reason, out.dst_rule.rule_id, out.dst_rule.rule))
+        return Trace(hops, NAT_DROPPED, reason, f"{conn.name}: {out.dst_rule.rule}", out.dst_rule.rule_id,
+                     route)
+    parts = []
+    if out.src_rule is not None:
+        parts.append(f"source {format_ip(pkt.src)} -> {format_ip(out.src)} (EgressSnat rule {out.src_rule.rule}, "
+                     f"{'Static' if out.src_rule.static else 'Dynamic'})")
+    if out.dst_rule is not None:
+        parts.append(f"destination {format_ip(pkt.dst)} -> {format_ip(out.dst)} (IngressSnat rule "
+                     f"{out.dst_rule.rule}, {'Static' if out.dst_rule.static else 'Dynamic'})")
+    detail = f"connection {conn.name}: " + ("; ".join(parts) if parts else "no NAT rule matches the packet")
+    rule = out.dst_rule or out.src_rule
+    hop.steps.append(Step("NAT", "translated" if parts else "unchanged", detail, rule.rule_id if rule else None,
+                          rule.rule if rule else None))
+    return Trace(hops, EXITS_NETWORK, f"exits the network through the gateway: {rname}; {detail}",
+                 route=route)
 
 
 def _deliver(model: NetworkModel, hops: list[Hop], dest: IpConfig, pkt: Packet, route: EffectiveRoute) -> Trace:

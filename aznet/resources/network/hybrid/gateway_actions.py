@@ -22,6 +22,7 @@ from xml.sax.saxutils import escape
 from ....arm.errors import ArmError
 from ....arm.ids import normalize
 from ....arm.registry import REGISTRY, Action
+from ....netmodel import vpn_nat
 from .. import peerings
 from . import connections, custom_bgp
 from . import virtual_network_gateways as gws
@@ -69,14 +70,31 @@ def _connections(ctx: Ctx, gw_id: str) -> list[dict[str, Any]]:
     return out
 
 
+def connection_nat(ctx: Ctx, gw: dict[str, Any], conn: dict[str, Any]) -> vpn_nat.ConnectionNat:
+    """The NAT of one site-to-site connection (its ingress / egress NAT rules; netmodel/vpn_nat.py)."""
+    p = _props(conn)
+    rules = {}
+    for key in ("ingressNatRules", "egressNatRules"):
+        for ref in p.get(key) or []:
+            rid = (ref or {}).get("id") if isinstance(ref, dict) else None
+            body = ctx.body(rid) if isinstance(rid, str) else None
+            if body is not None:
+                rules[normalize(rid or "")] = body
+    lng = ctx.body((p.get("localNetworkGateway2") or {}).get("id") or "")
+    nat = vpn_nat.gateway_nat(normalize(gw["id"]), gw, rules, [(normalize(conn["id"]), conn, lng)])
+    return nat.connections[normalize(conn["id"])]
+
+
 def _remote(ctx: Ctx, conn: dict[str, Any]) -> tuple[dict[str, Any] | None, list[str], str | None, int | None]:
-    """(remote body, its prefixes, its BGP address, its ASN) of a connection."""
+    """(remote body, its prefixes as the VNet sees them (post-NAT), its BGP address, its ASN) of a connection."""
     p = _props(conn)
     if p.get("connectionType") == "IPsec":
         lng = ctx.body((p.get("localNetworkGateway2") or {}).get("id") or "")
         lp = _props(lng)
         bgp = lp.get("bgpSettings") or {}
-        prefixes = list((lp.get("localNetworkAddressSpace") or {}).get("addressPrefixes") or [])
+        gw = ctx.body((p.get("virtualNetworkGateway1") or {}).get("id") or "") or {}
+        prefixes = connection_nat(ctx, gw, conn).onprem_post_nat() if gw else \
+            list((lp.get("localNetworkAddressSpace") or {}).get("addressPrefixes") or [])
         return lng, prefixes, bgp.get("bgpPeeringAddress"), bgp.get("asn")
     if p.get("connectionType") == "Vnet2Vnet":
         other = ctx.body((p.get("virtualNetworkGateway2") or {}).get("id") or "")
@@ -219,11 +237,16 @@ def learned_routes(ctx: Ctx, gw: dict[str, Any], _payload: Any) -> tuple[int, An
             hop = (_props(remote).get("bgpSettings") or {}).get("bgpPeeringAddress", "").split(",")[0]
         routes.extend({"localAddress": local, "network": p, "nextHop": hop, "sourcePeer": local,
                        "origin": "Network", "asPath": "", "weight": 32768} for p in prefixes)
+    translate = bool(_props(gw).get("enableBgpRouteTranslationForNat"))
+    ingress = {addr: connection_nat(ctx, gw, conn).ingress for addr, _, conn in _bgp_peers(ctx, gw)
+               if translate and _props(conn).get("connectionType") == "IPsec"}
     for sp in _bgp(ctx, gw):
         for neighbor, prefix, attrs in sp.learned():
-            routes.append({"localAddress": sp.azure_address, "network": prefix, "nextHop": attrs.next_hop,
-                           "sourcePeer": neighbor, "origin": "EBgp", "asPath": " ".join(map(str, attrs.as_path)),
-                           "weight": 32768})
+            # BGP route translation: a route from a connection with IngressSnat rules is used post-NAT
+            for net in vpn_nat.translate_prefix(prefix, ingress.get(neighbor) or []):
+                routes.append({"localAddress": sp.azure_address, "network": net, "nextHop": attrs.next_hop,
+                               "sourcePeer": neighbor, "origin": "EBgp", "asPath": " ".join(map(str, attrs.as_path)),
+                               "weight": 32768})
     for sp in _msee_speakers(ctx, gw):      # ExpressRoute: the customer's routes through each MSEE, 12076 first
         for _neighbor, prefix, attrs in sp.learned():
             routes.append({"localAddress": local, "network": prefix, "nextHop": sp.azure_address,
@@ -257,8 +280,13 @@ def advertised_routes(ctx: Ctx, gw: dict[str, Any], _payload: Any) -> tuple[int,
         _, prefixes, addr, _ = _remote(ctx, conn)
         if addr != peer:
             nets.extend(prefixes)
-        elif _props(conn).get("enableBgp"):
+            continue
+        if _props(conn).get("enableBgp"):
             local = (custom_bgp.local_addresses(gw, conn) or [local])[0]   # the APIPA address it peers from
+        if _props(gw).get("enableBgpRouteTranslationForNat") and _props(conn).get("connectionType") == "IPsec":
+            # the VNet's space as the site sees it: the EgressSnat rules of this peer's connection
+            egress = connection_nat(ctx, gw, conn).egress
+            nets = [t for n in nets for t in vpn_nat.translate_prefix(n, egress)]
     seen: set[str] = set()
     value = []
     for n in nets:

@@ -26,6 +26,7 @@ TYPE = "Microsoft.Network/virtualNetworkGateways/natRules"
 CONNECTION_TYPE = "microsoft.network/connections"
 NAT_SKUS = {f"vpngw{n}{az}" for n in range(2, 6) for az in ("", "az")}
 MAX_MAPPINGS = 64
+MAX_RULES = 100
 
 
 def bad(code: str, message: str) -> ArmError:
@@ -108,6 +109,16 @@ class NatRuleHooks(Hooks):
                 raise bad("InvalidNatRuleIpConfiguration",
                           f"NAT rule {rid}: ipConfigurationId {cfg} is not an IP configuration of its gateway.")
         self._external_overlap(ctx, rid, external)
+        if props["type"] == "Dynamic":
+            for e in external:
+                if e.prefixlen < (26 if e.version == 4 else 122):
+                    raise bad("DynamicNatRuleExternalMappingTooLarge",
+                              f"Dynamic NAT rule {rid}: external mapping {e} is larger than /26, the largest pool a "
+                              "dynamic NAT rule supports.")
+        count = sum(1 for rec in ctx.txn.children(normalize(gateway_of(rid)), TYPE) if rec.key != normalize(rid))
+        if count >= MAX_RULES:
+            raise bad("MaximumNatRulesPerGatewayReached",
+                      f"NAT rule {rid}: a VPN gateway holds at most {MAX_RULES} NAT rules (ingress and egress).")
 
     def _external_overlap(self, ctx: Ctx, rid: str, external: list[Any]) -> None:
         for rec in ctx.txn.children(normalize(gateway_of(rid)), TYPE):
@@ -170,6 +181,78 @@ def check_connection(ctx: Ctx, new: dict[str, Any], ctype: str, gw1: dict[str, A
                 raise bad("DuplicateNatRuleReference", f"Connection {cid}: NAT rule {rule['id']} is listed twice.")
             seen.append({"id": rule["id"]})
         props[key] = seen
+    if ctype == "IPsec" and (props.get("ingressNatRules") or props.get("egressNatRules")):
+        if props.get("usePolicyBasedTrafficSelectors") is True:
+            raise bad("NatRuleNotSupportedWithPolicyBasedTrafficSelectors",
+                      f"Connection {cid}: NAT rules are not supported on a connection with policy-based traffic "
+                      "selectors (usePolicyBasedTrafficSelectors).")
+        _spaces_clear(ctx, new, gw1)
+
+
+def _nets(prefixes: Any) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    out = []
+    for p in prefixes or []:
+        try:
+            out.append(ipaddress.ip_network(str(p), strict=False))
+        except ValueError:
+            continue
+    return out
+
+
+def _external(ctx: Ctx, refs: list[dict[str, str]]) -> list[tuple[str, ipaddress.IPv4Network | ipaddress.IPv6Network]]:
+    out = []
+    for ref in refs:
+        rule = ctx.body(ref["id"]) or {}
+        for m in (rule.get("properties") or {}).get("externalMappings") or []:
+            out.extend((rule.get("name", ""), n) for n in _nets([m.get("addressSpace")]))
+    return out
+
+
+def _post_nat(ctx: Ctx, conn: dict[str, Any]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """A site-to-site connection's site space as the VNet sees it (through its IngressSnat rules)."""
+    from ....netmodel import vpn_nat
+
+    p = conn.get("properties") or {}
+    lng = ctx.body(((p.get("localNetworkGateway2") or {}).get("id")) or "") or {}
+    space = ((lng.get("properties") or {}).get("localNetworkAddressSpace") or {}).get("addressPrefixes") or []
+    maps = [m for ref in p.get("ingressNatRules") or [] if isinstance(ref, dict)
+            for m in vpn_nat.mappings(ctx.body(str(ref.get("id") or "")) or {})]
+    return _nets(t for x in space for t in vpn_nat.translate_prefix(str(x), maps))
+
+
+def _spaces_clear(ctx: Ctx, new: dict[str, Any], gw1: dict[str, Any]) -> None:
+    """Azure: "the address spaces for all External Mappings must not overlap with each other and with the networks
+    connected without NAT": an IngressSnat external mapping neither overlaps the VNet nor what the gateway's other
+    sites are seen as; an EgressSnat external mapping does not overlap the site it is shown to."""
+    props = new["properties"]
+    cid = new["id"]
+    subnet = next((((c.get("properties") or {}).get("subnet") or {}).get("id") for c in
+                   (gw1.get("properties") or {}).get("ipConfigurations") or []), None) or ""
+    vnet = ctx.body(subnet[: subnet.lower().rfind("/subnets/")]) if "/subnets/" in subnet.lower() else None
+    vnet_space = _nets(((vnet or {}).get("properties") or {}).get("addressSpace", {}).get("addressPrefixes"))
+    lng_id = normalize(((props.get("localNetworkGateway2") or {}).get("id")) or "")
+    others: list[tuple[str, ipaddress.IPv4Network | ipaddress.IPv6Network]] = []
+    for rec in ctx.referrers(gw1["id"]):
+        p = rec.body.get("properties") or {}
+        if rec.type.lower() != CONNECTION_TYPE or rec.key == normalize(cid) or p.get("connectionType") != "IPsec" \
+                or normalize(((p.get("localNetworkGateway2") or {}).get("id")) or "") == lng_id:
+            continue
+        others.extend((f"the site of connection {rec.id}", n) for n in _post_nat(ctx, rec.body))
+    against = [(f"the address space of virtual network {vnet.get('id') if vnet else ''}", n) for n in vnet_space]
+    for name, ext in _external(ctx, props.get("ingressNatRules") or []):
+        for what, n in against + others:
+            if ext.version == n.version and ext.overlaps(n):
+                raise bad("NatRuleExternalMappingOverlapsAddressSpace",
+                          f"Connection {cid}: external mapping {ext} of IngressSnat rule {name} overlaps {n}, "
+                          f"{what}; external mappings must not overlap the networks connected to the gateway.")
+    lng = ctx.body(lng_id) or {}
+    site = _nets(((lng.get("properties") or {}).get("localNetworkAddressSpace") or {}).get("addressPrefixes"))
+    for name, ext in _external(ctx, props.get("egressNatRules") or []):
+        for n in site:
+            if ext.version == n.version and ext.overlaps(n):
+                raise bad("NatRuleExternalMappingOverlapsAddressSpace",
+                          f"Connection {cid}: external mapping {ext} of EgressSnat rule {name} overlaps {n}, the "
+                          "address space of its local network gateway.")
 
 
 REGISTRY.add(ResourceType(TYPE, since("2021-02-01"), model="VirtualNetworkGatewayNatRule", location="none",

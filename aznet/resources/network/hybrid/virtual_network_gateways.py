@@ -99,6 +99,12 @@ class VirtualNetworkGatewayHooks(Hooks):
         if enable_bgp and vpn_type == "PolicyBased" and gtype == "Vpn":
             raise bad("PolicyBasedGatewayDoesNotSupportBgp",
                       f"Policy-based virtual network gateway {gid} does not support BGP.")
+        translate = boolean(props.get("enableBgpRouteTranslationForNat"), "properties.enableBgpRouteTranslationForNat",
+                            False)
+        if gtype == "Vpn":
+            props["enableBgpRouteTranslationForNat"] = translate
+        else:
+            props.pop("enableBgpRouteTranslationForNat", None)
         subnet = self._ip_configurations(ctx, new, sku, active)
         self._one_per_vnet(ctx, new, subnet, gtype)
         self._bgp_settings(ctx, new, sku, subnet)
