@@ -18,10 +18,7 @@ longer available is replaced. A request whose ``X-Azure-RequestChain`` already c
 
 from __future__ import annotations
 
-import base64
 import ipaddress
-import itertools
-import os
 import ssl
 import time
 from dataclasses import dataclass, field
@@ -37,6 +34,7 @@ from .cache.chunks import CHUNK
 from .exchange import EdgeRequest, EdgeResponse
 from .model import HostSpec, RouteSpec
 from .paths import forward_path, host_lookup
+from .refs import new_ref
 from .rules import apply_header_ops
 
 if TYPE_CHECKING:
@@ -52,17 +50,6 @@ NOT_PASSED = frozenset(HOP | OURS)
 AFFINITY = "ASLBSA"
 MAX_HOPS = 5
 REDIRECT_STATUS = {"moved": 301, "found": 302, "temporaryredirect": 307, "permanentredirect": 308}
-
-
-_REF_SEED = os.urandom(16)
-_REF_COUNT = itertools.count()
-
-
-def new_ref() -> str:
-    """An X-Azure-Ref: a timestamp, this process's random seed and a counter, base64 (unique per request; Azure's
-    references look alike, their inner format is Azure's own)."""
-    return "0" + base64.b64encode(int(time.time()).to_bytes(4, "big") + _REF_SEED +
-                                  next(_REF_COUNT).to_bytes(8, "big")).decode()
 
 
 @dataclass(slots=True)
@@ -116,7 +103,9 @@ class EdgeProxy:
     def __init__(self, svc: FrontDoorService) -> None:
         from .cache import EdgeCache
         self.svc = svc
+        from .hitpath import HitPath
         self.cache = EdgeCache()
+        self.hits = HitPath(self)          # cache hits answered as soon as they are parsed (hitpath.py)
         self.upstream = UpstreamPool()
         # the most bytes of one origin answer the edge held at once: a buffered body, or a streamed answer's
         # bytes waiting in the client connection's write buffer (``_stream``)

@@ -30,10 +30,12 @@ from typing import TYPE_CHECKING, Any
 
 from ...monitor.catalog import Metric, define
 from ...monitor.diaglogs import SETTINGS_TYPE, DiagnosticLogs
+from .tally import ClientTally, Dims, OriginTally, Tallies
 
 if TYPE_CHECKING:
     from ..reconcile import Snapshot
     from .health import ProbeKey, ProbeResult
+    from .model import Owner
     from .proxy import Exchange
     from .service import FrontDoorService
 
@@ -126,22 +128,38 @@ class Telemetry:
         self.logs = DiagnosticLogs(svc.settings.data_dir)
         self.byte_hits: dict[tuple[str, str], list[int]] = {}     # (profile, endpoint) -> [cache bytes, all bytes]
         self.refusals = 0
-        # the dimension tuples of a request's metrics, built once per (kind, endpoint, country, status) and
-        # per (kind, endpoint, origin, origin status): the request path only looks them up (bounded)
-        self._dims: dict[tuple[Any, ...], tuple[Any, ...]] = {}
-        self._odims: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        self.tallies = Tallies(self.metrics, self._byte_hit_gauges)
+        self._touched: set[tuple[str, str]] = set()       # endpoints whose ByteHitRatio changed since the flush
+        self._logging: dict[str, bool] = {}               # resource id -> an access log is wanted (per refresh)
 
     def start(self) -> None:
-        pass
+        self.tallies.loop = self.svc.loop
+        self.metrics.add_collector(self.flush)
 
     def stop(self) -> None:
+        self.metrics.remove_collector(self.flush)
+        self.tallies.cancel()
+        self.flush()
         self.logs.close()
+
+    def flush(self) -> None:
+        """The requests' metrics gathered since the last flush, into the registry (``tally``)."""
+        self.tallies.flush()
 
     def refresh(self, snapshot: Snapshot) -> None:
         self.logs.refresh(snapshot.of_type(SETTINGS_TYPE))
+        self._logging = {}
 
     def refused(self, status: int) -> None:
         self.refusals += 1
+
+    def logging(self, owner: Owner) -> bool:
+        """Whether the owner's diagnostic settings want its access log (cached until the next reconcile)."""
+        got = self._logging.get(owner.resource_id)
+        if got is None:
+            category = "FrontdoorAccessLog" if owner.kind == "classic" else "FrontDoorAccessLog"
+            got = self._logging[owner.resource_id] = self.logs.wants(owner.resource_id, category)
+        return got
 
     # -- one request -------------------------------------------------------------------------------
     def record(self, ex: Exchange) -> None:
@@ -149,67 +167,72 @@ class Telemetry:
         if spec is None:
             return
         owner = spec.owner
-        rid = owner.resource_id
         status = 0 if ex.error == "OriginTimeout" else ex.status
-        country = _country(ex.client_ip)
         took = (time.perf_counter() - ex.started) * 1000
-        add = self.metrics.add
-        dkey = (owner.kind, owner.endpoint_host, country, status)
-        memo = self._dims.get(dkey)
-        if memo is None:
-            group = f"{status // 100}XX" if status else "0"
-            if owner.kind == "classic":
-                dims = (("ClientCountry", country), ("ClientRegion", "Unknown"), ("HttpStatus", str(status)),
-                        ("HttpStatusGroup", group))
-            else:
-                dims = (("Endpoint", owner.endpoint_host), ("ClientCountry", country), ("ClientRegion", "Unknown"),
-                        ("HttpStatus", str(status)), ("HttpStatusGroup", group))
-            geo = (("Endpoint", owner.endpoint_host), ("ClientCountry", country), ("ClientRegion", "Unknown"))
-            if len(self._dims) >= 4096:
-                self._dims.clear()
-            memo = self._dims[dkey] = (dims, geo)
-        dims, geo = memo
-        add(rid, "RequestCount", 1.0, dims)
-        add(rid, "RequestSize", float(ex.request_bytes), dims)
-        add(rid, "ResponseSize", float(ex.sent), dims)
-        add(rid, "TotalLatency", took, dims)
+        self.count(owner, ex.client_ip, status, ex.request_bytes, ex.sent, took, ex.cache)
         if ex.origin is not None and ex.origin_done:
-            olat = (ex.origin_done - ex.origin_started) * 1000
-            okey = (owner.kind, owner.endpoint_host, ex.origin.host, ex.origin_status)
-            omemo = self._odims.get(okey)
-            if omemo is None:
-                ostatus = str(ex.origin_status) if ex.origin_status else "0"
-                ogroup = f"{ex.origin_status // 100}XX" if ex.origin_status else "0"
-                if owner.kind == "classic":
-                    omemo = ((("HttpStatus", ostatus), ("HttpStatusGroup", ogroup), ("Backend", ex.origin.host)),
-                             (("Backend", ex.origin.host),))
-                else:
-                    omemo = ((("Endpoint", owner.endpoint_host), ("Origin", ex.origin.host), ("HttpStatus", ostatus),
-                              ("HttpStatusGroup", ogroup)),
-                             (("Endpoint", owner.endpoint_host), ("Origin", ex.origin.host)))
-                if len(self._odims) >= 4096:
-                    self._odims.clear()
-                self._odims[okey] = omemo
-            if owner.kind == "classic":
-                add(rid, "BackendRequestCount", 1.0, omemo[0])
-                add(rid, "BackendRequestLatency", olat, omemo[1])
-            else:
-                add(rid, "OriginRequestCount", 1.0, omemo[0])
-                add(rid, "OriginLatency", olat, omemo[1])
+            self.count_origin(owner, ex.origin.host, ex.origin_status, (ex.origin_done - ex.origin_started) * 1000)
+        if self.logging(owner):
+            category = "FrontdoorAccessLog" if owner.kind == "classic" else "FrontDoorAccessLog"
+            self.logs.emit(owner.resource_id, category, self.access_record(ex, status, took, category))
+
+    def count(self, owner: Owner, client_ip: str, status: int, request_bytes: int, sent: int, took: float,
+              cache: str) -> None:
+        """One client request's metrics: RequestCount, RequestSize, ResponseSize, TotalLatency (and for
+        Standard/Premium and CDN: Percentage4XX / 5XX and the endpoint's ByteHitRatio)."""
+        country = _country(client_ip)
+        key = (owner.resource_id, owner.endpoint_host, owner.kind, country, status)
+        t = self.tallies.client(key, lambda: self._client_tally(owner, country, status))
+        t.req.append(request_bytes)
+        t.sent.append(sent)
+        t.took.append(took)
         if owner.kind != "classic":
-            add(rid, "Percentage4XX", 100.0 if 400 <= status < 500 else 0.0, geo)
-            add(rid, "Percentage5XX", 100.0 if 500 <= status < 600 else 0.0, geo)
-            hits = self.byte_hits.setdefault((rid, owner.endpoint_host), [0, 0])
-            if ex.cache in ("TCP_HIT", "TCP_REMOTE_HIT"):
-                hits[0] += ex.sent
-            hits[1] += ex.sent
-            if len(self.byte_hits) > 4096:
-                self.byte_hits.clear()
-            self.metrics.set_gauge(rid, "ByteHitRatio", 100.0 * hits[0] / hits[1] if hits[1] else 0.0,
-                                   (("Endpoint", owner.endpoint_host),))
-        category = "FrontdoorAccessLog" if owner.kind == "classic" else "FrontDoorAccessLog"
-        if self.logs.wants(rid, category):
-            self.logs.emit(rid, category, self.access_record(ex, status, took, category))
+            key = (owner.resource_id, owner.endpoint_host)
+            hits = self.byte_hits.get(key)
+            if hits is None:
+                if len(self.byte_hits) >= 4096:
+                    self.byte_hits.clear()
+                hits = self.byte_hits[key] = [0, 0]
+            if cache == "TCP_HIT" or cache == "TCP_REMOTE_HIT":
+                hits[0] += sent
+            hits[1] += sent
+            self._touched.add(key)
+
+    def count_origin(self, owner: Owner, origin: str, origin_status: int, took: float) -> None:
+        key = (owner.resource_id, owner.endpoint_host, owner.kind, origin, origin_status)
+        t = self.tallies.origin(key, lambda: self._origin_tally(owner, origin, origin_status))
+        t.took.append(took)
+
+    @staticmethod
+    def _client_tally(owner: Owner, country: str, status: int) -> ClientTally:
+        group = f"{status // 100}XX" if status else "0"
+        if owner.kind == "classic":
+            dims: Dims = (("ClientCountry", country), ("ClientRegion", "Unknown"), ("HttpStatus", str(status)),
+                          ("HttpStatusGroup", group))
+            return ClientTally(owner.resource_id, dims, None, status)
+        dims = (("Endpoint", owner.endpoint_host), ("ClientCountry", country), ("ClientRegion", "Unknown"),
+                ("HttpStatus", str(status)), ("HttpStatusGroup", group))
+        geo = (("Endpoint", owner.endpoint_host), ("ClientCountry", country), ("ClientRegion", "Unknown"))
+        return ClientTally(owner.resource_id, dims, geo, status)
+
+    @staticmethod
+    def _origin_tally(owner: Owner, origin: str, origin_status: int) -> OriginTally:
+        ostatus = str(origin_status) if origin_status else "0"
+        ogroup = f"{origin_status // 100}XX" if origin_status else "0"
+        if owner.kind == "classic":
+            return OriginTally(owner.resource_id, (("HttpStatus", ostatus), ("HttpStatusGroup", ogroup),
+                                                   ("Backend", origin)), (("Backend", origin),), True)
+        return OriginTally(owner.resource_id, (("Endpoint", owner.endpoint_host), ("Origin", origin),
+                                               ("HttpStatus", ostatus), ("HttpStatusGroup", ogroup)),
+                           (("Endpoint", owner.endpoint_host), ("Origin", origin)), False)
+
+    def _byte_hit_gauges(self) -> None:
+        touched, self._touched = self._touched, set()
+        for key in touched:
+            hits = self.byte_hits.get(key)
+            if hits is not None:
+                self.metrics.set_gauge(key[0], "ByteHitRatio", 100.0 * hits[0] / hits[1] if hits[1] else 0.0,
+                                       (("Endpoint", key[1]),))
 
     def access_record(self, ex: Exchange, status: int, took: float, category: str) -> dict[str, Any]:
         spec = ex.spec

@@ -18,11 +18,13 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 # Bytes counted besides the body and header text, so the budget bounds the process's real memory (measured with
 # tracemalloc: an object, its LRU node and key, and each header's tuple and strings).
 ENTRY_OVERHEAD = 420
 HEADER_OVERHEAD = 120
+RENDERED_OVERHEAD = 160      # the rendered head's tuple and two bytes objects
 
 
 @dataclass(slots=True)
@@ -41,11 +43,16 @@ class Entry:
     vary_values: tuple[str, ...] = ()
     variants: dict[str, bytes] = field(default_factory=dict)  # encodings made at the edge, and "identity"
     size: int = 0
+    # the answer's head pre-rendered for plain GETs (``cache.hits``): (policy, bytes before the Age value, bytes
+    # after it up to the X-Azure-Ref value), or (policy, None, b"") when the answer depends on the request
+    rendered: tuple[Any, bytes | None, bytes] | None = None
 
     def measure(self) -> int:
+        r = self.rendered
         self.size = (ENTRY_OVERHEAD + 2 * len(self.key) + len(self.body)
                      + sum(HEADER_OVERHEAD + len(k) + len(v) for k, v in self.headers)
-                     + sum(len(v) + 40 for v in self.variants.values()))
+                     + sum(len(v) + 40 for v in self.variants.values())
+                     + (RENDERED_OVERHEAD + len(r[1] or b"") + len(r[2]) if r is not None else 0))
         return self.size
 
 
@@ -228,6 +235,14 @@ class ObjectStore:
         e.size += len(extra)
         self._shrink()
 
+    def keep_rendered(self, e: Entry, rendered: tuple[Any, bytes | None, bytes]) -> None:
+        """Keep an object's pre-rendered head with it, counted against the budget."""
+        before = e.size
+        e.rendered = rendered
+        if self.entries.get((e.scope, e.key)) is e:
+            self.bytes += e.measure() - before
+            self._shrink()
+
     def _shrink(self) -> None:
         while self.bytes > self.max_bytes and self.entries:
             (scope, key), victim = self.entries.popitem(last=False)
@@ -235,6 +250,7 @@ class ObjectStore:
             self.evictions += 1
             if self.disk is not None and victim.expires_at > self.clock():
                 victim.variants.clear()
+                victim.rendered = None
                 victim.measure()
                 self.disk.put(victim)
 
