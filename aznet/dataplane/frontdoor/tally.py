@@ -111,8 +111,7 @@ class Tallies:
     def flush(self) -> None:
         clients, self.clients = self.clients, {}
         origins, self.origins = self.origins, {}
-        merge = getattr(self.metrics, "merge", None)
-        out = merge if merge is not None else self._replay
+        out = self.metrics.merge
         for t in clients.values():
             n = len(t.req)
             if not n:
@@ -132,22 +131,3 @@ class Tallies:
             out(o.rid, o.latency_name, o.ldims, _acc(o.took))
         if clients:
             self.gauges()
-
-    def _replay(self, rid: str, metric: str, dims: Dims, acc: list[float]) -> None:
-        """For a registry without ``merge``: samples whose aggregates are exactly ``acc`` (its min and max, the
-        others at their mean, ending with its last), added one by one."""
-        total, n, low, high, last = acc[0], int(acc[1]), acc[2], acc[3], acc[4]
-        if n == 1:
-            values = [last]
-        elif n == 2:
-            values = [low if last == high else high, last]
-        else:
-            others = total - low - high                 # the n - 2 samples besides one min and one max
-            if last == high:
-                values = [low, *[others / (n - 2)] * (n - 2), high]
-            elif last == low:
-                values = [high, *[others / (n - 2)] * (n - 2), low]
-            else:
-                values = [low, high, *([(others - last) / (n - 3)] * (n - 3) if n > 3 else []), last]
-        for v in values:
-            self.metrics.add(rid, metric, v, dims)

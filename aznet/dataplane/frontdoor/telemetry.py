@@ -131,10 +131,10 @@ class Telemetry:
         self.tallies = Tallies(self.metrics, self._byte_hit_gauges)
         self._touched: set[tuple[str, str]] = set()       # endpoints whose ByteHitRatio changed since the flush
         self._logging: dict[str, bool] = {}               # resource id -> an access log is wanted (per refresh)
+        self.metrics.add_collector(self.flush)            # every read of the metrics sees every request
 
     def start(self) -> None:
         self.tallies.loop = self.svc.loop
-        self.metrics.add_collector(self.flush)
 
     def stop(self) -> None:
         self.metrics.remove_collector(self.flush)

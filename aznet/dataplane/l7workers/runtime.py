@@ -39,6 +39,7 @@ class ShippedMetrics:
 
     def __init__(self) -> None:
         self.acc: dict[tuple[str, str, tuple[tuple[str, str], ...]], list[float]] = {}
+        self.collectors: list[Any] = []      # engines' own batches (the edge's tallies), moved in before each take
 
     def add(self, resource_id: str, metric: str, value: float = 1.0, dims: Any = ()) -> None:
         key = (resource_id, metric, dims)
@@ -55,6 +56,20 @@ class ShippedMetrics:
             a[3] = value
         a[4] = value
 
+    def merge(self, resource_id: str, metric: str, dims: Any, acc: list[float]) -> None:
+        """Samples an engine aggregated itself (total, count, min, max, last), as ``MetricsRegistry.merge``."""
+        key = (resource_id, metric, dims)
+        a = self.acc.get(key)
+        if a is None:
+            if len(self.acc) < MAX_SERIES:
+                self.acc[key] = [float(x) for x in acc]
+            return
+        a[0] += acc[0]
+        a[1] += acc[1]
+        a[2] = min(a[2], acc[2])
+        a[3] = max(a[3], acc[3])
+        a[4] = acc[4]
+
     def set_gauge(self, resource_id: str, metric: str, value: float, dims: Any = ()) -> None:
         return None
 
@@ -62,12 +77,18 @@ class ShippedMetrics:
         return None
 
     def add_collector(self, fn: Any) -> None:
-        return None
+        self.collectors.append(fn)
 
     def remove_collector(self, fn: Any) -> None:
-        return None
+        if fn in self.collectors:
+            self.collectors.remove(fn)
 
     def take(self) -> dict[tuple[str, str, Any], list[float]]:
+        for fn in list(self.collectors):
+            try:
+                fn()
+            except Exception:  # noqa: BLE001 - a broken collector must not stop the batch
+                log.exception("l7workers: metrics collector failed")
         out, self.acc = self.acc, {}
         return out
 

@@ -1,5 +1,5 @@
 """The edge's batched request metrics (``frontdoor.tally``): what a flush merges is exactly what adding each sample
-to the registry would have given, in a registry with ``merge`` and in one without it."""
+to the registry would have given, in the platform's registry and in a worker's shipping one."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from aznet.dataplane.frontdoor.tally import ClientTally, OriginTally, Tallies
+from aznet.dataplane.l7workers.runtime import ShippedMetrics
 from aznet.monitor.metrics import MetricsRegistry
 
 RID = "/subscriptions/s/resourcegroups/rg/providers/microsoft.cdn/profiles/p"
@@ -17,16 +18,6 @@ DIMS = (("Endpoint", "e.z01.azurefd.net"), ("ClientCountry", "Unknown"), ("Clien
 GEO = DIMS[:3]
 ODIMS = (("Endpoint", "e.z01.azurefd.net"), ("Origin", "o.test"), ("HttpStatus", "200"), ("HttpStatusGroup", "2XX"))
 OLDIMS = ODIMS[:2]
-
-
-class _AddOnly:
-    """A registry that can only ``add`` (as a worker's shipping registry might)."""
-
-    def __init__(self, inner: MetricsRegistry) -> None:
-        self.inner = inner
-
-    def add(self, rid: str, metric: str, value: float = 1.0, dims: Any = ()) -> None:
-        self.inner.add(rid, metric, value, dims)
 
 
 def _samples(n: int, seed: int) -> list[tuple[float, float, float, float]]:
@@ -42,13 +33,14 @@ def _current(reg: MetricsRegistry, metric: str, dims: Any) -> list[float]:
 
 
 @pytest.mark.parametrize("n", [1, 2, 3, 7, 250])
-@pytest.mark.parametrize("mergeable", [True, False])
-def test_a_flush_gives_the_aggregates_of_adding_each_sample(n: int, mergeable: bool) -> None:
+@pytest.mark.parametrize("shipped", [False, True])
+def test_a_flush_gives_the_aggregates_of_adding_each_sample(n: int, shipped: bool) -> None:
     clock = [6000.0]
     direct = MetricsRegistry(clock=lambda: clock[0])
     batched = MetricsRegistry(clock=lambda: clock[0])
     flushed: list[int] = []
-    tallies = Tallies(batched if mergeable else _AddOnly(batched), lambda: flushed.append(1))
+    ship = ShippedMetrics()
+    tallies = Tallies(ship if shipped else batched, lambda: flushed.append(1))
     for req, sent, took, olat in _samples(n, n):
         for name, value in (("RequestCount", 1.0), ("RequestSize", req), ("ResponseSize", sent),
                             ("TotalLatency", took)):
@@ -62,8 +54,11 @@ def test_a_flush_gives_the_aggregates_of_adding_each_sample(n: int, mergeable: b
         t.sent.append(sent)
         t.took.append(took)
         tallies.origin(("o",), lambda: OriginTally(RID, ODIMS, OLDIMS, False)).took.append(olat)
-    assert batched.keys(RID, "RequestCount") == []          # nothing reaches the registry before the flush
+    assert batched.keys(RID, "RequestCount") == [] and not ship.acc    # nothing is added before the flush
     tallies.flush()
+    if shipped:                                              # a worker's batch, merged in the aznet process
+        for (rid, metric, dims), acc in ship.take().items():
+            batched.merge(rid, metric, dims, acc)
     assert flushed == [1]
     for name, dims in (("RequestCount", DIMS), ("RequestSize", DIMS), ("ResponseSize", DIMS), ("TotalLatency", DIMS),
                        ("Percentage4XX", GEO), ("Percentage5XX", GEO), ("OriginRequestCount", ODIMS),
@@ -72,7 +67,7 @@ def test_a_flush_gives_the_aggregates_of_adding_each_sample(n: int, mergeable: b
         assert got[1:] == want[1:], name                     # count, min, max, last exactly
         assert got[0] == pytest.approx(want[0], rel=1e-12), name
     tallies.flush()                                          # nothing new: nothing added twice
-    assert _current(batched, "RequestCount", DIMS)[1] == n
+    assert not ship.take() and _current(batched, "RequestCount", DIMS)[1] == n
 
 
 def test_a_classic_tally_has_no_percentages_and_backend_names() -> None:
@@ -87,3 +82,17 @@ def test_a_classic_tally_has_no_percentages_and_backend_names() -> None:
     assert reg.keys(RID, "Percentage4XX") == [] and reg.keys(RID, "OriginLatency") == []
     assert [d for d, _ in reg.keys(RID, "BackendRequestLatency")] == [(("Backend", "o.test"),)]
     assert _current(reg, "RequestCount", DIMS[1:])[:2] == [1.0, 1.0]
+
+
+def test_a_workers_shipping_registry_takes_the_edges_batch_with_each_take() -> None:
+    ship = ShippedMetrics()
+    tallies = Tallies(ship, lambda: None)
+    ship.add_collector(tallies.flush)
+    t = tallies.client(("k",), lambda: ClientTally(RID, DIMS, GEO, 404))
+    t.req.append(1.0)
+    t.sent.append(2.0)
+    t.took.append(3.0)
+    got = ship.take()
+    assert got[(RID, "RequestCount", DIMS)] == [1.0, 1.0, 1.0, 1.0, 1.0]
+    assert got[(RID, "TotalLatency", DIMS)] == [3.0, 1.0, 3.0, 3.0, 3.0]
+    ship.remove_collector(tallies.flush)
