@@ -36,7 +36,7 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 class ModSecNginx:
-    def __init__(self, paranoia: int, engine: str = "DetectionOnly", backend: str | None = None,
+    def __init__(self, paranoia: int, engine: str = "DetectionOnly", backend: str | list[str] | None = None,
                  workers: int = 1, host: str = "127.0.0.1", port: int | None = None,
                  log_level: str = "info") -> None:
         self.dir = tempfile.mkdtemp(prefix="aznet-modsec-")
@@ -56,12 +56,12 @@ class ModSecNginx:
                 f'SecAction "id:900000,phase:1,nolog,pass,t:none,setvar:tx.paranoia_level={paranoia}"\n'
                 "Include /etc/modsecurity/crs/crs-setup.conf\n"
                 "Include /usr/share/modsecurity-crs/rules/*.conf\n")
-        content = (f"proxy_pass http://{backend}; proxy_http_version 1.1; proxy_set_header Connection \"\";"
-                   if backend else f"root {www}; try_files /index.html =404;")
-        upstream = (f"upstream backend {{ server {backend}; keepalive 64; }}" if backend else "")
-        if backend:
-            content = ("proxy_pass http://backend; proxy_http_version 1.1; "
-                       "proxy_set_header Connection \"\";")
+        # backend: "host:port" or a list of them (round robin, keep-alive connections to them, as a proxy runs)
+        backends = [backend] if isinstance(backend, str) else list(backend or [])
+        servers = " ".join(f"server {b};" for b in backends)
+        upstream = f"upstream backend {{ {servers} keepalive 64; }}" if backends else ""
+        content = ('proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection "";'
+                   if backends else f"root {www}; try_files /index.html =404;")
         conf = os.path.join(self.dir, "nginx.conf")
         with open(conf, "w") as fh:
             fh.write(f"""
@@ -72,6 +72,7 @@ error_log {self.error_log} {log_level};
 events {{ worker_connections 4096; }}
 http {{
   access_log off;
+  keepalive_requests 1000000;
   client_body_temp_path {self.dir}/body; proxy_temp_path {self.dir}/proxy;
   fastcgi_temp_path {self.dir}/fcgi; uwsgi_temp_path {self.dir}/uwsgi; scgi_temp_path {self.dir}/scgi;
   client_max_body_size 20m;

@@ -1,22 +1,27 @@
-"""WAF benchmark: aznet's WAF (Azure policy, OWASP 3.2 = CRS 3.3.4 at PL1, Prevention) beside
-nginx + ModSecurity v3 + the same CRS files at PL1 (Prevention: SecRuleEngine On), same run.
+"""WAF benchmark: Application Gateway WAF_v2 (Prevention, OWASP 3.2 = CRS 3.3.4 at PL1) beside nginx + ModSecurity
+v3 + the same CRS files at PL1 (SecRuleEngine On), both proxying to the same backend, in one run.
 
-    .venv/bin/python bench/waf_bench.py [--seconds 10] [--connections 32] [--workers 2]
+    .venv/bin/python bench/waf_bench.py [--seconds 10] [--connections 32] [--nginx-workers 1]
 
 Traffic: the benign corpus and the attack mix of aznet.testing.waf_corpus (every request in turn;
 attacks are about 45% of requests, so blocking is exercised as much as passing).
+
 Figures:
-- engine level (aznet only, one core, in process): requests/s and p50/p99 per request, benign and
-  attack; and how many @rx/@pm rules a benign request evaluates with Python's re against how many
-  the policy runs (the Hyperscan prefilter's effect);
-- HTTP, end to end on loopback, wrk with a Lua script cycling through the same requests:
-  aznet = a minimal uvloop + httptools server (the shape of the App Gateway data plane's hot path,
-  which is not on main yet) calling WafPolicy.evaluate and answering 200 or the block page,
-  `--workers` processes with SO_REUSEPORT; nginx = `--workers` worker processes answering 200
-  from a static file after ModSecurity. Both answer locally (no backend) so the WAF is what is
-  measured. Requests/s and latency p50/p99 from wrk;
-- detection: share of the attack mix each blocks (403), and benign requests each blocks.
-Needs: apt-get install nginx libnginx-mod-http-modsecurity modsecurity-crs wrk.
+- engine level (aznet only, one core, in process, no sockets): WafPolicy.evaluate per request, benign and
+  attack (requests/s, p50/p99); a cold variant where every request carries values never seen before (a
+  query argument and a cookie with a counter), so the engine's cross-request caches cannot help; and how many
+  regex/pattern operator calls a benign request still makes in Python (after the Hyperscan prefilter and the
+  caches);
+- end to end over loopback HTTP/1.1 keep-alive, wrk -t2 with a Lua script cycling through the same requests:
+  * aznet: `aznet up` in its own process; through its ARM API a WAF policy
+    (ApplicationGatewayWebApplicationFirewallPolicies: Enabled, Prevention, OWASP 3.2) and a WAF_v2 application
+    gateway linking it (firewallPolicy), HTTP listener on port 80, a pool of the three backends;
+  * nginx + ModSecurity v3 (Debian's libnginx-mod-http-modsecurity, modsecurity-crs 3.3.4 at PL1,
+    `--nginx-workers` workers), proxy_pass with keep-alive to the same three backends;
+  * the backends: one HAProxy process answering 200 on 127.200.0.{1,2,3}:8080 (fast C backends);
+  requests/s and latency p50/p99 from wrk; detection: the share of the attack mix each blocks (403), and
+  benign requests each blocks.
+Needs: apt-get install nginx libnginx-mod-http-modsecurity modsecurity-crs haproxy wrk.
 """
 
 from __future__ import annotations
@@ -28,18 +33,25 @@ import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from modsec_nginx import ModSecNginx, available, free_port, send_raw  # noqa: E402
+from appgw_bench import start_backends  # noqa: E402
+from lb_bench import BACKENDS, Aznet  # noqa: E402
+from modsec_nginx import ModSecNginx, available, send_raw  # noqa: E402
 
 from aznet.dataplane.waf.policy import WafPolicy, compile_policy  # noqa: E402
 from aznet.dataplane.waf.request import HttpRequest  # noqa: E402
 from aznet.testing import waf_corpus as wc  # noqa: E402
 
-POLICY = {"properties": {"policySettings": {"state": "Enabled", "mode": "Prevention"},
-                         "managedRules": {"managedRuleSets": [{"ruleSetType": "OWASP", "ruleSetVersion": "3.2"}]}}}
+POLICY_PROPS = {"policySettings": {"state": "Enabled", "mode": "Prevention"},
+                "managedRules": {"managedRuleSets": [{"ruleSetType": "OWASP", "ruleSetVersion": "3.2"}]},
+                "customRules": []}
+POLICY = {"properties": POLICY_PROPS}
+LOC = "westeurope"
 
 
 def mix() -> list[wc.Request]:
@@ -59,102 +71,127 @@ def _pct(values: list[float], p: float) -> float:
     return s[min(len(s) - 1, int(p * len(s)))]
 
 
-def engine_level(policy: WafPolicy, seconds: float) -> None:
-    from aznet.dataplane.waf import transaction as txmod
+def _fresh(reqs: list[wc.Request], start: int, n: int) -> list[HttpRequest]:
+    """The requests, each with a query argument and a cookie never seen before (cold caches)."""
+    out = []
+    for i in range(start, start + n):
+        m, t, h, b = reqs[i % len(reqs)]
+        t = t + ("&" if "?" in t else "?") + f"n{i}=v{i * 7919}"
+        h = [(k, v + f"; c{i}=x{i * 31}" if k.lower() == "cookie" else v) for k, v in h]
+        if not any(k.lower() == "cookie" for k, _ in h):
+            h = h + [("Cookie", f"c{i}=x{i * 31}")]
+        out.append(HttpRequest(m, t, "HTTP/1.1", h, b))
+    return out
+
+
+COUNTED = ("rx", "pm", "pmfromfile", "pmf", "detectsqli", "detectxss")
+
+
+def operator_calls(policy: WafPolicy, reqs: list[HttpRequest]) -> float:
+    """Calls of regex / phrase / libinjection operators per request (each link's operator wrapped, then restored)."""
+    assert policy.settings is not None and policy.settings.plan is not None
+    calls = {"n": 0}
+    saved = []
+    for rule in policy.settings.plan.rules():
+        for link in rule.links():
+            if link.op.name in COUNTED and all(link.op is not op for op, _ in saved):
+                fn = link.op.fn
+
+                def counting(value: str, tx: Any, _fn: Any = fn) -> Any:
+                    calls["n"] += 1
+                    return _fn(value, tx)
+                saved.append((link.op, fn))
+                link.op.fn = counting
+    try:
+        for r in reqs:
+            policy.evaluate(r)
+    finally:
+        for op, fn in saved:
+            op.fn = fn
+    return calls["n"] / len(reqs)
+
+
+def engine_level(policy: WafPolicy, seconds: float) -> dict[str, float]:
     benign = [HttpRequest(m, t, "HTTP/1.1", h, b) for m, t, h, b in wc.benign()]
     attacks = [HttpRequest(m, t, "HTTP/1.1", h, b) for _, (m, t, h, b) in wc.attacks()]
-    for label, reqs in (("benign", benign), ("attack", attacks)):
+    out: dict[str, float] = {}
+    for r in benign + attacks:           # warm (as a gateway is after its first requests)
+        policy.evaluate(r)
+    fresh = 0
+    for label, reqs in (("benign", benign), ("attack", attacks), ("benign, cold", None)):
         lat: list[float] = []
-        end = time.perf_counter() + seconds / 2
+        end = time.perf_counter() + seconds / 3
         while time.perf_counter() < end:
-            for r in reqs:
+            batch = reqs
+            if batch is None:
+                batch = _fresh(wc.benign(), fresh, 200)
+                fresh += 200
+            for r in batch:
                 t0 = time.perf_counter()
                 policy.evaluate(r)
                 lat.append(time.perf_counter() - t0)
         total = sum(lat)
-        print(f"  aznet engine, {label:6s}: {len(lat) / total:8.0f} req/s on one core, "
+        out[label] = len(lat) / total
+        print(f"  aznet engine, {label:12s}: {len(lat) / total:8.0f} req/s on one core, "
               f"p50 {_pct(lat, 0.5) * 1e6:6.0f} us, p99 {_pct(lat, 0.99) * 1e6:6.0f} us")
-    # how many regexes a benign request runs in Python, against the pattern rules the policy has
-    calls = {"n": 0}
-    orig = txmod.Transaction._eval_link
-
-    def counting(self: txmod.Transaction, link: object, head: object) -> bool:
-        if link.op.name in ("rx", "pm", "pmfromfile"):
-            calls["n"] += 1
-        return orig(self, link, head)  # type: ignore[arg-type]
-    txmod.Transaction._eval_link = counting  # type: ignore[method-assign]
-    try:
-        for r in benign:
-            policy.evaluate(r)
-    finally:
-        txmod.Transaction._eval_link = orig  # type: ignore[method-assign]
     assert policy.settings is not None and policy.settings.plan is not None
-    pattern_rules = sum(1 for r in policy.settings.plan.rules() for link in r.links()
-                        if link.op.name in ("rx", "pm", "pmfromfile"))
-    print(f"  a benign request evaluates {calls['n'] / len(benign):.1f} @rx/@pm rules in Python "
-          f"(the policy runs {pattern_rules}; the rest are ruled out by one Hyperscan scan per group)")
+    links = sum(1 for r in policy.settings.plan.rules() for link in r.links() if link.op.name in COUNTED)
+    warm = operator_calls(policy, benign)
+    cold = operator_calls(policy, _fresh(wc.benign(), 10**6, len(benign)))
+    print(f"  a benign request calls {warm:.1f} (cold: {cold:.1f}) @rx/@pm/@detectSQLi/@detectXSS operators in Python; "
+          f"the policy has {links} such rule links (the rest are ruled out by the Hyperscan prefilter or answered "
+          "from the engine's caches)")
+    return out
 
 
-SERVER = r'''
-import os, sys, socket, asyncio
-sys.path.insert(0, {root!r})
-import uvloop, httptools
-from aznet.dataplane.waf.policy import compile_policy
-from aznet.dataplane.waf.request import HttpRequest
-POLICY = compile_policy({policy!r})
-OK = b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Type: text/plain\r\n\r\nok\n"
+# -- end to end --------------------------------------------------------------------------------------------------------
+def build_waf_gateway(az: Aznet) -> str:
+    """A WAF policy at PL1 Prevention and a WAF_v2 gateway linking it, through aznet's ARM API; the frontend address."""
+    rg = f"/subscriptions/{az.sub}/resourceGroups/wafbench"
+    net = rg + "/providers/Microsoft.Network"
+    az.call("PUT", rg, {"location": LOC}, api="2021-04-01")
+    pol = az.call("PUT", net + "/ApplicationGatewayWebApplicationFirewallPolicies/wafpl1",
+                  {"location": LOC, "properties": POLICY_PROPS})
+    pip = az.call("PUT", net + "/publicIPAddresses/wafip", {"location": LOC, "sku": {"name": "Standard"},
+                                                            "properties": {"publicIPAllocationMethod": "Static"}})
+    az.call("PUT", net + "/virtualNetworks/vnet", {"location": LOC, "properties": {
+        "addressSpace": {"addressPrefixes": ["10.0.0.0/16"]},
+        "subnets": [{"name": "ag", "properties": {"addressPrefix": "10.0.0.0/24"}}]}})
+    gw = net + "/applicationGateways/wafgw"
 
-class P(asyncio.Protocol):
-    def connection_made(self, t):
-        self.t = t; self.p = httptools.HttpRequestParser(self); self.h = []; self.b = []
-        self.peer = t.get_extra_info("peername")
-    def on_message_begin(self): self.h = []; self.b = []
-    def on_url(self, u): self.url = u
-    def on_header(self, k, v): self.h.append((k.decode("latin-1"), v.decode("latin-1")))
-    def on_body(self, b): self.b.append(b)
-    def on_message_complete(self):
-        req = HttpRequest(self.p.get_method().decode(), self.url.decode("latin-1"),
-                          "HTTP/" + self.p.get_http_version(), self.h, b"".join(self.b),
-                          client_addr=self.peer[0], client_port=self.peer[1])
-        v = POLICY.evaluate(req)
-        if v.action == "allow":
-            self.t.write(OK)
-        else:
-            body = v.body
-            self.t.write(b"HTTP/1.1 %d Forbidden\r\nContent-Type: text/html\r\nContent-Length: %d\r\n\r\n"
-                         % (v.status, len(body)) + body)
-    def data_received(self, d):
+    def ref(kind: str, n: str) -> dict[str, str]:
+        return {"id": f"{gw}/{kind}/{n}"}
+    az.call("PUT", gw, {"location": LOC, "properties": {
+        "sku": {"name": "WAF_v2", "tier": "WAF_v2", "capacity": 1},
+        "firewallPolicy": {"id": pol["id"]},
+        "gatewayIPConfigurations": [{"name": "ip", "properties": {"subnet": {"id": net + "/virtualNetworks/vnet/subnets/ag"}}}],
+        "frontendIPConfigurations": [{"name": "fe", "properties": {"publicIPAddress": {"id": pip["id"]}}}],
+        "frontendPorts": [{"name": "p80", "properties": {"port": 80}}],
+        "backendAddressPools": [{"name": "pool", "properties": {"backendAddresses": [{"ipAddress": ip} for ip in BACKENDS]}}],
+        "backendHttpSettingsCollection": [{"name": "s", "properties": {"port": 8080, "protocol": "Http",
+                                                                       "requestTimeout": 30}}],
+        "httpListeners": [{"name": "http", "properties": {"frontendIPConfiguration": ref("frontendIPConfigurations", "fe"),
+                                                          "frontendPort": ref("frontendPorts", "p80"), "protocol": "Http"}}],
+        "requestRoutingRules": [{"name": "r80", "properties": {
+            "ruleType": "Basic", "priority": 10, "httpListener": ref("httpListeners", "http"),
+            "backendAddressPool": ref("backendAddressPools", "pool"),
+            "backendHttpSettings": ref("backendHttpSettingsCollection", "s")}}]}})
+    return str(az.call("GET", net + "/publicIPAddresses/wafip")["properties"]["ipAddress"])
+
+
+def wait_waf(host: str, port: int, timeout: float = 300) -> None:
+    """Until the gateway answers a benign request 200 and an attack 403 (the policy compiles off the loop)."""
+    benign = wc.to_raw(wc.benign()[0])
+    attack = wc.to_raw(wc.attacks()[0][1])
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
         try:
-            self.p.feed_data(d)
-        except httptools.HttpParserError:
-            self.t.write(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"); self.t.close()
-
-async def main():
-    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(("127.0.0.1", {port})); s.listen(1024)
-    srv = await asyncio.get_running_loop().create_server(P, sock=s)
-    await srv.serve_forever()
-uvloop.run(main())
-'''
-
-
-def start_aznet(workers: int) -> tuple[list[subprocess.Popen[bytes]], int, str]:
-    port = free_port()
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    path = os.path.join(tempfile.mkdtemp(prefix="aznet-wafbench-"), "server.py")
-    with open(path, "w") as fh:
-        fh.write(SERVER.format(root=root, policy=POLICY, port=port))
-    procs = [subprocess.Popen([sys.executable, path]) for _ in range(workers)]
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        try:
-            if send_raw("127.0.0.1", port, b"GET / HTTP/1.1\r\nHost: a\r\nAccept: */*\r\nUser-Agent: x\r\n\r\n") == 200:
-                time.sleep(3)   # let every worker finish compiling
-                return procs, port, path
+            if send_raw(host, port, benign, timeout=30) == 200 and send_raw(host, port, attack, timeout=30) == 403:
+                return
         except OSError:
-            time.sleep(0.3)
-    raise RuntimeError("aznet bench server did not start")
+            pass
+        time.sleep(0.5)
+    sys.exit(f"waf_bench: {host}:{port} never answered 200 to a benign request and 403 to an attack")
 
 
 def lua_script(reqs: list[wc.Request]) -> str:
@@ -171,59 +208,100 @@ def lua_script(reqs: list[wc.Request]) -> str:
             "request = function()\n  i = i % #reqs + 1\n  return reqs[i]\nend\n")
 
 
-def run_wrk(port: int, seconds: int, connections: int, script: str) -> tuple[float, str, str]:
+def run_wrk(host: str, port: int, seconds: int, connections: int, script: str) -> tuple[float, str, str, str]:
     out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", script,
-                          f"http://127.0.0.1:{port}/"], capture_output=True, text=True, check=True).stdout
+                          f"http://{host}:{port}/"], capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     p50 = re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1)  # type: ignore[union-attr]
     p99 = re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1)  # type: ignore[union-attr]
-    return rps, p50, p99
+    errors = re.search(r"Socket errors:.*", out)
+    return rps, p50, p99, errors.group(0) if errors else ""
 
 
-def detection(port: int) -> tuple[int, int, int]:
+def detection(host: str, port: int) -> tuple[int, int, int, int]:
     attacks = wc.attacks()
-    blocked = sum(send_raw("127.0.0.1", port, wc.to_raw(r)) == 403 for _, r in attacks)
-    fps = sum(send_raw("127.0.0.1", port, wc.to_raw(r)) == 403 for r in wc.benign())
-    return blocked, len(attacks), fps
+    blocked = sum(send_raw(host, port, wc.to_raw(r)) == 403 for _, r in attacks)
+    benign = wc.benign()
+    statuses = [send_raw(host, port, wc.to_raw(r)) for r in benign]
+    fps = sum(s == 403 for s in statuses)
+    ok = sum(s is not None and s < 400 for s in statuses)
+    return blocked, len(attacks), fps, ok
+
+
+def _ms(text: str) -> float:
+    m = re.match(r"([\d.]+)(us|ms|s)", text)
+    if not m:
+        return float("nan")
+    return float(m.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[m.group(2)]
 
 
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=int, default=10)
     ap.add_argument("--connections", type=int, default=32)
-    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--nginx-workers", type=int, default=1,
+                    help="nginx worker processes (aznet's gateway runs in the one `aznet up` process)")
+    ap.add_argument("--engine-only", action="store_true")
     args = ap.parse_args()
+    print(f"waf_bench: load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f} "
+          f"at the start, {os.cpu_count()} cores")
     policy = compile_policy(POLICY)
-    print("engine level (aznet, in process):")
+    print("engine level (aznet, in process, one core; WafPolicy.evaluate with the bench's policy):")
     engine_level(policy, args.seconds)
-    missing = available()
-    if missing:
-        print(f"nginx + ModSecurity comparison skipped: missing Debian package {missing}")
+    if args.engine_only:
         return 0
-    script = os.path.join(tempfile.mkdtemp(prefix="aznet-wafbench-"), "mix.lua")
-    with open(script, "w") as fh:
-        fh.write(lua_script(mix()))
-    results: dict[str, tuple[float, str, str, tuple[int, int, int]]] = {}
-    procs, port, _ = start_aznet(args.workers)
+    missing = available()
+    for tool in ("haproxy", "wrk"):
+        if subprocess.run(["sh", "-c", f"command -v {tool}"], capture_output=True).returncode != 0:
+            missing = missing or tool
+    if missing:
+        print(f"end-to-end comparison skipped: missing Debian package {missing}")
+        return 0
+    tmp = Path(tempfile.mkdtemp(prefix="aznet-wafbench-"))
+    script = str(tmp / "mix.lua")
+    Path(script).write_text(lua_script(mix()))
+    results: dict[str, tuple[float, str, str, str, tuple[int, int, int, int]]] = {}
+    procs: list[Any] = [start_backends(tmp)]
+    az = None
     try:
-        det = detection(port)
-        results["aznet WAF (uvloop+httptools shell)"] = (*run_wrk(port, args.seconds, args.connections, script), det)
+        # a public IP pool of this run's own (the machine may run other aznet servers on the default pool)
+        os.environ["AZNET_PUBLIC_IP_POOL"] = f"127.65.{os.getpid() % 250}.0/24"
+        az = Aznet(tmp)
+        vip = build_waf_gateway(az)
+        wait_waf(vip, 80)
+        det = detection(vip, 80)
+        results["aznet App Gateway WAF_v2"] = (*run_wrk(vip, 80, args.seconds, args.connections, script), det)
+        az.stop()
+        az = None
+        with ModSecNginx(paranoia=1, engine="On", workers=args.nginx_workers, log_level="crit",
+                         backend=[f"{ip}:8080" for ip in BACKENDS]) as ngx:
+            wait_waf(ngx.host, ngx.port)
+            det = detection(ngx.host, ngx.port)
+            results["nginx + ModSecurity v3 + CRS 3.3.4"] = (
+                *run_wrk(ngx.host, ngx.port, args.seconds, args.connections, script), det)
     finally:
+        if az is not None:
+            az.stop()
         for p in procs:
             p.terminate()
         for p in procs:
-            p.wait(10)
-    with ModSecNginx(paranoia=1, engine="On", workers=args.workers, log_level="crit") as ngx:
-        det = detection(ngx.port)
-        results["nginx + ModSecurity v3 + CRS 3.3.4"] = (*run_wrk(ngx.port, args.seconds, args.connections,
-                                                                   script), det)
-    print(f"\nHTTP end to end, {args.workers} workers each, wrk -t2 -c{args.connections} -d{args.seconds}s, "
-          f"benign+attack mix ({len(mix())} requests in turn), PL1 Prevention:")
-    print(f"  {'':38s} {'req/s':>9s} {'p50':>9s} {'p99':>9s} {'attacks blocked':>16s} {'benign blocked':>15s}")
-    for name, (rps, p50, p99, (b, n, fp)) in results.items():
-        print(f"  {name:38s} {rps:9.0f} {p50:>9s} {p99:>9s} {b:>9d}/{n:<3d}({100 * b / n:3.0f}%) {fp:>8d}")
+            try:
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+    print(f"\nend to end, proxying to the same backends: wrk -t2 -c{args.connections} -d{args.seconds}s, "
+          f"benign+attack mix ({len(mix())} requests in turn), PL1 Prevention; aznet 1 process, nginx "
+          f"{args.nginx_workers} worker(s):")
+    print(f"  {'':36s} {'req/s':>9s} {'p50':>9s} {'p99':>9s} {'attacks blocked':>16s} {'benign blocked':>15s} "
+          f"{'benign 2xx/3xx':>15s}")
+    for name, (rps, p50, p99, errs, (b, n, fp, ok)) in results.items():
+        print(f"  {name:36s} {rps:9.0f} {p50:>9s} {p99:>9s} {b:>9d}/{n:<3d}({100 * b / n:3.0f}%) {fp:>8d} "
+              f"{ok:>12d}/{len(wc.benign())}  {errs}")
     a, m = list(results.values())
-    print(f"  aznet / nginx+ModSecurity req/s: {a[0] / m[0]:.2f}x")
+    print(f"  aznet / nginx+ModSecurity: req/s {a[0] / m[0]:.2f}x (target >= 5), p99 {_ms(a[2]) / _ms(m[2]):.2f}x, "
+          f"attacks blocked {a[4][0]} vs {m[4][0]} of {a[4][1]}")
+    print(f"waf_bench: load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f} "
+          "at the end")
     return 0
 
 

@@ -20,6 +20,9 @@ import libinjection
 from .pcre import LONG_VALUE, CompiledPattern, SearchTimeout, compile_pcre
 
 Expand = Callable[[str], str]
+PURE = frozenset({"rx", "pm", "pmf", "pmfromfile", "beginswith", "endswith", "contains", "streq", "within",
+                  "containsword", "strmatch", "eq", "ge", "gt", "le", "lt", "ipmatch", "ipmatchfromfile", "ipmatchf",
+                  "validatebyterange", "validateurlencoding", "validateutf8encoding", "detectsqli", "detectxss"})
 Match = tuple[str, ...] | None
 
 
@@ -31,6 +34,13 @@ class Operator:
     pattern: CompiledPattern | None = None    # for @rx: the prefilter can use its source
     phrases: tuple[str, ...] = ()           # for @pm/@pmFromFile
     dynamic: bool = False                     # argument has macros
+
+    @property
+    def pure(self) -> bool:
+        """Whether the result depends on the value alone (no macros, no side effects): what the engine may
+        remember across requests (``memo``). @rx searches of values over LONG_VALUE run under the request's
+        time budget and are never remembered (the engine checks the length)."""
+        return self.name in PURE and not self.dynamic
 
     def __call__(self, value: str, tx: Any) -> Match:
         return self.fn(value, tx)

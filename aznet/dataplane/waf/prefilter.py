@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import hyperscan
 
+from .memo import MEMO, Table
 from .rules import Rule, RuleSet
 from .seclang import VariableRef
 
@@ -68,9 +69,18 @@ class _Group:
     db: Any = None
 
 
+@dataclass(slots=True)
+class _TargetSet:
+    """The groups of one phase that read the same variables: per value, which of their rules it makes candidates."""
+    refs: list[VariableRef]
+    groups: list[_Group]
+    memo: Table                       # raw value -> frozenset of rule ids its transformed forms hit
+
+
 class Prefilter:
     def __init__(self, ruleset: RuleSet) -> None:
         self.groups: list[_Group] = []
+        self.sets: dict[int, list[_TargetSet]] = {}     # phase -> target sets
         self.gated: set[int] = set()
         self.unfiltered: dict[int, str] = {}
         self._rules: dict[int, Rule] = {}
@@ -119,6 +129,13 @@ class Prefilter:
             for rid in set(grp.expr_rule):
                 self.gated.add(rid)
                 self._rules[rid].prefilter_key = len(self.groups) - 1
+        by_refs: dict[tuple[int, int], _TargetSet] = {}
+        for grp in self.groups:
+            ts = by_refs.get((grp.phase, grp.refs_key))
+            if ts is None:
+                ts = by_refs[(grp.phase, grp.refs_key)] = _TargetSet(grp.refs, [], MEMO.table())
+                self.sets.setdefault(grp.phase, []).append(ts)
+            ts.groups.append(grp)
 
     def _why_not(self, rule: Rule) -> str | None:
         op = rule.op
@@ -163,53 +180,40 @@ class Prefilter:
         return out
 
     def candidates(self, tx: Transaction, phase: int) -> set[int]:
+        """The gated rules of ``phase`` some value of their group made candidates. Per value, the answer is
+        remembered across requests (``memo``): a value seen before costs one lookup per target set; a new value
+        is transformed and scanned once per group of its target set."""
         hits: set[int] = set()
-        values: dict[int, list[str]] = {}    # groups with the same targets share them
-        caches = tx._tcache
-        for grp in self.groups:
-            if grp.phase != phase:
-                continue
-            vals = values.get(grp.refs_key)
-            if vals is None:
-                seen: dict[str, None] = {}
-                for ref in grp.refs:
-                    if ref.name.startswith("RESPONSE_") and tx.resp is None:
-                        continue
-                    for _, value in tx.resolve(ref):
-                        seen[value] = None
-                vals = values[grp.refs_key] = list(seen)
-            if not vals:
-                continue
+        for ts in self.sets.get(phase, ()):
+            memo = ts.memo
+            for ref in ts.refs:
+                if ref.name.startswith("RESPONSE_") and tx.resp is None:
+                    continue
+                for _, value in tx.resolve(ref):
+                    got = memo.get(value)
+                    if got is None:
+                        got = self._scan(ts, value, tx)
+                        MEMO.put(memo, value, got)
+                    if got:
+                        hits |= got
+        return hits
+
+    @staticmethod
+    def _scan(ts: _TargetSet, value: str, tx: Transaction) -> frozenset[int]:
+        found: set[int] = set()
+        for grp in ts.groups:
             fns = grp.fns
-            joined = None
             if not fns:
-                parts = vals
-            elif grp.joinable:
-                joined = "\n".join(vals)
-                if (grp.backslash and "\\" in joined) or (grp.utf8 and not joined.isascii()):
-                    joined = None
-                    parts = [tx.transformed(grp.prefixes, fns, value) for value in vals]
-                else:
-                    for fn in fns:
-                        joined = fn(joined)
-                    parts = ()
+                data = value
             elif grp.multimatch:     # multiMatch rules match at any step
-                parts = []
-                for value in vals:
-                    parts.append(value)
-                    parts.extend(tx.transformed(grp.prefixes[:i + 1], fns[:i + 1], value) for i in range(len(fns)))
+                data = "\n".join([value, *(tx.transformed(grp.prefixes[:i + 1], fns[:i + 1], value)
+                                            for i in range(len(fns)))])
             else:
-                last = grp.prefixes[-1]
-                parts = []
-                for value in vals:
-                    per = caches.get(value)
-                    out = per.get(last) if per is not None else None
-                    parts.append(out if out is not None else tx.transformed(grp.prefixes, fns, value))
-            # a trailing "\n\x00" keeps ^/$ matching around an empty last value
-            data = ((joined if joined is not None else "\n".join(parts)) + "\n\x00").encode("latin-1", "replace")
+                data = tx.transformed(grp.prefixes, fns, value)
             rules = grp.expr_rule
 
             def on_match(eid: int, _f: int, _t: int, _fl: int, _ctx: Any, _r: list[int] = rules) -> None:
-                hits.add(_r[eid])
-            grp.db.scan(data, match_event_handler=on_match)
-        return hits
+                found.add(_r[eid])
+            # a trailing "\n\x00" keeps ^/$ matching around an empty value
+            grp.db.scan((data + "\n\x00").encode("latin-1", "replace"), match_event_handler=on_match)
+        return frozenset(found)

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass, field
 
 from . import operators, transforms
+from .memo import MEMO, Table
 from .seclang import Action, Directive, SecLangError, VariableRef, parse
 
 DISRUPTIVE = frozenset({"deny", "drop", "block", "pass", "allow", "redirect", "proxy", "pause"})
@@ -56,6 +57,9 @@ class Rule:
     # (tx key, is &count, comparison, constant, negated) for one-link rules comparing one TX
     # variable with a constant: evaluated inline, without the general path (most never match)
     fast_tx: tuple[str, bool, object, int, bool] | None = None
+    # this link's result per raw value (transformations + operator), across requests, when the operator is
+    # pure (memo.py); None: computed every time
+    memo: Table | None = None
 
     def links(self) -> list[Rule]:
         out: list[Rule] = []
@@ -213,6 +217,8 @@ class RuleCompiler:
         rule.ctls = tuple(ctls)
         rule.initcols = tuple(initcols)
         rule.fast_tx = _fast_tx(rule)
+        if op.pure and not is_action:
+            rule.memo = MEMO.table()
         for t in tags:
             m = _PL_TAG.match(t)
             if m:

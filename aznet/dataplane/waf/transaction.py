@@ -14,6 +14,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .memo import MAX_VALUE, MEMO, Table
 from .pcre import REQUEST_REGEX_BUDGET_S
 from .request import HttpRequest, HttpResponse
 from .rules import Marker, Rule, RuleSet, id_matches
@@ -33,6 +34,7 @@ _SCORE_VAR = re.compile(r"(?i)^tx\.[a-z_]*(?:anomaly_score|_score)(?:_pl\d)?=\+"
 MAX_TRANSFORM_CACHE = 20000
 _CAPTURE_KEYS = tuple(str(i) for i in range(10))
 MAX_VALUES_PER_TARGET = 2048
+_MISS = object()
 
 
 @dataclass(slots=True)
@@ -222,23 +224,20 @@ class Transaction:
                 self._setvar(sv)
             return True
         values = self._values(link, head)
-        op = link.op.fn
+        if not values:
+            return False
         negated = link.negated
         matched = False
         new_matches: list[tuple[str, str]] = []
-        transforms = link.transforms
         log_only = None
+        memo = link.memo
         for name, value in values:
-            result = None
-            if link.multimatch:
-                for v in self._transform_steps(link, value):
-                    result = op(v, self)
-                    if (result is not None) != negated:
-                        break
-            elif transforms:
-                result = op(self.transformed(link.transform_prefixes, link.transform_fns, value), self)
+            if memo is not None:
+                result = memo.get(value, _MISS)
+                if result is _MISS:
+                    result = self._link_result(link, value, memo)
             else:
-                result = op(value, self)
+                result = self._link_result(link, value, None)
             if (result is not None) != negated:
                 matched = True
                 self.matched_var, self.matched_var_name = value, name
@@ -260,6 +259,27 @@ class Transaction:
         if matched:
             self.matched_vars = new_matches
         return matched
+
+    def _link_result(self, link: Rule, value: str, memo: Table | None) -> Any:
+        """One value through a link's transformations and operator (captures or None); remembered across
+        requests in ``memo`` (the link's table, for pure operators) unless a value searched was long enough to
+        run under the request's regex time budget."""
+        op = link.op.fn
+        if link.multimatch:
+            result = None
+            longest = len(value)
+            for v in self._transform_steps(link, value):
+                longest = max(longest, len(v))
+                result = op(v, self)
+                if (result is not None) != link.negated:
+                    break
+        else:
+            v = self.transformed(link.transform_prefixes, link.transform_fns, value) if link.transforms else value
+            longest = max(len(v), len(value))
+            result = op(v, self)
+        if memo is not None and longest <= MAX_VALUE:
+            MEMO.put(memo, value, result)
+        return result
 
     def _transform(self, rule: Rule, value: str) -> str:
         return self.transformed(rule.transform_prefixes, rule.transform_fns, value)

@@ -1,0 +1,63 @@
+"""Cross-request memory of pure per-value results, bounded by bytes.
+
+Most of what the engine computes for a request value depends on that value alone: a rule link's
+transformations and operator (``@rx`` without macros, ``@pm``, ``@detectSQLi``, ``@validateByteRange``, ...),
+or which of a target group's Hyperscan patterns hit its transformed forms. Browsers and API clients send the
+same header values, cookies and arguments again and again (User-Agent, Accept, Referer, session cookies, paging
+arguments), so each such result is kept per (what computed it, value) and a repeated value costs one dict lookup.
+
+Bounded: values longer than ``MAX_VALUE`` characters are never kept; each entry is weighed as its value's length
+plus ``ENTRY_BYTES``; when the total passes ``max_bytes`` every table is emptied (a hostile client sending only
+new values makes the memory churn, never grow). Tables are plain dicts handed out by :meth:`ValueMemo.table`, so
+a lookup is ``table.get(value)`` with no call in between.
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import Any
+
+from .pcre import LONG_VALUE
+
+MAX_VALUE = LONG_VALUE      # the regex operators search longer values under a time budget: never memoised
+ENTRY_BYTES = 160           # a dict slot, the key's str header, a result tuple
+MAX_BYTES = 32 * 1024 * 1024
+
+
+class Table(dict[str, Any]):
+    """One memo table (a dict: lookups stay C calls); weakly held by :class:`ValueMemo`, so a rule set that is
+    dropped takes its tables with it."""
+
+
+class ValueMemo:
+    def __init__(self, max_bytes: int = MAX_BYTES) -> None:
+        self.max_bytes = max_bytes
+        self.bytes = 0
+        self.tables: weakref.WeakValueDictionary[int, Table] = weakref.WeakValueDictionary()
+        self.resets = 0
+        self._next = 0
+
+    def table(self) -> Table:
+        t = Table()
+        self._next += 1
+        self.tables[self._next] = t
+        return t
+
+    def put(self, table: Table, value: str, result: Any) -> None:
+        n = len(value)
+        if n > MAX_VALUE or self.max_bytes <= 0:
+            return
+        self.bytes += n + ENTRY_BYTES
+        if self.bytes > self.max_bytes:
+            self.clear()
+            self.bytes = n + ENTRY_BYTES
+        table[value] = result
+
+    def clear(self) -> None:
+        for t in list(self.tables.values()):
+            t.clear()
+        self.bytes = 0
+        self.resets += 1
+
+
+MEMO = ValueMemo()

@@ -1,0 +1,53 @@
+"""The engine's cross-request memory of per-value results (waf/memo.py): bounded by bytes, and invisible in what
+the engine decides."""
+
+from __future__ import annotations
+
+import pytest
+
+from aznet.dataplane.waf import memo as memomod
+from aznet.dataplane.waf.engine import SecLangEngine
+from aznet.dataplane.waf.request import HttpRequest
+from aznet.testing import crs_regression as cr
+
+
+def test_memo_is_bounded_by_bytes() -> None:
+    m = memomod.ValueMemo(max_bytes=10 * (100 + memomod.ENTRY_BYTES))
+    a, b = m.table(), m.table()
+    for i in range(10):
+        m.put(a if i % 2 else b, f"{i:0100d}", i)
+    assert len(a) + len(b) == 10 and m.resets == 0
+    m.put(a, "x" * 100, "over")                 # the eleventh entry passes the bound: every table is emptied
+    assert m.resets == 1 and dict(a) == {"x" * 100: "over"} and len(b) == 0
+    assert m.bytes <= m.max_bytes
+    m.put(b, "y" * (memomod.MAX_VALUE + 1), 1)  # long values are never kept
+    assert len(b) == 0
+
+
+def test_dropped_tables_are_forgotten() -> None:
+    m = memomod.ValueMemo()
+    t = m.table()
+    assert len(m.tables) == 1
+    del t
+    assert len(m.tables) == 0
+
+
+def _fired(eng: SecLangEngine, reqs: list[tuple]) -> list[list[int]]:
+    return [[x.rule_id for x in eng.evaluate(HttpRequest(*r)).matches] for r in reqs]
+
+
+def test_memo_is_invisible_on_the_crs_suite(crs_available: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    from aznet.dataplane.waf import transaction as txmod
+    monkeypatch.setattr(txmod, "REQUEST_REGEX_BUDGET_S", 60.0)
+    reqs = [cr.parse_raw(st.raw) for c in cr.load_cases() if not c.skip_reason for st in c.stages][::7]
+    assert len(reqs) > 300
+    eng = SecLangEngine.crs(paranoia=4, mode="DetectionOnly")
+    monkeypatch.setattr(memomod.MEMO, "max_bytes", 0)      # nothing remembered: every value computed
+    memomod.MEMO.clear()
+    cold = _fired(eng, reqs)
+    monkeypatch.setattr(memomod.MEMO, "max_bytes", memomod.MAX_BYTES)
+    first = _fired(eng, reqs)
+    assert memomod.MEMO.bytes > 0
+    warm = _fired(eng, reqs)                                  # every short value now answered from the memo
+    assert cold == first == warm
+    assert sum(map(len, cold)) > 300                          # the sample fires rules (attacks in it)
