@@ -75,9 +75,12 @@ def expressroute_speakers(recs: Records, table: WorkloadTable) -> list[SpeakerSp
             continue
         tier = str(((circuit or {}).get("sku") or {}).get("tier") or "")
         base: list[str] = []
+        gateways: dict[str, int] = {}
         for gw in linked_gateways(recs, circuit_key):
             vnet = _vnet_of_gateway(gw.body)
-            base += vnet_prefixes(recs, vnet) + transit_spokes(recs, vnet)
+            mine = vnet_prefixes(recs, vnet) + transit_spokes(recs, vnet)
+            gateways[gw.body.get("id", gw.id)] = len(mine)
+            base += mine
         pid = peering.body.get("id", peering.id)
         for i, link in enumerate(ER_LINKS):
             msee = table.by_ipconfig(f"{pid}/{link}")
@@ -90,5 +93,6 @@ def expressroute_speakers(recs: Records, table: WorkloadTable) -> list[SpeakerSp
                                local=msee.local, asn=MSEE_ASN, kind="ExpressRoute", vnet_id="", neighbors=[nb])
             spec.base[nb.address] = {_canon(x): (MSEE_ASN, GATEWAY_ASN) for x in base}
             spec.via = {nb.address: ",".join(hub_connections(recs, peering.key))}
+            spec.er_gateways = dict(gateways)
             out.append(spec)
     return out

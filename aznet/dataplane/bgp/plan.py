@@ -74,6 +74,8 @@ class SpeakerSpec:
     hub_prefix: str = ""             # Virtual WAN hub: its address prefix (announced to its NVA peers)
     # Virtual WAN hub: neighbour address -> the hub VNet connection (lower-case key) of the NVA's VNet
     via: dict[str, str] = field(default_factory=dict)
+    # ExpressRoute (an MSEE link): the linked VNet gateways' ids -> how many prefixes each announces to it
+    er_gateways: dict[str, int] = field(default_factory=dict)
 
 
 class Records:

@@ -28,6 +28,7 @@ from ..reconcile import Snapshot
 from ..workloads.service import WorkloadsService
 from ..workloads.table import WorkloadTable
 from . import er_plan, plan
+from . import metrics as bgp_metrics
 from .plan import SpeakerSpec
 from .speaker import Speaker
 
@@ -59,6 +60,7 @@ class BgpService:
         self._dirty: set[str] = set()          # gateway keys whose learned routes changed
         self._flush_scheduled = False
         self.published = 0                       # learned-route changes published (figures, tests)
+        self._collector = bgp_metrics.Collector(self, platform.metrics)
 
     # -- reconcile ------------------------------------------------------------------------
     def resync(self, snapshot: Snapshot) -> None:
@@ -316,9 +318,11 @@ class BgpService:
         else:
             route_exchange.register(self.platform, _Exchange(self))
         self.platform.reconciler.register(self)
+        self.platform.metrics.add_collector(self._collector)
 
     async def stop(self) -> None:
         self.platform.reconciler.unregister(self)
+        self.platform.metrics.remove_collector(self._collector)
         for sp in self.speakers.values():
             sp.stop()
         self.speakers.clear()

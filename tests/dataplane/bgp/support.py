@@ -61,4 +61,22 @@ def gateway_routes(net: Any, rg: str, nic: str = "vm1-nic") -> dict[str, Any]:
     return {p: r for r in routes if r.source == "VirtualNetworkGateway" for p in r.address_prefix}
 
 
-__all__ = ["cli", "gateway_routes", "needs_frr", "speaker", "start_frr", "vpn_site", "wait_for"]
+def metric(aznet: Any, resource_id: str, name: str, dims: tuple[str, ...], aggregation: str = "Maximum") \
+        -> dict[tuple[str, ...], float]:
+    """The metrics API's latest value of ``name`` per combination of ``dims`` (azure-mgmt-monitor)."""
+    from azure.mgmt.monitor import MonitorManagementClient
+
+    mon = aznet.client(MonitorManagementClient)
+    res = mon.metrics.list(resource_id, metricnames=name, aggregation=aggregation,
+                           filter=" and ".join(f"{d} eq '*'" for d in dims))
+    out: dict[tuple[str, ...], float] = {}
+    for m in res.value:
+        for ts in m.timeseries:
+            values = {v.name.value.lower(): v.value for v in ts.metadatavalues or []}
+            points = [getattr(d, aggregation.lower()) for d in ts.data if getattr(d, aggregation.lower()) is not None]
+            if points:
+                out[tuple(values.get(d.lower(), "") for d in dims)] = points[-1]
+    return out
+
+
+__all__ = ["cli", "gateway_routes", "metric", "needs_frr", "speaker", "start_frr", "vpn_site", "wait_for"]

@@ -15,7 +15,7 @@ from tests.compute.test_vm import vm_body
 from tests.network.nic_support import LOC, nic_body, subnet_id
 from tests.network.test_expressroute import er_connection, er_gateway, make_circuit, private_peering
 
-from .support import cli, gateway_routes, needs_frr, wait_for
+from .support import cli, gateway_routes, metric, needs_frr, wait_for
 
 pytestmark = needs_frr
 CUSTOMER_ASN = 65020
@@ -99,6 +99,15 @@ def test_customer_router_routes_reach_the_vnet_through_the_msee_sessions(aznet, 
         peering_stats = net.express_route_circuits.get_peering_stats(rg, "er1", "AzurePrivatePeering")
         assert peering_stats.primarybytes_in > 0
 
+        # Azure Monitor: the circuit's BGP availability per link, the gateway's routes learned per MSEE link
+        circuit_id = peering.id.rsplit("/peerings/", 1)[0]
+        avail = metric(aznet, circuit_id, "BgpAvailability", ("PeeringType", "Peer"), "Average")
+        assert avail == {("AzurePrivatePeering", "Primary"): 100.0, ("AzurePrivatePeering", "Secondary"): 100.0}
+        gw_id = peers and net.virtual_network_gateways.get(rg, "VNet1ERGW").id
+        counts = metric(aznet, gw_id, "ExpressRouteGatewayCountOfRoutesLearnedFromPeer",
+                        ("roleInstance", "BgpPeerAddress"))
+        assert counts == {("IN_0", "192.168.10.2"): 1.0, ("IN_1", "192.168.10.6"): 1.0}
+
         # what Microsoft announces to the customer: the linked VNet, AS path 12076 65515
         for router, link in ((primary, "primary"), (secondary, "secondary")):
             got = wait_for(lambda r=router, lk=link: r.received(links[lk]["address"]) or None, timeout=30)
@@ -118,6 +127,8 @@ def test_customer_router_routes_reach_the_vnet_through_the_msee_sessions(aznet, 
         assert "10.200.0.0/16" in gateway_routes(net, rg, "vm1nic")
         secondary.stop()
         wait_for(lambda: "10.200.0.0/16" not in gateway_routes(net, rg, "vm1nic"), timeout=30)
+        avail = metric(aznet, circuit_id, "BgpAvailability", ("PeeringType", "Peer"), "Minimum")
+        assert avail == {("AzurePrivatePeering", "Primary"): 0.0, ("AzurePrivatePeering", "Secondary"): 0.0}
         arp = net.express_route_circuits.begin_list_arp_table(rg, "er1", "AzurePrivatePeering", "secondary")\
             .result().value
         assert [(e.interface, e.ip_address) for e in arp] == [("Microsoft", "192.168.10.6")]

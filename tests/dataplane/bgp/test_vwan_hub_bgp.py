@@ -15,7 +15,7 @@ from tests.compute.test_vm import vm_body
 from tests.network.nic_support import LOC, subnet_id
 from tests.network.vwan_support import connect, make_hub, make_wan, spoke
 
-from .support import cli, gateway_routes, needs_frr, wait_for
+from .support import cli, gateway_routes, metric, needs_frr, wait_for
 
 pytestmark = needs_frr
 NVA_ASN = 65001
@@ -106,6 +106,13 @@ def test_nva_peers_with_the_hub_router_and_its_routes_follow_the_hub_routing(azn
         adv = net.virtual_hub_bgp_connections.begin_list_advertised_routes(rg, "hub1", "nva").result()
         assert {(x.network, x.as_path) for x in adv["RouteServiceRole_IN_0"]} == {
             (HUB_PREFIX, "65515"), ("10.2.0.0/16", "65515")}
+        # Azure Monitor: the hub's BGP metrics per router instance and peer
+        dims = ("routeserviceinstance", "bgppeerip", "bgppeertype")
+        status_now = wait_for(lambda: (m := metric(aznet, hub.id, "BgpPeerStatus", dims)) and len(m) == 2 and m,
+                              timeout=30)
+        assert status_now == {("IN_0", nva_ip, "Nva"): 1.0, ("IN_1", nva_ip, "Nva"): 1.0}
+        assert metric(aznet, hub.id, "CountOfRoutesLearnedFromPeer", dims)[("IN_0", nva_ip, "Nva")] == 1.0
+        assert metric(aznet, hub.id, "CountOfRoutesAdvertisedToPeer", dims)[("IN_1", nva_ip, "Nva")] == 2.0
         # a spoke connected later is announced to the NVA at once
         spoke(net, rg, "appvnet", 3)
         connect(aznet, net, rg, "hub1", "appconn", "appvnet")
