@@ -78,19 +78,43 @@ class ProcessPool:
 
     def __init__(self, count: int, target: Callable[..., None], args: tuple[Any, ...], name: str,
                  on_message: Callable[[int, str, Any], None]) -> None:
-        ctx = multiprocessing.get_context("spawn")
         self.conns: list[Connection] = []
         self.procs: list[Any] = []
         self.on_message = on_message
         self.loop: asyncio.AbstractEventLoop | None = None
         self._sync = 0
+        self._spawn_args = (target, args, name)
         for i in range(count):
-            here, there = ctx.Pipe()
-            proc = ctx.Process(target=target, args=(there, os.getpid(), *args, i), name=f"{name}-{i}", daemon=True)
-            proc.start()
-            there.close()
-            self.conns.append(here)
+            conn, proc = self._spawn(i)
+            self.conns.append(conn)
             self.procs.append(proc)
+
+    def _spawn(self, i: int) -> tuple[Connection, Any]:
+        target, args, name = self._spawn_args
+        ctx = multiprocessing.get_context("spawn")
+        here, there = ctx.Pipe()
+        proc = ctx.Process(target=target, args=(there, os.getpid(), *args, i), name=f"{name}-{i}", daemon=True)
+        proc.start()
+        there.close()
+        return here, proc
+
+    def dead(self) -> list[int]:
+        """The workers that have exited (crashed or killed)."""
+        return [i for i, p in enumerate(self.procs) if not p.is_alive()]
+
+    def respawn(self, i: int) -> None:
+        """A new worker in place of worker ``i`` (which has exited); the caller sends it its state."""
+        self._detach(i)
+        with contextlib.suppress(OSError):
+            self.conns[i].close()
+        self.procs[i].join(0.1)
+        self.conns[i], self.procs[i] = self._spawn(i)
+        if self.loop is not None:
+            self.loop.add_reader(self.conns[i].fileno(), self._read, i)
+
+    def send_to(self, i: int, kind: str, data: Any) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            self.conns[i].send((kind, data))
 
     @property
     def pids(self) -> list[int]:

@@ -46,6 +46,7 @@ class L7Workers:
         self.names: Any = None
         self._task: asyncio.Task[None] | None = None
         self.served: list[float] = [0.0] * count        # requests each worker reported (tests, status)
+        self.respawned = 0
 
     # -- lifecycle -----------------------------------------------------------------------------------
     def start(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -133,9 +134,26 @@ class L7Workers:
             if self.pool is None:
                 return
             try:
+                if n % NAMES_EVERY == 0:
+                    self._replace_dead()
                 self._send_state(names=n % NAMES_EVERY == 0)
             except Exception:   # the next poll tries again
                 log.exception("%s: feeding the workers failed", self.side.kind)
+
+    def _replace_dead(self) -> None:
+        """A worker that exited (crashed, killed) is replaced and sent the whole state (at most one a second)."""
+        assert self.pool is not None
+        store = self.svc.platform.reconciler.store
+        for i in self.pool.dead():
+            log.warning("%s: worker %d exited (code %s); starting another", self.side.kind, i,
+                        self.pool.procs[i].exitcode)
+            self.pool.respawn(i)
+            self.side.merge(self.svc, i, {"current": {}})      # its connections went with it
+            if store is not None:
+                self.pool.send_to(i, "records", list(Snapshot(store).watched(self.watches)))
+            self.pool.send_to(i, "health", self.side.health(self.svc)[1])
+            self.pool.send_to(i, "names", self.names if self.names is not None else self.side.names(self.svc))
+            self.respawned += 1
 
     # -- what the workers send ---------------------------------------------------------------------------
     def _message(self, index: int, kind: str, data: Any) -> None:

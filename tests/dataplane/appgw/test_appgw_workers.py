@@ -5,7 +5,9 @@ count what the workers served, and no worker outlives aznet."""
 
 from __future__ import annotations
 
+import json
 import os
+import signal
 import ssl
 import tempfile
 from pathlib import Path
@@ -92,7 +94,11 @@ def test_two_workers_serve_follow_changes_and_health_and_report(tmp_path: Path) 
                 wait_for(lambda: len([x for x in logged(inst, gw.id, "ApplicationGatewayAccessLog")
                                       if x["properties"]["requestUri"].startswith(("/a", "/t"))]) >= 60, timeout=30)
 
-                # a configuration change (a path map sending /only-two/* to the second backend) reaches every worker
+                # a configuration change (a path map sending /only-two/* to the second backend) reaches every worker;
+                # a keep-alive connection opened before it stays open and sees it
+                keep = httpx.Client(timeout=10)
+                before = keep.get(f"{http}/only-two/k1")
+                assert before.status_code == 200
                 gwid = rid(inst, "rg", "applicationGateways", "gw")
 
                 def ref(kind: str, n: str) -> dict[str, str]:
@@ -115,6 +121,11 @@ def test_two_workers_serve_follow_changes_and_health_and_report(tmp_path: Path) 
                 got = [httpx.get(f"{http}/only-two/x{i}", timeout=10) for i in range(30)]
                 assert all(r.status_code == 200 and r.headers["x-backend"] == "two" for r in got)
                 wait_for(lambda: all(n > m for n, m in zip(svc.workers.served, served1, strict=True)), timeout=30)
+                after = keep.get(f"{http}/only-two/k2")
+                assert after.headers["x-backend"] == "two"
+                assert json.loads(after.headers["x-seen"])["X-Forwarded-For"] == \
+                    json.loads(before.headers["x-seen"])["X-Forwarded-For"]       # the same client port: not dropped
+                keep.close()
 
                 # a backend the probes find failing leaves the rotation in every worker
                 b1.fail = True
@@ -126,6 +137,21 @@ def test_two_workers_serve_follow_changes_and_health_and_report(tmp_path: Path) 
                 got = [httpx.get(f"{http}/after{i}", timeout=10) for i in range(30)]
                 assert all(r.status_code == 200 and r.headers["x-backend"] == "two" for r in got)
                 wait_for(lambda: all(n > m for n, m in zip(svc.workers.served, served2, strict=True)), timeout=30)
+
+                # a worker that dies is replaced, with the whole state: every request still answered, by both
+                os.kill(pids[0], signal.SIGKILL)
+                wait_for(lambda: svc.workers.respawned == 1 and svc.workers.pids[0] != pids[0], timeout=30)
+                pids.append(svc.workers.pids[0])
+                served3 = list(svc.workers.served)
+
+                def both_serve() -> bool:
+                    for _ in range(20):
+                        r = httpx.get(f"{http}/r", timeout=10)
+                        assert r.status_code == 200 and r.headers["x-backend"] == "two", r
+                    return all(n > m for n, m in zip(svc.workers.served, served3, strict=True))
+                wait_for(both_serve, timeout=60)
+                got = [httpx.get(f"{http}/again{i}", timeout=10) for i in range(20)]
+                assert all(r.status_code == 200 and r.headers["x-backend"] == "two" for r in got)
         finally:
             inst.stop()
         # no worker outlives aznet

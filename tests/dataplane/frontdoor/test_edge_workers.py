@@ -10,11 +10,13 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from aznet.testing.harness import start_in_thread
 from aznet.testing.pytest_plugin import worker_pools
 from tests.network.nic_support import make_storage_account
 
-from .support import P, afd_profile, backends, edge_get, wait_for
+from .support import P, afd_profile, backends, edge_get, edge_port, resolve, wait_for
 
 
 def _alive(pid: int) -> bool:
@@ -96,7 +98,11 @@ def test_two_edge_workers_cache_purge_route_failover_and_report() -> None:
                 assert 1 <= [r.headers["x-cache"] for r in after].count("TCP_MISS") <= 2
                 wait_for(lambda: all(n > m for n, m in zip(svc.workers.served, served1, strict=True)), timeout=30)
 
-                # a new route reaches every worker
+                # a new route reaches every worker; a keep-alive connection opened before it stays open and sees it
+                ip = resolve(inst, host)
+                keep = httpx.Client(timeout=10)
+                k1 = keep.get(f"http://{ip}:{edge_port(inst, 80)}/new/k1", headers={"Host": host})
+                assert k1.text == "primary-v2 /new/k1"
                 g3 = cdn.afd_origin_groups.begin_create("rg", "fd", "g3", P(loadBalancingSettings={})).result()
                 cdn.afd_origins.begin_create("rg", "fd", "g3", "third", P(hostName=b3.host, httpPort=b3.port)).result()
                 cdn.routes.begin_create("rg", "fd", "web", "new", P(
@@ -105,6 +111,13 @@ def test_two_edge_workers_cache_purge_route_failover_and_report() -> None:
                 wait_for(lambda: all(edge_get(inst, f"http://{host}/new/w").text == "third /new/w" for _ in range(10)))
                 assert all(edge_get(inst, f"http://{host}/new/x{i}").text == f"third /new/x{i}" for i in range(30))
                 wait_for(lambda: all(n > m for n, m in zip(svc.workers.served, served2, strict=True)), timeout=30)
+                k2 = keep.get(f"http://{ip}:{edge_port(inst, 80)}/new/k2", headers={"Host": host})
+                assert k2.text == "third /new/k2"
+
+                def local(r: httpx.Response) -> Any:
+                    return r.extensions["network_stream"].get_extra_info("client_addr")
+                assert local(k1)[1] > 0 and local(k1) == local(k2)     # the same connection: not dropped by the change
+                keep.close()
 
                 # the primary's probes fail (in the aznet process): every worker fails over to the backup
                 b1.fail = True
