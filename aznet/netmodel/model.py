@@ -30,7 +30,7 @@ from .objects import Gateway, IpConfig, Nic, RouteTableDef, Subnet, Vm, VNet, ke
 from .parse import parse_gateway, parse_nic, parse_route_table, parse_vm, parse_vnet, props, ref_key
 from .routing import SubnetRoutes, build_subnet_routes
 from .service_tags import AZURE_LB
-from .vpn_nat import GatewayNat, gateway_nat
+from .vpn_nat import GatewayNat, gateway_nat, wan_gateway_nat
 
 if TYPE_CHECKING:
     from ..dataplane.appgw.model import GatewayPlan
@@ -61,7 +61,10 @@ CHILD_TYPES = {
     f"{RT}/routes": (RT, "routes"),
 }
 NAT_RULE = f"{GW}/natrules"
-GATEWAY_INPUTS = {GW, CONN, LNG, PIP, CIRCUIT, CIRCUIT_PEERING, NAT_RULE}
+WAN_VPN_GW = "microsoft.network/vpngateways"
+WAN_NAT_RULE = f"{WAN_VPN_GW}/natrules"
+WAN_VPN_CONN = f"{WAN_VPN_GW}/vpnconnections"
+GATEWAY_INPUTS = {GW, CONN, LNG, PIP, CIRCUIT, CIRCUIT_PEERING, NAT_RULE, WAN_NAT_RULE}
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +133,7 @@ class NetworkModel:
         # BGP: gateway/hub key -> (VNet key, hubRoutingPreference, learned paths), from the BGP service
         self.learned: dict[str, tuple[str, str, tuple[LearnedRoute, ...]]] = {}
         self._hub_routing: HubRouting | None = None   # Virtual WAN hub routing, rebuilt when a hub input changes
+        self._wan_nat: dict[str, GatewayNat] | None = None   # Virtual WAN VPN gateways' NAT, rebuilt likewise
 
     # -- construction -------------------------------------------------------------------------
 
@@ -205,6 +209,8 @@ class NetworkModel:
             if rtype in HUB_INPUTS and rtype != VNET:
                 self._hub_routing = None
                 gw_dirty = True
+            if rtype in HUB_INPUTS or rtype == WAN_NAT_RULE:
+                self._wan_nat = None
             if rtype in APP_GATEWAY_INPUTS:
                 self._app_gateways = None
             if rtype in dirty:
@@ -414,11 +420,32 @@ class NetworkModel:
                 out.setdefault(k.rsplit("/natrules/", 1)[0], {})[k] = b
         return out
 
+    def wan_gateway_nats(self) -> dict[str, GatewayNat]:
+        """Virtual WAN hub VPN gateways' NAT (vpnGateways/natRules linked by VPN site link connections)."""
+        if self._wan_nat is None:
+            rules: dict[str, dict[str, dict[str, Any]]] = {}
+            conns: dict[str, list[tuple[dict[str, Any], dict[str, Any] | None]]] = {}
+            for k, b in self.raw.items():
+                t = self.rtype.get(k)
+                if t == WAN_VPN_GW:
+                    for r in props(b).get("natRules") or []:
+                        if isinstance(r, dict) and r.get("name"):
+                            rid = str(r.get("id") or f"{b['id']}/natRules/{r['name']}")
+                            rules.setdefault(k, {})[key_of(rid)] = dict(r, id=rid)
+                elif t == WAN_NAT_RULE:
+                    rules.setdefault(k.rsplit("/natrules/", 1)[0], {})[k] = b
+                elif t == WAN_VPN_CONN:
+                    site = self.raw.get(ref_key(props(b).get("remoteVpnSite")) or "")
+                    conns.setdefault(k.rsplit("/vpnconnections/", 1)[0], []).append((b, site))
+            self._wan_nat = {k: wan_gateway_nat(k, b, rules.get(k, {}), conns.get(k, []))
+                             for k, b in self.raw.items() if self.rtype.get(k) == WAN_VPN_GW}
+        return self._wan_nat
+
     def gateway_nat(self, gateway_key: str) -> GatewayNat | None:
         """NAT on a VPN gateway's site-to-site connections (vpn_nat.GatewayNat: ``translate_learned(peer, prefix)``,
         ``translate_advertised(peer, prefix)`` for the BGP speakers, ``outbound(src, dst)`` for the verifier)."""
         gw = self.gateways.get(gateway_key)
-        return gw.nat if gw is not None else None
+        return gw.nat if gw is not None else self.wan_gateway_nats().get(gateway_key)
 
     def _circuit_routes(self, circuit_key: str | None, gateway_key: str) -> list[LearnedRoute]:
         """What the customer edge announces over the circuit's private peering (once the provider has

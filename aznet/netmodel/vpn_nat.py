@@ -51,9 +51,12 @@ class ConnectionNat:
     egress: list[Mapping] = field(default_factory=list)
     onprem: list[str] = field(default_factory=list)      # the local network gateway's prefixes, pre-NAT
     peer: str | None = None                               # its BGP peer address (the LNG's bgpPeeringAddress)
+    site_post_nat: bool = False   # Virtual WAN: the VPN site's address space already holds the external mappings
 
     def onprem_post_nat(self) -> list[str]:
         """The site's space as the VNet sees it (the connection's effective address space)."""
+        if self.site_post_nat:
+            return list(self.onprem)
         return [p for x in self.onprem for p in translate_prefix(x, self.ingress)]
 
 
@@ -148,6 +151,8 @@ class GatewayNat:
     gateway_key: str
     route_translation: bool                                      # enableBgpRouteTranslationForNat
     connections: dict[str, ConnectionNat] = field(default_factory=dict)
+    gateway_id: str = ""
+    name: str = ""
 
     def by_peer(self, peer: str) -> ConnectionNat | None:
         return next((c for c in self.connections.values() if c.peer == peer), None)
@@ -195,7 +200,8 @@ def gateway_nat(gw_key: str, gw_body: dict[str, Any], rules: dict[str, dict[str,
     """A VPN gateway's NAT: ``rules`` (lower-case rule id -> body: the natRules children and the gateway's inline
     ones), ``connections`` (lower-case id, connection body, its local network gateway body) of the gateway."""
     p = gw_body.get("properties") or {}
-    out = GatewayNat(gw_key, p.get("enableBgpRouteTranslationForNat") is True)
+    out = GatewayNat(gw_key, p.get("enableBgpRouteTranslationForNat") is True, gateway_id=str(gw_body.get("id") or ""),
+                     name=str(gw_body.get("name") or gw_key.rsplit("/", 1)[-1]))
     for ckey, body, lng in connections:
         cp = body.get("properties") or {}
         conn = ConnectionNat(ckey, str(body.get("name") or ckey.rsplit("/", 1)[-1]))
@@ -211,4 +217,35 @@ def gateway_nat(gw_key: str, gw_body: dict[str, Any], rules: dict[str, dict[str,
         peer = (lp.get("bgpSettings") or {}).get("bgpPeeringAddress")
         conn.peer = peer if isinstance(peer, str) else None
         out.connections[ckey] = conn
+    return out
+
+
+def wan_gateway_nat(gw_key: str, gw_body: dict[str, Any], rules: dict[str, dict[str, Any]],
+                    connections: list[tuple[dict[str, Any], dict[str, Any] | None]]) -> GatewayNat:
+    """A Virtual WAN hub VPN gateway's NAT, one ConnectionNat per VPN site link connection: ``connections`` (VPN
+    connection body, its VPN site body). The site's (or link's) space is taken as configured: Azure has the site's
+    private address space hold the external mappings of its ingress rules."""
+    p = gw_body.get("properties") or {}
+    out = GatewayNat(gw_key, p.get("enableBgpRouteTranslationForNat") is True, gateway_id=str(gw_body.get("id") or ""),
+                     name=str(gw_body.get("name") or gw_key.rsplit("/", 1)[-1]))
+    for body, site in connections:
+        sp = (site or {}).get("properties") or {}
+        space = [x for x in (sp.get("addressSpace") or {}).get("addressPrefixes") or [] if isinstance(x, str)]
+        links = {str(link.get("id") or "").lower(): link for link in sp.get("vpnSiteLinks") or [] if isinstance(link, dict)}
+        for lc in (body.get("properties") or {}).get("vpnLinkConnections") or []:
+            if not isinstance(lc, dict):
+                continue
+            lp = lc.get("properties") or {}
+            key = str(lc.get("id") or "").lower()
+            conn = ConnectionNat(key, str(lc.get("name") or key.rsplit("/", 1)[-1]), onprem=space, site_post_nat=True)
+            for attr, prop in (("ingress", "ingressNatRules"), ("egress", "egressNatRules")):
+                for ref in lp.get(prop) or []:
+                    rule = rules.get(str((ref or {}).get("id") or "").lower().rstrip("/")) if isinstance(ref, dict) \
+                        else None
+                    if rule is not None:
+                        getattr(conn, attr).extend(mappings(rule))
+            link = links.get(str((lp.get("vpnSiteLink") or {}).get("id") or "").lower()) or {}
+            peer = ((link.get("properties") or {}).get("bgpProperties") or {}).get("bgpPeeringAddress")
+            conn.peer = peer if isinstance(peer, str) else None
+            out.connections[key] = conn
     return out

@@ -262,6 +262,13 @@ def _through_gateway(model: NetworkModel, hops: list[Hop], hop: Hop, pkt: Packet
     (netmodel/vpn_nat.py) translate the packet, or drop it (the pool of a dynamic IngressSnat rule)."""
     nat = model.gateway_nat(route.gateway_key) if route.gateway_key else None
     out = nat.outbound(pkt.src, pkt.dst) if nat is not None else None
+    if out is None and not route.gateway_key:
+        # a Virtual WAN hub route: the hub VPN gateway whose site link connection holds the destination
+        for wan_nat in model.wan_gateway_nats().values():
+            out = wan_nat.outbound(pkt.src, pkt.dst)
+            if out is not None:
+                hop.steps.append(Step("FORWARD", "forwarded", f"hub VPN gateway {wan_nat.name}", wan_nat.gateway_id))
+                break
     if out is None:
         return Trace(hops, EXITS_NETWORK, f"exits the network through the gateway: {rname}", route=route)
     conn = out.connection

@@ -78,10 +78,9 @@ def gateway_of(rule_id: str) -> str:
 
 
 class NatRuleHooks(Hooks):
-    def validate(self, ctx: Ctx, new: dict[str, Any], old: dict[str, Any] | None) -> None:
-        props = new.setdefault("properties", {})
-        rid = new["id"]
-        gw = ctx.body(gateway_of(rid)) or {}
+    rule_type = TYPE
+
+    def check_gateway(self, gw: dict[str, Any], rid: str) -> None:
         gp = gw.get("properties") or {}
         sku = str((gp.get("sku") or {}).get("name") or "")
         if gp.get("gatewayType") != "Vpn" or gp.get("vpnType") == "PolicyBased" or sku.lower() not in NAT_SKUS:
@@ -89,6 +88,16 @@ class NatRuleHooks(Hooks):
                       f"NAT rule {rid}: NAT is supported on route-based VPN gateways of SKU VpnGw2-5 and "
                       f"VpnGw2AZ-5AZ; gateway {gw.get('id', gateway_of(rid))} is {gp.get('gatewayType')} "
                       f"{gp.get('vpnType')} {sku}.")
+
+    def users(self, ctx: Ctx, rule_id: str) -> list[str]:
+        return users_of(ctx, rule_id)
+
+    def validate(self, ctx: Ctx, new: dict[str, Any], old: dict[str, Any] | None) -> None:
+        props = new.setdefault("properties", {})
+        rid = new["id"]
+        gw = ctx.body(gateway_of(rid)) or {}
+        gp = gw.get("properties") or {}
+        self.check_gateway(gw, rid)
         props["type"] = enum(props.get("type"), ("Static", "Dynamic"), "properties.type", "VpnNatRuleType", "Static")
         props["mode"] = enum(props.get("mode"), ("EgressSnat", "IngressSnat"), "properties.mode", "VpnNatRuleMode",
                              "EgressSnat")
@@ -115,13 +124,14 @@ class NatRuleHooks(Hooks):
                     raise bad("DynamicNatRuleExternalMappingTooLarge",
                               f"Dynamic NAT rule {rid}: external mapping {e} is larger than /26, the largest pool a "
                               "dynamic NAT rule supports.")
-        count = sum(1 for rec in ctx.txn.children(normalize(gateway_of(rid)), TYPE) if rec.key != normalize(rid))
+        count = sum(1 for rec in ctx.txn.children(normalize(gateway_of(rid)), self.rule_type)
+                    if rec.key != normalize(rid))
         if count >= MAX_RULES:
             raise bad("MaximumNatRulesPerGatewayReached",
                       f"NAT rule {rid}: a VPN gateway holds at most {MAX_RULES} NAT rules (ingress and egress).")
 
     def _external_overlap(self, ctx: Ctx, rid: str, external: list[Any]) -> None:
-        for rec in ctx.txn.children(normalize(gateway_of(rid)), TYPE):
+        for rec in ctx.txn.children(normalize(gateway_of(rid)), self.rule_type):
             if rec.key == normalize(rid):
                 continue
             for m in (rec.body.get("properties") or {}).get("externalMappings") or []:
@@ -136,7 +146,7 @@ class NatRuleHooks(Hooks):
                                   f"NAT rule {rec.id}; external mappings of a gateway's rules must not overlap.")
 
     def before_delete(self, ctx: Ctx, body: dict[str, Any]) -> None:
-        users = users_of(ctx, body["id"])
+        users = self.users(ctx, body["id"])
         if users:
             raise bad("NatRuleInUse", f"NAT rule {body['id']} cannot be deleted because connection {users[0]} "
                       "uses it.")
@@ -159,34 +169,40 @@ def check_connection(ctx: Ctx, new: dict[str, Any], ctype: str, gw1: dict[str, A
         raw = props.get(key)
         if raw is None or raw == []:
             continue
-        if not isinstance(raw, list):
-            raise bad("InvalidNatRuleReference", f"Connection {cid}: properties.{key} must be a list of references.")
         if ctype != "IPsec":
             raise bad("NatRuleNotSupportedOnConnectionType",
                       f"Connection {cid}: NAT rules apply to IPsec site-to-site connections only, not {ctype}.")
-        seen: list[dict[str, str]] = []
-        for i, item in enumerate(raw):
-            ref = ref_id(item, f"properties.{key}[{i}]") or ""
-            if normalize(gateway_of(ref)) != normalize(gw1["id"]) or "/natrules/" not in ref.lower():
-                raise bad("InvalidNatRuleReference",
-                          f"Connection {cid}: {key}[{i}] {ref} is not a NAT rule of gateway {gw1['id']}.")
-            rule = ctx.body(ref)
-            if rule is None:
-                raise bad("InvalidNatRuleReference", f"Connection {cid}: NAT rule {ref} was not found.")
-            if (rule.get("properties") or {}).get("mode") != mode:
-                raise bad("NatRuleModeMismatch",
-                          f"Connection {cid}: {key} holds {mode} rules; NAT rule {rule['id']} is "
-                          f"{(rule.get('properties') or {}).get('mode')}.")
-            if any(normalize(s["id"]) == normalize(rule["id"]) for s in seen):
-                raise bad("DuplicateNatRuleReference", f"Connection {cid}: NAT rule {rule['id']} is listed twice.")
-            seen.append({"id": rule["id"]})
-        props[key] = seen
+        props[key] = check_refs(ctx, raw, key, mode, gw1["id"], f"Connection {cid}")
     if ctype == "IPsec" and (props.get("ingressNatRules") or props.get("egressNatRules")):
         if props.get("usePolicyBasedTrafficSelectors") is True:
             raise bad("NatRuleNotSupportedWithPolicyBasedTrafficSelectors",
                       f"Connection {cid}: NAT rules are not supported on a connection with policy-based traffic "
                       "selectors (usePolicyBasedTrafficSelectors).")
         _spaces_clear(ctx, new, gw1)
+
+
+def check_refs(ctx: Ctx, raw: Any, key: str, mode: str, gw_id: str, owner: str) -> list[dict[str, str]]:
+    """A connection's list ``key`` of NAT rule references: rules of gateway ``gw_id`` of mode ``mode``, each once."""
+    if raw is None or raw == []:
+        return []
+    if not isinstance(raw, list):
+        raise bad("InvalidNatRuleReference", f"{owner}: {key} must be a list of references.")
+    seen: list[dict[str, str]] = []
+    for i, item in enumerate(raw):
+        ref = ref_id(item, f"{key}[{i}]") or ""
+        if normalize(gateway_of(ref)) != normalize(gw_id) or "/natrules/" not in ref.lower():
+            raise bad("InvalidNatRuleReference", f"{owner}: {key}[{i}] {ref} is not a NAT rule of gateway {gw_id}.")
+        rule = ctx.body(ref)
+        if rule is None:
+            raise bad("InvalidNatRuleReference", f"{owner}: NAT rule {ref} was not found.")
+        if (rule.get("properties") or {}).get("mode") != mode:
+            raise bad("NatRuleModeMismatch",
+                      f"{owner}: {key} holds {mode} rules; NAT rule {rule['id']} is "
+                      f"{(rule.get('properties') or {}).get('mode')}.")
+        if any(normalize(s["id"]) == normalize(rule["id"]) for s in seen):
+            raise bad("DuplicateNatRuleReference", f"{owner}: NAT rule {rule['id']} is listed twice.")
+        seen.append({"id": rule["id"]})
+    return seen
 
 
 def _nets(prefixes: Any) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:

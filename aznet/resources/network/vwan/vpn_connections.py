@@ -26,7 +26,7 @@ from ..hybrid import custom_bgp, ipsec_policy
 from ..hybrid.connections import check_key, new_key
 from ..ref_checks import boolean, cannot_parse, enum, integer, ref_id, resolve, since
 from . import routing_config as rc
-from . import vpn_sites
+from . import vpn_nat_rules, vpn_sites
 from .vpn_gateways import INSTANCES
 
 if TYPE_CHECKING:
@@ -114,7 +114,7 @@ class VpnConnectionHooks(Hooks):
                       f"VPN connection {cid} enables BGP, but VPN site {site['id']} has no BGP settings.")
         props["enableInternetSecurity"] = boolean(props.get("enableInternetSecurity"),
                                                   "properties.enableInternetSecurity", False)
-        props["vpnLinkConnections"] = self._links(props.get("vpnLinkConnections"), links, site, cid,
+        props["vpnLinkConnections"] = self._links(ctx, props.get("vpnLinkConnections"), links, site, cid,
                                                   old_props.get("vpnLinkConnections") or [], gw)
         if links and not props["vpnLinkConnections"]:
             raise bad("VpnLinkConnectionsRequired",
@@ -126,7 +126,7 @@ class VpnConnectionHooks(Hooks):
         for key in ("connectionStatus", "ingressBytesTransferred", "egressBytesTransferred"):
             props.pop(key, None)
 
-    def _links(self, raw: Any, links: dict[str, dict[str, Any]], site: dict[str, Any], cid: str,
+    def _links(self, ctx: Ctx, raw: Any, links: dict[str, dict[str, Any]], site: dict[str, Any], cid: str,
                old: list[dict[str, Any]], gw: dict[str, Any]) -> list[dict[str, Any]]:
         if raw is None:
             raw = []
@@ -172,10 +172,11 @@ class VpnConnectionHooks(Hooks):
                 lp.get("vpnGatewayCustomBgpAddresses"), f"{path}.properties.vpnGatewayCustomBgpAddresses",
                 f"Link connection {lid}", gw, bgp_on=bgp_on,
                 cfg_of=lambda c: next((x for x in INSTANCES if x.lower() == c.strip().lower()), None))
+            nat = vpn_nat_rules.check_link(ctx, lp, gateway_of(cid), f"Link connection {lid}",
+                                           opts["usePolicyBasedTrafficSelectors"])
             out.append({"name": name, "id": lid, "type": LINK_CONN_TYPE, "properties": {
                 **opts, "vpnSiteLink": {"id": link["id"]}, "enableBgp": bgp_on, "vpnLinkConnectionMode": mode,
-                "vpnGatewayCustomBgpAddresses": custom, "ingressNatRules": lp.get("ingressNatRules") or [],
-                "egressNatRules": lp.get("egressNatRules") or [], "provisioningState": "Succeeded"}})
+                "vpnGatewayCustomBgpAddresses": custom, **nat, "provisioningState": "Succeeded"}})
         return out
 
     def render(self, ctx: Ctx, body: dict[str, Any]) -> None:

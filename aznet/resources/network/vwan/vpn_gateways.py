@@ -7,7 +7,8 @@ Rules (Virtual WAN gateway settings, "Configure BGP on a VPN gateway in Virtual 
 - ``bgpSettings.asn`` is the hub's 65515 and cannot be changed; ``peerWeight`` 0-100; two instances
   (Instance0, Instance1), each with a default BGP address in the hub prefix, a public tunnel address from
   aznet's public pool, and optional custom APIPA addresses (169.254.21.0-169.254.22.255).
-- ``connections`` are the vpnConnections children (vpn_connections.py); ``natRules`` are kept as sent.
+- ``connections`` are the vpnConnections children (vpn_connections.py), ``natRules`` the natRules children
+  (vpn_nat_rules.py), both also inline.
 - Action ``reset`` (LRO; ``ipConfigurationId`` Instance0 / Instance1 when given)."""
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 
 TYPE = "Microsoft.Network/vpnGateways"
 CONN_TYPE = "Microsoft.Network/vpnGateways/vpnConnections"
+NAT_TYPE = "Microsoft.Network/vpnGateways/natRules"
 HUB_TYPE = "Microsoft.Network/virtualHubs"
 INSTANCES = ("Instance0", "Instance1")
 BGP_OFFSETS = (12, 13)
@@ -156,6 +158,7 @@ def reset(ctx: Ctx, gw: dict[str, Any], _payload: Any) -> tuple[int, Any]:
 
 
 REGISTRY.add(ResourceType(TYPE, since("2018-04-01"), model="VpnGateway", hooks=VpnGatewayHooks(),
-                          names=NameRule(1, 80), inline_children={"connections": CONN_TYPE},
+                          names=NameRule(1, 80),
+                          inline_children={"connections": CONN_TYPE, "natRules": NAT_TYPE},
                           keep_children_when_absent=True,
                           actions=[Action("reset", reset, long_running=True)]))
