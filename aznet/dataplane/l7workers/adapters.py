@@ -110,7 +110,9 @@ class AppGatewayMain:
                     if m.fqdn and literal_address(m.address) is None:
                         out[(vnet, m.address.lower())] = svc.proxy.lookup(plan, m.address)
         bare = GatewayPlan("", "", True, True, False, False)
-        for url in svc.error_pages.keys() | {u for p in svc.plans.values() for u in p.errors.values()}:
+        urls = {u for p in svc.plans.values() for u in p.errors.values()}
+        urls |= {u for p in svc.plans.values() for lst in p.listeners.values() for _, u in lst.errors}
+        for url in urls:
             try:
                 host = (httptools.parse_url(url.encode()).host or b"").decode()
             except (httptools.HttpParserInvalidURLError, UnicodeDecodeError):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -29,6 +30,8 @@ log = logging.getLogger("aznet.l7workers")
 POLL_SECONDS = 0.2
 NAMES_EVERY = 5                  # polls (names are resolved once a second)
 BARRIER_SECONDS = 10.0
+MAX_RESPAWNS = 5                 # a worker that exits this often within RESPAWN_WINDOW seconds is left dead
+RESPAWN_WINDOW = 60.0
 
 
 class L7Workers:
@@ -47,6 +50,7 @@ class L7Workers:
         self._task: asyncio.Task[None] | None = None
         self.served: list[float] = [0.0] * count        # requests each worker reported (tests, status)
         self.respawned = 0
+        self._respawns: dict[int, list[float]] = {}
 
     # -- lifecycle -----------------------------------------------------------------------------------
     def start(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -80,6 +84,7 @@ class L7Workers:
         if self.pool is None:
             return
         self.side.prepare(self.svc)
+        self._send_names()
         self.pool.send("records", list(snapshot.watched(self.watches)))
         self._after()
 
@@ -92,11 +97,12 @@ class L7Workers:
             key = ch.id.lower()
             items.append((key, store.get(key) if ch.kind == "put" and store is not None else None))
         self.side.prepare(self.svc)
+        self._send_names()             # before the records: a worker may look a name up while it applies them
         self.pool.send("changes", items)
         self._after()
 
     def _after(self) -> None:
-        self._send_state(names=True)
+        self._send_state(names=False)
         keys = self.side.listening(self.svc)
         if keys != self.keys:
             self.keys = keys
@@ -121,10 +127,14 @@ class L7Workers:
             self.health = digest
             self.pool.send("health", payload)
         if names:
-            got = self.side.names(self.svc)
-            if got != self.names:
-                self.names = got
-                self.pool.send("names", got)
+            self._send_names()
+
+    def _send_names(self) -> None:
+        assert self.pool is not None
+        got = self.side.names(self.svc)
+        if got != self.names:
+            self.names = got
+            self.pool.send("names", got)
 
     async def _poll(self) -> None:
         n = 0
@@ -141,18 +151,29 @@ class L7Workers:
                 log.exception("%s: feeding the workers failed", self.side.kind)
 
     def _replace_dead(self) -> None:
-        """A worker that exited (crashed, killed) is replaced and sent the whole state (at most one a second)."""
+        """A worker that exited (crashed, killed) is replaced and sent the whole state (checked once a second; a
+        worker that exits MAX_RESPAWNS times within RESPAWN_WINDOW waits out the window)."""
         assert self.pool is not None
         store = self.svc.platform.reconciler.store
+        now = time.monotonic()
         for i in self.pool.dead():
+            recent = [t for t in self._respawns.get(i, []) if now - t < RESPAWN_WINDOW]
+            if len(recent) >= MAX_RESPAWNS:
+                if len(recent) == MAX_RESPAWNS:
+                    log.error("%s: worker %d keeps exiting; not restarted for %ss", self.side.kind, i,
+                              RESPAWN_WINDOW)
+                    recent.append(now)
+                self._respawns[i] = recent
+                continue
+            self._respawns[i] = [*recent, now]
             log.warning("%s: worker %d exited (code %s); starting another", self.side.kind, i,
                         self.pool.procs[i].exitcode)
             self.pool.respawn(i)
             self.side.merge(self.svc, i, {"current": {}})      # its connections went with it
+            self.pool.send_to(i, "names", self.names if self.names is not None else self.side.names(self.svc))
             if store is not None:
                 self.pool.send_to(i, "records", list(Snapshot(store).watched(self.watches)))
             self.pool.send_to(i, "health", self.side.health(self.svc)[1])
-            self.pool.send_to(i, "names", self.names if self.names is not None else self.side.names(self.svc))
             self.respawned += 1
 
     # -- what the workers send ---------------------------------------------------------------------------

@@ -109,8 +109,14 @@ def test_two_workers_serve_follow_changes_and_health_and_report(tmp_path: Path) 
                     "pathRules": [{"name": "two", "properties": {
                         "paths": ["/only-two/*"], "backendAddressPool": ref("backendAddressPools", "p2"),
                         "backendHttpSettings": ref("backendHttpSettingsCollection", "s")}}]}}])
+                # (the new pool's member is a name in aznet's DNS, which only the aznet process runs)
+                from azure.mgmt.dns import DnsManagementClient
+                dnsc = inst.client(DnsManagementClient)
+                dnsc.zones.create_or_update("rg", "backends.test", {"location": "global"})
+                dnsc.record_sets.create_or_update("rg", "backends.test", "two", "A",
+                                                  {"ttl": 60, "a_records": [{"ipv4_address": b2.host}]})
                 changed["properties"]["backendAddressPools"].append(
-                    {"name": "p2", "properties": {"backendAddresses": [{"ipAddress": b2.host}]}})
+                    {"name": "p2", "properties": {"backendAddresses": [{"fqdn": "two.backends.test"}]}})
                 changed["properties"]["requestRoutingRules"][0]["properties"] = {
                     "ruleType": "PathBasedRouting", "priority": 100, "httpListener": ref("httpListeners", "l80"),
                     "urlPathMap": ref("urlPathMaps", "paths")}

@@ -1,6 +1,6 @@
 """Front Door edge worker processes (AZNET_FRONTDOOR_WORKERS): two workers share the edge with SO_REUSEPORT; requests
 spread over them and all succeed, each worker caches on its own and a purge empties every worker's cache before
-the operation completes, a new route reaches every worker, an origin the probes (in the aznet process) find failing
+the operation completes, a new route (to an origin named in aznet's DNS) reaches every worker, an origin the probes (in the aznet process) find failing
 leaves the rotation in the workers, the access log and the metrics count what the workers served, and no worker
 outlives aznet."""
 
@@ -98,13 +98,20 @@ def test_two_edge_workers_cache_purge_route_failover_and_report() -> None:
                 assert 1 <= [r.headers["x-cache"] for r in after].count("TCP_MISS") <= 2
                 wait_for(lambda: all(n > m for n, m in zip(svc.workers.served, served1, strict=True)), timeout=30)
 
-                # a new route reaches every worker; a keep-alive connection opened before it stays open and sees it
+                # a new route (to an origin named in aznet's DNS, which only the aznet process runs) reaches every
+                # worker; a keep-alive connection opened before it stays open and sees it
+                from azure.mgmt.dns import DnsManagementClient
+                dnsc = inst.client(DnsManagementClient)
+                dnsc.zones.create_or_update("rg", "origins.test", {"location": "global"})
+                dnsc.record_sets.create_or_update("rg", "origins.test", "third", "A",
+                                                  {"ttl": 60, "a_records": [{"ipv4_address": b3.host}]})
                 ip = resolve(inst, host)
                 keep = httpx.Client(timeout=10)
                 k1 = keep.get(f"http://{ip}:{edge_port(inst, 80)}/new/k1", headers={"Host": host})
                 assert k1.text == "primary-v2 /new/k1"
                 g3 = cdn.afd_origin_groups.begin_create("rg", "fd", "g3", P(loadBalancingSettings={})).result()
-                cdn.afd_origins.begin_create("rg", "fd", "g3", "third", P(hostName=b3.host, httpPort=b3.port)).result()
+                cdn.afd_origins.begin_create("rg", "fd", "g3", "third", P(hostName="third.origins.test",
+                                                                         httpPort=b3.port)).result()
                 cdn.routes.begin_create("rg", "fd", "web", "new", P(
                     originGroup={"id": g3.id}, patternsToMatch=["/new/*"], forwardingProtocol="HttpOnly")).result()
                 served2 = list(svc.workers.served)
