@@ -274,11 +274,17 @@ def test_vwan_hub_bgp_connection(aznet, network_client, rg):
     assert error_of(net.virtual_hub_bgp_connection.begin_create_or_update, rg, "hub1", "nva", {"properties": {
         "peerIp": "10.2.0.10", "peerAsn": 65010, "hubVirtualNetworkConnection": {"id": c1.id}}}) == \
         (400, "BgpPeerIpNotInConnectedVirtualNetwork")
+    # the hub router speaks 16-bit ASNs only
+    assert error_of(net.virtual_hub_bgp_connection.begin_create_or_update, rg, "hub1", "nva", {"properties": {
+        "peerIp": "10.1.0.10", "peerAsn": 4200000001, "hubVirtualNetworkConnection": {"id": c1.id}}}) == \
+        (400, "InvalidBgpAsn")
     conn = net.virtual_hub_bgp_connection.begin_create_or_update(rg, "hub1", "nva", {"properties": {
         "peerIp": "10.1.0.10", "peerAsn": 65010, "hubVirtualNetworkConnection": {"id": c1.id}}}).result()
     assert conn.hub_virtual_network_connection.id == c1.id and conn.connection_state == "Connecting"
+    # what the hub announces (no NVA runs at 10.1.0.10: from the configuration): its prefix and the other spoke
     adv = net.virtual_hub_bgp_connections.begin_list_advertised_routes(rg, "hub1", "nva").result()
-    assert {r.network for r in adv["RouteServiceRole_IN_0"]} == {"10.2.0.0/16"}
+    assert {(r.network, r.as_path) for r in adv["RouteServiceRole_IN_0"]} == {("10.100.0.0/24", "65515"),
+                                                                               ("10.2.0.0/16", "65515")}
     assert {r.local_address for r in adv["RouteServiceRole_IN_1"]} == {"10.100.0.69"}
 
 

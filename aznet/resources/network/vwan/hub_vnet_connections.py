@@ -122,6 +122,10 @@ def check_bgp_peer(ctx: Ctx, new: dict[str, Any], hub: dict[str, Any]) -> None:
         raise bad("InvalidHubVirtualNetworkConnection",
                   f"Virtual network connection {conn_id} of BGP connection {cid} belongs to another virtual hub.")
     props["hubVirtualNetworkConnection"] = {"id": conn["id"]}
+    if isinstance(props.get("peerAsn"), int) and props["peerAsn"] > 65535:
+        # "The virtual hub router only supports 16-bit (2 bytes) ASN." (Scenario: BGP peering with a virtual hub)
+        raise bad("InvalidBgpAsn", f"The peer ASN {props['peerAsn']} of BGP connection {cid} is not valid: a "
+                  "virtual hub router supports 16-bit (2-byte) ASNs only (1 to 65535).")
     addr = ipaddress.ip_address(props["peerIp"])
     if not any(addr.version == n.version and addr in n for n in space_of(ctx.body(remote_of(conn) or ""))):
         raise bad("BgpPeerIpNotInConnectedVirtualNetwork",
