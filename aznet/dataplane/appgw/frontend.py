@@ -1,7 +1,8 @@
 """The client side of the gateway: an asyncio Protocol per connection, httptools parsing, Azure's limits.
 
-A request is buffered (bounded), handed to ``Gateway.handle`` (``service.py``) and its answer written in one
-send. Requests on one connection are answered in order (pipelining is bounded). Limits as Azure applies them
+A request is buffered (bounded), handed to the owner (``owner.ConnOwner``) and its answer written in one
+send: first to the owner's optional ``fast_handle(conn, req)``, which may take it and answer later through
+``finish`` (callbacks, no Task), else to ``gateway_handle`` in a Task. Requests on one connection are answered in order (pipelining is bounded). Limits as Azure applies them
 (v2): URL longer than 32 KB -> 414, request headers over 32 KB -> 400, a body larger than the limit (no WAF:
 ``AZNET_APPGW_MAX_BODY``, default 100 MB, inferred: Azure v2 allows up to 4 GB, which a buffering proxy should
 not hold) -> 413; a request that cannot be parsed -> 400."""
@@ -55,7 +56,8 @@ class LimitExceeded(Exception):
 
 class ClientConn(asyncio.Protocol):
     __slots__ = ("state", "transport", "parser", "cur", "queue", "busy", "peer", "closing", "scheme",
-                 "paused", "sni", "cert", "write_paused", "on_resume", "on_lost", "tunnel", "early", "h2", "loop")
+                 "paused", "sni", "cert", "write_paused", "on_resume", "on_lost", "tunnel", "early", "h2", "loop",
+                 "fast")
 
     def __init__(self, state: ConnOwner) -> None:
         self.state = state
@@ -77,6 +79,7 @@ class ClientConn(asyncio.Protocol):
         self.early: bytearray | None = None   # bytes after an Upgrade request, before the tunnel is up
         self.h2: Any = None              # an HTTP/2 session (ALPN h2), which then gets the bytes
         self.loop = asyncio.get_running_loop()   # once per connection (3.11 checks getpid() on each lookup)
+        self.fast: Callable[[ClientConn, Request], bool] | None = getattr(state, "fast_handle", None)
 
     # -- asyncio ----------------------------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -238,7 +241,21 @@ class ClientConn(asyncio.Protocol):
         if self.paused and len(self.queue) < MAX_PIPELINE // 2 and self.transport is not None:
             self.paused = False
             self.transport.resume_reading()
+        fast = self.fast
+        if fast is not None:
+            try:
+                if fast(self, req):
+                    return                 # the owner answers through ``finish``
+            except Exception:          # a bug must not leave the client hanging
+                self.state.log_exception()
+                self.finish(pages.response(500, pages.error_page(500), keep_alive=False), False)
+                return
         self.loop.create_task(self._answer(req))
+
+    def finish(self, data: bytes, keep_alive: bool) -> None:
+        """The answer to the request ``fast_handle`` took: written, then the next request."""
+        self.write(data, keep_alive)
+        self._next()
 
     async def _answer(self, req: Request) -> None:
         try:

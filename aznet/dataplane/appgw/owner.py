@@ -44,3 +44,7 @@ class ConnOwner(Protocol):
     def log_exception(self) -> None:
         """Log the exception being handled (a bug in the owner answered 500)."""
         ...
+
+    # Optional: ``fast_handle(conn, req) -> bool``. An owner that has it is offered each HTTP/1.x request
+    # first; True means it took the request and will call ``conn.finish(data, keep_alive)`` exactly once (from
+    # a callback, with no Task), False that ``gateway_handle`` answers it (nothing was done yet).

@@ -51,6 +51,7 @@ class Prober:
             self.tasks[key] = (spec, members, self.svc.loop.create_task(self._loop(key)))
         for k in [k for k in self.svc.health if k not in live]:
             del self.svc.health[k]
+        self.svc.health_version += 1
 
     def stop(self) -> None:
         for _s, _m, task in self.tasks.values():
@@ -73,6 +74,7 @@ class Prober:
             for m, (ok, why) in zip(members, results, strict=True):
                 st = self.svc.health.setdefault((gid, pool, sid, m.address), MemberHealth())
                 if st.observe(ok, why, spec.threshold):
+                    self.svc.health_version += 1
                     log.info("appgw: %s %s is %s: %s", plan.name, m.address, st.state, why)
             self.svc.telemetry.health_changed(plan, pool, sid)
             await asyncio.sleep(spec.interval)

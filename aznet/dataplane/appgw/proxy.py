@@ -408,6 +408,8 @@ class Proxy:
         if chunked:
             lines.append("Transfer-Encoding: chunked")
         elif status not in (204, 304) and not 100 <= status < 200 and length is not None:
+            if inc.method == "HEAD" and reply.length is not None:    # the length a GET would have
+                length, streaming = reply.length, True
             lines.append(f"Content-Length: {length if streaming else len(body)}")
         if not keep:
             lines.append("Connection: close")

@@ -29,6 +29,7 @@ from ..reconcile import Snapshot
 from ..workloads.service import WATCHED, WorkloadsService
 from ..workloads.table import AddressPool, WorkloadTable
 from . import tls
+from .fastpath import FastPath, Lanes
 from .frontend import ClientConn
 from .health import MSG_UNKNOWN, MemberHealth
 from .model import GatewayPlan, Listener, PoolMember, compile_gateway
@@ -61,6 +62,7 @@ class SocketState:
         self.contexts: dict[str, Any] = {}       # lower listener id -> server context
         self.base_ctx: Any = None
         self.alpn: tuple[str, ...] = ("http/1.1",)
+        self.lanes: Lanes | None = None          # the hot path's routes under the current plan (fastpath.py)
 
     def now(self) -> float:
         return time.perf_counter()
@@ -78,6 +80,9 @@ class SocketState:
 
     async def gateway_handle(self, conn: ClientConn, req: Any) -> tuple[bytes, bool]:
         return await self.svc.proxy.handle(self, conn, req)
+
+    def fast_handle(self, conn: ClientConn, req: Any) -> bool:
+        return self.svc.fastpath.take(self, conn, req)
 
     def may_stream(self) -> bool:
         """Request bodies may pass on as they come: no WAF policy inspects this gateway's requests."""
@@ -118,6 +123,7 @@ class AppGatewayService(cp_health.BackendHealthSource):
         self.plans: dict[str, GatewayPlan] = {}
         self.sockets: dict[tuple[str, int], SocketState] = {}
         self.health: dict[tuple[str, str, str, str], MemberHealth] = {}
+        self.health_version = 0          # bumped when a member's state may have changed (fastpath caches on it)
         # (gateway, pool, settings) -> address -> (member removed from the pool, end of its drain, monotonic)
         self.draining: dict[tuple[str, str, str], dict[str, tuple[PoolMember, float]]] = {}
         self.table = WorkloadTable(self.settings.private_ip_pool)
@@ -128,6 +134,7 @@ class AppGatewayService(cp_health.BackendHealthSource):
         self.certs = tls.CertStore(self.settings.data_dir / "appgw-certs")
         self.telemetry = Telemetry(self)
         self.proxy = Proxy(self)
+        self.fastpath = FastPath(self)
         self.prober = Prober(self)
         self.error_pages: dict[str, bytes] = {}
         self.http2_available = True      # h2 is a dependency; ALPN offers it where enableHttp2 is set

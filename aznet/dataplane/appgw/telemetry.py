@@ -9,13 +9,17 @@ BackendHttpSetting), CurrentConnections, NewConnectionsPerSecond.
 
 Access log (ApplicationGatewayAccessLog, operationName ApplicationGatewayAccess, v2 fields); performance log
 (ApplicationGatewayPerformanceLog, every minute per gateway: healthyHostCount, unHealthyHostCount,
-requestCount, latency, failedRequestCount, throughput; Azure writes it for v1 only, aznet for both)."""
+requestCount, latency, failedRequestCount, throughput; Azure writes it for v1 only, aznet for both).
+
+Hot path: a request's metrics accumulate in this module's own buckets under keys built once per route
+(``count``/``Telemetry.acc``); they move into the platform's registry every second and before each read
+(the registry's collector), so a metrics query sees every request answered before it."""
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import uuid
+from random import getrandbits
 from typing import TYPE_CHECKING, Any
 
 from ...monitor.catalog import Metric, define
@@ -74,6 +78,14 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def trace_id() -> str:
+    """A request's transactionId (X-AppGW-Trace-Id): 32 hex digits, random (no system call per request)."""
+    return f"{getrandbits(128):032x}"
+
+
+MetricKey = tuple[str, str, tuple[tuple[str, str], ...]]     # (lower gateway id, metric, dims)
+
+
 class Record:
     __slots__ = ("st", "conn", "req", "inc", "decision", "pool", "settings", "member", "started", "backend_started",
                  "backend_done", "backend_status", "backend_error", "tid", "waf_mode", "waf_time")
@@ -89,7 +101,7 @@ class Record:
         self.backend_done = 0.0
         self.backend_status = 0
         self.backend_error = ""
-        self.tid = uuid.uuid4().hex
+        self.tid = trace_id()
         self.waf_mode = "-"
         self.waf_time = 0.0
 
@@ -105,6 +117,30 @@ class Telemetry:
         self.bytes: dict[str, int] = {}
         self.last = 0.0
         self._task: asyncio.Task[None] | None = None
+        self.acc: dict[MetricKey, list[float]] = {}      # not yet in the registry: [total, count, min, max, last]
+
+    def count(self, key: MetricKey, value: float) -> None:
+        """One ``add`` of the registry, kept here until ``flush``."""
+        a = self.acc.get(key)
+        if a is None:
+            self.acc[key] = [value, 1.0, value, value, value]
+            return
+        a[0] += value
+        a[1] += 1.0
+        if value < a[2]:
+            a[2] = value
+        if value > a[3]:
+            a[3] = value
+        a[4] = value
+
+    def flush(self) -> None:
+        """Move the accumulated metrics into the registry."""
+        if not self.acc:
+            return
+        acc, self.acc = self.acc, {}
+        add = self.metrics.add_acc
+        for (gw, metric, dims), a in acc.items():
+            add(gw, metric, a, dims)
 
     # -- connections -------------------------------------------------------------------------------
     def connection_opened(self, gw: str) -> None:
@@ -120,8 +156,8 @@ class Telemetry:
 
     def refused(self, st: SocketState, conn: ClientConn, status: int) -> None:
         gw = st.gw
-        self.metrics.add(gw, "ResponseStatus", 1.0, (("HttpStatusGroup", f"{status // 100}xx"),))
-        self.metrics.add(gw, "FailedRequests", 1.0, (("BackendSettingsPool", "~"),))
+        self.count((gw, "ResponseStatus", (("HttpStatusGroup", f"{status // 100}xx"),)), 1.0)
+        self.count((gw, "FailedRequests", (("BackendSettingsPool", "~"),)), 1.0)
 
     def end(self, rec: Record, status: int, sent: int) -> None:
         st = rec.st
@@ -129,25 +165,26 @@ class Telemetry:
         plan = self.svc.plans.get(gw)
         now = st.now()
         total_ms = (now - rec.started) * 1000.0
-        m = self.metrics
+        count = self.count
         pool = plan.pool_names.get(rec.pool or "", "") if plan is not None else ""
         settings = rec.settings.name if rec.settings else ""
         bsp = (("BackendSettingsPool", f"{pool}~{settings}"),)
-        received = len(rec.req.url) + len(rec.req.body) + sum(len(k) + len(v) + 4 for k, v in rec.req.headers)
+        req = rec.req
+        received = len(req.url) + len(req.body) + (req.hsize or sum(len(k) + len(v) + 4 for k, v in req.headers))
         failed = status >= 500 or bool(rec.backend_error)
-        m.add(gw, "FailedRequests" if failed else "TotalRequests", 1.0, bsp)
+        count((gw, "FailedRequests" if failed else "TotalRequests", bsp), 1.0)
         if failed:
-            m.add(gw, "TotalRequests", 1.0, bsp)
-        m.add(gw, "ResponseStatus", 1.0, (("HttpStatusGroup", f"{status // 100}xx"),))
+            count((gw, "TotalRequests", bsp), 1.0)
+        count((gw, "ResponseStatus", (("HttpStatusGroup", f"{status // 100}xx"),)), 1.0)
         self.bytes[gw] = self.bytes.get(gw, 0) + sent + received
         d = rec.decision
         listener = d.listener.name if d is not None and d.listener is not None else ""
-        m.add(gw, "ApplicationGatewayTotalTime", total_ms, (("Listener", listener),))
+        count((gw, "ApplicationGatewayTotalTime", (("Listener", listener),)), total_ms)
         if rec.backend_status:
             srv = (("BackendServer", rec.member or ""), ("BackendPool", pool), ("BackendHttpSetting", settings))
-            m.add(gw, "BackendResponseStatus", 1.0, (*srv, ("HttpStatusGroup", f"{rec.backend_status // 100}xx")))
-            m.add(gw, "BackendLastByteResponseTime", (rec.backend_done - rec.backend_started) * 1000.0,
-                  (("Listener", listener), *srv))
+            count((gw, "BackendResponseStatus", (*srv, ("HttpStatusGroup", f"{rec.backend_status // 100}xx"))), 1.0)
+            count((gw, "BackendLastByteResponseTime", (("Listener", listener), *srv)),
+                  (rec.backend_done - rec.backend_started) * 1000.0)
         acc = self.minute.setdefault(gw, [0.0, 0.0, 0.0, 0.0])
         acc[0] += 1
         acc[1] += failed
@@ -209,6 +246,7 @@ class Telemetry:
 
     def _collect(self) -> None:
         import time
+        self.flush()
         now = time.monotonic()
         span = max(now - self.last, 1.0) if self.last else 10.0
         self.last = now
@@ -220,10 +258,12 @@ class Telemetry:
     async def _tick(self) -> None:
         n = 0
         while True:
-            await asyncio.sleep(10)
-            self._collect()
+            await asyncio.sleep(1)
+            self.flush()
             n += 1
-            if n % 6 == 0:
+            if n % 10 == 0:
+                self._collect()
+            if n % 60 == 0:
                 self._performance()
 
     def _performance(self) -> None:
@@ -252,6 +292,7 @@ class Telemetry:
         if self._task is not None:
             self._task.cancel()
         self.metrics.remove_collector(self._collect)
+        self.flush()
         self.logs.close()
 
 

@@ -3,7 +3,12 @@
 ``UpstreamPool.request(host, port, ssl, server_hostname, data, head, timeout)`` sends one request (the bytes
 the gateway built) and returns ``Reply`` (status, headers, body, keep-alive). A connection that the backend
 closed while idle is retried once on a fresh one. Errors: ``BackendError(kind)`` with kind ``refused``,
-``timeout``, ``reset``, ``tls``, ``invalid``."""
+``timeout``, ``reset``, ``tls``, ``invalid``.
+
+The hot path (``fastpath.py``) takes a kept-alive connection (``UpstreamPool.take``) and sends with a callback
+(``UpstreamConn.send(..., cb=)``): the reply (or the error) is handed to ``cb(reply, error)`` from the parser's
+callback, with no Future and no Task. Request timeouts are deadlines that one sweep per pool checks every
+``SWEEP_SECONDS`` (no timer per request)."""
 
 from __future__ import annotations
 
@@ -20,6 +25,7 @@ MAX_IDLE_PER_KEY = 128
 MAX_RESPONSE = 64 * 1024 * 1024
 MAX_RESPONSE_HEADERS = 64 * 1024
 STREAM_AT = 256 * 1024      # a body longer than this (or of unknown length) is streamed, not buffered
+SWEEP_SECONDS = 0.05        # how often the request deadlines are checked (a timeout is late by at most this)
 
 
 class BackendError(Exception):
@@ -42,7 +48,8 @@ class Reply:
 
 class UpstreamConn(asyncio.Protocol):
     __slots__ = ("pool", "key", "transport", "parser", "reply", "waiter", "head", "closed", "hsize", "used",
-                 "streaming", "sink", "pending", "finished", "stream_ok", "write_blocked", "drain", "loop")
+                 "streaming", "sink", "pending", "finished", "stream_ok", "write_blocked", "drain", "loop", "cb",
+                 "deadline")
 
     def __init__(self, pool: UpstreamPool, key: tuple[Any, ...]) -> None:
         self.pool, self.key = pool, key
@@ -62,6 +69,8 @@ class UpstreamConn(asyncio.Protocol):
         self.write_blocked = False
         self.drain: asyncio.Future[None] | None = None
         self.loop = pool.loop()          # kept: asyncio.get_running_loop() costs a getpid() call on 3.11
+        self.cb: Any = None              # (reply, error) -> None: the hot path's answer, instead of ``waiter``
+        self.deadline = 0.0              # loop time the answer is due by (0: none)
 
     # -- asyncio --------------------------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -74,7 +83,7 @@ class UpstreamConn(asyncio.Protocol):
                 pass
 
     def data_received(self, data: bytes) -> None:
-        if self.waiter is None and not self.streaming:   # unsolicited bytes: the connection cannot be trusted
+        if self.waiter is None and self.cb is None and not self.streaming:   # unsolicited: cannot be trusted
             self._close()
             return
         try:
@@ -109,11 +118,11 @@ class UpstreamConn(asyncio.Protocol):
                 else:
                     self.finished.set_exception(BackendError("reset", str(exc or "closed")))
             return
-        if self.waiter is not None and not self.waiter.done():
+        if self.cb is not None or self.waiter is not None and not self.waiter.done():
             if ended:
                 self._done(keep_alive=False)
             else:
-                self.waiter.set_exception(BackendError("reset", str(exc or "closed")))
+                self._reject(BackendError("reset", str(exc or "closed")))
 
     def _close_delimited(self) -> bool:
         """The response in progress has neither Content-Length nor chunked coding (httptools has no feed_eof)."""
@@ -142,23 +151,21 @@ class UpstreamConn(asyncio.Protocol):
         reply = self.reply
         assert reply is not None
         reply.status = self.parser.get_status_code()
-        if self.head or reply.status in (204, 304) or 100 <= reply.status < 200:
-            self._done(keep_alive=False if self.head else self.parser.should_keep_alive())
-            return
         for k, v in reply.headers:
             if len(k) == 14 and k.lower() == b"content-length":
                 try:
                     reply.length = int(v)
                 except ValueError:
                     reply.length = None
+        if self.head or reply.status in (204, 304) or 100 <= reply.status < 200:
+            self._done(keep_alive=False if self.head else self.parser.should_keep_alive())
+            return
         if self.stream_ok and (reply.length is None or reply.length > STREAM_AT):
             # stream the body: the waiter gets the head now, the body goes to the sink the proxy attaches
             self.streaming = True
             reply.stream = self
             self.finished = self.loop.create_future()
-            waiter, self.waiter = self.waiter, None
-            if waiter is not None and not waiter.done():
-                waiter.set_result(reply)
+            self._resolve(reply)
 
     def on_body(self, body: bytes) -> None:
         if self.streaming:
@@ -185,7 +192,7 @@ class UpstreamConn(asyncio.Protocol):
             elif not keep:
                 self._close()
             return
-        if self.waiter is not None and not self.waiter.done():
+        if self.cb is not None or self.waiter is not None and not self.waiter.done():
             self._done(self.parser.should_keep_alive())
 
     def attach(self, sink: Any) -> asyncio.Future[bool]:
@@ -209,24 +216,49 @@ class UpstreamConn(asyncio.Protocol):
             self.transport.resume_reading()
 
     # -- internals ------------------------------------------------------------------------------
-    def _done(self, keep_alive: bool) -> None:
-        reply, waiter = self.reply, self.waiter
-        assert reply is not None and waiter is not None
-        reply.keep_alive = keep_alive
-        self.waiter = None
-        if not waiter.done():
+    def _resolve(self, reply: Reply) -> None:
+        """The answer (its head, when streaming) to whoever waits: the callback or the future."""
+        if self.deadline:
+            self.deadline = 0.0
+            self.pool.inflight.discard(self)
+        cb = self.cb
+        if cb is not None:
+            self.cb = None
+            cb(reply, None)
+            return
+        waiter, self.waiter = self.waiter, None
+        if waiter is not None and not waiter.done():
             waiter.set_result(reply)
+
+    def _reject(self, err: BackendError) -> None:
+        if self.deadline:
+            self.deadline = 0.0
+            self.pool.inflight.discard(self)
+        cb = self.cb
+        if cb is not None:
+            self.cb = None
+            cb(None, err)
+            return
+        waiter, self.waiter = self.waiter, None
+        if waiter is not None and not waiter.done():
+            waiter.set_exception(err)
+
+    def _done(self, keep_alive: bool) -> None:
+        reply = self.reply
+        assert reply is not None
+        reply.keep_alive = keep_alive
         if keep_alive and not self.closed:
-            self.pool.release(self)
+            self._resolve(reply)
+            if not self.closed and self.cb is None and self.waiter is None:
+                self.pool.release(self)
         else:
             self._close()
+            self._resolve(reply)
 
     def _fail(self, err: BackendError) -> None:
-        if self.waiter is not None and not self.waiter.done():
-            self.waiter.set_exception(err)
+        self._reject(err)
         if self.finished is not None and not self.finished.done():
             self.finished.set_exception(err)
-        self.waiter = None
         self.streaming = False
         self._close()
 
@@ -235,8 +267,18 @@ class UpstreamConn(asyncio.Protocol):
         if self.transport is not None and not self.transport.is_closing():
             self.transport.close()
 
-    def send(self, data: bytes, head: bool, stream: bool = False) -> asyncio.Future[Reply]:
-        self.waiter = self.loop.create_future()
+    def send(self, data: bytes, head: bool, stream: bool = False, cb: Any = None, deadline: float = 0.0
+             ) -> asyncio.Future[Reply] | None:
+        """Send one request. Without ``cb`` the answer comes through the returned future; with it, through
+        ``cb(reply, error)``. ``deadline`` (loop time): past it the answer fails with ``timeout``."""
+        if cb is None:
+            self.waiter = self.loop.create_future()
+        else:
+            self.waiter = None
+            self.cb = cb
+        if deadline:
+            self.deadline = deadline
+            self.pool.track(self)
         self.head = head
         self.reply = None
         self.streaming = False
@@ -253,6 +295,10 @@ class UpstreamConn(asyncio.Protocol):
 
     def abort(self) -> None:
         self.waiter = None
+        self.cb = None
+        if self.deadline:
+            self.deadline = 0.0
+            self.pool.inflight.discard(self)
         self.closed = True
         if self.transport is not None:
             self.transport.abort()
@@ -264,17 +310,49 @@ def _expire(fut: asyncio.Future[Reply], conn: UpstreamConn) -> None:
         conn.abort()
 
 
+def _timed_out(conn: UpstreamConn) -> None:
+    conn._reject(BackendError("timeout"))
+    conn.abort()
+
+
 class UpstreamPool:
     def __init__(self) -> None:
         self.idle: dict[tuple[Any, ...], deque[UpstreamConn]] = {}
         self.open = 0
         self._loop: asyncio.AbstractEventLoop | None = None
+        self.inflight: set[UpstreamConn] = set()      # connections with a request deadline
+        self._sweeping: asyncio.TimerHandle | None = None
 
     def loop(self) -> asyncio.AbstractEventLoop:
         """The running loop, looked up once (a pool serves one loop)."""
         if self._loop is None:
             self._loop = asyncio.get_running_loop()
         return self._loop
+
+    def track(self, conn: UpstreamConn) -> None:
+        self.inflight.add(conn)
+        if self._sweeping is None:
+            self._sweeping = self.loop().call_later(SWEEP_SECONDS, self._sweep)
+
+    def _sweep(self) -> None:
+        self._sweeping = None
+        if not self.inflight:
+            return
+        now = self.loop().time()
+        for conn in [c for c in self.inflight if c.deadline <= now]:
+            _timed_out(conn)
+        if self.inflight:
+            self._sweeping = self.loop().call_later(SWEEP_SECONDS, self._sweep)
+
+    def take(self, key: tuple[Any, ...]) -> UpstreamConn | None:
+        """A kept-alive connection for ``key`` (host, port, id(ctx) or None, server name or None), if one is
+        idle."""
+        q = self.idle.get(key)
+        while q:
+            c = q.pop()
+            if not c.closed:
+                return c
+        return None
 
     def release(self, conn: UpstreamConn) -> None:
         q = self.idle.setdefault(conn.key, deque())
@@ -309,19 +387,14 @@ class UpstreamPool:
 
     async def request(self, host: str, port: int, data: bytes, head: bool, timeout: float,
                       ctx: ssl_mod.SSLContext | None = None, server_hostname: str | None = None,
-                      stream: bool = False) -> Reply:
-        """``stream``: a long body, or one of unknown length, comes through ``reply.stream`` (see ``attach``)."""
+                      stream: bool = False, fresh: bool = False) -> Reply:
+        """``stream``: a long body, or one of unknown length, comes through ``reply.stream`` (see ``attach``).
+        ``fresh``: on a new connection, once (a kept-alive one was just found closed)."""
         key = (host, port, id(ctx) if ctx else None, server_hostname if ctx else None)
         loop = self.loop()
         deadline = loop.time() + timeout
-        for attempt in (0, 1):
-            q = self.idle.get(key)
-            conn = None
-            while q:
-                c = q.pop()
-                if not c.closed:
-                    conn = c
-                    break
+        for attempt in ((1,) if fresh else (0, 1)):
+            conn = None if fresh else self.take(key)
             reused = conn is not None
             if conn is None:
                 try:
@@ -329,16 +402,14 @@ class UpstreamPool:
                                                   max(deadline - loop.time(), 0.001))
                 except TimeoutError:
                     raise BackendError("timeout") from None
-            fut = conn.send(data, head, stream)
-            timer = loop.call_at(deadline, _expire, fut, conn)     # cheaper than wait_for on the hot path
+            fut = conn.send(data, head, stream, deadline=deadline)
+            assert fut is not None
             try:
                 return await fut
             except BackendError as err:
                 if err.kind == "reset" and reused and attempt == 0:
-                    continue                  # the backend closed an idle connection: once more, fresh
+                    continue                  # the backend closed an idle connection: once more
                 raise
-            finally:
-                timer.cancel()
         raise BackendError("reset")
 
     async def request_body(self, host: str, port: int, head: bytes, body: Any, timeout: float,
@@ -354,6 +425,7 @@ class UpstreamPool:
         except TimeoutError:
             raise BackendError("timeout") from None
         fut = conn.send(head, False, stream)
+        assert fut is not None
         chunked = body.length is None
         assert conn.transport is not None
         while True:
@@ -375,6 +447,9 @@ class UpstreamPool:
             timer.cancel()
 
     def close(self) -> None:
+        if self._sweeping is not None and not self.inflight:
+            self._sweeping.cancel()
+            self._sweeping = None
         for q in self.idle.values():
             for c in list(q):
                 c._close()

@@ -1,0 +1,374 @@
+"""The hot path: a plain proxied request answered by callbacks, from decisions made once per configuration.
+
+``FastPath.take(st, conn, req)`` takes a request that needs nothing but routing and forwarding: HTTP/1.x, no
+WAF on the gateway, no mutual TLS, a rule (basic or path-based) whose target is a backend pool over HTTP with
+no rewrite set, no affinity and no FQDN members, and a kept-alive backend connection to use (the first
+requests to a member open it through ``proxy.Proxy``). Anything else returns False before any side effect, and
+``proxy.Proxy.handle`` answers it; both give the same bytes to the backend and to the client (tested).
+
+What a request shares with every other on its route is computed once per gateway plan, per socket
+(``Lanes``): the listener a Host header reaches (a bounded cache), the rule's target, the backend settings,
+the usable members (until a probe changes a state: ``svc.health_version``), the static forwarded headers and
+the metric keys. The backend's answer comes through ``UpstreamConn.send(cb=)``: no Task, no Future and no
+timer per request. Errors (502/504), a reset kept-alive connection (retried once, fresh) and streamed answers
+go through the proxy's own code."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+from . import pages, router
+from .telemetry import trace_id
+from .upstream import BackendError, Reply
+
+if TYPE_CHECKING:
+    from .frontend import ClientConn, Request
+    from .model import GatewayPlan, Listener, PoolMember, Settings, Target
+    from .service import AppGatewayService, SocketState
+
+HOP = {b"connection", b"keep-alive", b"proxy-connection", b"te", b"trailer", b"transfer-encoding", b"upgrade",
+       b"content-length"}
+# request headers the gateway does not pass on as they came (hop-by-hop, Host, and the ones it sets itself)
+DROP = {h.decode() for h in HOP} | {"host", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-port",
+                                    "x-original-host", "x-appgw-trace-id"}
+BODY_METHODS = ("POST", "PUT", "PATCH")
+MAX_HOSTS = 1024              # Host header values remembered per socket (hostile clients send many)
+STATUS_LINES: dict[tuple[int, bytes], bytes] = {}
+_perf = time.perf_counter
+
+
+def status_line(status: int, reason: bytes) -> bytes:
+    line = STATUS_LINES.get((status, reason))
+    if line is None:
+        line = b"HTTP/1.1 %d %s\r\n" % (status, reason or pages.reason(status).encode("latin-1"))
+        if len(STATUS_LINES) < 256:
+            STATUS_LINES[(status, reason)] = line
+    return line
+
+
+class Lane:
+    """Everything requests routed to one target of one listener share."""
+
+    __slots__ = ("listener", "target", "settings", "pool", "rr_key", "forwarded", "members", "health_version",
+                 "k_total", "k_failed", "k_time", "status_keys", "member_keys", "pool_name", "bsp", "ldims")
+
+    def __init__(self, plan: GatewayPlan, listener: Listener, target: Target, settings: Settings, scheme: str,
+                 port: int) -> None:
+        self.listener, self.target, self.settings = listener, target, settings
+        self.pool = target.pool or ""
+        self.rr_key = (plan.id, self.pool, settings.id)        # the proxy's round-robin counter, shared
+        self.forwarded = f"X-Forwarded-Proto: {scheme}\r\nX-Forwarded-Port: {port}\r\n"
+        self.members: list[PoolMember] = []
+        self.health_version = -1
+        gw = plan.id.lower()
+        self.pool_name = plan.pool_names.get(self.pool, "")
+        self.bsp = (("BackendSettingsPool", f"{self.pool_name}~{settings.name}"),)
+        self.ldims = (("Listener", listener.name),)
+        self.k_total = (gw, "TotalRequests", self.bsp)
+        self.k_failed = (gw, "FailedRequests", self.bsp)
+        self.k_time = (gw, "ApplicationGatewayTotalTime", self.ldims)
+        self.status_keys = {g: (gw, "ResponseStatus", (("HttpStatusGroup", f"{g}xx"),)) for g in range(1, 6)}
+        self.member_keys: dict[tuple[str, int], tuple[Any, Any]] = {}
+
+    def usable(self, svc: AppGatewayService, plan: GatewayPlan) -> list[PoolMember]:
+        """The members not Down (as ``Proxy.members``), recomputed when a probe changed a state."""
+        if self.health_version != svc.health_version:
+            health = svc.health
+            gid, sid = plan.id.lower(), self.settings.id.lower()
+            out = []
+            for m in plan.pools.get(self.pool, ()):
+                h = health.get((gid, self.pool, sid, m.address))
+                if h is None or h.usable:
+                    out.append(m)
+            self.members = out
+            self.health_version = svc.health_version
+        return self.members
+
+    def backend_keys(self, gw: str, member: str, group: int) -> tuple[Any, Any]:
+        keys = self.member_keys.get((member, group))
+        if keys is None:
+            srv = (("BackendServer", member), ("BackendPool", self.pool_name),
+                   ("BackendHttpSetting", self.settings.name))
+            keys = ((gw, "BackendResponseStatus", (*srv, ("HttpStatusGroup", f"{group}xx"))),
+                    (gw, "BackendLastByteResponseTime", (*self.ldims, *srv)))
+            if len(self.member_keys) < 4096:
+                self.member_keys[(member, group)] = keys
+        return keys
+
+
+class Lanes:
+    """One socket's routes under one gateway plan (rebuilt when the plan changes)."""
+
+    __slots__ = ("plan", "listeners", "hosts", "lanes", "scheme", "port", "log_access")
+
+    def __init__(self, plan: GatewayPlan, st: SocketState, log_access: bool) -> None:
+        self.plan = plan
+        self.listeners = st.listeners()
+        self.hosts: dict[str, Listener | None] = {}
+        self.lanes: dict[tuple[str, int], Lane | None] = {}
+        self.scheme = "https" if st.tls else "http"
+        self.port = st.key[1]
+        self.log_access = log_access
+
+    def listener(self, host: str) -> Listener | None:
+        try:
+            return self.hosts[host]
+        except KeyError:
+            pass
+        lst = router.match_listener(self.listeners, router.bare_host(host))
+        if len(self.hosts) >= MAX_HOSTS:
+            self.hosts.clear()
+        self.hosts[host] = lst
+        return lst
+
+    def lane(self, listener: Listener, target: Target) -> Lane | None:
+        key = (listener.id, id(target))
+        try:
+            return self.lanes[key]
+        except KeyError:
+            pass
+        lane = None
+        plan = self.plan
+        settings = plan.settings.get(target.settings or "")
+        if (target.pool and settings is not None and not target.redirect and not target.rewrite
+                and not settings.affinity and settings.protocol.lower() == "http"
+                and not any(m.fqdn for m in plan.pools.get(target.pool, ()))):
+            lane = Lane(plan, listener, target, settings, self.scheme, self.port)
+        self.lanes[key] = lane
+        return lane
+
+
+class Flight:
+    """One request on its way to a backend and back."""
+
+    __slots__ = ("fp", "st", "conn", "req", "lane", "member", "where", "data", "tid", "path", "query", "host",
+                 "prefix", "keep", "backend_started", "retried")
+
+    def __init__(self, fp: FastPath, st: SocketState, conn: ClientConn, req: Request, lane: Lane,
+                 member: PoolMember, where: tuple[str, int], path: str, query: str, host: str, prefix: str) -> None:
+        self.fp, self.st, self.conn, self.req, self.lane = fp, st, conn, req, lane
+        self.member, self.where, self.path, self.query, self.host, self.prefix = member, where, path, query, host, prefix
+        self.keep = req.keep_alive
+        self.tid = trace_id()
+        self.data = b""
+        self.backend_started = 0.0
+        self.retried = False
+
+    def done(self, reply: Reply | None, err: BackendError | None) -> None:
+        """The backend's answer (or why there is none); never raises (it runs inside the parser's callback)."""
+        try:
+            if reply is None:
+                assert err is not None
+                if err.kind == "reset" and not self.retried:
+                    self.retried = False       # the backend closed the kept-alive connection: once more, fresh
+                    self.conn.loop.create_task(self.fp.resend(self))
+                    return
+                self.fp.failed(self, err)
+            elif reply.stream is not None:
+                self.conn.loop.create_task(self.fp.stream(self, reply))
+            else:
+                self.fp.answer(self, reply)
+        except Exception:          # a bug must not leave the client hanging
+            self.st.log_exception()
+            self.conn.finish(pages.response(500, pages.error_page(500), keep_alive=False), False)
+
+
+class FastPath:
+    def __init__(self, svc: AppGatewayService) -> None:
+        self.svc = svc
+        self.proxy = svc.proxy
+        self.upstream = svc.proxy.upstream
+        self.taken = 0                   # requests answered on this path
+
+    def take(self, st: SocketState, conn: ClientConn, req: Request) -> bool:
+        """Answer ``req`` on the hot path (True), or leave it to ``Proxy.handle`` (False, nothing done)."""
+        if req.upgrade or req.stream is not None or conn.h2 is not None:
+            return False
+        svc = self.svc
+        plan = svc.plans.get(st.gw)
+        if plan is None or st.gw in svc.waf.gateways:
+            return False
+        if st.tls and (plan.ssl_profiles or conn.cert is not None):
+            return False
+        lanes = st.lanes
+        if lanes is None or lanes.plan is not plan:
+            lanes = st.lanes = Lanes(plan, st, svc.telemetry.logs.wants(st.gw, "ApplicationGatewayAccessLog"))
+        url = req.url
+        if not url or url[0] != 47 or b"#" in url:     # origin form ("/..."), no fragment
+            return False
+        raw = url.decode("latin-1")
+        q = raw.find("?")
+        path, query = (raw, "") if q < 0 else (raw[:q], raw[q + 1:])
+        host = ""
+        for k, v in req.headers:
+            if len(k) == 4 and k.lower() == "host":
+                host = v
+                break
+        lst = lanes.listener(host)
+        if lst is None or lst.rule is None:
+            return False
+        rule = lst.rule
+        pm = plan.path_maps.get(rule.path_map) if rule.path_map else None
+        target, prefix = router.match_path(pm, path, plan.v2) if pm else (rule.target, "")
+        lane = lanes.lane(lst, target)
+        if lane is None:
+            return False
+        members = lane.usable(svc, plan)
+        if not members:
+            return False
+        proxy = self.proxy
+        n = proxy.rr.get(lane.rr_key, 0)
+        member = members[n % len(members)]
+        where = proxy.resolved(plan, member, lane.settings.port)
+        if isinstance(where, str):
+            return False
+        up = self.upstream.take((where[0], where[1], None, None))
+        if up is None:
+            return False                # the proxy opens one; it stays for the next requests
+        proxy.rr[lane.rr_key] = n + 1
+        self.taken += 1
+        f = Flight(self, st, conn, req, lane, member, where, path, query, host, prefix)
+        f.data = data = self.request_bytes(f, lanes)
+        f.backend_started = _perf()
+        up.send(data, req.method == "HEAD", True, f.done, up.loop.time() + lane.settings.timeout)
+        return True
+
+    # -- the bytes ----------------------------------------------------------------------------------
+    @staticmethod
+    def request_bytes(f: Flight, lanes: Lanes) -> bytes:
+        """The request to the backend, as ``Proxy._backend_request`` builds it."""
+        req, settings = f.req, f.lane.settings
+        path = f.path
+        if settings.path:
+            if f.prefix:
+                path = settings.path.rstrip("/") + "/" + path[len(f.prefix):].lstrip("/") \
+                    if path.lower().startswith(f.prefix.lower()) else settings.path
+            else:
+                path = settings.path.rstrip("/") + path
+        if f.query:
+            path = f"{path}?{f.query}"
+        if settings.host_name:
+            backend_host = settings.host_name
+        elif settings.pick_host_from_backend:
+            backend_host = f.member.address
+        else:
+            backend_host = f.host
+        parts = [f"{req.method} {path} HTTP/1.1\r\nHost: {backend_host}\r\n"]
+        xff = None
+        for k, v in req.headers:
+            if k.lower() in DROP:
+                if xff is None and k.lower() == "x-forwarded-for":
+                    xff = v
+                continue
+            parts.append(f"{k}: {v}\r\n")
+        ip, port = f.conn.peer
+        parts.append(f"X-Forwarded-For: {xff}, {ip}:{port}\r\n" if xff else f"X-Forwarded-For: {ip}:{port}\r\n")
+        parts.append(f.lane.forwarded)
+        parts.append(f"X-Original-Host: {f.host}\r\nX-AppGW-Trace-Id: {f.tid}\r\n")
+        body = req.body
+        if body or req.method in BODY_METHODS:
+            parts.append(f"Content-Length: {len(body)}\r\n")
+        parts.append("\r\n")
+        head = "".join(parts).encode("latin-1")
+        return head + body if body else head
+
+    def answer(self, f: Flight, reply: Reply) -> None:
+        """A buffered answer: to the client in one write, as ``Proxy._client_response`` builds it."""
+        status = reply.status
+        out = [status_line(status, reply.reason)]
+        for k, v in reply.headers:
+            if k.lower() not in HOP:
+                out += (k, b": ", v, b"\r\n")
+        if status not in (204, 304) and not 100 <= status < 200:
+            n = reply.length if f.req.method == "HEAD" and reply.length is not None else len(reply.body)
+            out.append(b"Content-Length: %d\r\n" % n)
+        if not f.keep:
+            out.append(b"Connection: close\r\n")
+        out.append(b"\r\n")
+        if f.req.method != "HEAD" and reply.body:
+            out.append(reply.body)
+        data = b"".join(out)
+        self.record(f, status, len(data))
+        f.conn.finish(data, f.keep)
+
+    # -- telemetry ----------------------------------------------------------------------------------
+    def record(self, f: Flight, status: int, sent: int) -> None:
+        now = _perf()
+        tel = self.svc.telemetry
+        st, req, lane = f.st, f.req, f.lane
+        if st.lanes is not None and st.lanes.log_access:
+            rec = self.slow_record(f)
+            rec.backend_status, rec.backend_done = status, now
+            tel.end(rec, status, sent)
+            return
+        gw = st.gw
+        total_ms = (now - req.started) * 1000.0
+        received = len(req.url) + len(req.body) + req.hsize
+        count = tel.count
+        if status >= 500:
+            count(lane.k_failed, 1.0)
+        count(lane.k_total, 1.0)
+        group = status // 100
+        count(lane.status_keys.get(group) or (gw, "ResponseStatus", (("HttpStatusGroup", f"{group}xx"),)), 1.0)
+        tel.bytes[gw] = tel.bytes.get(gw, 0) + sent + received
+        count(lane.k_time, total_ms)
+        k_status, k_last = lane.backend_keys(gw, f.member.address, group)
+        count(k_status, 1.0)
+        count(k_last, (now - f.backend_started) * 1000.0)
+        acc = tel.minute.get(gw)
+        if acc is None:
+            acc = tel.minute[gw] = [0.0, 0.0, 0.0, 0.0]
+        acc[0] += 1
+        acc[1] += status >= 500
+        acc[2] += sent + received
+        acc[3] += total_ms
+
+    def slow_record(self, f: Flight) -> Any:
+        """The proxy's request record (``telemetry.Record``) of a hot-path request, for its slower paths."""
+        st, conn, req = f.st, f.conn, f.req
+        ip, port = conn.peer
+        inc = router.Incoming(req.method, f.path, f.query, f.host, req.headers, ip, port, conn.scheme, st.key[1],
+                              req.version)
+        rec = self.svc.telemetry.begin(st, conn, req, inc)
+        rec.tid = f.tid
+        rec.decision = router.Decision(listener=f.lane.listener, target=f.lane.target, path=f.path, query=f.query,
+                                       prefix=f.prefix)
+        rec.pool, rec.settings, rec.member = f.lane.pool, f.lane.settings, f.member.address
+        rec.backend_started = f.backend_started
+        return rec
+
+    # -- the slower turns ----------------------------------------------------------------------------
+    def failed(self, f: Flight, err: BackendError) -> None:
+        rec = self.slow_record(f)
+        rec.backend_error = err.kind
+        plan = self.svc.plans.get(f.st.gw)
+        server = pages.SERVER_V2 if plan is None or plan.v2 else pages.SERVER_V1
+        data, keep = self.proxy._error(rec, plan, f.lane.listener, 504 if err.kind == "timeout" else 502, f.keep,
+                                       server)
+        f.conn.finish(data, keep)
+
+    async def resend(self, f: Flight) -> None:
+        """The kept-alive connection was closed under the request: once more on a new one."""
+        left = f.lane.settings.timeout - (_perf() - f.backend_started)
+        try:
+            reply = await self.upstream.request(f.where[0], f.where[1], f.data, f.req.method == "HEAD",
+                                                max(left, 0.001), stream=True, fresh=True)
+        except BackendError as err:
+            f.done(None, err)
+            return
+        f.done(reply, None)
+
+    async def stream(self, f: Flight, reply: Reply) -> None:
+        """A long answer, or one of unknown length: the proxy's streaming relay."""
+        try:
+            rec = self.slow_record(f)
+            rec.backend_status = reply.status
+            plan = self.svc.plans.get(f.st.gw) or f.st.lanes.plan   # type: ignore[union-attr]
+            assert rec.decision is not None and rec.inc is not None
+            data, keep = await self.proxy._stream(rec, plan, f.lane.settings, f.member, reply, rec.decision, rec.inc,
+                                                  f.keep, False, f.conn)
+        except Exception:          # a bug must not leave the client hanging
+            f.st.log_exception()
+            data, keep = pages.response(500, pages.error_page(500), keep_alive=False), False
+        f.conn.finish(data, keep)
