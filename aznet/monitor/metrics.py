@@ -75,16 +75,6 @@ class MetricsRegistry(Persistence):
             a[3] = value
         a[4] = value
 
-    def add_acc(self, resource_id: str, metric: str, acc: Acc, dims: Dims = ()) -> None:
-        """Merge aggregates an engine accumulated itself ([total, count, min, max, last] of several ``add``
-        calls) into the current minute: the same result as those calls, made in one."""
-        m = int(self._clock() // 60)
-        if m != self._minute:
-            self._roll(m)
-        key = (resource_id.lower(), metric, dims)
-        a = self._cur.get(key)
-        self._cur[key] = list(acc) if a is None else _merge(a, acc)
-
     def set_gauge(self, resource_id: str, metric: str, value: float, dims: Dims = ()) -> None:
         value = float(value)
         m = int(self._clock() // 60)
@@ -251,9 +241,6 @@ class _DefaultRegistry:
 
     def add(self, resource_id: str, metric: str, value: float = 1.0, dims: Dims = ()) -> None:
         self.target.add(resource_id, metric, value, dims)
-
-    def add_acc(self, resource_id: str, metric: str, acc: Acc, dims: Dims = ()) -> None:
-        self.target.add_acc(resource_id, metric, acc, dims)
 
     def set_gauge(self, resource_id: str, metric: str, value: float, dims: Dims = ()) -> None:
         self.target.set_gauge(resource_id, metric, value, dims)

@@ -122,8 +122,8 @@ class AppGatewayService(cp_health.BackendHealthSource):
         self.settings = platform.settings
         self.plans: dict[str, GatewayPlan] = {}
         self.sockets: dict[tuple[str, int], SocketState] = {}
-        self.health: dict[tuple[str, str, str, str], MemberHealth] = {}
         self.health_version = 0          # bumped when a member's state may have changed (fastpath caches on it)
+        self.health: dict[tuple[str, str, str, str], MemberHealth] = {}
         # (gateway, pool, settings) -> address -> (member removed from the pool, end of its drain, monotonic)
         self.draining: dict[tuple[str, str, str], dict[str, tuple[PoolMember, float]]] = {}
         self.table = WorkloadTable(self.settings.private_ip_pool)
@@ -145,6 +145,17 @@ class AppGatewayService(cp_health.BackendHealthSource):
         # probes and answers the control plane, and the workers (``reuse_port``) serve the frontends.
         self.workers: L7Workers | None = None
         self.reuse_port = False
+
+    @property
+    def health(self) -> dict[tuple[str, str, str, str], MemberHealth]:
+        """(gateway, pool, settings, member address) -> probe state (a worker gets it whole from the aznet
+        process: setting it counts as a change of state)."""
+        return self._health
+
+    @health.setter
+    def health(self, value: dict[tuple[str, str, str, str], MemberHealth]) -> None:
+        self._health = value
+        self.health_version += 1
 
     # -- reconcile --------------------------------------------------------------------------------
     def resync(self, snapshot: Snapshot) -> None:

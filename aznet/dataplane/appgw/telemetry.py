@@ -118,6 +118,7 @@ class Telemetry:
         self.last = 0.0
         self._task: asyncio.Task[None] | None = None
         self.acc: dict[MetricKey, list[float]] = {}      # not yet in the registry: [total, count, min, max, last]
+        self.metrics.add_collector(self.flush)           # before each read (a worker's: before each batch)
 
     def count(self, key: MetricKey, value: float) -> None:
         """One ``add`` of the registry, kept here until ``flush``."""
@@ -138,9 +139,9 @@ class Telemetry:
         if not self.acc:
             return
         acc, self.acc = self.acc, {}
-        add = self.metrics.add_acc
+        merge = self.metrics.merge
         for (gw, metric, dims), a in acc.items():
-            add(gw, metric, a, dims)
+            merge(gw, metric, dims, a)
 
     # -- connections -------------------------------------------------------------------------------
     def connection_opened(self, gw: str) -> None:
@@ -246,7 +247,6 @@ class Telemetry:
 
     def _collect(self) -> None:
         import time
-        self.flush()
         now = time.monotonic()
         span = max(now - self.last, 1.0) if self.last else 10.0
         self.last = now
@@ -292,6 +292,7 @@ class Telemetry:
         if self._task is not None:
             self._task.cancel()
         self.metrics.remove_collector(self._collect)
+        self.metrics.remove_collector(self.flush)
         self.flush()
         self.logs.close()
 
