@@ -31,11 +31,10 @@ gateway's diagnostic settings send them; the WAF metrics (``AzwafTotalRequests``
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..waf import custom_rules
-from ..waf.compile_cache import PolicyCache, fingerprint, same_compile
+from ..waf.compile_cache import BoundPolicies, PolicyCache, fingerprint
 from ..waf.policy import DEFAULT_BLOCK_BODY, Verdict, WafPolicy
 
 if TYPE_CHECKING:
@@ -47,7 +46,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("aznet.appgw.waf")
 POLICY_TYPE = "microsoft.network/applicationgatewaywebapplicationfirewallpolicies"
 AG = "microsoft.network/applicationgateways"
-MAX_BOUND = 4096               # (endpoint, policy) pairs with a policy object of their own (rate counters)
 LEGACY_VERSIONS = {"2.2.9": "3.0"}   # v1's CRS 2.2.9 runs as OWASP 3.0 (aznet has no CRS 2.x rules; inferred)
 
 
@@ -108,8 +106,8 @@ class WafGlue:
     def __init__(self) -> None:
         self.gateways: dict[str, GatewayWaf] = {}
         self.cache = PolicyCache("ApplicationGateway")
-        self.counters: dict[tuple[str, str, str], custom_rules.RateCounter] = {}
-        self.bound: dict[tuple[str, str, str], WafPolicy] = {}
+        # (gateway, listener, policy) -> the policy with that endpoint's own rate counter
+        self.bound: BoundPolicies[tuple[str, str, str]] = BoundPolicies(self.cache)
 
     # -- reconcile ------------------------------------------------------------------------------
     def resync(self, snapshot: Snapshot, plans: dict[str, GatewayPlan]) -> None:
@@ -153,7 +151,7 @@ class WafGlue:
             if default or listeners or path_rules:
                 gateways[gid] = GatewayWaf(default, listeners, path_rules)
         self.gateways = gateways
-        self.bound.clear()
+        self.bound.rebind()
 
     # -- the request ----------------------------------------------------------------------------
     def applies(self, gateway_id: str) -> bool:
@@ -168,21 +166,10 @@ class WafGlue:
         b = gw.binding(lst_id, d.target.path_rule if d.target is not None else None)
         if b is None:
             return None
-        policy = await self.cache.obtain(b.fingerprint)
-        if policy is None:
-            return None
         key = (plan.id.lower(), (lst_id or "").lower(), b.policy_id.lower() or "legacy")
-        bound = self.bound.get(key)
-        if bound is None or not same_compile(bound, policy):
-            counter = self.counters.get(key)
-            if counter is None:
-                if len(self.counters) >= MAX_BOUND:
-                    self.counters.pop(next(iter(self.counters)))
-                counter = self.counters[key] = custom_rules.RateCounter()
-            bound = replace(policy, counter=counter, policy_id=b.policy_id)
-            if len(self.bound) >= MAX_BOUND:
-                self.bound.clear()
-            self.bound[key] = bound
+        bound = await self.bound.obtain(b.fingerprint, key, b.policy_id)
+        if bound is None:
+            return None
         return bound.evaluate(request, b.scope, b.scope_name), bound, b
 
     def close(self) -> None:

@@ -18,11 +18,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from ..waf import custom_rules
-from ..waf.compile_cache import PolicyCache, same_compile
+from ..waf.compile_cache import BoundPolicies, PolicyCache
 from ..waf.policy import WafPolicy
 from ..waf.request import HttpRequest
 
@@ -43,8 +41,7 @@ class EdgeWaf:
         self.svc = svc
         self.cache = PolicyCache("FrontDoor")
         self.linked: dict[str, str] = {}                 # policy id (lower) -> content fingerprint
-        self.bound: dict[str, WafPolicy] = {}            # policy id (lower) -> its policy with its own counters
-        self.counters: dict[str, custom_rules.RateCounter] = {}
+        self.bound: BoundPolicies[str] = BoundPolicies(self.cache)   # policy id -> its policy with its own counters
 
     @property
     def errors(self) -> dict[str, str]:
@@ -67,21 +64,13 @@ class EdgeWaf:
             self.cache.want(fp, {**body, "id": body.get("id") or pid})
             linked[pid] = fp
         self.linked = linked
-        self.counters = {pid: c for pid, c in self.counters.items() if pid in linked}
-        self.bound = {pid: b for pid, b in self.bound.items() if pid in linked}
+        self.bound.keep(linked.__contains__)
 
     async def policy_for(self, pid: str) -> WafPolicy | None:
         fp = self.linked.get(pid)
         if fp is None:
             return None
-        policy = await self.cache.obtain(fp)
-        if policy is None:
-            return None
-        bound = self.bound.get(pid)
-        if bound is None or not same_compile(bound, policy):
-            counter = self.counters.setdefault(pid, custom_rules.RateCounter())
-            bound = self.bound[pid] = replace(policy, counter=counter)
-        return bound
+        return await self.bound.obtain(fp, pid)
 
     def close(self) -> None:
         self.cache.close()

@@ -17,8 +17,11 @@ import json
 import logging
 import threading
 from collections import OrderedDict
-from typing import Any
+from collections.abc import Callable, Hashable
+from dataclasses import replace
+from typing import Any, Generic, TypeVar
 
+from .custom_rules import RateCounter
 from .policy import WafPolicy, compile_policy, country_lookup
 
 log = logging.getLogger("aznet.waf.compile")
@@ -112,3 +115,52 @@ def same_compile(bound: WafPolicy, policy: WafPolicy) -> bool:
     """Whether ``bound`` (a compiled policy given its own rate counter with ``dataclasses.replace``) still stands
     for ``policy``'s current compile; when not, the data plane binds the new compile to the same counter."""
     return bound.custom is policy.custom and bound.settings is policy.settings and bound.sets is policy.sets
+
+
+K = TypeVar("K", bound=Hashable)
+MAX_BOUND = 4096
+
+
+class BoundPolicies(Generic[K]):
+    """Compiled policies bound to the endpoints that run them, for every data plane with a WAF.
+
+    Azure counts rate-limit rules "independently for each endpoint the policy is attached to", so each endpoint
+    key (App Gateway: gateway, listener, policy; Front Door: the policy link) runs the shared compiled policy with
+    a rate counter of its own (``dataclasses.replace``), and keeps that counter when the policy is recompiled
+    (``same_compile`` tells when to bind again). At most ``max_bound`` keys: past it the oldest counter goes and
+    the bound copies are rebuilt on demand."""
+
+    def __init__(self, cache: PolicyCache, max_bound: int = MAX_BOUND) -> None:
+        self.cache = cache
+        self.max_bound = max_bound
+        self.counters: dict[K, RateCounter] = {}
+        self.bound: dict[K, WafPolicy] = {}
+
+    async def obtain(self, fp: str, key: K, policy_id: str | None = None) -> WafPolicy | None:
+        """The compiled policy of content ``fp`` (awaiting its compile) bound to ``key``'s counter; ``policy_id``
+        replaces the id it logs under (policies with equal content share one compile)."""
+        policy = await self.cache.obtain(fp)
+        if policy is None:
+            return None
+        bound = self.bound.get(key)
+        if bound is None or not same_compile(bound, policy):
+            counter = self.counters.get(key)
+            if counter is None:
+                if len(self.counters) >= self.max_bound:
+                    self.counters.pop(next(iter(self.counters)))
+                counter = self.counters[key] = RateCounter()
+            bound = (replace(policy, counter=counter) if policy_id is None
+                     else replace(policy, counter=counter, policy_id=policy_id))
+            if len(self.bound) >= self.max_bound:
+                self.bound.clear()
+            self.bound[key] = bound
+        return bound
+
+    def rebind(self) -> None:
+        """Bind again on next use (the links changed); counters stay."""
+        self.bound.clear()
+
+    def keep(self, wanted: Callable[[K], bool]) -> None:
+        """Forget the counters and bindings of keys no longer linked."""
+        self.counters = {k: c for k, c in self.counters.items() if wanted(k)}
+        self.bound = {k: b for k, b in self.bound.items() if wanted(k)}

@@ -81,6 +81,8 @@ class Prefilter:
     def __init__(self, ruleset: RuleSet) -> None:
         self.groups: list[_Group] = []
         self.sets: dict[int, list[_TargetSet]] = {}     # phase -> target sets
+        # phase -> per variable any target set reads: (the variable, the sets reading it, value -> candidates)
+        self.by_ref: dict[int, list[tuple[VariableRef, list[_TargetSet], Table]]] = {}
         self.gated: set[int] = set()
         self.unfiltered: dict[int, str] = {}
         self._rules: dict[int, Rule] = {}
@@ -136,6 +138,12 @@ class Prefilter:
                 ts = by_refs[(grp.phase, grp.refs_key)] = _TargetSet(grp.refs, [], MEMO.table())
                 self.sets.setdefault(grp.phase, []).append(ts)
             ts.groups.append(grp)
+        for phase, sets in self.sets.items():
+            refs: dict[VariableRef, list[_TargetSet]] = {}
+            for ts in sets:
+                for ref in ts.refs:
+                    refs.setdefault(ref, []).append(ts)
+            self.by_ref[phase] = [(ref, tss, MEMO.table()) for ref, tss in refs.items()]
 
     def _why_not(self, rule: Rule) -> str | None:
         op = rule.op
@@ -180,23 +188,33 @@ class Prefilter:
         return out
 
     def candidates(self, tx: Transaction, phase: int) -> set[int]:
-        """The gated rules of ``phase`` some value of their group made candidates. Per value, the answer is
-        remembered across requests (``memo``): a value seen before costs one lookup per target set; a new value
-        is transformed and scanned once per group of its target set."""
+        """The gated rules of ``phase`` some value of their group made candidates. Per variable and value, the
+        answer is remembered across requests (``memo``): a value seen before costs one lookup; a new value is
+        transformed and scanned once per group reading it (each target set remembering its own answer too)."""
         hits: set[int] = set()
-        for ts in self.sets.get(phase, ()):
-            memo = ts.memo
-            for ref in ts.refs:
-                if ref.name.startswith("RESPONSE_") and tx.resp is None:
-                    continue
-                for _, value in tx.resolve(ref):
-                    got = memo.get(value)
-                    if got is None:
-                        got = self._scan(ts, value, tx)
-                        MEMO.put(memo, value, got)
-                    if got:
-                        hits |= got
+        no_response = tx.resp is None
+        resolve = tx.resolve
+        for ref, tss, memo in self.by_ref.get(phase, ()):
+            if no_response and ref.name.startswith("RESPONSE_"):
+                continue
+            for _, value in resolve(ref):
+                got = memo.get(value)
+                if got is None:
+                    got = self._value(tss, value, tx)
+                    MEMO.put(memo, value, got)
+                if got:
+                    hits |= got
         return hits
+
+    def _value(self, tss: list[_TargetSet], value: str, tx: Transaction) -> frozenset[int]:
+        out: set[int] = set()
+        for ts in tss:
+            got = ts.memo.get(value)
+            if got is None:
+                got = self._scan(ts, value, tx)
+                MEMO.put(ts.memo, value, got)
+            out |= got
+        return frozenset(out)
 
     @staticmethod
     def _scan(ts: _TargetSet, value: str, tx: Transaction) -> frozenset[int]:

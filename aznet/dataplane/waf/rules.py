@@ -82,8 +82,20 @@ class RuleSet:
     by_id: dict[int, Rule] = field(default_factory=dict)
     default_disruptive: dict[int, str] = field(default_factory=dict)
     signature: str = ""
+    # phase -> (indices of every rule, of the rules no prefilter gates, gated rule id -> index): Transaction's
+    # walk through a phase, built on first use (after the prefilter marked the rules it gates)
+    walks: dict[int, tuple[list[int], list[int], dict[int, int]]] = field(default_factory=dict)
+
+    def walk(self, phase: int) -> tuple[list[int], list[int], dict[int, int]]:
+        entries = self.phases.get(phase, [])
+        every = [i for i, e in enumerate(entries) if isinstance(e, Rule)]
+        ungated = [i for i in every if entries[i].prefilter_key is None]  # type: ignore[union-attr]
+        gated = {entries[i].id: i for i in every if entries[i].prefilter_key is not None}  # type: ignore[union-attr]
+        out = self.walks[phase] = (every, ungated, gated)
+        return out
 
     def index(self) -> None:
+        self.walks = {}
         self.markers = {}
         for phase, entries in self.phases.items():
             self.markers[phase] = {e.name: i for i, e in enumerate(entries) if isinstance(e, Marker)}

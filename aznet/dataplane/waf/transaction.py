@@ -8,6 +8,7 @@ engine "On" (DetectionOnly records them). Matches of rules with ``log`` become :
 
 from __future__ import annotations
 
+import bisect
 import re
 import time
 import uuid
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from .memo import MAX_VALUE, MEMO, Table
 from .pcre import REQUEST_REGEX_BUDGET_S
 from .request import HttpRequest, HttpResponse
-from .rules import Marker, Rule, RuleSet, id_matches
+from .rules import Rule, RuleSet, id_matches
 from .seclang import VariableRef, parse_variables
 from .variables import COLLECTIONS, RequestView, ResponseView
 
@@ -133,21 +134,29 @@ class Transaction:
             self._candidates[phase] = self.prefilter.candidates(self, phase)
         candidates = self._candidates.get(phase)
         removed = self.removed_ids
-        i, n = 0, len(entries)
-        while i < n:
-            entry = entries[i]
-            i += 1
-            if isinstance(entry, Marker):
-                continue
-            rule = entry
+        # the rules to visit, in order: every rule the prefilter does not gate, and the gated ones it made
+        # candidates (a gated rule it did not is a rule whose first link cannot match: skipping it is what
+        # evaluating it would do); markers are only jump targets
+        walk = self.rs.walks.get(phase)
+        if walk is None:
+            walk = self.rs.walk(phase)
+        every, ungated, gated = walk
+        if candidates is None:
+            order = every
+        else:
+            extra = [gated[rid] for rid in candidates if rid in gated]
+            order = sorted(ungated + extra) if extra else ungated
+        pos, n = 0, len(order)
+        tx = self.tx
+        while pos < n:
+            rule = entries[order[pos]]
+            pos += 1
             if (removed and rule.id in removed) or ((self.removed_id_specs or self.removed_tags)
                                                     and self._is_removed(rule)):
                 continue
-            if candidates is not None and rule.prefilter_key is not None and rule.id not in candidates:
-                continue
             ft = rule.fast_tx
             if ft is not None and rule.chain is None:
-                v = self.tx.get(ft[0])
+                v = tx.get(ft[0])
                 if ft[1]:
                     hit = ft[2](1 if v is not None else 0, ft[3]) != ft[4]
                 else:
@@ -167,7 +176,7 @@ class Transaction:
                     target = markers.get(rule.skip_after)
                     if target is None:
                         return
-                    i = target + 1
+                    pos = bisect.bisect_right(order, target)
                     continue
             if not self._eval_chain(rule):
                 continue
@@ -180,15 +189,17 @@ class Transaction:
             if rule.skip_after:
                 target = markers.get(rule.skip_after)
                 if target is not None:
-                    i = target + 1
+                    pos = bisect.bisect_right(order, target)
                 else:
                     return
             elif rule.skip:
+                i = order[pos - 1] + 1
                 skipped = 0
-                while i < n and skipped < rule.skip:
+                while i < len(entries) and skipped < rule.skip:
                     if isinstance(entries[i], Rule):
                         skipped += 1
                     i += 1
+                pos = bisect.bisect_left(order, i)
 
     _allow_phase = False
 
@@ -322,7 +333,18 @@ class Transaction:
         return steps
 
     def _values(self, link: Rule, head: Rule) -> list[tuple[str, str]]:
-        out: list[tuple[str, str]] = []
+        if not link.exclusions and not self.removed_targets and not self.settings.exclusions:
+            # nothing excluded: the resolved lists as they are (read only)
+            targets = link.targets
+            if len(targets) == 1:
+                vals = self.resolve(targets[0])
+                return vals if len(vals) <= MAX_VALUES_PER_TARGET else vals[:MAX_VALUES_PER_TARGET]
+            out: list[tuple[str, str]] = []
+            for ref in targets:
+                vals = self.resolve(ref)
+                out.extend(vals if len(vals) <= MAX_VALUES_PER_TARGET else vals[:MAX_VALUES_PER_TARGET])
+            return out
+        out = []
         extra_excl: list[VariableRef] = []
         if self.removed_targets:
             for spec, by_tag, refs in self.removed_targets:
@@ -515,10 +537,24 @@ class Transaction:
     def expand(self, text: str) -> str:
         if "%{" not in text:
             return text
-        return _MACRO.sub(self._macro, text)
+        parts = _TEMPLATES.get(text)
+        if parts is None:
+            parts = _template(text)
+        out = []
+        tx = self.tx
+        for kind, item in parts:
+            if kind == 0:
+                out.append(item)
+            elif kind == 1:
+                out.append(tx.get(item, ""))
+            else:
+                out.append(self._macro_spec(item))
+        return "".join(out)
 
     def _macro(self, m: re.Match[str]) -> str:
-        spec = m.group(1)
+        return self._macro_spec(m.group(1))
+
+    def _macro_spec(self, spec: str) -> str:
         coll, dot, key = spec.partition(".")
         c = coll.strip().upper()
         if c == "TX" and dot:
@@ -541,6 +577,32 @@ class Transaction:
             return self.matched_var_name
         vals = self.resolve(VariableRef(c))
         return vals[0][1] if vals else ""
+
+
+# macro templates: text -> parts, each (0, literal) | (1, tx key, lower-cased) | (2, macro spec); parsed once per
+# distinct text (the rule set's texts: a bounded set; texts built at run time are not kept past the bound)
+_TEMPLATES: dict[str, tuple[tuple[int, str], ...]] = {}
+
+
+def _template(text: str) -> tuple[tuple[int, str], ...]:
+    parts: list[tuple[int, str]] = []
+    pos = 0
+    for m in _MACRO.finditer(text):
+        if m.start() > pos:
+            parts.append((0, text[pos:m.start()]))
+        spec = m.group(1)
+        coll, dot, key = spec.partition(".")
+        if dot and coll.strip().upper() == "TX":
+            parts.append((1, key.lower()))
+        else:
+            parts.append((2, spec))
+        pos = m.end()
+    if pos < len(text):
+        parts.append((0, text[pos:]))
+    out = tuple(parts)
+    if len(_TEMPLATES) < 65536:
+        _TEMPLATES[text] = out
+    return out
 
 
 _SETVARS: dict[str, tuple[bool, str, str, str, str | None, str]] = {}

@@ -73,3 +73,39 @@ def test_policy_cache_is_bounded_by_bytes_and_recompiles_on_demand() -> None:
         assert policy.evaluate(HttpRequest("GET", "/x/beta")).action == "allow"
     finally:
         cache.close()
+
+
+def test_bound_policies_keep_one_counter_per_endpoint_across_recompiles() -> None:
+    from aznet.dataplane.waf.compile_cache import BoundPolicies
+    cache = PolicyCache("ApplicationGateway")
+    bound: BoundPolicies[str] = BoundPolicies(cache, max_bound=2)
+    a, b = _custom_only("one"), _custom_only("two")
+    fa, fb = fingerprint(a), fingerprint(b)
+
+    async def go() -> None:
+        cache.want(fa, a)
+        cache.want(fb, b)
+        p1 = await bound.obtain(fa, "listener1", "/id/one")
+        p2 = await bound.obtain(fa, "listener2")
+        assert p1 is not None and p2 is not None
+        assert p1.policy_id == "/id/one" and p2.policy_id == a["id"]
+        assert p1.counter is not p2.counter                         # each endpoint counts on its own
+        assert p1.custom is p2.custom                                 # ... running one compile
+        assert await bound.obtain(fa, "listener1", "/id/one") is p1  # bound once
+        counter = p1.counter
+        bound.rebind()
+        again = await bound.obtain(fa, "listener1", "/id/one")
+        assert again is not None and again is not p1 and again.counter is counter   # the counter survives
+        other = await bound.obtain(fb, "listener1")                  # another compile on that endpoint
+        assert other is not None and other.counter is counter and other.custom is not p1.custom
+        assert await bound.obtain(fa, "listener2") is not None
+        bound.keep(lambda k: k == "listener2")
+        assert set(bound.counters) == {"listener2"} and set(bound.bound) == {"listener2"}
+        await bound.obtain(fa, "listener3")
+        await bound.obtain(fa, "listener4")                          # over max_bound: the oldest counter goes
+        assert len(bound.counters) <= 2 and "listener2" not in bound.counters
+        assert await bound.obtain("no-such-fingerprint", "listener1") is None
+    try:
+        asyncio.run(go())
+    finally:
+        cache.close()
