@@ -113,11 +113,14 @@ def build_subnet_routes(model: NetworkModel, subnet: Subnet) -> SubnetRoutes:
                 system.append(EffectiveRoute("Default", [_pfx(t)], hop, [], remote_vnet_key=peer.remote_key))
             except ValueError:
                 continue
+    peered = {p.range for s in system if s.next_hop_type in ("VNetPeering", "VNetGlobalPeering") for p in s.prefixes}
     for t in model.hub_prefixes_for_vnet(subnet.vnet_key):      # a Virtual WAN hub connection is a peering
         try:
-            system.append(EffectiveRoute("Default", [_pfx(t)], "VNetPeering", []))
+            pfx = _pfx(t)
         except ValueError:
             continue
+        if pfx.range not in peered:         # the spoke's RemoteVnetToHubPeering_ peering already gave it
+            system.append(EffectiveRoute("Default", [pfx], "VNetPeering", []))
     for se in subnet.service_endpoints:
         tag = ENDPOINT_TAGS.get(se.service.lower())
         if tag is None:

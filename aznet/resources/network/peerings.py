@@ -120,10 +120,28 @@ def has_gateway(ctx: Ctx, vnet_id: str) -> bool:
     return any(rec.type.lower() in GATEWAY_TYPES for rec in ctx.referrers(vnet_id))
 
 
+def _hub_managed() -> Any:
+    from .vwan import hidden_peering  # the peering a Virtual WAN hub connection shows on the spoke
+
+    return hidden_peering
+
+
 class PeeringHooks(Hooks):
     def validate(self, ctx: Ctx, new: dict[str, Any], old: dict[str, Any] | None) -> None:
         props = new["properties"]
         pid = new["id"]
+        hp = _hub_managed()
+        if hp.is_managed(old):
+            # a client's GET-PUT round trip (az network vnet update) sends it back: kept as it is, changes refused
+            assert old is not None
+            sent = {k: props.get(k) for k in FLAGS if props.get(k) is not None}
+            kept = old.get("properties") or {}
+            remote = ref_id(props.get("remoteVirtualNetwork"), "properties.remoteVirtualNetwork")
+            if any(kept.get(k) != v for k, v in sent.items()) or \
+                    (remote is not None and normalize(remote) != normalize(remote_of(old) or "")):
+                raise hp.refuse_change(old, "changed")
+            new["properties"] = copy_json(kept)
+            return
         local = vnet_of(pid)
         remote = ref_id(props.get("remoteVirtualNetwork"), "properties.remoteVirtualNetwork")
         rbody = resolve(ctx, remote or "", pid, VNET_TYPE)
@@ -180,6 +198,8 @@ class PeeringHooks(Hooks):
                                    f"virtual network. Overlapping address prefixes: {hit}.")
 
     def prepare(self, ctx: Ctx, new: dict[str, Any], old: dict[str, Any] | None) -> None:
+        if _hub_managed().is_managed(old):
+            return
         props = new["properties"]
         old_props = (old or {}).get("properties") or {}
         for key in READ_ONLY:
@@ -199,6 +219,12 @@ class PeeringHooks(Hooks):
         if back is not None:
             _set_state(ctx, back, "Connected")
 
+    def before_delete(self, ctx: Ctx, body: dict[str, Any]) -> None:
+        hp = _hub_managed()
+        owner = hp.managed_by(body)
+        if owner and ctx.body(owner) is not None:
+            raise hp.refuse_change(body, "deleted")
+
     def after_delete(self, ctx: Ctx, body: dict[str, Any]) -> None:
         remote = remote_of(body)
         if remote is None or ctx.body(remote) is None:
@@ -210,6 +236,13 @@ class PeeringHooks(Hooks):
     def render(self, ctx: Ctx, body: dict[str, Any]) -> None:
         props = body.setdefault("properties", {})
         local = vnet_of(body["id"])
+        if _hub_managed().is_managed(ctx.body(body["id"])):       # rendered bodies carry no private part
+            space = space_of(ctx.body(local))
+            props["localAddressSpace"] = {"addressPrefixes": space}
+            props["localVirtualNetworkAddressSpace"] = {"addressPrefixes": space}
+            props["remoteVirtualNetworkAddressSpace"] = copy_json(props.get("remoteAddressSpace") or {})
+            props["peeringSyncLevel"] = "FullyInSync"
+            return
         remote = remote_of(body) or ""
         lbody = ctx.body(local)
         rbody = ctx.body(remote)

@@ -20,7 +20,7 @@ from ....arm.ids import normalize
 from ....arm.registry import REGISTRY, Hooks, NameRule, ResourceType
 from .. import cidr
 from ..ref_checks import boolean, ref_id, resolve, since
-from . import bgp_connections
+from . import bgp_connections, hidden_peering
 from . import routing_config as rc
 
 if TYPE_CHECKING:
@@ -105,6 +105,14 @@ class HubVnetConnectionHooks(Hooks):
             raise bad("InvalidResourceReference", f"Resource {policy} referenced by resource {cid} was not found.")
         props["routingConfiguration"] = rc.check(ctx, props.get("routingConfiguration"), cid, hub_id, branch=False,
                                                  vnet_space=space)
+
+    def after_write(self, ctx: Ctx, new: dict[str, Any], old: dict[str, Any] | None) -> None:
+        # the spoke shows the hub connection as a peering of its own (RemoteVnetToHubPeering_...)
+        hub = ctx.body(rc.hub_of(new["id"])) or {"id": rc.hub_of(new["id"])}
+        hidden_peering.sync(ctx, new, remote_of(new) or "", hub)
+
+    def after_delete(self, ctx: Ctx, body: dict[str, Any]) -> None:
+        hidden_peering.remove(ctx, body, remote_of(body) or "")
 
 
 def check_bgp_peer(ctx: Ctx, new: dict[str, Any], hub: dict[str, Any]) -> None:
