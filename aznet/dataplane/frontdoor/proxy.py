@@ -103,9 +103,9 @@ class EdgeProxy:
     def __init__(self, svc: FrontDoorService) -> None:
         from .cache import EdgeCache
         self.svc = svc
-        from .hitpath import HitPath
+        from .fastpath import FastPaths
         self.cache = EdgeCache()
-        self.hits = HitPath(self)          # cache hits answered as soon as they are parsed (hitpath.py)
+        self.fast = FastPaths(self)        # cache hits and plain pass-through taken as soon as parsed (fastpath.py)
         self.upstream = UpstreamPool()
         # the most bytes of one origin answer the edge held at once: a buffered body, or a streamed answer's
         # bytes waiting in the client connection's write buffer (``_stream``)

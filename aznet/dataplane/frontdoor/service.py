@@ -67,21 +67,26 @@ class EdgeConn(ClientConn):
     __slots__ = ()
 
     def on_message_complete(self) -> None:
-        """A cache hit the fast path serves (``hitpath``) is answered here, in order (nothing before it is still
-        being answered), without a task; any other request goes the shared connection's way."""
+        """A request a fast path takes (``fastpath``: a cache hit answered at once, a pass-through sent on a
+        kept-alive origin connection) is taken here, in order (nothing before it is still being answered),
+        without a task; any other request goes the shared connection's way."""
         cur = self.cur
         if cur is not None and cur.stream is None and not self.busy and not self.queue and not self.closing:
             st = self.state
             try:
-                out = st.svc.proxy.hits.answer(st, self, cur)   # type: ignore[attr-defined]
-            except Exception:          # a bug in the fast path: the full path answers instead
+                taken = st.svc.proxy.fast.take(st, self, cur)   # type: ignore[attr-defined]
+            except Exception:          # a bug in a fast path before it took the request: the full path answers
                 st.log_exception()
-                out = None
-            if out is not None:
+                taken = False
+            if taken:
                 self.cur = None
-                self.write(*out)
                 return
         super().on_message_complete()
+
+    def finish(self, data: bytes, keep_alive: bool) -> None:
+        """The answer of a request a fast path took and answered later: written, then the next one."""
+        self.write(data, keep_alive)
+        self._next()
 
     def _refuse(self, status: int) -> None:
         self.state.refused(self, status)

@@ -1,7 +1,9 @@
-"""The edge's cache-hit fast path (``frontdoor.hitpath``): a plain GET hit is answered as soon as it is parsed, with
-the same status, headers and body the full request path gives (only Age and X-Azure-Ref are per request), counted
-in the metrics and logged in the access log; a request or a route that needs more than the cache (a Range, a
-validator, the loop check, a rule set) takes the full path and still gets its full answer."""
+"""The edge's fast paths (``frontdoor.fastpath``). A plain GET hit is answered as soon as it is parsed
+(``hitpath``), with the same status, headers and body the full request path gives (only Age and X-Azure-Ref are
+per request), counted in the metrics and logged in the access log; a request or a route that needs more than the
+cache (a Range, a validator, the loop check, a rule set) takes the full path and still gets its full answer. A
+request on a route without caching goes to the origin from the parser's callback (``passpath``): the origin sees
+the headers the full path sends and the client gets the answer the full path gives, in order when pipelined."""
 
 from __future__ import annotations
 
@@ -28,17 +30,16 @@ def cdn(aznet):  # type: ignore[no-untyped-def]
 
 
 class _Spy:
-    """Records what the fast path decided for each request (an answer, or None: the full path)."""
+    """Records what the fast paths decided for each request (taken, or False: the full path)."""
 
     def __init__(self, svc: FrontDoorService) -> None:
-        self.hits = svc.proxy.hits
-        self.real = self.hits.answer
+        self.real = svc.proxy.fast.take
         self.seen: list[bool] = []
 
-    def __call__(self, st: Any, conn: Any, req: Any) -> Any:
-        out = self.real(st, conn, req)
-        self.seen.append(out is not None)
-        return out
+    def __call__(self, st: Any, conn: Any, req: Any) -> bool:
+        taken = self.real(st, conn, req)
+        self.seen.append(taken)
+        return taken
 
 
 def _logs(aznet, category):  # type: ignore[no-untyped-def]
@@ -62,7 +63,7 @@ def _site(cdn, rg, b, **route):  # type: ignore[no-untyped-def]
 def test_a_fast_hit_answers_as_the_full_path_does(aznet, cdn, rg, resource_client, monkeypatch):  # type: ignore[no-untyped-def]
     svc = aznet.platform.services.get(FrontDoorService)
     spy = _Spy(svc)
-    monkeypatch.setattr(svc.proxy.hits, "answer", spy)
+    monkeypatch.setattr(svc.proxy.fast, "take", spy)
     with backends("hot", base=59) as (b,):
         ep = _site(cdn, rg, b)
         prof = cdn.profiles.get(rg, "fdhit")
@@ -111,7 +112,7 @@ def test_a_fast_hit_answers_as_the_full_path_does(aznet, cdn, rg, resource_clien
 def test_pipelined_requests_are_answered_in_order_and_close_is_honoured(aznet, cdn, rg, monkeypatch):  # type: ignore[no-untyped-def]
     svc = aznet.platform.services.get(FrontDoorService)
     spy = _Spy(svc)
-    monkeypatch.setattr(svc.proxy.hits, "answer", spy)
+    monkeypatch.setattr(svc.proxy.fast, "take", spy)
     with backends("pipe", base=60) as (b,):
         ep = _site(cdn, rg, b)
         host = ep.host_name
@@ -137,7 +138,7 @@ def test_pipelined_requests_are_answered_in_order_and_close_is_honoured(aznet, c
 def test_a_route_with_a_rule_set_takes_the_full_path_on_a_hit(aznet, cdn, rg, monkeypatch):  # type: ignore[no-untyped-def]
     svc = aznet.platform.services.get(FrontDoorService)
     spy = _Spy(svc)
-    monkeypatch.setattr(svc.proxy.hits, "answer", spy)
+    monkeypatch.setattr(svc.proxy.fast, "take", spy)
     with backends("ruled", base=53) as (b,):
         afd_profile(cdn, rg, "fdhit")
         rs = cdn.rule_sets.begin_create(rg, "fdhit", "hdr").result()
@@ -151,3 +152,69 @@ def test_a_route_with_a_rule_set_takes_the_full_path_on_a_hit(aznet, cdn, rg, mo
         hit = edge_get(aznet, f"http://{host}/r")
         assert hit.headers["x-cache"] == "TCP_HIT" and hit.headers["x-frame-options"] == "DENY"
         assert spy.seen[-1] is False
+
+
+def _exchange(ip: str, port: int, raw: bytes) -> list[bytes]:
+    """Send ``raw`` (requests, the last one closing) and split what comes back into answers."""
+    with socket.create_connection((ip, port), timeout=10) as s:
+        s.sendall(raw)
+        data = b""
+        while chunk := s.recv(65536):
+            data += chunk
+    return [b"HTTP/1.1 " + a for a in data.split(b"HTTP/1.1 ")[1:]]
+
+
+def _head_and_body(answer: bytes) -> tuple[dict[str, str], bytes]:
+    head, _, body = answer.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")[1:]
+    return {k.lower(): v for k, _, v in (line.partition(": ") for line in lines)}, body
+
+
+def test_a_fast_pass_sends_and_answers_as_the_full_path_does(aznet, cdn, rg, monkeypatch):  # type: ignore[no-untyped-def]
+    svc = aznet.platform.services.get(FrontDoorService)
+    spy = _Spy(svc)
+    monkeypatch.setattr(svc.proxy.fast, "take", spy)
+    with backends("pass", base=54) as (b,):
+        afd_profile(cdn, rg, "fdpass")
+        ep = cdn.afd_endpoints.begin_create(rg, "fdpass", "pass", {"location": "global"}).result()
+        g = cdn.afd_origin_groups.begin_create(rg, "fdpass", "g", P(loadBalancingSettings={})).result()
+        cdn.afd_origins.begin_create(rg, "fdpass", "g", "o", P(hostName=b.host, httpPort=b.port,
+                                                                originHostHeader="origin.test")).result()
+        cdn.routes.begin_create(rg, "fdpass", "pass", "r", P(originGroup={"id": g.id}, patternsToMatch=["/api/*"],
+                                                             originPath="/v1", forwardingProtocol="HttpOnly")).result()
+        host = ep.host_name
+        ip, port = resolve(aznet, host), edge_port(aznet, 80)
+        hdrs = (f"Host: {host}\r\nX-Forwarded-For: 198.51.100.7\r\nX-Azure-DebugInfo: 1\r\nX-FD-Secret: no\r\n"
+                "Connection: close\r\n")
+        before = len(spy.seen)
+        (fast,) = _exchange(ip, port, f"GET /api/users?id=3 HTTP/1.1\r\n{hdrs}\r\n".encode())
+        (full,) = _exchange(ip, port, f"GET http://{host}/api/users?id=3 HTTP/1.1\r\n{hdrs}\r\n".encode())
+        assert spy.seen[before:] == [True, False]         # origin form: the fast path; absolute form: the full path
+        (fh, fb), (gh, gb) = _head_and_body(fast), _head_and_body(full)
+        assert fast.startswith(b"HTTP/1.1 200 ") and full.startswith(b"HTTP/1.1 200 ")
+        assert fb == gb == b"pass /v1/users?id=3"
+        assert fh.keys() == gh.keys() and fh["x-cache"] == "CONFIG_NOCACHE" and fh["connection"] == "close"
+        assert fh["x-azure-originstatuscode"] == "200"
+        seen_fast, seen_full = json.loads(fh["x-seen"]), json.loads(gh["x-seen"])
+        for k in ("X-Azure-Ref", "X-Seen"):
+            seen_fast.pop(k, None)
+            seen_full.pop(k, None)
+        assert seen_fast == seen_full
+        assert seen_fast["Host"] == "origin.test" and "X-FD-Secret" not in seen_fast
+        assert seen_fast["X-Forwarded-For"].startswith("198.51.100.7, ") and seen_fast["X-Azure-ClientIP"] == "198.51.100.7"
+        assert seen_fast["X-Forwarded-Host"] == host and seen_fast["X-Azure-RequestChain"] == "hops=1"
+        # pipelined: the first goes the fast way, the POST behind it waits its turn
+        before = len(spy.seen)
+        first, post = _exchange(ip, port, (f"GET /api/a HTTP/1.1\r\nHost: {host}\r\n\r\n"
+                                           f"POST /api/upload HTTP/1.1\r\nHost: {host}\r\nContent-Length: 5\r\n"
+                                           "Connection: close\r\n\r\nhello").encode())
+        assert spy.seen[before:before + 1] == [True]
+        assert _head_and_body(first)[1] == b"pass /v1/a"
+        ph, pb = _head_and_body(post)
+        assert pb == b"pass /v1/upload" and ph.get("connection") == "close"
+        # an origin that cannot be reached: Azure's 503 from the fast path, with the reason on debug
+        cdn.afd_origins.begin_create(rg, "fdpass", "g", "o", P(hostName="127.0.0.1", httpPort=1,
+                                                                originHostHeader="origin.test")).result()
+        r = edge_get(aznet, f"http://{host}/api/x", headers={"X-Azure-DebugInfo": "1"})
+        assert r.status_code == 503 and r.headers["x-azure-ref"] in r.text and r.headers.get("x-azure-externalerror")
+        assert spy.seen[-1] is True

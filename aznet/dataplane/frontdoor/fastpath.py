@@ -1,0 +1,169 @@
+"""The edge's fast paths, tried as soon as an HTTP/1.x request is parsed, before any task is made: a cache hit
+answered at once (``hitpath``) and a request passed to the origin on a kept-alive connection with its answer
+written from the reply's callback (``passpath``). Anything else returns False and takes the full path
+(``proxy.EdgeProxy.serve``), which the fast paths mirror for the requests they take.
+
+``scan`` reads the request once (the headers that decide, the route); ``plan`` says per (host, route, protocol)
+of the current configuration which fast path the route allows:
+- both: no WAF policy (domain or classic routing rule), no rules engine, no classic redirect, no HTTPS redirect
+  for this protocol;
+- a hit: caching on for GET (the object and the request decide the rest, ``hitpath``);
+- a pass: caching off, the origin group known, no session affinity, HTTP to the origin (HttpOnly, or MatchRequest
+  on HTTP)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .paths import Match, host_lookup
+
+if TYPE_CHECKING:
+    from ..appgw.frontend import ClientConn, Request
+    from .balancer import GroupSpec
+    from .cache.policy import CachePolicy
+    from .model import HostSpec, RouteSpec
+    from .proxy import EdgeProxy
+    from .service import EdgeSocket
+
+MAX_HOPS = 5
+NOT_FOR_HITS = frozenset({"range", "if-range", "if-none-match", "if-modified-since"})
+
+
+@dataclass(slots=True)
+class Plan:
+    scope: str                          # the cache scope (the endpoint)
+    hit: CachePolicy | None = None      # set: a hit may be answered at once with this policy
+    group: GroupSpec | None = None      # set: a request may pass to this group's origins at once
+
+
+@dataclass(slots=True)
+class Scan:
+    """What the fast paths read from one request."""
+    host: str                           # the Host header without port, lower-cased
+    raw_host: str                       # the Host header as sent
+    path: str
+    query: str
+    xff: str | None
+    hops: int                           # X-Azure-RequestChain hops
+    debug: bool                         # X-Azure-DebugInfo: 1
+    conditional: bool                   # a header the cache answers for (Range, validators)
+    spec: HostSpec
+    match: Match[RouteSpec]
+    plan: Plan
+
+
+class FastPaths:
+    def __init__(self, proxy: EdgeProxy) -> None:
+        from .hitpath import HitPath
+        from .passpath import PassPath
+        self.proxy = proxy
+        self.svc = proxy.svc
+        self.config: Any = None
+        self.plans: dict[tuple[int, int, str], Plan | None] = {}
+        self.hits = HitPath(proxy)
+        self.passes = PassPath(proxy)
+
+    def take(self, st: EdgeSocket, conn: ClientConn, req: Request) -> bool:
+        """Answers (or starts answering) ``req`` on a fast path; False: the full path answers it."""
+        scan = self.scan(conn, req)
+        if scan is None:
+            return False
+        plan = scan.plan
+        if plan.hit is not None:
+            if scan.conditional or req.method != "GET" or req.body:
+                return False
+            out = self.hits.answer(st, conn, req, scan)
+            if out is None:
+                return False
+            conn.write(*out)
+            return True
+        if plan.group is not None:
+            return self.passes.start(st, conn, req, scan)
+        return False
+
+    def scan(self, conn: ClientConn, req: Request) -> Scan | None:
+        if req.h2_stream:
+            return None
+        url = req.url
+        if url[:1] != b"/":
+            return None
+        host = xff = chain = debug = None
+        conditional = False
+        for k, v in req.headers:
+            low = k.lower()
+            if low == "host":
+                if host is None:
+                    host = v
+            elif low == "x-forwarded-for":
+                if xff is None:
+                    xff = v
+            elif low in NOT_FOR_HITS:
+                conditional = True
+            elif low == "x-azure-requestchain":
+                if chain is None:
+                    chain = v
+            elif low == "x-azure-debuginfo" and debug is None:
+                debug = v
+        if not host:
+            return None
+        hops = 0
+        if chain is not None and chain.startswith("hops="):
+            try:
+                hops = int(chain[5:])
+            except ValueError:
+                return None
+            if hops >= MAX_HOPS:
+                return None             # a loop: the full path answers 508
+        target = url.decode("latin-1")
+        if "#" in target:
+            return None
+        path, _, query = target.partition("?")
+        low_host = host.lower()
+        low_host = low_host.split("]", 1)[0] + "]" if low_host.startswith("[") else low_host.split(":", 1)[0]
+        spec = host_lookup(self.svc.config.hosts, low_host)
+        if spec is None or not spec.owner.enabled:
+            return None
+        scheme = conn.scheme
+        table = spec.tables.get(scheme)
+        m = table.match(path) if table is not None else None
+        if m is None:
+            return None
+        plan = self.plan(spec, m.item, scheme)
+        if plan is None:
+            return None
+        return Scan(low_host, host, path, query, xff, hops, debug == "1", conditional, spec, m, plan)
+
+    def plan(self, spec: HostSpec, route: RouteSpec, scheme: str) -> Plan | None:
+        svc = self.svc
+        if self.config is not svc.config:       # a new configuration: its routes are new objects
+            self.plans.clear()
+            self.config = svc.config
+        key = (id(spec), id(route), scheme)
+        try:
+            return self.plans[key]
+        except KeyError:
+            pass
+        got = self.plans[key] = self._plan(spec, route, scheme)
+        return got
+
+    def _plan(self, spec: HostSpec, route: RouteSpec, scheme: str) -> Plan | None:
+        svc = self.svc
+        if (route.engine is not None or route.redirect is not None or (route.https_redirect and scheme == "http")
+                or route.waf_policy or spec.waf_policy or svc.waf_inspect != svc.waf.inspect):
+            return None
+        plan = Plan(route.owner.endpoint_id.lower())
+        policy = route.policy
+        if policy is not None and policy.enabled:
+            if not policy.bypass and "GET" in policy.methods:
+                plan.hit = policy
+                return plan
+            return None
+        group = svc.config.groups.get(route.group or "")
+        fwd = route.forwarding_protocol.lower()
+        https = scheme == "https" if fwd == "matchrequest" else fwd == "httpsonly"
+        affinity = spec.affinity if spec.affinity is not None else (group.affinity if group is not None else False)
+        if group is None or affinity or https:
+            return None
+        plan.group = group
+        return plan
