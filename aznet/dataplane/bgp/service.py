@@ -65,7 +65,8 @@ class BgpService:
     # -- reconcile ------------------------------------------------------------------------
     def resync(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot
-        if not self.speakers and not snapshot.of_type(plan.GW) and not snapshot.of_type(plan.HUB):
+        if not self.speakers and not snapshot.of_type(plan.GW) and not snapshot.of_type(plan.HUB) and \
+                not snapshot.of_type(er_plan.CIRCUIT_PEERING):
             self.specs = {}
             return                      # nothing can speak BGP: skip the plan (most commits)
         table = self.workloads.table if self.workloads is not None else WorkloadTable(self.settings.private_ip_pool)
