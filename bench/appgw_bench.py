@@ -15,8 +15,9 @@ self-signed PFX, a pool of the three addresses, backend settings port 8080).
 
 Figures:
 - req/s over keep-alive HTTP and HTTPS: wrk -t1 -c64 (best of --rounds);
-- p99 latency of keep-alive requests paced at 50% of HAProxy's HTTP peak (two client processes, 32
-  connections each; latency counted from each request's due time, so queueing is not hidden);
+- p99 latency of keep-alive requests paced at 50% of HAProxy's HTTP peak (two client processes on uvloop
+  Protocols, 32 connections each, open loop; latency counted from each request's due time, so queueing is
+  not hidden);
 - new TLS handshakes/s: wrk -t1 -c64 over HTTPS with `Connection: close` (each request a new handshake);
 - memory (RSS) with N idle keep-alive clients (each sent one request and keeps its connection open), minus
   the proxy's RSS before.
@@ -27,6 +28,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import collections
 import datetime
 import os
 import re
@@ -212,41 +214,114 @@ def wrk(url: str, seconds: int, close: bool = False) -> float:
     return float(m.group(1)) if m else 0.0
 
 
-async def paced(host: str, port: int, rate: float, seconds: float, conns: int = 32) -> tuple[list[float], int]:
-    """Keep-alive requests at ``rate``/s over ``conns`` connections; latency from each request's due time."""
-    loop = asyncio.get_running_loop()
-    request = b"GET / HTTP/1.1\r\nHost: bench\r\n\r\n"
-    free: asyncio.Queue[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = asyncio.Queue()
-    for _ in range(conns):
-        free.put_nowait(await asyncio.open_connection(host, port))
-    lat: list[float] = []
-    failed = 0
+_LENGTH = re.compile(rb"(?i)\r\ncontent-length:[ \t]*(\d+)")
 
-    async def one(due: float) -> None:
-        nonlocal failed
-        r, w = await free.get()
-        try:
-            w.write(request)
-            head = await r.readuntil(b"\r\n\r\n")
-            m = re.search(rb"(?i)content-length:\s*(\d+)", head)
-            await r.readexactly(int(m.group(1)) if m else 0)
-            lat.append(time.perf_counter() - due)
-            free.put_nowait((r, w))
-        except (OSError, asyncio.IncompleteReadError):
-            failed += 1
-            free.put_nowait(await asyncio.open_connection(host, port))
-    tasks = []
-    start = time.perf_counter()
-    n = 0
-    while time.perf_counter() - start < seconds:
-        due = start + n / rate
-        delay = due - time.perf_counter()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        tasks.append(loop.create_task(one(due)))
-        n += 1
-    await asyncio.gather(*tasks)
-    return lat, failed
+
+class _PacedConn(asyncio.Protocol):
+    """One keep-alive connection of the paced load: one request at a time, answers framed by Content-Length."""
+
+    def __init__(self, run: _PacedRun) -> None:
+        self.run = run
+        self.buf = b""
+        self.started = 0.0
+        self.transport: Any = None
+
+    def connection_made(self, transport: Any) -> None:
+        self.transport = transport
+        transport.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def data_received(self, data: bytes) -> None:
+        self.buf += data
+        while (end := self.buf.find(b"\r\n\r\n")) >= 0:
+            m = _LENGTH.search(self.buf, 0, end + 2)
+            size = end + 4 + (int(m.group(1)) if m else 0)
+            if len(self.buf) < size:
+                return
+            self.buf = self.buf[size:]
+            self.run.answered(self)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.run.lost(self)
+
+
+class _PacedRun:
+    """Open-loop load: ``rate`` requests/s for ``seconds`` whatever the answers do. Each request waits for a
+    free connection when all are busy, and its latency counts from the moment it was due (as the client's
+    clock saw it, at its 1 ms tick: the client's own timer lateness is not the proxy's), so queueing behind a
+    slow proxy is not hidden."""
+
+    REQUEST = b"GET / HTTP/1.1\r\nHost: bench\r\n\r\n"
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, rate: float, seconds: float) -> None:
+        self.loop, self.rate = loop, rate
+        self.total = int(rate * seconds)
+        self.free: collections.deque[_PacedConn] = collections.deque()
+        self.busy: set[_PacedConn] = set()
+        self.waiting: collections.deque[float] = collections.deque()
+        self.lat: list[float] = []
+        self.failed = self.issued = 0
+        self.t0 = 0.0
+        self.done: asyncio.Future[None] = loop.create_future()
+
+    def start(self) -> None:
+        self.t0 = time.perf_counter()
+        self.tick()
+
+    def tick(self) -> None:
+        now = time.perf_counter()
+        due = min(int((now - self.t0) * self.rate) + 1, self.total)
+        while self.issued < due:
+            self.issued += 1
+            self.waiting.append(now)
+        self.pump()
+        if self.issued < self.total:
+            self.loop.call_later(0.001, self.tick)
+        self.check()
+
+    def pump(self) -> None:
+        while self.waiting and self.free:
+            c = self.free.popleft()
+            c.started = self.waiting.popleft()
+            self.busy.add(c)
+            c.transport.write(self.REQUEST)
+
+    def answered(self, c: _PacedConn) -> None:
+        self.lat.append(time.perf_counter() - c.started)
+        self.busy.discard(c)
+        self.free.append(c)
+        self.pump()
+        self.check()
+
+    def lost(self, c: _PacedConn) -> None:
+        if c in self.busy:
+            self.busy.discard(c)
+            self.failed += 1
+        elif c in self.free:
+            self.free.remove(c)
+        self.check()
+
+    def check(self) -> None:
+        if self.issued >= self.total and not self.busy and (not self.waiting or not self.free) \
+                and not self.done.done():
+            self.failed += len(self.waiting)
+            self.done.set_result(None)
+
+
+async def paced(host: str, port: int, rate: float, seconds: float, conns: int = 32) -> tuple[list[float], int]:
+    """Keep-alive requests at ``rate``/s over ``conns`` connections (``_PacedRun``); latencies and failures."""
+    loop = asyncio.get_running_loop()
+    run = _PacedRun(loop, rate, seconds)
+    for _ in range(conns):
+        _, c = await loop.create_connection(lambda: _PacedConn(run), host, port)
+        run.free.append(c)
+    run.start()
+    try:
+        await asyncio.wait_for(run.done, seconds + 30)
+    except TimeoutError:
+        run.failed += len(run.busy) + len(run.waiting)
+    for c in list(run.free) + list(run.busy):
+        c.transport.close()
+    return run.lat, run.failed
 
 
 def _paced_worker(args: tuple[str, int, float, float]) -> tuple[list[float], int]:

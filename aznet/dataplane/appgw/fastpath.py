@@ -51,7 +51,7 @@ class Lane:
     """Everything requests routed to one target of one listener share."""
 
     __slots__ = ("listener", "target", "settings", "pool", "rr_key", "forwarded", "members", "health_version",
-                 "k_total", "k_failed", "k_time", "status_keys", "member_keys", "pool_name", "bsp", "ldims")
+                 "k_total", "k_failed", "k_time", "status_keys", "member_keys", "pool_name", "bsp", "ldims", "where")
 
     def __init__(self, plan: GatewayPlan, listener: Listener, target: Target, settings: Settings, scheme: str,
                  port: int) -> None:
@@ -70,6 +70,8 @@ class Lane:
         self.k_time = (gw, "ApplicationGatewayTotalTime", self.ldims)
         self.status_keys = {g: (gw, "ResponseStatus", (("HttpStatusGroup", f"{g}xx"),)) for g in range(1, 6)}
         self.member_keys: dict[tuple[str, int], tuple[Any, Any]] = {}
+        # member address -> its backend connections' key (host, port, None, None): where it runs on this machine
+        self.where: dict[str, tuple[str, int, None, None]] = {}
 
     def usable(self, svc: AppGatewayService, plan: GatewayPlan) -> list[PoolMember]:
         """The members not Down (as ``Proxy.members``), recomputed when a probe changed a state."""
@@ -220,15 +222,18 @@ class FastPath:
         proxy = self.proxy
         n = proxy.rr.get(lane.rr_key, 0)
         member = members[n % len(members)]
-        where = proxy.resolved(plan, member, lane.settings.port)
-        if isinstance(where, str):
-            return False
-        up = self.upstream.take((where[0], where[1], None, None))
+        where = lane.where.get(member.address)
+        if where is None:
+            found = proxy.resolved(plan, member, lane.settings.port)
+            if isinstance(found, str):
+                return False                # unreachable: the proxy answers 502
+            where = lane.where[member.address] = (found[0], found[1], None, None)
+        up = self.upstream.take(where)
         if up is None:
             return False                # the proxy opens one; it stays for the next requests
         proxy.rr[lane.rr_key] = n + 1
         self.taken += 1
-        f = Flight(self, st, conn, req, lane, member, where, path, query, host, prefix)
+        f = Flight(self, st, conn, req, lane, member, (where[0], where[1]), path, query, host, prefix)
         f.data = data = self.request_bytes(f, lanes)
         f.backend_started = _perf()
         up.send(data, req.method == "HEAD", True, f.done, up.loop.time() + lane.settings.timeout)

@@ -192,7 +192,10 @@ class ClientConn(asyncio.Protocol):
 
     @staticmethod
     def _has_body(cur: Request) -> bool:
-        return any(k.lower() in ("content-length", "transfer-encoding") for k, _ in cur.headers)
+        for k, _ in cur.headers:
+            if len(k) in (14, 17) and k.lower() in ("content-length", "transfer-encoding"):
+                return True
+        return False
 
     def _pause_body(self) -> None:
         if self.transport is not None and not self.transport.is_closing():

@@ -49,7 +49,7 @@ class Reply:
 class UpstreamConn(asyncio.Protocol):
     __slots__ = ("pool", "key", "transport", "parser", "reply", "waiter", "head", "closed", "hsize", "used",
                  "streaming", "sink", "pending", "finished", "stream_ok", "write_blocked", "drain", "loop", "cb",
-                 "deadline")
+                 "deadline", "reading_paused")
 
     def __init__(self, pool: UpstreamPool, key: tuple[Any, ...]) -> None:
         self.pool, self.key = pool, key
@@ -71,6 +71,7 @@ class UpstreamConn(asyncio.Protocol):
         self.loop = pool.loop()          # kept: asyncio.get_running_loop() costs a getpid() call on 3.11
         self.cb: Any = None              # (reply, error) -> None: the hot path's answer, instead of ``waiter``
         self.deadline = 0.0              # loop time the answer is due by (0: none)
+        self.reading_paused = False      # ``pause`` stopped reading (a streamed body's client was slow)
 
     # -- asyncio --------------------------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -209,10 +210,12 @@ class UpstreamConn(asyncio.Protocol):
 
     def pause(self) -> None:
         if self.transport is not None and not self.transport.is_closing():
+            self.reading_paused = True
             self.transport.pause_reading()
 
     def resume(self) -> None:
         if self.transport is not None and not self.transport.is_closing():
+            self.reading_paused = False
             self.transport.resume_reading()
 
     # -- internals ------------------------------------------------------------------------------
@@ -283,13 +286,15 @@ class UpstreamConn(asyncio.Protocol):
         self.reply = None
         self.streaming = False
         self.sink = None
-        self.pending = []
+        if self.pending:
+            self.pending = []
         self.finished = None
         self.stream_ok = stream
         self.used += 1
         assert self.transport is not None
-        if self.used > 1:
-            self.transport.resume_reading()     # a streamed body may have left it paused
+        if self.reading_paused:                 # a streamed body left it paused
+            self.reading_paused = False
+            self.transport.resume_reading()
         self.transport.write(data)
         return self.waiter
 

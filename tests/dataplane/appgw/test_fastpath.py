@@ -214,3 +214,25 @@ def test_hot_path_retries_a_kept_alive_connection_closed_under_the_request(aznet
                 assert got.startswith(b"HTTP/1.1 201"), got
                 assert b"GET /%d HTTP/1.1\r\n" % i in got
             assert svc.fastpath.taken - before == 3
+
+
+def test_hot_path_streams_a_long_answer(aznet, network_client, rg):
+    big = bytes(range(256)) * 4096                 # 1 MiB: over the buffered limit, relayed as it comes
+
+    def long_answer(_n: int, req: bytes) -> bytes:
+        if req.startswith(b"GET /big"):
+            return b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(big), big)
+        return echo(_n, req)
+    with raw_backend("127.0.70.5", long_answer) as bport:
+        ip, fport = _gateway(aznet, network_client, rg, "127.0.70.5", bport)
+        wait_for(lambda: socket.create_connection((ip, fport), timeout=2).close() is None)
+        svc = _svc(aznet)
+        with socket.create_connection((ip, fport), timeout=10) as sock, sock.makefile("rb") as f:
+            assert _send(sock, f, b"GET / HTTP/1.1\r\nHost: t\r\n\r\n").startswith(b"HTTP/1.1 201")
+            before = svc.fastpath.taken
+            got = _send(sock, f, b"GET /big HTTP/1.1\r\nHost: t\r\n\r\n")
+            assert svc.fastpath.taken - before == 1
+            assert got.startswith(b"HTTP/1.1 200 OK\r\n") and got.endswith(b"\r\n\r\n" + big)
+            # the connection goes on, on the hot path again (the streamed backend connection went back)
+            assert _send(sock, f, b"GET /after HTTP/1.1\r\nHost: t\r\n\r\n").startswith(b"HTTP/1.1 201")
+            assert svc.fastpath.taken - before == 2
