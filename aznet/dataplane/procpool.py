@@ -25,6 +25,7 @@ import os
 import signal
 import socket
 import sys
+import threading
 import time
 from collections.abc import Callable
 from multiprocessing.connection import Connection
@@ -83,6 +84,7 @@ class ProcessPool:
         self.on_message = on_message
         self.loop: asyncio.AbstractEventLoop | None = None
         self._sync = 0
+        self._lock = threading.Lock()
         self._spawn_args = (target, args, name)
         for i in range(count):
             conn, proc = self._spawn(i)
@@ -113,7 +115,7 @@ class ProcessPool:
             self.loop.add_reader(self.conns[i].fileno(), self._read, i)
 
     def send_to(self, i: int, kind: str, data: Any) -> None:
-        with contextlib.suppress(OSError, ValueError):
+        with self._lock, contextlib.suppress(OSError, ValueError):
             self.conns[i].send((kind, data))
 
     @property
@@ -147,9 +149,10 @@ class ProcessPool:
             log.exception("worker %d: message %s failed", i, kind)
 
     def send(self, kind: str, data: Any) -> None:
-        for conn in self.conns:
-            with contextlib.suppress(OSError, ValueError):
-                conn.send((kind, data))
+        with self._lock:          # one message at a time on each pipe, whichever thread sends
+            for conn in self.conns:
+                with contextlib.suppress(OSError, ValueError):
+                    conn.send((kind, data))
 
     def barrier(self, timeout: float = 5.0) -> bool:
         """Block until every live worker has handled all that was sent before (what the workers send meanwhile

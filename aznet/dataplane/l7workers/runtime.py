@@ -13,6 +13,7 @@ its counters, log records and the engine's own tallies back (one message)."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import queue
 import threading
@@ -236,6 +237,8 @@ class Runtime:
         loop = asyncio.get_running_loop()
         self.sender.start()
         await self.engine.start(loop)
+        gc.collect()
+        gc.freeze()          # what the worker imported and built at start is never scanned again (as ``aznet up`` does)
         loop.add_reader(self.conn.fileno(), self._readable)
         flusher = loop.create_task(self._flusher())
         await self.done.wait()
