@@ -107,16 +107,35 @@ def test_nat_rules_the_docs_state(aznet, network_client, rg):
     body["properties"]["ingressNatRules"] = [{"id": f"{gw}/natRules/IntoVNet"}]
     assert error_of(conns.begin_create_or_update, rg, "c", body) == (400, "NatRuleExternalMappingOverlapsAddressSpace")
     conns.begin_create_or_update(rg, "VNet1-Branch1", _conn(aznet, rg, "Branch1")).result()
-    body = _conn(aznet, rg, "Branch2")
-    body["properties"]["ingressNatRules"] = [{"id": f"{gw}/natRules/Branch1"}]    # Branch1's space, another site
-    assert error_of(conns.begin_create_or_update, rg, "c", body) == (400, "NatRuleExternalMappingOverlapsAddressSpace")
+
+    def site(name: str, prefix: str) -> None:
+        net.local_network_gateways.begin_create_or_update(rg, name, {"location": LOC, "properties": {
+            "gatewayIpAddress": "203.0.113.50", "localNetworkAddressSpace": {"addressPrefixes": [prefix]}}}).result()
+    # one ingress rule serves one on-premises network: another network may not use it ...
+    site("Branch3", "10.0.9.0/24")
+    body = _conn(aznet, rg, "Branch3")
+    body["properties"]["ingressNatRules"] = [{"id": f"{gw}/natRules/Branch1"}]
+    assert error_of(conns.begin_create_or_update, rg, "c", body) == (400, "IngressNatRuleUsedForAnotherNetwork")
+    # ... a second device of the same network may (redundancy)
+    site("Branch1b", "10.0.1.0/24")
+    body = _conn(aznet, rg, "Branch1b")
+    body["properties"]["ingressNatRules"] = [{"id": f"{gw}/natRules/Branch1"}]
+    conns.begin_create_or_update(rg, "VNet1-Branch1b", body).result()
     # an EgressSnat external mapping may not overlap the site it is shown to
     nat.begin_create_or_update(rg, "VNet1GW", "OutOverlap", rule("EgressSnat", ["10.0.1.0/24"], ["10.0.1.0/24"])
                                ).result()
     body = _conn(aznet, rg, "Branch2")
     body["properties"]["egressNatRules"] = [{"id": f"{gw}/natRules/OutOverlap"}]
     assert error_of(conns.begin_create_or_update, rg, "c", body) == (400, "NatRuleExternalMappingOverlapsAddressSpace")
-    assert sorted(c.name for c in conns.list(rg)) == ["VNet1-Branch1"]
+    # a site connected without NAT whose space overlaps an external mapping
+    site("Plain", "100.0.3.0/24")
+    plain = _conn(aznet, rg, "Plain")
+    plain["properties"].pop("ingressNatRules")
+    plain["properties"].pop("egressNatRules")
+    conns.begin_create_or_update(rg, "VNet1-Plain", plain).result()
+    assert error_of(conns.begin_create_or_update, rg, "c", _conn(aznet, rg, "Branch2")) == \
+        (400, "NatRuleExternalMappingOverlapsAddressSpace")
+    assert sorted(c.name for c in conns.list(rg)) == ["VNet1-Branch1", "VNet1-Branch1b", "VNet1-Plain"]
     # a dynamic rule's pool is at most a /26
     assert error_of(nat.begin_create_or_update, rg, "VNet1GW", "Big", rule(
         "IngressSnat", ["10.9.0.0/16"], ["100.9.0.0/25"], "Dynamic")) == (400, "DynamicNatRuleExternalMappingTooLarge")

@@ -236,24 +236,44 @@ def _post_nat(ctx: Ctx, conn: dict[str, Any]) -> list[ipaddress.IPv4Network | ip
     return _nets(t for x in space for t in vpn_nat.translate_prefix(str(x), maps))
 
 
+def _site_space(ctx: Ctx, conn_props: dict[str, Any]) -> list[str]:
+    lng = ctx.body(((conn_props.get("localNetworkGateway2") or {}).get("id")) or "") or {}
+    return sorted(str(n) for n in _nets(((lng.get("properties") or {}).get("localNetworkAddressSpace") or {})
+                                        .get("addressPrefixes")))
+
+
 def _spaces_clear(ctx: Ctx, new: dict[str, Any], gw1: dict[str, Any]) -> None:
     """Azure: "the address spaces for all External Mappings must not overlap with each other and with the networks
     connected without NAT": an IngressSnat external mapping neither overlaps the VNet nor what the gateway's other
-    sites are seen as; an EgressSnat external mapping does not overlap the site it is shown to."""
+    sites are seen as; an EgressSnat external mapping does not overlap the site it is shown to. And (FAQ) one
+    IngressSnat rule serves the connections to one on-premises network (several, for redundancy), not to different
+    networks; connections to the same network (the same local network gateway, or one with the same address space)
+    are not "other sites"."""
     props = new["properties"]
     cid = new["id"]
     subnet = next((((c.get("properties") or {}).get("subnet") or {}).get("id") for c in
                    (gw1.get("properties") or {}).get("ipConfigurations") or []), None) or ""
     vnet = ctx.body(subnet[: subnet.lower().rfind("/subnets/")]) if "/subnets/" in subnet.lower() else None
-    vnet_space = _nets(((vnet or {}).get("properties") or {}).get("addressSpace", {}).get("addressPrefixes"))
+    vnet_space = _nets((((vnet or {}).get("properties") or {}).get("addressSpace") or {}).get("addressPrefixes"))
     lng_id = normalize(((props.get("localNetworkGateway2") or {}).get("id")) or "")
+    site = _site_space(ctx, props)
+    mine = {normalize(r["id"]) for r in props.get("ingressNatRules") or []}
     others: list[tuple[str, ipaddress.IPv4Network | ipaddress.IPv6Network]] = []
     for rec in ctx.referrers(gw1["id"]):
         p = rec.body.get("properties") or {}
-        if rec.type.lower() != CONNECTION_TYPE or rec.key == normalize(cid) or p.get("connectionType") != "IPsec" \
-                or normalize(((p.get("localNetworkGateway2") or {}).get("id")) or "") == lng_id:
+        if rec.type.lower() != CONNECTION_TYPE or rec.key == normalize(cid) or p.get("connectionType") != "IPsec":
             continue
-        others.extend((f"the site of connection {rec.id}", n) for n in _post_nat(ctx, rec.body))
+        same_network = normalize(((p.get("localNetworkGateway2") or {}).get("id")) or "") == lng_id or \
+            _site_space(ctx, p) == site
+        shared = mine & {normalize(str(r.get("id") or "")) for r in p.get("ingressNatRules") or []
+                         if isinstance(r, dict)}
+        if shared and not same_network:
+            raise bad("IngressNatRuleUsedForAnotherNetwork",
+                      f"Connection {cid}: IngressSnat rule {sorted(shared)[0]} is used by connection {rec.id} to "
+                      "another on-premises network; an ingress rule serves the connections to one on-premises "
+                      "network.")
+        if not (same_network and shared):
+            others.extend((f"the site of connection {rec.id}", n) for n in _post_nat(ctx, rec.body))
     against = [(f"the address space of virtual network {vnet.get('id') if vnet else ''}", n) for n in vnet_space]
     for name, ext in _external(ctx, props.get("ingressNatRules") or []):
         for what, n in against + others:

@@ -114,7 +114,7 @@ def wan_profile(ctx: Ctx, wan: dict[str, Any], body: Any) -> tuple[int, Any]:
         raise ArmError(400, "VpnServerConfigurationRequired",
                        f"vpnServerConfigurationResourceId is required to generate a profile of virtual WAN {wan['id']}.")
     cfg = ctx.body(cfg_id)
-    if cfg is None or normalize(cfg_id).rsplit("/", 2)[-2] != "vpnserverconfigurations":
+    if cfg is None or "/vpnserverconfigurations/" not in normalize(cfg_id):
         raise ArmError(404, "ResourceNotFound", f"The VPN server configuration {cfg_id} was not found.")
     pkg.auth_method(body, _radius(cfg), f"VPN server configuration {cfg['id']}")
     if not _wan_gateways(ctx, wan["id"], cfg["id"]):
