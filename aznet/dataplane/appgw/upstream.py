@@ -417,22 +417,6 @@ class UpstreamPool:
                 raise
         raise BackendError("reset")
 
-    def send_idle(self, host: str, port: int, data: bytes, head: bool, timeout: float,
-                  ctx: ssl_mod.SSLContext | None = None, server_hostname: str | None = None,
-                  stream: bool = False) -> tuple[asyncio.Future[Reply], asyncio.TimerHandle] | None:
-        """``request`` without awaiting, on a kept-alive idle connection; None when there is none (``request``
-        connects). The future fails with ``BackendError("reset")`` if that connection turns out closed (the
-        caller may try once more with ``request``) and with ``"timeout"`` after ``timeout``; cancel the timer
-        once the future is done."""
-        q = self.idle.get((host, port, id(ctx) if ctx else None, server_hostname if ctx else None))
-        while q:
-            conn = q.pop()
-            if not conn.closed:
-                fut = conn.send(data, head, stream)
-                loop = self.loop()
-                return fut, loop.call_at(loop.time() + timeout, _expire, fut, conn)
-        return None
-
     async def request_body(self, host: str, port: int, head: bytes, body: Any, timeout: float,
                            ctx: ssl_mod.SSLContext | None = None, server_hostname: str | None = None,
                            stream: bool = True) -> Reply:

@@ -1,7 +1,8 @@
-"""The edge's fast paths, tried as soon as an HTTP/1.x request is parsed, before any task is made: a cache hit
-answered at once (``hitpath``) and a request passed to the origin on a kept-alive connection with its answer
-written from the reply's callback (``passpath``). Anything else returns False and takes the full path
-(``proxy.EdgeProxy.serve``), which the fast paths mirror for the requests they take.
+"""The edge's fast paths, offered each HTTP/1.x request before any task is made (the shared connection's
+``fast_handle``; the answer goes through ``conn.finish``): a cache hit answered at once (``hitpath``) and a request
+passed to the origin on a kept-alive connection with its answer written from the reply's callback
+(``passpath``). Anything else returns False and takes the full path (``proxy.EdgeProxy.serve``), which the fast
+paths mirror for the requests they take.
 
 ``scan`` reads the request once (the headers that decide, the route); ``plan`` says per (host, route, protocol)
 of the current configuration which fast path the route allows:
@@ -76,7 +77,7 @@ class FastPaths:
             out = self.hits.answer(st, conn, req, scan)
             if out is None:
                 return False
-            conn.write(*out)
+            conn.finish(*out)
             return True
         if plan.group is not None:
             return self.passes.start(st, conn, req, scan)

@@ -1,6 +1,7 @@
 """The edge's pass-through fast path: a request on a route that needs nothing but an origin (``fastpath.plan``)
 goes to the origin as soon as it is parsed, on a kept-alive connection, and the answer is written from the
-reply's callback: no task, no coroutine, unless the pool has no idle connection (then one task connects, as
+reply's callback (``UpstreamConn.send(cb=)``; the pool's sweep times it out): no task, no coroutine, no future,
+unless the pool has no idle connection or the idle one turns out closed (then one task connects, as
 ``UpstreamPool.request`` does) or the answer is long (streamed by ``EdgeProxy._stream``).
 
 What reaches the origin and the client is what the full path (``proxy.EdgeProxy.serve``) sends for such a route:
@@ -11,7 +12,6 @@ it; errors as ``_error`` answers them; metrics and the access log as ``Telemetry
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import TYPE_CHECKING
 
@@ -22,10 +22,10 @@ from .paths import forward_path
 from .refs import new_ref
 
 if TYPE_CHECKING:
-    from ..appgw.frontend import Request
+    from ..appgw.frontend import ClientConn, Request
     from .fastpath import Scan
     from .proxy import EdgeProxy, Exchange
-    from .service import EdgeConn, EdgeSocket
+    from .service import EdgeSocket
 
 log = logging.getLogger("aznet.frontdoor")
 WITH_LENGTH = ("POST", "PUT", "PATCH")
@@ -33,28 +33,22 @@ WITH_LENGTH = ("POST", "PUT", "PATCH")
 
 class _Job:
     """One request on its way: what the answer needs once the origin replies."""
-    __slots__ = ("path", "st", "conn", "req", "ex", "keep", "debug", "where", "data", "timer")
+    __slots__ = ("path", "st", "conn", "req", "ex", "keep", "debug", "where", "data")
 
-    def __init__(self, path: PassPath, st: EdgeSocket, conn: EdgeConn, req: Request, ex: Exchange, keep: bool,
+    def __init__(self, path: PassPath, st: EdgeSocket, conn: ClientConn, req: Request, ex: Exchange, keep: bool,
                  debug: bool, where: tuple[str, int], data: bytes) -> None:
         self.path, self.st, self.conn, self.req, self.ex = path, st, conn, req, ex
         self.keep, self.debug, self.where, self.data = keep, debug, where, data
-        self.timer: asyncio.TimerHandle | None = None
 
-    def replied(self, fut: asyncio.Future[Reply]) -> None:
-        if self.timer is not None:
-            self.timer.cancel()
-        try:
-            reply = fut.result()
-        except BackendError as err:
-            if err.kind == "reset":        # the idle connection had closed: once more, as UpstreamPool.request
-                self.conn.loop.create_task(self.path.later(self))
+    def replied(self, reply: Reply | None, err: BackendError | None) -> None:
+        """The origin connection's callback (``UpstreamConn.send(cb=)``)."""
+        if err is not None:
+            if err.kind == "reset":        # the idle connection had closed: once more on a new one
+                self.conn.loop.create_task(self.path.later(self, fresh=True))
                 return
             self.path.failed(self, err)
             return
-        except Exception:                  # noqa: BLE001 - a bug must not leave the client hanging
-            self.path.crashed(self)
-            return
+        assert reply is not None
         self.path.answer(self, reply)
 
 
@@ -63,7 +57,7 @@ class PassPath:
         self.proxy = proxy
         self.svc = proxy.svc
 
-    def start(self, st: EdgeSocket, conn: EdgeConn, req: Request, scan: Scan) -> bool:
+    def start(self, st: EdgeSocket, conn: ClientConn, req: Request, scan: Scan) -> bool:
         """Sends ``req`` on its way (the answer follows on ``conn``); always True: the request is taken."""
         from .proxy import NOT_PASSED, Exchange
         svc, proxy = self.svc, self.proxy
@@ -86,7 +80,7 @@ class PassPath:
             fill_agents(ex, req)
         origin = svc.balancer.pick(group, svc.candidates(group), None)
         if origin is None:
-            conn.write(*proxy._error(ex, 503, keep, scan.debug))
+            conn.finish(*proxy._error(ex, 503, keep, scan.debug))
             return True
         ex.origin = origin
         where = svc.resolve(origin.host, origin.http_port)
@@ -98,7 +92,7 @@ class PassPath:
         ex.origin_url = f"http://{host_header}{target}"
         if isinstance(where, str):
             ex.error = "OriginConnectionError"
-            conn.write(*proxy._error(ex, 503, keep, scan.debug, where))
+            conn.finish(*proxy._error(ex, 503, keep, scan.debug, where))
             return True
         ex.origin_ip = f"{where[0]}:{where[1]}"
         parts = [f"{method} {target} HTTP/1.1\r\nHost: {host_header}\r\n"]
@@ -119,22 +113,23 @@ class PassPath:
         if body:
             data += bytes(body)
         job = _Job(self, st, conn, req, ex, keep, scan.debug, where, data)
-        conn.busy = True                    # later requests on this connection wait for this answer (finish)
         ex.origin_started = st.now()
-        sent = proxy.upstream.send_idle(where[0], where[1], data, method == "HEAD", owner.timeout, stream=True)
-        if sent is None:                    # no idle connection to the origin: connect (a task)
+        upstream = proxy.upstream
+        origin_conn = upstream.take((where[0], where[1], None, None))
+        if origin_conn is None:             # no idle connection to the origin: connect (a task)
             conn.loop.create_task(self.later(job))
             return True
-        fut, job.timer = sent
-        fut.add_done_callback(job.replied)
+        origin_conn.send(data, method == "HEAD", True, cb=job.replied,
+                         deadline=origin_conn.loop.time() + owner.timeout)
         return True
 
-    async def later(self, job: _Job) -> None:
-        """The request sent by ``UpstreamPool.request`` (a new connection, or the retry of a closed idle one)."""
+    async def later(self, job: _Job, fresh: bool = False) -> None:
+        """The request sent by ``UpstreamPool.request``: on a new connection (none idle), or once more on a fresh
+        one (``fresh``: the idle one turned out closed)."""
         try:
             assert job.ex.spec is not None
             reply = await self.proxy.upstream.request(job.where[0], job.where[1], job.data, job.req.method == "HEAD",
-                                                      job.ex.spec.owner.timeout, stream=True)
+                                                      job.ex.spec.owner.timeout, stream=True, fresh=fresh)
         except BackendError as err:
             self.failed(job, err)
             return

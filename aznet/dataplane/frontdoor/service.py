@@ -66,28 +66,6 @@ class EdgeConn(ClientConn):
 
     __slots__ = ()
 
-    def on_message_complete(self) -> None:
-        """A request a fast path takes (``fastpath``: a cache hit answered at once, a pass-through sent on a
-        kept-alive origin connection) is taken here, in order (nothing before it is still being answered),
-        without a task; any other request goes the shared connection's way."""
-        cur = self.cur
-        if cur is not None and cur.stream is None and not self.busy and not self.queue and not self.closing:
-            st = self.state
-            try:
-                taken = st.svc.proxy.fast.take(st, self, cur)   # type: ignore[attr-defined]
-            except Exception:          # a bug in a fast path before it took the request: the full path answers
-                st.log_exception()
-                taken = False
-            if taken:
-                self.cur = None
-                return
-        super().on_message_complete()
-
-    def finish(self, data: bytes, keep_alive: bool) -> None:
-        """The answer of a request a fast path took and answered later: written, then the next one."""
-        self.write(data, keep_alive)
-        self._next()
-
     def _refuse(self, status: int) -> None:
         self.state.refused(self, status)
         self.queue.clear()
@@ -134,6 +112,11 @@ class EdgeSocket:
 
     async def gateway_handle(self, conn: ClientConn, req: Any) -> tuple[bytes, bool]:
         return await self.svc.proxy.handle(self, conn, req)
+
+    def fast_handle(self, conn: ClientConn, req: Any) -> bool:
+        """A cache hit answered at once or a plain pass-through sent at once, without a task (``fastpath``);
+        False: ``gateway_handle`` answers."""
+        return self.svc.proxy.fast.take(self, conn, req)
 
     def log_exception(self) -> None:
         log.exception("frontdoor: request failed")
