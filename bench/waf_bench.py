@@ -1,7 +1,7 @@
 """WAF benchmark: Application Gateway WAF_v2 (Prevention, OWASP 3.2 = CRS 3.3.4 at PL1) beside nginx + ModSecurity
 v3 + the same CRS files at PL1 (SecRuleEngine On), both proxying to the same backend, in one run.
 
-    .venv/bin/python bench/waf_bench.py [--seconds 10] [--connections 32] [--nginx-workers 1]
+    .venv/bin/python bench/waf_bench.py [--seconds 10] [--connections 32] [--workers 1]
 
 Traffic: the benign corpus and the attack mix of aznet.testing.waf_corpus (every request in turn;
 attacks are about 45% of requests, so blocking is exercised as much as passing).
@@ -13,11 +13,12 @@ Figures:
   regex/pattern operator calls a benign request still makes in Python (after the Hyperscan prefilter and the
   caches);
 - end to end over loopback HTTP/1.1 keep-alive, wrk -t2 with a Lua script cycling through the same requests:
-  * aznet: `aznet up` in its own process; through its ARM API a WAF policy
+  * aznet: `aznet up` in its own process (serving HTTP itself with --workers 1, else with AZNET_APPGW_WORKERS
+    worker processes); through its ARM API a WAF policy
     (ApplicationGatewayWebApplicationFirewallPolicies: Enabled, Prevention, OWASP 3.2) and a WAF_v2 application
     gateway linking it (firewallPolicy), HTTP listener on port 80, a pool of the three backends;
   * nginx + ModSecurity v3 (Debian's libnginx-mod-http-modsecurity, modsecurity-crs 3.3.4 at PL1,
-    `--nginx-workers` workers), proxy_pass with keep-alive to the same three backends;
+    `--workers` worker processes), proxy_pass with keep-alive to the same three backends;
   * the backends: one HAProxy process answering 200 on 127.200.0.{1,2,3}:8080 (fast C backends);
   requests/s and latency p50/p99 from wrk; detection: the share of the attack mix each blocks (403), and
   benign requests each blocks.
@@ -239,8 +240,9 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=int, default=10)
     ap.add_argument("--connections", type=int, default=32)
-    ap.add_argument("--nginx-workers", type=int, default=1,
-                    help="nginx worker processes (aznet's gateway runs in the one `aznet up` process)")
+    ap.add_argument("--workers", type=int, default=1,
+                    help="processes serving HTTP on each side: nginx worker_processes; aznet serves in the `aznet up` "
+                         "process for 1, else in AZNET_APPGW_WORKERS worker processes")
     ap.add_argument("--engine-only", action="store_true")
     args = ap.parse_args()
     print(f"waf_bench: load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f} "
@@ -266,6 +268,7 @@ def main() -> int:
     try:
         # a public IP pool of this run's own (the machine may run other aznet servers on the default pool)
         os.environ["AZNET_PUBLIC_IP_POOL"] = f"127.65.{os.getpid() % 250}.0/24"
+        os.environ["AZNET_APPGW_WORKERS"] = str(args.workers if args.workers > 1 else 0)
         az = Aznet(tmp)
         vip = build_waf_gateway(az)
         wait_waf(vip, 80)
@@ -273,7 +276,7 @@ def main() -> int:
         results["aznet App Gateway WAF_v2"] = (*run_wrk(vip, 80, args.seconds, args.connections, script), det)
         az.stop()
         az = None
-        with ModSecNginx(paranoia=1, engine="On", workers=args.nginx_workers, log_level="crit",
+        with ModSecNginx(paranoia=1, engine="On", workers=args.workers, log_level="crit",
                          backend=[f"{ip}:8080" for ip in BACKENDS]) as ngx:
             wait_waf(ngx.host, ngx.port)
             det = detection(ngx.host, ngx.port)
@@ -290,8 +293,8 @@ def main() -> int:
             except subprocess.TimeoutExpired:
                 p.kill()
     print(f"\nend to end, proxying to the same backends: wrk -t2 -c{args.connections} -d{args.seconds}s, "
-          f"benign+attack mix ({len(mix())} requests in turn), PL1 Prevention; aznet 1 process, nginx "
-          f"{args.nginx_workers} worker(s):")
+          f"benign+attack mix ({len(mix())} requests in turn), PL1 Prevention; {args.workers} serving process(es) "
+          "each:")
     print(f"  {'':36s} {'req/s':>9s} {'p50':>9s} {'p99':>9s} {'attacks blocked':>16s} {'benign blocked':>15s} "
           f"{'benign 2xx/3xx':>15s}")
     for name, (rps, p50, p99, errs, (b, n, fp, ok)) in results.items():

@@ -189,49 +189,81 @@ class Prefilter:
 
     def candidates(self, tx: Transaction, phase: int) -> set[int]:
         """The gated rules of ``phase`` some value of their group made candidates. Per variable and value, the
-        answer is remembered across requests (``memo``): a value seen before costs one lookup; a new value is
-        transformed and scanned once per group reading it (each target set remembering its own answer too)."""
+        answer is remembered across requests (``memo``): a value seen before costs one lookup; the new values of
+        a request are transformed and scanned together, once per group reading them (``_fill``)."""
         hits: set[int] = set()
         no_response = tx.resp is None
         resolve = tx.resolve
+        missing: list[tuple[list[_TargetSet], Table, list[str]]] = []
         for ref, tss, memo in self.by_ref.get(phase, ()):
             if no_response and ref.name.startswith("RESPONSE_"):
                 continue
+            new: list[str] | None = None
             for _, value in resolve(ref):
                 got = memo.get(value)
                 if got is None:
-                    got = self._value(tss, value, tx)
+                    if new is None:
+                        new = []
+                        missing.append((tss, memo, new))
+                    new.append(value)
+                elif got:
+                    hits |= got
+        if missing:
+            # each target set scans all its new values together
+            todo: dict[int, tuple[_TargetSet, dict[str, None]]] = {}
+            for tss, _memo, values in missing:
+                for ts in tss:
+                    todo.setdefault(id(ts), (ts, {}))[1].update(dict.fromkeys(values))
+            done = {key: self._fill(ts, list(values), tx) for key, (ts, values) in todo.items()}
+            for tss, memo, values in missing:
+                for value in values:
+                    got = frozenset().union(*(done[id(ts)][value] for ts in tss))
                     MEMO.put(memo, value, got)
-                if got:
                     hits |= got
         return hits
 
-    def _value(self, tss: list[_TargetSet], value: str, tx: Transaction) -> frozenset[int]:
-        out: set[int] = set()
-        for ts in tss:
-            got = ts.memo.get(value)
-            if got is None:
-                got = self._scan(ts, value, tx)
-                MEMO.put(ts.memo, value, got)
-            out |= got
-        return frozenset(out)
-
     @staticmethod
-    def _scan(ts: _TargetSet, value: str, tx: Transaction) -> frozenset[int]:
-        found: set[int] = set()
+    def _fill(ts: _TargetSet, values: list[str], tx: Transaction) -> dict[str, frozenset[int]]:
+        """Which of the target set's rules each value makes candidates (remembered in the set's memo). Per
+        group the values' transformed forms are joined and scanned once; only when that scan hits is each value
+        scanned alone, so what is remembered per value is exact."""
+        out: dict[str, frozenset[int]] = {}
+        todo: list[str] = []
+        for v in values:
+            got = ts.memo.get(v)
+            if got is None:
+                todo.append(v)
+            else:
+                out[v] = got
+        if not todo:
+            return out
+        per: dict[str, set[int]] = {v: set() for v in todo}
         for grp in ts.groups:
             fns = grp.fns
             if not fns:
-                data = value
+                parts = todo
             elif grp.multimatch:     # multiMatch rules match at any step
-                data = "\n".join([value, *(tx.transformed(grp.prefixes[:i + 1], fns[:i + 1], value)
-                                            for i in range(len(fns)))])
+                parts = ["\n".join([v, *(tx.transformed(grp.prefixes[:i + 1], fns[:i + 1], v)
+                                          for i in range(len(fns)))]) for v in todo]
             else:
-                data = tx.transformed(grp.prefixes, fns, value)
-            rules = grp.expr_rule
+                parts = [tx.transformed(grp.prefixes, fns, v) for v in todo]
+            if len(todo) > 1 and not _scan(grp, "\n".join(parts)):
+                continue
+            for v, part in zip(todo, parts, strict=True):
+                per[v] |= _scan(grp, part)
+        for v, rules in per.items():
+            got = frozenset(rules)
+            MEMO.put(ts.memo, v, got)
+            out[v] = got
+        return out
 
-            def on_match(eid: int, _f: int, _t: int, _fl: int, _ctx: Any, _r: list[int] = rules) -> None:
-                found.add(_r[eid])
-            # a trailing "\n\x00" keeps ^/$ matching around an empty value
-            grp.db.scan((data + "\n\x00").encode("latin-1", "replace"), match_event_handler=on_match)
-        return frozenset(found)
+
+def _scan(grp: _Group, text: str) -> set[int]:
+    found: set[int] = set()
+    rules = grp.expr_rule
+
+    def on_match(eid: int, _f: int, _t: int, _fl: int, _ctx: Any) -> None:
+        found.add(rules[eid])
+    # a trailing "\n\x00" keeps ^/$ matching around an empty (last) value
+    grp.db.scan((text + "\n\x00").encode("latin-1", "replace"), match_event_handler=on_match)
+    return found

@@ -57,6 +57,9 @@ class Rule:
     # (tx key, is &count, comparison, constant, negated) for one-link rules comparing one TX
     # variable with a constant: evaluated inline, without the general path (most never match)
     fast_tx: tuple[str, bool, object, int, bool] | None = None
+    # the same for a rule comparing several TX variables (CRS's &TX:x|TX:x "@eq 0" plugin gates):
+    # (comparison, constant, negated, ((tx key, is &count, selector as written), ...))
+    fast_txs: tuple[object, int, bool, tuple[tuple[str, bool, str], ...]] | None = None
     # this link's result per raw value (transformations + operator), across requests, when the operator is
     # pure (memo.py); None: computed every time
     memo: Table | None = None
@@ -229,6 +232,7 @@ class RuleCompiler:
         rule.ctls = tuple(ctls)
         rule.initcols = tuple(initcols)
         rule.fast_tx = _fast_tx(rule)
+        rule.fast_txs = _fast_txs(rule)
         if op.pure and not is_action:
             rule.memo = MEMO.table()
         for t in tags:
@@ -319,6 +323,21 @@ def _fast_tx(rule: Rule) -> tuple[str, bool, object, int, bool] | None:
     except ValueError:
         return None
     return (t.selector.lower(), t.count, _CMP[rule.op.name], const, rule.negated)
+
+
+def _fast_txs(rule: Rule) -> tuple[object, int, bool, tuple[tuple[str, bool, str], ...]] | None:
+    if rule.is_action or rule.transforms or rule.multimatch or len(rule.targets) < 2 or rule.exclusions:
+        return None
+    if any(t.name != "TX" or t.selector is None or t.is_regex for t in rule.targets):
+        return None
+    if rule.op.name not in _CMP or rule.op.dynamic:
+        return None
+    try:
+        const = int(rule.op.arg.strip())
+    except ValueError:
+        return None
+    return (_CMP[rule.op.name], const, rule.negated,
+            tuple((t.selector.lower(), t.count, t.selector) for t in rule.targets if t.selector is not None))
 
 
 def _phase(value: str | None) -> int:

@@ -20,7 +20,7 @@ from .pcre import REQUEST_REGEX_BUDGET_S
 from .request import HttpRequest, HttpResponse
 from .rules import Rule, RuleSet, id_matches
 from .seclang import VariableRef, parse_variables
-from .variables import COLLECTIONS, RequestView, ResponseView
+from .variables import COLLECTIONS, REQUEST_COLLECTIONS, RequestView, ResponseView
 
 if TYPE_CHECKING:
     from .prefilter import Prefilter
@@ -173,6 +173,29 @@ class Transaction:
                     else:
                         self.matched_var_name, self.matched_var = f"TX:{rule.targets[0].selector}", v or ""
                     self.matched_vars = [(self.matched_var_name, self.matched_var)]
+                    target = markers.get(rule.skip_after)
+                    if target is None:
+                        return
+                    pos = bisect.bisect_right(order, target)
+                    continue
+            fts = rule.fast_txs
+            if fts is not None and rule.chain is None:
+                cmp, const, neg, refs = fts
+                found: list[tuple[str, str]] | None = None
+                for key, count, sel in refs:
+                    v = tx.get(key)
+                    if count:
+                        if cmp(1 if v is not None else 0, const) != neg:  # type: ignore[operator]
+                            found = (found or []) + [("TX", "1" if v is not None else "0")]
+                    elif v is not None and cmp(_to_int(v), const) != neg:  # type: ignore[operator]
+                        found = (found or []) + [(f"TX:{sel}", v)]
+                if found is None:
+                    continue
+                if rule.skip_after and not rule.log and rule.disruptive in (None, "pass") and not (
+                        rule.setvars or rule.ctls or rule.initcols or rule.capture or rule.id in self.settings.rule_actions):
+                    self.current_rule = rule
+                    self.matched_var_name, self.matched_var = found[-1]
+                    self.matched_vars = found
                     target = markers.get(rule.skip_after)
                     if target is None:
                         return
@@ -382,9 +405,12 @@ class Transaction:
     def _resolve_uncached(self, ref: VariableRef) -> list[tuple[str, str]]:
         name = ref.name
         if name in COLLECTIONS:
-            pairs = self._collection(name)
-            if ref.selector is not None:
-                pairs = _select(pairs, ref)
+            if ref.selector is not None and not ref.is_regex and name in REQUEST_COLLECTIONS:
+                pairs = self.req.keyed(name).get(ref.selector.lower(), [])
+            else:
+                pairs = self._collection(name)
+                if ref.selector is not None:
+                    pairs = _select(pairs, ref)
             if ref.count:
                 return [(name, str(len(pairs)))]
             if name.endswith("_NAMES"):
@@ -648,9 +674,22 @@ def _selector_regex(sel: str) -> re.Pattern[str]:
     return pat
 
 
+_LITERAL_PREFIX = re.compile(r"\^[A-Za-z0-9_\-]+")
+_PREFIXES: dict[str, str | None] = {}
+
+
 def _select(pairs: list[tuple[str, str]], ref: VariableRef) -> list[tuple[str, str]]:
     sel = ref.selector or ""
     if ref.is_regex:
+        prefix = _PREFIXES.get(sel, "")
+        if prefix == "":
+            # /^literal/ (CRS's TX:/^HEADER_NAME_/, ...): a case-insensitive prefix test, no regex per key
+            prefix = sel[1:].lower() if _LITERAL_PREFIX.fullmatch(sel) else None
+            if len(_PREFIXES) < 4096:
+                _PREFIXES[sel] = prefix
+        if prefix is not None:
+            n = len(prefix)
+            return [(k, v) for k, v in pairs if k[:n].lower() == prefix]
         rx = _selector_regex(sel)
         return [(k, v) for k, v in pairs if rx.search(k)]
     low = sel.lower()

@@ -14,6 +14,12 @@ from .request import HttpRequest, HttpResponse, as_text
 
 Pairs = list[tuple[str, str]]
 
+# the collections RequestView.collection builds from the request
+REQUEST_COLLECTIONS = frozenset({
+    "ARGS", "ARGS_GET", "ARGS_POST", "ARGS_NAMES", "ARGS_GET_NAMES", "ARGS_POST_NAMES",
+    "REQUEST_HEADERS", "REQUEST_HEADERS_NAMES", "REQUEST_COOKIES", "REQUEST_COOKIES_NAMES",
+    "FILES", "FILES_NAMES", "FILES_SIZES", "MULTIPART_PART_HEADERS", "XML",
+})
 COLLECTIONS = frozenset({
     "ARGS", "ARGS_GET", "ARGS_POST", "ARGS_NAMES", "ARGS_GET_NAMES", "ARGS_POST_NAMES",
     "REQUEST_HEADERS", "REQUEST_HEADERS_NAMES", "REQUEST_COOKIES", "REQUEST_COOKIES_NAMES",
@@ -75,6 +81,18 @@ class RequestView:
         self._cache.pop("_body", None)
         for k in ("ARGS", "ARGS_POST", "ARGS_NAMES", "ARGS_POST_NAMES"):
             self._cache.pop(k, None)
+            self._cache.pop("#" + k, None)
+
+    def keyed(self, name: str) -> dict[str, Pairs]:
+        """A request collection by lower-cased key (what a non-regex selector such as
+        REQUEST_HEADERS:User-Agent picks), built once per request and collection."""
+        idx = self._cache.get("#" + name)
+        if idx is None:
+            idx = {}
+            for k, v in self.collection(name):
+                idx.setdefault(k.lower(), []).append((k, v))
+            self._cache["#" + name] = idx
+        return idx
 
     @property
     def args_get(self) -> Pairs:
