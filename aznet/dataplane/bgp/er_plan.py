@@ -76,8 +76,10 @@ def expressroute_speakers(recs: Records, table: WorkloadTable) -> list[SpeakerSp
         tier = str(((circuit or {}).get("sku") or {}).get("tier") or "")
         base: list[str] = []
         gateways: dict[str, int] = {}
+        vnets: list[str] = []
         for gw in linked_gateways(recs, circuit_key):
             vnet = _vnet_of_gateway(gw.body)
+            vnets.append(vnet)
             mine = vnet_prefixes(recs, vnet) + transit_spokes(recs, vnet)
             gateways[gw.body.get("id", gw.id)] = len(mine)
             base += mine
@@ -94,5 +96,6 @@ def expressroute_speakers(recs: Records, table: WorkloadTable) -> list[SpeakerSp
             spec.base[nb.address] = {_canon(x): (MSEE_ASN, GATEWAY_ASN) for x in base}
             spec.via = {nb.address: ",".join(hub_connections(recs, peering.key))}
             spec.er_gateways = dict(gateways)
+            spec.er_vnets = tuple(vnets)
             out.append(spec)
     return out

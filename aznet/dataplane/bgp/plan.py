@@ -76,6 +76,7 @@ class SpeakerSpec:
     via: dict[str, str] = field(default_factory=dict)
     # ExpressRoute (an MSEE link): the linked VNet gateways' ids -> how many prefixes each announces to it
     er_gateways: dict[str, int] = field(default_factory=dict)
+    er_vnets: tuple[str, ...] = ()    # ExpressRoute: the (lower-case) VNets of those gateways
 
 
 class Records:

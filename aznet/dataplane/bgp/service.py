@@ -160,8 +160,12 @@ class BgpService:
         """An MSEE announces to the customer router the VNets of the gateways linked to the circuit (and their
         gateway-transit spokes), AS path 12076 65515, and for each Virtual WAN hub's ExpressRoute connection
         to the peering the hub's prefix and what that connection learns from the hub; next hop the MSEE."""
+        branch = self._branch_routes(spec)
         for n in spec.neighbors:
             routes = {p: (path, spec.azure_address) for p, path in spec.base.get(n.address, {}).items()}
+            for prefix, path in branch:      # a Route Server's NVAs, with branch-to-branch: 12076 65515 <path>
+                if prefix not in routes and n.asn not in path:
+                    routes[prefix] = ((spec.asn, er_plan.GATEWAY_ASN, *path), spec.azure_address)
             hub_conns = [k for k in spec.via.get(n.address, "").split(",") if k]
             if hub_conns:
                 hubs = model_engine(self.platform).model.hub_routing()
@@ -177,21 +181,35 @@ class BgpService:
             sp.set_advertised(n.address, routes)
 
     def _branch_routes(self, spec: SpeakerSpec) -> list[tuple[str, tuple[int, ...]]]:
-        """Branch-to-branch (a Route Server with ``allowBranchToBranchTraffic`` and the VPN gateway of its
-        VNet exchange what they learned): for a Route Server, the VPN gateway's BGP routes; for a VPN
-        gateway, the Route Server's."""
-        want = "VpnGateway" if spec.kind == "RouteServer" else "RouteServer"
-        others = [s for s in self.specs.values() if s.vnet_id == spec.vnet_id and s.kind == want and s.instance == 0]
-        if not others:
-            return []
-        rs = spec if spec.kind == "RouteServer" else others[0]
-        if not rs.branch_to_branch:
-            return []
+        """Branch-to-branch (a Route Server with ``allowBranchToBranchTraffic`` exchanges what it learned with
+        the VPN gateway and the ExpressRoute gateway of its VNet, and lets those two exchange theirs): for a
+        Route Server, the VPN gateway's BGP routes and the customer routes of the circuits linked to the
+        ExpressRoute gateway (12076 in front); for a VPN gateway, the Route Server's NVA routes and the
+        circuits' customer routes; for a circuit's MSEE, the NVA routes and the VPN gateway's BGP routes."""
+        if spec.kind == "RouteServer":
+            if not spec.branch_to_branch:
+                return []
+            others = [s for s in self.specs.values() if s.instance == 0 and (
+                (s.kind == "VpnGateway" and s.vnet_id == spec.vnet_id)
+                or (s.kind == "ExpressRoute" and spec.vnet_id in s.er_vnets))]
+        else:       # a VPN gateway or an MSEE: through a Route Server with branch-to-branch in the (a linked) VNet
+            vnets = spec.er_vnets if spec.kind == "ExpressRoute" else (spec.vnet_id,)
+            others = [s for s in self.specs.values() if s.kind == "RouteServer" and s.instance == 0
+                      and s.vnet_id in vnets and s.branch_to_branch]
+            transit = {o.vnet_id for o in others}
+            if spec.kind == "ExpressRoute":       # ... and the VPN gateway of that VNet (ExpressRoute <-> VPN)
+                others += [s for s in self.specs.values() if s.kind == "VpnGateway" and s.instance == 0
+                           and s.vnet_id in transit]
+            else:
+                others += [s for s in self.specs.values() if s.kind == "ExpressRoute" and s.instance == 0
+                           and transit & set(s.er_vnets)]
+        vnet_prefixes = spec.vnet_prefixes or tuple(p for o in others for p in o.vnet_prefixes)
         out: list[tuple[str, tuple[int, ...]]] = []
         for other in others:
+            prefix_asn = (er_plan.MSEE_ASN,) if other.kind == "ExpressRoute" else ()
             for _sp, _peer, prefix, attrs in self.learned(other.resource_id):
-                if prefix != "0.0.0.0/0" and not plan.overlaps_any(prefix, spec.vnet_prefixes):
-                    out.append((prefix, attrs.as_path))
+                if prefix != "0.0.0.0/0" and not plan.overlaps_any(prefix, vnet_prefixes):
+                    out.append((prefix, (*prefix_asn, *attrs.as_path)))
         return out
 
     def _learned_changed(self, sp: Speaker) -> None:

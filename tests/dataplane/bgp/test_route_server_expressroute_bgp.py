@@ -1,0 +1,81 @@
+"""Route Server and an ExpressRoute gateway in the same VNet, all peers real FRR instances (an NVA on the
+Route Server, the customer's primary router on the circuit's MSEE): with allowBranchToBranchTraffic the NVA
+learns the customer's prefix (65515 12076 <customer>) and the customer learns the NVA's (12076 65515 <NVA>);
+without it neither crosses."""
+
+from __future__ import annotations
+
+import pytest
+from azure.mgmt.compute import ComputeManagementClient
+
+from aznet.testing import frr
+from tests.compute.test_vm import vm_body
+from tests.network.hybrid_support import gw_body, pip
+from tests.network.nic_support import LOC, make_vnet, rid, subnet_id
+from tests.network.test_expressroute import er_connection, make_circuit, private_peering
+
+from .support import cli, needs_frr, speaker, wait_for
+
+pytestmark = needs_frr
+NVA_ASN = 65001
+CUSTOMER_ASN = 65020
+
+
+@pytest.fixture(scope="module")
+def compute(aznet):  # type: ignore[no-untyped-def]
+    return aznet.client(ComputeManagementClient)
+
+
+def test_route_server_branch_to_branch_with_an_expressroute_gateway(aznet, network_client, compute, rg):
+    net = network_client
+    make_vnet(net, rg, name="VNet1", prefixes=("10.1.0.0/16",), subnets={
+        "FrontEnd": "10.1.0.0/24", "RouteServerSubnet": "10.1.1.0/26", "GatewaySubnet": "10.1.255.0/27"})
+    for name in ("VNet1ERpip", "RouteServerIP"):
+        pip(net, rg, name)
+    body = gw_body(aznet, rg, pips=("VNet1ERpip",), sku="Standard")
+    body["properties"].update(gatewayType="ExpressRoute")
+    body["properties"].pop("vpnType")
+    net.virtual_network_gateways.begin_create_or_update(rg, "VNet1ERGW", body).result()
+    make_circuit(aznet, net, rg)
+    peering = net.express_route_circuit_peerings.begin_create_or_update(
+        rg, "er1", "AzurePrivatePeering", private_peering(asn=CUSTOMER_ASN)).result()
+    net.virtual_network_gateway_connections.begin_create_or_update(rg, "VNet1toER", er_connection(aznet, rg)).result()
+    nic = net.network_interfaces.begin_create_or_update(rg, "nva-nic", {"location": LOC, "properties": {
+        "ipConfigurations": [{"name": "ipconfig1", "properties": {
+            "subnet": {"id": subnet_id(aznet, rg, "VNet1", "FrontEnd")}}}]}}).result()
+    compute.virtual_machines.begin_create_or_update(rg, "nva", vm_body(nic.id)).result()
+    net.virtual_hubs.begin_create_or_update(rg, "rs", {"location": LOC, "properties": {"sku": "Standard"}}).result()
+    net.virtual_hub_ip_configuration.begin_create_or_update(rg, "rs", "Default", {"properties": {
+        "subnet": {"id": subnet_id(aznet, rg, "VNet1", "RouteServerSubnet")},
+        "publicIPAddress": {"id": rid(aznet, rg, "publicIPAddresses", "RouteServerIP")}}}).result()
+    net.virtual_hub_bgp_connection.begin_create_or_update(rg, "rs", "nva", {"properties": {
+        "peerIp": nic.ip_configurations[0].private_ip_address, "peerAsn": NVA_ASN}}).result()
+    hub = net.virtual_hubs.get(rg, "rs")
+    rs = speaker(aznet, hub.id)
+    link = next(e for e in cli(aznet, "status", "--json")["endpoints"]
+                if e.get("resourceId", "").lower() == peering.id.lower() and e["name"].endswith("/primary"))
+    customer = frr.Frr(link["neighbors"][0]["connectFrom"], CUSTOMER_ASN, link["address"], 12076,
+                       link.get("listenPort", link["port"]), ["10.200.0.0/16"]).start()
+    nva = frr.Frr(rs["neighbors"][0]["connectFrom"], NVA_ASN, rs["address"], 65515, rs.get("listenPort", rs["port"]),
+                  ["10.150.0.0/16"]).start()
+    try:
+        wait_for(lambda: "10.1.0.0/16" in nva.received() and "10.1.0.0/16" in customer.received(), timeout=30)
+        wait_for(lambda: net.virtual_hub_bgp_connection.get(rg, "rs", "nva").connection_state == "Connected",
+                 timeout=30)
+        learned = wait_for(lambda: [r for r in net.virtual_network_gateways.begin_get_learned_routes(
+            rg, "VNet1ERGW").result().value if r.origin == "EBgp"], timeout=30)
+        assert {r.network for r in learned} == {"10.200.0.0/16"}
+        # branch-to-branch off (the default): nothing crosses
+        assert "10.200.0.0/16" not in nva.received() and "10.150.0.0/16" not in customer.received()
+        hub.allow_branch_to_branch_traffic = True
+        net.virtual_hubs.begin_create_or_update(rg, "rs", hub).result()
+        got = wait_for(lambda: "10.200.0.0/16" in (r := nva.received()) and r, timeout=30)
+        assert got["10.200.0.0/16"][0]["path"] == f"65515 12076 {CUSTOMER_ASN}"
+        got = wait_for(lambda: "10.150.0.0/16" in (r := customer.received()) and r, timeout=30)
+        assert got["10.150.0.0/16"][0]["path"] == f"12076 65515 {NVA_ASN}"
+        # the customer's route leaves the NVA with the customer
+        customer.stop()
+        wait_for(lambda: "10.200.0.0/16" not in nva.received(), timeout=30)
+    finally:
+        nva.close()
+        customer.close()
