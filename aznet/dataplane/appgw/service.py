@@ -63,6 +63,7 @@ class SocketState:
         self.base_ctx: Any = None
         self.alpn: tuple[str, ...] = ("http/1.1",)
         self.lanes: Lanes | None = None          # the hot path's routes under the current plan (fastpath.py)
+        self.sni_cache: tuple[Any, Any, dict[str | None, Any]] = (None, None, {})
 
     def now(self) -> float:
         return time.perf_counter()
@@ -96,7 +97,23 @@ class SocketState:
         return plan.sockets.get(self.key, []) if plan else []
 
     def sni(self, sslobj: Any, name: str | None, _ctx: Any) -> None:
-        """Pick the certificate of the first listener (in Azure's order) whose host names match."""
+        """Pick the certificate of the first listener (in Azure's order) whose host names match (remembered per
+        name until the plan or the certificates change; bounded)."""
+        plan = self.svc.plans.get(self.gw)
+        cache = self.sni_cache
+        if cache[0] is not plan or cache[1] is not self.contexts:
+            cache = self.sni_cache = (plan, self.contexts, {})
+        try:
+            chosen = cache[2][name]
+        except KeyError:
+            chosen = self._choose_context(name)
+            if len(cache[2]) >= 1024:
+                cache[2].clear()
+            cache[2][name] = chosen
+        if chosen is not None and chosen is not sslobj.context:
+            sslobj.context = chosen
+
+    def _choose_context(self, name: str | None) -> Any:
         from .router import host_matches
         lsts = [lst for lst in self.listeners() if lst.id.lower() in self.contexts]
         chosen = None
@@ -108,8 +125,7 @@ class SocketState:
             chosen = next((self.contexts[lst.id.lower()] for lst in lsts if not lst.host_names), None)
         if chosen is None and lsts:
             chosen = self.contexts[lsts[0].id.lower()]
-        if chosen is not None and chosen is not sslobj.context:
-            sslobj.context = chosen
+        return chosen
 
 
 class AppGatewayService(cp_health.BackendHealthSource):
