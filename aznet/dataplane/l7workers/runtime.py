@@ -21,6 +21,7 @@ from collections import deque
 from multiprocessing.connection import Connection
 from typing import Any
 
+from ... import gcpolicy
 from ...monitor.diaglogs import DiagnosticLogs
 from ...services import Services
 from ...store.base import Record
@@ -238,7 +239,8 @@ class Runtime:
         self.sender.start()
         await self.engine.start(loop)
         gc.collect()
-        gc.freeze()          # what the worker imported and built at start is never scanned again (as ``aznet up`` does)
+        gcpolicy.install()   # what it built at start, and the survivors of each full collection, are frozen (as in
+                             # ``aznet up``): a full collection does not walk a large cache
         loop.add_reader(self.conn.fileno(), self._readable)
         flusher = loop.create_task(self._flusher())
         await self.done.wait()
