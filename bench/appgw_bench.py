@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import wrkrun  # noqa: E402
 from lb_bench import BACKENDS, Aznet, need, rss_kib  # noqa: E402
 
 HAPROXY_FE = "127.210.0.1"
@@ -202,16 +203,10 @@ def wait_ok(url: str, timeout: float = 60) -> None:
 
 
 def wrk(url: str, seconds: int, close: bool = False) -> float:
-    cmd = [need("wrk"), "-t1", "-c64", f"-d{seconds}s", url]
-    if close:
-        cmd[1:1] = ["-H", "Connection: close"]
-    out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60).stdout
-    m = re.search(r"Requests/sec:\s+([\d.]+)", out)
-    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    errors = re.search(r"Socket errors:.*", out)
-    if errors or non2xx:
-        print(f"    ({url}: {errors.group(0) if errors else ''} {non2xx.group(0) if non2xx else ''})")
-    return float(m.group(1)) if m else 0.0
+    got = wrkrun.run(url, seconds, close=close, latency=False)
+    if got.problems:
+        print(f"    ({url}: {got.problems})")
+    return got.rps
 
 
 _LENGTH = re.compile(rb"(?i)\r\ncontent-length:[ \t]*(\d+)")

@@ -1,7 +1,7 @@
 """Front Door / CDN edge: aznet beside HAProxy (pass-through) and Varnish (cache hits), measured in the same run
 against the same origin.
 
-    .venv/bin/python bench/frontdoor_bench.py [--seconds 10] [--objects 100000] [--workers N]
+    .venv/bin/python bench/frontdoor_bench.py [--seconds 10] [--objects 100000] [--rounds 3] [--workers N]
 
 With ``--workers N``: HAProxy runs nbthread N and Varnish ``thread_pools=N``, and a second aznet serves the same
 profile with ``AZNET_FRONTDOOR_WORKERS=N`` (rows ``aznet/Nw``; edge address 127.216.0.2) beside the in-process
@@ -14,7 +14,9 @@ body and ``Cache-Control: public, max-age=3600`` on 127.217.0.1:8080 (a fast C o
 
 - pass-through: HAProxy (``mode http``, ``http-reuse always``, nbthread 1) vs aznet's edge on a route without
   caching (``aznet up`` in its own process; a Front Door Standard profile, endpoint, origin group, origin, route
-  ``/pass/*``); wrk -t1 -c64 over keep-alive, req/s and wrk's p99;
+  ``/pass/*``); wrk -t1 -c64 over keep-alive, req/s and wrk's p99; the engines compared run in turn, ``--rounds``
+  times interleaved (HAProxy, aznet, HAProxy, aznet, ...), and the medians are printed: on a shared machine a
+  load change during one engine's only run would otherwise decide the ratio;
 - cache hits: Varnish (``-s malloc,1G``, default thread pools) vs aznet's edge on a route with caching
   (``/*``, IgnoreQueryString); the object is fetched once before measuring, so every measured request is a hit;
 - memory for N cached objects (default 100 000 distinct 1 KiB objects): RSS after loading them through each
@@ -31,6 +33,7 @@ import asyncio
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -38,6 +41,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import wrkrun  # noqa: E402
 from lb_bench import Aznet, rss_kib  # noqa: E402
 
 ORIGIN = "127.217.0.1"
@@ -116,14 +120,18 @@ def wait_port(host: str, port: int, timeout: float = 30) -> None:
     sys.exit(f"frontdoor_bench: nothing listens on {host}:{port}")
 
 
-def wrk(url: str, host: str, seconds: int) -> tuple[float, float]:
-    """req/s and p99 (ms) of wrk -t1 -c64 over keep-alive."""
-    out = subprocess.run([need("wrk"), "-t1", "-c64", f"-d{seconds}s", "--latency", "-H", f"Host: {host}", url],
-                         capture_output=True, text=True, timeout=seconds + 60).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    m = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
-    p99 = float(m.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[m.group(2)] if m else float("nan")
-    return rps, p99
+def measure(pairs: list[tuple[str, str, str]], seconds: int, rounds: int) -> list[tuple[float, float]]:
+    """wrk -t1 -c64 over keep-alive on each (label, url, Host) in turn, ``rounds`` times interleaved (A B A B ...:
+    a change in the machine's load hits every engine alike); per target the median req/s and the median of the
+    rounds' p99 (ms). Errors or non-2xx answers wrk counted are printed."""
+    runs: list[list[wrkrun.WrkResult]] = [[] for _ in pairs]
+    for _ in range(rounds):
+        for i, (label, url, host) in enumerate(pairs):
+            got = wrkrun.run(url, seconds, host=host)
+            if got.problems:
+                print(f"    ({label}: {got.problems})")
+            runs[i].append(got)
+    return [(statistics.median(r.rps for r in rs), statistics.median(r.p99_ms for r in rs)) for rs in runs]
 
 
 async def load_objects(ip: str, host: str, n: int, conns: int = 32) -> int:
@@ -172,6 +180,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=int, default=10)
     ap.add_argument("--objects", type=int, default=100_000)
+    ap.add_argument("--rounds", type=int, default=3, help="interleaved wrk runs per target (medians reported)")
     ap.add_argument("--workers", type=int, default=0,
                     help="N > 0: HAProxy nbthread N, Varnish thread_pools=N, and a second aznet with "
                          "AZNET_FRONTDOOR_WORKERS=N beside the in-process one")
@@ -211,12 +220,19 @@ def main() -> None:
                   + (f", aznet/{args.workers}w: {args.workers} worker processes + the aznet process"
                      if args.workers else ""))
             print(f"load average before: {os.getloadavg()}")
-            hp = wrk(f"http://{HAPROXY_FE}/pass/x", "origin.bench", args.seconds)
-            ap_ = wrk(f"http://{EDGE}/pass/x", host, args.seconds)
-            apw = wrk(f"http://{EDGE_W}/pass/x", host_w, args.seconds) if azw is not None else None
-            vh = wrk(f"http://{VARNISH_FE}/hot", "origin.bench", args.seconds)
-            ah = wrk(f"http://{EDGE}/hot", host, args.seconds)
-            ahw = wrk(f"http://{EDGE_W}/hot", host_w, args.seconds) if azw is not None else None
+            passes = [("HAProxy", f"http://{HAPROXY_FE}/pass/x", "origin.bench"),
+                      ("aznet", f"http://{EDGE}/pass/x", host)]
+            hits = [("Varnish", f"http://{VARNISH_FE}/hot", "origin.bench"), ("aznet", f"http://{EDGE}/hot", host)]
+            if azw is not None:
+                passes.append(("aznet/workers", f"http://{EDGE_W}/pass/x", host_w))
+                hits.append(("aznet/workers", f"http://{EDGE_W}/hot", host_w))
+            got = measure(passes, args.seconds, args.rounds)
+            hp, ap_ = got[0], got[1]
+            apw = got[2] if azw is not None else None
+            got = measure(hits, args.seconds, args.rounds)
+            vh, ah = got[0], got[1]
+            ahw = got[2] if azw is not None else None
+            print(f"medians of {args.rounds} interleaved {args.seconds}s runs each (wrk -t1 -c64, keep-alive)")
             print(f"{'':28}{'req/s':>10}{'p99 ms':>10}")
             print(f"{'pass-through HAProxy':28}{hp[0]:>10.0f}{hp[1]:>10.2f}")
             print(f"{'pass-through aznet edge':28}{ap_[0]:>10.0f}{ap_[1]:>10.2f}   {ap_[0] / hp[0]:.2f}x HAProxy")
