@@ -102,3 +102,29 @@ def test_vwan_downloads_with_az_rest(az, aznet, network_client):
         assert doc[0]["vpnSiteConnections"][0]["hubConfiguration"]["AddressSpace"] == "10.120.0.0/24"
     finally:
         az.run("group", "delete", "-n", rg, "--yes", "--no-wait", check=False)
+
+
+def test_nat_translated_routes_with_az(az, aznet, network_client):
+    """The NAT how-to's gateway and connection, read back with `az network vnet-gateway list-learned-routes` and
+    `az network nic show-effective-route-table`: the branch's post-NAT prefix."""
+    from .nic_support import nic_body, subnet_id
+    from .test_vpn_nat_routing import _conn, _how_to
+
+    net = network_client
+    rg = f"rg-natrt-{uuid.uuid4().hex[:6]}"
+    az.run("group", "create", "-n", rg, "-l", LOC)
+    try:
+        _how_to(aznet, net, rg)
+        net.virtual_network_gateway_connections.begin_create_or_update(rg, "VNet1-Branch1",
+                                                                      _conn(aznet, rg, "Branch1")).result()
+        net.network_interfaces.begin_create_or_update(rg, "nic1", nic_body(subnet_id(aznet, rg, "VNet1", "FrontEnd"))
+                                                      ).result()
+        learned = az.json("network", "vnet-gateway", "list-learned-routes", "-g", rg, "-n", "VNet1GW")
+        rows = learned["value"] if isinstance(learned, dict) else learned
+        assert {r["network"] for r in rows if r["nextHop"]} == {"100.0.2.0/24"}
+        table = az.json("network", "nic", "show-effective-route-table", "-g", rg, "-n", "nic1")
+        rows = table["value"] if isinstance(table, dict) else table
+        gateway = {p for r in rows if r["source"] == "VirtualNetworkGateway" for p in r["addressPrefix"]}
+        assert gateway == {"100.0.2.0/24"}
+    finally:
+        az.run("group", "delete", "-n", rg, "--yes", "--no-wait", check=False)
