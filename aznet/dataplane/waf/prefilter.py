@@ -1,9 +1,13 @@
 """Hyperscan prefilter: one database per (phase, transformation chain) over the rules' @rx/@pm patterns.
 
 A rule is *gated* when its first link is a non-negated ``@rx`` (static pattern) or ``@pm``/
-``@pmFromFile`` over request variables. Per request and phase, each group's variables are
-transformed once (cached in the transaction), joined with newlines and scanned once; only rules
-whose pattern (or one of whose phrases) hit are then evaluated with Python's ``re``.
+``@pmFromFile`` over request variables; a phase then evaluates only the gated rules some value made
+candidates (and every ungated rule). Groups (databases) reading the same variables form a target set.
+What a value makes candidates depends on the value alone, so it is remembered across requests (``memo``,
+bounded by bytes): per variable, value -> the rules of every group reading that variable that its
+transformed forms hit. A request's values seen before cost one lookup each; its new values are
+transformed and, per group, joined with newlines and scanned once, then scanned one by one only when the
+joined scan hit (so what is remembered per value is exact). Only candidate rules run Python's ``re``.
 Patterns are compiled with HS_FLAG_PREFILTER (Hyperscan may over-match, never under-match),
 HS_FLAG_MULTILINE (so ``^``/``$`` still match at each joined value's edges) and
 HS_FLAG_SINGLEMATCH. Patterns Hyperscan rejects, or that use ``\\A``/``\\z``/``\\Z``/``\\G``
@@ -41,16 +45,6 @@ BASE_FLAGS = (hyperscan.HS_FLAG_PREFILTER | hyperscan.HS_FLAG_SINGLEMATCH | hype
 # tests/waf/test_prefilter.py replays the whole CRS suite with and without the prefilter and
 # fails on any other difference. (HS_FLAG_UTF8|UCP avoids this defect but compiles ~40x slower.)
 HYPERSCAN_UNSAFE = frozenset({942210})
-# Transformations that act on each character or on escapes that a newline cannot be part of: applied
-# to the joined values they give the joined transformed values, so a group whose chain has only these
-# transforms its scan buffer in one pass instead of value by value. The escape decoders (jsDecode,
-# cssDecode, escapeSeqDecode) would read a value's trailing backslash with the separator as an escape,
-# and they and utf8toUnicode walk their input character by character in Python once it holds a
-# backslash (a non-ASCII byte): such input goes value by value (only values that need it pay the walk).
-JOIN_SAFE = frozenset({"lowercase", "uppercase", "urldecode", "urldecodeuni", "htmlentitydecode", "removenulls",
-                       "replacenulls", "utf8tounicode", "parityeven7bit", "paritystrip7bit", "jsdecode", "cssdecode",
-                       "escapeseqdecode"})
-BACKSLASH_ESCAPES = frozenset({"jsdecode", "cssdecode", "escapeseqdecode"})
 
 
 @dataclass(slots=True)
@@ -61,10 +55,7 @@ class _Group:
     multimatch: bool = False          # scan every transformation step, not only the last
     prefixes: tuple[tuple[str, ...], ...] = ()
     refs: list[VariableRef] = field(default_factory=list)
-    refs_key: int = 0                 # groups with equal refs share an id (their values are gathered once)
-    joinable: bool = False            # every transformation is in JOIN_SAFE: transform the joined values
-    backslash: bool = False           # ... one of them is an escape decoder (see BACKSLASH_ESCAPES)
-    utf8: bool = False                # ... one of them is utf8toUnicode
+    refs_key: int = 0                 # groups with equal refs share an id (one target set)
     expr_rule: list[int] = field(default_factory=list)     # expression id -> rule id
     db: Any = None
 
@@ -123,9 +114,6 @@ class Prefilter:
                        flags=[f for _, f, _ in items])
             grp.db = db
             grp.refs_key = ref_ids.setdefault(tuple(grp.refs), len(ref_ids))
-            grp.joinable = not grp.multimatch and all(t in JOIN_SAFE for t in grp.transform_key)
-            grp.backslash = any(t in BACKSLASH_ESCAPES for t in grp.transform_key)
-            grp.utf8 = "utf8tounicode" in grp.transform_key
             grp.expr_rule = [rid for _, _, rid in items]
             self.groups.append(grp)
             for rid in set(grp.expr_rule):
