@@ -68,11 +68,11 @@ Sample = tuple[str, str, tuple[tuple[str, str], ...]]      # (resource id, metri
 def samples(svc: BgpService) -> dict[Sample, float]:
     """Every gauge's current value, from the live speakers."""
     out: dict[Sample, float] = {}
-    for key, sp in svc.speakers.items():
+    for key, sp in list(svc.speakers.items()):     # a copy: the loop thread may change them meanwhile
         spec = svc.specs.get(key)
         if spec is None:
             continue
-        for n in sp.neighbors.values():
+        for n in list(sp.neighbors.values()):
             sess = sp.sessions.get(n.address)
             up = sess is not None and sess.state == "Connected"
             learned = float(len(sess.rib)) if up and sess is not None else 0.0
