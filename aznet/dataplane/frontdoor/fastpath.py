@@ -21,7 +21,7 @@ from .paths import Match, host_lookup
 
 if TYPE_CHECKING:
     from ..appgw.frontend import ClientConn, Request
-    from .balancer import GroupSpec
+    from .balancer import GroupSpec, OriginSpec
     from .cache.policy import CachePolicy
     from .model import HostSpec, RouteSpec
     from .proxy import EdgeProxy
@@ -36,6 +36,7 @@ class Plan:
     scope: str                          # the cache scope (the endpoint)
     hit: CachePolicy | None = None      # set: a hit may be answered at once with this policy
     group: GroupSpec | None = None      # set: a request may pass to this group's origins at once
+    only: OriginSpec | None = None      # the group's one origin, when it has one
 
 
 @dataclass(slots=True)
@@ -167,4 +168,6 @@ class FastPaths:
         if group is None or affinity or https:
             return None
         plan.group = group
+        if len(group.origins) == 1:
+            plan.only = group.origins[0]
         return plan

@@ -19,12 +19,13 @@ from ..appgw import pages as gw_pages
 from ..appgw.upstream import BackendError, Reply
 from .hitpath import client_address, fill_agents
 from .paths import forward_path
+from .proxy import NOT_PASSED, Exchange
 from .refs import new_ref
 
 if TYPE_CHECKING:
     from ..appgw.frontend import ClientConn, Request
     from .fastpath import Scan
-    from .proxy import EdgeProxy, Exchange
+    from .proxy import EdgeProxy
     from .service import EdgeSocket
 
 log = logging.getLogger("aznet.frontdoor")
@@ -59,7 +60,6 @@ class PassPath:
 
     def start(self, st: EdgeSocket, conn: ClientConn, req: Request, scan: Scan) -> bool:
         """Sends ``req`` on its way (the answer follows on ``conn``); always True: the request is taken."""
-        from .proxy import NOT_PASSED, Exchange
         svc, proxy = self.svc, self.proxy
         group = scan.plan.group
         assert group is not None
@@ -78,7 +78,11 @@ class PassPath:
         ex.spec, ex.route, ex.group = spec, route, group
         if svc.telemetry.logging(owner):
             fill_agents(ex, req)
-        origin = svc.balancer.pick(group, svc.candidates(group), None)
+        only = scan.plan.only
+        if only is not None:                # one origin: the rotation is that origin while it is enabled
+            origin = only if only.enabled else None
+        else:
+            origin = svc.balancer.pick(group, svc.candidates(group), None)
         if origin is None:
             conn.finish(*proxy._error(ex, 503, keep, scan.debug))
             return True
