@@ -14,10 +14,10 @@ from ..arm.http import Request, Response
 from ..arm.ids import is_guid, parse_resource_id
 from ..arm.platform import Platform
 from ..arm.router import ROUTES
+from ..arm.versions import supported
 from . import query
 
-API_VERSIONS = ("2016-03-01", "2017-05-01-preview", "2017-12-01-preview", "2018-01-01", "2019-07-01",
-                "2021-05-01", "2023-10-01", "2024-02-01")
+API_VERSIONS = supported("monitor")
 
 
 def _resource(p: Platform, req: Request) -> tuple[str, str, str]:

@@ -13,10 +13,11 @@ from urllib.parse import parse_qsl, urlencode
 
 from ..arm.http import Request, Response
 from ..arm.platform import Platform
+from ..arm.versions import default
 from ..config import DEFAULT_SUBSCRIPTION, DEFAULT_TENANT, Settings
 
-NETWORK_API = "2024-05-01"
-RESOURCES_API = "2021-04-01"
+NETWORK_API = default("network")
+RESOURCES_API = default("resources")
 
 
 class InProcessClient:

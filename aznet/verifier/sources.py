@@ -16,11 +16,12 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from ..arm.versions import default
 from ..config import DEFAULT_LOCATION
 
 DEFAULT_SUB = "00000000-0000-0000-0000-000000000000"
-NETWORK_API = "2024-05-01"
-COMPUTE_API = "2024-07-01"
+NETWORK_API = default("network")
+COMPUTE_API = default("compute")
 WANTED = ("microsoft.network/", "microsoft.compute/virtualmachines")
 
 
@@ -115,10 +116,10 @@ def fetch_resources(endpoint: str, subscription: str | None = None, tenant: str 
     base = endpoint.rstrip("/")
     token = fetch_token(base, tenant, ctx)
     subs = [subscription] if subscription else [
-        s["subscriptionId"] for s in _paged(f"{base}/subscriptions?api-version=2022-12-01", token, ctx)]
+        s["subscriptionId"] for s in _paged(f"{base}/subscriptions?api-version={default('subscriptions')}", token, ctx)]
     out: list[dict[str, Any]] = []
     for sub in subs:
-        listed = _paged(f"{base}/subscriptions/{sub}/resources?api-version=2021-04-01&$expand=properties",
+        listed = _paged(f"{base}/subscriptions/{sub}/resources?api-version={default('resources')}&$expand=properties",
                         token, ctx)
         for r in listed:
             rtype = str(r.get("type", "")).lower()

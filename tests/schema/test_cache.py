@@ -32,7 +32,7 @@ def test_load_uses_compiled_cache(cache_dir: Path) -> None:
     ver = cache.installed_version("network")
     loaded = schema.load_schema("VirtualNetwork")
     assert loaded is not None
-    cached = cache_dir / f"schema-network-{ver}.json"
+    cached = cache_dir / cache.cache_file_name("network", ver)
     doc = json.loads(cached.read_text())
     assert loaded.wire_fields() == doc["models"]["VirtualNetwork"]["fields"]
 
@@ -53,7 +53,7 @@ def test_cached_load_does_not_import_the_sdk(cache_dir: Path, load) -> None:  # 
 def test_stale_cache_is_recompiled(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("AZNET_CACHE_DIR", str(tmp_path))
     ver = cache.installed_version("dns")
-    target = tmp_path / f"schema-dns-{ver}.json"
+    target = tmp_path / cache.cache_file_name("dns", ver)
     target.write_text(json.dumps({"format": 0, "package": "dns", "version": ver, "models": {}}))
     schema.clear()
     try:

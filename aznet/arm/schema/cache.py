@@ -1,6 +1,6 @@
 """Find, compile once and load the schema cache of an ``azure-mgmt-<package>``.
 
-Lookup order for ``schema-<package>-<version>.json``: the cache directory (``$AZNET_CACHE_DIR``,
+Lookup order for ``schema-<package>-<version>.f<FORMAT>.json``: the cache directory (``$AZNET_CACHE_DIR``,
 else ``~/.cache/aznet``), then the prebuilt caches shipped in ``aznet/arm/schema/prebuilt/``.
 When neither has it, the installed SDK is compiled into the cache directory (about a second
 for azure-mgmt-network). With a cache present nothing from the SDK is imported: the version
@@ -18,7 +18,7 @@ from typing import Any
 
 from .model import Schema
 
-FORMAT = 1  # bump when the layout of the cache document changes
+FORMAT = 2  # bump when the layout of the cache document changes (2: the api-versions the SDK sends)
 
 PREBUILT_DIR = Path(__file__).with_name("prebuilt")
 
@@ -57,7 +57,7 @@ def installed_version(package: str) -> str | None:
 
 
 def cache_file_name(package: str, ver: str) -> str:
-    return f"schema-{package}-{ver}.json"
+    return f"schema-{package}-{ver}.f{FORMAT}.json"   # the format in the name: checkouts of two formats never fight
 
 
 def _read(path: Path, package: str, ver: str) -> dict[str, Any] | None:
@@ -106,6 +106,19 @@ def load_schema(model_name: str, package: str = "network") -> Schema | None:
     if reg is None or model_name not in reg["models"]:
         return None
     return Schema(model_name, reg)
+
+
+def sdk_api_versions(package: str) -> tuple[str, ...]:
+    """The api-versions the installed ``azure-mgmt-<package>`` sends, oldest first (empty when not installed)."""
+    reg = registry(package)
+    return tuple(reg.get("api_versions") or ()) if reg is not None else ()
+
+
+def sdk_type_api_version(package: str, rtype: str) -> str | None:
+    """The api-version the installed SDK's PUT of ``rtype`` sends."""
+    reg = registry(package)
+    entry = (reg or {}).get("resource_types", {}).get(rtype.lower()) or {}
+    return entry.get("api_version")
 
 
 def clear() -> None:

@@ -1,8 +1,9 @@
 """Compile the models of one installed ``azure-mgmt-<package>`` into a compact JSON cache.
 
 This is the only module that imports the SDK; it runs once per package version (see cache.py).
-Output: ``{"format", "package", "version", "models": {Name: {"fields": {wire: spec},
-"discriminator"?, "subtypes"?}}, "resource_types": {lowercased type: {"type", "put", "patch"?}}}``.
+Output: ``{"format", "package", "version", "api_versions": [the api-versions the SDK sends],
+"models": {Name: {"fields": {wire: spec}, "discriminator"?, "subtypes"?}},
+"resource_types": {lowercased type: {"type", "put", "patch"?, "api_version"?}}}``.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 
 from . import introspect_msrest, introspect_rest
 from .cache import FORMAT, distribution
-from .resource_types import scan_package
+from .resource_types import api_versions_in, scan_package
 
 
 def _model_classes(models: Any) -> list[type]:
@@ -55,10 +56,15 @@ def build(package: str) -> dict[str, Any]:
         for key, entry in scan_package(operations).items()
         if all(entry.get(m) in compiled for m in ("put", "patch") if m in entry)
     }
+    # what the SDK sends: its configured default and the api-version of each PUT it builds
+    config = operations.parent / "_configuration.py"
+    sent = api_versions_in(config.read_text(encoding="utf-8")) if config.is_file() else set()
+    sent |= {e["api_version"] for e in rtypes.values() if e.get("api_version")}
     return {
         "format": FORMAT,
         "package": package,
         "version": ver,
+        "api_versions": sorted(sent),
         "models": compiled,
         "resource_types": rtypes,
     }

@@ -14,6 +14,7 @@ _BUILD_NAME = re.compile(r"def (build_\w+_request)\(")
 _URL = re.compile(r'_url\s*(?::\s*str\s*)?=\s*(?:kwargs\.pop\(\s*"template_url",\s*)?"([^"]+)"')
 _METHOD = re.compile(r'HttpRequest\(\s*method="(\w+)"')
 _CALL = re.compile(r"= (build_\w+_request)\(")
+_API_VERSION = re.compile(r"""["']api[-_]version["'],\s*["'](\d{4}-\d{2}-\d{2}(?:-[a-z]+)?)["']""")
 _MSREST_BODY = re.compile(r'self\._serialize\.body\(\s*(\w+),\s*"(\w+)"')
 _REST_BODY = re.compile(r"json\.dumps\(\s*(\w+),\s*cls=SdkJSONEncoder")
 
@@ -43,8 +44,15 @@ def _body_model(chunk: str) -> str | None:
     return param.group(1) if param else None
 
 
+def api_versions_in(text: str) -> set[str]:
+    """The api-versions a client source names as its default (``_params.pop("api-version", "2026-03-01")``,
+    a configuration's ``kwargs.pop("api_version", "2018-05-01")``)."""
+    return set(_API_VERSION.findall(text))
+
+
 def scan(sources: Iterable[str]) -> dict[str, dict[str, str]]:
-    """Resource type -> {"type": canonical casing, "put": model, "patch": model} from operations source text."""
+    """Resource type -> {"type": canonical casing, "put": model, "patch": model, "api_version": the one the
+    SDK's PUT sends} from operations source text."""
     out: dict[str, dict[str, str]] = {}
     for text in sources:  # build function names are per module: scan each file apart
         _scan_module(text, out)
@@ -52,24 +60,27 @@ def scan(sources: Iterable[str]) -> dict[str, dict[str, str]]:
 
 
 def _scan_module(text: str, out: dict[str, dict[str, str]]) -> None:
-    builds: dict[str, tuple[str, str]] = {}
+    builds: dict[str, tuple[str, str, str | None]] = {}
     bodies: dict[str, str] = {}
     for chunk in _CHUNK.split(text):
         if chunk.startswith("def build_"):
             name, url, method = _BUILD_NAME.match(chunk), _URL.search(chunk), _METHOD.search(chunk)
             if name and url and method and method.group(1) in ("PUT", "PATCH"):
-                builds[name.group(1)] = (method.group(1), url.group(1))
+                version = _API_VERSION.search(chunk)
+                builds[name.group(1)] = (method.group(1), url.group(1), version.group(1) if version else None)
         elif chunk.startswith("    def "):
             call = _CALL.search(chunk)
             model = _body_model(chunk) if call else None
             if call and model:
                 bodies.setdefault(call.group(1), model)
-    for build, (method, url) in builds.items():
+    for build, (method, url, version) in builds.items():
         rtype, model = type_from_url(url), bodies.get(build)
         if rtype is None or model is None:
             continue
         entry = out.setdefault(rtype.lower(), {"type": rtype})
         entry.setdefault(method.lower(), model)
+        if method == "PUT" and version:
+            entry.setdefault("api_version", version)
 
 
 def scan_package(operations_dir: Path) -> dict[str, dict[str, str]]:

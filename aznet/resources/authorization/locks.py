@@ -25,13 +25,14 @@ from ...arm import crud
 from ...arm.errors import ArmError, resource_group_not_found
 from ...arm.ids import normalize, parse_resource_id
 from ...arm.provider_actions import Paged, provider_action, require_body
+from ...arm.versions import supported
 
 if TYPE_CHECKING:
     from ...arm.context import Ctx
 
 TYPE = "Microsoft.Authorization/locks"
 STORE_SCOPE = "_aznet:locks"
-API_VERSIONS = ("2015-01-01", "2016-09-01", "2017-04-01", "2020-05-01")
+API_VERSIONS = supported("locks")
 LEVELS = ("CanNotDelete", "ReadOnly")
 NAME_RE = re.compile(r"^[^<>%&:\\?/]{1,260}$")
 BLOCKS = {"delete": ("CanNotDelete", "ReadOnly"), "write": ("ReadOnly",), "action": ("ReadOnly",)}

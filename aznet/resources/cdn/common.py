@@ -11,16 +11,12 @@ from typing import TYPE_CHECKING, Any
 from ...arm.errors import ArmError
 from ...arm.ids import normalize, parse_resource_id
 from ...arm.registry import NameRule
+from ...arm.versions import supported
 
 if TYPE_CHECKING:
     from ...arm.context import Ctx
 
-API_VERSIONS = (
-    "2015-06-01 2016-04-02 2016-10-02 2017-04-02 2017-10-12 2019-04-15 2019-06-15-preview 2019-06-15 2019-12-31 "
-    "2020-03-31 2020-04-15 2020-09-01 2021-06-01 2022-05-01-preview 2022-11-01-preview 2023-05-01 "
-    "2023-07-01-preview 2024-02-01 2024-05-01-preview 2024-06-01-preview 2024-09-01 2025-01-01-preview "
-    "2025-04-15 2025-06-01 2025-09-01-preview 2026-10-01"
-).split()
+API_VERSIONS = supported("cdn")
 NAMESPACE = "Microsoft.Cdn"
 PROFILE = "Microsoft.Cdn/profiles"
 AFD_ENDPOINT = "Microsoft.Cdn/profiles/afdEndpoints"

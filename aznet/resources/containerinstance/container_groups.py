@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from ...arm.errors import ArmError
 from ...arm.registry import REGISTRY, Hooks, NameRule, ResourceType
+from ...arm.versions import supported
 from .. import private_link_targets as plt
 from ..network.ip_allocation import allocator, subnet_prefixes
 
@@ -28,10 +29,7 @@ if TYPE_CHECKING:
     from ...arm.context import Ctx
 
 TYPE = "Microsoft.ContainerInstance/containerGroups"
-API_VERSIONS = tuple(
-    "2017-08-01-preview 2017-10-01-preview 2017-12-01-preview 2018-02-01-preview 2018-04-01 2018-06-01 2018-09-01 "
-    "2018-10-01 2019-12-01 2020-11-01 2021-03-01 2021-07-01 2021-09-01 2021-10-01 2022-09-01 2022-10-01-preview "
-    "2023-02-01-preview 2023-05-01 2024-05-01-preview 2024-10-01-preview 2025-09-01".split())
+API_VERSIONS = supported("containerinstance")
 DELEGATION = "Microsoft.ContainerInstance/containerGroups"
 CONTAINER_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 

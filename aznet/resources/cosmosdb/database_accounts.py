@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from ...arm.errors import ArmError
 from ...arm.registry import Action, Hooks, NameRule, ResourceType
+from ...arm.versions import supported
 from ...netmodel.addr import try_ip, try_prefix
 from .. import private_link_targets as plt
 
@@ -31,11 +32,7 @@ if TYPE_CHECKING:
     from ...arm.context import Ctx
 
 TYPE = "Microsoft.DocumentDB/databaseAccounts"
-API_VERSIONS = tuple(
-    "2014-04-01 2015-04-08 2015-11-06 2016-03-19 2016-03-31 2019-08-01 2019-12-12 2020-03-01 2020-04-01 2020-06-01-preview "
-    "2020-09-01 2021-01-15 2021-03-15 2021-04-15 2021-05-15 2021-06-15 2021-10-15 2022-05-15 2022-08-15 2022-11-15 "
-    "2023-03-15 2023-04-15 2023-09-15 2023-11-15 2024-05-15 2024-08-15 2024-11-15 2025-04-15 2025-10-15 "
-    "2026-03-15".split())
+API_VERSIONS = supported("cosmosdb")
 NAME_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{1,42}[a-z0-9])$")
 GROUPS = [plt.GroupId(g, (g,), z) for g, z in (
     ("Sql", "privatelink.documents.azure.com"), ("MongoDB", "privatelink.mongo.cosmos.azure.com"),

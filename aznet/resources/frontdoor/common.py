@@ -5,14 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from ...arm.errors import ArmError
+from ...arm.versions import supported
 from ..cdn.common import choice as pick  # noqa: F401 - the same enum check, one definition
 
-FRONT_DOOR_API = (
-    "2018-08-01 2019-04-01 2019-05-01 2020-01-01 2020-04-01 2020-05-01 2021-06-01 2024-02-01 2025-03-01 2025-10-01"
-).split()
-WAF_API = (
-    "2018-08-01 2019-03-01 2019-10-01 2020-04-01 2020-11-01 2021-06-01 2022-05-01 2024-02-01 2025-03-01 2025-10-01"
-).split()
+FRONT_DOOR_API = supported("frontdoor")
+WAF_API = supported("frontdoorwaf")
 FRONT_DOOR = "Microsoft.Network/frontDoors"
 RULES_ENGINE = "Microsoft.Network/frontDoors/rulesEngines"
 WAF_POLICY = "Microsoft.Network/FrontDoorWebApplicationFirewallPolicies"

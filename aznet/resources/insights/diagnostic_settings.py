@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from ...arm.errors import ArmError
 from ...arm.ids import normalize, parse_resource_id
 from ...arm.provider_actions import provider_action, require_body
+from ...arm.versions import supported
 
 if TYPE_CHECKING:
     from ...arm.context import Ctx
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
 TYPE = "Microsoft.Insights/diagnosticSettings"
 CATEGORY_TYPE = "Microsoft.Insights/diagnosticSettingsCategories"
 STORE_SCOPE = "_aznet:diagnosticsettings"
-API_VERSIONS = ("2015-07-01", "2016-09-01", "2017-05-01-preview", "2021-05-01-preview")
+API_VERSIONS = supported("diagnosticsettings")
 MARKER = "/providers/microsoft.insights/diagnosticsettings"
 MAX_SETTINGS = 5
 METRICS = ("AllMetrics",)

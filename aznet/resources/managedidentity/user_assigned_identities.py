@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING, Any
 
 from ...arm.errors import ArmError
 from ...arm.registry import REGISTRY, Hooks, NameRule, ResourceType
+from ...arm.versions import supported
 
 if TYPE_CHECKING:
     from ...arm.context import Ctx
 
 TYPE = "Microsoft.ManagedIdentity/userAssignedIdentities"
-API_VERSIONS = ("2015-08-31-preview", "2018-11-30", "2021-09-30-preview", "2022-01-31-preview", "2023-01-31",
-                "2023-07-31-preview", "2024-11-30", "2025-01-31-preview", "2025-05-31-preview")
+API_VERSIONS = supported("msi")
 KNOWN = {"isolationScope", "tenantId", "principalId", "clientId"}
 
 

@@ -31,6 +31,7 @@ from ...arm.crud import resource_guid
 from ...arm.errors import ArmError
 from ...arm.ids import normalize
 from ...arm.registry import REGISTRY, Hooks, NameRule, ResourceType
+from ...arm.versions import supported
 from .ip_allocation import allocator, parse_ip, subnet_prefixes
 from .ref_checks import location_of, ref_id
 
@@ -46,7 +47,7 @@ LINK = typenames.DNS_FORWARDING_LINK
 VNET = "microsoft.network/virtualnetworks"
 SUBNET = "microsoft.network/virtualnetworks/subnets"
 DELEGATION = "Microsoft.Network/dnsResolvers"
-API_VERSIONS = ("2020-04-01-preview", "2022-07-01", "2023-07-01-preview", "2025-05-01", "2025-10-01-preview")
+API_VERSIONS = supported("dnsresolver")
 MAX_RULES, MAX_LINKS, MAX_TARGETS = 1000, 500, 6
 LABEL = re.compile(r"^(?!-)[A-Za-z0-9_-]{1,63}(?<!-)$")
 

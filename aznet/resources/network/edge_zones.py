@@ -18,12 +18,13 @@ from ... import typenames
 from ...arm.errors import ArmError
 from ...arm.ids import normalize
 from ...arm.provider_actions import provider_action
+from ...arm.versions import supported
 
 if TYPE_CHECKING:
     from ...arm.context import Ctx
 
 ZONE_TYPE = "Microsoft.EdgeZones/extendedZones"
-API_VERSIONS = ("2024-04-01-preview", "2025-05-01", "2026-10-01")
+API_VERSIONS = supported("edgezones")
 # name, home location, display name, geography, latitude, longitude
 ZONES: tuple[tuple[str, str, str, str, str, str], ...] = (
     ("losangeles", "westus", "Los Angeles", "usa", "33.972", "-118.42"),

@@ -8,9 +8,10 @@ from typing import Any
 
 from ...arm.errors import ArmError
 from ...arm.provider_actions import provider_action
+from ...arm.versions import supported
 from .passes import Station
 
-API_VERSIONS = ("2022-03-01", "2022-11-01")
+API_VERSIONS = supported("orbital")
 # name, city, provider, Azure region, latitude, longitude, altitude (m), capabilities, the antenna's
 # minimum elevation in degrees (its horizon mask: a contact profile cannot go below it)
 STATIONS: tuple[tuple[str, str, str, str, float, float, float, tuple[str, ...], float], ...] = (

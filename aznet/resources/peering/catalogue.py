@@ -9,8 +9,9 @@ from typing import Any
 
 from ...arm.errors import ArmError
 from ...arm.provider_actions import provider_action
+from ...arm.versions import supported
 
-API_VERSIONS = ("2020-10-01", "2021-01-01", "2021-06-01", "2022-01-01", "2022-06-01", "2022-10-01", "2025-05-01")
+API_VERSIONS = supported("peering")
 
 # location, country, state, Azure region
 LOCATIONS: tuple[tuple[str, str, str, str], ...] = (

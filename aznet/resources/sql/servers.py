@@ -21,19 +21,14 @@ from typing import TYPE_CHECKING, Any
 
 from ...arm.errors import ArmError
 from ...arm.registry import REGISTRY, Hooks, NameRule, ResourceType
+from ...arm.versions import supported
 from .. import private_link_targets as plt
 
 if TYPE_CHECKING:
     from ...arm.context import Ctx
 
 TYPE = "Microsoft.Sql/servers"
-API_VERSIONS = tuple(
-    "2014-04-01 2015-05-01-preview 2017-03-01-preview 2017-10-01-preview 2018-06-01-preview 2019-06-01-preview "
-    "2020-02-02-preview 2020-08-01-preview 2020-11-01-preview 2021-02-01-preview 2021-05-01-preview "
-    "2021-08-01-preview 2021-11-01 2022-02-01-preview 2022-05-01-preview 2022-08-01-preview 2022-11-01-preview "
-    "2023-02-01-preview 2023-05-01-preview 2023-08-01 2023-08-01-preview 2024-05-01-preview 2024-11-01-preview "
-    "2025-01-01 "
-    "2025-02-01-preview".split())
+API_VERSIONS = supported("sql")
 NAME_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 GROUPS = [plt.GroupId("sqlServer", ("sqlServer",), "privatelink.database.windows.net")]
 

@@ -31,17 +31,14 @@ from typing import TYPE_CHECKING, Any
 from ...arm.errors import ArmError
 from ...arm.provider_actions import provider_action
 from ...arm.registry import Action, Hooks, NameRule, ResourceType
+from ...arm.versions import supported
 from .. import private_link_targets as plt
 
 if TYPE_CHECKING:
     from ...arm.context import Ctx
 
 TYPE = "Microsoft.Storage/storageAccounts"
-API_VERSIONS = tuple(
-    "2015-06-15 2016-01-01 2016-05-01 2016-12-01 2017-06-01 2017-10-01 2018-02-01 2018-03-01-preview 2018-07-01 "
-    "2018-11-01 2019-04-01 2019-06-01 2020-08-01-preview 2021-01-01 2021-02-01 2021-04-01 2021-06-01 2021-08-01 "
-    "2021-09-01 2022-05-01 2022-09-01 2023-01-01 2023-04-01 2023-05-01 2024-01-01 2025-01-01 2025-06-01 2025-08-01 "
-    "2026-09-01".split())
+API_VERSIONS = supported("storage")
 SKUS = ("Standard_LRS", "Standard_GRS", "Standard_RAGRS", "Standard_ZRS", "Premium_LRS", "Premium_ZRS",
         "Standard_GZRS", "Standard_RAGZRS", "StandardV2_LRS", "StandardV2_GRS", "StandardV2_ZRS", "StandardV2_GZRS",
         "PremiumV2_LRS", "PremiumV2_ZRS")

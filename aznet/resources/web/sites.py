@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from ...arm.errors import ArmError
 from ...arm.ids import normalize
 from ...arm.registry import REGISTRY, Hooks, NameRule, ResourceType
+from ...arm.versions import supported
 from .. import private_link_targets as plt
 
 if TYPE_CHECKING:
@@ -32,10 +33,7 @@ if TYPE_CHECKING:
 
 SITE = "Microsoft.Web/sites"
 PLAN = "Microsoft.Web/serverfarms"
-API_VERSIONS = tuple(
-    "2015-08-01 2016-03-01 2016-08-01 2016-09-01 2018-02-01 2018-11-01 2019-08-01 2020-06-01 2020-09-01 2020-10-01 "
-    "2020-12-01 2021-01-01 2021-01-15 2021-02-01 2021-03-01 2022-03-01 2022-09-01 2023-01-01 2023-12-01 2024-04-01 "
-    "2024-11-01 2025-03-01 2025-05-01".split())
+API_VERSIONS = supported("web")
 TIERS = {"F1": "Free", "D1": "Shared", "B1": "Basic", "B2": "Basic", "B3": "Basic", "S1": "Standard",
          "S2": "Standard", "S3": "Standard", "P1v2": "PremiumV2", "P2v2": "PremiumV2", "P3v2": "PremiumV2",
          "P0v3": "PremiumV3", "P1v3": "PremiumV3", "P2v3": "PremiumV3", "P3v3": "PremiumV3", "P1mv3": "PremiumMV3",
