@@ -50,8 +50,12 @@ def _args(req: Request) -> dict[str, str | None]:
 
 def metrics(p: Platform, req: Request) -> Response:
     rid, rtype, region = _resource(p, req)
+    # "now" is read from the registry's clock after the engines' counts are collected: counts drained at
+    # read time land in the registry's current minute, which a timespan ending at an earlier "now" (read
+    # from another clock, before collecting) could leave out when the minute turned in between.
+    p.metrics.collect()
     try:
-        q = query.parse_query(rtype, _args(req), datetime.now(UTC))
+        q = query.parse_query(rtype, _args(req), datetime.fromtimestamp(p.metrics.now(), UTC))
     except query.QueryError as exc:
         raise ArmError(400, "BadRequest", str(exc)) from None
     return Response(200, query.answer(p.metrics, rid, rtype, q, region))

@@ -185,6 +185,10 @@ class MetricsRegistry(Persistence):
         if m != self._minute:
             self._roll(m)
 
+    def now(self) -> float:
+        """The registry's clock (seconds since the epoch): the time queries end at and samples are bucketed by."""
+        return self._clock()
+
     def now_minute(self) -> int:
         return int(self._clock() // 60)
 

@@ -223,6 +223,14 @@ def parse_query(rtype: str, args: dict[str, str | None], now: datetime) -> Query
                  (args.get("resultType") or "").lower() == "metadata")
 
 
+def minute_after(ts: float) -> int:
+    """The first minute a timespan ending at ``ts`` (seconds) leaves out: the minute holding ``ts`` is in
+    unless ``ts`` is exactly on its start. (Truncating ``ts`` to whole seconds first, as this once did, left
+    the current minute out of every query made in a minute's first second.)"""
+    whole, part = divmod(ts, 60)
+    return int(whole) + (1 if part else 0)
+
+
 def _value(acc: Acc, agg: str) -> float | None:
     total, count, low, high, _last = acc
     if agg == "total":
@@ -244,7 +252,7 @@ def answer(reg: MetricsRegistry, resource_uri: str, rtype: str, q: Query, region
     """The metrics of ``resource_uri`` (whose canonical type is ``rtype``: the metric namespace)."""
     reg.collect()
     start_min = int(q.start.timestamp() // 60)
-    end_min = -(-int(q.end.timestamp()) // 60)
+    end_min = minute_after(q.end.timestamp())
     grain_min = int(q.grain.total_seconds() // 60) if q.grain is not None else max(1, end_min - start_min)
     buckets = list(range(start_min, end_min, grain_min))
     ns = rtype
