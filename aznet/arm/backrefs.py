@@ -69,6 +69,7 @@ class BackRef:
     single: bool = False             # rendered as {"id": …} of the (first) referrer, not a list
     exclude: tuple[str, ...] = ()    # with referrer_type "*": types that do not count (lower case)
     read_only: bool = True           # False: a client may write the property too (kept on PUT; shown until used)
+    empty: bool = False              # rendered as [] when nothing refers (Azure shows the empty list)
 
     @property
     def via_names(self) -> tuple[str, ...]:
@@ -113,11 +114,16 @@ def drop_on_put(back_refs: tuple[BackRef, ...], new: dict[str, Any]) -> None:
 
 
 def check_delete(ctx: Ctx, back_refs: tuple[BackRef, ...], body: dict[str, Any]) -> None:
+    """Refuse the delete while referenced. Back-references that share an in-use code make one error that
+    lists the referrers of each, in declaration order, with the first one's message (an NSG's subnets,
+    then its NICs)."""
+    groups: dict[str, tuple[BackRef, list[str]]] = {}
     for b in back_refs:
         if b.in_use_code is not None:
-            users = b.referrers(ctx, body["id"])
-            if users:
-                raise b.in_use_error(body, users)
+            groups.setdefault(b.in_use_code, (b, []))[1].extend(b.referrers(ctx, body["id"]))
+    for first, users in groups.values():
+        if users:
+            raise first.in_use_error(body, users)
 
 
 def render(ctx: Ctx, back_refs: tuple[BackRef, ...], body: dict[str, Any]) -> None:
@@ -125,3 +131,5 @@ def render(ctx: Ctx, back_refs: tuple[BackRef, ...], body: dict[str, Any]) -> No
         users = b.referrers(ctx, body["id"])
         if users:
             body.setdefault("properties", {})[b.property] = {"id": users[0]} if b.single else [{"id": u} for u in users]
+        elif b.empty:
+            body.setdefault("properties", {})[b.property] = []

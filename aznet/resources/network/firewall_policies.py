@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ... import typenames
-from ...arm.errors import ArmError
+from ...arm.backrefs import BackRef
 from ...arm.ids import normalize
 from ...arm.registry import REGISTRY, Hooks, NameRule, ResourceType
 from . import firewall_rules as fr
@@ -43,24 +43,13 @@ def dns_proxy_enabled(body: dict[str, Any] | None) -> bool:
     return bool((((body or {}).get("properties") or {}).get("dnsSettings") or {}).get("enableProxy"))
 
 
-def _refs_to(ctx: Ctx, rid: str, rtype: str, prop: str) -> list[str]:
-    own = normalize(rid)
-    out = []
-    for rec in ctx.referrers(rid):
-        if rec.type.lower() != rtype:
-            continue
-        ref = ((rec.body.get("properties") or {}).get(prop) or {})
-        if isinstance(ref, dict) and isinstance(ref.get("id"), str) and normalize(ref["id"]) == own:
-            out.append(rec.id)
-    return out
-
-
-def firewalls_using(ctx: Ctx, policy_id: str) -> list[str]:
-    return _refs_to(ctx, policy_id, FIREWALL_TYPE, "firewallPolicy")
-
-
-def child_policies(ctx: Ctx, policy_id: str) -> list[str]:
-    return _refs_to(ctx, policy_id, TYPE.lower(), "basePolicy")
+# the firewalls and child policies that use a policy: shown on GET (empty lists too, as Azure shows them), dropped
+# from a PUT, and the delete refused while any remains
+FIREWALLS = BackRef("firewalls", FIREWALL_TYPE, "FirewallPolicyInUse", via="firewallPolicy", empty=True,
+                    message="Firewall policy {id} cannot be deleted because it is associated with firewalls: "
+                            "{referrers}.")
+CHILDREN = BackRef("childPolicies", TYPE, "FirewallPolicyIsBasePolicy", via="basePolicy", empty=True,
+                   message="Firewall policy {id} cannot be deleted because policies inherit from it: {referrers}.")
 
 
 class FirewallPolicyHooks(Hooks):
@@ -165,26 +154,11 @@ class FirewallPolicyHooks(Hooks):
 
     def prepare(self, ctx: Ctx, new: dict[str, Any], old: dict[str, Any] | None) -> None:
         props = new["properties"]
-        for key in ("childPolicies", "firewalls", "ruleCollectionGroups", "size", "afcManaged",
-                    "kubeSelectorGroups"):
+        for key in ("ruleCollectionGroups", "size", "afcManaged", "kubeSelectorGroups"):
             props.pop(key, None)
-
-    def before_delete(self, ctx: Ctx, body: dict[str, Any]) -> None:
-        fws = firewalls_using(ctx, body["id"])
-        if fws:
-            raise ArmError(400, "FirewallPolicyInUse",
-                           f"Firewall policy {body['id']} cannot be deleted because it is associated with firewalls: "
-                           f"{', '.join(fws)}.")
-        kids = child_policies(ctx, body["id"])
-        if kids:
-            raise ArmError(400, "FirewallPolicyIsBasePolicy",
-                           f"Firewall policy {body['id']} cannot be deleted because policies inherit from it: "
-                           f"{', '.join(kids)}.")
 
     def render(self, ctx: Ctx, body: dict[str, Any]) -> None:
         props = body.setdefault("properties", {})
-        props["firewalls"] = [{"id": f} for f in firewalls_using(ctx, body["id"])]
-        props["childPolicies"] = [{"id": c} for c in child_policies(ctx, body["id"])]
         props["ruleCollectionGroups"] = [{"id": r.id} for r in ctx.children(body["id"], RCG_TYPE)]
 
 
@@ -344,6 +318,6 @@ class RuleCollectionGroupHooks(Hooks):
 
 
 REGISTRY.add(ResourceType(TYPE, since("2019-06-01"), model="FirewallPolicy", hooks=FirewallPolicyHooks(),
-                          names=NameRule(1, 80)))
+                          names=NameRule(1, 80), back_refs=(FIREWALLS, CHILDREN)))
 REGISTRY.add(ResourceType(RCG_TYPE, since("2020-05-01"), model="FirewallPolicyRuleCollectionGroup", location="none",
                           hooks=RuleCollectionGroupHooks(), names=NameRule(1, 80)))

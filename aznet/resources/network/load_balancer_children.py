@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ... import typenames
+from ...arm.backrefs import BackRef
 from ...arm.errors import ArmError
 from ...arm.ids import normalize, parse_resource_id
 from ...arm.registry import REGISTRY, Hooks, ResourceType
@@ -17,20 +18,18 @@ from .ref_checks import API_VERSIONS, boolean, cannot_parse, enum, integer, ref_
 if TYPE_CHECKING:
     from ...arm.context import Ctx
 
-NIC_TYPE = typenames.NIC.lower()
 
 
-def nic_ipconfigs_using(ctx: Ctx, rid: str, key: str) -> list[str]:
-    """ids of NIC ipConfigurations whose ``key`` list refers to ``rid``."""
-    want = normalize(rid)
-    out = []
-    for rec in ctx.referrers(rid):
-        if rec.type.lower() != NIC_TYPE:
-            continue
-        for cfg in (rec.body.get("properties") or {}).get("ipConfigurations") or []:
-            if any(normalize(r.get("id", "")) == want for r in (cfg.get("properties") or {}).get(key) or []):
-                out.append(cfg["id"])
-    return out
+# the NIC ipConfigurations that put themselves in a pool / behind an inbound NAT rule: shown on GET, dropped
+# from a PUT, and the delete refused while any remains
+POOL_USERS = BackRef("backendIPConfigurations", typenames.NIC, "LoadBalancerBackendAddressPoolInUse",
+                     via="loadBalancerBackendAddressPools", nested=True,
+                     message="Backend address pool {id} cannot be deleted because it is referenced by IP configuration "
+                             "{first}.")
+NAT_USER = BackRef("backendIPConfiguration", typenames.NIC, "InboundNatRuleInUse", via="loadBalancerInboundNatRules",
+                   nested=True, single=True,
+                   message="Inbound NAT rule {id} cannot be deleted because it is referenced by IP configuration "
+                           "{first}.")
 
 
 def _lb_of(rid: str) -> str:
@@ -54,22 +53,11 @@ class BackendPoolHooks(Hooks):
                                f"Backend address {i} of pool {new['id']} has an invalid IP address {ip}.")
 
     def prepare(self, ctx: Ctx, new: dict[str, Any], old: dict[str, Any] | None) -> None:
-        for k in ("backendIPConfigurations", "loadBalancingRules", "outboundRule", "outboundRules",
-                  "inboundNatRules"):
+        for k in ("loadBalancingRules", "outboundRule", "outboundRules", "inboundNatRules"):
             new["properties"].pop(k, None)
-
-    def before_delete(self, ctx: Ctx, body: dict[str, Any]) -> None:
-        users = nic_ipconfigs_using(ctx, body["id"], "loadBalancerBackendAddressPools")
-        if users:
-            raise ArmError(400, "LoadBalancerBackendAddressPoolInUse",
-                           f"Backend address pool {body['id']} cannot be deleted because it is referenced by "
-                           f"IP configuration {users[0]}.")
 
     def render(self, ctx: Ctx, body: dict[str, Any]) -> None:
         props = body.setdefault("properties", {})
-        users = nic_ipconfigs_using(ctx, body["id"], "loadBalancerBackendAddressPools")
-        if users:
-            props["backendIPConfigurations"] = [{"id": u} for u in users]
         props.update(rule_backrefs(ctx.body(_lb_of(body["id"])) or {}).get(normalize(body["id"]), {}))
 
 
@@ -115,23 +103,9 @@ class InboundNatRuleHooks(Hooks):
                                f"Inbound NAT rule {new['id']} and load balancing rule {rule['id']} use the same "
                                f"frontend IP configuration, protocol and frontend port {rp['frontendPort']}.")
 
-    def prepare(self, ctx: Ctx, new: dict[str, Any], old: dict[str, Any] | None) -> None:
-        new["properties"].pop("backendIPConfiguration", None)
-
-    def before_delete(self, ctx: Ctx, body: dict[str, Any]) -> None:
-        users = nic_ipconfigs_using(ctx, body["id"], "loadBalancerInboundNatRules")
-        if users:
-            raise ArmError(400, "InboundNatRuleInUse",
-                           f"Inbound NAT rule {body['id']} cannot be deleted because it is referenced by IP "
-                           f"configuration {users[0]}.")
-
-    def render(self, ctx: Ctx, body: dict[str, Any]) -> None:
-        users = nic_ipconfigs_using(ctx, body["id"], "loadBalancerInboundNatRules")
-        if users:
-            body.setdefault("properties", {})["backendIPConfiguration"] = {"id": users[0]}
 
 
 REGISTRY.add(ResourceType(POOL_TYPE, API_VERSIONS, model="BackendAddressPool", location="none",
-                          hooks=BackendPoolHooks()))
+                          hooks=BackendPoolHooks(), back_refs=(POOL_USERS,)))
 REGISTRY.add(ResourceType(NAT_TYPE, API_VERSIONS, model="InboundNatRule", location="none",
-                          hooks=InboundNatRuleHooks()))
+                          hooks=InboundNatRuleHooks(), back_refs=(NAT_USER,)))

@@ -13,6 +13,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from ... import typenames
+from ...arm.backrefs import BackRef
 from ...arm.crud import resource_guid
 from ...arm.errors import ArmError
 from ...arm.ids import normalize
@@ -28,8 +29,6 @@ if TYPE_CHECKING:
 TYPE = typenames.NSG
 RULE_TYPE = typenames.SECURITY_RULE
 DEFAULT_TYPE = "Microsoft.Network/networkSecurityGroups/defaultSecurityRules"
-NIC_TYPE = typenames.NIC.lower()
-SUBNET_TYPE = typenames.SUBNET.lower()
 
 # Azure's default rules: name, direction, priority, access, source, destination, description
 DEFAULT_RULES = (
@@ -87,20 +86,14 @@ def default_rules(ctx: Ctx, nsg: dict[str, Any]) -> list[dict[str, Any]]:
 _DEFAULTS_CACHE: ByteLRU[tuple[str, str], bytes] = ByteLRU(2 * 1024 * 1024)
 
 
-def users(ctx: Ctx, nsg_id: str) -> tuple[list[str], list[str]]:
-    """(NIC ids, subnet ids) that use the NSG."""
-    own = normalize(nsg_id)
-    nics: list[str] = []
-    subnets: list[str] = []
-    for rec in ctx.referrers(nsg_id):
-        ref = ((rec.body.get("properties") or {}).get("networkSecurityGroup") or {}).get("id")
-        if not isinstance(ref, str) or normalize(ref) != own:
-            continue
-        if rec.type.lower() == NIC_TYPE:
-            nics.append(rec.id)
-        elif rec.type.lower() == SUBNET_TYPE:
-            subnets.append(rec.id)
-    return nics, subnets
+IN_USE = ("Network security group {id} cannot be deleted because it is in use by the following resources: "
+          "{referrers}. In order to delete the Network security group, remove the association with the resource(s). "
+          "To learn how to do this, see aka.ms/deletensg.")
+# the subnets and NICs that use the NSG: shown on GET, dropped from a PUT, one in-use error listing both
+SUBNETS = BackRef("subnets", typenames.SUBNET, "InUseNetworkSecurityGroupCannotBeDeleted",
+                  via="networkSecurityGroup", message=IN_USE)
+NICS = BackRef("networkInterfaces", typenames.NIC, "InUseNetworkSecurityGroupCannotBeDeleted",
+               via="networkSecurityGroup", message=IN_USE)
 
 
 def conflict(name: str, other: str) -> ArmError:
@@ -126,7 +119,7 @@ class NetworkSecurityGroupHooks(Hooks):
 
     def prepare(self, ctx: Ctx, new: dict[str, Any], old: dict[str, Any] | None) -> None:
         props = new["properties"]
-        for key in ("defaultSecurityRules", "networkInterfaces", "subnets", "flowLogs", "resourceGuid"):
+        for key in ("defaultSecurityRules", "flowLogs", "resourceGuid"):
             props.pop(key, None)
         props["resourceGuid"] = resource_guid(old)
 
@@ -136,24 +129,10 @@ class NetworkSecurityGroupHooks(Hooks):
             bastion_nsg.check_associated(ctx, new["id"])
 
     def before_delete(self, ctx: Ctx, body: dict[str, Any]) -> None:
-        nics, subnets = users(ctx, body["id"])
-        if nics or subnets:
-            raise ArmError(400, "InUseNetworkSecurityGroupCannotBeDeleted",
-                           f"Network security group {body['id']} cannot be deleted because it is in use by the "
-                           f"following resources: {', '.join(subnets + nics)}. In order to delete the Network "
-                           "security group, remove the association with the resource(s). To learn how to do this, "
-                           "see aka.ms/deletensg.")
-        ctx.scratch_set(DELETING).add(normalize(body["id"]))
+        ctx.scratch_set(DELETING).add(normalize(body["id"]))   # in use: refused before this (SUBNETS, NICS)
 
     def render(self, ctx: Ctx, body: dict[str, Any]) -> None:
-
-        props = body.setdefault("properties", {})
-        props["defaultSecurityRules"] = default_rules(ctx, body)
-        nics, subnets = users(ctx, body["id"])
-        if nics:
-            props["networkInterfaces"] = [{"id": n} for n in nics]
-        if subnets:
-            props["subnets"] = [{"id": s} for s in subnets]
+        body.setdefault("properties", {})["defaultSecurityRules"] = default_rules(ctx, body)
 
 
 class SecurityRuleHooks(Hooks):
@@ -193,7 +172,8 @@ class DefaultSecurityRuleHooks(Hooks):
 
 
 REGISTRY.add(ResourceType(TYPE, API_VERSIONS, model="NetworkSecurityGroup", hooks=NetworkSecurityGroupHooks(),
-                          inline_children={"securityRules": RULE_TYPE}, names=NameRule(1, 80)))
+                          inline_children={"securityRules": RULE_TYPE}, names=NameRule(1, 80),
+                          back_refs=(SUBNETS, NICS)))
 REGISTRY.add(ResourceType(RULE_TYPE, API_VERSIONS, model="SecurityRule", location="none", hooks=SecurityRuleHooks(),
                           names=NameRule(1, 80)))
 REGISTRY.add(ResourceType(DEFAULT_TYPE, API_VERSIONS, model="SecurityRule", location="none",
