@@ -5,13 +5,14 @@ parents in place: never a 5xx, an error always has a code, and a refused request
 from __future__ import annotations
 
 import json
-import os
 
 import pytest
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from aznet.arm.http import Request
+
+from .fuzz_support import arm_call, fuzz_settings, json_values, mutate, put_never_5xx
 
 SUB = "00000000-0000-0000-0000-000000000001"
 RG = "er-fuzz-rg"
@@ -73,28 +74,21 @@ ACTIONS = [
     ("POST", f"/_aznet/peering/{SUB}/{RG}/ps0/prefixes/p0/announce"),
 ]
 
-scalars = st.one_of(st.none(), st.booleans(), st.integers(-5, 70000), st.floats(allow_nan=False, width=32),
-                    st.text(max_size=10),
-                    st.sampled_from(["10.0.0.0/30", "203.0.113.8/30", "2001:db8::/126", "Provisioned", "Standard",
-                                     "", "12076:51002", "EdgeZone", "losangeles", "2014-01-21T09:30:00Z", "PT1M",
-                                     L1, L2, CIRCUIT, f"{NET}/routeFilters/rf", "primary"]))
-values = st.recursive(scalars, lambda inner: st.one_of(
-    st.lists(inner, max_size=3),
-    st.dictionaries(st.sampled_from(["id", "name", "properties", "routes", "network", "path", "communities",
-                                     "startTime", "endTime", "groundStationName", "contactProfile", "up", "key",
-                                     "serviceProviderProvisioningState", "customerName", "x"]), inner, max_size=3)),
-    max_leaves=8)
+values = json_values(["10.0.0.0/30", "203.0.113.8/30", "2001:db8::/126", "Provisioned", "Standard", "", "12076:51002",
+                      "EdgeZone", "losangeles", "2014-01-21T09:30:00Z", "PT1M", L1, L2, CIRCUIT, f"{NET}/routeFilters/rf",
+                      "primary"],
+                     ["id", "name", "properties", "routes", "network", "path", "communities", "startTime", "endTime",
+                      "groundStationName", "contactProfile", "up", "key", "serviceProviderProvisioningState",
+                      "customerName", "x"], floats=True)
+
+
+def _api(path: str) -> str:
+    ns = next((k for k in API if k.lower() in path.lower()), "Microsoft.Network")
+    return "2021-04-01" if path.count("/") <= 4 else API[ns]
 
 
 def _call(aznet, method: str, path: str, body: object = None):  # type: ignore[no-untyped-def]
-    token = aznet.platform.issuer.issue(aznet.tenant_id, {"grant_type": "client_credentials",
-                                                          "client_id": "er-fuzz"})["access_token"]
-    ns = next((k for k in API if k.lower() in path.lower()), "Microsoft.Network")
-    api = "2021-04-01" if path.count("/") <= 4 else API[ns]
-    req = Request(method, path, {"api-version": api},
-                  {"authorization": f"Bearer {token}", "content-type": "application/json"},
-                  json.dumps(body).encode() if body is not None else b"", aznet.endpoint)
-    return aznet.call(aznet.platform.handle, req)
+    return arm_call(aznet, "er-fuzz", _api, method, path, body)
 
 
 def _ok(aznet, path: str, body: object) -> None:  # type: ignore[no-untyped-def]
@@ -149,41 +143,16 @@ def world(aznet):  # type: ignore[no-untyped-def]
     _call(aznet, "DELETE", f"/subscriptions/{SUB}/resourcegroups/{RG}")
 
 
-def _mutate(data, value: object, depth: int = 0) -> object:  # type: ignore[no-untyped-def]
-    """The value with one random change somewhere inside (or replaced outright)."""
-    if depth > 4 or data.draw(st.integers(0, 3)) == 0:
-        return data.draw(values)
-    if isinstance(value, dict) and value:
-        key = data.draw(st.sampled_from(sorted(value)))
-        out = dict(value)
-        if data.draw(st.integers(0, 5)) == 0:
-            out.pop(key)
-        else:
-            out[key] = _mutate(data, value[key], depth + 1)
-        return out
-    if isinstance(value, list) and value:
-        i = data.draw(st.integers(0, len(value) - 1))
-        return [*value[:i], _mutate(data, value[i], depth + 1), *value[i + 1:]]
-    return data.draw(values)
-
-
-@settings(max_examples=int(os.environ.get("AZNET_FUZZ_EXAMPLES", "150")), deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@fuzz_settings
 @given(data=st.data())
 def test_random_bodies_never_5xx(aznet, world, data):  # type: ignore[no-untyped-def]
     target = data.draw(st.sampled_from(sorted(VALID)))
-    body = _mutate(data, VALID[target]) if data.draw(st.booleans()) else dict(VALID[target])
+    body = mutate(data, VALID[target], values) if data.draw(st.booleans()) else dict(VALID[target])
     if not isinstance(body, dict):
         body = {"properties": body}
     if target.count("/") == 2:          # a top-level type has a location; a child's body has none
         body = {**body, "location": data.draw(st.sampled_from(["westus", "westus", "eastus", 3]))}
-    before = aznet.call(lambda: len(list(aznet.platform.store.all())))
-    resp = _call(aznet, "PUT", f"{BASE}/{target}", body)
-    event(f"{target.split('/')[-2]} {resp.status}")
-    assert resp.status < 500, (target, body, resp.body)
-    if resp.status >= 400:
-        assert resp.body["error"]["code"]
-        assert aznet.call(lambda: len(list(aznet.platform.store.all()))) == before
+    put_never_5xx(aznet, _call, target, f"{BASE}/{target}", body)
     method, action = data.draw(st.sampled_from(ACTIONS))
     if action.startswith("/_aznet/"):
         from aznet.arm.admin_auth import HEADER, read_admin_key

@@ -1,11 +1,25 @@
 """Network interfaces through the real SDK: private IP allocation as Azure
-does it, static IP rules, secondary and IPv6 configurations, references."""
+does it, static IP rules, secondary and IPv6 configurations, references. The per-field rules (reserved
+addresses, bad references, bad field values) go through the in-process client, where the SDK adds nothing."""
 
 from __future__ import annotations
 
 import pytest
 
+from .inprocess_support import code_of
 from .nic_support import LOC, error_of, make_vnet, nic_body, rid, subnet_id
+from .vnet_support import vnet_body
+
+
+@pytest.fixture
+def inproc_vnet(inproc, inproc_group):  # type: ignore[no-untyped-def]
+    """The ``vnet`` fixture's network on the in-process client (for the rule tests): its default subnet's id."""
+    path = inproc.network(inproc_group, "virtualNetworks", "vnet")
+    status, body = inproc.call("PUT", path, vnet_body(subnets={"default": "10.0.0.0/24", "small": "10.0.1.0/29",
+                                                                "other": "10.0.2.0/24"},
+                                                       dhcpOptions={"dnsServers": ["10.0.0.53"]}))
+    assert status == 201, body
+    return f"{path}/subnets/default"
 
 
 @pytest.fixture
@@ -63,9 +77,9 @@ def test_static_ip_outside_subnet(network_client, rg, vnet):
 
 
 @pytest.mark.parametrize("ip", ["10.0.0.0", "10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.255"])
-def test_static_ip_reserved(network_client, rg, vnet, ip):
-    assert error_of(network_client.network_interfaces.begin_create_or_update, rg, "r",
-                    nic_body(vnet, privateIPAllocationMethod="Static", privateIPAddress=ip)) == \
+def test_static_ip_reserved(inproc, inproc_group, inproc_vnet, ip):
+    assert code_of(inproc.call("PUT", inproc.network(inproc_group, "networkInterfaces", "r"),
+                               nic_body(inproc_vnet, privateIPAllocationMethod="Static", privateIPAddress=ip))) == \
         (400, "PrivateIPAddressInReservedRange")
 
 
@@ -143,23 +157,25 @@ def test_nic_must_be_in_vnet_region(network_client, rg, vnet):
 
 
 @pytest.mark.parametrize("ref", ["missing-subnet", "missing-nsg", "missing-asg", "missing-pool", "not-an-id"])
-def test_bad_references(aznet, network_client, rg, vnet, ref):
-    body = nic_body(vnet)
+def test_bad_references(inproc, inproc_group, inproc_vnet, ref):
+    body = nic_body(inproc_vnet)
     ipc = body["properties"]["ipConfigurations"][0]["properties"]
     if ref == "missing-subnet":
-        ipc["subnet"] = {"id": subnet_id(aznet, rg, subnet="nope")}
+        ipc["subnet"] = {"id": inproc_vnet.rsplit("/", 1)[0] + "/nope"}
     elif ref == "missing-nsg":
-        body["properties"]["networkSecurityGroup"] = {"id": rid(aznet, rg, "networkSecurityGroups", "nope")}
+        body["properties"]["networkSecurityGroup"] = {"id": inproc.network(inproc_group, "networkSecurityGroups",
+                                                                           "nope")}
     elif ref == "missing-asg":
-        ipc["applicationSecurityGroups"] = [{"id": rid(aznet, rg, "applicationSecurityGroups", "nope")}]
+        ipc["applicationSecurityGroups"] = [{"id": inproc.network(inproc_group, "applicationSecurityGroups", "nope")}]
     elif ref == "missing-pool":
         ipc["loadBalancerBackendAddressPools"] = [
-            {"id": rid(aznet, rg, "loadBalancers", "lb") + "/backendAddressPools/nope"}]
+            {"id": inproc.network(inproc_group, "loadBalancers", "lb") + "/backendAddressPools/nope"}]
     else:
         ipc["subnet"] = {"id": "not-an-id"}
-    status, code = error_of(network_client.network_interfaces.begin_create_or_update, rg, "ref", body)
+    nic = inproc.network(inproc_group, "networkInterfaces", "ref")
+    status, code = code_of(inproc.call("PUT", nic, body))
     assert status == 400 and code in ("InvalidResourceReference", "LinkedInvalidPropertyId")
-    assert error_of(network_client.network_interfaces.get, rg, "ref")[0] == 404
+    assert inproc.call("GET", nic)[0] == 404
 
 
 @pytest.mark.parametrize("ipprops", [
@@ -169,11 +185,11 @@ def test_bad_references(aznet, network_client, rg, vnet, ref):
     {"privateIPAddressVersion": "IPv5"},
     {"primary": "maybe"},
 ])
-def test_bad_field_values(network_client, rg, vnet, ipprops):
-    status, _ = error_of(network_client.network_interfaces.begin_create_or_update, rg, "bad",
-                         nic_body(vnet, **ipprops))
+def test_bad_field_values(inproc, inproc_group, inproc_vnet, ipprops):
+    nic = inproc.network(inproc_group, "networkInterfaces", "bad")
+    status, _ = code_of(inproc.call("PUT", nic, nic_body(inproc_vnet, **ipprops)))
     assert status == 400
-    assert error_of(network_client.network_interfaces.get, rg, "bad")[0] == 404
+    assert inproc.call("GET", nic)[0] == 404
 
 
 def test_public_ip_used_by_one_ipconfig_only(aznet, network_client, rg, vnet):

@@ -1,5 +1,6 @@
 """Public IP addresses and prefixes through the real SDK: SKU and allocation
-rules, DNS labels, idle timeout, the aznet pool, prefixes, in-use rules."""
+rules, DNS labels, idle timeout, the aznet pool, prefixes, in-use rules. The per-field rules (labels, idle
+timeout, enums, prefix lengths) go through the in-process client, where the SDK adds nothing."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import ipaddress
 
 import pytest
 
+from .inprocess_support import code_of
 from .nic_support import LOC, error_of, make_vnet, nic_body, rid, subnet_id
 
 POOL = ipaddress.ip_network("127.64.0.0/16")
@@ -83,9 +85,9 @@ def test_in_use_public_ip_cannot_be_deleted(aznet, network_client, rg):
 
 
 @pytest.mark.parametrize("label", ["1abc", "ab", "Upper", "ends-", "a" * 64, "has_underscore"])
-def test_invalid_dns_labels(network_client, rg, label):
-    assert error_of(network_client.public_ip_addresses.begin_create_or_update, rg, "l",
-                    std(dnsSettings={"domainNameLabel": label})) == (400, "InvalidDomainNameLabel")
+def test_invalid_dns_labels(inproc, inproc_group, label):
+    assert code_of(inproc.call("PUT", inproc.network(inproc_group, "publicIPAddresses", "l"),
+                               std(dnsSettings={"domainNameLabel": label}))) == (400, "InvalidDomainNameLabel")
 
 
 def test_dns_label_unique_per_region(network_client, rg):
@@ -103,11 +105,11 @@ def test_dns_label_unique_per_region(network_client, rg):
 
 
 @pytest.mark.parametrize("timeout", [3, 31])
-def test_idle_timeout_out_of_range(network_client, rg, timeout):
-    status, _ = error_of(network_client.public_ip_addresses.begin_create_or_update, rg, "t",
-                         std(idleTimeoutInMinutes=timeout))
+def test_idle_timeout_out_of_range(inproc, inproc_group, timeout):
+    pip = inproc.network(inproc_group, "publicIPAddresses", "t")
+    status, _ = code_of(inproc.call("PUT", pip, std(idleTimeoutInMinutes=timeout)))
     assert status == 400
-    assert error_of(network_client.public_ip_addresses.get, rg, "t")[0] == 404
+    assert inproc.call("GET", pip)[0] == 404
 
 
 @pytest.mark.parametrize("body", [
@@ -116,8 +118,8 @@ def test_idle_timeout_out_of_range(network_client, rg, timeout):
     {"location": LOC, "properties": {"publicIPAddressVersion": "IPv5"}},
     {"location": LOC, "properties": {"idleTimeoutInMinutes": "soon"}},
 ])
-def test_bad_enum_and_type_values(network_client, rg, body):
-    assert error_of(network_client.public_ip_addresses.begin_create_or_update, rg, "e", body) == \
+def test_bad_enum_and_type_values(inproc, inproc_group, body):
+    assert code_of(inproc.call("PUT", inproc.network(inproc_group, "publicIPAddresses", "e"), body)) == \
         (400, "InvalidRequestFormat")
 
 
@@ -145,9 +147,10 @@ def test_prefix_allocation_and_backreference(aznet, network_client, rg):
 
 
 @pytest.mark.parametrize("length", [27, 32])
-def test_prefix_length_rules(network_client, rg, length):
-    assert error_of(network_client.public_ip_prefixes.begin_create_or_update, rg, "bad",
-                    {"location": LOC, "sku": {"name": "Standard"}, "properties": {"prefixLength": length}})[0] == 400
+def test_prefix_length_rules(inproc, inproc_group, length):
+    assert code_of(inproc.call("PUT", inproc.network(inproc_group, "publicIPPrefixes", "bad"),
+                               {"location": LOC, "sku": {"name": "Standard"},
+                                "properties": {"prefixLength": length}}))[0] == 400
 
 
 def test_prefixes_do_not_overlap(network_client, rg):

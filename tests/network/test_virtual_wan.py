@@ -17,6 +17,17 @@ def effective(net: Any, rg: str, hub: str, resource: str | None = None, kind: st
     return net.virtual_hubs.begin_get_effective_virtual_hub_routes(rg, hub, params).result()
 
 
+
+def hub_with_two_spokes(aznet, net, rg):  # type: ignore[no-untyped-def]
+    """A virtual WAN with hub1 and the spokes VNet1 (10.1.0.0/16) and VNet2 (10.2.0.0/16) connected to it:
+    the two hub connections (conn1, conn2)."""
+    make_wan(net, rg)
+    make_hub(aznet, net, rg)
+    spoke(net, rg, "VNet1", 1)
+    spoke(net, rg, "VNet2", 2)
+    return (connect(aznet, net, rg, "hub1", "conn1", "VNet1"), connect(aznet, net, rg, "hub1", "conn2", "VNet2"))
+
+
 def test_wan_and_hub(aznet, network_client, rg):
     net = network_client
     wan = make_wan(net, rg, kind="Basic")
@@ -217,12 +228,7 @@ def test_connection_rules(aznet, network_client, rg):
 
 def test_routing_intent_with_hub_firewall(aznet, network_client, rg):
     net = network_client
-    make_wan(net, rg)
-    make_hub(aznet, net, rg)
-    spoke(net, rg, "VNet1", 1)
-    spoke(net, rg, "VNet2", 2)
-    connect(aznet, net, rg, "hub1", "conn1", "VNet1")
-    connect(aznet, net, rg, "hub1", "conn2", "VNet2")
+    hub_with_two_spokes(aznet, net, rg)
     hub_id = rid(aznet, rg, "virtualHubs", "hub1")
     fw = net.azure_firewalls.begin_create_or_update(rg, "hubfw", {"location": LOC, "properties": {
         "sku": {"name": "AZFW_Hub", "tier": "Standard"}, "virtualHub": {"id": hub_id},
@@ -263,12 +269,7 @@ def test_routing_intent_with_hub_firewall(aznet, network_client, rg):
 
 def test_vwan_hub_bgp_connection(aznet, network_client, rg):
     net = network_client
-    make_wan(net, rg)
-    make_hub(aznet, net, rg)
-    spoke(net, rg, "VNet1", 1)
-    spoke(net, rg, "VNet2", 2)
-    c1 = connect(aznet, net, rg, "hub1", "conn1", "VNet1")
-    connect(aznet, net, rg, "hub1", "conn2", "VNet2")
+    c1, _ = hub_with_two_spokes(aznet, net, rg)
     assert error_of(net.virtual_hub_bgp_connection.begin_create_or_update, rg, "hub1", "nva", {"properties": {
         "peerIp": "10.1.0.10", "peerAsn": 65010}}) == (400, "HubVirtualNetworkConnectionRequired")
     assert error_of(net.virtual_hub_bgp_connection.begin_create_or_update, rg, "hub1", "nva", {"properties": {
@@ -290,12 +291,7 @@ def test_vwan_hub_bgp_connection(aznet, network_client, rg):
 
 def test_inbound_and_outbound_routes(aznet, network_client, rg):
     net = network_client
-    make_wan(net, rg)
-    make_hub(aznet, net, rg)
-    spoke(net, rg, "VNet1", 1)
-    spoke(net, rg, "VNet2", 2)
-    c1 = connect(aznet, net, rg, "hub1", "conn1", "VNet1")
-    connect(aznet, net, rg, "hub1", "conn2", "VNet2")
+    c1, _ = hub_with_two_spokes(aznet, net, rg)
     inbound = net.virtual_hubs.begin_get_inbound_routes(rg, "hub1", {
         "resourceUri": c1.id, "connectionType": "HubVirtualNetworkConnection"}).result()
     assert [r.prefix for r in inbound.value] == ["10.1.0.0/16"]

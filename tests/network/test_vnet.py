@@ -1,12 +1,32 @@
 """Virtual networks and subnets through the real SDK: shapes Azure returns,
 and one test per rule with Azure's status and error code; a failed request
-leaves the stored state as it was."""
+leaves the stored state as it was. The per-field syntax rules (prefixes, field values, enums, names) go
+through the in-process client, where the SDK adds nothing."""
 
 from __future__ import annotations
 
 import pytest
 
+from .inprocess_support import code_of
 from .vnet_support import LOC, error_of, put_vnet, rid, sub_id, vnet_body
+
+# -- the per-field rules go through the in-process client (tests/network/conftest.py: inproc), where the SDK
+# adds nothing; the shapes the SDK reads back stay on the SDK
+
+def _vnet(inproc, group, name="vnet"):  # type: ignore[no-untyped-def]
+    return inproc.network(group, "virtualNetworks", name)
+
+
+def _vnets(inproc, group):  # type: ignore[no-untyped-def]
+    status, body = inproc.call("GET", f"{group}/providers/Microsoft.Network/virtualNetworks")
+    assert status == 200, body
+    return body["value"]
+
+
+def _put_vnet(inproc, group):  # type: ignore[no-untyped-def]
+    status, body = inproc.call("PUT", _vnet(inproc, group), vnet_body(subnets={}))
+    assert status == 201, body
+    return _vnet(inproc, group)
 
 
 def test_create_read_back(aznet, network_client, rg):
@@ -50,9 +70,9 @@ def test_dual_stack(network_client, rg):
                                          ("banana", "InvalidAddressPrefixFormat"),
                                          ("10.0.0.0", "InvalidAddressPrefixFormat"),
                                          ("10.0.0.1/16", "InvalidCIDRNotation")])
-def test_address_space_prefix_syntax(network_client, rg, prefix, code):
-    assert error_of(put_vnet, network_client, rg, prefixes=(prefix,)) == (400, code)
-    assert [v.name for v in network_client.virtual_networks.list(rg)] == []
+def test_address_space_prefix_syntax(inproc, inproc_group, prefix, code):
+    assert code_of(inproc.call("PUT", _vnet(inproc, inproc_group), vnet_body(prefixes=(prefix,)))) == (400, code)
+    assert [v["name"] for v in _vnets(inproc, inproc_group)] == []
 
 
 def test_subnet_prefix_alignment(network_client, rg):
@@ -119,9 +139,9 @@ def test_subnet_size_and_reserved_names(network_client, rg):
     ({"encryption": {"enabled": True, "enforcement": "Sometimes"}}, "InvalidRequestFormat"),
     ({"bgpCommunities": {"virtualNetworkCommunity": "65000:1"}}, "InvalidVirtualNetworkBgpCommunity"),
 ])
-def test_bad_vnet_fields(network_client, rg, props, code):
-    assert error_of(put_vnet, network_client, rg, **props) == (400, code)
-    assert list(network_client.virtual_networks.list(rg)) == []
+def test_bad_vnet_fields(inproc, inproc_group, props, code):
+    assert code_of(inproc.call("PUT", _vnet(inproc, inproc_group), vnet_body(**props))) == (400, code)
+    assert list(_vnets(inproc, inproc_group)) == []
 
 
 def test_encryption_and_bgp_community(network_client, rg):
@@ -165,16 +185,17 @@ def test_service_endpoints_and_delegations(network_client, rg):
 @pytest.mark.parametrize("field,value", [
     ("privateEndpointNetworkPolicies", "Sometimes"), ("privateLinkServiceNetworkPolicies", 3),
     ("defaultOutboundAccess", "perhaps")])
-def test_bad_subnet_enum_and_bool(network_client, rg, field, value):
-    put_vnet(network_client, rg, subnets={})
-    assert error_of(network_client.subnets.begin_create_or_update, rg, "vnet", "s",
-                    {"properties": {"addressPrefix": "10.0.0.0/24", field: value}}) == (400, "InvalidRequestFormat")
+def test_bad_subnet_enum_and_bool(inproc, inproc_group, field, value):
+    vnet = _put_vnet(inproc, inproc_group)
+    assert code_of(inproc.call("PUT", f"{vnet}/subnets/s",
+                               {"properties": {"addressPrefix": "10.0.0.0/24", field: value}})) == \
+        (400, "InvalidRequestFormat")
 
 
 @pytest.mark.parametrize("name", ["v", "-vnet", "vnet-", "x" * 65, "bad name"])
-def test_vnet_name_rules(network_client, rg, name):
-    assert error_of(network_client.virtual_networks.begin_create_or_update, rg, name,
-                    vnet_body()) == (400, "InvalidResourceName")
+def test_vnet_name_rules(inproc, inproc_group, name):
+    assert code_of(inproc.call("PUT", _vnet(inproc, inproc_group, name),
+                               vnet_body())) == (400, "InvalidResourceName")
 
 
 def test_nsg_reference_must_exist(aznet, network_client, rg):
@@ -190,16 +211,15 @@ def test_nsg_reference_must_exist(aznet, network_client, rg):
 
 @pytest.mark.parametrize("kind,name", [("nsg", "bad name!"), ("nsg", "x" * 81), ("rt", "-rt"),
                                        ("asg", "asg-"), ("subnet", "s" * 81), ("subnet", "-sub")])
-def test_name_rules_per_type(network_client, rg, kind, name):
-    put_vnet(network_client, rg, subnets={})
-    call = {"nsg": lambda: network_client.network_security_groups.begin_create_or_update(rg, name, {"location": LOC}),
-            "rt": lambda: network_client.route_tables.begin_create_or_update(rg, name, {"location": LOC}),
-            "asg": lambda: network_client.application_security_groups.begin_create_or_update(
-                rg, name, {"location": LOC}),
-            "subnet": lambda: network_client.subnets.begin_create_or_update(
-                rg, "vnet", name, {"properties": {"addressPrefix": "10.0.0.0/24"}})}[kind]
-    assert error_of(call) == (400, "InvalidResourceName")
-    assert list(network_client.subnets.list(rg, "vnet")) == []
+def test_name_rules_per_type(inproc, inproc_group, kind, name):
+    vnet = _put_vnet(inproc, inproc_group)
+    path, body = {"nsg": (inproc.network(inproc_group, "networkSecurityGroups", name), {"location": LOC}),
+                  "rt": (inproc.network(inproc_group, "routeTables", name), {"location": LOC}),
+                  "asg": (inproc.network(inproc_group, "applicationSecurityGroups", name), {"location": LOC}),
+                  "subnet": (f"{vnet}/subnets/{name}", {"properties": {"addressPrefix": "10.0.0.0/24"}})}[kind]
+    assert code_of(inproc.call("PUT", path, body)) == (400, "InvalidResourceName")
+    status, listed = inproc.call("GET", f"{vnet}/subnets")
+    assert status == 200 and list(listed["value"]) == []
 
 
 def test_service_endpoint_policy_on_subnet(aznet, network_client, rg):

@@ -4,15 +4,26 @@ vpn-connection (with its shared key commands) and the gateway's BGP/route listin
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from .nic_support import ensure_vnet_types
 
 
-def test_site_to_site_tutorial_azcli(az):  # type: ignore[no-untyped-def]
+@contextmanager
+def az_group(az, prefix: str) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """A resource group of the test's own in eastus (the tutorials' region), deleted afterwards (no wait)."""
     ensure_vnet_types()
-    rg = f"rg-vpn-{uuid.uuid4().hex[:8]}"
+    rg = f"rg-{prefix}-{uuid.uuid4().hex[:8]}"
     az.run("group", "create", "-n", rg, "-l", "eastus")
     try:
+        yield rg
+    finally:
+        az.run("group", "delete", "-n", rg, "--yes", "--no-wait", check=False)
+
+
+def test_site_to_site_tutorial_azcli(az):  # type: ignore[no-untyped-def]
+    with az_group(az, "vpn") as rg:
         az.run("network", "vnet", "create", "-n", "VNet1", "-g", rg, "--address-prefix", "10.1.0.0/16",
                "--subnet-name", "FrontEnd", "--subnet-prefix", "10.1.0.0/24")
         az.run("network", "vnet", "subnet", "create", "--vnet-name", "VNet1", "-n", "GatewaySubnet", "-g", rg,
@@ -65,15 +76,10 @@ def test_site_to_site_tutorial_azcli(az):  # type: ignore[no-untyped-def]
         az.run("network", "local-gateway", "delete", "-n", "Site1", "-g", rg)
         az.run("network", "vnet-gateway", "delete", "-n", "VNet1GW", "-g", rg)
         assert az.json("network", "vnet-gateway", "list", "-g", rg) == []
-    finally:
-        az.run("group", "delete", "-n", rg, "--yes", "--no-wait", check=False)
 
 
 def test_vnet_to_vnet_tutorial_azcli(az):  # type: ignore[no-untyped-def]
-    ensure_vnet_types()
-    rg = f"rg-v2v-{uuid.uuid4().hex[:8]}"
-    az.run("group", "create", "-n", rg, "-l", "eastus")
-    try:
+    with az_group(az, "v2v") as rg:
         for vnet, second in (("TestVNet1", "11"), ("TestVNet4", "41")):
             az.run("network", "vnet", "create", "-n", vnet, "-g", rg, "--address-prefix", f"10.{second}.0.0/16",
                    "--subnet-name", "FrontEnd", "--subnet-prefix", f"10.{second}.0.0/24")
@@ -91,8 +97,6 @@ def test_vnet_to_vnet_tutorial_azcli(az):  # type: ignore[no-untyped-def]
                ids["TestVNet4"], "-l", "eastus", "--shared-key", "aabbcc", "--vnet-gateway2", ids["TestVNet1"])
         shown = az.json("network", "vpn-connection", "show", "-n", "VNet1ToVNet4", "-g", rg)
         assert shown["connectionType"] == "Vnet2Vnet" and shown["connectionStatus"] == "Connected"
-    finally:
-        az.run("group", "delete", "-n", rg, "--yes", "--no-wait", check=False)
 
 
 def test_point_to_site_azcli(az, tmp_path):  # type: ignore[no-untyped-def]
@@ -100,10 +104,7 @@ def test_point_to_site_azcli(az, tmp_path):  # type: ignore[no-untyped-def]
 
     from .cert_support import root_cert_b64
 
-    ensure_vnet_types()
-    rg = f"rg-p2s-{uuid.uuid4().hex[:8]}"
-    az.run("group", "create", "-n", rg, "-l", "eastus")
-    try:
+    with az_group(az, "p2s") as rg:
         az.run("network", "vnet", "create", "-n", "VNet1", "-g", rg, "--address-prefix", "10.1.0.0/16",
                "--subnet-name", "GatewaySubnet", "--subnet-prefix", "10.1.255.0/27")
         az.run("network", "public-ip", "create", "-n", "VNet1GWIP", "-g", rg, "--sku", "Standard")
@@ -126,15 +127,10 @@ def test_point_to_site_azcli(az, tmp_path):  # type: ignore[no-untyped-def]
         err = az.fails("network", "vnet-gateway", "root-cert", "create", "-g", rg, "--gateway-name", "VNet1GW",
                        "-n", "Bad", "--public-cert-data", str(bad))
         assert "InvalidVpnClientRootCertificate" in err.stderr
-    finally:
-        az.run("group", "delete", "-n", rg, "--yes", "--no-wait", check=False)
 
 
 def test_bgp_site_and_gateway_commands_azcli(az):  # type: ignore[no-untyped-def]
-    ensure_vnet_types()
-    rg = f"rg-bgp-{uuid.uuid4().hex[:8]}"
-    az.run("group", "create", "-n", rg, "-l", "eastus")
-    try:
+    with az_group(az, "bgp") as rg:
         az.run("network", "vnet", "create", "-n", "VNet1", "-g", rg, "--address-prefix", "10.1.0.0/16",
                "--subnet-name", "GatewaySubnet", "--subnet-prefix", "10.1.255.0/27")
         az.run("network", "public-ip", "create", "-n", "VNet1GWIP", "-g", rg, "--sku", "Standard")
@@ -168,5 +164,3 @@ def test_bgp_site_and_gateway_commands_azcli(az):  # type: ignore[no-untyped-def
         learned = az.json("network", "vnet-gateway", "list-learned-routes", "-n", "VNet1GW", "-g", rg)["value"]
         assert {r["network"] for r in learned} == {"10.1.0.0/16", "10.105.0.0/16"}
         assert all(r["origin"] == "Network" for r in learned)
-    finally:
-        az.run("group", "delete", "-n", rg, "--yes", "--no-wait", check=False)

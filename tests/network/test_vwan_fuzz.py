@@ -5,15 +5,12 @@ request writes nothing."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
-from aznet.arm.http import Request
-
 from .cert_support import root_cert_b64
+from .fuzz_support import arm_call, fuzz_settings, json_values, mutate, put_never_5xx
 
 SUB = "00000000-0000-0000-0000-000000000001"
 RG = "vwan-fuzz-rg"
@@ -38,27 +35,15 @@ TARGETS = {
 ACTIONS = ["virtualHubs/hub/effectiveRoutes", "virtualHubs/hub/inboundRoutes", "virtualHubs/hub/outboundRoutes", "virtualHubs/rs/bgpConnections/nva/learnedRoutes",
            "virtualHubs/rs/bgpConnections/nva/advertisedRoutes", "vpnGateways/gw/reset"]
 
-scalars = st.one_of(st.none(), st.booleans(), st.integers(-5, 70000), st.text(max_size=10),
-                    st.sampled_from(["10.0.0.0/16", "10.9.0.0/24", "192.168.0.0/33", "Standard", "Basic", "",
-                                     "PrivateTraffic", "Internet", "CIDR", "ResourceId", "65001", "10.8.0.4",
-                                     f"{BASE}/virtualHubs/hub", f"{BASE}/virtualHubs/hub/hubRouteTables/noneRouteTable",
-                                     f"{BASE}/virtualWans/wan", f"{BASE}/vpnSites/site", f"{BASE}/virtualNetworks/vnet"]))
-values = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=3),
-                                                       st.dictionaries(st.sampled_from(["id", "name", "properties",
-                                                                                        "addressPrefixes", "labels",
-                                                                                        "ids", "x"]), inner,
-                                                                       max_size=3)),
-                      max_leaves=8)
+values = json_values(["10.0.0.0/16", "10.9.0.0/24", "192.168.0.0/33", "Standard", "Basic", "", "PrivateTraffic",
+                      "Internet", "CIDR", "ResourceId", "65001", "10.8.0.4", f"{BASE}/virtualHubs/hub",
+                      f"{BASE}/virtualHubs/hub/hubRouteTables/noneRouteTable", f"{BASE}/virtualWans/wan",
+                      f"{BASE}/vpnSites/site", f"{BASE}/virtualNetworks/vnet"],
+                     ["id", "name", "properties", "addressPrefixes", "labels", "ids", "x"])
 
 
 def _call(aznet, method: str, path: str, body: object = None) -> object:  # type: ignore[no-untyped-def]
-    token = aznet.platform.issuer.issue(aznet.tenant_id, {"grant_type": "client_credentials",
-                                                          "client_id": "vwan-fuzz"})["access_token"]
-    api = "2021-04-01" if path.count("/") <= 4 else API
-    req = Request(method, path, {"api-version": api},
-                  {"authorization": f"Bearer {token}", "content-type": "application/json"},
-                  json.dumps(body).encode() if body is not None else b"", aznet.endpoint)
-    return aznet.call(aznet.platform.handle, req)
+    return arm_call(aznet, "vwan-fuzz", lambda p: "2021-04-01" if p.count("/") <= 4 else API, method, path, body)
 
 
 def _ok(aznet, path: str, body: object) -> None:  # type: ignore[no-untyped-def]
@@ -148,40 +133,15 @@ def _valid(target: str) -> dict[str, object]:
     }[target]
 
 
-def _mutate(data, value: object, depth: int = 0) -> object:  # type: ignore[no-untyped-def]
-    """The value with one random change somewhere inside (or replaced outright)."""
-    if depth > 4 or data.draw(st.integers(0, 3)) == 0:
-        return data.draw(values)
-    if isinstance(value, dict) and value:
-        key = data.draw(st.sampled_from(sorted(value)))
-        out = dict(value)
-        if data.draw(st.integers(0, 5)) == 0:
-            out.pop(key)
-        else:
-            out[key] = _mutate(data, value[key], depth + 1)
-        return out
-    if isinstance(value, list) and value:
-        i = data.draw(st.integers(0, len(value) - 1))
-        return [*value[:i], _mutate(data, value[i], depth + 1), *value[i + 1:]]
-    return data.draw(values)
-
-
-@settings(max_examples=int(__import__("os").environ.get("AZNET_FUZZ_EXAMPLES", "150")), deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@fuzz_settings
 @given(data=st.data())
 def test_random_bodies_never_5xx(aznet, world, data):  # type: ignore[no-untyped-def]
     target = data.draw(st.sampled_from(sorted(TARGETS)))
-    props = _mutate(data, _valid(target)) if data.draw(st.booleans()) else _valid(target)
+    props = mutate(data, _valid(target), values) if data.draw(st.booleans()) else _valid(target)
     body: dict[str, object] = {"properties": props}
     if target.count("/") == 1:          # a top-level type has a location; a child's body has none
         body["location"] = data.draw(st.sampled_from(["westeurope", "westeurope", "eastus", 3]))
-    before = aznet.call(lambda: len(list(aznet.platform.store.all())))
-    resp = _call(aznet, "PUT", f"{BASE}/{target}", body)
-    event(f"{target.split('/')[-2]} {resp.status}")
-    assert resp.status < 500, (target, body, resp.body)
-    if resp.status >= 400:
-        assert resp.body["error"]["code"]
-        assert aznet.call(lambda: len(list(aznet.platform.store.all()))) == before
+    put_never_5xx(aznet, _call, target, f"{BASE}/{target}", body)
     action = data.draw(st.sampled_from(ACTIONS))
     resp = _call(aznet, "POST", f"{BASE}/{action}", data.draw(values))
     assert resp.status < 500, (action, resp.body)

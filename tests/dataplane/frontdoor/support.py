@@ -76,3 +76,27 @@ def curl(aznet: Any, url: str, *args: str) -> subprocess.CompletedProcess[str]:
 def afd_profile(cdn: Any, rg: str, name: str = "fd", sku: str = "Standard_AzureFrontDoor", **props: Any) -> Any:
     return cdn.profiles.begin_create(rg, name, {"location": "global", "sku": {"name": sku},
                                                 **({"properties": props} if props else {})}).result()
+
+
+def afd_one_origin(cdn: Any, rg: str, profile: str, endpoint: str, origin: Any,
+                   cached: tuple[str, dict[str, Any]] | None = None, route: str = "plain") -> str:
+    """A Standard profile with one endpoint and one origin group (sample 4, 3 successes) holding ``origin``
+    (a ``backends`` server, Host header o.origin.test), a ``route`` for /* over HTTP and, with
+    ``cached=(pattern, extra route properties)``, a "cached" route for ``pattern`` that caches and ignores the
+    query string. Returns the endpoint's host name."""
+    afd_profile(cdn, rg, profile)
+    ep = cdn.afd_endpoints.begin_create(rg, profile, endpoint, {"location": "global"}).result()
+    g = cdn.afd_origin_groups.begin_create(rg, profile, "g", P(loadBalancingSettings={
+        "sampleSize": 4, "successfulSamplesRequired": 3})).result()
+    cdn.afd_origins.begin_create(rg, profile, "g", "o", P(hostName=origin.host, httpPort=origin.port,
+                                                          originHostHeader="o.origin.test")).result()
+    cdn.routes.begin_create(rg, profile, endpoint, route, P(originGroup={"id": g.id}, patternsToMatch=["/*"],
+                                                            linkToDefaultDomain="Enabled",
+                                                            forwardingProtocol="HttpOnly")).result()
+    if cached is not None:
+        pattern, extra = cached
+        cdn.routes.begin_create(rg, profile, endpoint, "cached", P(
+            originGroup={"id": g.id}, patternsToMatch=[pattern], linkToDefaultDomain="Enabled",
+            forwardingProtocol="HttpOnly", cacheConfiguration={"queryStringCachingBehavior": "IgnoreQueryString"},
+            **extra)).result()
+    return str(ep.host_name)

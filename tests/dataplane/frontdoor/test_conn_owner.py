@@ -16,7 +16,7 @@ from aznet.dataplane.appgw.owner import ConnOwner
 from aznet.dataplane.appgw.service import SocketState
 from aznet.dataplane.frontdoor.service import EdgeSocket, FrontDoorService
 
-from .support import P, afd_profile, backends, edge_port, resolve
+from .support import afd_one_origin, backends, edge_port, resolve
 
 
 def _members() -> list[str]:
@@ -48,16 +48,7 @@ def test_the_edge_carries_post_bodies_and_answers_through_the_shared_connection(
     svc = aznet.platform.services.get(FrontDoorService)
     assert all(isinstance(st, ConnOwner) and st.may_stream() is False for st in svc.sockets)
     with backends("up", base=77) as (b,):
-        afd_profile(cdn, rg, "fdo")
-        ep = cdn.afd_endpoints.begin_create(rg, "fdo", "own", {"location": "global"}).result()
-        g = cdn.afd_origin_groups.begin_create(rg, "fdo", "g", P(loadBalancingSettings={
-            "sampleSize": 4, "successfulSamplesRequired": 3})).result()
-        cdn.afd_origins.begin_create(rg, "fdo", "g", "o", P(hostName=b.host, httpPort=b.port,
-                                                             originHostHeader="o.origin.test")).result()
-        cdn.routes.begin_create(rg, "fdo", "own", "r", P(originGroup={"id": g.id}, patternsToMatch=["/*"],
-                                                         linkToDefaultDomain="Enabled",
-                                                         forwardingProtocol="HttpOnly")).result()
-        host = ep.host_name
+        host = afd_one_origin(cdn, rg, "fdo", "own", b, route="r")
         ip = resolve(aznet, host)
         body = bytes(range(256)) * 1024                       # 256 KiB: over the 64 KiB streaming threshold
 

@@ -11,7 +11,7 @@ import httpx
 
 from aznet.dataplane.frontdoor.service import FrontDoorService
 
-from .support import P, afd_profile, backends, edge_port, resolve
+from .support import afd_one_origin, backends, edge_port, resolve
 
 
 def test_http2_clients_through_the_edge(aznet, rg):  # type: ignore[no-untyped-def]
@@ -20,20 +20,7 @@ def test_http2_clients_through_the_edge(aznet, rg):  # type: ignore[no-untyped-d
     cdn = aznet.client(CdnManagementClient)
     svc = aznet.platform.services.get(FrontDoorService)
     with backends("two", base=79) as (b,):
-        afd_profile(cdn, rg, "fdh")
-        ep = cdn.afd_endpoints.begin_create(rg, "fdh", "h2", {"location": "global"}).result()
-        g = cdn.afd_origin_groups.begin_create(rg, "fdh", "g", P(loadBalancingSettings={
-            "sampleSize": 4, "successfulSamplesRequired": 3})).result()
-        cdn.afd_origins.begin_create(rg, "fdh", "g", "o", P(hostName=b.host, httpPort=b.port,
-                                                             originHostHeader="o.origin.test")).result()
-        cdn.routes.begin_create(rg, "fdh", "h2", "plain", P(originGroup={"id": g.id}, patternsToMatch=["/*"],
-                                                            linkToDefaultDomain="Enabled",
-                                                            forwardingProtocol="HttpOnly")).result()
-        cdn.routes.begin_create(rg, "fdh", "h2", "cached", P(
-            originGroup={"id": g.id}, patternsToMatch=["/static/*"], linkToDefaultDomain="Enabled",
-            forwardingProtocol="HttpOnly",
-            cacheConfiguration={"queryStringCachingBehavior": "IgnoreQueryString"})).result()
-        host = ep.host_name
+        host = afd_one_origin(cdn, rg, "fdh", "h2", b, cached=("/static/*", {}))
         base = f"https://{resolve(aznet, host)}:{edge_port(aznet, 443)}"
         verify = ssl.create_default_context(cafile=str(aznet.ca_bundle))
         ext = {"sni_hostname": host}

@@ -11,7 +11,7 @@ import httpx
 
 from aznet.dataplane.frontdoor.service import FrontDoorService
 
-from .support import P, afd_profile, backends, edge_port, resolve
+from .support import P, afd_one_origin, afd_profile, backends, edge_port, resolve
 
 SIZE = 100 * 1024 * 1024
 BOUND = 8 * 1024 * 1024
@@ -38,20 +38,7 @@ def test_a_100mb_answer_streams_through_the_edge_with_bounded_memory(aznet, rg):
     cdn = aznet.client(CdnManagementClient)
     svc = aznet.platform.services.get(FrontDoorService)
     with backends("big", base=78) as (b,):
-        afd_profile(cdn, rg, "fdl")
-        ep = cdn.afd_endpoints.begin_create(rg, "fdl", "large", {"location": "global"}).result()
-        g = cdn.afd_origin_groups.begin_create(rg, "fdl", "g", P(loadBalancingSettings={
-            "sampleSize": 4, "successfulSamplesRequired": 3})).result()
-        cdn.afd_origins.begin_create(rg, "fdl", "g", "o", P(hostName=b.host, httpPort=b.port,
-                                                             originHostHeader="o.origin.test")).result()
-        cdn.routes.begin_create(rg, "fdl", "large", "plain", P(originGroup={"id": g.id}, patternsToMatch=["/*"],
-                                                               linkToDefaultDomain="Enabled",
-                                                               forwardingProtocol="HttpOnly")).result()
-        cdn.routes.begin_create(rg, "fdl", "large", "cached", P(
-            originGroup={"id": g.id}, patternsToMatch=["/cached/*"], linkToDefaultDomain="Enabled",
-            forwardingProtocol="HttpOnly", originPath="/",
-            cacheConfiguration={"queryStringCachingBehavior": "IgnoreQueryString"})).result()
-        host = ep.host_name
+        host = afd_one_origin(cdn, rg, "fdl", "large", b, cached=("/cached/*", {"originPath": "/"}))
         ip = resolve(aznet, host)
         verify = ssl.create_default_context(cafile=str(aznet.ca_bundle))
         for scheme, path, x_cache in (("http", f"/bytes/{SIZE}", "CONFIG_NOCACHE"),
