@@ -13,12 +13,15 @@ from .compile import compile_schemas
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m aznet.arm.schema")
-    parser.add_argument(
-        "packages", nargs="*", default=["network", "dns", "privatedns", "trafficmanager", "compute"]
-    )
+    parser.add_argument("packages", nargs="*", default=None,
+                        help="default: every SDK whose models or api-versions aznet reads")
     parser.add_argument("--out", type=Path, default=None, help="directory (default: the cache directory)")
     parser.add_argument("--force", action="store_true", help="compile again even where a cache exists")
     args = parser.parse_args(argv)
+    if not args.packages:
+        from ..versions import SDK_PACKAGES
+
+        args.packages = sorted({"network", "dns", "privatedns", "trafficmanager", "compute", *SDK_PACKAGES.values()})
     out_dir: Path = args.out or cache_dir()
     for package in args.packages:
         ver = installed_version(package)
