@@ -204,6 +204,8 @@ def main() -> int:
         print(line("NVA -> hub router -> spoke 2's effective routes", hub_ms))
         print(line("customer -> MSEE -> ER gateway -> VNet effective routes", er_ms))
         print(line("FRR A -> FRR bgpd B's table (plain eBGP, same method)", frr_ms))
+        print("  (FRR A needs an outbound route-map towards B, which refuses 127/8 next hops; with it A itself\n"
+              "   sends its UPDATE seconds late: a bound on FRR's pipeline here, not a like-for-like receiver figure)")
         print(f"  ratios (median): hub {statistics.median(hub_ms) / statistics.median(frr_ms):.2f}x FRR, "
               f"ExpressRoute {statistics.median(er_ms) / statistics.median(frr_ms):.2f}x FRR")
         nva.close()
