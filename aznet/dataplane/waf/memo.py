@@ -14,6 +14,7 @@ a lookup is ``table.get(value)`` with no call in between.
 
 from __future__ import annotations
 
+import threading
 import weakref
 from typing import Any
 
@@ -36,11 +37,14 @@ class ValueMemo:
         self.tables: weakref.WeakValueDictionary[int, Table] = weakref.WeakValueDictionary()
         self.resets = 0
         self._next = 0
+        # tables are made where rule sets compile (a worker thread) and emptied where requests run
+        self._lock = threading.Lock()
 
     def table(self) -> Table:
         t = Table()
-        self._next += 1
-        self.tables[self._next] = t
+        with self._lock:
+            self._next += 1
+            self.tables[self._next] = t
         return t
 
     def put(self, table: Table, value: str, result: Any) -> None:
@@ -54,7 +58,9 @@ class ValueMemo:
         table[value] = result
 
     def clear(self) -> None:
-        for t in list(self.tables.values()):
+        with self._lock:
+            tables = list(self.tables.values())
+        for t in tables:
             t.clear()
         self.bytes = 0
         self.resets += 1
