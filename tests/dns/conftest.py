@@ -7,6 +7,8 @@ from typing import Any
 import pytest
 from azure.core.exceptions import HttpResponseError
 
+from tests.network.conftest import inproc, inproc_group  # noqa: F401  (the in-process client, for rule tests)
+
 
 @pytest.fixture(scope="session")
 def dns_client(aznet):  # type: ignore[no-untyped-def]
