@@ -13,13 +13,15 @@ requestCount, latency, failedRequestCount, throughput; Azure writes it for v1 on
 
 Hot path: a request's metrics accumulate in this module's own buckets under keys built once per route
 (``count``/``Telemetry.acc``); they move into the platform's registry every second and before each read
-(the registry's collector), so a metrics query sees every request answered before it."""
+(the registry's collector), so a metrics query sees every request answered before it. Access log records
+are formatted off the request path, in batches every ``ACCESS_SECONDS``."""
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
 import os
+import time
 from typing import TYPE_CHECKING, Any
 
 from ...monitor.catalog import Metric, define
@@ -78,6 +80,14 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def _stamp(when: float) -> str:
+    return dt.datetime.fromtimestamp(when, dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+ACCESS_SECONDS = 0.2           # access log records are formatted in batches, this often (or every ACCESS_BATCH)
+ACCESS_BATCH = 4096
+
+
 _TRACE_IDS: list[str] = []
 os.register_at_fork(after_in_child=_TRACE_IDS.clear)      # a forked process draws its own
 
@@ -129,6 +139,8 @@ class Telemetry:
         self._task: asyncio.Task[None] | None = None
         self.acc: dict[MetricKey, list[float]] = {}      # not yet in the registry: [total, count, min, max, last]
         self.metrics.add_collector(self.flush)           # before each read (a worker's: before each batch)
+        self.access: list[tuple[Any, ...]] = []          # answered requests whose access log record is to write
+        self._access_timer: asyncio.TimerHandle | None = None
 
     def count(self, key: MetricKey, value: float) -> None:
         """One ``add`` of the registry, kept here until ``flush``."""
@@ -203,17 +215,40 @@ class Telemetry:
         acc[3] += total_ms
         if plan is None or not self.logs.wants(gw, "ApplicationGatewayAccessLog"):
             return
-        inc = rec.inc
+        t = rec.conn.transport
+        self.access.append((rec, plan, status, sent, received, total_ms, listener, pool, settings, time.time(),
+                            t.get_extra_info("ssl_object") if t is not None else None))
+        if len(self.access) >= ACCESS_BATCH or self.svc.loop is None:
+            self.flush_access()
+        elif self._access_timer is None:
+            self._access_timer = self.svc.loop.call_later(ACCESS_SECONDS, self.flush_access)
+
+    def flush_access(self) -> None:
+        """Format and write the access log records of the requests answered since the last batch."""
+        if self._access_timer is not None:
+            self._access_timer.cancel()
+            self._access_timer = None
+        batch, self.access = self.access, []
+        for item in batch:
+            self._access_record(*item)
+
+    def _access_record(self, rec: Record, plan: GatewayPlan, status: int, sent: int, received: int,
+                       total_ms: float, listener: str, pool: str, settings: str, when: float, ssl_obj: Any) -> None:
+        inc, d = rec.inc, rec.decision
         rule = d.listener.rule if d is not None and d.listener is not None else None
         error_info = "ERRORINFO_NO_ERROR"
         if status == 502:
             error_info = ("ERRORINFO_UPSTREAM_CLOSED_CONNECTION" if rec.backend_error else "ERRORINFO_UPSTREAM_NO_LIVE")
         elif status in ERRORINFO:
             error_info = ERRORINFO[status]
-        ssl_obj = rec.conn.transport.get_extra_info("ssl_object") if rec.conn.transport is not None else None
+        try:
+            cipher = (ssl_obj.cipher() or ("",))[0] if ssl_obj is not None else ""
+            protocol = ssl_obj.version() or "" if ssl_obj is not None else ""
+        except (OSError, ValueError, AttributeError):     # the connection is gone since
+            cipher = protocol = ""
         uri = inc.path + (f"?{inc.query}" if inc.query else "")
-        self.logs.emit(gw, "ApplicationGatewayAccessLog", {
-            "timeStamp": _now(), "resourceId": plan.id.upper(), "listenerName": listener,
+        self.logs.emit(plan.id.lower(), "ApplicationGatewayAccessLog", {
+            "timeStamp": _stamp(when), "resourceId": plan.id.upper(), "listenerName": listener,
             "ruleName": rule.name if rule else "", "backendPoolName": pool, "backendSettingName": settings,
             "operationName": "ApplicationGatewayAccess", "category": "ApplicationGatewayAccessLog",
             "properties": {
@@ -223,9 +258,7 @@ class Telemetry:
                 "httpVersion": f"HTTP/{inc.version}", "receivedBytes": received, "sentBytes": sent,
                 "clientResponseTime": 0, "timeTaken": round(total_ms / 1000.0, 3),
                 "WAFEvaluationTime": f"{rec.waf_time:.3f}", "WAFMode": rec.waf_mode, "transactionId": rec.tid,
-                "sslEnabled": "on" if ssl_obj is not None else "off",
-                "sslCipher": (ssl_obj.cipher() or ("",))[0] if ssl_obj is not None else "",
-                "sslProtocol": ssl_obj.version() or "" if ssl_obj is not None else "",
+                "sslEnabled": "on" if ssl_obj is not None else "off", "sslCipher": cipher, "sslProtocol": protocol,
                 "sslClientVerify": "NONE", "sslClientCertificateFingerprint": "",
                 "sslClientCertificateIssuerName": "",
                 "serverRouted": f"{rec.member}:{rec.settings.port}" if rec.member and rec.settings else "", "serverStatus": str(rec.backend_status or ""),
@@ -304,6 +337,7 @@ class Telemetry:
         self.metrics.remove_collector(self._collect)
         self.metrics.remove_collector(self.flush)
         self.flush()
+        self.flush_access()
         self.logs.close()
 
 
