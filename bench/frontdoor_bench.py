@@ -4,13 +4,14 @@ against the same origin.
     .venv/bin/python bench/frontdoor_bench.py [--seconds 10] [--objects 100000] [--rounds 3] [--workers N]
 
 With ``--workers N``: HAProxy runs nbthread N and Varnish ``thread_pools=N``, and a second aznet serves the same
-profile with ``AZNET_FRONTDOOR_WORKERS=N`` (rows ``aznet/Nw``; edge address 127.216.0.2) beside the in-process
+profile with ``AZNET_FRONTDOOR_WORKERS=N`` (rows ``aznet/Nw``; edge address 127.216.<run>.2) beside the in-process
 one, in the same run. Varnish's threads are not bound to N cores by this (nor is anything else: wrk, the origin
 and every proxy share the machine's cores).
 
 Needs the Debian packages haproxy, varnish and wrk (`apt-get install haproxy varnish wrk`; scripts/test installs
 haproxy and wrk; this bench alone needs varnish). The origin is one HAProxy process answering 200 with a 1 KiB
-body and ``Cache-Control: public, max-age=3600`` on 127.217.0.1:8080 (a fast C origin).
+body and ``Cache-Control: public, max-age=3600`` on 127.217.<run>.1:8080 (a fast C origin; every address of a run
+has a third octet of its own, so concurrent runs on a shared machine never measure each other's processes).
 
 - pass-through: HAProxy (``mode http``, ``http-reuse always``, nbthread 1) vs aznet's edge on a route without
   caching (``aznet up`` in its own process; a Front Door Standard profile, endpoint, origin group, origin, route
@@ -31,6 +32,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import random
 import re
 import shutil
 import statistics
@@ -44,11 +46,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import wrkrun  # noqa: E402
 from lb_bench import Aznet, rss_kib  # noqa: E402
 
-ORIGIN = "127.217.0.1"
-HAPROXY_FE = "127.214.0.1"
-VARNISH_FE = "127.215.0.1"
-EDGE = "127.216.0.1"
-EDGE_W = "127.216.0.2"
+# a third octet of this run's own: two runs at once on a shared machine (or another bench on these addresses)
+# would otherwise find each other's listeners, and wrk would measure the other run's processes
+_RUN = random.randrange(1, 255)
+ORIGIN = f"127.217.{_RUN}.1"
+HAPROXY_FE = f"127.214.{_RUN}.1"
+VARNISH_FE = f"127.215.{_RUN}.1"
+EDGE = f"127.216.{_RUN}.1"
+EDGE_W = f"127.216.{_RUN}.2"
 BODY = "x" * 1024
 CDN_API = "2024-02-01"
 
@@ -201,6 +206,9 @@ def main() -> None:
             wait_port(ORIGIN, 8080)
             wait_port(HAPROXY_FE, 80)
             wait_port(VARNISH_FE, 80)
+            for p in procs:
+                if p.poll() is not None:
+                    sys.exit(f"frontdoor_bench: {p.args[0]} exited (code {p.returncode}): address in use?")
             host = build_edge(az)
             wait_port(EDGE, 80)
             subprocess.run(["curl", "-s", "-o", "/dev/null", "-H", f"Host: {host}", f"http://{EDGE}/hot"], check=True)
