@@ -688,6 +688,8 @@ def _select(pairs: list[tuple[str, str]], ref: VariableRef) -> list[tuple[str, s
             if len(_PREFIXES) < 4096:
                 _PREFIXES[sel] = prefix
         if prefix is not None:
+            if ref.name in ("TX", "IP"):        # setvar and the presets write these keys lower-cased
+                return [(k, v) for k, v in pairs if k.startswith(prefix)]
             n = len(prefix)
             return [(k, v) for k, v in pairs if k[:n].lower() == prefix]
         rx = _selector_regex(sel)
