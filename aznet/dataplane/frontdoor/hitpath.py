@@ -12,6 +12,7 @@ from __future__ import annotations
 import ipaddress
 from typing import TYPE_CHECKING
 
+from .cache.policy import BYPASS, IGNORE
 from .refs import new_ref_bytes
 
 if TYPE_CHECKING:
@@ -46,10 +47,12 @@ class HitPath:
         policy = scan.plan.hit
         assert policy is not None
         path, query = scan.path, scan.query
-        if not policy.caches("GET", query):
-            return None
+        if query and policy.query_mode == BYPASS:
+            return None                     # not cached (the plan checked the rest of ``policy.caches``)
+        key = scan.host + path if not query or policy.query_mode == IGNORE else policy.cache_key(scan.host, path,
+                                                                                                  query)
         cache = self.proxy.cache
-        entry = cache.quick(scan.plan.scope, policy.cache_key(scan.host, path, query), policy)
+        entry = cache.quick(scan.plan.scope, key, policy)
         if entry is None:
             return None
         age = int(cache.clock() - entry.stored_at)
