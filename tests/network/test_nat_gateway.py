@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from .inprocess_support import code_of
 from .nic_support import LOC, error_of, make_vnet, rid
 
 
@@ -85,7 +86,8 @@ def test_public_ip_in_another_region_refused(aznet, network_client, rg):
     {"sku": {"name": "Basic"}},
     {"properties": {"publicIpAddresses": [{"id": "/subscriptions/x/bad"}]}},
 ])
-def test_bad_values(network_client, rg, body):
+def test_bad_values(inproc, inproc_group, body):
     full = {"location": LOC, **body}
-    assert error_of(network_client.nat_gateways.begin_create_or_update, rg, "bad", full)[0] == 400
-    assert error_of(network_client.nat_gateways.get, rg, "bad")[0] == 404
+    nat = inproc.network(inproc_group, "natGateways", "bad")
+    assert code_of(inproc.call("PUT", nat, full))[0] == 400
+    assert inproc.call("GET", nat)[0] == 404

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from .hybrid_support import pip
+from .inprocess_support import code_of
 from .nic_support import error_of, make_vnet, rid, subnet_id
 
 
@@ -247,8 +248,8 @@ def test_bgp_connection_limits(aznet, network_client, rg):
     ({"virtualRouterAutoScaleConfiguration": {"minCapacity": 1}}, "InvalidVirtualRouterAutoScaleConfiguration"),
     ({"hubRoutingPreference": "Fastest"}, "InvalidRequestFormat"),
 ])
-def test_route_server_hub_rules(network_client, rg, props, code):
-    net = network_client
-    assert error_of(net.virtual_hubs.begin_create_or_update, rg, "rs", {"location": "westeurope",
-                                                                       "properties": props}) == (400, code)
-    assert list(net.virtual_hubs.list_by_resource_group(rg)) == []
+def test_route_server_hub_rules(inproc, inproc_group, props, code):
+    assert code_of(inproc.call("PUT", inproc.network(inproc_group, "virtualHubs", "rs"),
+                               {"location": "westeurope", "properties": props})) == (400, code)
+    status, listed = inproc.call("GET", f"{inproc_group}/providers/Microsoft.Network/virtualHubs")
+    assert status == 200 and list(listed["value"]) == []
