@@ -15,7 +15,6 @@ from .arm.httpserver import HttpServer
 from .arm.platform import Platform
 from .arm.tls import TlsFiles, ensure_tls
 from .config import Settings
-from .monitor.metrics import METRICS
 from .resources import PACKAGES
 from .store.sqlite import SqliteStore
 
@@ -81,7 +80,6 @@ class Server:
             self.platform.settings.port = self.http.port
             self.platform.issuer.endpoint = self.settings.endpoint
         self.platform.metrics.open(self.settings.data_dir)
-        METRICS.use(self.platform.metrics)
         for factory in self.platform.service_factories:
             svc = factory(self.platform)
             if svc is not None:

@@ -1,7 +1,7 @@
 """The counters registry every engine reports to.
 
-``METRICS.add(resource_id, metric, value=1.0, dims=())`` adds to a counter and
-``METRICS.set_gauge(resource_id, metric, value, dims=())`` sets a level. Both
+``platform.metrics.add(resource_id, metric, value=1.0, dims=())`` adds to a counter and
+``platform.metrics.set_gauge(resource_id, metric, value, dims=())`` sets a level. Both
 are a dictionary update on the hot path: values accumulate in the current
 minute's bucket (total, count, min, max, last) and move into per-series
 arrays when the minute turns. ``dims`` are (name, value) pairs, e.g.
@@ -14,9 +14,8 @@ Retention is bounded twice: by age (``retention_minutes``, at most 93 days of
 background thread every few seconds and loaded again at start, so they
 survive a restart.
 
-Each platform has a registry of its own (``platform.metrics``); ``METRICS``
-forwards to the registry of the platform ``aznet up`` started last, for code
-that has no platform at hand."""
+Each platform has a registry of its own (``platform.metrics``) and engines report to their own
+platform's: there is no process-wide registry (several platforms run in one process)."""
 
 from __future__ import annotations
 
@@ -233,24 +232,3 @@ class MetricsRegistry(Persistence):
                     out.append(stored)
             return out
 
-
-class _DefaultRegistry:
-    """``METRICS``: forwards to the registry of the running platform (a plain one until a platform starts)."""
-
-    def __init__(self) -> None:
-        self.target = MetricsRegistry()
-
-    def use(self, registry: MetricsRegistry) -> None:
-        self.target = registry
-
-    def add(self, resource_id: str, metric: str, value: float = 1.0, dims: Dims = ()) -> None:
-        self.target.add(resource_id, metric, value, dims)
-
-    def set_gauge(self, resource_id: str, metric: str, value: float, dims: Dims = ()) -> None:
-        self.target.set_gauge(resource_id, metric, value, dims)
-
-    def __getattr__(self, name: str) -> object:
-        return getattr(self.target, name)
-
-
-METRICS = _DefaultRegistry()
