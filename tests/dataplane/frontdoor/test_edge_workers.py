@@ -60,7 +60,8 @@ def test_two_edge_workers_cache_purge_route_failover_and_report() -> None:
                 res.resources.begin_create_or_update_by_id(
                     f"{prof.id}/providers/Microsoft.Insights/diagnosticSettings/access",
                     {"properties": {"storageAccountId": st,
-                                    "logs": [{"category": "FrontDoorAccessLog", "enabled": True}]}},
+                                    "logs": [{"category": c, "enabled": True} for c in (
+                                        "FrontDoorAccessLog", "FrontDoorWebApplicationFirewallLog")]}},
                     api_version="2021-05-01-preview").result()
                 ep = cdn.afd_endpoints.begin_create("rg", "fd", "web", {"location": "global"}).result()
                 g = cdn.afd_origin_groups.begin_create("rg", "fd", "g", P(
@@ -133,6 +134,28 @@ def test_two_edge_workers_cache_purge_route_failover_and_report() -> None:
                          timeout=30)
                 assert all(edge_get(inst, f"http://{host}/f{i}").text == f"backup /f{i}" for i in range(30))
                 wait_for(lambda: all(n > m for n, m in zip(svc.workers.served, served3, strict=True)), timeout=30)
+
+                # a WAF policy linked later runs in every worker; its log records and metrics come back
+                from azure.mgmt.frontdoor import FrontDoorManagementClient
+                waf = inst.client(FrontDoorManagementClient).policies.begin_create_or_update("rg", "edgeWaf", {
+                    "location": "Global", "sku": {"name": "Standard_AzureFrontDoor"}, "properties": {
+                        "policySettings": {"enabledState": "Enabled", "mode": "Prevention"},
+                        "customRules": {"rules": [
+                            {"name": "BlockUS", "priority": 1, "ruleType": "MatchRule", "action": "Block",
+                             "matchConditions": [{"matchVariable": "RemoteAddr", "operator": "GeoMatch",
+                                                  "matchValue": ["US"]}]}]}}}).result()
+                cdn.security_policies.begin_create("rg", "fd", "waf", P(parameters={
+                    "type": "WebApplicationFirewall", "wafPolicy": {"id": waf.id},
+                    "associations": [{"domains": [{"id": ep.id}], "patternsToMatch": ["/*"]}]})).result()
+                us = {"X-Forwarded-For": "8.8.8.8"}
+                served4 = list(svc.workers.served)
+                wait_for(lambda: all(edge_get(inst, f"http://{host}/w", headers=us).status_code == 403 for _ in range(10)))
+                assert all(edge_get(inst, f"http://{host}/w{i}", headers=us).status_code == 403 for i in range(30))
+                assert edge_get(inst, f"http://{host}/ok").text == "backup /ok"
+                wait_for(lambda: all(n > m for n, m in zip(svc.workers.served, served4, strict=True)), timeout=30)
+                wait_for(lambda: len([x for x in _logs(inst, "FrontDoorWebApplicationFirewallLog")
+                                      if '"BlockUS"' in x]) >= 40, timeout=30)
+                wait_for(lambda: _count(inst, prof.id, "WebApplicationFirewallRequestCount") >= 40, timeout=30)
 
                 # the metrics and the access log count what the workers served
                 wait_for(lambda: _count(inst, prof.id, "RequestCount") >= 200, timeout=30)
