@@ -441,6 +441,14 @@ class NetworkModel:
                              for k, b in self.raw.items() if self.rtype.get(k) == WAN_VPN_GW}
         return self._wan_nat
 
+    def wan_gateway_nats_for_vnet(self, vnet_key: str | None) -> list[GatewayNat]:
+        """The hub VPN gateways' NAT of the virtual WAN(s) a VNet is connected to."""
+        hubs = self.hub_routing()
+        wans = {hubs.hubs[c.hub_key].wan_key for c in hubs.connections.values()
+                if c.kind == "vnet" and c.vnet_key == vnet_key and c.hub_key in hubs.hubs}
+        return [n for n in self.wan_gateway_nats().values()
+                if n.hub_key in hubs.hubs and hubs.hubs[n.hub_key].wan_key in wans]
+
     def gateway_nat(self, gateway_key: str) -> GatewayNat | None:
         """NAT on a VPN gateway's site-to-site connections (vpn_nat.GatewayNat: ``translate_learned(peer, prefix)``,
         ``translate_advertised(peer, prefix)`` for the BGP speakers, ``outbound(src, dst)`` for the verifier)."""

@@ -153,6 +153,7 @@ class GatewayNat:
     connections: dict[str, ConnectionNat] = field(default_factory=dict)
     gateway_id: str = ""
     name: str = ""
+    hub_key: str = ""             # Virtual WAN: the hub the gateway is in
 
     def by_peer(self, peer: str) -> ConnectionNat | None:
         return next((c for c in self.connections.values() if c.peer == peer), None)
@@ -227,7 +228,8 @@ def wan_gateway_nat(gw_key: str, gw_body: dict[str, Any], rules: dict[str, dict[
     private address space hold the external mappings of its ingress rules."""
     p = gw_body.get("properties") or {}
     out = GatewayNat(gw_key, p.get("enableBgpRouteTranslationForNat") is True, gateway_id=str(gw_body.get("id") or ""),
-                     name=str(gw_body.get("name") or gw_key.rsplit("/", 1)[-1]))
+                     name=str(gw_body.get("name") or gw_key.rsplit("/", 1)[-1]),
+                     hub_key=str((p.get("virtualHub") or {}).get("id") or "").lower().rstrip("/"))
     for body, site in connections:
         sp = (site or {}).get("properties") or {}
         space = [x for x in (sp.get("addressSpace") or {}).get("addressPrefixes") or [] if isinstance(x, str)]

@@ -183,7 +183,7 @@ def trace(model: NetworkModel, src: IpConfig, pkt: Packet, extra: dict[int, IpCo
             hop = Hop("VirtualNetworkGateway", gw.name if gw else "gateway", gw_ips[0] if gw_ips else None,
                       gw.id if gw else None)
             hops.append(hop)
-            return _through_gateway(model, hops, hop, pkt, route, rname)
+            return _through_gateway(model, hops, hop, pkt, route, rname, vnet)
         if t in ("VnetLocal", "VNetPeering", "VNetGlobalPeering"):
             dvnet = vnet if t == "VnetLocal" else route.remote_vnet_key
             if t != "VnetLocal":
@@ -257,14 +257,15 @@ def trace(model: NetworkModel, src: IpConfig, pkt: Packet, extra: dict[int, IpCo
     return Trace(hops, LOOP, f"more than {MAX_HOPS} hops")
 
 
-def _through_gateway(model: NetworkModel, hops: list[Hop], hop: Hop, pkt: Packet, route: EffectiveRoute, rname: str) -> Trace:
+def _through_gateway(model: NetworkModel, hops: list[Hop], hop: Hop, pkt: Packet, route: EffectiveRoute, rname: str,
+                     vnet: str | None) -> Trace:
     """Leaving by a VPN gateway: the NAT rules of the site-to-site connection the destination is behind
     (netmodel/vpn_nat.py) translate the packet, or drop it (the pool of a dynamic IngressSnat rule)."""
     nat = model.gateway_nat(route.gateway_key) if route.gateway_key else None
     out = nat.outbound(pkt.src, pkt.dst) if nat is not None else None
     if out is None and not route.gateway_key:
         # a Virtual WAN hub route: the hub VPN gateway whose site link connection holds the destination
-        for wan_nat in model.wan_gateway_nats().values():
+        for wan_nat in model.wan_gateway_nats_for_vnet(vnet):
             out = wan_nat.outbound(pkt.src, pkt.dst)
             if out is not None:
                 hop.steps.append(Step("FORWARD", "forwarded", f"hub VPN gateway {wan_nat.name}", wan_nat.gateway_id))

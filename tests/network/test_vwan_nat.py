@@ -95,7 +95,7 @@ def test_hub_vpn_gateway_nat(aznet, network_client, compute, rg):
                                          "172.31.0.0/26": "VirtualNetworkGateway"}
     # the verifier's trace through the hub gateway
     model = aznet.call(lambda: model_engine(aznet.platform).model)
-    src = next(c for n in model.nics.values() if n.name == "vm1nic" for c in n.ipconfigs)
+    src = model.nics[nic.id.lower()].ipconfigs[0]          # by id: other tests' NICs share the session's model
     assert src.ip is not None
     t = trace(model, src, Packet("Tcp", src.ip, 50000, _ip("172.30.0.9"), 443))
     assert t.disposition == EXITS_NETWORK

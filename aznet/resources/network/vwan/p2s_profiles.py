@@ -23,6 +23,7 @@ server configuration. Inferred: the profile content for Virtual WAN (the VPN gat
 from __future__ import annotations
 
 import json
+import uuid
 from typing import TYPE_CHECKING, Any
 
 from ....arm import crud
@@ -49,7 +50,7 @@ def _props(body: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def _server(gw: dict[str, Any]) -> str:
-    guid = normalize(gw["id"]).encode().hex()[-32:]   # the gateway has no resourceGuid: derived from its id
+    guid = uuid.uuid5(uuid.NAMESPACE_URL, normalize(gw["id"]))   # the gateway has no resourceGuid: from its id
     return f"azuregateway-{guid}.vpn.azure.com"
 
 
