@@ -17,7 +17,10 @@ has a third octet of its own, so concurrent runs on a shared machine never measu
   caching (``aznet up`` in its own process; a Front Door Standard profile, endpoint, origin group, origin, route
   ``/pass/*``); wrk -t1 -c64 over keep-alive, req/s and wrk's p99; the engines compared run in turn, ``--rounds``
   times interleaved (HAProxy, aznet, HAProxy, aznet, ...), and the medians are printed: on a shared machine a
-  load change during one engine's only run would otherwise decide the ratio;
+  load change during one engine's only run would otherwise decide the ratio; beside req/s, the CPU time (user +
+  system) the engine's processes spent per request in those runs, and the ratio of requests per CPU-second:
+  on a shared machine Varnish's many threads get a larger share of both cores than one event loop can, which
+  req/s mixes in and CPU per request does not;
 - cache hits: Varnish (``-s malloc,1G``, default thread pools) vs aznet's edge on a route with caching
   (``/*``, IgnoreQueryString); the object is fetched once before measuring, so every measured request is a hit;
 - memory for N cached objects (default 100 000 distinct 1 KiB objects): RSS after loading them through each
@@ -125,18 +128,38 @@ def wait_port(host: str, port: int, timeout: float = 30) -> None:
     sys.exit(f"frontdoor_bench: nothing listens on {host}:{port}")
 
 
-def measure(pairs: list[tuple[str, str, str]], seconds: int, rounds: int) -> list[tuple[float, float]]:
-    """wrk -t1 -c64 over keep-alive on each (label, url, Host) in turn, ``rounds`` times interleaved (A B A B ...:
-    a change in the machine's load hits every engine alike); per target the median req/s and the median of the
-    rounds' p99 (ms). Errors or non-2xx answers wrk counted are printed."""
-    runs: list[list[wrkrun.WrkResult]] = [[] for _ in pairs]
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (all its threads) and of its children, recursively."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    total = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            kids = (task / "children").read_text().split()
+        except OSError:
+            continue
+        total += sum(cpu_seconds(int(k)) for k in kids)
+    return total
+
+
+def measure(pairs: list[tuple[str, str, str, int]], seconds: int, rounds: int) -> list[tuple[float, float, float]]:
+    """wrk -t1 -c64 over keep-alive on each (label, url, Host, engine pid) in turn, ``rounds`` times interleaved
+    (A B A B ...: a change in the machine's load hits every engine alike); per target the median req/s, the median
+    of the rounds' p99 (ms) and the median CPU time the engine's processes spent per request (us: what a request
+    costs whatever share of the cores the engine got). Errors or non-2xx answers wrk counted are printed."""
+    runs: list[list[tuple[wrkrun.WrkResult, float]]] = [[] for _ in pairs]
     for _ in range(rounds):
-        for i, (label, url, host) in enumerate(pairs):
+        for i, (label, url, host, pid) in enumerate(pairs):
+            before = cpu_seconds(pid)
             got = wrkrun.run(url, seconds, host=host)
+            used = cpu_seconds(pid) - before
             if got.problems:
                 print(f"    ({label}: {got.problems})")
-            runs[i].append(got)
-    return [(statistics.median(r.rps for r in rs), statistics.median(r.p99_ms for r in rs)) for rs in runs]
+            runs[i].append((got, used / max(got.rps * seconds, 1.0) * 1e6))
+    return [(statistics.median(r.rps for r, _ in rs), statistics.median(r.p99_ms for r, _ in rs),
+             statistics.median(c for _, c in rs)) for rs in runs]
 
 
 async def load_objects(ip: str, host: str, n: int, conns: int = 32) -> int:
@@ -228,30 +251,37 @@ def main() -> None:
                   + (f", aznet/{args.workers}w: {args.workers} worker processes + the aznet process"
                      if args.workers else ""))
             print(f"load average before: {os.getloadavg()}")
-            passes = [("HAProxy", f"http://{HAPROXY_FE}/pass/x", "origin.bench"),
-                      ("aznet", f"http://{EDGE}/pass/x", host)]
-            hits = [("Varnish", f"http://{VARNISH_FE}/hot", "origin.bench"), ("aznet", f"http://{EDGE}/hot", host)]
+            passes = [("HAProxy", f"http://{HAPROXY_FE}/pass/x", "origin.bench", procs[1].pid),
+                      ("aznet", f"http://{EDGE}/pass/x", host, az.proc.pid)]
+            hits = [("Varnish", f"http://{VARNISH_FE}/hot", "origin.bench", varnish.pid),
+                    ("aznet", f"http://{EDGE}/hot", host, az.proc.pid)]
             if azw is not None:
-                passes.append(("aznet/workers", f"http://{EDGE_W}/pass/x", host_w))
-                hits.append(("aznet/workers", f"http://{EDGE_W}/hot", host_w))
+                passes.append(("aznet/workers", f"http://{EDGE_W}/pass/x", host_w, azw.proc.pid))
+                hits.append(("aznet/workers", f"http://{EDGE_W}/hot", host_w, azw.proc.pid))
             got = measure(passes, args.seconds, args.rounds)
             hp, ap_ = got[0], got[1]
             apw = got[2] if azw is not None else None
             got = measure(hits, args.seconds, args.rounds)
             vh, ah = got[0], got[1]
             ahw = got[2] if azw is not None else None
-            print(f"medians of {args.rounds} interleaved {args.seconds}s runs each (wrk -t1 -c64, keep-alive)")
-            print(f"{'':28}{'req/s':>10}{'p99 ms':>10}")
-            print(f"{'pass-through HAProxy':28}{hp[0]:>10.0f}{hp[1]:>10.2f}")
-            print(f"{'pass-through aznet edge':28}{ap_[0]:>10.0f}{ap_[1]:>10.2f}   {ap_[0] / hp[0]:.2f}x HAProxy")
+            print(f"medians of {args.rounds} interleaved {args.seconds}s runs each (wrk -t1 -c64, keep-alive); "
+                  "CPU: the engine's processes' user+system time per request")
+            print(f"{'':28}{'req/s':>10}{'p99 ms':>10}{'CPU us':>9}")
+
+            def row(label: str, m: tuple[float, float, float], ref: tuple[float, float, float] | None = None,
+                    name: str = "") -> None:
+                line = f"{label:28}{m[0]:>10.0f}{m[1]:>10.2f}{m[2]:>9.1f}"
+                if ref is not None:
+                    line += f"   {m[0] / ref[0]:.2f}x {name} req/s, {ref[2] / m[2]:.2f}x its req per CPU-second"
+                print(line)
+            row("pass-through HAProxy", hp)
+            row("pass-through aznet edge", ap_, hp, "HAProxy")
             if apw is not None:
-                label = f"pass-through aznet/{args.workers}w"
-                print(f"{label:28}{apw[0]:>10.0f}{apw[1]:>10.2f}   {apw[0] / hp[0]:.2f}x HAProxy")
-            print(f"{'cache hit Varnish':28}{vh[0]:>10.0f}{vh[1]:>10.2f}")
-            print(f"{'cache hit aznet edge':28}{ah[0]:>10.0f}{ah[1]:>10.2f}   {ah[0] / vh[0]:.2f}x Varnish")
+                row(f"pass-through aznet/{args.workers}w", apw, hp, "HAProxy")
+            row("cache hit Varnish", vh)
+            row("cache hit aznet edge", ah, vh, "Varnish")
             if ahw is not None:
-                label = f"cache hit aznet/{args.workers}w"
-                print(f"{label:28}{ahw[0]:>10.0f}{ahw[1]:>10.2f}   {ahw[0] / vh[0]:.2f}x Varnish")
+                row(f"cache hit aznet/{args.workers}w", ahw, vh, "Varnish")
             before_a, before_v = rss_kib(az.proc.pid), varnish_rss(varnish)
             t0 = time.monotonic()
             got_a = asyncio.run(load_objects(EDGE, host, args.objects))
