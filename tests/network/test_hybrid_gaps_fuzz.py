@@ -43,7 +43,7 @@ def wan_lab(aznet, network_client, resource_client):  # type: ignore[no-untyped-
     _, gw = _user_vpn(aznet, network_client, rg, ["OpenVPN"])
     yield {"rg": rg, "p2s": gw.id, "wan": gw.id.rsplit("/providers/", 1)[0] + "/providers/Microsoft.Network/"
            "virtualWans/myVirtualWan"}
-    try:       # best effort, as the rg fixture: a group holding a hub with connections is refused (the hub's rule)
+    try:       # best effort, as the rg fixture
         resource_client.resource_groups.begin_delete(rg)
     except Exception:  # noqa: BLE001
         pass

@@ -56,3 +56,29 @@ def test_hub_connection_shows_a_peering_on_the_spoke(az, aznet, network_client):
         assert list(net.virtual_network_peerings.list(rg, "VNet1")) == []
     finally:
         az.run("group", "delete", "-n", rg, "--yes", "--no-wait", check=False)
+
+
+def test_a_group_with_a_connected_hub_can_be_deleted():
+    """Deleting the resource group deletes the hub with its VNet connections (and the spoke's hub peering); the
+    hub's own DELETE still refuses while connected (in process, a platform of its own)."""
+    from aznet.testing.inprocess import InProcessClient
+
+    c = InProcessClient.fresh()
+    g = c.group("rg1")
+
+    def n(rtype: str, name: str) -> str:
+        return c.network(g, rtype, name)
+    assert c.call("PUT", n("virtualWans", "wan1"), {"location": LOC, "properties": {}})[0] == 201
+    assert c.call("PUT", n("virtualHubs", "hub1"), {"location": LOC, "properties": {
+        "virtualWan": {"id": n("virtualWans", "wan1")}, "addressPrefix": "10.100.0.0/24"}})[0] == 201
+    assert c.call("PUT", n("virtualNetworks", "vnet1"), {"location": LOC, "properties": {
+        "addressSpace": {"addressPrefixes": ["10.1.0.0/16"]}}})[0] == 201
+    conn = n("virtualHubs", "hub1") + "/hubVirtualNetworkConnections/conn1"
+    assert c.call("PUT", conn, {"properties": {"remoteVirtualNetwork": {"id": n("virtualNetworks", "vnet1")}}})[0] \
+        == 201
+    assert len(c.call("GET", n("virtualNetworks", "vnet1") + "/virtualNetworkPeerings")[1]["value"]) == 1
+    status, body = c.call("DELETE", n("virtualHubs", "hub1"))
+    assert (status, body["error"]["code"]) == (400, "InUseVirtualHubCannotBeDeleted")
+    status, body = c.call("DELETE", g, api_version="2021-04-01")
+    assert status in (200, 202), body
+    assert c.call("GET", g, api_version="2021-04-01")[0] == 404

@@ -94,9 +94,18 @@ def after_write(ctx: Ctx, new: dict[str, Any], old: dict[str, Any] | None) -> No
             ctx.put(rid, {"properties": {"labels": [label], "routes": []}})
 
 
+def _group_delete(ctx: Ctx) -> bool:
+    """The request deletes a whole resource group (``DELETE /subscriptions/{s}/resourceGroups/{g}``)."""
+    path = (ctx.path or "").split("?", 1)[0].rstrip("/").lower()
+    return "/providers/" not in path and path.count("/resourcegroups/") == 1
+
+
 def before_delete(ctx: Ctx, body: dict[str, Any]) -> None:
     hid = body["id"]
-    users = [r.id for r in ctx.children(hid, VNET_CONN_TYPE)] + [r.id for r in ctx.children(hid, BGP_TYPE)]
+    # deleting the group deletes the hub's connections with it (ARM removes a group's resources whatever their
+    # order); a gateway still naming the hub then lives in another group and keeps the hub
+    users = [] if _group_delete(ctx) else \
+        [r.id for r in ctx.children(hid, VNET_CONN_TYPE)] + [r.id for r in ctx.children(hid, BGP_TYPE)]
     for rtype in GATEWAY_REFS.values():
         users.extend(r.id for r in index.gateways_of_hub(ctx, hid, rtype))
     if users:
