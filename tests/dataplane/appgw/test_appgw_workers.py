@@ -99,6 +99,17 @@ def test_two_workers_serve_follow_changes_and_health_and_report(tmp_path: Path) 
                 keep = httpx.Client(timeout=10)
                 before = keep.get(f"{http}/only-two/k1")
                 assert before.status_code == 200
+
+                def current() -> float:         # CurrentConnections: the workers' open connections, summed here
+                    def read() -> float:
+                        reg = inst.platform.metrics
+                        reg.collect()
+                        now = reg.now_minute()
+                        last = [acc[4] for dims, _kind in reg.keys(gw.id, "CurrentConnections")
+                                for _m, acc in reg.points(gw.id, "CurrentConnections", dims, now - 1, now + 1)]
+                        return last[-1] if last else 0.0
+                    return float(inst.call(read))
+                wait_for(lambda: current() >= 1, timeout=30)
                 gwid = rid(inst, "rg", "applicationGateways", "gw")
 
                 def ref(kind: str, n: str) -> dict[str, str]:
@@ -132,6 +143,7 @@ def test_two_workers_serve_follow_changes_and_health_and_report(tmp_path: Path) 
                 assert json.loads(after.headers["x-seen"])["X-Forwarded-For"] == \
                     json.loads(before.headers["x-seen"])["X-Forwarded-For"]       # the same client port: not dropped
                 keep.close()
+                wait_for(lambda: current() == 0, timeout=30)   # and it goes when the connection does
 
                 # a backend the probes find failing leaves the rotation in every worker
                 b1.fail = True
