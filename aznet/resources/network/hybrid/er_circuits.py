@@ -15,8 +15,9 @@ Rules (Azure's ExpressRoute docs and FAQ; codes: docs/hybrid.md says which are c
   deprovisions it first. Nor while a virtual network gateway connection links it.
 - authorizations: ``authorizationKey`` (a GUID, generated), ``authorizationUseStatus`` Available |
   InUse (a connection redeemed the key); at most 50 per circuit; one in use cannot be deleted.
-- ``stats``: the circuit's bytes in and out on the primary and secondary links. No physical link
-  exists on this machine, so they are 0.
+- ``stats``: the circuit's bytes in and out on the primary and secondary links: what their BGP sessions
+  (aznet's MSEE speakers, a customer router such as FRR peering with them) carried; no data path crosses
+  a circuit on this machine.
 
 The provider's side (``serviceProviderProvisioningState``) is an admin action,
 ``POST /_aznet/expressroute/{sub}/{rg}/{circuit}/provider`` with ``{"serviceProviderProvisioningState":
