@@ -14,7 +14,8 @@ HAProxy (`mode http`, `http-reuse always`, nbthread 1), nginx (1 worker, upstrea
 self-signed PFX, a pool of the three addresses, backend settings port 8080).
 
 Figures:
-- req/s over keep-alive HTTP and HTTPS: wrk -t1 -c64 (best of --rounds);
+- req/s over keep-alive HTTP and HTTPS: wrk -t1 -c64 (best of --rounds; the engines measured one after the
+  other for each figure and round, so a drifting load on a shared machine falls on them alike);
 - p99 latency of keep-alive requests paced at 50% of HAProxy's HTTP peak (two client processes on uvloop
   Protocols, 32 connections each, open loop; latency counted from each request's due time, so queueing is
   not hidden);
@@ -400,11 +401,13 @@ def main() -> int:
         print(f"appgw_bench: {args.seconds}s per figure; HAProxy (nbthread {n}), nginx ({n} worker(s)), aznet (1 "
               "process)" + (f", aznet/{args.workers}w ({args.workers} worker processes + the aznet process)"
                             if args.workers else "") + f"; load average {os.getloadavg()}")
-        res: dict[str, dict[str, float]] = {n: {} for n in targets}
-        for name, (host, _pid) in targets.items():
-            res[name]["http"] = max(wrk(f"http://{host}/", args.seconds) for _ in range(args.rounds))
-            res[name]["https"] = max(wrk(f"https://{host}/", args.seconds) for _ in range(args.rounds))
-            res[name]["tls_new"] = wrk(f"https://{host}/", args.seconds, close=True)
+        res: dict[str, dict[str, float]] = {n: {"http": 0.0, "https": 0.0, "tls_new": 0.0} for n in targets}
+        # figure by figure, engine after engine within each (a shared machine's load drifts: back to back, the
+        # engines see about the same); the best of --rounds
+        for fig, scheme, close in (("http", "http", False), ("https", "https", False), ("tls_new", "https", True)):
+            for _ in range(args.rounds if fig != "tls_new" else 1):
+                for name, (host, _pid) in targets.items():
+                    res[name][fig] = max(res[name][fig], wrk(f"{scheme}://{host}/", args.seconds, close=close))
         rate = res["HAProxy"]["http"] * 0.5
         for name, (host, _pid) in targets.items():
             p50, p99, got, failed = latency(host, 80, rate, float(args.seconds))

@@ -207,16 +207,22 @@ class FastPath:
             if len(k) == 4 and k.lower() == "host":
                 host = v
                 break
-        lst = lanes.listener(host)
+        try:
+            lst = lanes.hosts[host]
+        except KeyError:
+            lst = lanes.listener(host)
         if lst is None or lst.rule is None:
             return False
         rule = lst.rule
         pm = plan.path_maps.get(rule.path_map) if rule.path_map else None
         target, prefix = router.match_path(pm, path, plan.v2) if pm else (rule.target, "")
-        lane = lanes.lane(lst, target)
+        try:
+            lane = lanes.lanes[(lst.id, id(target))]
+        except KeyError:
+            lane = lanes.lane(lst, target)
         if lane is None:
             return False
-        members = lane.usable(svc, plan)
+        members = lane.members if lane.health_version == svc.health_version else lane.usable(svc, plan)
         if not members:
             return False
         proxy = self.proxy
