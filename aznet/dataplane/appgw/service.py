@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import functools
 import ipaddress
 import logging
 import ssl
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 from ... import services
@@ -65,8 +64,6 @@ class SocketState:
         self.alpn: tuple[str, ...] = ("http/1.1",)
         self.lanes: Lanes | None = None          # the hot path's routes under the current plan (fastpath.py)
         self.sni_cache: tuple[Any, Any, dict[str | None, Any]] = (None, None, {})
-        # ``owner.ConnOwner``'s optional hot path: (conn, req) -> bool, FastPath.take bound to this socket
-        self.fast_handle: Callable[[ClientConn, Any], bool] = functools.partial(svc.fastpath.take, self)
 
     def now(self) -> float:
         return time.perf_counter()
@@ -84,6 +81,10 @@ class SocketState:
 
     async def gateway_handle(self, conn: ClientConn, req: Any) -> tuple[bytes, bool]:
         return await self.svc.proxy.handle(self, conn, req)
+
+    def fast_handle(self, conn: ClientConn, req: Any) -> bool:
+        """``owner.ConnOwner``'s optional hot path (``fastpath.FastPath.take``)."""
+        return self.svc.fastpath.take(self, conn, req)
 
 
     def may_stream(self) -> bool:
