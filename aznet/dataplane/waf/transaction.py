@@ -73,6 +73,8 @@ class Settings:
     # the rule set minus removed_ids, precomputed once per policy (RuleSet.without)
     plan: RuleSet | None = None
     prefilter: Prefilter | None = None          # the plan's own Hyperscan databases
+    # (tx_init as last seen, tx_init with lower-cased keys): what each transaction's TX starts from
+    tx_lowered: tuple[dict[str, str], dict[str, str]] | None = None
 
 
 class Transaction:
@@ -85,7 +87,11 @@ class Transaction:
         self.settings = settings
         self.engine = settings.engine
         self.prefilter = settings.prefilter or prefilter
-        self.tx: dict[str, str] = {k.lower(): v for k, v in settings.tx_init.items()}
+        init = settings.tx_init
+        lowered = settings.tx_lowered
+        if lowered is None or lowered[0] != init:      # built once per settings (again if tx_init changed)
+            lowered = settings.tx_lowered = (dict(init), {k.lower(): v for k, v in init.items()})
+        self.tx: dict[str, str] = dict(lowered[1])
         self.ip: dict[str, str] = {}
         self._ip_store = ip_store
         self.geo_data: dict[str, str] = {}
