@@ -54,7 +54,9 @@ def bind_listener(proto: str, host: str, port: int, reuse_port: bool, backlog: i
 
 def die_with_parent(parent_pid: int) -> None:
     """The kernel sends SIGTERM to this process when the aznet process (the thread that started it) ends; if
-    the parent is already gone, exit now."""
+    the parent is already gone, exit now. Ctrl-C in a terminal reaches the whole process group: a worker ignores
+    it and lets the aznet process stop it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
             libc = ctypes.CDLL(None, use_errno=True)
