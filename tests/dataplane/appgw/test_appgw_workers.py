@@ -96,7 +96,9 @@ def test_two_workers_serve_follow_changes_and_health_and_report(tmp_path: Path) 
 
                 # a configuration change (a path map sending /only-two/* to the second backend) reaches every worker;
                 # a keep-alive connection opened before it stays open and sees it
-                keep = httpx.Client(timeout=10)
+                # httpx drops a pooled connection idle for 5 s by default: on a busy machine the steps below take longer,
+                # and the same-connection check would then see the client's new connection, not the server's doing
+                keep = httpx.Client(timeout=10, limits=httpx.Limits(keepalive_expiry=600))
                 before = keep.get(f"{http}/only-two/k1")
                 assert before.status_code == 200
 

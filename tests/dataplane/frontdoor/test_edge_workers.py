@@ -107,7 +107,9 @@ def test_two_edge_workers_cache_purge_route_failover_and_report() -> None:
                 dnsc.record_sets.create_or_update("rg", "origins.test", "third", "A",
                                                   {"ttl": 60, "a_records": [{"ipv4_address": b3.host}]})
                 ip = resolve(inst, host)
-                keep = httpx.Client(timeout=10)
+                # httpx drops a pooled connection idle for 5 s by default: on a busy machine the steps below take longer,
+                # and the same-connection check would then see the client's new connection, not the server's doing
+                keep = httpx.Client(timeout=10, limits=httpx.Limits(keepalive_expiry=600))
                 k1 = keep.get(f"http://{ip}:{edge_port(inst, 80)}/new/k1", headers={"Host": host})
                 assert k1.text == "primary-v2 /new/k1"
                 g3 = cdn.afd_origin_groups.begin_create("rg", "fd", "g3", P(loadBalancingSettings={})).result()
