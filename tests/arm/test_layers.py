@@ -74,18 +74,12 @@ def test_the_old_names_still_resolve_to_the_neutral_modules() -> None:
     assert arm_regions.REGION_NAMES is regions.REGION_NAMES
 
 
-# Data-plane modules that still import a resource package (which imports aznet/arm itself): known debt, to
-# shrink, never to grow. Each names what it reads; the fix is the one dns_resolver got (type names from
-# aznet.typenames, rules evaluated over the seam's snapshot) or a small interface in a neutral module.
-KNOWN_RESOURCE_IMPORTS = {
-    "dataplane/appgw/service.py",        # application_gateways.health (probe messages), keyvault.secrets (TLS certs)
-    "dataplane/bgp/service.py",          # vwan.route_exchange (what a hub advertises)
-    "dataplane/frontdoor/service.py",    # cdn.afd_endpoints.EdgeContentSink (purge), keyvault.secrets (TLS certs)
-    "dataplane/waf/rule_sets.py",        # application_gateways.catalogue (the managed rule set table)
-}
-
-
-def test_no_new_data_plane_imports_of_resource_packages() -> None:
-    found = {rel for folder in ENGINES for rel in _offenders(folder, "aznet.resources")}
-    assert found <= KNOWN_RESOURCE_IMPORTS, sorted(found - KNOWN_RESOURCE_IMPORTS)
-    assert "dataplane/dns_resolver/service.py" not in found       # moved off: rules read from the snapshot
+def test_no_data_plane_imports_a_resource_package() -> None:
+    """A resource package imports the ARM layer, so importing one is importing aznet/arm. What a data plane
+    needs from the control plane (Key Vault secrets, the managed rule set tables) or implements for it
+    (backend health, purge, the hubs' route exchange) sits in a neutral module: aznet/contracts, or the
+    data plane's own package that the control plane imports."""
+    for folder in ENGINES:
+        assert _offenders(folder, "aznet.resources") == {}, folder
+    assert _offenders("contracts", "aznet.arm") == {} and _offenders("contracts", "aznet.resources") == {}
+    assert _offenders("contracts", "aznet.dataplane") == {}

@@ -50,7 +50,7 @@ def test_classic_endpoint(cdn, aznet, rg):  # type: ignore[no-untyped-def]
     assert cdn.endpoints.get(rg, "cdnprofile", ep_name).resource_state == "Stopped"
     cdn.endpoints.begin_start(rg, "cdnprofile", ep_name).result()
     cdn.endpoints.begin_purge_content(rg, "cdnprofile", ep_name, {"contentPaths": ["/images/*"]}).result()
-    from aznet.resources.cdn.afd_endpoints import EdgeContentSink
+    from aznet.contracts.edge_content import EdgeContentSink
 
     heard: list[tuple[str, list[str], list[str]]] = []
 

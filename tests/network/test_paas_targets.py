@@ -148,7 +148,7 @@ def pfx_bytes() -> bytes:
 
 
 def test_key_vault_secrets_resolve_to_pfx(aznet, keyvault, rg):
-    from aznet.resources.keyvault.secrets import SecretNotFound, resolve_secret_uri
+    from aznet.contracts.vault_secrets import SecretNotFound, resolve_secret_uri
 
     name = unique("kv")
     vault = keyvault.vaults.begin_create_or_update(rg, name, {"location": LOC, "properties": {

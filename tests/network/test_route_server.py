@@ -104,8 +104,8 @@ def test_route_server_routes_actions(aznet, network_client, rg):
 def test_route_exchange_hook_feeds_learned_and_reflected_routes(aznet, network_client, rg):
     """The BGP speaker plugs in through route_exchange.register: its state and learned routes show up
     in connectionState, learnedRoutes, and (reflected, AS path prefixed) in the other peers' advertisements."""
-    from aznet.resources.network.vwan import route_exchange
-    from aznet.resources.network.vwan.route_exchange import LearnedRoute
+    from aznet.contracts import route_exchange
+    from aznet.contracts.route_exchange import LearnedRoute
 
     net = network_client
     rs_vnet(net, rg)

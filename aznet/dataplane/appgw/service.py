@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 from ... import services
-from ...resources.network.application_gateways import health as cp_health
+from ...contracts.gateway_health import BackendHealthSource
 from ...store.base import Change
 from ..l7workers import L7Workers, start_workers
 from ..ports import listen_port
@@ -130,7 +130,7 @@ class SocketState:
         return chosen
 
 
-class AppGatewayService(cp_health.BackendHealthSource):
+class AppGatewayService(BackendHealthSource):
     name = "appgw"
     watches = WATCHED | {AG, PIP, SETTINGS_TYPE, KV_SECRET, POLICY_TYPE}
     delivery: Literal["sync", "queued"] = "sync"
@@ -258,7 +258,7 @@ class AppGatewayService(cp_health.BackendHealthSource):
         the newest version; Azure polls the vault every 4 hours, aznet reads it on every commit to the vault)."""
         if not plan.vault_certificates:
             return
-        from ...resources.keyvault.secrets import resolve_secret_uri
+        from ...contracts.vault_secrets import resolve_secret_uri
         for cid, uri in plan.vault_certificates.items():
             try:
                 raw = resolve_secret_uri(snapshot, uri)

@@ -242,7 +242,7 @@ class BgpService:
             self.published += len(changes)
             self.platform.reconciler.on_commit(changes)
 
-    # -- the hubs' route exchange (aznet.resources.network.vwan.route_exchange) -----------------------
+    # -- the hubs' route exchange (aznet.contracts.route_exchange) -----------------------
     def connection_state(self, connection_id: str) -> str | None:
         """Connected / Connecting of a Route Server bgpConnection (any instance up: Connected)."""
         found = [(sp, n) for sp in self.speakers.values() for n in sp.neighbors.values()
@@ -253,7 +253,7 @@ class BgpService:
         return "Connected" if up else "Connecting"
 
     def connection_learned(self, connection_id: str) -> dict[int, list[Any]] | None:
-        from ...resources.network.vwan import route_exchange
+        from ...contracts import route_exchange
 
         out: dict[int, list[Any]] = {}
         known = False
@@ -331,7 +331,7 @@ class BgpService:
         self.workloads = self.platform.services.get(WorkloadsService)
         model_engine(self.platform)           # the network model hears our learned routes from now on
         try:
-            from ...resources.network.vwan import route_exchange
+            from ...contracts import route_exchange
         except ImportError:       # the hubs' control plane is not there
             pass
         else:

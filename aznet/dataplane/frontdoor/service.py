@@ -27,7 +27,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 from ... import services
-from ...resources.cdn.afd_endpoints import EdgeContentSink
+from ...contracts.edge_content import EdgeContentSink
 from ...store.base import Change
 from ..appgw.frontend import ClientConn
 from ..l7workers import L7Workers, start_workers
@@ -217,7 +217,7 @@ class FrontDoorService(EdgeContentSink):
         out: dict[str, bytes] = {}
         if not uris:
             return out
-        from ...resources.keyvault.secrets import resolve_secret_uri
+        from ...contracts.vault_secrets import resolve_secret_uri
         for uri in uris:
             try:
                 out[uri] = resolve_secret_uri(snapshot, uri)   # type: ignore[arg-type]

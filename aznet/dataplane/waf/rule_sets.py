@@ -2,8 +2,9 @@
 
 Only CRS 3.3.4 (Debian ``modsecurity-crs``) is available as rule files, so every CRS-based set
 Azure offers runs the 3.3.4 rules that carry the set's rule ids. Rule groups and ids per set come
-from the control plane's catalogue (``application_gateways.catalogue.rule_groups``: the
-``applicationGatewayAvailableWafRuleSets`` answer), so the data plane and the catalogue agree.
+from the managed rule set tables (``waf.managed_groups.rule_groups``), which the control plane's
+catalogue lists (the ``applicationGatewayAvailableWafRuleSets`` answer), so the data plane and the
+catalogue agree.
 
 | Azure set (type / version)              | where          | aznet runs                                          | differences from Azure |
 |-----------------------------------------|----------------|-----------------------------------------------------|------------------------|
@@ -62,7 +63,7 @@ def known(set_type: str, version: str) -> bool:
 
 @lru_cache(maxsize=16)
 def rules_of(set_type: str, version: str) -> SetRules:
-    from ...resources.network.application_gateways import catalogue
+    from . import managed_groups as catalogue
     key = (set_type.lower(), version)
     if key in DRS_SETS:
         groups = catalogue.rule_groups("Microsoft_DefaultRuleSet", "2.1")

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from ...arm.ids import normalize, parse_resource_id
 from ...arm.registry import REGISTRY, Action, Hooks, ResourceType
+from ...contracts.edge_content import EdgeContentSink
 from .common import (
     AFD_ENDPOINT,
     API_VERSIONS,
@@ -31,20 +32,6 @@ if TYPE_CHECKING:
 SCOPES = ("TenantReuse", "SubscriptionReuse", "ResourceGroupReuse", "NoReuse")
 MAX_PURGE_PATHS = 100
 
-class EdgeContentSink:
-    """What an edge data plane implements to hear of purge and load (prefetch) requests. The sinks are the
-    request's platform's services (never a module global: several platforms can run in one process, and one
-    platform's purge must not reach another's cache). Each runs before the long-running operation reports
-    success."""
-
-    def purge_content(self, endpoint_id: str, paths: list[str], domains: list[str]) -> None:
-        """An AFD or CDN endpoint's purge: ``paths`` (with wildcards) on ``domains``."""
-
-    def load_content(self, endpoint_id: str, paths: list[str], domains: list[str]) -> None:
-        """A CDN endpoint's load (prefetch) of ``paths`` on ``domains``."""
-
-    def purge_front_door(self, front_door_id: str, paths: list[str]) -> None:
-        """A classic Front Door's purge."""
 
 
 def sinks(ctx: Ctx) -> list[EdgeContentSink]:

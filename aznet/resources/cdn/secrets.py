@@ -31,7 +31,7 @@ def load_certificate(ctx: Ctx, source_id: str, version: str | None) -> x509.Cert
                   "(…/providers/Microsoft.KeyVault/vaults/{vault}/secrets/{name}).", "secretSource")
     if ctx.platform.registry.get("Microsoft.KeyVault/vaults/secrets") is None:
         raise bad("Key Vault is not available to resolve the secret.", "secretSource")
-    from ..keyvault.secrets import resolve_secret_uri
+    from ...contracts.vault_secrets import resolve_secret_uri
 
     vault = parsed.names[0]
     uri = f"https://{vault}.vault.azure.net/secrets/{parsed.names[1]}" + (f"/{version}" if version else "")

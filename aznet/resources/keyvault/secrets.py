@@ -1,5 +1,6 @@
 """Microsoft.KeyVault/vaults/secrets through ARM (templates put certificates and
-passwords there), and ``resolve_secret_uri`` for the services that read them.
+passwords there). The services that read them call
+``aznet.contracts.vault_secrets.resolve_secret_uri``.
 
 - Name: 1-127 letters, digits and hyphens.
 - ``properties.value`` is required when the secret is created, stored, and never
@@ -8,7 +9,7 @@ passwords there), and ``resolve_secret_uri`` for the services that read them.
   ``secretUriWithVersion`` (``.../<version>``); ``attributes`` with created /
   updated times.
 
-``resolve_secret_uri(ctx_or_store, uri) -> bytes``: the value of the secret a
+``aznet.contracts.vault_secrets.resolve_secret_uri(ctx_or_store, uri) -> bytes``: the value of the secret a
 Key Vault secret URI names (latest version, or the one the URI names). A
 certificate stored as a secret (content type ``application/x-pkcs12``, as Key
 Vault stores certificates) resolves to its PFX bytes (the value is base64); a
@@ -19,26 +20,20 @@ from __future__ import annotations
 
 import base64
 import binascii
-import re
 import time
-import urllib.parse
 from typing import TYPE_CHECKING, Any
 
 from ...arm.errors import ArmError
-from ...arm.ids import normalize
 from ...arm.registry import REGISTRY, Hooks, NameRule, ResourceType
+from ...contracts.vault_secrets import PFX
 from . import vaults
 
 if TYPE_CHECKING:
     from ...arm.context import Ctx
 
 TYPE = "Microsoft.KeyVault/vaults/secrets"
-PFX = "application/x-pkcs12"
 MAX_VALUE = 25 * 1024                     # Key Vault's secret size limit (25 KB)
 
-
-class SecretNotFound(LookupError):
-    pass
 
 
 class SecretHooks(Hooks):
@@ -85,37 +80,6 @@ class SecretHooks(Hooks):
         props["attributes"] = attrs
 
 
-def _parse(uri: str) -> tuple[str, str, str | None]:
-    parts = urllib.parse.urlsplit(uri)
-    host = (parts.hostname or "").lower()
-    m = re.match(r"^([a-z0-9-]+)\.vault\.azure\.net$", host)
-    segs = [s for s in parts.path.split("/") if s]
-    if parts.scheme != "https" or not m or len(segs) not in (2, 3) or segs[0].lower() != "secrets":
-        raise SecretNotFound(f"'{uri}' is not a Key Vault secret URI (https://<vault>.vault.azure.net/secrets/<name>"
-                             "[/<version>]).")
-    return m.group(1), segs[1], segs[2] if len(segs) == 3 else None
-
-
-def resolve_secret_uri(ctx_or_store: Any, uri: str) -> bytes:
-    """The bytes a secret URI names: PFX bytes for a certificate (application/x-pkcs12), else UTF-8."""
-    vault_name, name, version = _parse(uri)
-    vault = vaults.vault_named(ctx_or_store, vault_name)
-    if vault is None:
-        raise SecretNotFound(f"Key Vault '{vault_name}' does not exist.")
-    key = normalize(f"{vault.id}/secrets/{name}")
-    getter = getattr(ctx_or_store, "record", None) or ctx_or_store.get
-    rec = getter(key)
-    if rec is None:
-        raise SecretNotFound(f"Secret '{name}' was not found in Key Vault '{vault_name}'.")
-    if not ((rec.body.get("properties") or {}).get("attributes") or {}).get("enabled", True):
-        raise SecretNotFound(f"Secret '{name}' in Key Vault '{vault_name}' is disabled.")
-    versions = (rec.body.get("_aznet") or {}).get("versions") or []
-    chosen = versions[-1] if version is None else next((v for v in versions if v["version"] == version), None)
-    if chosen is None:
-        raise SecretNotFound(f"Version '{version}' of secret '{name}' was not found in Key Vault '{vault_name}'.")
-    if chosen.get("contentType") == PFX:
-        return base64.b64decode(chosen["value"])
-    return str(chosen["value"]).encode()
 
 
 REGISTRY.add(ResourceType(TYPE, vaults.API_VERSIONS, model="SecretCreateOrUpdateParameters", schema_package="keyvault",

@@ -96,7 +96,7 @@ def server_certificate(gateway: dict[str, Any], name: str, store: Any = None) ->
     for cert in ((gateway.get("properties") or {}).get("sslCertificates") or []):
         uri = (cert.get("properties") or {}).get("keyVaultSecretId")
         if cert.get("name", "").lower() == name.lower() and uri and store is not None:
-            from ...keyvault.secrets import resolve_secret_uri
+            from ....contracts.vault_secrets import resolve_secret_uri
 
             return resolve_secret_uri(store, uri), ""
     return None

@@ -331,7 +331,7 @@ def key_vault_certificate(gw: Gateway, cid: str, uri: str) -> str | None:
     publicCertData, or Azure's ApplicationGatewayKeyVaultSecretException when it cannot be read."""
     if gw.ctx.platform.registry.get("Microsoft.KeyVault/vaults/secrets") is None:
         return None
-    from ...keyvault.secrets import resolve_secret_uri
+    from ....contracts.vault_secrets import resolve_secret_uri
 
     try:
         raw = resolve_secret_uri(gw.ctx, uri)

@@ -14,19 +14,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ....arm.ids import normalize
+from ....contracts.gateway_health import UNKNOWN, BackendHealthSource
 
 if TYPE_CHECKING:
     from ....arm.context import Ctx
 
 NIC_TYPE = "microsoft.network/networkinterfaces"
-UNKNOWN = ("Unknown", "The application gateway's data plane has not probed this server yet.")
 
-
-class BackendHealthSource:
-    """What a gateway data plane implements to answer the backend health actions of its platform."""
-
-    def server_health(self, gw_id: str, pool_id: str, settings_id: str, address: str) -> tuple[str, str]:
-        return UNKNOWN
 
 
 def server_health(ctx: Ctx, gw_id: str, pool_id: str, settings_id: str, address: str) -> tuple[str, str]:

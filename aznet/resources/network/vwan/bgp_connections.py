@@ -9,7 +9,7 @@ Rules (Route Server FAQ and limits, Azure's REST specs; codes: docs/hybrid.md):
 - A Route Server takes its peers once it is provisioned (has its ipConfiguration), at most 8 of them
   (Route Server limits), and no ``hubVirtualNetworkConnection``; a Virtual WAN hub's peer names the
   hub VNet connection of the VNet it is in (hub_rules.py).
-- ``connectionState`` comes from the BGP speaker (route_exchange.py): Connecting until one reports.
+- ``connectionState`` comes from the BGP speaker (aznet/contracts/route_exchange.py): Connecting until one reports.
 
 Actions (LRO, Azure's PeerRouteList: one list per hub instance, ``RouteServiceRole_IN_0`` / ``_IN_1``):
 - ``learnedRoutes``: what the speaker learned from the peer (nothing while no session is up).
@@ -26,10 +26,10 @@ from typing import TYPE_CHECKING, Any
 from ....arm.errors import ArmError
 from ....arm.ids import normalize
 from ....arm.registry import REGISTRY, Action, Hooks, NameRule, ResourceType
+from ....contracts import route_exchange
 from .. import peerings
 from ..hybrid import bgp
 from ..ref_checks import cannot_parse, ref_id, since
-from . import route_exchange
 from . import virtual_hubs as hubs
 from .hub_ip_configurations import TYPE as IPCONFIG_TYPE
 from .hub_ip_configurations import subnet_of, vnet_of

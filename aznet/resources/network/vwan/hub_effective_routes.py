@@ -22,9 +22,10 @@ from typing import TYPE_CHECKING, Any
 from ....arm.errors import ArmError
 from ....arm.ids import normalize
 from ....arm.registry import REGISTRY, Action
+from ....contracts import route_exchange
 from ....netmodel import hub_routes
 from ..ref_checks import ref_id
-from . import bgp_connections, route_exchange
+from . import bgp_connections
 from . import routing_config as rc
 from . import virtual_hubs as hubs
 

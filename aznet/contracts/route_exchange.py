@@ -4,7 +4,7 @@ Route Server and Virtual WAN hubs speak BGP with the peers of their ``bgpConnect
 plane answers ``learnedRoutes`` / ``advertisedRoutes`` and a connection's ``connectionState``; what a
 live session knows comes from whoever runs the speakers, plugged in here:
 
-    from aznet.resources.network.vwan import route_exchange
+    from aznet.contracts import route_exchange
     route_exchange.register(platform, my_exchange)   # an object with the RouteExchange methods
 
 (one per platform: it lives among the platform's services under the name ``route-exchange``).
