@@ -43,7 +43,8 @@ DEFAULT_HOLD = 180      # Azure's gateways: keepalive 60 s, hold 180 s (the peer
 class BgpService:
     name = "bgp"
     watches = frozenset({plan.GW, plan.LNG, plan.CONN, plan.VNET, plan.PEERING, plan.HUB, plan.HUB_IPCONFIG,
-                         plan.HUB_BGP, plan.HUB_VNET_CONN, "microsoft.network/networkinterfaces"}
+                         plan.HUB_BGP, plan.HUB_VNET_CONN, "microsoft.network/networkinterfaces",
+                         f"{plan.GW}/natrules"}
                         | hub_routes.INPUT_TYPES)     # what a Virtual WAN hub announces follows its routing
     delivery: Literal["sync", "queued"] = "sync"
 
@@ -58,6 +59,7 @@ class BgpService:
         self.workloads: WorkloadsService | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
         self._dirty: set[str] = set()          # gateway keys whose learned routes changed
+        self._readvertise_pending = False
         self._flush_scheduled = False
         self.published = 0                       # learned-route changes published (figures, tests)
         self._collector = bgp_metrics.Collector(self, platform.metrics)
@@ -78,6 +80,10 @@ class BgpService:
     def apply(self, changes: Sequence[Change]) -> None:
         if self.snapshot is not None:
             self.resync(self.snapshot)
+        if self.loop is not None and not self._readvertise_pending and \
+                any(s.kind == "VpnGateway" for s in self.specs.values()):
+            self._readvertise_pending = True
+            self.loop.call_soon_threadsafe(self._readvertise_vpn)
 
     def _converge(self, specs: dict[str, SpeakerSpec]) -> None:
         if self.loop is None:
@@ -128,17 +134,34 @@ class BgpService:
                 self._advertise_er(sp, spec)
                 continue
             branch = self._branch_routes(spec)
+            nat = self._nat(gateway_key)
             for n in spec.neighbors:
-                routes = {p: (ap, spec.azure_address) for p, ap in spec.base.get(n.address, {}).items()}
+                routes = {q: (ap, spec.azure_address) for p, ap in spec.base.get(n.address, {}).items()
+                          for q in (nat.translate_advertised(n.address, p) if nat is not None else (p,))}
                 for _sp, peer, prefix, attrs in learned:   # transit: what the other BGP peers taught us
                     if peer == n.address or prefix == "0.0.0.0/0" or prefix in routes or \
                             plan.overlaps_any(prefix, spec.vnet_prefixes):
                         continue
-                    routes[prefix] = ((spec.asn, *attrs.as_path), spec.azure_address)
+                    for q in nat.translate_learned(peer, prefix) if nat is not None else (prefix,):
+                        routes.setdefault(q, ((spec.asn, *attrs.as_path), spec.azure_address))
                 for prefix, path in branch:
                     if prefix not in routes and n.asn not in path:
                         routes[prefix] = ((spec.asn, *path), spec.azure_address)
                 sp.set_advertised(n.address, routes)
+
+    def _nat(self, gateway_key: str) -> Any:
+        """The VPN gateway's NAT as the network model holds it (``vpn_nat.GatewayNat``) when its
+        ``enableBgpRouteTranslationForNat`` is on: the prefixes announced to a site-to-site peer go out through
+        that peer's connection's EgressSnat rules, and transit routes learned from another peer go out post-NAT
+        (its IngressSnat rules), as Azure's NAT documentation describes BGP route translation."""
+        nat = model_engine(self.platform).model.gateway_nat(gateway_key)
+        return nat if nat is not None and nat.route_translation and nat.connections else None
+
+    def _readvertise_vpn(self) -> None:
+        """After a commit, once every engine applied it (the network model too): NAT rules may have changed."""
+        self._readvertise_pending = False
+        for gw in {s.resource_id.lower() for s in self.specs.values() if s.kind == "VpnGateway"}:
+            self._advertise(gw)
 
     def _advertise_hub(self, sp: Speaker, spec: SpeakerSpec) -> None:
         """A Virtual WAN hub router announces to an NVA peer what the NVA's VNet connection learns from the hub

@@ -17,7 +17,8 @@ ONPREM_ASN = 65050
 ONPREM_PEER = "10.51.255.254"
 
 
-def vpn_site(aznet: Any, net: Any, compute: Any, rg: str, gw_asn: int = 65010, vm: bool = True) -> dict[str, Any]:
+def vpn_site(aznet: Any, net: Any, compute: Any, rg: str, gw_asn: int = 65010, vm: bool = True,
+             sku: str = "VpnGw1") -> dict[str, Any]:
     """VNet1 (10.1.0.0/16) with a VM in FrontEnd, a VpnGw1 gateway (ASN ``gw_asn``), local network gateway
     Site1 (BGP only: ASN 65050 at 10.51.255.254) and a BGP site-to-site connection."""
     gw_vnet(net, rg)
@@ -29,7 +30,7 @@ def vpn_site(aznet: Any, net: Any, compute: Any, rg: str, gw_asn: int = 65010, v
     if vm:
         vm_id = compute.virtual_machines.begin_create_or_update(rg, "vm1", vm_body(nic.id)).result().id
     gw = net.virtual_network_gateways.begin_create_or_update(rg, "VNet1GW", gw_body(
-        aznet, rg, sku="VpnGw1", enableBgp=True, bgpSettings={"asn": gw_asn})).result()
+        aznet, rg, sku=sku, enableBgp=True, bgpSettings={"asn": gw_asn})).result()
     net.local_network_gateways.begin_create_or_update(rg, "Site1", {"location": LOC, "properties": {
         "gatewayIpAddress": "203.0.113.10", "localNetworkAddressSpace": {"addressPrefixes": []},
         "bgpSettings": {"asn": ONPREM_ASN, "bgpPeeringAddress": ONPREM_PEER}}}).result()
