@@ -7,29 +7,13 @@ as tests/arm/test_no_http_in_resources.py."""
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
 
 import aznet
+from tests.arm.test_no_http_in_resources import _imports  # the same import scan
 
 ROOT = Path(aznet.__file__).parent
 ENGINES = ("dataplane", "netmodel")
-
-
-def _imports(path: Path) -> set[str]:
-    """The absolute names of the modules a file imports (relative imports resolved), at any depth:
-    inside functions and ``if TYPE_CHECKING:`` blocks too."""
-    package = ["aznet", *path.relative_to(ROOT).with_suffix("").parts[:-1]]
-    found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(), str(path))):
-        if isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            base = package[:len(package) - node.level + 1] if node.level else []
-            module = ".".join([*base, *(node.module.split(".") if node.module else [])])
-            found.add(module)
-            found.update(f"{module}.{alias.name}" for alias in node.names)
-    return found
 
 
 def _offenders(folder: str, forbidden: str) -> dict[str, list[str]]:
