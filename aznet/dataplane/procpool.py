@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ctypes
+import functools
 import logging
 import multiprocessing
 import os
@@ -50,6 +51,18 @@ def bind_listener(proto: str, host: str, port: int, reuse_port: bool, backlog: i
         sock.close()
         raise
     return sock
+
+
+def watch_pipe(loop: asyncio.AbstractEventLoop, conn: Connection, callback: Callable[[], None]) -> None:
+    """Call ``callback`` on the loop when ``conn`` has something to read, the pipe staying *blocking*.
+
+    uvloop (libuv's poll handle) makes a watched descriptor non-blocking, and ``Connection`` cannot work on a
+    non-blocking one: a message that has only partly arrived makes ``recv`` raise ``BlockingIOError`` after
+    taking its first bytes, and a ``send`` into a full pipe does the same after writing part of one; both break
+    the framing for good. Blocking again, a ``recv`` that finds a message begun waits the moment it takes the
+    sender to finish it, and the reader only calls ``recv`` when ``poll(0)`` says a message has begun."""
+    loop.add_reader(conn.fileno(), callback)
+    os.set_blocking(conn.fileno(), True)
 
 
 def die_with_parent(parent_pid: int) -> None:
@@ -87,6 +100,8 @@ class ProcessPool:
         self.loop: asyncio.AbstractEventLoop | None = None
         self._sync = 0
         self._lock = threading.Lock()
+        self._acked: list[int] = [0] * count          # the last "sync" each worker answered (seen by the reader)
+        self._acks = threading.Condition()
         self._spawn_args = (target, args, name)
         for i in range(count):
             conn, proc = self._spawn(i)
@@ -113,8 +128,10 @@ class ProcessPool:
             self.conns[i].close()
         self.procs[i].join(0.1)
         self.conns[i], self.procs[i] = self._spawn(i)
+        with self._acks:
+            self._acked[i] = self._sync              # a new worker owes no answer to an older barrier
         if self.loop is not None:
-            self.loop.add_reader(self.conns[i].fileno(), self._read, i)
+            watch_pipe(self.loop, self.conns[i], functools.partial(self._read, i))
 
     def send_to(self, i: int, kind: str, data: Any) -> None:
         with self._lock, contextlib.suppress(OSError, ValueError):
@@ -127,7 +144,7 @@ class ProcessPool:
     def attach(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
         for i, conn in enumerate(self.conns):
-            loop.add_reader(conn.fileno(), self._read, i)
+            watch_pipe(loop, conn, functools.partial(self._read, i))
 
     def _detach(self, i: int) -> None:
         if self.loop is not None:
@@ -135,15 +152,23 @@ class ProcessPool:
                 self.loop.remove_reader(self.conns[i].fileno())
 
     def _read(self, i: int) -> None:
+        """The loop's reader: everything waiting on the pipe, never blocking (a barrier on the loop thread may
+        have taken what made the pipe readable)."""
+        conn = self.conns[i]
         try:
-            kind, data = self.conns[i].recv()
+            while conn.poll(0):
+                kind, data = conn.recv()
+                self._dispatch(i, kind, data)
         except (EOFError, OSError):
             self._detach(i)
-            return
-        self._dispatch(i, kind, data)
+            with self._acks:
+                self._acks.notify_all()
 
     def _dispatch(self, i: int, kind: str, data: Any) -> None:
         if kind == "synced":
+            with self._acks:
+                self._acked[i] = max(self._acked[i], data)
+                self._acks.notify_all()
             return
         try:
             self.on_message(i, kind, data)
@@ -159,10 +184,14 @@ class ProcessPool:
     def barrier(self, timeout: float = 5.0) -> bool:
         """Block until every live worker has handled all that was sent before (what the workers send meanwhile
         is dispatched as usual). False when one did not answer in time."""
-        self._sync += 1
-        n = self._sync
+        with self._lock:
+            self._sync += 1
+            n = self._sync
         self.send("sync", n)
         deadline = time.monotonic() + timeout
+        if self.loop is not None and not self._on_loop_thread():
+            return self._await_acks(n, deadline)
+        # on the loop's own thread (or before attach): no reader runs meanwhile, so read the pipes here
         ok = True
         for i, conn in enumerate(self.conns):
             if not self.procs[i].is_alive():
@@ -176,10 +205,29 @@ class ProcessPool:
                     kind, data = conn.recv()
                 except (EOFError, OSError):
                     break
+                self._dispatch(i, kind, data)
                 if kind == "synced" and data == n:
                     break
-                self._dispatch(i, kind, data)
         return ok
+
+    def _on_loop_thread(self) -> bool:
+        try:
+            return asyncio.get_running_loop() is self.loop
+        except RuntimeError:
+            return False
+
+    def _await_acks(self, n: int, deadline: float) -> bool:
+        """From another thread: only the loop's reader reads the pipes (two readers of one pipe would split its
+        messages between them), so wait until it has seen every live worker's answer to sync ``n``."""
+        with self._acks:
+            while True:
+                owed = [i for i, p in enumerate(self.procs) if self._acked[i] < n and p.is_alive()]
+                if not owed:
+                    return True
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._acks.wait(min(left, 0.2))        # a worker that dies meanwhile is seen within 0.2 s
 
     def stop(self, timeout: float = 5.0) -> None:
         self.send("stop", None)

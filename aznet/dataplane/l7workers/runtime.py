@@ -25,7 +25,7 @@ from ... import gcpolicy
 from ...monitor.diaglogs import DiagnosticLogs
 from ...services import Services
 from ...store.base import Record
-from ..procpool import die_with_parent, new_loop
+from ..procpool import die_with_parent, new_loop, watch_pipe
 from ..reconcile import Snapshot
 
 log = logging.getLogger("aznet.l7workers")
@@ -184,15 +184,18 @@ class Runtime:
 
     # -- messages -------------------------------------------------------------------------------
     def _readable(self) -> None:
-        try:
-            kind, data = self.conn.recv()
-        except (EOFError, OSError):       # the aznet process is gone
-            self.done.set()
-            return
-        try:
-            self.handle(kind, data)
-        except Exception:                 # one bad message never ends the worker
-            log.exception("l7 worker %d: %s failed", self.index, kind)
+        while True:
+            try:
+                if not self.conn.poll(0):
+                    return
+                kind, data = self.conn.recv()
+            except (EOFError, OSError):       # the aznet process is gone
+                self.done.set()
+                return
+            try:
+                self.handle(kind, data)
+            except Exception:                 # one bad message never ends the worker
+                log.exception("l7 worker %d: %s failed", self.index, kind)
 
     def handle(self, kind: str, data: Any) -> None:
         if kind == "records":
@@ -241,7 +244,7 @@ class Runtime:
         gc.collect()
         gcpolicy.install()   # what it built at start, and the survivors of each full collection, are frozen (as in
                              # ``aznet up``): a full collection does not walk a large cache
-        loop.add_reader(self.conn.fileno(), self._readable)
+        watch_pipe(loop, self.conn, self._readable)
         flusher = loop.create_task(self._flusher())
         await self.done.wait()
         loop.remove_reader(self.conn.fileno())

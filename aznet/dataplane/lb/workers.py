@@ -19,7 +19,7 @@ from collections import defaultdict
 from multiprocessing.connection import Connection
 from typing import Any
 
-from ..procpool import ProcessPool, bind_listener, die_with_parent, new_loop
+from ..procpool import ProcessPool, bind_listener, die_with_parent, new_loop, watch_pipe
 from .plan import Route, Target
 from .relay import ClientSide, UdpFrontend, expire_idle
 from .select import select
@@ -81,11 +81,17 @@ class WorkerEngine:
 
     # -- messages from the aznet process -----------------------------------------------------
     def on_message(self) -> None:
-        try:
-            kind, data = self.conn.recv()
-        except (EOFError, OSError):
-            self.done.set()
-            return
+        while True:
+            try:
+                if not self.conn.poll(0):
+                    return
+                kind, data = self.conn.recv()
+            except (EOFError, OSError):
+                self.done.set()
+                return
+            self._handle(kind, data)
+
+    def _handle(self, kind: str, data: Any) -> None:
         if kind == "plan":
             self._apply(data)
         elif kind == "up":
@@ -130,7 +136,7 @@ class WorkerEngine:
 
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
-        loop.add_reader(self.conn.fileno(), self.on_message)
+        watch_pipe(loop, self.conn, self.on_message)
         ticker = loop.create_task(self._tick())
         await self.done.wait()
         ticker.cancel()
