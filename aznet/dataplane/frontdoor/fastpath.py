@@ -9,8 +9,7 @@ of the current configuration which fast path the route allows:
 - both: no WAF policy (domain or classic routing rule), no rules engine, no classic redirect, no HTTPS redirect
   for this protocol;
 - a hit: caching on for GET (the object and the request decide the rest, ``hitpath``);
-- a pass: caching off, the origin group known, no session affinity, HTTP to the origin (HttpOnly, or MatchRequest
-  on HTTP)."""
+- a pass: caching off, the origin group known, no session affinity (HTTP or HTTPS to the origin)."""
 
 from __future__ import annotations
 
@@ -28,6 +27,7 @@ if TYPE_CHECKING:
     from .service import EdgeSocket
 
 MAX_HOPS = 5
+MAX_ROUTES = 4096          # (Host, scheme, path) decisions remembered per configuration
 NOT_FOR_HITS = frozenset({"range", "if-range", "if-none-match", "if-modified-since"})
 
 
@@ -37,6 +37,9 @@ class Plan:
     hit: CachePolicy | None = None      # set: a hit may be answered at once with this policy
     group: GroupSpec | None = None      # set: a request may pass to this group's origins at once
     only: OriginSpec | None = None      # the group's one origin, when it has one
+    https: bool = False                 # a pass goes to the origin over HTTPS
+    fdid_line: str = ""                 # "X-Azure-FDID: <id>\r\n" (a pass's headers that never change)
+    proto_line: str = ""                # "X-Forwarded-Proto: <scheme>\r\n"
 
 
 @dataclass(slots=True)
@@ -55,6 +58,9 @@ class Scan:
     plan: Plan
 
 
+Route = tuple[str, "HostSpec", Match["RouteSpec"], Plan]   # the host lower-cased without port, its spec, the match
+
+
 class FastPaths:
     def __init__(self, proxy: EdgeProxy) -> None:
         from .hitpath import HitPath
@@ -63,6 +69,7 @@ class FastPaths:
         self.svc = proxy.svc
         self.config: Any = None
         self.plans: dict[tuple[int, int, str], Plan | None] = {}
+        self.routes: dict[tuple[str, str, str], Route | None] = {}     # (Host, scheme, path) -> route, plan
         self.hits = HitPath(proxy)
         self.passes = PassPath(proxy)
 
@@ -120,13 +127,37 @@ class FastPaths:
         target = url.decode("latin-1")
         if "#" in target:
             return None
-        path, _, query = target.partition("?")
+        q = target.find("?")
+        path, query = (target, "") if q < 0 else (target[:q], target[q + 1:])
+        scheme = conn.scheme
+        if self.config is not self.svc.config:      # a new configuration: its routes are new objects
+            self.reset()
+        key = (host, scheme, path)
+        try:
+            found = self.routes[key]
+        except KeyError:
+            found = self.route(host, scheme, path)
+            if len(self.routes) >= MAX_ROUTES:      # hostile clients send many hosts and paths
+                self.routes.clear()
+            self.routes[key] = found
+        if found is None:
+            return None
+        low_host, spec, m, plan = found
+        return Scan(low_host, host, path, query, xff, hops, debug == "1", conditional, spec, m, plan)
+
+    def reset(self) -> None:
+        self.plans.clear()
+        self.routes.clear()
+        self.config = self.svc.config
+
+    def route(self, host: str, scheme: str, path: str) -> Route | None:
+        """What a (Host header, scheme, path) reaches under the current configuration, with its fast-path plan;
+        None: the full path decides (no host, no route, no fast path)."""
         low_host = host.lower()
         low_host = low_host.split("]", 1)[0] + "]" if low_host.startswith("[") else low_host.split(":", 1)[0]
         spec = host_lookup(self.svc.config.hosts, low_host)
         if spec is None or not spec.owner.enabled:
             return None
-        scheme = conn.scheme
         table = spec.tables.get(scheme)
         m = table.match(path) if table is not None else None
         if m is None:
@@ -134,13 +165,11 @@ class FastPaths:
         plan = self.plan(spec, m.item, scheme)
         if plan is None:
             return None
-        return Scan(low_host, host, path, query, xff, hops, debug == "1", conditional, spec, m, plan)
+        return low_host, spec, m, plan
 
     def plan(self, spec: HostSpec, route: RouteSpec, scheme: str) -> Plan | None:
-        svc = self.svc
-        if self.config is not svc.config:       # a new configuration: its routes are new objects
-            self.plans.clear()
-            self.config = svc.config
+        if self.config is not self.svc.config:
+            self.reset()
         key = (id(spec), id(route), scheme)
         try:
             return self.plans[key]
@@ -165,9 +194,12 @@ class FastPaths:
         fwd = route.forwarding_protocol.lower()
         https = scheme == "https" if fwd == "matchrequest" else fwd == "httpsonly"
         affinity = spec.affinity if spec.affinity is not None else (group.affinity if group is not None else False)
-        if group is None or affinity or https:
+        if group is None or affinity:
             return None
         plan.group = group
+        plan.https = https
+        plan.fdid_line = f"X-Azure-FDID: {spec.owner.fdid}\r\n"
+        plan.proto_line = f"X-Forwarded-Proto: {scheme}\r\n"
         if len(group.origins) == 1:
             plan.only = group.origins[0]
         return plan

@@ -1,45 +1,80 @@
 """The edge's pass-through fast path: a request on a route that needs nothing but an origin (``fastpath.plan``)
-goes to the origin as soon as it is parsed, on a kept-alive connection, and the answer is written from the
-reply's callback (``UpstreamConn.send(cb=)``; the pool's sweep times it out): no task, no coroutine, no future,
-unless the pool has no idle connection or the idle one turns out closed (then one task connects, as
-``UpstreamPool.request`` does) or the answer is long (streamed by ``EdgeProxy._stream``).
+goes to the origin as soon as it is parsed, on a kept-alive connection (HTTP, or HTTPS with the origin's TLS
+settings), and the answer is written from the reply's callback (``UpstreamConn.send(cb=)``; the pool's sweep times
+it out): no task, no coroutine, no future, unless the pool has no idle connection or the idle one turns out closed
+(then one task connects, as ``UpstreamPool.request`` does) or the answer is long (streamed by
+``EdgeProxy._stream``).
 
 What reaches the origin and the client is what the full path (``proxy.EdgeProxy.serve``) sends for such a route:
 the origin picked by priority, weight and health, ``Host`` = the origin host header (else the client's), the
 client's headers without the hop-by-hop and reserved ones, then Via, X-Azure-ClientIP, X-Azure-SocketIP,
 X-Azure-Ref, X-Azure-RequestChain, X-Azure-FDID, X-Forwarded-For/Host/Proto; the answer as ``_relay`` frames
-it; errors as ``_error`` answers them; metrics and the access log as ``Telemetry.record``."""
+it; errors as ``_error`` answers them; metrics and the access log as ``Telemetry.record``.
+
+Per request the path keeps to the few values that change (the reference, the addresses, the target); what a
+route shares is in its ``Plan`` (``fastpath``). The request's ``Exchange`` (the full path's record) is built only
+when something needs it: an access log, an error, a streamed answer."""
 
 from __future__ import annotations
 
 import logging
+import time
 from typing import TYPE_CHECKING
 
 from ..appgw import pages as gw_pages
 from ..appgw.upstream import BackendError, Reply
+from . import pages
 from .hitpath import client_address, fill_agents
 from .paths import forward_path
-from .proxy import NOT_PASSED, Exchange
-from .refs import new_ref
+from .proxy import HOP_B, NOT_PASSED, Exchange
+from .refs import new_ref_bytes
 
 if TYPE_CHECKING:
     from ..appgw.frontend import ClientConn, Request
-    from .fastpath import Scan
+    from ..appgw.upstream import UpstreamConn
+    from .balancer import OriginSpec
+    from .fastpath import Plan, Scan
     from .proxy import EdgeProxy
     from .service import EdgeSocket
 
 log = logging.getLogger("aznet.frontdoor")
 WITH_LENGTH = ("POST", "PUT", "PATCH")
+NO_CACHE_TAIL = b"\r\nX-Cache: CONFIG_NOCACHE\r\n"
+STATUS_LINES: dict[tuple[int, bytes], bytes] = {}
+_perf = time.perf_counter
+
+
+def status_line(status: int, reason: bytes) -> bytes:
+    """``HTTP/1.1 <status> <reason>`` as ``EdgeProxy._relay`` writes it (the origin's reason, else the standard
+    one), kept for the few pairs that recur."""
+    line = STATUS_LINES.get((status, reason))
+    if line is None:
+        line = b"HTTP/1.1 %d %b\r\n" % (status, reason or pages.reason(status).encode("latin-1"))
+        if len(STATUS_LINES) < 256:
+            STATUS_LINES[(status, reason)] = line
+    return line
 
 
 class _Job:
-    """One request on its way: what the answer needs once the origin replies."""
-    __slots__ = ("path", "st", "conn", "req", "ex", "keep", "debug", "where", "data")
+    """One request on its way: what the answer, the metrics and the log need once the origin replies."""
+    __slots__ = ("path", "st", "conn", "req", "scan", "origin", "where", "ref", "client_ip", "socket_ip",
+                 "target", "host_header", "https", "data", "keep", "started", "ctx", "sni", "done")
 
-    def __init__(self, path: PassPath, st: EdgeSocket, conn: ClientConn, req: Request, ex: Exchange, keep: bool,
-                 debug: bool, where: tuple[str, int], data: bytes) -> None:
-        self.path, self.st, self.conn, self.req, self.ex = path, st, conn, req, ex
-        self.keep, self.debug, self.where, self.data = keep, debug, where, data
+    def __init__(self, path: PassPath, st: EdgeSocket, conn: ClientConn, req: Request, scan: Scan,
+                 client_ip: str, socket_ip: str) -> None:
+        self.path, self.st, self.conn, self.req, self.scan = path, st, conn, req, scan
+        self.client_ip, self.socket_ip = client_ip, socket_ip
+        self.origin: OriginSpec | None = None
+        self.where: tuple[str, int] | None = None
+        self.ref = b""
+        self.target = self.host_header = ""
+        self.https = False
+        self.data = b""
+        self.keep = req.keep_alive
+        self.started = 0.0              # when the request went to the origin
+        self.done = 0.0                 # when its answer (or the error) came
+        self.ctx: object = None
+        self.sni: str | None = None
 
     def replied(self, reply: Reply | None, err: BackendError | None) -> None:
         """The origin connection's callback (``UpstreamConn.send(cb=)``)."""
@@ -52,88 +87,110 @@ class _Job:
         assert reply is not None
         self.path.answer(self, reply)
 
+    def exchange(self) -> Exchange:
+        """The full path's record of this request (for the access log, an error answer, a streamed answer)."""
+        conn, req, scan = self.conn, self.req, self.scan
+        ex = Exchange((self.ref or new_ref_bytes()).decode("ascii"), req.started, req.method, conn.scheme, scan.host,
+                      scan.path, scan.query, self.client_ip, conn.peer[1], self.socket_ip, req.version,
+                      len(req.url) + req.hsize + len(req.body))
+        if conn.scheme == "https":
+            ex.sni, ex.tls = conn.sni or "", self.st.tls_version(conn)
+        ex.port = self.st.port
+        ex.spec, ex.route, ex.group = scan.spec, scan.match.item, scan.plan.group
+        ex.origin = self.origin
+        if self.target:
+            ex.origin_url = f"{'https' if self.https else 'http'}://{self.host_header}{self.target}"
+        if self.where is not None:
+            ex.origin_ip = f"{self.where[0]}:{self.where[1]}"
+        ex.origin_started, ex.origin_done = self.started, self.done
+        if self.path.svc.telemetry.logging(scan.spec.owner):
+            fill_agents(ex, req)
+        return ex
+
 
 class PassPath:
     def __init__(self, proxy: EdgeProxy) -> None:
         self.proxy = proxy
         self.svc = proxy.svc
+        self.upstream = proxy.upstream
 
     def start(self, st: EdgeSocket, conn: ClientConn, req: Request, scan: Scan) -> bool:
         """Sends ``req`` on its way (the answer follows on ``conn``); always True: the request is taken."""
-        svc, proxy = self.svc, self.proxy
-        group = scan.plan.group
-        assert group is not None
-        spec, route = scan.spec, scan.match.item
-        owner = spec.owner
-        socket_ip, client_port = conn.peer
-        client_ip = client_address(socket_ip, scan.xff)
-        keep = req.keep_alive
-        method = req.method
-        body = req.body
-        ex = Exchange(new_ref(), req.started, method, conn.scheme, scan.host, scan.path, scan.query, client_ip,
-                      client_port, socket_ip, req.version, len(req.url) + req.hsize + len(body))
-        if conn.scheme == "https":
-            ex.sni, ex.tls = conn.sni or "", st.tls_version(conn)
-        ex.port = st.port
-        ex.spec, ex.route, ex.group = spec, route, group
-        if svc.telemetry.logging(owner):
-            fill_agents(ex, req)
-        only = scan.plan.only
+        svc = self.svc
+        plan: Plan = scan.plan
+        socket_ip = conn.peer[0]
+        xff = scan.xff
+        job = _Job(self, st, conn, req, scan, client_address(socket_ip, xff) if xff else socket_ip, socket_ip)
+        only = plan.only
         if only is not None:                # one origin: the rotation is that origin while it is enabled
             origin = only if only.enabled else None
         else:
+            group = plan.group
+            assert group is not None
             origin = svc.balancer.pick(group, svc.candidates(group), None)
         if origin is None:
-            conn.finish(*proxy._error(ex, 503, keep, scan.debug))
+            conn.finish(*self.proxy._error(job.exchange(), 503, job.keep, scan.debug))
             return True
-        ex.origin = origin
-        where = svc.resolve(origin.host, origin.http_port)
-        host_header = origin.host_header or scan.raw_host
-        m = scan.match
-        target = forward_path(scan.path, m.pattern, m.remainder, route.origin_path)
+        job.origin = origin
+        https = job.https = plan.https
+        where = svc.resolve(origin.host, origin.https_port if https else origin.http_port)
+        host_header = job.host_header = origin.host_header or scan.raw_host
+        route = scan.match.item
+        target = scan.path
+        if route.origin_path:
+            m = scan.match
+            target = forward_path(target, m.pattern, m.remainder, route.origin_path)
         if scan.query:
             target += "?" + scan.query
-        ex.origin_url = f"http://{host_header}{target}"
+        job.target = target
         if isinstance(where, str):
+            ex = job.exchange()
             ex.error = "OriginConnectionError"
-            conn.finish(*proxy._error(ex, 503, keep, scan.debug, where))
+            conn.finish(*self.proxy._error(ex, 503, job.keep, scan.debug, where))
             return True
-        ex.origin_ip = f"{where[0]}:{where[1]}"
+        job.where = where
+        method = req.method
+        body = req.body
+        ref = job.ref = new_ref_bytes()
         parts = [f"{method} {target} HTTP/1.1\r\nHost: {host_header}\r\n"]
         for k, v in req.headers:
             low = k.lower()
             if low not in NOT_PASSED and not low.startswith("x-fd-"):
                 parts.append(f"{k}: {v}\r\n")
-        xff = scan.xff
-        parts.append(f"Via: {req.version} Azure\r\nX-Azure-ClientIP: {client_ip}\r\nX-Azure-SocketIP: {socket_ip}\r\n"
-                     f"X-Azure-Ref: {ex.ref}\r\nX-Azure-RequestChain: hops={scan.hops + 1}\r\n"
-                     f"X-Azure-FDID: {owner.fdid}\r\n"
-                     f"X-Forwarded-For: {f'{xff}, {socket_ip}' if xff else socket_ip}\r\n"
-                     f"X-Forwarded-Host: {scan.raw_host}\r\nX-Forwarded-Proto: {conn.scheme}\r\n")
+        parts.append(f"Via: {req.version} Azure\r\nX-Azure-ClientIP: {job.client_ip}\r\nX-Azure-SocketIP: {socket_ip}"
+                     f"\r\nX-Azure-Ref: {ref.decode('ascii')}\r\nX-Azure-RequestChain: hops={scan.hops + 1}\r\n"
+                     f"{plan.fdid_line}X-Forwarded-For: {f'{xff}, {socket_ip}' if xff else socket_ip}\r\n"
+                     f"X-Forwarded-Host: {scan.raw_host}\r\n{plan.proto_line}")
         if body or method in WITH_LENGTH:
             parts.append(f"Content-Length: {len(body)}\r\n")
         parts.append("\r\n")
         data = "".join(parts).encode("latin-1")
         if body:
             data += bytes(body)
-        job = _Job(self, st, conn, req, ex, keep, scan.debug, where, data)
-        ex.origin_started = st.now()
-        upstream = proxy.upstream
-        origin_conn = upstream.take((where[0], where[1], None, None))
+        job.data = data
+        if https:
+            ctx = job.ctx = self.proxy.origin_context(origin.cert_name_check and scan.spec.owner.cert_name_check)
+            sni = job.sni = host_header.split(":", 1)[0]
+            key: tuple[object, ...] = (where[0], where[1], id(ctx), sni)
+        else:
+            key = (where[0], where[1], None, None)
+        job.started = _perf()
+        origin_conn: UpstreamConn | None = self.upstream.take(key)
         if origin_conn is None:             # no idle connection to the origin: connect (a task)
             conn.loop.create_task(self.later(job))
             return True
-        origin_conn.send(data, method == "HEAD", True, cb=job.replied,
-                         deadline=origin_conn.loop.time() + owner.timeout)
+        origin_conn.send(data, method == "HEAD", True, job.replied,
+                         origin_conn.loop.time() + scan.spec.owner.timeout)
         return True
 
     async def later(self, job: _Job, fresh: bool = False) -> None:
         """The request sent by ``UpstreamPool.request``: on a new connection (none idle), or once more on a fresh
         one (``fresh``: the idle one turned out closed)."""
         try:
-            assert job.ex.spec is not None
-            reply = await self.proxy.upstream.request(job.where[0], job.where[1], job.data, job.req.method == "HEAD",
-                                                      job.ex.spec.owner.timeout, stream=True, fresh=fresh)
+            assert job.where is not None
+            reply = await self.upstream.request(job.where[0], job.where[1], job.data, job.req.method == "HEAD",
+                                                job.scan.spec.owner.timeout, job.ctx,  # type: ignore[arg-type]
+                                                job.sni, stream=True, fresh=fresh)
         except BackendError as err:
             self.failed(job, err)
             return
@@ -143,27 +200,53 @@ class PassPath:
         self.answer(job, reply)
 
     def answer(self, job: _Job, reply: Reply) -> None:
-        ex, proxy = job.ex, self.proxy
+        """The origin's answer to the client in one write, framed as ``EdgeProxy._relay`` frames it; the metrics
+        (and the access log) as ``Telemetry.record`` counts them."""
         try:
-            ex.origin_done = job.st.now()
-            ex.origin_status = reply.status
-            extra: list[tuple[str, str]] = []
-            if job.debug:
-                extra.append(("X-Azure-OriginStatusCode", str(reply.status)))
+            now = job.done = _perf()
             if reply.stream is not None:    # a long answer: written as it comes (a task)
-                job.conn.loop.create_task(self._stream(job, reply, extra))
+                job.conn.loop.create_task(self._stream(job, reply))
                 return
-            if len(reply.body) > proxy.buffered_peak:
-                proxy.buffered_peak = len(reply.body)
-            out = proxy._relay(ex, reply, extra, job.keep)
+            status = reply.status
+            body = reply.body
+            proxy = self.proxy
+            if len(body) > proxy.buffered_peak:
+                proxy.buffered_peak = len(body)
+            out = [status_line(status, reply.reason)]
+            for k, v in reply.headers:
+                if k.lower() not in HOP_B:
+                    out += (k, b": ", v, b"\r\n")
+            out += (b"X-Azure-Ref: ", job.ref, NO_CACHE_TAIL)
+            if job.scan.debug:
+                out.append(b"X-Azure-OriginStatusCode: %d\r\n" % status)
+            if status not in (204, 304) and not 100 <= status < 200:
+                out.append(b"Content-Length: %d\r\n" % len(body))
+            out.append(b"\r\n" if job.keep else b"Connection: close\r\n\r\n")
+            req = job.req
+            if req.method != "HEAD":
+                out.append(body)
+            data = b"".join(out)
+            tel = self.svc.telemetry
+            owner = job.scan.spec.owner
+            if tel.logging(owner):
+                ex = job.exchange()
+                ex.origin_status, ex.status, ex.sent = status, status, len(data)
+                tel.record(ex)
+            else:
+                assert job.origin is not None
+                tel.passed(owner, job.client_ip, status, len(req.url) + req.hsize + len(req.body), len(data),
+                           (now - req.started) * 1000, job.origin.host, (now - job.started) * 1000)
         except Exception:                   # noqa: BLE001
             self.crashed(job)
             return
-        job.conn.finish(*out)
+        job.conn.finish(data, job.keep)
 
-    async def _stream(self, job: _Job, reply: Reply, extra: list[tuple[str, str]]) -> None:
+    async def _stream(self, job: _Job, reply: Reply) -> None:
         try:
-            out = await self.proxy._stream(job.ex, reply, extra, None, job.keep, job.conn)
+            ex = job.exchange()
+            ex.origin_status = reply.status
+            extra = [("X-Azure-OriginStatusCode", str(reply.status))] if job.scan.debug else []
+            out = await self.proxy._stream(ex, reply, extra, None, job.keep, job.conn)
         except Exception:                   # noqa: BLE001
             self.crashed(job)
             return
@@ -171,18 +254,18 @@ class PassPath:
 
     def failed(self, job: _Job, err: BackendError) -> None:
         """The origin could not answer: Azure's error answer, as the full path gives it."""
-        ex = job.ex
-        ex.origin_done = job.st.now()
+        job.done = _perf()
+        ex = job.exchange()
+        debug = job.scan.debug
         if err.kind == "timeout":
             ex.error = "OriginTimeout"
-            out = self.proxy._error(ex, 504, job.keep, job.debug)
+            out = self.proxy._error(ex, 504, job.keep, debug)
         else:
             ex.error = "OriginInvalidResponse" if err.kind == "invalid" else "OriginConnectionError"
             detail = "The certificate authority is unfamiliar" if err.kind == "tls" else err.detail or err.kind
-            out = self.proxy._error(ex, 503, job.keep, job.debug, detail)
+            out = self.proxy._error(ex, 503, job.keep, debug, detail)
         job.conn.finish(*out)
 
     def crashed(self, job: _Job) -> None:
         job.st.log_exception()
         job.conn.finish(gw_pages.response(500, gw_pages.error_page(500), keep_alive=False), False)
-

@@ -105,8 +105,8 @@ class EdgeProxy:
         self.svc = svc
         from .fastpath import FastPaths
         self.cache = EdgeCache()
-        self.fast = FastPaths(self)        # cache hits and plain pass-through taken as soon as parsed (fastpath.py)
         self.upstream = UpstreamPool()
+        self.fast = FastPaths(self)        # cache hits and plain pass-through taken as soon as parsed (fastpath.py)
         # the most bytes of one origin answer the edge held at once: a buffered body, or a streamed answer's
         # bytes waiting in the client connection's write buffer (``_stream``)
         self.buffered_peak = 0

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from ...monitor.catalog import Metric, define
 from ...monitor.diaglogs import SETTINGS_TYPE, DiagnosticLogs
-from .tally import ClientTally, Dims, OriginTally, Tallies
+from .tally import MAX_SAMPLES, ClientTally, Dims, OriginTally, Tallies
 
 if TYPE_CHECKING:
     from ..reconcile import Snapshot
@@ -195,6 +195,33 @@ class Telemetry:
                 hits = self.byte_hits[key] = [0, 0]
             if cache == "TCP_HIT" or cache == "TCP_REMOTE_HIT":
                 hits[0] += sent
+            hits[1] += sent
+            self._touched.add(key)
+
+    def passed(self, owner: Owner, client_ip: str, status: int, request_bytes: int, sent: int, took: float,
+               origin: str, origin_took: float) -> None:
+        """A request the pass-through fast path answered with the origin's status (not logged): what ``record``
+        counts for it (``count`` and ``count_origin``), the series' tallies looked up in place."""
+        country = _COUNTRIES.get(client_ip) or _country(client_ip)
+        rid, host, kind = owner.resource_id, owner.endpoint_host, owner.kind
+        tallies = self.tallies
+        t = tallies.clients.get((rid, host, kind, country, status))
+        if t is None or len(t.req) >= MAX_SAMPLES:
+            t = tallies.client((rid, host, kind, country, status), lambda: self._client_tally(owner, country, status))
+        t.req.append(request_bytes)
+        t.sent.append(sent)
+        t.took.append(took)
+        o = tallies.origins.get((rid, host, kind, origin, status))
+        if o is None or len(o.took) >= MAX_SAMPLES:
+            o = tallies.origin((rid, host, kind, origin, status), lambda: self._origin_tally(owner, origin, status))
+        o.took.append(origin_took)
+        if kind != "classic":
+            key = (rid, host)
+            hits = self.byte_hits.get(key)
+            if hits is None:
+                if len(self.byte_hits) >= 4096:
+                    self.byte_hits.clear()
+                hits = self.byte_hits[key] = [0, 0]
             hits[1] += sent
             self._touched.add(key)
 

@@ -17,7 +17,7 @@ import pytest
 from aznet.dataplane.frontdoor.service import FrontDoorService
 from tests.network.nic_support import make_storage_account
 
-from .support import P, afd_profile, backends, edge_get, edge_port, resolve, wait_for
+from .support import Backend, P, afd_profile, backends, edge_get, edge_port, resolve, wait_for
 
 PER_REQUEST = {"age", "x-azure-ref"}
 
@@ -218,3 +218,64 @@ def test_a_fast_pass_sends_and_answers_as_the_full_path_does(aznet, cdn, rg, mon
         r = edge_get(aznet, f"http://{host}/api/x", headers={"X-Azure-DebugInfo": "1"})
         assert r.status_code == 503 and r.headers["x-azure-ref"] in r.text and r.headers.get("x-azure-externalerror")
         assert spy.seen[-1] is True
+
+
+def test_a_fast_pass_to_an_https_origin(aznet, cdn, rg, monkeypatch):  # type: ignore[no-untyped-def]
+    """HttpsOnly forwarding takes the pass fast path too: TLS to the origin with the name check against the origin
+    host header, kept-alive connections reused, the same answer as the full path, and Azure's 503 when the origin's
+    certificate does not name the origin host header (until enforceCertificateNameCheck is off)."""
+    import ssl
+
+    from aznet.dataplane.frontdoor.certs import EdgeCerts
+
+    svc = aznet.platform.services.get(FrontDoorService)
+    spy = _Spy(svc)
+    monkeypatch.setattr(svc.proxy.fast, "take", spy)
+    cert, key = EdgeCerts(aznet.data_dir).managed_pem("app.origin.test")     # signed by the aznet CA
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    b = Backend("tls", "127.0.91.1", tls=ctx)
+    try:
+        afd_profile(cdn, rg, "fdtls")
+        ep = cdn.afd_endpoints.begin_create(rg, "fdtls", "tls", {"location": "global"}).result()
+        g = cdn.afd_origin_groups.begin_create(rg, "fdtls", "g", P(loadBalancingSettings={})).result()
+        cdn.afd_origins.begin_create(rg, "fdtls", "g", "o", P(hostName=b.host, httpsPort=b.port,
+                                                               originHostHeader="app.origin.test")).result()
+        cdn.routes.begin_create(rg, "fdtls", "tls", "r", P(originGroup={"id": g.id}, patternsToMatch=["/*"],
+                                                           forwardingProtocol="HttpsOnly")).result()
+        host = ep.host_name
+        ip, port = resolve(aznet, host), edge_port(aznet, 80)
+        before = len(spy.seen)
+        first = edge_get(aznet, f"http://{host}/a?x=1")
+        opened = svc.proxy.upstream.open
+        for i in range(3):
+            assert edge_get(aznet, f"http://{host}/b{i}").text == f"tls /b{i}"
+        assert svc.proxy.upstream.open == opened          # the kept-alive TLS connection served them
+        assert spy.seen[before:] == [True] * 4
+        assert first.status_code == 200 and first.text == "tls /a?x=1"
+        seen = json.loads(first.headers["x-seen"])
+        assert seen["Host"] == "app.origin.test" and seen["X-Forwarded-Proto"] == "http"
+        hdrs = f"Host: {host}\r\nX-Azure-DebugInfo: 1\r\nConnection: close\r\n"
+        before = len(spy.seen)
+        (fast,) = _exchange(ip, port, f"GET /c HTTP/1.1\r\n{hdrs}\r\n".encode())
+        (full,) = _exchange(ip, port, f"GET http://{host}/c HTTP/1.1\r\n{hdrs}\r\n".encode())
+        assert spy.seen[before:] == [True, False]
+        (fh, fb), (gh, gb) = _head_and_body(fast), _head_and_body(full)
+        assert fb == gb == b"tls /c" and fh.keys() == gh.keys() and fh["x-azure-originstatuscode"] == "200"
+        seen_fast, seen_full = json.loads(fh["x-seen"]), json.loads(gh["x-seen"])
+        for k in ("X-Azure-Ref", "X-Seen"):
+            seen_fast.pop(k, None)
+            seen_full.pop(k, None)
+        assert seen_fast == seen_full
+        # the certificate names app.origin.test, not the new origin host header: 503 from the fast path
+        cdn.afd_origins.begin_create(rg, "fdtls", "g", "o", P(hostName=b.host, httpsPort=b.port,
+                                                               originHostHeader="wrong.origin.test")).result()
+        r = edge_get(aznet, f"http://{host}/d", headers={"X-Azure-DebugInfo": "1"})
+        assert r.status_code == 503 and "x-azure-externalerror" in r.headers and spy.seen[-1] is True
+        cdn.afd_origins.begin_create(rg, "fdtls", "g", "o", P(hostName=b.host, httpsPort=b.port,
+                                                               originHostHeader="wrong.origin.test",
+                                                               enforceCertificateNameCheck=False)).result()
+        r = edge_get(aznet, f"http://{host}/e")
+        assert r.status_code == 200 and r.text == "tls /e" and spy.seen[-1] is True
+    finally:
+        b.close()
