@@ -19,7 +19,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from . import pages, router
-from .telemetry import trace_id
+from .telemetry import Tally, trace_id
 from .upstream import BackendError, Reply
 
 if TYPE_CHECKING:
@@ -34,6 +34,7 @@ DROP = {h.decode() for h in HOP} | {"host", "x-forwarded-for", "x-forwarded-prot
                                     "x-original-host", "x-appgw-trace-id"}
 BODY_METHODS = ("POST", "PUT", "PATCH")
 MAX_HOSTS = 1024              # Host header values remembered per socket (hostile clients send many)
+MAX_TALLIES = 4096            # (member, status group) accumulators kept per route
 STATUS_LINES: dict[tuple[int, bytes], bytes] = {}
 _perf = time.perf_counter
 
@@ -51,7 +52,7 @@ class Lane:
     """Everything requests routed to one target of one listener share."""
 
     __slots__ = ("listener", "target", "settings", "pool", "rr_key", "forwarded", "members", "health_version",
-                 "k_total", "k_failed", "k_time", "status_keys", "member_keys", "pool_name", "bsp", "ldims", "where")
+                 "k_total", "k_failed", "k_time", "status_keys", "tallies", "pool_name", "bsp", "ldims", "where")
 
     def __init__(self, plan: GatewayPlan, listener: Listener, target: Target, settings: Settings, scheme: str,
                  port: int) -> None:
@@ -69,7 +70,7 @@ class Lane:
         self.k_failed = (gw, "FailedRequests", self.bsp)
         self.k_time = (gw, "ApplicationGatewayTotalTime", self.ldims)
         self.status_keys = {g: (gw, "ResponseStatus", (("HttpStatusGroup", f"{g}xx"),)) for g in range(1, 6)}
-        self.member_keys: dict[tuple[str, int], tuple[Any, Any]] = {}
+        self.tallies: dict[tuple[str, int], Tally] = {}
         # member address -> its backend connections' key (host, port, None, None): where it runs on this machine
         self.where: dict[str, tuple[str, int, None, None]] = {}
 
@@ -87,16 +88,20 @@ class Lane:
             self.health_version = svc.health_version
         return self.members
 
-    def backend_keys(self, gw: str, member: str, group: int) -> tuple[Any, Any]:
-        keys = self.member_keys.get((member, group))
-        if keys is None:
+    def tally(self, gw: str, member: str, group: int) -> Tally:
+        """The accumulator of this route's answers from ``member`` in status group ``group`` (bounded: past
+        ``MAX_TALLIES`` a new one serves its request and is not kept, the next flush still reads it)."""
+        t = self.tallies.get((member, group))
+        if t is None:
             srv = (("BackendServer", member), ("BackendPool", self.pool_name),
                    ("BackendHttpSetting", self.settings.name))
-            keys = ((gw, "BackendResponseStatus", (*srv, ("HttpStatusGroup", f"{group}xx"))),
-                    (gw, "BackendLastByteResponseTime", (*self.ldims, *srv)))
-            if len(self.member_keys) < 4096:
-                self.member_keys[(member, group)] = keys
-        return keys
+            status = self.status_keys.get(group) or (gw, "ResponseStatus", (("HttpStatusGroup", f"{group}xx"),))
+            t = Tally(gw, (self.k_total, self.k_failed, status, self.k_time,
+                           (gw, "BackendResponseStatus", (*srv, ("HttpStatusGroup", f"{group}xx"))),
+                           (gw, "BackendLastByteResponseTime", (*self.ldims, *srv))))
+            if len(self.tallies) < MAX_TALLIES:
+                self.tallies[(member, group)] = t
+        return t
 
 
 class Lanes:
@@ -313,27 +318,36 @@ class FastPath:
             rec.backend_status, rec.backend_done = status, now
             tel.end(rec, status, sent)
             return
-        gw = st.gw
         total_ms = (now - req.started) * 1000.0
-        received = len(req.url) + len(req.body) + req.hsize
-        count = tel.count
+        backend_ms = (now - f.backend_started) * 1000.0
+        try:
+            t = lane.tallies[(f.member.address, status // 100)]
+        except KeyError:
+            t = lane.tally(st.gw, f.member.address, status // 100)
+        if not t.live:
+            t.live = True
+            tel.live.append(t)
+        a = t.acc
+        if a[0]:
+            if total_ms < a[4]:
+                a[4] = total_ms
+            if total_ms > a[5]:
+                a[5] = total_ms
+            if backend_ms < a[8]:
+                a[8] = backend_ms
+            if backend_ms > a[9]:
+                a[9] = backend_ms
+        else:
+            a[4] = a[5] = total_ms
+            a[8] = a[9] = backend_ms
+        a[0] += 1.0
         if status >= 500:
-            count(lane.k_failed, 1.0)
-        count(lane.k_total, 1.0)
-        group = status // 100
-        count(lane.status_keys.get(group) or (gw, "ResponseStatus", (("HttpStatusGroup", f"{group}xx"),)), 1.0)
-        tel.bytes[gw] = tel.bytes.get(gw, 0) + sent + received
-        count(lane.k_time, total_ms)
-        k_status, k_last = lane.backend_keys(gw, f.member.address, group)
-        count(k_status, 1.0)
-        count(k_last, (now - f.backend_started) * 1000.0)
-        acc = tel.minute.get(gw)
-        if acc is None:
-            acc = tel.minute[gw] = [0.0, 0.0, 0.0, 0.0]
-        acc[0] += 1
-        acc[1] += status >= 500
-        acc[2] += sent + received
-        acc[3] += total_ms
+            a[1] += 1.0
+        a[2] += sent + len(req.url) + len(req.body) + req.hsize
+        a[3] += total_ms
+        a[6] = total_ms
+        a[7] += backend_ms
+        a[10] = backend_ms
 
     def slow_record(self, f: Flight) -> Any:
         """The proxy's request record (``telemetry.Record``) of a hot-path request, for its slower paths."""

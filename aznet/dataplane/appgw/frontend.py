@@ -28,6 +28,7 @@ MAX_URL = 32 * 1024
 MAX_HEADERS = 32 * 1024
 MAX_PIPELINE = 16
 MAX_EARLY = 64 * 1024
+METHODS = {m.encode(): m for m in ("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS")}
 
 
 class Request:
@@ -151,8 +152,8 @@ class ClientConn(asyncio.Protocol):
 
     # -- httptools --------------------------------------------------------------------------------
     def on_message_begin(self) -> None:
-        self.cur = Request()
-        self.cur.started = self.state.now()
+        cur = self.cur = Request()
+        cur.started = self.state.now()
 
     def on_url(self, url: bytes) -> None:
         assert self.cur is not None
@@ -171,10 +172,12 @@ class ClientConn(asyncio.Protocol):
     def on_headers_complete(self) -> None:
         cur = self.cur
         assert cur is not None
-        cur.method = self.parser.get_method().decode("latin-1")
-        cur.version = self.parser.get_http_version()
-        cur.keep_alive = self.parser.should_keep_alive()
-        cur.upgrade = self.parser.should_upgrade()
+        parser = self.parser
+        method = parser.get_method()
+        cur.method = METHODS.get(method) or method.decode("latin-1")
+        cur.version = parser.get_http_version()
+        cur.keep_alive = parser.should_keep_alive()
+        cur.upgrade = parser.should_upgrade()
         if cur.upgrade or cur.method in ("GET", "HEAD") and not self._has_body(cur):
             return
         length = None

@@ -106,6 +106,23 @@ def trace_id() -> str:
 MetricKey = tuple[str, str, tuple[tuple[str, str], ...]]     # (lower gateway id, metric, dims)
 
 
+class Tally:
+    """The hot path's requests of one route, backend member and status group since the last ``flush``: one
+    accumulator where ``record`` would make six ``count`` calls (TotalRequests, FailedRequests, ResponseStatus,
+    ApplicationGatewayTotalTime, BackendResponseStatus, BackendLastByteResponseTime) and two tallies (bytes,
+    the minute's record). ``acc``: [requests, failed, bytes, total ms sum, min, max, last, backend ms sum, min,
+    max, last]."""
+
+    __slots__ = ("gw", "keys", "acc", "live")
+
+    def __init__(self, gw: str, keys: tuple[MetricKey, ...]) -> None:
+        self.gw = gw
+        # (TotalRequests, FailedRequests, ResponseStatus, TotalTime, BackendResponseStatus, BackendLastByte)
+        self.keys = keys
+        self.acc = [0.0] * 11
+        self.live = False           # in ``Telemetry.live`` (has requests not flushed yet)
+
+
 class Record:
     __slots__ = ("st", "conn", "req", "inc", "decision", "pool", "settings", "member", "started", "backend_started",
                  "backend_done", "backend_status", "backend_error", "tid", "waf_mode", "waf_time")
@@ -140,6 +157,7 @@ class Telemetry:
         self.acc: dict[MetricKey, list[float]] = {}      # not yet in the registry: [total, count, min, max, last]
         self.metrics.add_collector(self.flush)           # before each read (a worker's: before each batch)
         self.access: list[tuple[Any, ...]] = []          # answered requests whose access log record is to write
+        self.live: list[Tally] = []                      # the hot path's tallies with requests since ``flush``
         self._access_timer: asyncio.TimerHandle | None = None
 
     def count(self, key: MetricKey, value: float) -> None:
@@ -156,8 +174,49 @@ class Telemetry:
             a[3] = value
         a[4] = value
 
+    def _spread(self) -> None:
+        """The hot path's tallies into ``acc``, ``bytes`` and ``minute``, as ``count`` per request would have."""
+        live, self.live = self.live, []
+        acc = self.acc
+        for t in live:
+            a = t.acc
+            t.acc = [0.0] * 11
+            t.live = False
+            n, failed = a[0], a[1]
+            if not n:
+                continue
+            k_total, k_failed, k_status, k_time, k_bstatus, k_last = t.keys
+            for key, value, count, low, high, last in (
+                    (k_total, n, n, 1.0, 1.0, 1.0), (k_failed, failed, failed, 1.0, 1.0, 1.0),
+                    (k_status, n, n, 1.0, 1.0, 1.0), (k_time, a[3], n, a[4], a[5], a[6]),
+                    (k_bstatus, n, n, 1.0, 1.0, 1.0), (k_last, a[7], n, a[8], a[9], a[10])):
+                if not count:
+                    continue
+                cur = acc.get(key)
+                if cur is None:
+                    acc[key] = [value, count, low, high, last]
+                    continue
+                cur[0] += value
+                cur[1] += count
+                if low < cur[2]:
+                    cur[2] = low
+                if high > cur[3]:
+                    cur[3] = high
+                cur[4] = last
+            gw = t.gw
+            self.bytes[gw] = self.bytes.get(gw, 0) + int(a[2])
+            m = self.minute.get(gw)
+            if m is None:
+                m = self.minute[gw] = [0.0, 0.0, 0.0, 0.0]
+            m[0] += n
+            m[1] += failed
+            m[2] += a[2]
+            m[3] += a[3]
+
     def flush(self) -> None:
         """Move the accumulated metrics into the registry."""
+        if self.live:
+            self._spread()
         if not self.acc:
             return
         acc, self.acc = self.acc, {}
