@@ -74,29 +74,13 @@ class FastPaths:
         self.passes = PassPath(proxy)
 
     def take(self, st: EdgeSocket, conn: ClientConn, req: Request) -> bool:
-        """Answers (or starts answering) ``req`` on a fast path; False: the full path answers it."""
-        scan = self.scan(conn, req)
-        if scan is None:
-            return False
-        plan = scan.plan
-        if plan.hit is not None:
-            if scan.conditional or req.method != "GET" or req.body:
-                return False
-            out = self.hits.answer(st, conn, req, scan)
-            if out is None:
-                return False
-            conn.finish(*out)
-            return True
-        if plan.group is not None:
-            return self.passes.start(st, conn, req, scan)
-        return False
-
-    def scan(self, conn: ClientConn, req: Request) -> Scan | None:
+        """Answers (or starts answering) ``req`` on a fast path; False: the full path answers it. Reads the
+        request once: the headers that decide, then the route (remembered per (Host, scheme, path))."""
         if req.h2_stream:
-            return None
+            return False
         url = req.url
-        if url[:1] != b"/":
-            return None
+        if not url or url[0] != 47:         # origin form ("/...") only
+            return False
         host = xff = chain = debug = None
         conditional = False
         for k, v in req.headers:
@@ -115,18 +99,18 @@ class FastPaths:
             elif low == "x-azure-debuginfo" and debug is None:
                 debug = v
         if not host:
-            return None
+            return False
         hops = 0
         if chain is not None and chain.startswith("hops="):
             try:
                 hops = int(chain[5:])
             except ValueError:
-                return None
+                return False
             if hops >= MAX_HOPS:
-                return None             # a loop: the full path answers 508
+                return False            # a loop: the full path answers 508
         target = url.decode("latin-1")
         if "#" in target:
-            return None
+            return False
         q = target.find("?")
         path, query = (target, "") if q < 0 else (target[:q], target[q + 1:])
         scheme = conn.scheme
@@ -141,9 +125,18 @@ class FastPaths:
                 self.routes.clear()
             self.routes[key] = found
         if found is None:
-            return None
-        low_host, spec, m, plan = found
-        return Scan(low_host, host, path, query, xff, hops, debug == "1", conditional, spec, m, plan)
+            return False
+        plan = found[3]
+        if plan.group is not None:
+            return self.passes.start(st, conn, req, found, host, path, query, xff, hops, debug == "1")
+        if plan.hit is None or conditional or req.method != "GET" or req.body:
+            return False
+        out = self.hits.answer(st, conn, req, Scan(found[0], host, path, query, xff, hops, debug == "1", conditional,
+                                                   found[1], found[2], plan))
+        if out is None:
+            return False
+        conn.finish(*out)
+        return True
 
     def reset(self) -> None:
         self.plans.clear()

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from ..appgw.frontend import ClientConn, Request
     from ..appgw.upstream import UpstreamConn
     from .balancer import OriginSpec
-    from .fastpath import Plan, Scan
+    from .fastpath import Route
     from .proxy import EdgeProxy
     from .service import EdgeSocket
 
@@ -41,6 +41,7 @@ log = logging.getLogger("aznet.frontdoor")
 WITH_LENGTH = ("POST", "PUT", "PATCH")
 NO_CACHE_TAIL = b"\r\nX-Cache: CONFIG_NOCACHE\r\n"
 STATUS_LINES: dict[tuple[int, bytes], bytes] = {}
+HOP_LENGTHS = frozenset(len(h) for h in HOP_B)     # a header of another length is passed without lower-casing it
 _perf = time.perf_counter
 
 
@@ -57,24 +58,20 @@ def status_line(status: int, reason: bytes) -> bytes:
 
 class _Job:
     """One request on its way: what the answer, the metrics and the log need once the origin replies."""
-    __slots__ = ("path", "st", "conn", "req", "scan", "origin", "where", "ref", "client_ip", "socket_ip",
-                 "target", "host_header", "https", "data", "keep", "started", "ctx", "sni", "done")
+    __slots__ = ("path", "st", "conn", "req", "found", "raw_host", "upath", "query", "debug", "client_ip",
+                 "socket_ip", "keep", "origin", "where", "ref", "target", "host_header", "https", "data", "started",
+                 "ctx", "sni", "done")
 
-    def __init__(self, path: PassPath, st: EdgeSocket, conn: ClientConn, req: Request, scan: Scan,
-                 client_ip: str, socket_ip: str) -> None:
-        self.path, self.st, self.conn, self.req, self.scan = path, st, conn, req, scan
-        self.client_ip, self.socket_ip = client_ip, socket_ip
+    def __init__(self, path: PassPath, st: EdgeSocket, conn: ClientConn, req: Request, found: Route, raw_host: str,
+                 upath: str, query: str, debug: bool, client_ip: str, socket_ip: str) -> None:
+        self.path, self.st, self.conn, self.req, self.found = path, st, conn, req, found
+        self.raw_host, self.upath, self.query, self.debug = raw_host, upath, query, debug
+        self.client_ip, self.socket_ip, self.keep = client_ip, socket_ip, req.keep_alive
         self.origin: OriginSpec | None = None
         self.where: tuple[str, int] | None = None
         self.ref = b""
-        self.target = self.host_header = ""
-        self.https = False
-        self.data = b""
-        self.keep = req.keep_alive
-        self.started = 0.0              # when the request went to the origin
-        self.done = 0.0                 # when its answer (or the error) came
-        self.ctx: object = None
-        self.sni: str | None = None
+        self.target = ""
+        self.started = self.done = 0.0      # when the request went to the origin; when its answer (or error) came
 
     def replied(self, reply: Reply | None, err: BackendError | None) -> None:
         """The origin connection's callback (``UpstreamConn.send(cb=)``)."""
@@ -89,21 +86,22 @@ class _Job:
 
     def exchange(self) -> Exchange:
         """The full path's record of this request (for the access log, an error answer, a streamed answer)."""
-        conn, req, scan = self.conn, self.req, self.scan
-        ex = Exchange((self.ref or new_ref_bytes()).decode("ascii"), req.started, req.method, conn.scheme, scan.host,
-                      scan.path, scan.query, self.client_ip, conn.peer[1], self.socket_ip, req.version,
+        conn, req = self.conn, self.req
+        low_host, spec, m, plan = self.found
+        ex = Exchange((self.ref or new_ref_bytes()).decode("ascii"), req.started, req.method, conn.scheme, low_host,
+                      self.upath, self.query, self.client_ip, conn.peer[1], self.socket_ip, req.version,
                       len(req.url) + req.hsize + len(req.body))
         if conn.scheme == "https":
             ex.sni, ex.tls = conn.sni or "", self.st.tls_version(conn)
         ex.port = self.st.port
-        ex.spec, ex.route, ex.group = scan.spec, scan.match.item, scan.plan.group
+        ex.spec, ex.route, ex.group = spec, m.item, plan.group
         ex.origin = self.origin
         if self.target:
             ex.origin_url = f"{'https' if self.https else 'http'}://{self.host_header}{self.target}"
         if self.where is not None:
             ex.origin_ip = f"{self.where[0]}:{self.where[1]}"
         ex.origin_started, ex.origin_done = self.started, self.done
-        if self.path.svc.telemetry.logging(scan.spec.owner):
+        if self.path.svc.telemetry.logging(spec.owner):
             fill_agents(ex, req)
         return ex
 
@@ -114,13 +112,15 @@ class PassPath:
         self.svc = proxy.svc
         self.upstream = proxy.upstream
 
-    def start(self, st: EdgeSocket, conn: ClientConn, req: Request, scan: Scan) -> bool:
-        """Sends ``req`` on its way (the answer follows on ``conn``); always True: the request is taken."""
+    def start(self, st: EdgeSocket, conn: ClientConn, req: Request, found: Route, raw_host: str, upath: str,
+              query: str, xff: str | None, hops: int, debug: bool) -> bool:
+        """Sends ``req`` on its way (the answer follows on ``conn``); always True: the request is taken.
+        ``found``: the route (``FastPaths.route``); the rest as ``FastPaths.take`` read it."""
         svc = self.svc
-        plan: Plan = scan.plan
+        spec, m, plan = found[1], found[2], found[3]
         socket_ip = conn.peer[0]
-        xff = scan.xff
-        job = _Job(self, st, conn, req, scan, client_address(socket_ip, xff) if xff else socket_ip, socket_ip)
+        job = _Job(self, st, conn, req, found, raw_host, upath, query, debug,
+                   client_address(socket_ip, xff) if xff else socket_ip, socket_ip)
         only = plan.only
         if only is not None:                # one origin: the rotation is that origin while it is enabled
             origin = only if only.enabled else None
@@ -129,24 +129,22 @@ class PassPath:
             assert group is not None
             origin = svc.balancer.pick(group, svc.candidates(group), None)
         if origin is None:
-            conn.finish(*self.proxy._error(job.exchange(), 503, job.keep, scan.debug))
+            conn.finish(*self.proxy._error(job.exchange(), 503, job.keep, debug))
             return True
         job.origin = origin
         https = job.https = plan.https
-        where = svc.resolve(origin.host, origin.https_port if https else origin.http_port)
-        host_header = job.host_header = origin.host_header or scan.raw_host
-        route = scan.match.item
-        target = scan.path
-        if route.origin_path:
-            m = scan.match
-            target = forward_path(target, m.pattern, m.remainder, route.origin_path)
-        if scan.query:
-            target += "?" + scan.query
+        port = origin.https_port if https else origin.http_port
+        where = svc.where.get((origin.host, port)) or svc.resolve(origin.host, port)
+        host_header = job.host_header = origin.host_header or raw_host
+        route = m.item
+        target = forward_path(upath, m.pattern, m.remainder, route.origin_path) if route.origin_path else upath
+        if query:
+            target += "?" + query
         job.target = target
         if isinstance(where, str):
             ex = job.exchange()
             ex.error = "OriginConnectionError"
-            conn.finish(*self.proxy._error(ex, 503, job.keep, scan.debug, where))
+            conn.finish(*self.proxy._error(ex, 503, job.keep, debug, where))
             return True
         job.where = where
         method = req.method
@@ -158,9 +156,9 @@ class PassPath:
             if low not in NOT_PASSED and not low.startswith("x-fd-"):
                 parts.append(f"{k}: {v}\r\n")
         parts.append(f"Via: {req.version} Azure\r\nX-Azure-ClientIP: {job.client_ip}\r\nX-Azure-SocketIP: {socket_ip}"
-                     f"\r\nX-Azure-Ref: {ref.decode('ascii')}\r\nX-Azure-RequestChain: hops={scan.hops + 1}\r\n"
+                     f"\r\nX-Azure-Ref: {ref.decode('ascii')}\r\nX-Azure-RequestChain: hops={hops + 1}\r\n"
                      f"{plan.fdid_line}X-Forwarded-For: {f'{xff}, {socket_ip}' if xff else socket_ip}\r\n"
-                     f"X-Forwarded-Host: {scan.raw_host}\r\n{plan.proto_line}")
+                     f"X-Forwarded-Host: {raw_host}\r\n{plan.proto_line}")
         if body or method in WITH_LENGTH:
             parts.append(f"Content-Length: {len(body)}\r\n")
         parts.append("\r\n")
@@ -169,18 +167,18 @@ class PassPath:
             data += bytes(body)
         job.data = data
         if https:
-            ctx = job.ctx = self.proxy.origin_context(origin.cert_name_check and scan.spec.owner.cert_name_check)
+            ctx = job.ctx = self.proxy.origin_context(origin.cert_name_check and spec.owner.cert_name_check)
             sni = job.sni = host_header.split(":", 1)[0]
             key: tuple[object, ...] = (where[0], where[1], id(ctx), sni)
         else:
+            job.ctx = job.sni = None
             key = (where[0], where[1], None, None)
         job.started = _perf()
         origin_conn: UpstreamConn | None = self.upstream.take(key)
         if origin_conn is None:             # no idle connection to the origin: connect (a task)
             conn.loop.create_task(self.later(job))
             return True
-        origin_conn.send(data, method == "HEAD", True, job.replied,
-                         origin_conn.loop.time() + scan.spec.owner.timeout)
+        origin_conn.send(data, method == "HEAD", True, job.replied, origin_conn.loop.time() + spec.owner.timeout)
         return True
 
     async def later(self, job: _Job, fresh: bool = False) -> None:
@@ -189,7 +187,7 @@ class PassPath:
         try:
             assert job.where is not None
             reply = await self.upstream.request(job.where[0], job.where[1], job.data, job.req.method == "HEAD",
-                                                job.scan.spec.owner.timeout, job.ctx,  # type: ignore[arg-type]
+                                                job.found[1].owner.timeout, job.ctx,  # type: ignore[arg-type]
                                                 job.sni, stream=True, fresh=fresh)
         except BackendError as err:
             self.failed(job, err)
@@ -212,12 +210,12 @@ class PassPath:
             proxy = self.proxy
             if len(body) > proxy.buffered_peak:
                 proxy.buffered_peak = len(body)
-            out = [status_line(status, reply.reason)]
+            out = [STATUS_LINES.get((status, reply.reason)) or status_line(status, reply.reason)]
             for k, v in reply.headers:
-                if k.lower() not in HOP_B:
+                if len(k) not in HOP_LENGTHS or k.lower() not in HOP_B:
                     out += (k, b": ", v, b"\r\n")
             out += (b"X-Azure-Ref: ", job.ref, NO_CACHE_TAIL)
-            if job.scan.debug:
+            if job.debug:
                 out.append(b"X-Azure-OriginStatusCode: %d\r\n" % status)
             if status not in (204, 304) and not 100 <= status < 200:
                 out.append(b"Content-Length: %d\r\n" % len(body))
@@ -227,7 +225,7 @@ class PassPath:
                 out.append(body)
             data = b"".join(out)
             tel = self.svc.telemetry
-            owner = job.scan.spec.owner
+            owner = job.found[1].owner
             if tel.logging(owner):
                 ex = job.exchange()
                 ex.origin_status, ex.status, ex.sent = status, status, len(data)
@@ -245,7 +243,7 @@ class PassPath:
         try:
             ex = job.exchange()
             ex.origin_status = reply.status
-            extra = [("X-Azure-OriginStatusCode", str(reply.status))] if job.scan.debug else []
+            extra = [("X-Azure-OriginStatusCode", str(reply.status))] if job.debug else []
             out = await self.proxy._stream(ex, reply, extra, None, job.keep, job.conn)
         except Exception:                   # noqa: BLE001
             self.crashed(job)
@@ -256,7 +254,7 @@ class PassPath:
         """The origin could not answer: Azure's error answer, as the full path gives it."""
         job.done = _perf()
         ex = job.exchange()
-        debug = job.scan.debug
+        debug = job.debug
         if err.kind == "timeout":
             ex.error = "OriginTimeout"
             out = self.proxy._error(ex, 504, job.keep, debug)
