@@ -30,19 +30,14 @@ from typing import Any
 
 from aznet.dataplane.bgp import plan
 from aznet.dataplane.bgp.service import BgpService
-from aznet.netmodel.engine import model_engine
 from aznet.testing import frr
 from aznet.testing.harness import start_in_thread
 from aznet.testing.inprocess import InProcessClient
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bgp_timing import announce_rounds, holds, host_prefixes, pct, rss_kib, wait  # noqa: E402
+
 LOC = "westeurope"
-
-
-def rss_kib(pid: int | str = "self") -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    return 0
 
 
 def setup(inst: Any) -> tuple[str, str]:
@@ -74,28 +69,6 @@ def setup(inst: Any) -> tuple[str, str]:
         "connectionType": "IPsec", "enableBgp": True, "sharedKey": "abc", "virtualNetworkGateway1": {"id": gw},
         "localNetworkGateway2": {"id": lng}}})
     return gw, f"{vnet}/subnets/FrontEnd".lower()
-
-
-def holds(inst: Any, subnet: str, prefix: str) -> bool:
-    def check() -> bool:
-        routes = model_engine(inst.platform).model.subnet_routes(subnet)
-        return routes is not None and any(p.text == prefix for r in routes.routes for p in r.prefixes
-                                          if r.source == "VirtualNetworkGateway")
-    return bool(inst.call(check))
-
-
-def wait(fn: Any, timeout: float = 60.0, every: float = 0.001) -> float:
-    t0 = time.perf_counter()
-    while not fn():
-        if time.perf_counter() - t0 > timeout:
-            raise TimeoutError
-        time.sleep(every)
-    return time.perf_counter()
-
-
-def pct(xs: list[float], q: float) -> float:
-    xs = sorted(xs)
-    return xs[min(len(xs) - 1, int(q * len(xs)))]
 
 
 def exabgp_10k(a_conf: Path, n: int) -> tuple[float, int] | None:
@@ -167,15 +140,13 @@ def main() -> int:
         wait(session_up, 30, 0.01)
 
         # 1. announce -> effective route
-        total, inside = [], []
-        for i in range(args.rounds):
-            prefix = f"10.{100 + i}.0.0/16"
-            t0 = time.perf_counter()
-            a.announce(prefix)
-            t1 = wait(lambda prefix=prefix: holds(inst, subnet, prefix))
+        inside: list[float] = []
+
+        def inside_part(_prefix: str) -> None:
             upd, now = inst.call(lambda: (next(iter(sp.sessions.values())).stats.last_update_at, time.monotonic()))
-            total.append((t1 - t0) * 1000)
             inside.append(max(0.0, (now - upd) * 1000))
+        total = announce_rounds(a, [f"10.{100 + i}.0.0/16" for i in range(args.rounds)],
+                                lambda p: holds(inst, subnet, (p,)), after=inside_part)
         print(f"# bgp_bench  rounds={args.rounds} prefixes={args.prefixes} load average {os.getloadavg()[0]:.2f} "
               "(machine shared; figures noisy)")
         print("announce -> route (ms)                          median     p95")
@@ -188,7 +159,7 @@ def main() -> int:
         wait(lambda: inst.call(lambda: not sp.sessions), 30, 0.01)
 
         # 2. 10k prefixes held by one session: aznet
-        nets = [f"100.{64 + i // 65536}.{(i // 256) % 256}.{i % 256}/32" for i in range(args.prefixes)]
+        nets = host_prefixes(args.prefixes)
         rss0 = rss_kib()
         t0 = time.perf_counter()
         a = frr.Frr(src, 65050, ep["address"], 65010, port, nets).start()
@@ -196,7 +167,7 @@ def main() -> int:
         def held() -> bool:
             return bool(inst.call(lambda: sum(len(s.rib) for s in sp.sessions.values()) >= args.prefixes))
         t_az = wait(held, 300, 0.01)
-        wait(lambda: holds(inst, subnet, nets[-1]), 60, 0.01)
+        wait(lambda: holds(inst, subnet, nets[-1:]), 60, 0.01)
         t_routes = time.perf_counter()
         rss1 = rss_kib()
         a.close()

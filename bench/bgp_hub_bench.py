@@ -22,38 +22,19 @@ import os
 import statistics
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from aznet.arm.admin_auth import HEADER, read_admin_key
 from aznet.dataplane.bgp.service import BgpService
-from aznet.netmodel.engine import model_engine
 from aznet.testing import frr
 from aznet.testing.harness import start_in_thread
 from aznet.testing.inprocess import InProcessClient
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bgp_timing import announce_rounds, holds, host_prefixes, pct, rss_kib, wait  # noqa: E402
+
 LOC = "westeurope"
-
-
-def rss_kib() -> int:
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
-
-
-def wait(fn: Any, timeout: float = 60.0, every: float = 0.001) -> float:
-    t0 = time.perf_counter()
-    while not fn():
-        if time.perf_counter() - t0 > timeout:
-            raise TimeoutError
-        time.sleep(every)
-    return time.perf_counter()
-
-
-def pct(xs: list[float], q: float) -> float:
-    xs = sorted(xs)
-    return xs[min(len(xs) - 1, int(q * len(xs)))]
 
 
 class Setup:
@@ -127,23 +108,9 @@ class Setup:
         return peering, f"{v1}/subnets/frontend".lower()
 
 
-def holds(inst: Any, subnet: str, prefixes: set[str]) -> bool:
-    def check() -> bool:
-        routes = model_engine(inst.platform).model.subnet_routes(subnet)
-        have = {p.text for r in routes.routes for p in r.prefixes if r.source == "VirtualNetworkGateway"} \
-            if routes is not None else set()
-        return prefixes <= have
-    return bool(inst.call(check))
-
-
-def announce_rounds(inst: Any, router: frr.Frr, subnet: str, rounds: int, second: int) -> list[float]:
-    out = []
-    for i in range(rounds):
-        prefix = f"10.{second}.{i}.0/24"
-        t0 = time.perf_counter()
-        router.announce(prefix)
-        out.append((wait(lambda p=prefix: holds(inst, subnet, {p})) - t0) * 1000)
-    return out
+def route_rounds(inst: Any, router: frr.Frr, subnet: str, rounds: int, second: int) -> list[float]:
+    return announce_rounds(router, [f"10.{second}.{i}.0/24" for i in range(rounds)],
+                           lambda p: holds(inst, subnet, (p,)))
 
 
 def frr_rounds(rounds: int) -> list[float]:
@@ -151,13 +118,8 @@ def frr_rounds(rounds: int) -> list[float]:
     a = frr.Frr("127.0.0.231", 65050, "127.0.0.230", 65060, 179, next_hop="10.51.255.254").start()
     try:
         wait(lambda: b.peer_state("127.0.0.231") == "Established", 60, 0.05)
-        out = []
-        for i in range(rounds):
-            prefix = f"10.220.{i}.0/24"
-            t0 = time.perf_counter()
-            a.announce(prefix)
-            out.append((wait(lambda p=prefix: p in b.received("127.0.0.231"), 60, 0.05) - t0) * 1000)
-        return out
+        return announce_rounds(a, [f"10.220.{i}.0/24" for i in range(rounds)],
+                               lambda p: p in b.received("127.0.0.231"), every=0.05)
     finally:
         a.close()
         b.close()
@@ -195,8 +157,8 @@ def main() -> int:
         for who, ep in ((nva, hub_ep), (customer, er_ep)):
             wait(lambda w=who, e=ep: w.peer_state(e["address"]) == "Established", 60, 0.05)
 
-        hub_ms = announce_rounds(inst, nva, spoke2, args.rounds, 150)
-        er_ms = announce_rounds(inst, customer, vnet1, args.rounds, 160)
+        hub_ms = route_rounds(inst, nva, spoke2, args.rounds, 150)
+        er_ms = route_rounds(inst, customer, vnet1, args.rounds, 160)
         frr_ms = frr_rounds(args.rounds)
         print(f"# bgp_hub_bench  rounds={args.rounds} prefixes={args.prefixes} load average "
               f"{os.getloadavg()[0]:.2f} (machine shared; figures noisy)")
@@ -210,13 +172,13 @@ def main() -> int:
               f"ExpressRoute {statistics.median(er_ms) / statistics.median(frr_ms):.2f}x FRR")
         nva.close()
         routers.remove(nva)
-        wait(lambda: not holds(inst, spoke2, {"10.150.0.0/24"}), 60, 0.01)
+        wait(lambda: not holds(inst, spoke2, ("10.150.0.0/24",)), 60, 0.01)
 
-        nets = [f"100.{64 + i // 65536}.{(i // 256) % 256}.{i % 256}/32" for i in range(args.prefixes)]
+        nets = host_prefixes(args.prefixes)
         rss0 = rss_kib()
         t0 = time.perf_counter()
         start(hub_ep, 65001, nets)
-        t1 = wait(lambda: holds(inst, spoke2, set(nets)), 300, 0.01)
+        t1 = wait(lambda: holds(inst, spoke2, nets), 300, 0.01)
         print(f"{args.prefixes} prefixes from the NVA into the hub: {t1 - t0:.2f} s from FRR's start until spoke 2's "
               f"routes hold them all; aznet RSS +{(rss_kib() - rss0) / 1024:.1f} MiB; load average "
               f"{os.getloadavg()[0]:.2f}")
