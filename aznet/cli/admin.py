@@ -36,6 +36,30 @@ def _call(state: dict[str, Any], data_dir: Path, method: str, path: str, body: b
     return json.loads(data) if data else None
 
 
+def resource_request(args: argparse.Namespace, area: str, label: str, method: str, suffix: str = "",
+                     body: dict[str, Any] | None = None) -> Any:
+    """``method /_aznet/{area}/{subscription}/{args.resource_group}/{args.name}{suffix}`` on the running aznet (the
+    admin routes of the ``aznet vm`` and ``aznet expressroute`` commands): the JSON answer; not running, or an
+    error answer, ends the command with ``aznet {label}: code: message``."""
+    import urllib.error
+
+    s = _settings(args)
+    state = read_state(s.data_dir)
+    if state is None:
+        raise SystemExit(f"aznet is not running (data dir {s.data_dir}): start it with `aznet up`")
+    sub = args.subscription or state.get("subscription") or s.default_subscription
+    path = f"/_aznet/{area}/{sub}/{args.resource_group}/{args.name}{suffix}"
+    try:
+        return _call(state, s.data_dir, method, path, json.dumps(body).encode() if body is not None else None)
+    except urllib.error.HTTPError as exc:
+        try:
+            err = json.loads(exc.read()).get("error") or {}
+            msg = f"{err.get('code')}: {err.get('message')}"
+        except ValueError:
+            msg = str(exc)
+        raise SystemExit(f"aznet {label}: {msg}") from None
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     s = _settings(args)
     state = read_state(s.data_dir)

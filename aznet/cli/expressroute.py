@@ -17,29 +17,11 @@ import argparse
 import json
 from typing import Any
 
-from .admin import _call
-from .state import read_state
-from .vm import _settings
+from .admin import resource_request
 
 
 def _request(args: argparse.Namespace, suffix: str, body: dict[str, Any]) -> Any:
-    import urllib.error
-
-    s = _settings(args)
-    state = read_state(s.data_dir)
-    if state is None:
-        raise SystemExit(f"aznet is not running (data dir {s.data_dir}): start it with `aznet up`")
-    sub = args.subscription or state.get("subscription") or s.default_subscription
-    path = f"/_aznet/expressroute/{sub}/{args.resource_group}/{args.name}{suffix}"
-    try:
-        return _call(state, s.data_dir, "POST", path, json.dumps(body).encode())
-    except urllib.error.HTTPError as exc:
-        try:
-            err = json.loads(exc.read()).get("error") or {}
-            msg = f"{err.get('code')}: {err.get('message')}"
-        except ValueError:
-            msg = str(exc)
-        raise SystemExit(f"aznet expressroute: {msg}") from None
+    return resource_request(args, "expressroute", "expressroute", "POST", suffix, body)
 
 
 def parse_route(text: str) -> dict[str, Any]:

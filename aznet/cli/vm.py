@@ -16,38 +16,13 @@ import json
 import os
 import re
 import sys
-import urllib.error
-from pathlib import Path
 from typing import Any
 
-from ..config import Settings
-from .admin import _call
-from .state import read_state
-
-
-def _settings(args: argparse.Namespace) -> Settings:
-    s = Settings()
-    if getattr(args, "data_dir", None):
-        s.data_dir = Path(args.data_dir).expanduser().resolve()
-    return s
+from .admin import resource_request
 
 
 def _request(args: argparse.Namespace, method: str, suffix: str = "", body: dict[str, Any] | None = None) -> Any:
-    s = _settings(args)
-    state = read_state(s.data_dir)
-    if state is None:
-        raise SystemExit(f"aznet is not running (data dir {s.data_dir}): start it with `aznet up`")
-    sub = args.subscription or state.get("subscription") or s.default_subscription
-    path = f"/_aznet/vms/{sub}/{args.resource_group}/{args.name}{suffix}"
-    try:
-        return _call(state, s.data_dir, method, path, json.dumps(body).encode() if body is not None else None)
-    except urllib.error.HTTPError as exc:
-        try:
-            err = json.loads(exc.read()).get("error") or {}
-            msg = f"{err.get('code')}: {err.get('message')}"
-        except ValueError:
-            msg = str(exc)
-        raise SystemExit(f"aznet vm: {msg}") from None
+    return resource_request(args, "vms", "vm", method, suffix, body)
 
 
 def cmd_show(args: argparse.Namespace) -> int:
