@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -50,6 +51,18 @@ def _pick(value: Any, allowed: tuple[str, ...], what: str) -> str:
     raise bad(f"{what} {value!r} must be one of {', '.join(allowed)}.")
 
 
+def check_link(i: int, link: Any, names: set[str], refuse: Callable[[str], ArmError]) -> None:
+    """``links[i]`` of a contact profile or spacecraft: a name not used before (case-insensitively; ``refuse``
+    makes the caller's error), direction and polarization (put in Azure's case)."""
+    if not isinstance(link, dict) or not isinstance(link.get("name"), str) or not link["name"]:
+        raise refuse(f"links[{i}] needs a name.")
+    if link["name"].lower() in names:
+        raise refuse(f"Link name {link['name']} is used twice.")
+    names.add(link["name"].lower())
+    link["direction"] = _pick(link.get("direction"), ("Uplink", "Downlink"), f"links[{i}].direction")
+    link["polarization"] = _pick(link.get("polarization"), POLARIZATIONS, f"links[{i}].polarization")
+
+
 def _positive(value: Any, what: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
         raise bad(f"{what} must be a positive number, not {value!r}.")
@@ -82,13 +95,7 @@ class ContactProfileHooks(Hooks):
             raise bad(f"Contact profile {new['id']} has {len(links)} links; at most {MAX_LINKS}.")
         names: set[str] = set()
         for i, link in enumerate(links):
-            if not isinstance(link, dict) or not isinstance(link.get("name"), str) or not link["name"]:
-                raise bad(f"links[{i}] needs a name.")
-            if link["name"].lower() in names:
-                raise bad(f"Link name {link['name']} is used twice.")
-            names.add(link["name"].lower())
-            link["direction"] = _pick(link.get("direction"), ("Uplink", "Downlink"), f"links[{i}].direction")
-            link["polarization"] = _pick(link.get("polarization"), POLARIZATIONS, f"links[{i}].polarization")
+            check_link(i, link, names, bad)
             channels = link.get("channels")
             if not isinstance(channels, list) or not channels:
                 raise bad(f"Link {link['name']} needs at least one channel.")

@@ -54,15 +54,7 @@ class SpacecraftHooks(Hooks):
             raise bad(f"links must be a list of at most {contact_profiles.MAX_LINKS} links.")
         names: set[str] = set()
         for i, link in enumerate(links):
-            if not isinstance(link, dict) or not isinstance(link.get("name"), str) or not link["name"]:
-                raise bad(f"links[{i}] needs a name.")
-            if link["name"].lower() in names:
-                raise bad(f"Link name {link['name']} is used twice.")
-            names.add(link["name"].lower())
-            link["direction"] = contact_profiles._pick(link.get("direction"), ("Uplink", "Downlink"),
-                                                       f"links[{i}].direction")
-            link["polarization"] = contact_profiles._pick(link.get("polarization"), contact_profiles.POLARIZATIONS,
-                                                          f"links[{i}].polarization")
+            contact_profiles.check_link(i, link, names, bad)
             contact_profiles._positive(link.get("centerFrequencyMHz"), f"links[{i}].centerFrequencyMHz")
             contact_profiles._positive(link.get("bandwidthMHz"), f"links[{i}].bandwidthMHz")
             link["authorizations"] = [{"groundStation": s[0], "expirationDate": "2030-12-31"}
