@@ -26,7 +26,7 @@ from .engine import DnsEngine
 from .ports import PortBook
 from .render import error_reply
 from .view import View
-from .wire import parse_simple
+from .wire import parse_simple, pop_tcp_message
 
 log = logging.getLogger(__name__)
 TCP_IDLE_SECONDS = 10.0
@@ -147,12 +147,7 @@ class _Tcp(asyncio.Protocol):
             self._close()
             return
         out: list[bytes] = []
-        while len(self.buf) >= 2:
-            n = (self.buf[0] << 8) | self.buf[1]
-            if len(self.buf) < 2 + n:
-                break
-            msg = bytes(self.buf[2:2 + n])
-            del self.buf[:2 + n]
+        while (msg := pop_tcp_message(self.buf)) is not None:
             resp = _safe_answer(self.view, msg, self.peer, True)
             if resp is not None:
                 out.append(len(resp).to_bytes(2, "big") + resp)

@@ -4,7 +4,7 @@
 question, no answer/authority records, and either no additional record or one
 EDNS(0) OPT record that carries nothing but cookies or padding (which a server
 without cookie support ignores, RFC 7873 §5.2) and no DO bit. Everything else
-returns None and goes to the dnspython slow path."""
+returns None and goes to the dnspython slow path. ``pop_tcp_message`` frames DNS over TCP."""
 
 from __future__ import annotations
 
@@ -60,3 +60,16 @@ def _with_opt(data: bytes, key: bytes, qend: int, n: int) -> Simple | None:
             return None
         j += 4 + olen
     return (key, qend, max(payload, 512))
+
+
+def pop_tcp_message(buf: bytearray) -> bytes | None:
+    """The first whole message of a DNS-over-TCP stream (RFC 1035 4.2.2: a two-byte length, then the message),
+    taken off ``buf``; None while it has not all arrived."""
+    if len(buf) < 2:
+        return None
+    n = (buf[0] << 8) | buf[1]
+    if len(buf) < 2 + n:
+        return None
+    msg = bytes(buf[2:2 + n])
+    del buf[:2 + n]
+    return msg

@@ -30,6 +30,7 @@ from ...store.base import Change
 from ..dns.answer import answer
 from ..dns.ports import PortBook
 from ..dns.render import error_reply
+from ..dns.wire import pop_tcp_message
 from . import forwarding
 
 if TYPE_CHECKING:
@@ -117,12 +118,7 @@ class _InboundTcp(asyncio.Protocol):
             if self.transport is not None:
                 self.transport.close()
             return
-        while len(self.buf) >= 2:
-            n = (self.buf[0] << 8) | self.buf[1]
-            if len(self.buf) < 2 + n:
-                break
-            msg = bytes(self.buf[2:2 + n])
-            del self.buf[:2 + n]
+        while (msg := pop_tcp_message(self.buf)) is not None:
             rule = self.svc.rule_for(self.vnet_id, msg)
             if rule is not None:
                 asyncio.get_running_loop().create_task(self._forwarded(msg, rule))
