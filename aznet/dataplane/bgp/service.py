@@ -266,47 +266,45 @@ class BgpService:
             self.platform.reconciler.on_commit(changes)
 
     # -- the hubs' route exchange (aznet.contracts.route_exchange) -----------------------
+    def _owned(self, connection_id: str) -> list[tuple[Any, Any, Any]]:
+        """(spec or None, speaker, neighbor) of each neighbor the connection ``connection_id`` owns."""
+        cid = connection_id.lower()
+        return [(self.specs.get(key), sp, n) for key, sp in self.speakers.items() for n in sp.neighbors.values()
+                if n.owner.lower() == cid]
+
     def connection_state(self, connection_id: str) -> str | None:
         """Connected / Connecting of a Route Server bgpConnection (any instance up: Connected)."""
-        found = [(sp, n) for sp in self.speakers.values() for n in sp.neighbors.values()
-                 if n.owner.lower() == connection_id.lower()]
+        found = self._owned(connection_id)
         if not found:
             return None
-        up = any((s := sp.sessions.get(n.address)) is not None and s.state == "Connected" for sp, n in found)
+        up = any((s := sp.sessions.get(n.address)) is not None and s.state == "Connected" for _, sp, n in found)
         return "Connected" if up else "Connecting"
 
     def connection_learned(self, connection_id: str) -> dict[int, list[Any]] | None:
         from ...contracts import route_exchange
 
+        found = [(spec, sp, n) for spec, sp, n in self._owned(connection_id) if spec is not None]
+        if not found:
+            return None
         out: dict[int, list[Any]] = {}
-        known = False
-        for key, sp in self.speakers.items():
-            spec = self.specs.get(key)
-            for n in sp.neighbors.values():
-                if n.owner.lower() != connection_id.lower() or spec is None:
-                    continue
-                known = True
-                sess = sp.sessions.get(n.address)
-                out[spec.instance] = [route_exchange.LearnedRoute(p, a.next_hop, "-".join(map(str, a.as_path)))
-                                      for p, a in (sess.rib.items() if sess is not None else ())]
-        return out if known else None
+        for spec, sp, n in found:
+            sess = sp.sessions.get(n.address)
+            out[spec.instance] = [route_exchange.LearnedRoute(p, a.next_hop, "-".join(map(str, a.as_path)))
+                                  for p, a in (sess.rib.items() if sess is not None else ())]
+        return out
 
     def connection_advertised(self, connection_id: str) -> dict[int, list[tuple[str, str, str]]] | None:
         """(prefix, AS path, next hop) each instance announces to the peer of a hub bgpConnection: what the
         session sent when it is up, else what it will send."""
+        found = [(spec, sp, n) for spec, sp, n in self._owned(connection_id) if spec is not None]
+        if not found:
+            return None
         out: dict[int, list[tuple[str, str, str]]] = {}
-        known = False
-        for key, sp in self.speakers.items():
-            spec = self.specs.get(key)
-            for n in sp.neighbors.values():
-                if n.owner.lower() != connection_id.lower() or spec is None:
-                    continue
-                known = True
-                sess = sp.sessions.get(n.address)
-                table = sess.sent if sess is not None and sess.state == "Connected" else \
-                    sp.advertised.get(n.address, {})
-                out[spec.instance] = [(p, "-".join(map(str, path)), hop) for p, (path, hop) in table.items()]
-        return out if known else None
+        for spec, sp, n in found:
+            sess = sp.sessions.get(n.address)
+            table = sess.sent if sess is not None and sess.state == "Connected" else sp.advertised.get(n.address, {})
+            out[spec.instance] = [(p, "-".join(map(str, path)), hop) for p, (path, hop) in table.items()]
+        return out
 
     def link_state(self, peering_id: str, link: int) -> dict[str, Any] | None:
         """An ExpressRoute peering link's session as the circuit's tables show it (None: no speaker):
