@@ -35,7 +35,8 @@ from aznet.testing.harness import start_in_thread
 from aznet.testing.inprocess import InProcessClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bgp_timing import announce_rounds, holds, host_prefixes, pct, rss_kib, wait  # noqa: E402
+from bgp_timing import announce_rounds, holds, host_prefixes, pct, wait  # noqa: E402
+from procstat import rss_kib  # noqa: E402
 
 LOC = "westeurope"
 

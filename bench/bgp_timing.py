@@ -1,23 +1,14 @@
 """What the BGP benches (bgp_bench.py, bgp_hub_bench.py) share: polling until a condition holds, the
-announce -> route-held timing loop against a real FRR, the subnet-routes check, percentiles, RSS."""
+announce -> route-held timing loop against a real FRR, the subnet-routes check, percentiles."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from pathlib import Path
 from typing import Any
 
 from aznet.netmodel.engine import model_engine
 from aznet.testing import frr
-
-
-def rss_kib(pid: int | str = "self") -> int:
-    """VmRSS of one process (KiB)."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    return 0
 
 
 def wait(fn: Callable[[], Any], timeout: float = 60.0, every: float = 0.001) -> float:

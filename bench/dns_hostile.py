@@ -26,21 +26,11 @@ from pathlib import Path
 import dns.message
 import dns.query
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from procstat import free_port, rss_mib  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 TXT_VALUES = [[f"{i:03d}" + "x" * 200, "y" * 200] for i in range(20)]     # 20 records (Azure's limit), ~8 KB
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def start_aznet(data: Path) -> tuple[subprocess.Popen[bytes], int, int]:

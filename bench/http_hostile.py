@@ -33,20 +33,10 @@ import dns.message
 import dns.query
 import httpx
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from procstat import free_port, rss_mib  # noqa: E402
+
 AZNET = str(Path(sys.executable).with_name("aznet"))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 class Server:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import os
 import signal
-import socket
 import ssl
 import subprocess
 import sys
@@ -32,22 +31,12 @@ from pathlib import Path
 
 import httpx
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from procstat import free_port, rss_mib  # noqa: E402
+
 AZNET = str(Path(sys.executable).with_name("aznet"))
 NET = {"api-version": "2024-05-01"}
 RG = {"api-version": "2021-04-01"}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def fds(pid: int) -> int:
