@@ -27,6 +27,7 @@ from typing import Any
 
 from . import bots, custom_rules, firewall_log, rule_sets
 from .engine import SecLangEngine, crs_tx
+from .fold import fold
 from .prefilter import Prefilter
 from .request import HttpRequest
 from .rules import Rule, RuleSet
@@ -256,8 +257,9 @@ class PolicyError(ValueError):
 
 
 def compile_policy(doc: dict[str, Any], kind: str = "ApplicationGateway", policy_id: str = "",
-                   geo: Callable[[str], str | None] | None = None) -> WafPolicy:
-    """Compile a policy resource (or its ``properties``) as the ARM control plane stores it."""
+                   geo: Callable[[str], str | None] | None = None, fold_plan: bool = True) -> WafPolicy:
+    """Compile a policy resource (or its ``properties``) as the ARM control plane stores it. ``fold_plan``:
+    fold the rule plan's constant work away (fold.py; off only to compare with the unfolded plan)."""
     props = _ci(doc, "properties", default=doc) or {}
     ps = _ci(props, "policySettings", default={}) or {}
     fd = kind == "FrontDoor"
@@ -365,10 +367,11 @@ def compile_policy(doc: dict[str, Any], kind: str = "ApplicationGateway", policy
         # run CRS at the highest paranoia level of a rule the policy runs (1 unless an override
         # enabled a higher one): CRS's own skipAfter markers then jump over the other levels
         level = max([rs.by_id[i].paranoia for i in run if i in rs.by_id] + [1])
-        plan, prefilter = _plan(frozenset(removed))
-        settings = Settings(engine="On", tx_init=fold_tx_defaults(plan, crs_tx(level, rule_sets.ANOMALY_THRESHOLD)),
-                            removed_ids=frozenset(removed), rule_actions=actions, exclusions=exclusions,
-                            plan=plan, prefilter=prefilter)
+        tx = crs_tx(level, rule_sets.ANOMALY_THRESHOLD)
+        plan, tx, prefilter = _plan(frozenset(removed), tuple(sorted(tx.items())),
+                                    frozenset(actions) if fold_plan else None)
+        settings = Settings(engine="On", tx_init=tx, removed_ids=frozenset(removed), rule_actions=actions,
+                            exclusions=exclusions, plan=plan, prefilter=prefilter)
     return WafPolicy(
         kind=kind, policy_id=policy_id or str(_ci(doc, "id", default="")), enabled=enabled, mode=mode,
         request_body_check=body_check,
@@ -405,11 +408,16 @@ def fold_tx_defaults(rs: RuleSet, tx: dict[str, str]) -> dict[str, str]:
 
 
 @functools.lru_cache(maxsize=8)
-def _plan(removed: frozenset[int]) -> tuple[RuleSet, Prefilter]:
-    """The shared rule set minus a policy's removed rules, with Hyperscan databases of its own;
-    policies that run the same rules (most do: the defaults) share one."""
+def _plan(removed: frozenset[int], tx: tuple[tuple[str, str], ...],
+          protected: frozenset[int] | None) -> tuple[RuleSet, dict[str, str], Prefilter]:
+    """The shared rule set minus a policy's removed rules, its constant work folded away (fold.py) unless
+    ``protected`` is None (else: the rules the policy overrides, kept as they are), with Hyperscan databases of
+    its own; policies that run the same rules with the same overrides (most do: the defaults) share one."""
     plan = shared_engine().ruleset.without(removed)
-    return plan, Prefilter(plan)
+    tx_init = fold_tx_defaults(plan, dict(tx))
+    if protected is not None:
+        plan, tx_init = fold(plan, tx_init, protected)
+    return plan, tx_init, Prefilter(plan)
 
 
 def _add_exclusions(out: dict[int | None, list[VariableRef]], nodes: Any, ids: frozenset[int]) -> None:

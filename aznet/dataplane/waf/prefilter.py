@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import hyperscan
 
-from .memo import MEMO, Table
+from .memo import MAX_VALUE, MEMO, Table
 from .rules import Rule, RuleSet
 from .seclang import VariableRef
 
@@ -37,6 +37,19 @@ STATIC_VARIABLES = frozenset({
     "REQUEST_BODY", "REQUEST_LINE", "REQUEST_METHOD", "REQUEST_PROTOCOL", "FILES", "FILES_NAMES",
     "MULTIPART_PART_HEADERS", "XML", "RESPONSE_BODY", "RESPONSE_HEADERS", "RESPONSE_HEADERS_NAMES",
 })
+# request-derived variables a Python-gated rule may read (its per-value result is remembered like a Hyperscan
+# group's); in phase 1 not those a phase-1 ctl (requestBodyProcessor, forceRequestBodyVariable) can change
+_BODY_VARIABLES = frozenset({
+    "ARGS", "ARGS_POST", "ARGS_NAMES", "ARGS_POST_NAMES", "REQUEST_BODY", "FILES", "FILES_NAMES", "FILES_SIZES",
+    "MULTIPART_PART_HEADERS", "XML", "REQBODY_PROCESSOR", "REQBODY_ERROR", "REQBODY_PROCESSOR_ERROR",
+    "REQBODY_ERROR_MSG", "REQBODY_PROCESSOR_ERROR_MSG", "MULTIPART_STRICT_ERROR", "MULTIPART_UNMATCHED_BOUNDARY",
+    "FILES_COMBINED_SIZE", "ARGS_COMBINED_SIZE", "REQUEST_BODY_LENGTH",
+})
+PY_GATEABLE = {
+    2: frozenset(STATIC_VARIABLES - {"RESPONSE_BODY", "RESPONSE_HEADERS", "RESPONSE_HEADERS_NAMES"}) | _BODY_VARIABLES
+    | {"REMOTE_ADDR", "SERVER_NAME", "AUTH_TYPE", "FULL_REQUEST", "FULL_REQUEST_LENGTH"},
+}
+PY_GATEABLE[1] = PY_GATEABLE[2] - _BODY_VARIABLES
 _UNJOINABLE = re.compile(r"\\[AzZG]")
 BASE_FLAGS = (hyperscan.HS_FLAG_PREFILTER | hyperscan.HS_FLAG_SINGLEMATCH | hyperscan.HS_FLAG_DOTALL
               | hyperscan.HS_FLAG_MULTILINE | hyperscan.HS_FLAG_ALLOWEMPTY)
@@ -45,6 +58,8 @@ BASE_FLAGS = (hyperscan.HS_FLAG_PREFILTER | hyperscan.HS_FLAG_SINGLEMATCH | hype
 # tests/waf/test_prefilter.py replays the whole CRS suite with and without the prefilter and
 # fails on any other difference. (HS_FLAG_UTF8|UCP avoids this defect but compiles ~40x slower.)
 HYPERSCAN_UNSAFE = frozenset({942210})
+PYTHON_GATED = -1            # Rule.prefilter_key of a rule gated by its first link run in Python
+_MISS = object()
 
 
 @dataclass(slots=True)
@@ -73,8 +88,10 @@ class Prefilter:
         self.groups: list[_Group] = []
         self.sets: dict[int, list[_TargetSet]] = {}     # phase -> target sets
         # phase -> per variable any target set reads: (the variable, the sets reading it, value -> candidates)
-        self.by_ref: dict[int, list[tuple[VariableRef, list[_TargetSet], Table]]] = {}
+        # and the Python-gated rules reading it
+        self.by_ref: dict[int, list[tuple[VariableRef, list[_TargetSet], Table, tuple[Rule, ...]]]] = {}
         self.gated: set[int] = set()
+        self.python_gated: set[int] = set()      # of gated: the rules whose first link runs in Python
         self.unfiltered: dict[int, str] = {}
         self._rules: dict[int, Rule] = {}
         by_key: dict[tuple[int, tuple[str, ...], bool], _Group] = {}
@@ -126,12 +143,43 @@ class Prefilter:
                 ts = by_refs[(grp.phase, grp.refs_key)] = _TargetSet(grp.refs, [], MEMO.table())
                 self.sets.setdefault(grp.phase, []).append(ts)
             ts.groups.append(grp)
-        for phase, sets in self.sets.items():
+        # what a Hyperscan hit is confirmed against: the variables the rule reads
+        self._refs: dict[int, frozenset[VariableRef]] = {
+            rid: frozenset(_key(t) for t in self._rules[rid].targets) for rid in self.gated}
+        py = self._python_gates(ruleset)
+        for phase in sorted(set(self.sets) | set(py)):
             refs: dict[VariableRef, list[_TargetSet]] = {}
-            for ts in sets:
+            for ts in self.sets.get(phase, ()):
                 for ref in ts.refs:
                     refs.setdefault(ref, []).append(ts)
-            self.by_ref[phase] = [(ref, tss, MEMO.table()) for ref, tss in refs.items()]
+            pyrefs = py.get(phase, {})
+            self.by_ref[phase] = [(ref, refs.get(ref, []), MEMO.table(), tuple(pyrefs.get(ref, ())))
+                                  for ref in dict.fromkeys([*refs, *pyrefs])]
+
+    def _python_gates(self, ruleset: RuleSet) -> dict[int, dict[VariableRef, list[Rule]]]:
+        """Rules gated by their first link run in Python on each new value (operators Hyperscan cannot take:
+        negated, numeric, validation, libinjection, string comparisons, patterns it rejects): pure operators over
+        request variables (PY_GATEABLE), so a value's result is remembered like a Hyperscan group's."""
+        out: dict[int, dict[VariableRef, list[Rule]]] = {}
+        for phase, entries in ruleset.phases.items():
+            gateable = PY_GATEABLE.get(phase)
+            if gateable is None:
+                continue
+            for rule in entries:
+                # (prefilter_key is no guide: rules are shared with other plans, whose prefilters set it too)
+                if not isinstance(rule, Rule) or rule.id in self.gated or rule.is_action:
+                    continue
+                if rule.memo is None or not rule.op.pure or not rule.targets:
+                    continue
+                if any(t.name not in gateable for t in rule.targets):
+                    continue
+                for ref in dict.fromkeys(_key(t) for t in rule.targets):
+                    out.setdefault(phase, {}).setdefault(ref, []).append(rule)
+                rule.prefilter_key = PYTHON_GATED
+                self.gated.add(rule.id)
+                self.python_gated.add(rule.id)
+                self._rules[rule.id] = rule
+        return out
 
     def _why_not(self, rule: Rule) -> str | None:
         op = rule.op
@@ -176,14 +224,16 @@ class Prefilter:
         return out
 
     def candidates(self, tx: Transaction, phase: int) -> set[int]:
-        """The gated rules of ``phase`` some value of their group made candidates. Per variable and value, the
+        """The gated rules of ``phase`` whose first link matches some value it reads. Per variable and value, the
         answer is remembered across requests (``memo``): a value seen before costs one lookup; the new values of
-        a request are transformed and scanned together, once per group reading them (``_fill``)."""
+        a request are transformed and scanned together, once per group reading them (``_fill``), and each
+        Hyperscan hit (a superset: prefilter mode) is confirmed by the rule's first link, as are the Python-gated
+        rules reading the variable (their results land in the links' own memo, so evaluation reuses them)."""
         hits: set[int] = set()
         no_response = tx.resp is None
         resolve = tx.resolve
-        missing: list[tuple[list[_TargetSet], Table, list[str]]] = []
-        for ref, tss, memo in self.by_ref.get(phase, ()):
+        missing: list[tuple[VariableRef, list[_TargetSet], Table, tuple[Rule, ...], list[str]]] = []
+        for ref, tss, memo, pyrules in self.by_ref.get(phase, ()):
             if no_response and ref.name.startswith("RESPONSE_"):
                 continue
             new: list[str] | None = None
@@ -192,23 +242,35 @@ class Prefilter:
                 if got is None:
                     if new is None:
                         new = []
-                        missing.append((tss, memo, new))
+                        missing.append((ref, tss, memo, pyrules, new))
                     new.append(value)
                 elif got:
                     hits |= got
         if missing:
             # each target set scans all its new values together
             todo: dict[int, tuple[_TargetSet, dict[str, None]]] = {}
-            for tss, _memo, values in missing:
+            for _ref, tss, _memo, _py, values in missing:
                 for ts in tss:
                     todo.setdefault(id(ts), (ts, {}))[1].update(dict.fromkeys(values))
             done = {key: self._fill(ts, list(values), tx) for key, (ts, values) in todo.items()}
-            for tss, memo, values in missing:
-                for value in values:
-                    got = frozenset().union(*(done[id(ts)][value] for ts in tss))
+            for ref, tss, memo, pyrules, values in missing:
+                for value in dict.fromkeys(values):
+                    got = self._exact(ref, value, tss, done, pyrules, tx)
                     MEMO.put(memo, value, got)
                     hits |= got
         return hits
+
+    def _exact(self, ref: VariableRef, value: str, tss: list[_TargetSet], done: dict[int, dict[str, frozenset[int]]],
+               pyrules: tuple[Rule, ...], tx: Transaction) -> frozenset[int]:
+        """The gated rules reading ``ref`` whose first link matches ``value``. A value too long to remember
+        (its regex searches run under the request's time budget, when the rule runs) keeps every rule its
+        Hyperscan scan hit and every Python-gated rule as candidates, unconfirmed."""
+        hs: frozenset[int] = frozenset().union(*(done[id(ts)][value] for ts in tss)) if tss else frozenset()
+        if len(value) > MAX_VALUE:
+            return hs.union(r.id for r in pyrules)
+        out = [rid for rid in hs if ref in self._refs[rid] and _first_link_hits(self._rules[rid], value, tx)]
+        out.extend(r.id for r in pyrules if _first_link_hits(r, value, tx))
+        return frozenset(out)
 
     @staticmethod
     def _fill(ts: _TargetSet, values: list[str], tx: Transaction) -> dict[str, frozenset[int]]:
@@ -244,6 +306,20 @@ class Prefilter:
             MEMO.put(ts.memo, v, got)
             out[v] = got
         return out
+
+
+def _key(ref: VariableRef) -> VariableRef:
+    return VariableRef(ref.name, ref.selector, ref.is_regex, ref.count)
+
+
+def _first_link_hits(rule: Rule, value: str, tx: Transaction) -> bool:
+    """Whether the rule's first link matches one value: the engine's own evaluation (remembered in the link's
+    memo, which evaluation reads too)."""
+    memo = rule.memo
+    result = memo.get(value, _MISS) if memo is not None else _MISS
+    if result is _MISS:
+        result = tx.link_result(rule, value, memo)
+    return (result is not None) != rule.negated
 
 
 def _scan(grp: _Group, text: str) -> set[int]:

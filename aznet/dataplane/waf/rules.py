@@ -88,6 +88,8 @@ class RuleSet:
     # phase -> (indices of every rule, of the rules no prefilter gates, gated rule id -> index): Transaction's
     # walk through a phase, built on first use (after the prefilter marked the rules it gates)
     walks: dict[int, tuple[list[int], list[int], dict[int, int]]] = field(default_factory=dict)
+    # (rules folded, dropped, operators specialised) when fold.fold made this plan
+    fold_stats: tuple[int, int, int] = (0, 0, 0)
 
     def walk(self, phase: int) -> tuple[list[int], list[int], dict[int, int]]:
         entries = self.phases.get(phase, [])

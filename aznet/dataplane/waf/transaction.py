@@ -275,9 +275,9 @@ class Transaction:
             if memo is not None:
                 result = memo.get(value, _MISS)
                 if result is _MISS:
-                    result = self._link_result(link, value, memo)
+                    result = self.link_result(link, value, memo)
             else:
-                result = self._link_result(link, value, None)
+                result = self.link_result(link, value, None)
             if (result is not None) != negated:
                 matched = True
                 self.matched_var, self.matched_var_name = value, name
@@ -300,7 +300,7 @@ class Transaction:
             self.matched_vars = new_matches
         return matched
 
-    def _link_result(self, link: Rule, value: str, memo: Table | None) -> Any:
+    def link_result(self, link: Rule, value: str, memo: Table | None) -> Any:
         """One value through a link's transformations and operator (captures or None); remembered across
         requests in ``memo`` (the link's table, for pure operators) unless a value searched was long enough to
         run under the request's regex time budget."""
