@@ -21,7 +21,11 @@ Figures:
   not hidden);
 - new TLS handshakes/s: wrk -t1 -c64 over HTTPS with `Connection: close` (each request a new handshake);
 - memory (RSS) with N idle keep-alive clients (each sent one request and keeps its connection open), minus
-  the proxy's RSS before.
+  the proxy's RSS before;
+- CPU microseconds per request during the HTTP and HTTPS runs: user + system CPU time of each engine's whole
+  process tree (HAProxy's process, nginx's master and workers, aznet's process and its worker processes) over
+  the requests wrk counted, the least of the rounds. It suffers less than req/s from other load on a shared
+  machine, so it is the figure to judge a change by there.
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import wrkrun  # noqa: E402
 from lb_bench import BACKENDS, Aznet, need, rss_kib  # noqa: E402
+from procstat import cpu_seconds  # noqa: E402
 
 HAPROXY_FE = "127.210.0.1"
 NGINX_FE = "127.211.0.1"
@@ -203,11 +208,15 @@ def wait_ok(url: str, timeout: float = 60) -> None:
     sys.exit(f"appgw_bench: {url} never answered 200")
 
 
-def wrk(url: str, seconds: int, close: bool = False) -> float:
+def wrk(url: str, seconds: int, close: bool = False, pid: int = 0) -> tuple[float, float]:
+    """(requests/s, CPU microseconds per request of the proxy's process tree ``pid``: its own and its workers')."""
+    c0, t0 = cpu_seconds(pid) if pid else 0.0, time.monotonic()
     got = wrkrun.run(url, seconds, close=close, latency=False)
+    c1, t1 = cpu_seconds(pid) if pid else 0.0, time.monotonic()
     if got.problems:
         print(f"    ({url}: {got.problems})")
-    return got.rps
+    served = got.rps * (t1 - t0)
+    return got.rps, (c1 - c0) * 1e6 / served if served else 0.0
 
 
 _LENGTH = re.compile(rb"(?i)\r\ncontent-length:[ \t]*(\d+)")
@@ -401,13 +410,18 @@ def main() -> int:
         print(f"appgw_bench: {args.seconds}s per figure; HAProxy (nbthread {n}), nginx ({n} worker(s)), aznet (1 "
               "process)" + (f", aznet/{args.workers}w ({args.workers} worker processes + the aznet process)"
                             if args.workers else "") + f"; load average {os.getloadavg()}")
-        res: dict[str, dict[str, float]] = {n: {"http": 0.0, "https": 0.0, "tls_new": 0.0} for n in targets}
+        res: dict[str, dict[str, float]] = {n: {"http": 0.0, "https": 0.0, "tls_new": 0.0, "cpu_http": 0.0,
+                                                "cpu_https": 0.0} for n in targets}
         # figure by figure, engine after engine within each (a shared machine's load drifts: back to back, the
         # engines see about the same); the best of --rounds
         for fig, scheme, close in (("http", "http", False), ("https", "https", False), ("tls_new", "https", True)):
             for _ in range(args.rounds if fig != "tls_new" else 1):
-                for name, (host, _pid) in targets.items():
-                    res[name][fig] = max(res[name][fig], wrk(f"{scheme}://{host}/", args.seconds, close=close))
+                for name, (host, pid) in targets.items():
+                    rps, cpu = wrk(f"{scheme}://{host}/", args.seconds, close=close, pid=pid)
+                    res[name][fig] = max(res[name][fig], rps)
+                    if fig != "tls_new":    # the least CPU per request of the rounds (the least disturbed)
+                        have = res[name][f"cpu_{fig}"]
+                        res[name][f"cpu_{fig}"] = min(have, cpu) if have else cpu
         rate = res["HAProxy"]["http"] * 0.5
         for name, (host, _pid) in targets.items():
             p50, p99, got, failed = latency(host, 80, rate, float(args.seconds))
@@ -417,16 +431,23 @@ def main() -> int:
             res[name].update(mem=mib, idle_ok=ok)
         hp = res["HAProxy"]
         print(f"  {'':8} {'HTTP req/s':>11} {'HTTPS req/s':>12} {'TLS hs/s':>9} {'p50 ms':>7} {'p99 ms':>7} "
-              f"{'(at req/s)':>10} {'idle MiB':>9}")
+              f"{'(at req/s)':>10} {'idle MiB':>9} {'CPU us/req HTTP':>15} {'HTTPS':>6}")
         for name, r in res.items():
             print(f"  {name:8} {r['http']:11.0f} {r['https']:12.0f} {r['tls_new']:9.0f} {r['p50']:7.2f} "
-                  f"{r['p99']:7.2f} {r['rate']:10.0f} {r['mem']:9.1f}  ({int(r['idle_ok'])}/{args.idle} idle "
-                  f"clients answered, {int(r['failed'])} paced failures)")
+                  f"{r['p99']:7.2f} {r['rate']:10.0f} {r['mem']:9.1f} {r['cpu_http']:15.1f} {r['cpu_https']:6.1f}  "
+                  f"({int(r['idle_ok'])}/{args.idle} idle clients answered, {int(r['failed'])} paced failures)")
         for name in [t for t in res if t.startswith("aznet")]:
             a = res[name]
             print(f"  {name} / HAProxy: HTTP {a['http'] / hp['http']:.2f}x (target >= 0.8), HTTPS "
                   f"{a['https'] / hp['https']:.2f}x, TLS handshakes {a['tls_new'] / hp['tls_new']:.2f}x, "
-                  f"p99 {a['p99'] / hp['p99']:.2f}x (target <= 1.5), memory {a['mem'] / max(hp['mem'], 0.1):.1f}x")
+                  f"p99 {a['p99'] / hp['p99']:.2f}x (target <= 1.5), memory {a['mem'] / max(hp['mem'], 0.1):.1f}x, "
+                  f"CPU per request HTTP {a['cpu_http'] / max(hp['cpu_http'], 0.1):.2f}x, HTTPS "
+                  f"{a['cpu_https'] / max(hp['cpu_https'], 0.1):.2f}x")
+        if args.workers:
+            print(f"  aznet/{args.workers}w: {args.workers} worker processes serve (SO_REUSEPORT) beside the aznet "
+                  f"process (compiles, probes, merges telemetry), against HAProxy's {args.workers} threads and nginx's "
+                  f"{args.workers} workers on this machine's {os.cpu_count()} cores; CPU us/req counts every process "
+                  "of each engine")
         print(f"  load average after: {os.getloadavg()}")
     finally:
         for a_ in [az, *others]:

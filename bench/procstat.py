@@ -1,7 +1,9 @@
-"""What the benches read of processes and ports: a free loopback port, a process's resident memory."""
+"""What the benches read of processes and ports: a free loopback port, a process's resident memory, the CPU time
+of a process tree."""
 
 from __future__ import annotations
 
+import os
 import socket
 from pathlib import Path
 
@@ -23,3 +25,32 @@ def rss_kib(pid: int | str = "self") -> int:
 
 def rss_mib(pid: int | str = "self") -> float:
     return rss_kib(pid) / 1024
+
+
+def _children(pid: int) -> list[int]:
+    out: list[int] = []
+    try:
+        tasks = [t.name for t in Path(f"/proc/{pid}/task").iterdir()]
+    except OSError:
+        return out
+    for t in tasks:
+        try:
+            out += [int(k) for k in Path(f"/proc/{pid}/task/{t}/children").read_text().split()]
+        except OSError:
+            pass
+    return out
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process and its descendants now alive (an engine's worker processes)."""
+    total = 0
+    todo = [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+        todo += _children(p)
+    return total / os.sysconf("SC_CLK_TCK")
