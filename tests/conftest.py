@@ -25,6 +25,27 @@ def network_client(aznet):  # type: ignore[no-untyped-def]
     return aznet.client(NetworkManagementClient)
 
 
+@pytest.fixture(scope="session")
+def compute(aznet):  # type: ignore[no-untyped-def]
+    from azure.mgmt.compute import ComputeManagementClient
+
+    return aznet.client(ComputeManagementClient)
+
+
+@pytest.fixture(scope="session")
+def deployments(aznet):  # type: ignore[no-untyped-def]
+    from azure.mgmt.resource.deployments import DeploymentsMgmtClient
+
+    return aznet.client(DeploymentsMgmtClient)
+
+
+@pytest.fixture(scope="session")
+def cdn(aznet):  # type: ignore[no-untyped-def]
+    from azure.mgmt.cdn import CdnManagementClient
+
+    return aznet.client(CdnManagementClient)
+
+
 @pytest.fixture
 def rg(resource_client) -> Iterator[str]:  # type: ignore[no-untyped-def]
     """A fresh resource group, deleted afterwards."""

@@ -19,13 +19,6 @@ def load_template() -> dict:
     return parse_template_text(TEMPLATE_PATH.read_text())
 
 
-@pytest.fixture(scope="module")
-def deployments(aznet):  # type: ignore[no-untyped-def]
-    from azure.mgmt.resource.deployments import DeploymentsMgmtClient
-
-    return aznet.client(DeploymentsMgmtClient)
-
-
 def test_sdk_deployment_creates_resources_and_outputs(deployments, network_client, rg):
     poller = deployments.deployments.begin_create_or_update(rg, "net1", {"properties": {
         "mode": "Incremental", "template": load_template(),

@@ -17,7 +17,7 @@ from aznet.cli.azcli import az_env
 from aznet.resources.compute import catalog
 from tests.network.nic_support import LOC, error_of, make_vnet, nic_body, rid, subnet_id
 
-from .test_vm import compute, vm_body  # noqa: F401  (the compute fixture)
+from .test_vm import vm_body
 
 
 def _http(aznet, token: bool = True) -> httpx.Client:  # type: ignore[no-untyped-def]

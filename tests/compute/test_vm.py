@@ -13,13 +13,6 @@ UBUNTU = {"publisher": "Canonical", "offer": "0001-com-ubuntu-server-jammy", "sk
           "version": "latest"}
 
 
-@pytest.fixture(scope="module")
-def compute(aznet):  # type: ignore[no-untyped-def]
-    from azure.mgmt.compute import ComputeManagementClient
-
-    return aznet.client(ComputeManagementClient)
-
-
 def vm_body(*nic_ids, size="Standard_B1s", primary=None, **extra):  # type: ignore[no-untyped-def]
     nics = []
     for i, n in enumerate(nic_ids):

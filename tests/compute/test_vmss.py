@@ -11,13 +11,6 @@ UBUNTU = {"publisher": "Canonical", "offer": "0001-com-ubuntu-server-jammy", "sk
           "version": "latest"}
 
 
-@pytest.fixture(scope="module")
-def compute(aznet):  # type: ignore[no-untyped-def]
-    from azure.mgmt.compute import ComputeManagementClient
-
-    return aznet.client(ComputeManagementClient)
-
-
 def vmss_body(subnet, capacity=2, pools=()):  # type: ignore[no-untyped-def]
     ipc = {"name": "ipconfig", "properties": {"subnet": {"id": subnet}, "primary": True}}
     if pools:

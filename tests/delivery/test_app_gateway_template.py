@@ -103,13 +103,6 @@ TEMPLATE = json.loads(r"""
 """)
 
 
-@pytest.fixture(scope="module")
-def deployments(aznet):  # type: ignore[no-untyped-def]
-    from azure.mgmt.resource.deployments import DeploymentsMgmtClient
-
-    return aznet.client(DeploymentsMgmtClient)
-
-
 def test_quickstart_template(deployments, network_client, rg):  # type: ignore[no-untyped-def]
     result = deployments.deployments.begin_create_or_update(rg, "appgw", {"properties": {
         "mode": "Incremental", "template": TEMPLATE, "parameters": {"backendCount": {"value": 3}}}}).result()

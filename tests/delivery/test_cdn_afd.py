@@ -13,13 +13,6 @@ from azure.core.exceptions import HttpResponseError
 LOC = "global"
 
 
-@pytest.fixture(scope="module")
-def cdn(aznet):  # type: ignore[no-untyped-def]
-    from azure.mgmt.cdn import CdnManagementClient
-
-    return aznet.client(CdnManagementClient)
-
-
 def W(props):  # type: ignore[no-untyped-def]
     return {"properties": props}
 

@@ -10,13 +10,6 @@ import pytest
 from azure.core.exceptions import HttpResponseError
 
 
-@pytest.fixture(scope="module")
-def cdn(aznet):  # type: ignore[no-untyped-def]
-    from azure.mgmt.cdn import CdnManagementClient
-
-    return aznet.client(CdnManagementClient)
-
-
 def fails(fn, *args, **kw):  # type: ignore[no-untyped-def]
     with pytest.raises(HttpResponseError) as info:
         r = fn(*args, **kw)

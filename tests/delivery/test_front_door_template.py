@@ -77,20 +77,6 @@ TEMPLATE = json.loads(r"""
 """)
 
 
-@pytest.fixture(scope="module")
-def deployments(aznet):  # type: ignore[no-untyped-def]
-    from azure.mgmt.resource.deployments import DeploymentsMgmtClient
-
-    return aznet.client(DeploymentsMgmtClient)
-
-
-@pytest.fixture(scope="module")
-def cdn(aznet):  # type: ignore[no-untyped-def]
-    from azure.mgmt.cdn import CdnManagementClient
-
-    return aznet.client(CdnManagementClient)
-
-
 def test_front_door_quickstart_template(deployments, cdn, rg):  # type: ignore[no-untyped-def]
     result = deployments.deployments.begin_create_or_update(rg, "afd", {"properties": {
         "mode": "Incremental", "template": TEMPLATE}}).result()

@@ -3,19 +3,10 @@ through azure-mgmt-privatedns (and azure-mgmt-network / -compute for VNets, NICs
 
 from __future__ import annotations
 
-import pytest
-
 from tests.compute.test_vm import vm_body
 from tests.network.nic_support import make_vnet, nic_body, rid, subnet_id
 
 from .conftest import error_of
-
-
-@pytest.fixture(scope="module")
-def compute(aznet):  # type: ignore[no-untyped-def]
-    from azure.mgmt.compute import ComputeManagementClient
-
-    return aznet.client(ComputeManagementClient)
 
 
 def pzone(pdns, rg, name="internal.contoso.com"):  # type: ignore[no-untyped-def]

@@ -15,13 +15,6 @@ UBUNTU = {"publisher": "Canonical", "offer": "0001-com-ubuntu-server-jammy", "sk
 
 
 @pytest.fixture(scope="module")
-def compute(aznet):  # type: ignore[no-untyped-def]
-    from azure.mgmt.compute import ComputeManagementClient
-
-    return aznet.client(ComputeManagementClient)
-
-
-@pytest.fixture(scope="module")
 def lab(aznet, resource_client, network_client, compute):  # type: ignore[no-untyped-def]
     """Two subnets; the web subnet's NSG allows 443 and denies 80 from the Internet; an NVA route for 10.9/16."""
     rg = f"nw-{uuid.uuid4().hex[:8]}"

@@ -10,8 +10,6 @@ import json
 import uuid
 from typing import Any
 
-import pytest
-
 from aznet.deployments.engine import parse_template_text
 
 TEMPLATE = r"""
@@ -82,13 +80,6 @@ def check(outputs: dict[str, Any], net: Any, rg: str) -> None:
     # a resource deployed after the ipConfiguration reads the hub as it is then, too
     route = net.routes.get(rg, "via-rs", "to-onprem")
     assert route.next_hop_ip_address == "10.7.1.4"
-
-
-@pytest.fixture(scope="module")
-def deployments(aznet):  # type: ignore[no-untyped-def]
-    from azure.mgmt.resource.deployments import DeploymentsMgmtClient
-
-    return aznet.client(DeploymentsMgmtClient)
 
 
 def test_reference_reads_current_state_sdk(deployments, network_client, rg):

@@ -8,20 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-from azure.mgmt.compute import ComputeManagementClient
-
 from tests.compute.test_vm import vm_body
 
 from .hybrid_support import gw_body, pip
 from .inprocess_support import code_of
 from .nic_support import LOC, error_of, make_vnet, nic_body, rid, subnet_id
 from .test_vpn_nat_rules import rule
-
-
-@pytest.fixture(scope="module")
-def compute(aznet):  # type: ignore[no-untyped-def]
-    return aznet.client(ComputeManagementClient)
 
 
 def _how_to(aznet: Any, net: Any, rg: str) -> None:

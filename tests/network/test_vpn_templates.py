@@ -74,13 +74,6 @@ S2S_TEMPLATE = r"""
 """
 
 
-@pytest.fixture(scope="module")
-def deployments(aznet):  # type: ignore[no-untyped-def]
-    from azure.mgmt.resource.deployments import DeploymentsMgmtClient
-
-    return aznet.client(DeploymentsMgmtClient)
-
-
 def deploy(deployments, rg, name, **params):  # type: ignore[no-untyped-def]
     return deployments.deployments.begin_create_or_update(rg, name, {"properties": {
         "mode": "Incremental", "template": parse_template_text(S2S_TEMPLATE),

@@ -8,9 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-from azure.mgmt.compute import ComputeManagementClient
-
 from aznet.netmodel.addr import try_ip
 from aznet.netmodel.engine import model_engine
 from aznet.verifier.security import Packet
@@ -21,11 +18,6 @@ from .nic_support import error_of, rid, subnet_id
 from .test_vpn_nat_rules import rule
 from .test_vwan_vpn import gw_body, link_conn, site_body
 from .vwan_support import connect, make_hub, make_wan, spoke
-
-
-@pytest.fixture(scope="module")
-def compute(aznet):  # type: ignore[no-untyped-def]
-    return aznet.client(ComputeManagementClient)
 
 
 def _ip(text: str) -> int:

@@ -6,18 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-from azure.mgmt.compute import ComputeManagementClient
-
 from tests.compute.test_vm import vm_body
 
 from .nic_support import LOC, rid, subnet_id
 from .vwan_support import connect, make_hub, make_wan, spoke, table_id
-
-
-@pytest.fixture(scope="module")
-def compute(aznet):  # type: ignore[no-untyped-def]
-    return aznet.client(ComputeManagementClient)
 
 
 def vm_in(aznet: Any, net: Any, compute: Any, rg: str, vnet: str) -> dict[str, Any]:

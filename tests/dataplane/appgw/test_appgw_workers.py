@@ -17,27 +17,11 @@ import httpx
 
 from aznet.testing.harness import start_in_thread
 from aznet.testing.pytest_plugin import worker_pools
+from tests.dataplane.worker_support import alive, metric_total
 from tests.network.nic_support import rid
 
 from .support import backends, gateway, network, pip_address, port, signed_pfx, wait_for
 from .waf_support import firewall_logs, logged
-
-
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
-def _total(inst: Any, gw_id: str, metric: str) -> float:
-    def read() -> float:
-        reg = inst.platform.metrics
-        now = reg.now_minute()
-        return sum(acc[1] for dims, _kind in reg.keys(gw_id, metric)
-                   for _m, acc in reg.points(gw_id, metric, dims, now - 10, now + 1))
-    return float(inst.call(read))
 
 
 def test_two_workers_serve_follow_changes_and_health_and_report(tmp_path: Path) -> None:
@@ -50,7 +34,7 @@ def test_two_workers_serve_follow_changes_and_health_and_report(tmp_path: Path) 
             svc = inst.platform.services["appgw"]
             assert svc.workers is not None and len(svc.workers.pids) == 2
             pids = list(svc.workers.pids)
-            assert all(_alive(p) for p in pids)
+            assert all(alive(p) for p in pids)
             inst.client(ResourceManagementClient).resource_groups.create_or_update("rg", {"location": "westeurope"})
             net = inst.client(NetworkManagementClient)
             ids = network(net, inst, "rg")
@@ -90,7 +74,7 @@ def test_two_workers_serve_follow_changes_and_health_and_report(tmp_path: Path) 
                 wait_for(lambda: all(n > m for n, m in zip(svc.workers.served, served0, strict=True)), timeout=30)
 
                 # the metrics and the access log count what the workers served
-                wait_for(lambda: _total(inst, gw.id, "TotalRequests") >= 61, timeout=30)
+                wait_for(lambda: metric_total(inst, gw.id, "TotalRequests") >= 61, timeout=30)
                 wait_for(lambda: len([x for x in logged(inst, gw.id, "ApplicationGatewayAccessLog")
                                       if x["properties"]["requestUri"].startswith(("/a", "/t"))]) >= 60, timeout=30)
 
@@ -175,7 +159,7 @@ def test_two_workers_serve_follow_changes_and_health_and_report(tmp_path: Path) 
         finally:
             inst.stop()
         # no worker outlives aznet
-        assert not any(_alive(p) for p in pids)
+        assert not any(alive(p) for p in pids)
 
 
 def test_workers_exit_when_aznet_is_killed(tmp_path: Path) -> None:
@@ -209,10 +193,10 @@ def test_workers_exit_when_aznet_is_killed(tmp_path: Path) -> None:
             return out
         kids = poll(lambda: (k := children()) and len(k) == 2 and (tmp_path / "d" / "server.json").exists() and k,
                     timeout=120)
-        assert all(_alive(k) for k in kids)
+        assert all(alive(k) for k in kids)
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)
-        poll(lambda: not any(_alive(k) for k in kids), timeout=30)
+        poll(lambda: not any(alive(k) for k in kids), timeout=30)
     finally:
         if proc.poll() is None:
             proc.kill()

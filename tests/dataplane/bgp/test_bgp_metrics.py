@@ -4,19 +4,12 @@ status drops to 0 when the peer goes."""
 
 from __future__ import annotations
 
-import pytest
-from azure.mgmt.compute import ComputeManagementClient
 from azure.mgmt.monitor import MonitorManagementClient
 
 from .support import metric, needs_frr, speaker, start_frr, vpn_site, wait_for
 
 pytestmark = needs_frr
 DIMS = ("BgpPeerAddress", "Instance")
-
-
-@pytest.fixture(scope="module")
-def compute(aznet):  # type: ignore[no-untyped-def]
-    return aznet.client(ComputeManagementClient)
 
 
 def test_vpn_gateway_bgp_metrics_follow_the_session(aznet, network_client, compute, rg):

@@ -4,9 +4,6 @@ without branch-to-branch neither crosses."""
 
 from __future__ import annotations
 
-import pytest
-from azure.mgmt.compute import ComputeManagementClient
-
 from aznet.testing import frr
 from tests.compute.test_vm import vm_body
 from tests.network.hybrid_support import gw_body, pip
@@ -16,11 +13,6 @@ from .support import ONPREM_ASN, ONPREM_PEER, needs_frr, speaker, start_frr, wai
 
 pytestmark = needs_frr
 NVA_ASN = 65001
-
-
-@pytest.fixture(scope="module")
-def compute(aznet):  # type: ignore[no-untyped-def]
-    return aznet.client(ComputeManagementClient)
 
 
 def test_route_server_branch_to_branch_with_a_vpn_gateway(aznet, network_client, compute, rg):

@@ -7,9 +7,6 @@ with the last one."""
 
 from __future__ import annotations
 
-import pytest
-from azure.mgmt.compute import ComputeManagementClient
-
 from aznet.testing import frr
 from tests.compute.test_vm import vm_body
 from tests.network.nic_support import LOC, nic_body, subnet_id
@@ -19,11 +16,6 @@ from .support import cli, gateway_routes, metric, needs_frr, wait_for
 
 pytestmark = needs_frr
 CUSTOMER_ASN = 65020
-
-
-@pytest.fixture(scope="module")
-def compute(aznet):  # type: ignore[no-untyped-def]
-    return aznet.client(ComputeManagementClient)
 
 
 def _links(aznet, peering_id):  # type: ignore[no-untyped-def]

@@ -4,9 +4,6 @@ of the bgpConnection come from the sessions, withdrawal when the NVA stops, and 
 
 from __future__ import annotations
 
-import pytest
-from azure.mgmt.compute import ComputeManagementClient
-
 from aznet.testing import frr
 from tests.compute.test_vm import vm_body
 from tests.network.hybrid_support import pip
@@ -16,11 +13,6 @@ from .support import gateway_routes, needs_frr, speaker, wait_for
 
 pytestmark = needs_frr
 NVA_ASN = 65001
-
-
-@pytest.fixture(scope="module")
-def compute(aznet):  # type: ignore[no-untyped-def]
-    return aznet.client(ComputeManagementClient)
 
 
 def _route_server(aznet, net, compute, rg, **hub_props):  # type: ignore[no-untyped-def]

@@ -5,9 +5,6 @@ without it neither crosses."""
 
 from __future__ import annotations
 
-import pytest
-from azure.mgmt.compute import ComputeManagementClient
-
 from aznet.testing import frr
 from tests.compute.test_vm import vm_body
 from tests.network.hybrid_support import gw_body, pip
@@ -19,11 +16,6 @@ from .support import cli, needs_frr, speaker, wait_for
 pytestmark = needs_frr
 NVA_ASN = 65001
 CUSTOMER_ASN = 65020
-
-
-@pytest.fixture(scope="module")
-def compute(aznet):  # type: ignore[no-untyped-def]
-    return aznet.client(ComputeManagementClient)
 
 
 def test_route_server_branch_to_branch_with_an_expressroute_gateway(aznet, network_client, compute, rg):

@@ -7,17 +7,9 @@ from __future__ import annotations
 import socket
 import struct
 
-import pytest
-from azure.mgmt.compute import ComputeManagementClient
-
 from aznet.dataplane.bgp import codec
 
 from .support import ONPREM_ASN, gateway_routes, speaker, vpn_site, wait_for
-
-
-@pytest.fixture(scope="module")
-def compute(aznet):  # type: ignore[no-untyped-def]
-    return aznet.client(ComputeManagementClient)
 
 
 class RawPeer:

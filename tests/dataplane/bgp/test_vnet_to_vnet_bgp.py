@@ -4,9 +4,6 @@ AS path 65010 65050), and the site learns the second VNet through the first gate
 
 from __future__ import annotations
 
-import pytest
-from azure.mgmt.compute import ComputeManagementClient
-
 from aznet.testing import frr
 from tests.network.nic_support import LOC, nic_body, subnet_id
 from tests.network.test_vpn_connections import make_gateway
@@ -14,11 +11,6 @@ from tests.network.test_vpn_connections import make_gateway
 from .support import gateway_routes, needs_frr, speaker, vpn_site, wait_for
 
 pytestmark = needs_frr
-
-
-@pytest.fixture(scope="module")
-def compute(aznet):  # type: ignore[no-untyped-def]
-    return aznet.client(ComputeManagementClient)
 
 
 def test_site_routes_cross_a_bgp_vnet_to_vnet_connection(aznet, network_client, compute, rg):

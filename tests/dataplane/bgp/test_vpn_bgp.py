@@ -3,19 +3,11 @@ getLearnedRoutes, getAdvertisedRoutes as received by FRR, withdrawal, and the se
 
 from __future__ import annotations
 
-import pytest
-from azure.mgmt.compute import ComputeManagementClient
-
 from tests.network.nic_support import LOC, make_vnet, nic_body, rid, subnet_id
 
 from .support import gateway_routes, needs_frr, speaker, start_frr, vpn_site, wait_for
 
 pytestmark = needs_frr
-
-
-@pytest.fixture(scope="module")
-def compute(aznet):  # type: ignore[no-untyped-def]
-    return aznet.client(ComputeManagementClient)
 
 
 def _peers(net, rg):  # type: ignore[no-untyped-def]

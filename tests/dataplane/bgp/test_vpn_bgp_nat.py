@@ -5,20 +5,12 @@ Gateway": with BGP route translation the gateway advertises and learns the post-
 
 from __future__ import annotations
 
-import pytest
-from azure.mgmt.compute import ComputeManagementClient
-
 from tests.network.nic_support import rid
 from tests.network.test_vpn_nat_rules import rule
 
 from .support import ONPREM_PEER, gateway_routes, needs_frr, speaker, start_frr, vpn_site, wait_for
 
 pytestmark = needs_frr
-
-
-@pytest.fixture(scope="module")
-def compute(aznet):  # type: ignore[no-untyped-def]
-    return aznet.client(ComputeManagementClient)
 
 
 def test_frr_receives_and_sends_post_nat_prefixes(aznet, network_client, compute, rg):

@@ -7,9 +7,6 @@ advertisedRoutes answers; the routes leave with the NVA."""
 
 from __future__ import annotations
 
-import pytest
-from azure.mgmt.compute import ComputeManagementClient
-
 from aznet.testing import frr
 from tests.compute.test_vm import vm_body
 from tests.network.nic_support import LOC, subnet_id
@@ -20,11 +17,6 @@ from .support import cli, gateway_routes, metric, needs_frr, wait_for
 pytestmark = needs_frr
 NVA_ASN = 65001
 HUB_PREFIX = "10.100.0.0/23"
-
-
-@pytest.fixture(scope="module")
-def compute(aznet):  # type: ignore[no-untyped-def]
-    return aznet.client(ComputeManagementClient)
 
 
 def _hub_with_nva(aznet, net, compute, rg):  # type: ignore[no-untyped-def]

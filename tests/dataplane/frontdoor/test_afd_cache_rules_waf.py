@@ -9,18 +9,9 @@ import json
 import uuid
 from datetime import timedelta
 
-import pytest
-
 from tests.network.nic_support import make_storage_account
 
 from .support import P, afd_profile, backends, curl, edge_get, wait_for
-
-
-@pytest.fixture(scope="module")
-def cdn(aznet):  # type: ignore[no-untyped-def]
-    from azure.mgmt.cdn import CdnManagementClient
-
-    return aznet.client(CdnManagementClient)
 
 
 def _site(cdn, rg, b, sku="Standard_AzureFrontDoor", **route):  # type: ignore[no-untyped-def]

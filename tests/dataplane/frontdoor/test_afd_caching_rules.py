@@ -9,17 +9,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import pytest
-
 from .origin_support import scripted_origin
 from .support import P, afd_profile, backends, curl, edge_get
-
-
-@pytest.fixture(scope="module")
-def cdn(aznet):  # type: ignore[no-untyped-def]
-    from azure.mgmt.cdn import CdnManagementClient
-
-    return aznet.client(CdnManagementClient)
 
 
 def _group(cdn, rg, name, backend):  # type: ignore[no-untyped-def]

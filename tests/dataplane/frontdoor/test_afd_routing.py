@@ -8,16 +8,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-import pytest
-
 from .support import P, afd_profile, backends, curl, edge_get, resolve, wait_for
-
-
-@pytest.fixture(scope="module")
-def cdn(aznet):  # type: ignore[no-untyped-def]
-    from azure.mgmt.cdn import CdnManagementClient
-
-    return aznet.client(CdnManagementClient)
 
 
 def _logs(aznet, category):  # type: ignore[no-untyped-def]

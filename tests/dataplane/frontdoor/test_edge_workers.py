@@ -14,26 +14,10 @@ import httpx
 
 from aznet.testing.harness import start_in_thread
 from aznet.testing.pytest_plugin import worker_pools
+from tests.dataplane.worker_support import alive, metric_total
 from tests.network.nic_support import make_storage_account
 
 from .support import P, afd_profile, backends, edge_get, edge_port, resolve, wait_for
-
-
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
-def _count(inst: Any, rid: str, metric: str) -> float:
-    def read() -> float:
-        reg = inst.platform.metrics
-        now = reg.now_minute()
-        return sum(acc[1] for dims, _kind in reg.keys(rid, metric)
-                   for _m, acc in reg.points(rid, metric, dims, now - 10, now + 1))
-    return float(inst.call(read))
 
 
 def _logs(inst: Any, category: str) -> list[str]:
@@ -157,11 +141,11 @@ def test_two_edge_workers_cache_purge_route_failover_and_report() -> None:
                 wait_for(lambda: all(n > m for n, m in zip(svc.workers.served, served4, strict=True)), timeout=30)
                 wait_for(lambda: len([x for x in _logs(inst, "FrontDoorWebApplicationFirewallLog")
                                       if '"BlockUS"' in x]) >= 40, timeout=30)
-                wait_for(lambda: _count(inst, prof.id, "WebApplicationFirewallRequestCount") >= 40, timeout=30)
+                wait_for(lambda: metric_total(inst, prof.id, "WebApplicationFirewallRequestCount") >= 40, timeout=30)
 
                 # the metrics and the access log count what the workers served
-                wait_for(lambda: _count(inst, prof.id, "RequestCount") >= 200, timeout=30)
+                wait_for(lambda: metric_total(inst, prof.id, "RequestCount") >= 200, timeout=30)
                 wait_for(lambda: len(_logs(inst, "FrontDoorAccessLog")) >= 200, timeout=30)
         finally:
             inst.stop()
-        assert not any(_alive(p) for p in pids)
+        assert not any(alive(p) for p in pids)

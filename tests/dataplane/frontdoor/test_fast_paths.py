@@ -12,21 +12,12 @@ import socket
 import uuid
 from typing import Any
 
-import pytest
-
 from aznet.dataplane.frontdoor.service import FrontDoorService
 from tests.network.nic_support import make_storage_account
 
 from .support import Backend, P, afd_profile, backends, edge_get, edge_port, resolve, wait_for
 
 PER_REQUEST = {"age", "x-azure-ref"}
-
-
-@pytest.fixture(scope="module")
-def cdn(aznet):  # type: ignore[no-untyped-def]
-    from azure.mgmt.cdn import CdnManagementClient
-
-    return aznet.client(CdnManagementClient)
 
 
 class _Spy:

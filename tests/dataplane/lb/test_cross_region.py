@@ -4,19 +4,11 @@ traffic to the global frontend reaches the regional backends."""
 from __future__ import annotations
 
 import httpx
-import pytest
 
 from aznet.dataplane.ports import listen_port
 from tests.network.nic_support import LOC, rid
 
 from .support import cli, lb_body, make_vms, pool_id, public_ip, wait_for
-
-
-@pytest.fixture(scope="module")
-def compute(aznet):  # type: ignore[no-untyped-def]
-    from azure.mgmt.compute import ComputeManagementClient
-
-    return aznet.client(ComputeManagementClient)
 
 
 def test_global_tier_pool_of_regional_frontends(aznet, network_client, compute, rg):

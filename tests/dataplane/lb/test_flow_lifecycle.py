@@ -13,13 +13,6 @@ from tests.network.nic_support import make_vnet, rid, subnet_id
 from .support import cli, lb_body, make_vms, pool_id, public_ip, wait_for
 
 
-@pytest.fixture(scope="module")
-def compute(aznet):  # type: ignore[no-untyped-def]
-    from azure.mgmt.compute import ComputeManagementClient
-
-    return aznet.client(ComputeManagementClient)
-
-
 def echo_lb(aznet, net, compute, rg, sku="Standard", **rule):  # type: ignore[no-untyped-def]
     """Standard: a public frontend; Basic: an internal one (Azure has retired Basic public IPs)."""
     make_vnet(net, rg)

@@ -5,18 +5,9 @@ from __future__ import annotations
 
 import socket
 
-import pytest
-
 from tests.network.nic_support import make_vnet
 
 from .support import cli, lb_body, make_vms, pool_id, public_ip, wait_for
-
-
-@pytest.fixture(scope="module")
-def compute(aznet):  # type: ignore[no-untyped-def]
-    from azure.mgmt.compute import ComputeManagementClient
-
-    return aznet.client(ComputeManagementClient)
 
 
 def test_rule_health_and_nat_port_mapping(aznet, network_client, compute, rg):

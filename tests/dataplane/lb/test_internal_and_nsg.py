@@ -14,13 +14,6 @@ from tests.network.nic_support import LOC, make_vnet, subnet_id
 from .support import cli, lb_body, make_vms, pool_id, public_ip, wait_for
 
 
-@pytest.fixture(scope="module")
-def compute(aznet):  # type: ignore[no-untyped-def]
-    from azure.mgmt.compute import ComputeManagementClient
-
-    return aznet.client(ComputeManagementClient)
-
-
 def test_internal_lb_with_ha_ports(aznet, network_client, compute, rg):
     make_vnet(network_client, rg)
     body = lb_body(aznet, rg, frontend={"subnet": {"id": subnet_id(aznet, rg)}},

@@ -7,16 +7,7 @@ from __future__ import annotations
 import socket
 from datetime import timedelta
 
-import pytest
-
 from .support import cli, lb_body, make_vms, pool_id, public_ip, wait_for
-
-
-@pytest.fixture(scope="module")
-def compute(aznet):  # type: ignore[no-untyped-def]
-    from azure.mgmt.compute import ComputeManagementClient
-
-    return aznet.client(ComputeManagementClient)
 
 
 def test_lb_metrics_after_traffic(aznet, network_client, compute, rg):

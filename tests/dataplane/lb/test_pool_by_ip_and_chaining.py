@@ -5,20 +5,12 @@ frontend is modelled by the verifier."""
 from __future__ import annotations
 
 import httpx
-import pytest
 
 from aznet.netmodel.engine import model_engine
 from aznet.verifier.lb_paths import trace_frontend
 from tests.network.nic_support import LOC, make_vnet, rid, subnet_id
 
 from .support import cli, lb_body, make_vms, public_ip, wait_for
-
-
-@pytest.fixture(scope="module")
-def compute(aznet):  # type: ignore[no-untyped-def]
-    from azure.mgmt.compute import ComputeManagementClient
-
-    return aznet.client(ComputeManagementClient)
 
 
 def test_pool_by_ip_address(aznet, network_client, compute, rg):

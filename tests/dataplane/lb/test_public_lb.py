@@ -7,19 +7,11 @@ from __future__ import annotations
 import socket
 
 import httpx
-import pytest
 
 from aznet.dataplane.ports import listen_port
 from tests.network.nic_support import rid
 
 from .support import cli, lb_body, make_vms, pool_id, public_ip, wait_for
-
-
-@pytest.fixture(scope="module")
-def compute(aznet):  # type: ignore[no-untyped-def]
-    from azure.mgmt.compute import ComputeManagementClient
-
-    return aznet.client(ComputeManagementClient)
 
 
 def port(aznet, p: int) -> int:  # type: ignore[no-untyped-def]

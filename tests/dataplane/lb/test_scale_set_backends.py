@@ -5,20 +5,12 @@ stops them all."""
 from __future__ import annotations
 
 import httpx
-import pytest
 
 from aznet.dataplane.ports import listen_port
 from tests.compute.test_vmss import vmss_body
 from tests.network.nic_support import make_vnet, subnet_id
 
 from .support import lb_body, pool_id, public_ip, wait_for
-
-
-@pytest.fixture(scope="module")
-def compute(aznet):  # type: ignore[no-untyped-def]
-    from azure.mgmt.compute import ComputeManagementClient
-
-    return aznet.client(ComputeManagementClient)
 
 
 def test_scale_set_instances_answer(aznet, network_client, compute, rg):

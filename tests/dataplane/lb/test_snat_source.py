@@ -3,20 +3,11 @@ rule, load-balancing rule (implicit SNAT), default outbound access."""
 
 from __future__ import annotations
 
-import pytest
-
 from aznet.netmodel.engine import model_engine
 from aznet.verifier.lb_paths import snat_source
 from tests.network.nic_support import LOC, make_vnet, rid
 
 from .support import lb_body, make_vms, pool_id, public_ip
-
-
-@pytest.fixture(scope="module")
-def compute(aznet):  # type: ignore[no-untyped-def]
-    from azure.mgmt.compute import ComputeManagementClient
-
-    return aznet.client(ComputeManagementClient)
 
 
 def answer(aznet, rg):  # type: ignore[no-untyped-def]
