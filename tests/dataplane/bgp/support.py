@@ -10,11 +10,34 @@ from aznet.testing import frr
 from tests.compute.test_vm import vm_body
 from tests.dataplane.lb.support import cli, wait_for
 from tests.network.hybrid_support import gw_body, gw_vnet, pip
-from tests.network.nic_support import LOC, rid, subnet_id
+from tests.network.nic_support import LOC, make_vnet, rid, subnet_id
 
 needs_frr = pytest.mark.skipif(not frr.available(), reason="FRR (bgpd, vtysh) is not installed")
 ONPREM_ASN = 65050
 ONPREM_PEER = "10.51.255.254"
+
+
+def vm_nic(aznet: Any, net: Any, compute: Any | None, rg: str, name: str, vnet: str, subnet: str) -> Any:
+    """NIC ``{name}-nic`` in ``vnet``/``subnet`` and (unless ``compute`` is None) VM ``name`` on it: the NIC."""
+    nic = net.network_interfaces.begin_create_or_update(rg, f"{name}-nic", {"location": LOC, "properties": {
+        "ipConfigurations": [{"name": "ipconfig1", "properties": {
+            "subnet": {"id": subnet_id(aznet, rg, vnet, subnet)}}}]}}).result()
+    if compute is not None:
+        compute.virtual_machines.begin_create_or_update(rg, name, vm_body(nic.id)).result()
+    return nic
+
+
+def bgp_site(aznet: Any, net: Any, rg: str, gw_id: str, connection: str = "c1", key: str = "abc") -> None:
+    """Local network gateway Site1 (BGP only: ASN 65050 at 10.51.255.254) and a BGP site-to-site connection
+    ``connection`` from the gateway ``gw_id`` to it."""
+    net.local_network_gateways.begin_create_or_update(rg, "Site1", {"location": LOC, "properties": {
+        "gatewayIpAddress": "203.0.113.10", "localNetworkAddressSpace": {"addressPrefixes": []},
+        "bgpSettings": {"asn": ONPREM_ASN, "bgpPeeringAddress": ONPREM_PEER}}}).result()
+    net.virtual_network_gateway_connections.begin_create_or_update(rg, connection, {
+        "location": LOC, "properties": {
+            "connectionType": "IPsec", "enableBgp": True, "sharedKey": key,
+            "virtualNetworkGateway1": {"id": gw_id},
+            "localNetworkGateway2": {"id": rid(aznet, rg, "localNetworkGateways", "Site1")}}}).result()
 
 
 def vpn_site(aznet: Any, net: Any, compute: Any, rg: str, gw_asn: int = 65010, vm: bool = True,
@@ -23,23 +46,35 @@ def vpn_site(aznet: Any, net: Any, compute: Any, rg: str, gw_asn: int = 65010, v
     Site1 (BGP only: ASN 65050 at 10.51.255.254) and a BGP site-to-site connection."""
     gw_vnet(net, rg)
     pip(net, rg, "VNet1GWpip")
-    nic = net.network_interfaces.begin_create_or_update(rg, "vm1-nic", {"location": LOC, "properties": {
-        "ipConfigurations": [{"name": "ipconfig1", "properties": {
-            "subnet": {"id": subnet_id(aznet, rg, "VNet1", "FrontEnd")}}}]}}).result()
+    nic = vm_nic(aznet, net, None, rg, "vm1", "VNet1", "FrontEnd")
     vm_id = None
     if vm:
         vm_id = compute.virtual_machines.begin_create_or_update(rg, "vm1", vm_body(nic.id)).result().id
     gw = net.virtual_network_gateways.begin_create_or_update(rg, "VNet1GW", gw_body(
         aznet, rg, sku=sku, enableBgp=True, bgpSettings={"asn": gw_asn})).result()
-    net.local_network_gateways.begin_create_or_update(rg, "Site1", {"location": LOC, "properties": {
-        "gatewayIpAddress": "203.0.113.10", "localNetworkAddressSpace": {"addressPrefixes": []},
-        "bgpSettings": {"asn": ONPREM_ASN, "bgpPeeringAddress": ONPREM_PEER}}}).result()
-    net.virtual_network_gateway_connections.begin_create_or_update(rg, "VNet1toSite1", {
-        "location": LOC, "properties": {
-            "connectionType": "IPsec", "enableBgp": True, "sharedKey": "abc123",
-            "virtualNetworkGateway1": {"id": gw.id},
-            "localNetworkGateway2": {"id": rid(aznet, rg, "localNetworkGateways", "Site1")}}}).result()
+    bgp_site(aznet, net, rg, gw.id, connection="VNet1toSite1", key="abc123")
     return {"gw": gw, "nic": nic, "vm": vm_id, "ip": nic.ip_configurations[0].private_ip_address}
+
+
+def branch_vnet(net: Any, rg: str, *pips: str) -> None:
+    """VNet1 (10.1.0.0/16: FrontEnd, RouteServerSubnet, GatewaySubnet) and the public IPs ``pips``."""
+    make_vnet(net, rg, name="VNet1", prefixes=("10.1.0.0/16",), subnets={
+        "FrontEnd": "10.1.0.0/24", "RouteServerSubnet": "10.1.1.0/26", "GatewaySubnet": "10.1.255.0/27"})
+    for name in pips:
+        pip(net, rg, name)
+
+
+def route_server(aznet: Any, net: Any, rg: str, vnet: str, peer_ip: str, peer_asn: int, **hub_props: Any) -> Any:
+    """Route Server "rs" in ``vnet``'s RouteServerSubnet (public IP RouteServerIP) with the bgpConnection "nva"
+    to ``peer_ip`` / ``peer_asn``: the virtual hub as read back."""
+    net.virtual_hubs.begin_create_or_update(rg, "rs", {"location": LOC, "properties": {
+        "sku": "Standard", **hub_props}}).result()
+    net.virtual_hub_ip_configuration.begin_create_or_update(rg, "rs", "Default", {"properties": {
+        "subnet": {"id": subnet_id(aznet, rg, vnet, "RouteServerSubnet")},
+        "publicIPAddress": {"id": rid(aznet, rg, "publicIPAddresses", "RouteServerIP")}}}).result()
+    net.virtual_hub_bgp_connection.begin_create_or_update(rg, "rs", "nva", {"properties": {
+        "peerIp": peer_ip, "peerAsn": peer_asn}}).result()
+    return net.virtual_hubs.get(rg, "rs")
 
 
 def speaker(aznet: Any, resource_id: str) -> dict[str, Any]:
@@ -80,4 +115,5 @@ def metric(aznet: Any, resource_id: str, name: str, dims: tuple[str, ...], aggre
     return out
 
 
-__all__ = ["cli", "gateway_routes", "metric", "needs_frr", "speaker", "start_frr", "vpn_site", "wait_for"]
+__all__ = ["bgp_site", "branch_vnet", "cli", "gateway_routes", "metric", "needs_frr", "route_server", "speaker",
+           "start_frr", "vm_nic", "vpn_site", "wait_for"]

@@ -7,9 +7,9 @@ from __future__ import annotations
 from aznet.testing import frr
 from tests.dataplane.lb.support import cli
 from tests.network.hybrid_support import gw_body, gw_vnet, pip
-from tests.network.nic_support import LOC, nic_body, rid, subnet_id
+from tests.network.nic_support import nic_body, subnet_id
 
-from .support import ONPREM_ASN, ONPREM_PEER, gateway_routes, needs_frr, wait_for
+from .support import ONPREM_ASN, bgp_site, gateway_routes, needs_frr, wait_for
 
 pytestmark = needs_frr
 
@@ -22,12 +22,7 @@ def test_each_instance_of_an_active_active_gateway_speaks_bgp(aznet, network_cli
     gw = net.virtual_network_gateways.begin_create_or_update(rg, "VNet1GW", gw_body(
         aznet, rg, pips=("VNet1GWpip", "second"), activeActive=True, enableBgp=True,
         bgpSettings={"asn": 65010})).result()
-    net.local_network_gateways.begin_create_or_update(rg, "Site1", {"location": LOC, "properties": {
-        "gatewayIpAddress": "203.0.113.10", "localNetworkAddressSpace": {"addressPrefixes": []},
-        "bgpSettings": {"asn": ONPREM_ASN, "bgpPeeringAddress": ONPREM_PEER}}}).result()
-    net.virtual_network_gateway_connections.begin_create_or_update(rg, "c1", {"location": LOC, "properties": {
-        "connectionType": "IPsec", "enableBgp": True, "sharedKey": "abc", "virtualNetworkGateway1": {"id": gw.id},
-        "localNetworkGateway2": {"id": rid(aznet, rg, "localNetworkGateways", "Site1")}}}).result()
+    bgp_site(aznet, net, rg, gw.id)
     net.network_interfaces.begin_create_or_update(rg, "vm1-nic", nic_body(subnet_id(aznet, rg, "VNet1", "FrontEnd")))\
         .result()
     eps = sorted((e for e in cli(aznet, "status", "--json")["endpoints"]

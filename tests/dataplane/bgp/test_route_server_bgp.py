@@ -5,11 +5,10 @@ of the bgpConnection come from the sessions, withdrawal when the NVA stops, and 
 from __future__ import annotations
 
 from aznet.testing import frr
-from tests.compute.test_vm import vm_body
 from tests.network.hybrid_support import pip
-from tests.network.nic_support import LOC, make_vnet, rid, subnet_id
+from tests.network.nic_support import make_vnet
 
-from .support import gateway_routes, needs_frr, speaker, wait_for
+from .support import gateway_routes, needs_frr, route_server, speaker, vm_nic, wait_for
 
 pytestmark = needs_frr
 NVA_ASN = 65001
@@ -19,22 +18,9 @@ def _route_server(aznet, net, compute, rg, **hub_props):  # type: ignore[no-unty
     make_vnet(net, rg, name="hubvnet", prefixes=("10.0.0.0/16",), subnets={
         "default": "10.0.0.0/24", "RouteServerSubnet": "10.0.1.0/26"})
     pip(net, rg, "RouteServerIP")
-    nics = {}
-    for name in ("nva", "web"):
-        nics[name] = net.network_interfaces.begin_create_or_update(rg, f"{name}-nic", {
-            "location": LOC, "properties": {"ipConfigurations": [{"name": "ipconfig1", "properties": {
-                "subnet": {"id": subnet_id(aznet, rg, "hubvnet", "default")}}}]}}).result()
-        compute.virtual_machines.begin_create_or_update(rg, name, vm_body(nics[name].id)).result()
-    net.virtual_hubs.begin_create_or_update(rg, "rs", {"location": LOC, "properties": {
-        "sku": "Standard", **hub_props}}).result()
-    net.virtual_hub_ip_configuration.begin_create_or_update(rg, "rs", "Default", {"properties": {
-        "subnet": {"id": subnet_id(aznet, rg, "hubvnet", "RouteServerSubnet")},
-        "publicIPAddress": {"id": rid(aznet, rg, "publicIPAddresses", "RouteServerIP")}}}).result()
+    nics = {name: vm_nic(aznet, net, compute, rg, name, "hubvnet", "default") for name in ("nva", "web")}
     nva_ip = nics["nva"].ip_configurations[0].private_ip_address
-    net.virtual_hub_bgp_connection.begin_create_or_update(rg, "rs", "nva", {"properties": {
-        "peerIp": nva_ip, "peerAsn": NVA_ASN}}).result()
-    hub = net.virtual_hubs.get(rg, "rs")
-    return hub, nva_ip
+    return route_server(aznet, net, rg, "hubvnet", nva_ip, NVA_ASN, **hub_props), nva_ip
 
 
 def _nva(aznet, hub, networks):  # type: ignore[no-untyped-def]

@@ -6,12 +6,10 @@ without it neither crosses."""
 from __future__ import annotations
 
 from aznet.testing import frr
-from tests.compute.test_vm import vm_body
-from tests.network.hybrid_support import gw_body, pip
-from tests.network.nic_support import LOC, make_vnet, rid, subnet_id
+from tests.network.hybrid_support import gw_body
 from tests.network.test_expressroute import er_connection, make_circuit, private_peering
 
-from .support import cli, needs_frr, speaker, wait_for
+from .support import branch_vnet, cli, needs_frr, route_server, speaker, vm_nic, wait_for
 
 pytestmark = needs_frr
 NVA_ASN = 65001
@@ -20,10 +18,7 @@ CUSTOMER_ASN = 65020
 
 def test_route_server_branch_to_branch_with_an_expressroute_gateway(aznet, network_client, compute, rg):
     net = network_client
-    make_vnet(net, rg, name="VNet1", prefixes=("10.1.0.0/16",), subnets={
-        "FrontEnd": "10.1.0.0/24", "RouteServerSubnet": "10.1.1.0/26", "GatewaySubnet": "10.1.255.0/27"})
-    for name in ("VNet1ERpip", "RouteServerIP"):
-        pip(net, rg, name)
+    branch_vnet(net, rg, "VNet1ERpip", "RouteServerIP")
     body = gw_body(aznet, rg, pips=("VNet1ERpip",), sku="Standard")
     body["properties"].update(gatewayType="ExpressRoute")
     body["properties"].pop("vpnType")
@@ -32,17 +27,8 @@ def test_route_server_branch_to_branch_with_an_expressroute_gateway(aznet, netwo
     peering = net.express_route_circuit_peerings.begin_create_or_update(
         rg, "er1", "AzurePrivatePeering", private_peering(asn=CUSTOMER_ASN)).result()
     net.virtual_network_gateway_connections.begin_create_or_update(rg, "VNet1toER", er_connection(aznet, rg)).result()
-    nic = net.network_interfaces.begin_create_or_update(rg, "nva-nic", {"location": LOC, "properties": {
-        "ipConfigurations": [{"name": "ipconfig1", "properties": {
-            "subnet": {"id": subnet_id(aznet, rg, "VNet1", "FrontEnd")}}}]}}).result()
-    compute.virtual_machines.begin_create_or_update(rg, "nva", vm_body(nic.id)).result()
-    net.virtual_hubs.begin_create_or_update(rg, "rs", {"location": LOC, "properties": {"sku": "Standard"}}).result()
-    net.virtual_hub_ip_configuration.begin_create_or_update(rg, "rs", "Default", {"properties": {
-        "subnet": {"id": subnet_id(aznet, rg, "VNet1", "RouteServerSubnet")},
-        "publicIPAddress": {"id": rid(aznet, rg, "publicIPAddresses", "RouteServerIP")}}}).result()
-    net.virtual_hub_bgp_connection.begin_create_or_update(rg, "rs", "nva", {"properties": {
-        "peerIp": nic.ip_configurations[0].private_ip_address, "peerAsn": NVA_ASN}}).result()
-    hub = net.virtual_hubs.get(rg, "rs")
+    nic = vm_nic(aznet, net, compute, rg, "nva", "VNet1", "FrontEnd")
+    hub = route_server(aznet, net, rg, "VNet1", nic.ip_configurations[0].private_ip_address, NVA_ASN)
     rs = speaker(aznet, hub.id)
     link = next(e for e in cli(aznet, "status", "--json")["endpoints"]
                 if e.get("resourceId", "").lower() == peering.id.lower() and e["name"].endswith("/primary"))
