@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import copy
 
-import pytest
-from azure.core.exceptions import HttpResponseError
+from tests.network.nic_support import error_detail as fails
 
 LOC = "global"
 
@@ -20,15 +19,6 @@ def W(props):  # type: ignore[no-untyped-def]
 def P(**props):  # type: ignore[no-untyped-def]
     """A request body in the wire shape (the SDK sends a dict as it is)."""
     return {"properties": props}
-
-
-def fails(fn, *args, **kw):  # type: ignore[no-untyped-def]
-    with pytest.raises(HttpResponseError) as info:
-        r = fn(*args, **kw)
-        if hasattr(r, "result"):
-            r.result()
-    err = info.value.error
-    return info.value.status_code, (err.code if err else ""), (err.message if err else str(info.value.message))
 
 
 def build(cdn, rg):  # type: ignore[no-untyped-def]

@@ -6,17 +6,7 @@ CNAME in aznet's DNS, start/stop/purge/load/validateCustomDomain."""
 
 from __future__ import annotations
 
-import pytest
-from azure.core.exceptions import HttpResponseError
-
-
-def fails(fn, *args, **kw):  # type: ignore[no-untyped-def]
-    with pytest.raises(HttpResponseError) as info:
-        r = fn(*args, **kw)
-        if hasattr(r, "result"):
-            r.result()
-    err = info.value.error
-    return info.value.status_code, (err.code if err else ""), (err.message if err else "")
+from tests.network.nic_support import error_detail as fails
 
 
 def test_classic_endpoint(cdn, aznet, rg):  # type: ignore[no-untyped-def]

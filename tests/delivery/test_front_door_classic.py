@@ -11,6 +11,8 @@ import copy
 import pytest
 from azure.core.exceptions import HttpResponseError
 
+from tests.network.nic_support import error_detail as fails
+
 FWD = "#Microsoft.Azure.FrontDoor.Models.FrontdoorForwardingConfiguration"
 
 
@@ -19,15 +21,6 @@ def fd(aznet):  # type: ignore[no-untyped-def]
     from azure.mgmt.frontdoor import FrontDoorManagementClient
 
     return aznet.client(FrontDoorManagementClient)
-
-
-def fails(fn, *args, **kw):  # type: ignore[no-untyped-def]
-    with pytest.raises(HttpResponseError) as info:
-        r = fn(*args, **kw)
-        if hasattr(r, "result"):
-            r.result()
-    err = info.value.error
-    return info.value.status_code, (err.code if err else ""), (err.message if err else "")
 
 
 def quickstart(aznet, rg: str, name: str = "contoso-frontend"):  # type: ignore[no-untyped-def]

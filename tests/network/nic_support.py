@@ -54,15 +54,19 @@ def nic_body(subnet: str, location: str = LOC, **ipprops: Any) -> dict[str, Any]
                                                  "properties": {"subnet": {"id": subnet}, **ipprops}}]}}
 
 
-def error_of(fn: Any, *args: Any, **kw: Any) -> tuple[int, str]:
-    """(status, ARM error code) of a call expected to fail."""
+def error_detail(fn: Any, *args: Any, **kw: Any) -> tuple[int, str, str]:
+    """(status, ARM error code, message) of an SDK call expected to fail (a poller is waited on)."""
     with pytest.raises(HttpResponseError) as info:
         result = fn(*args, **kw)
         if hasattr(result, "result"):
             result.result()
-    err = info.value
-    code = err.error.code if err.error is not None else ""
-    return err.status_code, code
+    err = info.value.error
+    return info.value.status_code, (err.code if err else ""), (err.message if err else str(info.value.message))
+
+
+def error_of(fn: Any, *args: Any, **kw: Any) -> tuple[int, str]:
+    """(status, ARM error code) of an SDK call expected to fail."""
+    return error_detail(fn, *args, **kw)[:2]
 
 
 def as_dict(model: Any) -> dict[str, Any]:

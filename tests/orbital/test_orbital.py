@@ -8,9 +8,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from azure.core.exceptions import HttpResponseError
 
-from tests.network.nic_support import make_vnet, subnet_id
+from tests.network.nic_support import error_of, make_vnet, subnet_id
 
 # the ISS, as published for 2014-01-20 (the TLE Skyfield's documentation uses)
 TITLE = "ISS (ZARYA)"
@@ -26,14 +25,6 @@ def orbital(aznet):  # type: ignore[no-untyped-def]
     from azure.mgmt.orbital import AzureOrbital
 
     return aznet.client(AzureOrbital)
-
-
-def error_of(fn, *args, **kw) -> tuple[int, str]:  # type: ignore[no-untyped-def]
-    with pytest.raises(HttpResponseError) as info:
-        result = fn(*args, **kw)
-        if hasattr(result, "result"):
-            result.result()
-    return info.value.status_code, info.value.error.code if info.value.error else ""
 
 
 def spacecraft_body(l1: str = L1, l2: str = L2, title: str = TITLE, norad: str = "25544") -> dict:  # type: ignore[no-untyped-def]

@@ -7,7 +7,8 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from azure.core.exceptions import HttpResponseError
+
+from tests.network.nic_support import error_of
 
 
 @pytest.fixture(scope="module")
@@ -15,12 +16,6 @@ def peering(aznet):  # type: ignore[no-untyped-def]
     from azure.mgmt.peering import PeeringManagementClient
 
     return aznet.client(PeeringManagementClient)
-
-
-def error_of(fn, *args, **kw) -> tuple[int, str]:  # type: ignore[no-untyped-def]
-    with pytest.raises(HttpResponseError) as info:
-        fn(*args, **kw)
-    return info.value.status_code, info.value.error.code if info.value.error else ""
 
 
 def announce(aznet, rg: str, ps: str, name: str, body: dict) -> dict:  # type: ignore[no-untyped-def]
