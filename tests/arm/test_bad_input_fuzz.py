@@ -4,14 +4,13 @@ success, and a rejected request leaves the store as it was."""
 
 from __future__ import annotations
 
-import json
 import uuid
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from aznet.arm.http import Request
+from .helpers import handle_in_process
 
 SUB = "00000000-0000-0000-0000-000000000001"
 
@@ -27,21 +26,12 @@ def _types(aznet):  # type: ignore[no-untyped-def]
     return sorted(rt.type for rt in aznet.platform.registry.types())
 
 
-def _handle(aznet, method: str, path: str, body: object, api: str) -> object:  # type: ignore[no-untyped-def]
-    token = aznet.platform.issuer.issue(aznet.tenant_id, {"grant_type": "client_credentials",
-                                                          "client_id": "fuzz"})["access_token"]
-    req = Request(method, path, {"api-version": api},
-                  {"authorization": f"Bearer {token}", "content-type": "application/json"},
-                  json.dumps(body).encode() if body is not None else b"", aznet.endpoint)
-    return aznet.call(aznet.platform.handle, req)
-
-
 @pytest.fixture(scope="module", autouse=True)
 def _remove_fuzz_group(aznet):  # type: ignore[no-untyped-def]
     """The fuzz group holds whatever random PUTs created (network watchers too, one per region at most): it goes
     when the module ends, so tests that run later in this process see the subscription as they expect it."""
     yield
-    resp = _handle(aznet, "DELETE", f"/subscriptions/{SUB}/resourcegroups/fuzz-rg", None, "2021-04-01")
+    resp = handle_in_process(aznet, "DELETE", f"/subscriptions/{SUB}/resourcegroups/fuzz-rg", None, "2021-04-01")
     assert resp.status in (200, 202, 204), resp.body
 
 
@@ -55,7 +45,7 @@ def _instance_path(rg: str, rtype: str) -> str:
 @given(data=st.data())
 def test_random_bodies_never_5xx(aznet, data):  # type: ignore[no-untyped-def]
     rg = "fuzz-rg"
-    _handle(aznet, "PUT", f"/subscriptions/{SUB}/resourcegroups/{rg}", {"location": "westeurope"}, "2021-04-01")
+    handle_in_process(aznet, "PUT", f"/subscriptions/{SUB}/resourcegroups/{rg}", {"location": "westeurope"}, "2021-04-01")
     rtype = data.draw(st.sampled_from(_types(aznet)))
     rt = aznet.platform.registry.get(rtype)
     api = rt.api_versions[-1]
@@ -65,7 +55,7 @@ def test_random_bodies_never_5xx(aznet, data):  # type: ignore[no-untyped-def]
     if data.draw(st.booleans()):
         body["sku"] = data.draw(json_values)
     before = aznet.call(lambda: len(list(aznet.platform.store.all())))
-    resp = _handle(aznet, "PUT", _instance_path(rg, rtype), body, api)
+    resp = handle_in_process(aznet, "PUT", _instance_path(rg, rtype), body, api)
     assert resp.status < 500, (rtype, body, resp.body)
     if resp.status >= 400:
         assert resp.body["error"]["code"]
@@ -93,18 +83,18 @@ def _field_names(aznet, rt):  # type: ignore[no-untyped-def]
                                           str(uuid.UUID(int=0))]), max_size=10),
        body=json_values)
 def test_random_paths_never_5xx(aznet, method, segments, body):  # type: ignore[no-untyped-def]
-    resp = _handle(aznet, method, "/" + "/".join(segments), body, "2024-05-01")
+    resp = handle_in_process(aznet, method, "/" + "/".join(segments), body, "2024-05-01")
     assert resp.status < 500, (method, segments, resp.body)
 
 
 def test_found_by_fuzzing_app_service_plan_sku_shapes(aznet):  # type: ignore[no-untyped-def]
     """A plan whose sku was a list, a string or had a non-numeric capacity answered 500."""
     rg = "fuzz-rg"
-    _handle(aznet, "PUT", f"/subscriptions/{SUB}/resourcegroups/{rg}", {"location": "westeurope"}, "2021-04-01")
+    handle_in_process(aznet, "PUT", f"/subscriptions/{SUB}/resourcegroups/{rg}", {"location": "westeurope"}, "2021-04-01")
     path = f"/subscriptions/{SUB}/resourceGroups/{rg}/providers/Microsoft.Web/serverfarms/fz-plan"
     for sku in ([], "B1", [{"name": "B1"}], {"name": "B1", "capacity": "abc"}, {"name": "B1", "capacity": [1]},
                 {"name": "B1", "capacity": True}, {"name": "B1", "capacity": -1}):
-        resp = _handle(aznet, "PUT", path, {"location": "westeurope", "sku": sku}, "2024-04-01")
+        resp = handle_in_process(aznet, "PUT", path, {"location": "westeurope", "sku": sku}, "2024-04-01")
         assert resp.status == 400, (sku, resp.status, resp.body)
-    ok = _handle(aznet, "PUT", path, {"location": "westeurope", "sku": {"name": "B1", "capacity": 2}}, "2024-04-01")
+    ok = handle_in_process(aznet, "PUT", path, {"location": "westeurope", "sku": {"name": "B1", "capacity": 2}}, "2024-04-01")
     assert ok.status in (200, 201) and ok.body["sku"]["capacity"] == 2

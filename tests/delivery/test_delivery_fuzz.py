@@ -6,14 +6,13 @@ never a 5xx, and a refused PUT leaves the stored resource exactly as it was."""
 from __future__ import annotations
 
 import copy
-import json
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from aznet.arm.http import Request
+from tests.arm.helpers import handle_in_process
 
 from .appgw_support import gateway_body, pfx_b64
 
@@ -27,15 +26,6 @@ scalars = st.one_of(st.none(), st.booleans(), st.integers(-3, 70000), st.text(ma
 values = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=3),
                                                        st.dictionaries(st.text(max_size=6), inner, max_size=3)),
                       max_leaves=6)
-
-
-def call(aznet, method: str, path: str, body: Any, api: str) -> Any:  # type: ignore[no-untyped-def]
-    token = aznet.platform.issuer.issue(aznet.tenant_id, {"grant_type": "client_credentials",
-                                                          "client_id": "fuzz"})["access_token"]
-    req = Request(method, path, {"api-version": api},
-                  {"authorization": f"Bearer {token}", "content-type": "application/json"},
-                  json.dumps(body).encode() if body is not None else b"", aznet.endpoint)
-    return aznet.call(aznet.platform.handle, req)
 
 
 def rid(rtype: str, *names: str, ns: str = NET) -> str:
@@ -53,14 +43,14 @@ def targets(aznet):  # type: ignore[no-untyped-def]
     """(path, api-version, valid body) of each resource the fuzzer mutates, created once."""
     api = "2024-05-01"
     cdn_api = "2025-06-01"
-    assert call(aznet, "PUT", f"/subscriptions/{SUB}/resourcegroups/{RG}", {"location": "westeurope"},
+    assert handle_in_process(aznet, "PUT", f"/subscriptions/{SUB}/resourcegroups/{RG}", {"location": "westeurope"},
                 "2021-04-01").status < 300
     vnet = rid("virtualNetworks", "vnet")
-    assert call(aznet, "PUT", vnet, {"location": "westeurope", "properties": {
+    assert handle_in_process(aznet, "PUT", vnet, {"location": "westeurope", "properties": {
         "addressSpace": {"addressPrefixes": ["10.21.0.0/16"]},
         "subnets": [{"name": "myAGSubnet", "properties": {"addressPrefix": "10.21.0.0/24"}}]}}, api).status < 300
     pip = rid("publicIPAddresses", "pip")
-    assert call(aznet, "PUT", pip, {"location": "westeurope", "sku": {"name": "Standard"},
+    assert handle_in_process(aznet, "PUT", pip, {"location": "westeurope", "sku": {"name": "Standard"},
                                     "properties": {"publicIPAllocationMethod": "Static"}}, api).status < 300
     inst = Ids()
     gw = gateway_body(inst, RG, "gw", {"subnet": vnet + "/subnets/myAGSubnet", "pip": pip})
@@ -89,7 +79,7 @@ def targets(aznet):  # type: ignore[no-untyped-def]
     classic = rid("profiles", "classic", ns="Microsoft.Cdn")
     aznet.platform.settings.allow_retired = True
     try:
-        assert call(aznet, "PUT", classic, {"location": "global", "sku": {"name": "Standard_Microsoft"}},
+        assert handle_in_process(aznet, "PUT", classic, {"location": "global", "sku": {"name": "Standard_Microsoft"}},
                     cdn_api).status < 300
     finally:
         aznet.platform.settings.allow_retired = False
@@ -131,7 +121,7 @@ def targets(aznet):  # type: ignore[no-untyped-def]
                                                                           "fdwaf")},
                 "associations": [{"domains": [{"id": prof + "/afdEndpoints/ep"}], "patternsToMatch": ["/*"]}]}}}),
     ):
-        resp = call(aznet, "PUT", path, body, version)
+        resp = handle_in_process(aznet, "PUT", path, body, version)
         assert resp.status < 300, (path, resp.body)
         out.append((path, version, body))
     return out
@@ -169,15 +159,15 @@ def test_mutated_bodies_never_5xx_and_change_nothing_when_refused(aznet, targets
         if not spots:
             break
         body = _set(body, data.draw(st.sampled_from(spots)), data.draw(values))
-    before = call(aznet, "GET", path, None, api)
-    resp = call(aznet, "PUT", path, body, api)
+    before = handle_in_process(aznet, "GET", path, None, api)
+    resp = handle_in_process(aznet, "PUT", path, body, api)
     assert resp.status < 500, (path, body, resp.body)
     if resp.status >= 400:
         assert resp.body["error"]["code"] and resp.body["error"]["message"]
-        after = call(aznet, "GET", path, None, api)
+        after = handle_in_process(aznet, "GET", path, None, api)
         assert after.body == before.body
     else:
-        restored = call(aznet, "PUT", path, good, api)      # back to the valid body for the next example
+        restored = handle_in_process(aznet, "PUT", path, good, api)      # back to the valid body for the next example
         assert restored.status < 300, (path, restored.body)
 
 
@@ -187,12 +177,12 @@ def test_reads_only_carry_members_the_models_know(aznet, targets):  # type: igno
     from aznet.arm.ids import parse_resource_id
 
     for path, api, _good in targets:
-        resp = call(aznet, "GET", path, None, api)
+        resp = handle_in_process(aznet, "GET", path, None, api)
         assert resp.status == 200, (path, resp.body)
         parsed = parse_resource_id(path)
         rt = aznet.platform.registry.get(parsed.full_type)
         schema = aznet.platform.schema_for(rt)
         assert schema is not None, path
         assert schema.unknown_fields(resp.body) == [], path
-        again = call(aznet, "PUT", path, resp.body, api)
+        again = handle_in_process(aznet, "PUT", path, resp.body, api)
         assert again.status < 300, (path, again.body)
