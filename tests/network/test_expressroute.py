@@ -360,14 +360,19 @@ def test_connection_needs_provisioned_circuit_and_vnet_link_limit(aznet, network
                     er_connection(aznet, rg, gw="V10ERGW")) == (400, "MaxVirtualNetworkLinksPerCircuitReached")
 
 
-def test_global_reach(aznet, network_client, rg):
-    net = network_client
+def two_private_peerings(aznet: Any, net: Any, rg: str) -> Any:
+    """Circuits erA and erB (London), each with its private peering: erB's peering."""
     make_circuit(aznet, net, rg, name="erA")
     make_circuit(aznet, net, rg, name="erB", location="London")
     net.express_route_circuit_peerings.begin_create_or_update(rg, "erA", "AzurePrivatePeering",
                                                              private_peering()).result()
-    peer_b = net.express_route_circuit_peerings.begin_create_or_update(
+    return net.express_route_circuit_peerings.begin_create_or_update(
         rg, "erB", "AzurePrivatePeering", private_peering("192.168.20.0/30", "192.168.20.4/30")).result()
+
+
+def test_global_reach(aznet, network_client, rg):
+    net = network_client
+    peer_b = two_private_peerings(aznet, net, rg)
     conns = net.express_route_circuit_connections
     own = rid(aznet, rg, "expressRouteCircuits", "erA") + "/peerings/AzurePrivatePeering"
     body = {"properties": {"expressRouteCircuitPeering": {"id": own},
@@ -456,12 +461,7 @@ def test_circuit_round_trip_keeps_its_children(aznet, network_client, rg):
     """GET-modify-PUT of a whole circuit (what the SDK and the portal do) keeps its peerings, authorizations and
     Global Reach connections, and the provider's state."""
     net = network_client
-    make_circuit(aznet, net, rg, name="erA")
-    make_circuit(aznet, net, rg, name="erB", location="London")
-    net.express_route_circuit_peerings.begin_create_or_update(rg, "erA", "AzurePrivatePeering",
-                                                             private_peering()).result()
-    peer_b = net.express_route_circuit_peerings.begin_create_or_update(
-        rg, "erB", "AzurePrivatePeering", private_peering("192.168.20.0/30", "192.168.20.4/30")).result()
+    peer_b = two_private_peerings(aznet, net, rg)
     net.express_route_circuit_authorizations.begin_create_or_update(rg, "erA", "auth1", {}).result()
     own = rid(aznet, rg, "expressRouteCircuits", "erA") + "/peerings/AzurePrivatePeering"
     net.express_route_circuit_connections.begin_create_or_update(rg, "erA", "AzurePrivatePeering", "AtoB", {

@@ -25,6 +25,15 @@ def routes(net: Any, rg: str, nic: str) -> dict[str, Any]:
     return {p: r for r in table if r.state == "Active" for p in r.address_prefix}
 
 
+def hub_and_spokes(aznet: Any, net: Any, compute: Any, rg: str) -> dict[str, Any]:
+    """The virtual WAN, hub1, spokes VNet1 and VNet2 (not connected yet) and a VM in VNet1 (``vm_in``)."""
+    make_wan(net, rg)
+    make_hub(aznet, net, rg)
+    spoke(net, rg, "VNet1", 1)
+    spoke(net, rg, "VNet2", 2)
+    return vm_in(aznet, net, compute, rg, "VNet1")
+
+
 def next_hop(net: Any, vm: dict[str, Any], dest: str) -> Any:
     watcher = next(w for w in net.network_watchers.list_all() if w.location == LOC)
     return net.network_watchers.begin_get_next_hop(watcher.id.split("/")[4], watcher.name, {
@@ -33,11 +42,7 @@ def next_hop(net: Any, vm: dict[str, Any], dest: str) -> Any:
 
 def test_hub_with_vpn_site_and_vnet_connections(aznet, network_client, compute, rg):
     net = network_client
-    make_wan(net, rg)
-    make_hub(aznet, net, rg)
-    spoke(net, rg, "VNet1", 1)
-    spoke(net, rg, "VNet2", 2)
-    vm1 = vm_in(aznet, net, compute, rg, "VNet1")
+    vm1 = hub_and_spokes(aznet, net, compute, rg)
     # before the hub knows VNet1, VNet2 is unreachable from it (no route: the private range is None)
     assert next_hop(net, vm1, "10.2.0.4").next_hop_type == "None"
     connect(aznet, net, rg, "hub1", "conn1", "VNet1")
@@ -89,11 +94,7 @@ def test_hub_with_vpn_site_and_vnet_connections(aznet, network_client, compute, 
 
 def test_routing_intent_sends_spoke_traffic_to_the_hub_firewall(aznet, network_client, compute, rg):
     net = network_client
-    make_wan(net, rg)
-    make_hub(aznet, net, rg)
-    spoke(net, rg, "VNet1", 1)
-    spoke(net, rg, "VNet2", 2)
-    vm1 = vm_in(aznet, net, compute, rg, "VNet1")
+    vm1 = hub_and_spokes(aznet, net, compute, rg)
     connect(aznet, net, rg, "hub1", "conn1", "VNet1")
     connect(aznet, net, rg, "hub1", "conn2", "VNet2")
     fw = net.azure_firewalls.begin_create_or_update(rg, "hubfw", {"location": LOC, "properties": {
