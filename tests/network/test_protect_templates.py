@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from aznet.deployments.engine import parse_template_text
+from .template_support import deploy
 
 FIREWALL_TEMPLATE = r"""
 {
@@ -180,12 +180,6 @@ BASTION_TEMPLATE = r"""
   ]
 }
 """
-
-
-def deploy(deployments, rg, name, text, **params):  # type: ignore[no-untyped-def]
-    return deployments.deployments.begin_create_or_update(rg, name, {"properties": {
-        "mode": "Incremental", "template": parse_template_text(text),
-        "parameters": {k: {"value": v} for k, v in params.items()}}}).result()
 
 
 def test_firewall_policy_quickstart_template(deployments, network_client, rg):

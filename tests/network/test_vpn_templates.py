@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from aznet.deployments.engine import parse_template_text
+from .template_support import deploy
 
 S2S_TEMPLATE = r"""
 {
@@ -74,14 +74,8 @@ S2S_TEMPLATE = r"""
 """
 
 
-def deploy(deployments, rg, name, **params):  # type: ignore[no-untyped-def]
-    return deployments.deployments.begin_create_or_update(rg, name, {"properties": {
-        "mode": "Incremental", "template": parse_template_text(S2S_TEMPLATE),
-        "parameters": {k: {"value": v} for k, v in params.items()}}}).result()
-
-
 def test_site_to_site_quickstart_template(deployments, network_client, rg):
-    result = deploy(deployments, rg, "s2s", sharedKey="Quickstart123")
+    result = deploy(deployments, rg, "s2s", S2S_TEMPLATE, sharedKey="Quickstart123")
     assert result.properties.provisioning_state == "Succeeded"
     # GatewaySubnet 10.3.200.0/29: the last usable address is the default BGP peering address
     assert result.properties.outputs["bgpAddress"]["value"] == "10.3.200.6"
@@ -95,7 +89,7 @@ def test_site_to_site_quickstart_template(deployments, network_client, rg):
 
 def test_policy_based_with_vpngw1_fails_with_the_gateway_error(deployments, network_client, rg):
     with pytest.raises(Exception) as info:
-        deploy(deployments, rg, "s2s-bad", sharedKey="k", vpnType="PolicyBased")
+        deploy(deployments, rg, "s2s-bad", S2S_TEMPLATE, sharedKey="k", vpnType="PolicyBased")
     assert "PolicyBasedGatewayRequiresBasicSku" in str(info.value)
     assert list(network_client.virtual_network_gateways.list(rg)) == []
     assert list(network_client.virtual_network_gateway_connections.list(rg)) == []

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from aznet.deployments.engine import parse_template_text
+from .template_support import deploy
 
 VWAN_TEMPLATE = r"""
 {
@@ -116,12 +116,6 @@ ROUTE_SERVER_TEMPLATE = r"""
   }
 }
 """
-
-
-def deploy(deployments, rg, name, template, **params):  # type: ignore[no-untyped-def]
-    return deployments.deployments.begin_create_or_update(rg, name, {"properties": {
-        "mode": "Incremental", "template": parse_template_text(template),
-        "parameters": {k: {"value": v} for k, v in params.items()}}}).result()
 
 
 def test_virtual_wan_template(deployments, network_client, rg):
