@@ -33,6 +33,9 @@ import uvloop  # noqa: E402
 
 from aznet.dataplane.dns import DnsEngine, DnsServerShell  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from procstat import stop  # noqa: E402
+
 ZONE = "bench.test"
 SUB = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/bench/providers/Microsoft.Network"
 ZONE_ID = f"{SUB}/dnszones/{ZONE}"
@@ -200,11 +203,7 @@ zone "{ZONE}" {{ type primary; file "{tmp}/bench.zone"; }};
             raise RuntimeError("named did not start: " + (tmp / "named.log").read_text()[-2000:])
         return await run_dnsperf(port, queries, seconds, latency_qps)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
         log.close()
 
 

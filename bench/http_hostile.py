@@ -34,7 +34,7 @@ import dns.query
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from procstat import free_port, rss_mib  # noqa: E402
+from procstat import free_port, rss_mib, stop  # noqa: E402
 
 AZNET = str(Path(sys.executable).with_name("aznet"))
 
@@ -79,11 +79,7 @@ class Server:
         return Path(self.log.name).read_text()
 
     def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
+        stop(self.proc, 15)
 
 
 class Probe(threading.Thread):

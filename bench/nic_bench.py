@@ -22,7 +22,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from procstat import free_port  # noqa: E402
+from procstat import free_port, stop  # noqa: E402
 
 SUB = "00000000-0000-0000-0000-000000000001"
 TENANT = "00000000-0000-0000-0000-0000000000aa"
@@ -182,11 +182,7 @@ def main() -> int:
             print(f"GET one NIC: {(time.perf_counter() - t) * 1000:.1f} ms")
         return 1 if errors else 0
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
 
 
 if __name__ == "__main__":

@@ -1,11 +1,13 @@
-"""What the benches read of processes and ports: a free loopback port, a process's resident memory, the CPU time
-of a process tree."""
+"""What the benches do with processes and ports: a free loopback port, a process's resident memory, the CPU time
+of a process tree, stopping a process."""
 
 from __future__ import annotations
 
 import os
 import socket
+import subprocess
 from pathlib import Path
+from typing import Any
 
 
 def free_port() -> int:
@@ -54,3 +56,12 @@ def cpu_seconds(pid: int) -> float:
         total += int(fields[11]) + int(fields[12])
         todo += _children(p)
     return total / os.sysconf("SC_CLK_TCK")
+
+
+def stop(proc: subprocess.Popen[Any], timeout: float = 10) -> None:
+    """SIGTERM, then SIGKILL when it has not exited within ``timeout`` seconds."""
+    proc.terminate()
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
