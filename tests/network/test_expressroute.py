@@ -290,6 +290,23 @@ def test_private_peering_gateway_connection_tutorial(aznet, network_client, rg):
     assert net.express_route_circuit_authorizations.get(rg, "er1", "auth1").authorization_use_status == "Available"
 
 
+def peer_er_and_add_nic(aznet: Any, net: Any, rg: str) -> None:
+    """Circuit er1's private peering, VNet1's ExpressRoute gateway connected to it (VNet1toER), and NIC vm1nic
+    in VNet1/FrontEnd."""
+    net.express_route_circuit_peerings.begin_create_or_update(rg, "er1", "AzurePrivatePeering",
+                                                             private_peering()).result()
+    net.virtual_network_gateway_connections.begin_create_or_update(rg, "VNet1toER", er_connection(aznet, rg)).result()
+    net.network_interfaces.begin_create_or_update(rg, "vm1nic", nic_body(subnet_id(aznet, rg, "VNet1", "FrontEnd")))\
+        .result()
+
+
+def gateway_hops(net: Any, rg: str, nic: str = "vm1nic") -> dict[str, list[str]]:
+    """The NIC's effective routes from a virtual network gateway: prefix -> next hop addresses."""
+    got = net.network_interfaces.begin_get_effective_route_table(rg, nic).result().value
+    return {p: list(r.next_hop_ip_address) for r in got if r.source == "VirtualNetworkGateway"
+            for p in r.address_prefix}
+
+
 def test_expressroute_preferred_over_vpn_for_the_same_prefix(aznet, network_client, rg):
     """Coexisting ExpressRoute and site-to-site VPN: the same on-premises prefix from both goes through
     the ExpressRoute gateway; a prefix only the VPN knows goes through the VPN gateway."""
@@ -305,20 +322,11 @@ def test_expressroute_preferred_over_vpn_for_the_same_prefix(aznet, network_clie
     net.virtual_network_gateway_connections.begin_create_or_update(rg, "VNet1toSite1", {"location": LOC, "properties": {
         "connectionType": "IPsec", "virtualNetworkGateway1": {"id": vpn.id},
         "localNetworkGateway2": {"id": rid(aznet, rg, "localNetworkGateways", "Site1")}, "sharedKey": "abc"}}).result()
-    net.express_route_circuit_peerings.begin_create_or_update(rg, "er1", "AzurePrivatePeering",
-                                                             private_peering()).result()
-    net.virtual_network_gateway_connections.begin_create_or_update(rg, "VNet1toER", er_connection(aznet, rg)).result()
-    net.network_interfaces.begin_create_or_update(rg, "vm1nic", nic_body(subnet_id(aznet, rg, "VNet1", "FrontEnd")))\
-        .result()
-
-    def hops() -> dict[str, list[str]]:
-        got = net.network_interfaces.begin_get_effective_route_table(rg, "vm1nic").result().value
-        return {p: list(r.next_hop_ip_address) for r in got if r.source == "VirtualNetworkGateway"
-                for p in r.address_prefix}
-    vpn_ips = hops()
+    peer_er_and_add_nic(aznet, net, rg)
+    vpn_ips = gateway_hops(net, rg)
     assert set(vpn_ips) == {"10.200.0.0/16", "10.210.0.0/16"}       # the edge is down: VPN only
     cli(aznet, "expressroute", "advertise", "-g", rg, "-n", "er1", "--route", "10.200.0.0/16:65020 65020 65020")
-    now = hops()
+    now = gateway_hops(net, rg)
     er_pip = net.public_ip_addresses.get(rg, "VNet1ERpip").ip_address
     assert now["10.200.0.0/16"] == [er_pip] != vpn_ips["10.200.0.0/16"]   # longer AS path, still ExpressRoute
     assert now["10.210.0.0/16"] == vpn_ips["10.210.0.0/16"]

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from tests.dataplane.lb.support import cli
 from tests.network.hybrid_support import gw_body, pip
-from tests.network.nic_support import LOC, nic_body, rid, subnet_id
-from tests.network.test_expressroute import er_connection, er_gateway, make_circuit, private_peering
+from tests.network.nic_support import LOC, rid
+from tests.network.test_expressroute import er_gateway, gateway_hops, make_circuit, peer_er_and_add_nic
 
 from .support import ONPREM_ASN, ONPREM_PEER, needs_frr, speaker, start_frr, wait_for
 
@@ -28,25 +28,17 @@ def test_expressroute_beats_a_shorter_vpn_bgp_path_until_it_is_withdrawn(aznet, 
     net.virtual_network_gateway_connections.begin_create_or_update(rg, "VNet1toSite1", {"location": LOC, "properties": {
         "connectionType": "IPsec", "enableBgp": True, "sharedKey": "abc", "virtualNetworkGateway1": {"id": vpn.id},
         "localNetworkGateway2": {"id": rid(aznet, rg, "localNetworkGateways", "Site1")}}}).result()
-    net.express_route_circuit_peerings.begin_create_or_update(rg, "er1", "AzurePrivatePeering",
-                                                             private_peering()).result()
-    net.virtual_network_gateway_connections.begin_create_or_update(rg, "VNet1toER", er_connection(aznet, rg)).result()
-    net.network_interfaces.begin_create_or_update(rg, "vm1nic", nic_body(subnet_id(aznet, rg, "VNet1", "FrontEnd")))\
-        .result()
-
-    def hops() -> dict[str, list[str]]:
-        got = net.network_interfaces.begin_get_effective_route_table(rg, "vm1nic").result().value
-        return {p: list(r.next_hop_ip_address) for r in got if r.source == "VirtualNetworkGateway"
-                for p in r.address_prefix}
+    peer_er_and_add_nic(aznet, net, rg)
 
     onprem = start_frr(speaker(aznet, vpn.id), ["10.200.0.0/16", "10.210.0.0/16"])
     try:
-        vpn_hops = wait_for(lambda: (h := hops()) and {"10.200.0.0/16", "10.210.0.0/16"} <= set(h) and h, timeout=30)
+        vpn_hops = wait_for(lambda: (h := gateway_hops(net, rg)) and {"10.200.0.0/16", "10.210.0.0/16"} <= set(h) and h,
+                            timeout=30)
         er_pip = net.public_ip_addresses.get(rg, "VNet1ERpip").ip_address
         assert er_pip not in vpn_hops["10.200.0.0/16"]
         # ExpressRoute announces the same prefix with a longer AS path (3 ASNs against the VPN's 1): still chosen
         cli(aznet, "expressroute", "advertise", "-g", rg, "-n", "er1", "--route", "10.200.0.0/16:65020 65020 65020")
-        now = hops()
+        now = gateway_hops(net, rg)
         assert now["10.200.0.0/16"] == [er_pip]
         assert now["10.210.0.0/16"] == vpn_hops["10.210.0.0/16"]
         # the VPN gateway still holds its BGP path for the prefix
@@ -54,6 +46,6 @@ def test_expressroute_beats_a_shorter_vpn_bgp_path_until_it_is_withdrawn(aznet, 
         assert ("10.200.0.0/16", "65050") in {(r.network, r.as_path) for r in learned if r.origin == "EBgp"}
         # the ExpressRoute edge goes down: the VPN's BGP path takes over
         cli(aznet, "expressroute", "advertise", "-g", rg, "-n", "er1", "--down")
-        assert hops()["10.200.0.0/16"] == vpn_hops["10.200.0.0/16"]
+        assert gateway_hops(net, rg)["10.200.0.0/16"] == vpn_hops["10.200.0.0/16"]
     finally:
         onprem.close()
