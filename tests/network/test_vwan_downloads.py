@@ -18,16 +18,13 @@ from cryptography import x509
 from .cert_support import root_cert_b64
 from .nic_support import LOC, error_of, rid
 from .test_vwan_vpn import gw_body, link_conn, site_body
-from .vwan_support import connect, make_hub, make_wan, spoke
+from .vwan_support import hub_with_spoke, make_hub, make_wan
 
 SAS = "https://contosostore.blob.core.windows.net/vpn/{}?sv=2022-11-02&sr=b&sp=cw&sig=abc%3D"
 
 
 def _user_vpn(aznet: Any, net: Any, rg: str, protocols: list[str]) -> tuple[Any, Any]:
-    make_wan(net, rg)
-    make_hub(aznet, net, rg)
-    spoke(net, rg, "VNet1", 1)
-    connect(aznet, net, rg, "hub1", "conn1", "VNet1")
+    hub_with_spoke(aznet, net, rg)
     cfg = net.vpn_server_configurations.begin_create_or_update(rg, "cfg", {"location": LOC, "properties": {
         "vpnProtocols": protocols, "vpnAuthenticationTypes": ["Certificate"],
         "vpnClientRootCertificates": [{"name": "P2SRootCert", "publicCertData": root_cert_b64()}]}}).result()
@@ -115,10 +112,7 @@ def test_user_vpn_health_and_disconnect(aznet, network_client, rg):
 
 def test_vpn_site_configuration_download(aznet, network_client, rg):
     net = network_client
-    make_wan(net, rg)
-    make_hub(aznet, net, rg)
-    spoke(net, rg, "VNet1", 1)
-    connect(aznet, net, rg, "hub1", "conn1", "VNet1")
+    hub_with_spoke(aznet, net, rg)
     net.vpn_sites.begin_create_or_update(rg, "site1", site_body(aznet, rg, links=2, bgp=True)).result()
     net.vpn_sites.begin_create_or_update(rg, "idle", site_body(aznet, rg, prefixes=("10.30.0.0/16",))).result()
     gw = net.vpn_gateways.begin_create_or_update(rg, "gw", gw_body(aznet, rg, bgpSettings={

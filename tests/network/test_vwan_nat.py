@@ -17,7 +17,7 @@ from tests.compute.test_vm import vm_body
 from .nic_support import error_of, rid, subnet_id
 from .test_vpn_nat_rules import rule
 from .test_vwan_vpn import gw_body, link_conn, site_body
-from .vwan_support import connect, make_hub, make_wan, spoke
+from .vwan_support import hub_with_spoke
 
 
 def _ip(text: str) -> int:
@@ -28,10 +28,7 @@ def _ip(text: str) -> int:
 
 def test_hub_vpn_gateway_nat(aznet, network_client, compute, rg):
     net = network_client
-    make_wan(net, rg)
-    make_hub(aznet, net, rg)
-    spoke(net, rg, "VNet1", 1)
-    connect(aznet, net, rg, "hub1", "conn1", "VNet1")
+    hub_with_spoke(aznet, net, rg)
     # site 1 is 10.30.0.0/24 on premises; its private address space is the post-NAT 172.30.0.0/24
     net.vpn_sites.begin_create_or_update(rg, "site1", site_body(aznet, rg, prefixes=("172.30.0.0/24",
                                                                                     "172.31.0.0/26"))).result()

@@ -11,7 +11,7 @@ import pytest
 
 from .cert_support import root_cert_b64
 from .nic_support import LOC, error_of, rid
-from .vwan_support import connect, make_hub, make_wan, routes_of, spoke
+from .vwan_support import hub_with_spoke, make_hub, make_wan, routes_of
 
 
 def site_body(aznet: Any, rg: str, wan: str = "myVirtualWan", links: int = 1, bgp: bool = False,
@@ -39,10 +39,7 @@ def link_conn(aznet: Any, rg: str, site: str, link: str = "link1", **props: Any)
 
 def test_site_to_site_tutorial(aznet, network_client, rg):
     net = network_client
-    make_wan(net, rg)
-    make_hub(aznet, net, rg)
-    spoke(net, rg, "VNet1", 1)
-    connect(aznet, net, rg, "hub1", "conn1", "VNet1")
+    hub_with_spoke(aznet, net, rg)
     site = net.vpn_sites.begin_create_or_update(rg, "site1", site_body(aznet, rg, links=2, bgp=True)).result()
     assert [link.name for link in site.vpn_site_links] == ["link1", "link2"]
     assert [link.name for link in net.vpn_site_links.list_by_vpn_site(rg, "site1")] == ["link1", "link2"]
@@ -197,10 +194,7 @@ def test_vpn_gateway_and_connection_rules(aznet, network_client, rg):
 
 def test_user_vpn(aznet, network_client, rg):
     net = network_client
-    make_wan(net, rg)
-    make_hub(aznet, net, rg)
-    spoke(net, rg, "VNet1", 1)
-    connect(aznet, net, rg, "hub1", "conn1", "VNet1")
+    hub_with_spoke(aznet, net, rg)
     cert = root_cert_b64()
     bad_cfg: list[tuple[dict[str, Any], str]] = [
         ({"vpnAuthenticationTypes": ["Certificate"]}, "VpnClientRootCertificateRequired"),

@@ -27,6 +27,14 @@ def connect(aznet: Any, net: Any, rg: str, hub: str, name: str, vnet: str, **pro
         "remoteVirtualNetwork": {"id": rid(aznet, rg, "virtualNetworks", vnet)}, **props}}).result()
 
 
+def hub_with_spoke(aznet: Any, net: Any, rg: str) -> None:
+    """The virtual WAN myVirtualWan, hub1 (10.100.0.0/24) and spoke VNet1 (10.1.0.0/16) connected to it as conn1."""
+    make_wan(net, rg)
+    make_hub(aznet, net, rg)
+    spoke(net, rg, "VNet1", 1)
+    connect(aznet, net, rg, "hub1", "conn1", "VNet1")
+
+
 def table_id(aznet: Any, rg: str, hub: str, table: str) -> str:
     return f"{rid(aznet, rg, 'virtualHubs', hub)}/hubRouteTables/{table}"
 
