@@ -86,10 +86,12 @@ def speaker(aznet: Any, resource_id: str) -> dict[str, Any]:
     return eps[0]
 
 
-def start_frr(sp: dict[str, Any], networks: list[str], asn: int = ONPREM_ASN) -> frr.Frr:
+def start_frr(sp: dict[str, Any], networks: list[str], asn: int = ONPREM_ASN, remote_asn: int | None = None) -> frr.Frr:
+    """A real FRR (ASN ``asn``) announcing ``networks`` to the speaker ``sp`` (from ``speaker``), connecting from its
+    first neighbor's address; ``remote_asn``: the ASN it expects of aznet (the speaker's own by default)."""
     nb = sp["neighbors"][0]
-    return frr.Frr(nb["connectFrom"], asn, sp["address"], sp["asn"], sp.get("listenPort", sp["port"]),
-                   networks).start()
+    return frr.Frr(nb["connectFrom"], asn, sp["address"], sp["asn"] if remote_asn is None else remote_asn,
+                   sp.get("listenPort", sp["port"]), networks).start()
 
 
 def gateway_routes(net: Any, rg: str, nic: str = "vm1-nic") -> dict[str, Any]:

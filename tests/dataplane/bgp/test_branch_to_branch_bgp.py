@@ -4,7 +4,6 @@ without branch-to-branch neither crosses."""
 
 from __future__ import annotations
 
-from aznet.testing import frr
 from tests.network.hybrid_support import gw_body
 
 from .support import (
@@ -34,8 +33,7 @@ def test_route_server_branch_to_branch_with_a_vpn_gateway(aznet, network_client,
     hub = route_server(aznet, net, rg, "VNet1", nic.ip_configurations[0].private_ip_address, NVA_ASN)
     rs = speaker(aznet, hub.id)
     onprem = start_frr(speaker(aznet, gw.id), ["192.168.50.0/24"])
-    nva = frr.Frr(rs["neighbors"][0]["connectFrom"], NVA_ASN, rs["address"], 65515, rs.get("listenPort", rs["port"]),
-                  ["10.100.0.0/16"]).start()
+    nva = start_frr(rs, ["10.100.0.0/16"], NVA_ASN, remote_asn=65515)
     try:
         wait_for(lambda: "10.1.0.0/16" in nva.received() and "10.1.0.0/16" in onprem.received(), timeout=30)
         wait_for(lambda: net.virtual_hub_bgp_connection.get(rg, "rs", "nva").connection_state == "Connected",

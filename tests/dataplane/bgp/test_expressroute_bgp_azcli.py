@@ -9,10 +9,9 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from aznet.testing import frr
 from tests.network.nic_support import ensure_vnet_types
 
-from .support import cli, needs_frr, wait_for
+from .support import cli, needs_frr, start_frr, wait_for
 
 pytestmark = needs_frr
 
@@ -47,8 +46,7 @@ def test_expressroute_private_peering_with_frr_azcli(az, aznet):  # type: ignore
         link = next(e for e in cli(aznet, "status", "--json")["endpoints"]
                     if e.get("resourceId", "").lower() == peering["id"].lower() and e["name"].endswith("/primary"))
         assert (link["bgpPeeringAddress"], link["asn"]) == ("10.0.0.2", 12076)
-        customer = frr.Frr(link["neighbors"][0]["connectFrom"], 65020, link["address"], 12076,
-                           link.get("listenPort", link["port"]), ["172.16.0.0/16"]).start()
+        customer = start_frr(link, ["172.16.0.0/16"], 65020, remote_asn=12076)
 
         def table(kind: str, path: str = "primary") -> Any:
             return _value(az.json("network", "express-route", kind, "-g", rg, "-n", "MyCircuit", "--path", path,

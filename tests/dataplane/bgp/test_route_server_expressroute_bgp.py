@@ -5,11 +5,10 @@ without it neither crosses."""
 
 from __future__ import annotations
 
-from aznet.testing import frr
 from tests.network.hybrid_support import gw_body
 from tests.network.test_expressroute import er_connection, make_circuit, private_peering
 
-from .support import branch_vnet, cli, needs_frr, route_server, speaker, vm_nic, wait_for
+from .support import branch_vnet, cli, needs_frr, route_server, speaker, start_frr, vm_nic, wait_for
 
 pytestmark = needs_frr
 NVA_ASN = 65001
@@ -32,10 +31,8 @@ def test_route_server_branch_to_branch_with_an_expressroute_gateway(aznet, netwo
     rs = speaker(aznet, hub.id)
     link = next(e for e in cli(aznet, "status", "--json")["endpoints"]
                 if e.get("resourceId", "").lower() == peering.id.lower() and e["name"].endswith("/primary"))
-    customer = frr.Frr(link["neighbors"][0]["connectFrom"], CUSTOMER_ASN, link["address"], 12076,
-                       link.get("listenPort", link["port"]), ["10.200.0.0/16"]).start()
-    nva = frr.Frr(rs["neighbors"][0]["connectFrom"], NVA_ASN, rs["address"], 65515, rs.get("listenPort", rs["port"]),
-                  ["10.150.0.0/16"]).start()
+    customer = start_frr(link, ["10.200.0.0/16"], CUSTOMER_ASN, remote_asn=12076)
+    nva = start_frr(rs, ["10.150.0.0/16"], NVA_ASN, remote_asn=65515)
     try:
         wait_for(lambda: "10.1.0.0/16" in nva.received() and "10.1.0.0/16" in customer.received(), timeout=30)
         wait_for(lambda: net.virtual_hub_bgp_connection.get(rg, "rs", "nva").connection_state == "Connected",
