@@ -8,7 +8,7 @@ import copy
 
 import pytest
 
-from tests.network.nic_support import LOC, error_of
+from tests.network.nic_support import LOC, error_of, retired_allowed
 
 from .appgw_support import cer_b64, gateway_body, gw_id, network, pfx_b64
 
@@ -128,14 +128,10 @@ def test_reference_errors_leave_state_unchanged(network_client, aznet, rg, ids):
 
 def test_v2_needs_standard_public_ip_and_dedicated_subnet(network_client, aznet, rg, ids):  # type: ignore[no-untyped-def]
     net = network_client
-    settings = aznet.platform.settings
-    settings.allow_retired = True            # an older estate's Basic public IP (retired in Azure)
-    try:
+    with retired_allowed(aznet):  # an older estate's Basic public IP (retired in Azure)
         basic = net.public_ip_addresses.begin_create_or_update(
             rg, "basicIp", {"location": LOC, "sku": {"name": "Basic"},
                             "properties": {"publicIPAllocationMethod": "Dynamic"}}).result()
-    finally:
-        settings.allow_retired = False
     body = gateway_body(aznet, rg, "gw", {**ids, "pip": basic.id})
     assert error_of(net.application_gateways.begin_create_or_update, rg, "gw", body) == \
         (400, "ApplicationGatewayInvalidPublicIpSku")
@@ -319,24 +315,17 @@ def test_v1_sku_rules(network_client, aznet, rg, ids):  # type: ignore[no-untype
     here under the retired-SKU setting, with a Basic public IP) keeps v1's rules on update: capacity 1–32, no
     autoscale, no rewrites, ports up to 65502, priorities optional."""
     net = network_client
-    settings = aznet.platform.settings
-    settings.allow_retired = True
-    try:
+    with retired_allowed(aznet):
         basic = net.public_ip_addresses.begin_create_or_update(
             rg, "v1ip", {"location": LOC, "sku": {"name": "Basic"},
                          "properties": {"publicIPAllocationMethod": "Dynamic"}}).result()
-    finally:
-        settings.allow_retired = False
     body = gateway_body(aznet, rg, "v1gw", {**ids, "pip": basic.id}, sku="Standard_Medium")
     body["properties"]["sku"] = {"name": "Standard_Medium", "tier": "Standard", "capacity": 2}
     del body["properties"]["requestRoutingRules"][0]["properties"]["priority"]
     status, code = error_of(net.application_gateways.begin_create_or_update, rg, "v1gw", body)
     assert (status, code) == (400, "AppGatewayV1SkuDeprecated")          # v1 is retired: new ones are refused
-    settings.allow_retired = True
-    try:
+    with retired_allowed(aznet):
         gw = net.application_gateways.begin_create_or_update(rg, "v1gw", body).result()
-    finally:
-        settings.allow_retired = False
     assert gw.sku.tier == "Standard" and gw.request_routing_rules[0].priority is None
     assert net.public_ip_addresses.get(rg, "v1ip").ip_address       # a Dynamic IP gets its address when used
     for mutate, code in (

@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 
 from tests.network.nic_support import error_detail as fails
+from tests.network.nic_support import retired_allowed
 
 LOC = "global"
 
@@ -187,11 +188,8 @@ def test_classic_cdn_profile_refused_unless_allowed(cdn, aznet, rg):  # type: ig
                                                                          "sku": {"name": "Standard_Microsoft"}})
     assert (status, code) == (400, "BadRequest")
     assert msg == "Azure CDN from Microsoft (classic) no longer support new profile creation."
-    aznet.platform.settings.allow_retired = True
-    try:
+    with retired_allowed(aznet):
         prof = cdn.profiles.begin_create(rg, "classic", {"location": LOC, "sku": {"name": "Standard_Microsoft"}}).result()
-    finally:
-        aznet.platform.settings.allow_retired = False
     assert prof.sku.name == "Standard_Microsoft" and prof.kind == "cdn"
     # an existing classic profile keeps working
     cdn.profiles.begin_update(rg, "classic", {"tags": {"env": "old"}}).result()

@@ -7,16 +7,14 @@ CNAME in aznet's DNS, start/stop/purge/load/validateCustomDomain."""
 from __future__ import annotations
 
 from tests.network.nic_support import error_detail as fails
+from tests.network.nic_support import retired_allowed
 
 
 def test_classic_endpoint(cdn, aznet, rg):  # type: ignore[no-untyped-def]
     from azure.mgmt.dns import DnsManagementClient
 
-    aznet.platform.settings.allow_retired = True
-    try:
+    with retired_allowed(aznet):
         cdn.profiles.begin_create(rg, "cdnprofile", {"location": "global", "sku": {"name": "Standard_Microsoft"}}).result()
-    finally:
-        aznet.platform.settings.allow_retired = False
     ep_name = f"contoso-{rg[-8:]}"
     ep = cdn.endpoints.begin_create(rg, "cdnprofile", ep_name, {"location": "global", "properties": {
         "origins": [{"name": "origin1", "properties": {"hostName": "www.contoso.com"}}],

@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.arm.helpers import handle_in_process
+from tests.network.nic_support import retired_allowed
 
 from .appgw_support import gateway_body, pfx_b64
 
@@ -44,14 +45,14 @@ def targets(aznet):  # type: ignore[no-untyped-def]
     api = "2024-05-01"
     cdn_api = "2025-06-01"
     assert handle_in_process(aznet, "PUT", f"/subscriptions/{SUB}/resourcegroups/{RG}", {"location": "westeurope"},
-                "2021-04-01").status < 300
+                             "2021-04-01").status < 300
     vnet = rid("virtualNetworks", "vnet")
     assert handle_in_process(aznet, "PUT", vnet, {"location": "westeurope", "properties": {
         "addressSpace": {"addressPrefixes": ["10.21.0.0/16"]},
         "subnets": [{"name": "myAGSubnet", "properties": {"addressPrefix": "10.21.0.0/24"}}]}}, api).status < 300
     pip = rid("publicIPAddresses", "pip")
     assert handle_in_process(aznet, "PUT", pip, {"location": "westeurope", "sku": {"name": "Standard"},
-                                    "properties": {"publicIPAllocationMethod": "Static"}}, api).status < 300
+                                                 "properties": {"publicIPAllocationMethod": "Static"}}, api).status < 300
     inst = Ids()
     gw = gateway_body(inst, RG, "gw", {"subnet": vnet + "/subnets/myAGSubnet", "pip": pip})
     gid = rid("applicationGateways", "gw")
@@ -77,12 +78,9 @@ def targets(aznet):  # type: ignore[no-untyped-def]
                                               "operator": "IPMatch", "matchValues": ["10.0.0.0/8"]}]}]}}
     prof = rid("profiles", "afd", ns="Microsoft.Cdn")
     classic = rid("profiles", "classic", ns="Microsoft.Cdn")
-    aznet.platform.settings.allow_retired = True
-    try:
+    with retired_allowed(aznet):
         assert handle_in_process(aznet, "PUT", classic, {"location": "global", "sku": {"name": "Standard_Microsoft"}},
-                    cdn_api).status < 300
-    finally:
-        aznet.platform.settings.allow_retired = False
+                                 cdn_api).status < 300
     out = []
     for path, version, body in (
             (gid, api, gw), (waf, api, waf_body),

@@ -12,6 +12,7 @@ import pytest
 from azure.core.exceptions import HttpResponseError
 
 from tests.network.nic_support import error_detail as fails
+from tests.network.nic_support import retired_allowed
 
 FWD = "#Microsoft.Azure.FrontDoor.Models.FrontdoorForwardingConfiguration"
 
@@ -50,11 +51,8 @@ def test_classic_front_door_refused_then_allowed(fd, aznet, rg):  # type: ignore
     status, code, msg = fails(fd.front_doors.begin_create_or_update, rg, "contoso-frontend", body)
     assert (status, code, msg) == (400, "BadRequest",
                                    "Creation of new Frontdoors are not allowed as the resource has been deprecated.")
-    aznet.platform.settings.allow_retired = True
-    try:
+    with retired_allowed(aznet):
         made = fd.front_doors.begin_create_or_update(rg, "contoso-frontend", body).result()
-    finally:
-        aznet.platform.settings.allow_retired = False
     assert made.cname == "contoso-frontend.azurefd.net" and made.frontdoor_id
     from aznet.arm.registry import REGISTRY
 
@@ -176,11 +174,8 @@ def test_classic_front_door_template(fd, aznet, rg):  # type: ignore[no-untyped-
         deployments.deployments.begin_create_or_update(rg, "classic", {"properties": {
             "mode": "Incremental", "template": template}}).result()
     assert "Creation of new Frontdoors are not allowed as the resource has been deprecated." in str(info.value)
-    aznet.platform.settings.allow_retired = True
-    try:
+    with retired_allowed(aznet):
         done = deployments.deployments.begin_create_or_update(rg, "classic2", {"properties": {
             "mode": "Incremental", "template": template}}).result()
-    finally:
-        aznet.platform.settings.allow_retired = False
     assert done.properties.outputs["cname"]["value"] == "contoso-classic-fd.azurefd.net"
     assert fd.front_doors.get(rg, "contoso-classic-fd").backend_pools[0].backends[0].address == "web1.contoso.com"

@@ -6,6 +6,8 @@ these tests do not depend on that work's timing."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -67,6 +69,19 @@ def error_detail(fn: Any, *args: Any, **kw: Any) -> tuple[int, str, str]:
 def error_of(fn: Any, *args: Any, **kw: Any) -> tuple[int, str]:
     """(status, ARM error code) of an SDK call expected to fail."""
     return error_detail(fn, *args, **kw)[:2]
+
+
+@contextlib.contextmanager
+def retired_allowed(aznet: Any) -> Iterator[None]:
+    """AZNET_ALLOW_RETIRED=1 for the block: retired SKUs (classic CDN and Front Door, Basic public IPs, v1
+    gateways …) can be created, as in an older estate; the setting is as it was afterwards."""
+    settings = aznet.platform.settings
+    old = settings.allow_retired
+    settings.allow_retired = True
+    try:
+        yield
+    finally:
+        settings.allow_retired = old
 
 
 def as_dict(model: Any) -> dict[str, Any]:

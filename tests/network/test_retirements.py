@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from aznet.resources.retirements import BASIC_LOAD_BALANCER
 
-from .nic_support import LOC, error_of, make_vnet
+from .nic_support import LOC, error_of, make_vnet, retired_allowed
 
 
 def basic_ip(**props):  # type: ignore[no-untyped-def]
@@ -38,12 +38,8 @@ def test_new_skus_are_accepted(network_client, rg):
 
 
 def test_existing_basic_public_ip_keeps_working(aznet, network_client, rg):
-    settings = aznet.platform.settings
-    settings.allow_retired = True
-    try:
+    with retired_allowed(aznet):
         network_client.public_ip_addresses.begin_create_or_update(rg, "legacy", basic_ip()).result()
-    finally:
-        settings.allow_retired = False
     # an update of the existing one is not a creation: Azure lets it through
     updated = network_client.public_ip_addresses.begin_create_or_update(
         rg, "legacy", basic_ip(idleTimeoutInMinutes=10)).result()
@@ -57,13 +53,9 @@ def test_basic_load_balancer_is_refused_unless_allowed(aznet, network_client, rg
     status, code = error_of(network_client.load_balancers.begin_create_or_update, rg, "lb", body)
     assert (status, code) == (400, BASIC_LOAD_BALANCER.code)
     assert error_of(network_client.load_balancers.get, rg, "lb")[0] == 404
-    settings = aznet.platform.settings
-    settings.allow_retired = True
-    try:
+    with retired_allowed(aznet):
         lb = network_client.load_balancers.begin_create_or_update(rg, "lb", body).result()
         assert lb.sku.name == "Basic"
-    finally:
-        settings.allow_retired = False
     assert network_client.load_balancers.get(rg, "lb").sku.name == "Basic"
 
 
