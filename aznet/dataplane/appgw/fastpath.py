@@ -107,12 +107,14 @@ class Lane:
 class Lanes:
     """One socket's routes under one gateway plan (rebuilt when the plan changes)."""
 
-    __slots__ = ("plan", "listeners", "hosts", "lanes", "scheme", "port", "log_access")
+    __slots__ = ("plan", "listeners", "hosts", "direct", "lanes", "scheme", "port", "log_access")
 
     def __init__(self, plan: GatewayPlan, st: SocketState, log_access: bool) -> None:
         self.plan = plan
         self.listeners = st.listeners()
         self.hosts: dict[str, Listener | None] = {}
+        # Host header -> the lane of its listener's basic rule (no path map: the path does not choose)
+        self.direct: dict[str, Lane] = {}
         self.lanes: dict[tuple[str, int], Lane | None] = {}
         self.scheme = "https" if st.tls else "http"
         self.port = st.key[1]
@@ -153,7 +155,7 @@ class Flight:
                  "prefix", "keep", "backend_started", "retried")
 
     def __init__(self, fp: FastPath, st: SocketState, conn: ClientConn, req: Request, lane: Lane,
-                 member: PoolMember, where: tuple[str, int], path: str, query: str, host: str, prefix: str) -> None:
+                 member: PoolMember, where: tuple[str, int, None, None], path: str, query: str, host: str, prefix: str) -> None:
         self.fp, self.st, self.conn, self.req, self.lane = fp, st, conn, req, lane
         self.member, self.where, self.path, self.query, self.host, self.prefix = member, where, path, query, host, prefix
         self.keep = req.keep_alive
@@ -212,21 +214,28 @@ class FastPath:
             if len(k) == 4 and k.lower() == "host":
                 host = v
                 break
-        try:
-            lst = lanes.hosts[host]
-        except KeyError:
-            lst = lanes.listener(host)
-        if lst is None or lst.rule is None:
-            return False
-        rule = lst.rule
-        pm = plan.path_maps.get(rule.path_map) if rule.path_map else None
-        target, prefix = router.match_path(pm, path, plan.v2) if pm else (rule.target, "")
-        try:
-            lane = lanes.lanes[(lst.id, id(target))]
-        except KeyError:
-            lane = lanes.lane(lst, target)
+        prefix = ""
+        lane = lanes.direct.get(host)
         if lane is None:
-            return False
+            try:
+                lst = lanes.hosts[host]
+            except KeyError:
+                lst = lanes.listener(host)
+            if lst is None or lst.rule is None:
+                return False
+            rule = lst.rule
+            pm = plan.path_maps.get(rule.path_map) if rule.path_map else None
+            target, prefix = router.match_path(pm, path, plan.v2) if pm else (rule.target, "")
+            try:
+                lane = lanes.lanes[(lst.id, id(target))]
+            except KeyError:
+                lane = lanes.lane(lst, target)
+            if lane is None:
+                return False
+            if pm is None:
+                if len(lanes.direct) >= MAX_HOSTS:
+                    lanes.direct.clear()
+                lanes.direct[host] = lane
         members = lane.members if lane.health_version == svc.health_version else lane.usable(svc, plan)
         if not members:
             return False
@@ -244,7 +253,7 @@ class FastPath:
             return False                # the proxy opens one; it stays for the next requests
         proxy.rr[lane.rr_key] = n + 1
         self.taken += 1
-        f = Flight(self, st, conn, req, lane, member, (where[0], where[1]), path, query, host, prefix)
+        f = Flight(self, st, conn, req, lane, member, where, path, query, host, prefix)
         f.data = data = self.request_bytes(f, lanes)
         f.backend_started = _perf()
         up.send(data, req.method == "HEAD", True, f.done, up.loop.time() + lane.settings.timeout)
@@ -270,23 +279,22 @@ class FastPath:
             backend_host = f.member.address
         else:
             backend_host = f.host
-        parts = [f"{req.method} {path} HTTP/1.1\r\nHost: {backend_host}\r\n"]
+        kept = []
         xff = None
         for k, v in req.headers:
-            if k.lower() in DROP:
-                if xff is None and k.lower() == "x-forwarded-for":
+            low = k.lower()
+            if low in DROP:
+                if xff is None and low == "x-forwarded-for":
                     xff = v
                 continue
-            parts.append(f"{k}: {v}\r\n")
+            kept.append(f"{k}: {v}\r\n")
         ip, port = f.conn.peer
-        parts.append(f"X-Forwarded-For: {xff}, {ip}:{port}\r\n" if xff else f"X-Forwarded-For: {ip}:{port}\r\n")
-        parts.append(f.lane.forwarded)
-        parts.append(f"X-Original-Host: {f.host}\r\nX-AppGW-Trace-Id: {f.tid}\r\n")
         body = req.body
-        if body or req.method in BODY_METHODS:
-            parts.append(f"Content-Length: {len(body)}\r\n")
-        parts.append("\r\n")
-        head = "".join(parts).encode("latin-1")
+        xff = f"{xff}, {ip}:{port}" if xff else f"{ip}:{port}"
+        length = f"Content-Length: {len(body)}\r\n" if body or req.method in BODY_METHODS else ""
+        head = (f"{req.method} {path} HTTP/1.1\r\nHost: {backend_host}\r\n{''.join(kept)}X-Forwarded-For: {xff}\r\n"
+                f"{f.lane.forwarded}X-Original-Host: {f.host}\r\nX-AppGW-Trace-Id: {f.tid}\r\n{length}\r\n"
+                ).encode("latin-1")
         return head + body if body else head
 
     def answer(self, f: Flight, reply: Reply) -> None:
