@@ -23,6 +23,7 @@ from .mtls import ClientCert
 
 if TYPE_CHECKING:
     from .owner import ConnOwner
+    from .writebatch import WriteBatch
 
 MAX_URL = 32 * 1024
 MAX_HEADERS = 32 * 1024
@@ -58,7 +59,7 @@ class LimitExceeded(Exception):
 class ClientConn(asyncio.Protocol):
     __slots__ = ("state", "transport", "parser", "cur", "queue", "busy", "peer", "closing", "scheme",
                  "paused", "sni", "cert", "write_paused", "on_resume", "on_lost", "tunnel", "early", "h2", "loop",
-                 "fast")
+                 "fast", "held")
 
     def __init__(self, state: ConnOwner) -> None:
         self.state = state
@@ -81,6 +82,7 @@ class ClientConn(asyncio.Protocol):
         self.h2: Any = None              # an HTTP/2 session (ALPN h2), which then gets the bytes
         self.loop = asyncio.get_running_loop()   # once per connection (3.11 checks getpid() on each lookup)
         self.fast: Callable[[ClientConn, Request], bool] | None = getattr(state, "fast_handle", None)
+        self.held: WriteBatch | None = None      # set: answers wait in a write batch (``finish_later``)
 
     # -- asyncio ----------------------------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -263,6 +265,15 @@ class ClientConn(asyncio.Protocol):
         self.write(data, keep_alive)
         self._next()
 
+    def finish_later(self, batch: WriteBatch, data: bytes, keep_alive: bool) -> None:
+        """``finish``, the bytes written by ``batch`` once the loop's turn is over (``writebatch``)."""
+        t = self.transport
+        if t is not None and not t.is_closing():
+            batch.answer(self, data, keep_alive)
+            if not keep_alive:
+                self.closing = True
+        self._next()
+
     async def _answer(self, req: Request) -> None:
         try:
             data, keep = await self.state.gateway_handle(self, req)
@@ -278,6 +289,11 @@ class ClientConn(asyncio.Protocol):
         t = self.transport
         if t is None or t.is_closing():
             return
+        if self.held is not None:       # earlier answers wait in a write batch: this one goes behind them
+            self.held.answer(self, data, keep_alive)
+            if not keep_alive:
+                self.closing = True
+            return
         if data:
             t.write(data)
         if not keep_alive:
@@ -291,7 +307,7 @@ class ClientConn(asyncio.Protocol):
 
     def close_idle(self) -> None:
         """Configuration removed this socket: finish what is in flight, then close."""
-        if not self.busy and self.transport is not None:
+        if not self.busy and self.held is None and self.transport is not None:
             self.transport.close()
         self.closing = True
 

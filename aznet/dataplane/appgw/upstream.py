@@ -274,6 +274,14 @@ class UpstreamConn(asyncio.Protocol):
              ) -> asyncio.Future[Reply] | None:
         """Send one request. Without ``cb`` the answer comes through the returned future; with it, through
         ``cb(reply, error)``. ``deadline`` (loop time): past it the answer fails with ``timeout``."""
+        waiter = self.expect(head, stream, cb, deadline)
+        assert self.transport is not None
+        self.transport.write(data)
+        return waiter
+
+    def expect(self, head: bool, stream: bool = False, cb: Any = None, deadline: float = 0.0
+               ) -> asyncio.Future[Reply] | None:
+        """``send`` without the write: the caller writes the request's bytes itself (``writebatch``)."""
         if cb is None:
             self.waiter = self.loop.create_future()
         else:
@@ -291,11 +299,10 @@ class UpstreamConn(asyncio.Protocol):
         self.finished = None
         self.stream_ok = stream
         self.used += 1
-        assert self.transport is not None
         if self.reading_paused:                 # a streamed body left it paused
             self.reading_paused = False
+            assert self.transport is not None
             self.transport.resume_reading()
-        self.transport.write(data)
         return self.waiter
 
     def abort(self) -> None:

@@ -1,7 +1,8 @@
 """The edge's pass-through fast path: a request on a route that needs nothing but an origin (``fastpath.plan``)
 goes to the origin as soon as it is parsed, on a kept-alive connection (HTTP, or HTTPS with the origin's TLS
 settings), and the answer is written from the reply's callback (``UpstreamConn.send(cb=)``; the pool's sweep times
-it out): no task, no coroutine, no future, unless the pool has no idle connection or the idle one turns out closed
+it out): no task, no coroutine, no future; the request's bytes and the answer's are written with the loop turn's
+others (``appgw.writebatch``). A task only when the pool has no idle connection or the idle one turns out closed
 (then one task connects, as ``UpstreamPool.request`` does) or the answer is long (streamed by
 ``EdgeProxy._stream``).
 
@@ -23,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from ..appgw import pages as gw_pages
 from ..appgw.upstream import BackendError, Reply
+from ..appgw.writebatch import WriteBatch
 from . import pages
 from .hitpath import client_address, fill_agents
 from .paths import forward_path
@@ -111,6 +113,7 @@ class PassPath:
         self.proxy = proxy
         self.svc = proxy.svc
         self.upstream = proxy.upstream
+        self.batch: WriteBatch | None = None    # this loop's writes, made once per turn (``appgw.writebatch``)
 
     def start(self, st: EdgeSocket, conn: ClientConn, req: Request, found: Route, raw_host: str, upath: str,
               query: str, xff: str | None, hops: int, debug: bool) -> bool:
@@ -178,7 +181,11 @@ class PassPath:
         if origin_conn is None:             # no idle connection to the origin: connect (a task)
             conn.loop.create_task(self.later(job))
             return True
-        origin_conn.send(data, method == "HEAD", True, job.replied, origin_conn.loop.time() + spec.owner.timeout)
+        origin_conn.expect(method == "HEAD", True, job.replied, origin_conn.loop.time() + spec.owner.timeout)
+        batch = self.batch
+        if batch is None or batch.loop is not conn.loop:
+            batch = self.batch = WriteBatch(conn.loop)
+        batch.send(origin_conn.transport, data)     # written with the turn's other requests and answers
         return True
 
     async def later(self, job: _Job, fresh: bool = False) -> None:
@@ -237,7 +244,11 @@ class PassPath:
         except Exception:                   # noqa: BLE001
             self.crashed(job)
             return
-        job.conn.finish(data, job.keep)
+        conn = job.conn
+        batch = self.batch
+        if batch is None or batch.loop is not conn.loop:
+            batch = self.batch = WriteBatch(conn.loop)
+        conn.finish_later(batch, data, job.keep)
 
     async def _stream(self, job: _Job, reply: Reply) -> None:
         try:
