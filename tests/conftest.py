@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.e2e.azcli import AzCli
+from tests.network.nic_support import retired_allowed
 
 
 @pytest.fixture(scope="session")
@@ -70,10 +71,5 @@ def az(aznet) -> AzCli:  # type: ignore[no-untyped-def]
 def allow_retired(aznet) -> Iterator[None]:  # type: ignore[no-untyped-def]
     """AZNET_ALLOW_RETIRED=1 for one test: retired SKUs (Basic public IPs and load balancers …) can be created,
     as for a user who tests an older estate."""
-    settings = aznet.platform.settings
-    old = settings.allow_retired
-    settings.allow_retired = True
-    try:
+    with retired_allowed(aznet):
         yield
-    finally:
-        settings.allow_retired = old
