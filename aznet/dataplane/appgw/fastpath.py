@@ -1,8 +1,8 @@
 """The hot path: a plain proxied request answered by callbacks, from decisions made once per configuration.
 
-``FastPath.take(st, conn, req)`` takes a request that needs nothing but routing and forwarding: HTTP/1.x, no
-WAF on the gateway, no mutual TLS, a rule (basic or path-based) whose target is a backend pool over HTTP with
-no rewrite set, no affinity and no FQDN members, and a kept-alive backend connection to use (the first
+``FastPath.take(st, conn, req)`` takes a request that needs nothing but routing and forwarding (and the WAF's
+verdict, when its policy is compiled and no access log is wanted): HTTP/1.x, no mutual TLS, a rule (basic or
+path-based) whose target is a backend pool over HTTP with no rewrite set, no affinity and no FQDN members, and a kept-alive backend connection to use (the first
 requests to a member open it through ``proxy.Proxy``). Anything else returns False before any side effect, and
 ``proxy.Proxy.handle`` answers it; both give the same bytes to the backend and to the client (tested).
 
@@ -18,14 +18,17 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
+from ..waf.request import HttpRequest
 from . import pages, router
 from .telemetry import Tally, trace_id
 from .upstream import BackendError, Reply
 
 if TYPE_CHECKING:
+    from ..waf.policy import WafPolicy
     from .frontend import ClientConn, Request
     from .model import GatewayPlan, Listener, PoolMember, Settings, Target
     from .service import AppGatewayService, SocketState
+    from .waf import Binding
 
 HOP = {b"connection", b"keep-alive", b"proxy-connection", b"te", b"trailer", b"transfer-encoding", b"upgrade",
        b"content-length"}
@@ -155,11 +158,12 @@ class Flight:
                  "prefix", "keep", "backend_started", "retried")
 
     def __init__(self, fp: FastPath, st: SocketState, conn: ClientConn, req: Request, lane: Lane,
-                 member: PoolMember, where: tuple[str, int, None, None], path: str, query: str, host: str, prefix: str) -> None:
+                 member: PoolMember, where: tuple[str, int, None, None], path: str, query: str, host: str,
+                 prefix: str, tid: str | None = None) -> None:
         self.fp, self.st, self.conn, self.req, self.lane = fp, st, conn, req, lane
         self.member, self.where, self.path, self.query, self.host, self.prefix = member, where, path, query, host, prefix
         self.keep = req.keep_alive
-        self.tid = trace_id()
+        self.tid = tid or trace_id()
         self.data = b""
         self.backend_started = 0.0
         self.retried = False
@@ -196,8 +200,9 @@ class FastPath:
             return False
         svc = self.svc
         plan = svc.plans.get(st.gw)
-        if plan is None or st.gw in svc.waf.gateways:
+        if plan is None:
             return False
+        wafgw = svc.waf.gateways.get(st.gw) if svc.waf.gateways else None
         if st.tls and (plan.ssl_profiles or conn.cert is not None):
             return False
         lanes = st.lanes
@@ -236,6 +241,11 @@ class FastPath:
                 if len(lanes.direct) >= MAX_HOSTS:
                     lanes.direct.clear()
                 lanes.direct[host] = lane
+        waf = None
+        if wafgw is not None:            # the WAF runs here too, once its policy is compiled (access logs: not here)
+            waf = svc.waf.ready(wafgw, plan.id.lower(), lane.listener.id, lane.target.path_rule)
+            if waf is False or lanes.log_access:
+                return False
         members = lane.members if lane.health_version == svc.health_version else lane.usable(svc, plan)
         if not members:
             return False
@@ -251,12 +261,44 @@ class FastPath:
         up = self.upstream.take(where)
         if up is None:
             return False                # the proxy opens one; it stays for the next requests
+        tid = trace_id()
+        if waf is not None and self.inspect(st, conn, req, plan, lane, waf, raw, path, query, host, prefix, tid):
+            self.upstream.release(up)   # blocked: answered, the backend connection stays for the next
+            self.taken += 1
+            return True
         proxy.rr[lane.rr_key] = n + 1
         self.taken += 1
-        f = Flight(self, st, conn, req, lane, member, where, path, query, host, prefix)
+        f = Flight(self, st, conn, req, lane, member, where, path, query, host, prefix, tid)
         f.data = data = self.request_bytes(f, lanes)
         f.backend_started = _perf()
         up.send(data, req.method == "HEAD", True, f.done, up.loop.time() + lane.settings.timeout)
+        return True
+
+    def inspect(self, st: SocketState, conn: ClientConn, req: Request, plan: GatewayPlan, lane: Lane,
+                waf: tuple[WafPolicy, Binding], raw: str, path: str, query: str, host: str, prefix: str,
+                tid: str) -> bool:
+        """The WAF's verdict on a hot-path request, as ``Proxy.handle`` asks it (same request, logs, metrics);
+        True when it blocked (the answer is sent: the policy's status and body, as ``Proxy._blocked``)."""
+        svc = self.svc
+        policy, binding = waf
+        ip, cport = conn.client
+        wreq = HttpRequest(req.method, raw, f"HTTP/{req.version}", req.headers, bytes(req.body), ip, cport, None,
+                           st.key[0], st.key[1], router.bare_host(host), tid)
+        t0 = _perf()
+        verdict = policy.evaluate(wreq, binding.scope, binding.scope_name)
+        svc.telemetry.waf(st.gw, plan, wreq, verdict, policy, binding.scope)
+        if not verdict.blocked:
+            return False
+        inc = router.Incoming(req.method, path, query, host, req.headers, ip, cport, conn.scheme, st.key[1],
+                              req.version)
+        rec = svc.telemetry.begin(st, conn, req, inc)
+        rec.tid = tid
+        lst = lane.listener
+        rec.decision = router.Decision(listener=lst, target=lane.target, path=path, query=query, prefix=prefix)
+        rec.waf_mode, rec.waf_time = policy.mode if policy.enabled else "-", _perf() - t0
+        server = pages.SERVER_V2 if plan.v2 else pages.SERVER_V1
+        data, keep = self.proxy._blocked(rec, plan, lst, verdict, policy, req.keep_alive, server)
+        conn.finish(data, keep)
         return True
 
     # -- the bytes ----------------------------------------------------------------------------------

@@ -172,6 +172,17 @@ class WafGlue:
             return None
         return bound.evaluate(request, b.scope, b.scope_name), bound, b
 
+    def ready(self, gw: GatewayWaf, gateway_id: str, listener_id: str | None, path_rule: str | None
+              ) -> tuple[WafPolicy, Binding] | None | bool:
+        """``inspect``'s policy for the hot path, without waiting: (policy, binding); None when no policy applies;
+        False while it is still compiling (the request takes the general path, which waits for it)."""
+        b = gw.binding(listener_id, path_rule)
+        if b is None:
+            return None
+        bound = self.bound.ready(b.fingerprint, (gateway_id, (listener_id or "").lower(), b.policy_id.lower() or "legacy"),
+                                 b.policy_id)
+        return False if bound is None else (bound, b)
+
     def close(self) -> None:
         self.cache.close()
 

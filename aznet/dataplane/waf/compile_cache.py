@@ -142,6 +142,16 @@ class BoundPolicies(Generic[K]):
         policy = await self.cache.obtain(fp)
         if policy is None:
             return None
+        return self._bind(policy, key, policy_id)
+
+    def ready(self, fp: str, key: K, policy_id: str | None = None) -> WafPolicy | None:
+        """``obtain`` without waiting: None while the policy is not compiled (or failed to)."""
+        policy = self.cache.get(fp)
+        if policy is None:
+            return None
+        return self._bind(policy, key, policy_id)
+
+    def _bind(self, policy: WafPolicy, key: K, policy_id: str | None) -> WafPolicy:
         bound = self.bound.get(key)
         if bound is None or not same_compile(bound, policy):
             counter = self.counters.get(key)

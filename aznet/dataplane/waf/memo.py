@@ -25,7 +25,7 @@ ENTRY_BYTES = 160           # a dict slot, the key's str header, a result tuple
 MAX_BYTES = 32 * 1024 * 1024
 
 
-class Table(dict[str, Any]):
+class Table(dict[Any, Any]):
     """One memo table (a dict: lookups stay C calls); weakly held by :class:`ValueMemo`, so a rule set that is
     dropped takes its tables with it."""
 
@@ -56,6 +56,16 @@ class ValueMemo:
             self.clear()
             self.bytes = n + ENTRY_BYTES
         table[value] = result
+
+    def put_sized(self, table: Table, key: Any, size: int, result: Any) -> None:
+        """``put`` for a key that is not one string (a (name, value) item): ``size`` characters weighed."""
+        if size > MAX_VALUE or self.max_bytes <= 0:
+            return
+        self.bytes += size + ENTRY_BYTES
+        if self.bytes > self.max_bytes:
+            self.clear()
+            self.bytes = size + ENTRY_BYTES
+        table[key] = result
 
     def clear(self) -> None:
         with self._lock:

@@ -17,6 +17,7 @@ HS_FLAG_SINGLEMATCH. Patterns Hyperscan rejects, or that use ``\\A``/``\\z``/``\
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -25,9 +26,11 @@ import hyperscan
 from .memo import MAX_VALUE, MEMO, Table
 from .rules import Rule, RuleSet
 from .seclang import VariableRef
+from .transaction import _select
 
 if TYPE_CHECKING:
     from .transaction import Transaction
+    from .variables import RequestView
 
 # variables whose values do not depend on earlier rules (safe to scan before the phase runs)
 STATIC_VARIABLES = frozenset({
@@ -155,6 +158,20 @@ class Prefilter:
             pyrefs = py.get(phase, {})
             self.by_ref[phase] = [(ref, refs.get(ref, []), MEMO.table(), tuple(pyrefs.get(ref, ())))
                                   for ref in dict.fromkeys([*refs, *pyrefs])]
+        # per phase: the families of item-wise looked-up variables, and the entries looked up per variable
+        self.families: dict[int, list[_Family]] = {}
+        self.rest: dict[int, list[int]] = {}
+        for phase, entries in self.by_ref.items():
+            covered: set[int] = set()
+            fams = []
+            for items, members in FAMILIES:
+                refs_of = [(idx, e[0]) for idx, e in enumerate(entries)
+                           if e[0].name in members and not e[0].count]
+                if refs_of:
+                    fams.append(_Family(items, refs_of, MEMO.table()))
+                    covered |= {idx for idx, _ in refs_of}
+            self.families[phase] = fams
+            self.rest[phase] = [idx for idx in range(len(entries)) if idx not in covered]
 
     def _python_gates(self, ruleset: RuleSet) -> dict[int, dict[VariableRef, list[Rule]]]:
         """Rules gated by their first link run in Python on each new value (operators Hyperscan cannot take:
@@ -228,36 +245,62 @@ class Prefilter:
         answer is remembered across requests (``memo``): a value seen before costs one lookup; the new values of
         a request are transformed and scanned together, once per group reading them (``_fill``), and each
         Hyperscan hit (a superset: prefilter mode) is confirmed by the rule's first link, as are the Python-gated
-        rules reading the variable (their results land in the links' own memo, so evaluation reuses them)."""
+        rules reading the variable (their results land in the links' own memo, so evaluation reuses them).
+        Headers, cookies and arguments are looked up per item (name, value) over every variable reading them
+        (``families``): one lookup per header instead of one per variable and value."""
         hits: set[int] = set()
+        entries = self.by_ref.get(phase, ())
+        new: dict[int, list[str]] = {}                  # entry index -> its values without a remembered answer
+        pending: list[tuple[Table, tuple[str, str], list[tuple[int, str]]]] = []
+        req = tx.req
+        for fam in self.families.get(phase, ()):
+            memo = fam.memo
+            for item in fam.items(req):
+                got = memo.get(item)
+                if got is None:
+                    pairs = fam.pairs(item)
+                    pending.append((memo, item, pairs))
+                    for idx, value in pairs:
+                        known = entries[idx][2].get(value)
+                        if known is None:
+                            new.setdefault(idx, []).append(value)
+                        elif known:
+                            hits |= known
+                elif got:
+                    hits |= got
         no_response = tx.resp is None
         resolve = tx.resolve
-        missing: list[tuple[VariableRef, list[_TargetSet], Table, tuple[Rule, ...], list[str]]] = []
-        for ref, tss, memo, pyrules in self.by_ref.get(phase, ()):
+        for idx in self.rest.get(phase, ()):
+            ref, _tss, memo, _py = entries[idx]
             if no_response and ref.name.startswith("RESPONSE_"):
                 continue
-            new: list[str] | None = None
             for _, value in resolve(ref):
                 got = memo.get(value)
                 if got is None:
-                    if new is None:
-                        new = []
-                        missing.append((ref, tss, memo, pyrules, new))
-                    new.append(value)
+                    new.setdefault(idx, []).append(value)
                 elif got:
                     hits |= got
-        if missing:
+        if new:
             # each target set scans all its new values together
             todo: dict[int, tuple[_TargetSet, dict[str, None]]] = {}
-            for _ref, tss, _memo, _py, values in missing:
-                for ts in tss:
+            for idx, values in new.items():
+                for ts in entries[idx][1]:
                     todo.setdefault(id(ts), (ts, {}))[1].update(dict.fromkeys(values))
             done = {key: self._fill(ts, list(values), tx) for key, (ts, values) in todo.items()}
-            for ref, tss, memo, pyrules, values in missing:
+            computed: dict[tuple[int, str], frozenset[int]] = {}
+            for idx, values in new.items():
+                ref, tss, memo, pyrules = entries[idx]
                 for value in dict.fromkeys(values):
-                    got = self._exact(ref, value, tss, done, pyrules, tx)
+                    got = computed[(idx, value)] = self._exact(ref, value, tss, done, pyrules, tx)
                     MEMO.put(memo, value, got)
                     hits |= got
+            for memo, item, pairs in pending:
+                got = frozenset().union(*(computed.get((idx, v)) or entries[idx][2].get(v) or () for idx, v in pairs))
+                MEMO.put_sized(memo, item, len(item[0]) + len(item[1]), got)
+        elif pending:
+            for memo, item, pairs in pending:
+                got = frozenset().union(*(entries[idx][2].get(v) or () for idx, v in pairs))
+                MEMO.put_sized(memo, item, len(item[0]) + len(item[1]), got)
         return hits
 
     def _exact(self, ref: VariableRef, value: str, tss: list[_TargetSet], done: dict[int, dict[str, frozenset[int]]],
@@ -305,6 +348,51 @@ class Prefilter:
             got = frozenset(rules)
             MEMO.put(ts.memo, v, got)
             out[v] = got
+        return out
+
+
+def _headers(req: RequestView) -> list[tuple[str, str]]:
+    return req.headers
+
+
+def _args_get(req: RequestView) -> list[tuple[str, str]]:
+    return req.args_get if req.has_query else []
+
+
+def _args_post(req: RequestView) -> list[tuple[str, str]]:
+    return req.parsed_body.args if req.body else []
+
+
+def _cookies(req: RequestView) -> list[tuple[str, str]]:
+    return req.cookies
+
+
+# (a request's items, the collections whose values and names are those items' values and names)
+FAMILIES: tuple[tuple[Callable[[RequestView], list[tuple[str, str]]], frozenset[str]], ...] = (
+    (_headers, frozenset({"REQUEST_HEADERS", "REQUEST_HEADERS_NAMES"})),
+    (_args_get, frozenset({"ARGS", "ARGS_GET", "ARGS_NAMES", "ARGS_GET_NAMES"})),
+    (_args_post, frozenset({"ARGS", "ARGS_POST", "ARGS_NAMES", "ARGS_POST_NAMES"})),
+    (_cookies, frozenset({"REQUEST_COOKIES", "REQUEST_COOKIES_NAMES"})),
+)
+
+
+@dataclass(slots=True)
+class _Family:
+    """Variables whose values are the items of one request collection: per item (name, value), the gated rules
+    of every such variable it makes candidates (remembered in ``memo``, bounded like every memo)."""
+    items: Callable[[RequestView], list[tuple[str, str]]]
+    refs: list[tuple[int, VariableRef]]          # (by_ref entry index, the variable, no &count)
+    memo: Table
+
+    def pairs(self, item: tuple[str, str]) -> list[tuple[int, str]]:
+        """(entry index, the value that variable reads from this item) for each variable selecting it, as
+        Transaction.resolve selects (the engine's own selector code)."""
+        key, value = item
+        out = []
+        for idx, ref in self.refs:
+            if ref.selector is not None and not _select([item], ref):
+                continue
+            out.append((idx, key if ref.name.endswith("_NAMES") else value))
         return out
 
 

@@ -284,10 +284,12 @@ class Transaction:
                 new_matches.append((name, value))
                 if link.capture and result:
                     tx = self.tx
-                    for key in _CAPTURE_KEYS:
-                        tx.pop(key, None)
-                    for key, cap in zip(_CAPTURE_KEYS, result[:10], strict=False):
-                        tx[key] = cap
+                    n = len(result) if len(result) < 10 else 10
+                    for i in range(n):
+                        tx[_CAPTURE_KEYS[i]] = result[i]
+                    for key in _CAPTURE_KEYS[n:]:
+                        if key in tx:
+                            del tx[key]
                 # as ModSecurity 2: setvar runs once per matched value (920450 names every header)
                 if link.setvars:
                     if log_only is None:
@@ -505,13 +507,15 @@ class Transaction:
             self.ip = store
 
     def _setvar(self, spec: str) -> None:
-        parsed = _SETVARS.get(spec)
-        if parsed is None:
-            parsed = _parse_setvar(spec)
-        delete, name, eq, value, coll, key = parsed
-        if coll is None:                      # the name has macros: expand it now
-            coll, _, key = self.expand(name).partition(".")
+        c = _SETVAR_PLANS.get(spec)
+        if c is None:
+            c = _setvar_plan(spec)
+        delete, coll, key, key_parts, eq, value, value_parts, delta = c
+        if coll is None:                      # the collection name has macros: expand the whole name now
+            coll, _, key = self.expand(key).partition(".")
             coll, key = coll.strip().lower(), key.strip().lower()
+        elif key_parts is not None:           # tx.header_name_%{tx.0}: the key has macros
+            key = self._render(key_parts).strip().lower()
         target = self.tx if coll == "tx" else self.ip if coll == "ip" else None
         if target is None:
             return
@@ -521,15 +525,32 @@ class Transaction:
         if not eq:
             target[key] = "1"
             return
-        value = self.expand(value)
+        if value_parts is not None:
+            value = self._render(value_parts)
+        elif delta is not None:               # tx.x=+5 written literally: parsed once
+            target[key] = str(_to_int(target.get(key, "0")) + delta)
+            return
         if value[:1] in "+-" and value[1:].strip().lstrip("-").isdigit():
             cur = _to_int(target.get(key, "0"))
-            delta = int(value[1:].strip())
-            target[key] = str(cur + delta if value[0] == "+" else cur - delta)
+            n = int(value[1:].strip())
+            target[key] = str(cur + n if value[0] == "+" else cur - n)
         elif value[:1] in "+-" and value[1:] == "":
             target[key] = str(_to_int(target.get(key, "0")))
         else:
             target[key] = value
+
+    def _render(self, parts: tuple[tuple[int, str], ...]) -> str:
+        """A macro template (``_template``) filled in: ``expand`` without the parse."""
+        out = []
+        tx = self.tx
+        for kind, item in parts:
+            if kind == 0:
+                out.append(item)
+            elif kind == 1:
+                out.append(tx.get(item, ""))
+            else:
+                out.append(self._macro_spec(item))
+        return "".join(out)
 
     def _ctl(self, spec: str) -> None:
         name, _, value = spec.partition("=")
@@ -655,6 +676,34 @@ def _parse_setvar(spec: str) -> tuple[bool, str, str, str, str | None, str]:
     out = (delete, name, eq, value, coll, key)
     if len(_SETVARS) < 65536:
         _SETVARS[spec] = out
+    return out
+
+
+# setvar spec -> (delete, collection or None when it has macros, key (the whole name when the collection has
+# macros), the key's template when it has macros, has "=", value text, the value's template or None when
+# literal, a literal +N/-N as an int or None)
+_SETVAR_PLANS: dict[str, tuple[bool, str | None, str, tuple[tuple[int, str], ...] | None, str, str,
+                               tuple[tuple[int, str], ...] | None, int | None]] = {}
+
+
+def _setvar_plan(spec: str) -> tuple[bool, str | None, str, tuple[tuple[int, str], ...] | None, str, str,
+                                     tuple[tuple[int, str], ...] | None, int | None]:
+    delete, name, eq, value, coll, key = _SETVARS.get(spec) or _parse_setvar(spec)
+    key_parts = None
+    if coll is None:
+        head, dot, rest = name.partition(".")
+        if dot and "%{" not in head:          # only the key has macros: the collection is known now
+            coll, key, key_parts = head.strip().lower(), "", _template(rest)
+    value_parts = _template(value) if "%{" in value else None
+    delta = None
+    if value_parts is None and value[:1] in "+-" and value[1:].strip().lstrip("-").isdigit():
+        n = int(value[1:].strip())
+        delta = n if value[0] == "+" else -n
+    elif coll is None:
+        key = name                            # the whole name is expanded per call
+    out = (delete, coll, key, key_parts, eq, value, value_parts, delta)
+    if len(_SETVAR_PLANS) < 65536:
+        _SETVAR_PLANS[spec] = out
     return out
 
 
