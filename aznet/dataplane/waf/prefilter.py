@@ -53,6 +53,9 @@ PY_GATEABLE = {
     | {"REMOTE_ADDR", "SERVER_NAME", "AUTH_TYPE", "FULL_REQUEST", "FULL_REQUEST_LENGTH"},
 }
 PY_GATEABLE[1] = PY_GATEABLE[2] - _BODY_VARIABLES
+# variables with no value at all when the request has no body (a body-less request skips them; not their &counts)
+_BODY_ONLY = frozenset({"ARGS_POST", "ARGS_POST_NAMES", "REQUEST_BODY", "FILES", "FILES_NAMES", "FILES_SIZES",
+                        "MULTIPART_PART_HEADERS", "XML"})
 _UNJOINABLE = re.compile(r"\\[AzZG]")
 BASE_FLAGS = (hyperscan.HS_FLAG_PREFILTER | hyperscan.HS_FLAG_SINGLEMATCH | hyperscan.HS_FLAG_DOTALL
               | hyperscan.HS_FLAG_MULTILINE | hyperscan.HS_FLAG_ALLOWEMPTY)
@@ -168,7 +171,7 @@ class Prefilter:
                 refs_of = [(idx, e[0]) for idx, e in enumerate(entries)
                            if e[0].name in members and not e[0].count]
                 if refs_of:
-                    fams.append(_Family(items, refs_of, MEMO.table()))
+                    fams.append(_Family(items, refs_of, MEMO.table(), members is REQUEST_LINE_VARIABLES))
                     covered |= {idx for idx, _ in refs_of}
             self.families[phase] = fams
             self.rest[phase] = [idx for idx in range(len(entries)) if idx not in covered]
@@ -251,14 +254,14 @@ class Prefilter:
         hits: set[int] = set()
         entries = self.by_ref.get(phase, ())
         new: dict[int, list[str]] = {}                  # entry index -> its values without a remembered answer
-        pending: list[tuple[Table, tuple[str, str], list[tuple[int, str]]]] = []
+        pending: list[tuple[Table, tuple[str, ...], list[tuple[int, str]]]] = []
         req = tx.req
         for fam in self.families.get(phase, ()):
             memo = fam.memo
             for item in fam.items(req):
                 got = memo.get(item)
                 if got is None:
-                    pairs = fam.pairs(item)
+                    pairs = fam.pairs(item, tx)
                     pending.append((memo, item, pairs))
                     for idx, value in pairs:
                         known = entries[idx][2].get(value)
@@ -270,9 +273,10 @@ class Prefilter:
                     hits |= got
         no_response = tx.resp is None
         resolve = tx.resolve
+        no_body = not req.body
         for idx in self.rest.get(phase, ()):
             ref, _tss, memo, _py = entries[idx]
-            if no_response and ref.name.startswith("RESPONSE_"):
+            if (no_response and ref.name.startswith("RESPONSE_")) or (no_body and ref.name in _BODY_ONLY and not ref.count):
                 continue
             for _, value in resolve(ref):
                 got = memo.get(value)
@@ -296,11 +300,11 @@ class Prefilter:
                     hits |= got
             for memo, item, pairs in pending:
                 got = frozenset().union(*(computed.get((idx, v)) or entries[idx][2].get(v) or () for idx, v in pairs))
-                MEMO.put_sized(memo, item, len(item[0]) + len(item[1]), got)
+                MEMO.put_sized(memo, item, sum(map(len, item)), got)
         elif pending:
             for memo, item, pairs in pending:
                 got = frozenset().union(*(entries[idx][2].get(v) or () for idx, v in pairs))
-                MEMO.put_sized(memo, item, len(item[0]) + len(item[1]), got)
+                MEMO.put_sized(memo, item, sum(map(len, item)), got)
         return hits
 
     def _exact(self, ref: VariableRef, value: str, tss: list[_TargetSet], done: dict[int, dict[str, frozenset[int]]],
@@ -367,8 +371,17 @@ def _cookies(req: RequestView) -> list[tuple[str, str]]:
     return req.cookies
 
 
-# (a request's items, the collections whose values and names are those items' values and names)
-FAMILIES: tuple[tuple[Callable[[RequestView], list[tuple[str, str]]], frozenset[str]], ...] = (
+def _request_line(req: RequestView) -> list[tuple[str, str, str]]:
+    return [(req.method, req.uri, req.version)]
+
+
+# variables whose values are functions of the request line (method, target, version) alone
+REQUEST_LINE_VARIABLES = frozenset({"REQUEST_METHOD", "REQUEST_URI", "REQUEST_URI_RAW", "REQUEST_LINE",
+                                    "REQUEST_FILENAME", "REQUEST_BASENAME", "QUERY_STRING", "REQUEST_PROTOCOL"})
+# (a request's items, the variables reading them): collections whose values and names are those items' values and
+# names, or the request line's variables (one item: the line)
+FAMILIES: tuple[tuple[Callable[[RequestView], list[Any]], frozenset[str]], ...] = (
+    (_request_line, REQUEST_LINE_VARIABLES),
     (_headers, frozenset({"REQUEST_HEADERS", "REQUEST_HEADERS_NAMES"})),
     (_args_get, frozenset({"ARGS", "ARGS_GET", "ARGS_NAMES", "ARGS_GET_NAMES"})),
     (_args_post, frozenset({"ARGS", "ARGS_POST", "ARGS_NAMES", "ARGS_POST_NAMES"})),
@@ -380,13 +393,16 @@ FAMILIES: tuple[tuple[Callable[[RequestView], list[tuple[str, str]]], frozenset[
 class _Family:
     """Variables whose values are the items of one request collection: per item (name, value), the gated rules
     of every such variable it makes candidates (remembered in ``memo``, bounded like every memo)."""
-    items: Callable[[RequestView], list[tuple[str, str]]]
+    items: Callable[[RequestView], list[Any]]
     refs: list[tuple[int, VariableRef]]          # (by_ref entry index, the variable, no &count)
     memo: Table
+    line: bool = False                           # the request line's variables: values resolved as the engine does
 
-    def pairs(self, item: tuple[str, str]) -> list[tuple[int, str]]:
+    def pairs(self, item: Any, tx: Transaction) -> list[tuple[int, str]]:
         """(entry index, the value that variable reads from this item) for each variable selecting it, as
         Transaction.resolve selects (the engine's own selector code)."""
+        if self.line:
+            return [(idx, v) for idx, ref in self.refs for _, v in tx.resolve(ref)]
         key, value = item
         out = []
         for idx, ref in self.refs:
