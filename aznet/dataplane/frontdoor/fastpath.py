@@ -1,8 +1,9 @@
 """The edge's fast paths, offered each HTTP/1.x request before any task is made (the shared connection's
-``fast_handle``; the answer goes through ``conn.finish``): a cache hit answered at once (``hitpath``) and a request
+``fast_handle``; the answer goes through ``conn.finish_later``): a cache hit answered at once (``hitpath``) and a request
 passed to the origin on a kept-alive connection with its answer written from the reply's callback
 (``passpath``). Anything else returns False and takes the full path (``proxy.EdgeProxy.serve``), which the fast
-paths mirror for the requests they take.
+paths mirror for the requests they take. Their answers are written with the loop turn's others
+(``appgw.writebatch``: one pass of sends per turn).
 
 ``scan`` reads the request once (the headers that decide, the route); ``plan`` says per (host, route, protocol)
 of the current configuration which fast path the route allows:
@@ -135,7 +136,7 @@ class FastPaths:
                                                    found[1], found[2], plan))
         if out is None:
             return False
-        conn.finish(*out)
+        self.passes.finish_later(conn, *out)     # with the loop turn's other answers (``appgw.writebatch``)
         return True
 
     def reset(self) -> None:

@@ -244,11 +244,14 @@ class PassPath:
         except Exception:                   # noqa: BLE001
             self.crashed(job)
             return
-        conn = job.conn
+        self.finish_later(job.conn, data, job.keep)
+
+    def finish_later(self, conn: ClientConn, data: bytes, keep: bool) -> None:
+        """``conn.finish``, written with the loop turn's other answers (``appgw.writebatch``)."""
         batch = self.batch
         if batch is None or batch.loop is not conn.loop:
             batch = self.batch = WriteBatch(conn.loop)
-        conn.finish_later(batch, data, job.keep)
+        conn.finish_later(batch, data, keep)
 
     async def _stream(self, job: _Job, reply: Reply) -> None:
         try:
