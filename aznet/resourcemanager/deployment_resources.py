@@ -406,11 +406,14 @@ async def _async(fn: Any) -> Any:
     return fn()
 
 
-def put_deployment(p: Platform, req: Request) -> Response:
+def _prepare(p: Platform, req: Request, check_name: bool) -> tuple[str, str | None, str, dict[str, Any],
+                                                                   dict[str, Any], dict[str, Any], Ctx, Any]:
+    """What a PUT and a validate of a deployment start with: (subscription, resource group, name, body, template,
+    parameters, context, the template's scope), the name checked first when ``check_name``."""
     check_api_version(req.api_version, RESOURCES, "deployments")
     sub, rg = _scope(req)
     name = req.params["name"]
-    if not (1 <= len(name) <= 64) or not all(c.isalnum() or c in "-._()" for c in name):
+    if check_name and (not (1 <= len(name) <= 64) or not all(c.isalnum() or c in "-._()" for c in name)):
         raise ArmError(400, "InvalidDeploymentName",
                        f"The deployment name '{name}' is invalid. It can contain only alphanumeric, underscore, "
                        "parentheses, hyphen and period characters, and be at most 64 characters long.")
@@ -418,6 +421,11 @@ def put_deployment(p: Platform, req: Request) -> Response:
     ctx = p.ctx(req, sub)
     scope = _scope_obj(ctx, sub, rg, name)
     scope.template_uri = _link_uri(body["properties"])
+    return sub, rg, name, body, template, params, ctx, scope
+
+
+def put_deployment(p: Platform, req: Request) -> Response:
+    sub, rg, name, body, template, params, ctx, scope = _prepare(p, req, check_name=True)
     engine = _engine()
     try:
         engine.validate(template, params, scope)
@@ -523,13 +531,7 @@ def get_operation(p: Platform, req: Request) -> Response:
 
 
 def validate_deployment(p: Platform, req: Request) -> Response:
-    check_api_version(req.api_version, RESOURCES, "deployments")
-    sub, rg = _scope(req)
-    name = req.params["name"]
-    body, template, params = _parse_request(p, req, rg)
-    ctx = p.ctx(req, sub)
-    scope = _scope_obj(ctx, sub, rg, name)
-    scope.template_uri = _link_uri(body["properties"])
+    sub, rg, name, body, template, params, _ctx, scope = _prepare(p, req, check_name=False)
     engine = _engine()
     try:
         planned = engine.validate(template, params, scope)
