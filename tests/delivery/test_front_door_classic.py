@@ -146,12 +146,10 @@ def test_front_door_waf_policy(fd, rg):  # type: ignore[no-untyped-def]
     assert fails(fd.policies.begin_create_or_update, rg, "bad-name", good)[0] == 400
 
 
-def test_classic_front_door_template(fd, aznet, rg):  # type: ignore[no-untyped-def]
+def test_classic_front_door_template(fd, aznet, deployments, rg):  # type: ignore[no-untyped-def]
     """The classic Front Door quickstart template (front-door-create-basic): refused in a deployment with the
     retirement error as the inner error; deployed under the retired-SKU setting."""
-    from azure.mgmt.resource.deployments import DeploymentsMgmtClient
 
-    deployments = aznet.client(DeploymentsMgmtClient)
     body = quickstart(aznet, rg, "[parameters('frontDoorName')]")
     fd_ref = "[resourceId('Microsoft.Network/frontDoors', parameters('frontDoorName'))]"
     props = body["properties"]

@@ -46,7 +46,7 @@ def test_extended_zones_catalogue_and_registration(aznet, edgezones, network_cli
     assert "ExtendedZoneInUse" in str(info.value)
 
 
-def test_edge_zone_rules(aznet, edgezones, network_client, rg):
+def test_edge_zone_rules(aznet, edgezones, network_client, compute, rg):
     net = network_client
     edgezones.extended_zones.register("losangeles")
     # the zone must belong to the resource's region, its type must be EdgeZone
@@ -100,9 +100,7 @@ def test_edge_zone_rules(aznet, edgezones, network_client, rg):
 
     vm = vm_body(rid(aznet, rg, "networkInterfaces", "nic1"))
     vm["location"] = LOC
-    from azure.mgmt.compute import ComputeManagementClient
 
-    compute = aznet.client(ComputeManagementClient)
     assert error_of(compute.virtual_machines.begin_create_or_update, rg, "vm1", vm) == \
         (400, "ExtendedLocationMismatch")
     vm["extendedLocation"] = EDGE

@@ -307,7 +307,7 @@ def gateway_hops(net: Any, rg: str, nic: str = "vm1nic") -> dict[str, list[str]]
             for p in r.address_prefix}
 
 
-def test_expressroute_preferred_over_vpn_for_the_same_prefix(aznet, network_client, rg):
+def test_expressroute_preferred_over_vpn_for_the_same_prefix(aznet, network_client, compute, rg):
     """Coexisting ExpressRoute and site-to-site VPN: the same on-premises prefix from both goes through
     the ExpressRoute gateway; a prefix only the VPN knows goes through the VPN gateway."""
     net = network_client
@@ -332,11 +332,10 @@ def test_expressroute_preferred_over_vpn_for_the_same_prefix(aznet, network_clie
     assert now["10.210.0.0/16"] == vpn_ips["10.210.0.0/16"]
     assert er.name == "VNet1ERGW"
     # Network Watcher's next hop from a VM on the NIC agrees
-    from azure.mgmt.compute import ComputeManagementClient
 
     from tests.compute.test_vm import vm_body
 
-    vm = aznet.client(ComputeManagementClient).virtual_machines.begin_create_or_update(
+    vm = compute.virtual_machines.begin_create_or_update(
         rg, "vm1", vm_body(rid(aznet, rg, "networkInterfaces", "vm1nic"))).result()
     watcher = next(w for w in net.network_watchers.list_all() if w.location == LOC)
     src = net.network_interfaces.get(rg, "vm1nic").ip_configurations[0].private_ip_address
@@ -435,7 +434,7 @@ def test_expressroute_direct_port(aznet, network_client, rg):
     assert {lk.name: lk.admin_state for lk in enabled.links} == {"link1": "Enabled", "link2": "Disabled"}
 
 
-def test_expressroute_json_rules_and_template(aznet, network_client, resource_client, rg):
+def test_expressroute_json_rules_and_template(aznet, network_client, resource_client, deployments, rg):
     """Network RP parsing (unknown members refused, names case-insensitive) and an ARM template with a
     circuit and its authorization, as Azure's quickstart deploys them."""
     net = network_client
@@ -453,9 +452,7 @@ def test_expressroute_json_rules_and_template(aznet, network_client, resource_cl
             {"type": "Microsoft.Network/expressRouteCircuits/authorizations", "apiVersion": "2023-09-01",
              "name": "tplCircuit/auth1", "dependsOn": ["[resourceId('Microsoft.Network/expressRouteCircuits', "
                                                      "'tplCircuit')]"], "properties": {}}]}
-    from azure.mgmt.resource.deployments import DeploymentsMgmtClient
 
-    deployments = aznet.client(DeploymentsMgmtClient)
     result = deployments.deployments.begin_create_or_update(rg, "er-tpl", {"properties": {
         "mode": "Incremental", "template": template}}).result()
     assert result.properties.provisioning_state == "Succeeded"

@@ -305,7 +305,7 @@ def test_bad_rule_collections_refused(inproc, inproc_group, rc, code):
     assert inproc.call("GET", pol)[1]["etag"] == etag
 
 
-def test_network_watcher_traces_through_the_firewall(aznet, network_client, rg):
+def test_network_watcher_traces_through_the_firewall(aznet, network_client, compute, rg):
     """The running emulator's Network Watcher answers connectivity checks through the firewall's rules."""
     from azure.core.exceptions import ResourceNotFoundError
 
@@ -326,9 +326,7 @@ def test_network_watcher_traces_through_the_firewall(aznet, network_client, rg):
         {"name": "sql", "sourceAddresses": ["10.0.2.0/24"], "destinationAddresses": ["10.0.3.0/24"],
          "destinationPorts": ["1433"], "protocols": ["TCP"]}]}}]
     net.azure_firewalls.begin_create_or_update(rg, "fw", fw_body(aznet, rg, networkRuleCollections=coll)).result()
-    from azure.mgmt.compute import ComputeManagementClient
 
-    compute = aznet.client(ComputeManagementClient)
     vms = {}
     for name, subnet in (("web", "Workload-SN"), ("db", "Db-SN")):
         net.network_interfaces.begin_create_or_update(rg, f"{name}-nic", nic_body(

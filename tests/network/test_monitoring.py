@@ -112,12 +112,10 @@ def test_connection_monitor_v2(aznet, network_client, rg):
     assert [c.name for c in net.connection_monitors.list(*nw) if c.name.endswith(rg)] == [f"cm-{rg}"]
 
 
-def test_packet_capture_states(aznet, network_client, rg):
-    from azure.mgmt.compute import ComputeManagementClient
+def test_packet_capture_states(aznet, network_client, compute, rg):
 
     from tests.compute.test_vm import vm_body
 
-    compute = aznet.client(ComputeManagementClient)
     net = network_client
     make_vnet(net, rg)
     nw = watcher(net, rg)
@@ -190,14 +188,12 @@ def test_az_vnet_flow_log(az, aznet, network_client, rg):  # type: ignore[no-unt
     assert shown["storageId"].lower() == st.lower()
 
 
-def test_az_connection_monitor_and_packet_capture(az, aznet, network_client, rg):  # type: ignore[no-untyped-def]
-    from azure.mgmt.compute import ComputeManagementClient
+def test_az_connection_monitor_and_packet_capture(az, aznet, network_client, compute, rg):  # type: ignore[no-untyped-def]
 
     from tests.compute.test_vm import vm_body
 
     make_vnet(network_client, rg)
     watcher(network_client, rg)
-    compute = aznet.client(ComputeManagementClient)
     vm = compute.virtual_machines.begin_create_or_update(rg, "vm", vm_body(nic(network_client, aznet, rg,
                                                                                "vm-nic"))).result()
     cm = az.json("network", "watcher", "connection-monitor", "create", "--name", f"cm-{rg}", "--location", LOC,
