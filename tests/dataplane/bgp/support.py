@@ -77,12 +77,16 @@ def route_server(aznet: Any, net: Any, rg: str, vnet: str, peer_ip: str, peer_as
     return net.virtual_hubs.get(rg, "rs")
 
 
+def speakers(aznet: Any, resource_id: str) -> list[dict[str, Any]]:
+    """The BGP speakers (endpoints named bgp:…) `aznet status --json` lists under ``resource_id``, in its order."""
+    return [e for e in cli(aznet, "status", "--json")["endpoints"]
+            if e.get("resourceId", "").lower() == resource_id.lower() and e["name"].startswith("bgp:")]
+
+
 def speaker(aznet: Any, resource_id: str) -> dict[str, Any]:
-    """The BGP speaker `aznet status --json` lists under ``resource_id``."""
-    status = cli(aznet, "status", "--json")
-    eps = [e for e in status["endpoints"] if e.get("resourceId", "").lower() == resource_id.lower()
-           and e["name"].startswith("bgp:")]
-    assert eps, status["endpoints"]
+    """The (first) BGP speaker `aznet status --json` lists under ``resource_id``."""
+    eps = speakers(aznet, resource_id)
+    assert eps, f"no BGP speaker of {resource_id} in aznet status"
     return eps[0]
 
 

@@ -7,27 +7,22 @@ with the last one."""
 
 from __future__ import annotations
 
-from aznet.testing import frr
 from tests.compute.test_vm import vm_body
 from tests.network.nic_support import LOC, nic_body, subnet_id
 from tests.network.test_expressroute import er_connection, er_gateway, make_circuit, private_peering
 
-from .support import cli, gateway_routes, metric, needs_frr, wait_for
+from .support import gateway_routes, metric, needs_frr, speakers, start_frr, wait_for
 
 pytestmark = needs_frr
 CUSTOMER_ASN = 65020
 
 
 def _links(aznet, peering_id):  # type: ignore[no-untyped-def]
-    eps = [e for e in cli(aznet, "status", "--json")["endpoints"]
-           if e.get("resourceId", "").lower() == peering_id.lower() and e["name"].startswith("bgp:")]
-    return {e["name"].rsplit("/", 1)[-1]: e for e in eps}
+    return {e["name"].rsplit("/", 1)[-1]: e for e in speakers(aznet, peering_id)}
 
 
 def _customer(link, networks):  # type: ignore[no-untyped-def]
-    nb = link["neighbors"][0]
-    return frr.Frr(nb["connectFrom"], CUSTOMER_ASN, link["address"], link["asn"],
-                   link.get("listenPort", link["port"]), networks).start()
+    return start_frr(link, networks, CUSTOMER_ASN)
 
 
 def test_customer_router_routes_reach_the_vnet_through_the_msee_sessions(aznet, network_client, compute, rg):

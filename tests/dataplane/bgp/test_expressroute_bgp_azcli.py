@@ -11,7 +11,7 @@ from typing import Any
 
 from tests.network.nic_support import ensure_vnet_types
 
-from .support import cli, needs_frr, start_frr, wait_for
+from .support import cli, needs_frr, speakers, start_frr, wait_for
 
 pytestmark = needs_frr
 
@@ -43,8 +43,7 @@ def test_expressroute_private_peering_with_frr_azcli(az, aznet):  # type: ignore
                "--public-ip-address", "ERGWIP", "--gateway-type", "ExpressRoute", "--sku", "Standard")
         az.run("network", "vpn-connection", "create", "-n", "ERConnection", "-g", rg, "--vnet-gateway1", "ERGW",
                "--express-route-circuit2", "MyCircuit")
-        link = next(e for e in cli(aznet, "status", "--json")["endpoints"]
-                    if e.get("resourceId", "").lower() == peering["id"].lower() and e["name"].endswith("/primary"))
+        link = next(e for e in speakers(aznet, peering["id"]) if e["name"].endswith("/primary"))
         assert (link["bgpPeeringAddress"], link["asn"]) == ("10.0.0.2", 12076)
         customer = start_frr(link, ["172.16.0.0/16"], 65020, remote_asn=12076)
 

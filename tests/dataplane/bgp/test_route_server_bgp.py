@@ -8,7 +8,7 @@ from aznet.testing import frr
 from tests.network.hybrid_support import pip
 from tests.network.nic_support import make_vnet
 
-from .support import gateway_routes, needs_frr, route_server, speaker, vm_nic, wait_for
+from .support import cli, gateway_routes, needs_frr, route_server, speaker, vm_nic, wait_for
 
 pytestmark = needs_frr
 NVA_ASN = 65001
@@ -25,8 +25,7 @@ def _route_server(aznet, net, compute, rg, **hub_props):  # type: ignore[no-unty
 
 def _nva(aznet, hub, networks):  # type: ignore[no-untyped-def]
     """FRR as the NVA, peering with both Route Server instances as Azure recommends."""
-    status = [e for e in __import__("tests.dataplane.lb.support", fromlist=["cli"]).cli(
-        aznet, "status", "--json")["endpoints"] if e.get("resourceId", "").lower() == hub.id.lower()]
+    status = [e for e in cli(aznet, "status", "--json")["endpoints"] if e.get("resourceId", "").lower() == hub.id.lower()]
     assert sorted(e["bgpPeeringAddress"] for e in status) == sorted(hub.virtual_router_ips)
     assert {e["asn"] for e in status} == {65515}
     src = status[0]["neighbors"][0]["connectFrom"]

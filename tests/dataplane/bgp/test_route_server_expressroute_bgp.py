@@ -8,7 +8,7 @@ from __future__ import annotations
 from tests.network.hybrid_support import gw_body
 from tests.network.test_expressroute import er_connection, make_circuit, private_peering
 
-from .support import branch_vnet, cli, needs_frr, route_server, speaker, start_frr, vm_nic, wait_for
+from .support import branch_vnet, needs_frr, route_server, speaker, speakers, start_frr, vm_nic, wait_for
 
 pytestmark = needs_frr
 NVA_ASN = 65001
@@ -29,8 +29,7 @@ def test_route_server_branch_to_branch_with_an_expressroute_gateway(aznet, netwo
     nic = vm_nic(aznet, net, compute, rg, "nva", "VNet1", "FrontEnd")
     hub = route_server(aznet, net, rg, "VNet1", nic.ip_configurations[0].private_ip_address, NVA_ASN)
     rs = speaker(aznet, hub.id)
-    link = next(e for e in cli(aznet, "status", "--json")["endpoints"]
-                if e.get("resourceId", "").lower() == peering.id.lower() and e["name"].endswith("/primary"))
+    link = next(e for e in speakers(aznet, peering.id) if e["name"].endswith("/primary"))
     customer = start_frr(link, ["10.200.0.0/16"], CUSTOMER_ASN, remote_asn=12076)
     nva = start_frr(rs, ["10.150.0.0/16"], NVA_ASN, remote_asn=65515)
     try:

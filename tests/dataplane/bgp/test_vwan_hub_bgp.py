@@ -12,7 +12,7 @@ from tests.compute.test_vm import vm_body
 from tests.network.nic_support import LOC, subnet_id
 from tests.network.vwan_support import connect, make_hub, make_wan, spoke
 
-from .support import cli, gateway_routes, metric, needs_frr, wait_for
+from .support import gateway_routes, metric, needs_frr, speakers, wait_for
 
 pytestmark = needs_frr
 NVA_ASN = 65001
@@ -39,8 +39,7 @@ def _hub_with_nva(aznet, net, compute, rg):  # type: ignore[no-untyped-def]
 
 
 def _speakers(aznet, hub):  # type: ignore[no-untyped-def]
-    return [e for e in cli(aznet, "status", "--json")["endpoints"]
-            if e.get("resourceId", "").lower() == hub.id.lower() and e["name"].startswith("bgp:")]
+    return speakers(aznet, hub.id)
 
 
 def _hub_routes(net, rg):  # type: ignore[no-untyped-def]
