@@ -31,7 +31,7 @@ from . import firewall_policies as fp
 from . import firewall_rules as fr
 from . import public_ip_addresses as pips
 from .ip_allocation import allocator, subnet_prefixes
-from .ref_checks import cannot_parse, enum, ref_id, resolve, since
+from .ref_checks import cannot_parse, enum, ref_id, resolve, since, zone_list, zones_unchanged
 
 if TYPE_CHECKING:
     from ...arm.context import Ctx
@@ -270,22 +270,15 @@ class AzureFirewallHooks(Hooks):
         _rule_collections(ctx, new, props, proxy)
 
     def _zones(self, new: dict[str, Any], old: dict[str, Any] | None) -> None:
-        zones = new.get("zones")
+        zones = zone_list(new)
         if zones is None:
             return
-        if not isinstance(zones, list) or not all(isinstance(z, str) for z in zones):
-            raise cannot_parse("zones", zones, "System.Collections.Generic.List`1[System.String]")
         bad = [z for z in zones if z not in ZONES]
         if bad:
             raise ArmError(400, "InvalidAvailabilityZone",
                            f"The availability zone(s) {','.join(bad)} of Azure Firewall {new['id']} are not valid "
                            f"in {new['location']}: use 1, 2 or 3.")
-        if old is not None and sorted(old.get("zones") or []) != sorted(zones):
-            raise ArmError(400, "ResourceAvailabilityZonesCannotBeModified",
-                           f"Resource {new['id']} has an existing availability zone constraint "
-                           f"{','.join(old.get('zones') or []) or 'NoZone'} and the request has availability zone "
-                           f"constraint {','.join(zones) or 'NoZone'}, which do not match. Zones cannot be "
-                           "added/updated/removed once the resource is created.")
+        zones_unchanged(new, old, zones)
 
     def _ipconfigs(self, ctx: Ctx, new: dict[str, Any], oldp: dict[str, Any], tier: str) -> None:
         props = new["properties"]

@@ -13,7 +13,7 @@ from ...arm.errors import ArmError
 from ...arm.ids import normalize
 from ...arm.registry import REGISTRY, Hooks, ResourceType
 from . import public_ip_addresses as pips
-from .ref_checks import API_VERSIONS, cannot_parse, enum, integer, ref_id, resolve
+from .ref_checks import API_VERSIONS, cannot_parse, enum, integer, ref_id, resolve, zone_list
 
 if TYPE_CHECKING:
     from ...arm.context import Ctx
@@ -46,10 +46,8 @@ class NatGatewayHooks(Hooks):
                            f"NAT Gateway {new['id']} has invalid idle timeout {timeout}. "
                            "The value must be between 4 and 120 minutes.")
         props["idleTimeoutInMinutes"] = timeout
-        zones = new.get("zones")
+        zones = zone_list(new)
         if zones is not None:
-            if not isinstance(zones, list) or not all(isinstance(z, str) for z in zones):
-                raise cannot_parse("zones", zones, "System.Collections.Generic.List`1[System.String]")
             if len(zones) > 1 and new["sku"]["name"] == "Standard":
                 raise ArmError(400, "NatGatewayCannotHaveMultipleZones",
                                f"NAT Gateway {new['id']} can be deployed in at most one availability zone.")

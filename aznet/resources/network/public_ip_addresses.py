@@ -24,7 +24,7 @@ from ...arm.provider_actions import provider_action
 from ...arm.registry import REGISTRY, Hooks, ResourceType
 from ..retirements import BASIC_PUBLIC_IP, refuse_new
 from . import edge_zones, ip_pool
-from .ref_checks import API_VERSIONS, cannot_parse, enum, integer, ref_id, resolve
+from .ref_checks import API_VERSIONS, cannot_parse, enum, integer, ref_id, resolve, zone_list, zones_unchanged
 
 if TYPE_CHECKING:
     from ...arm.context import Ctx
@@ -136,16 +136,9 @@ class PublicIPAddressHooks(Hooks):
                            f"Public IP address {new['name']} has invalid Idle Timeout. "
                            "The value must be between 4 and 30.")
         props["idleTimeoutInMinutes"] = timeout
-        zones = new.get("zones")
+        zones = zone_list(new)
         if zones is not None:
-            if not isinstance(zones, list) or not all(isinstance(z, str) for z in zones):
-                raise cannot_parse("zones", zones, "System.Collections.Generic.List`1[System.String]")
-            if old is not None and sorted(old.get("zones") or []) != sorted(zones):
-                raise ArmError(400, "ResourceAvailabilityZonesCannotBeModified",
-                               f"Resource {new['id']} has an existing availability zone constraint "
-                               f"{','.join(old.get('zones') or []) or 'NoZone'} and the request has availability "
-                               f"zone constraint {','.join(zones) or 'NoZone'}, which do not match. Zones cannot "
-                               "be added/updated/removed once the resource is created.")
+            zones_unchanged(new, old, zones)
         self._check_dns(ctx, new)
         prefix = ref_id(props.get("publicIPPrefix"), "properties.publicIPPrefix")
         if prefix is not None:

@@ -12,7 +12,7 @@ from ...arm.crud import resource_guid
 from ...arm.errors import ArmError
 from ...arm.registry import REGISTRY, Hooks, ResourceType
 from . import ip_pool
-from .ref_checks import API_VERSIONS, cannot_parse, enum, integer
+from .ref_checks import API_VERSIONS, cannot_parse, enum, integer, zone_list
 
 if TYPE_CHECKING:
     from ...arm.context import Ctx
@@ -48,9 +48,7 @@ class PublicIPPrefixHooks(Hooks):
                                 or oldp.get("publicIPAddressVersion") != version):
             raise ArmError(400, "PublicIpPrefixPropertyCannotBeChanged",
                            f"Prefix length and IP version of public IP prefix {new['id']} cannot be changed.")
-        zones = new.get("zones")
-        if zones is not None and (not isinstance(zones, list) or not all(isinstance(z, str) for z in zones)):
-            raise cannot_parse("zones", zones, "System.Collections.Generic.List`1[System.String]")
+        zone_list(new)
 
     def prepare(self, ctx: Ctx, new: dict[str, Any], old: dict[str, Any] | None) -> None:
         props = new["properties"]

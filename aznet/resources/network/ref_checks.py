@@ -57,6 +57,24 @@ def integer(value: Any, path: str, default: int | None = None) -> int | None:
     raise cannot_parse(path, value, "System.Int32")
 
 
+def zone_list(new: dict[str, Any]) -> list[str] | None:
+    """The resource's ``zones`` (a list of strings, as NRP parses it), None when it has none."""
+    zones = new.get("zones")
+    if zones is not None and (not isinstance(zones, list) or not all(isinstance(z, str) for z in zones)):
+        raise cannot_parse("zones", zones, "System.Collections.Generic.List`1[System.String]")
+    return zones
+
+
+def zones_unchanged(new: dict[str, Any], old: dict[str, Any] | None, zones: list[str]) -> None:
+    """An existing resource keeps its availability zones (Azure refuses adding, changing or removing them)."""
+    if old is not None and sorted(old.get("zones") or []) != sorted(zones):
+        raise ArmError(400, "ResourceAvailabilityZonesCannotBeModified",
+                       f"Resource {new['id']} has an existing availability zone constraint "
+                       f"{','.join(old.get('zones') or []) or 'NoZone'} and the request has availability zone "
+                       f"constraint {','.join(zones) or 'NoZone'}, which do not match. Zones cannot be "
+                       "added/updated/removed once the resource is created.")
+
+
 def ref_id(node: Any, path: str = "") -> str | None:
     """The id of a sub-resource reference ``{"id": "..."}`` (None when absent)."""
     if node is None:
