@@ -20,7 +20,8 @@ Figures:
   * nginx + ModSecurity v3 (Debian's libnginx-mod-http-modsecurity, modsecurity-crs 3.3.4 at PL1,
     `--workers` worker processes), proxy_pass with keep-alive to the same three backends;
   * the backends: one HAProxy process answering 200 on 127.200.0.{1,2,3}:8080 (fast C backends);
-  requests/s and latency p50/p99 from wrk; detection: the share of the attack mix each blocks (403), and
+  requests/s and latency p50/p99 from wrk, and each server's CPU time per request (user+system seconds of its
+  process tree during the run / requests served: less sensitive to other load on a shared machine); detection: the share of the attack mix each blocks (403), and
   benign requests each blocks (and how many each answers 2xx/3xx: nginx answers 400 to the corpus's
   `GET /help/faq#shipping`, a fragment in the request target, before ModSecurity sees it).
 Needs: apt-get install nginx libnginx-mod-http-modsecurity modsecurity-crs haproxy wrk.
@@ -44,6 +45,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from appgw_bench import start_backends  # noqa: E402
 from lb_bench import BACKENDS, Aznet  # noqa: E402
 from modsec_nginx import ModSecNginx, available, send_raw  # noqa: E402
+from procstat import cpu_seconds  # noqa: E402
 
 from aznet.dataplane.waf.policy import WafPolicy, compile_policy  # noqa: E402
 from aznet.dataplane.waf.request import HttpRequest  # noqa: E402
@@ -210,14 +212,19 @@ def lua_script(reqs: list[wc.Request]) -> str:
             "request = function()\n  i = i % #reqs + 1\n  return reqs[i]\nend\n")
 
 
-def run_wrk(host: str, port: int, seconds: int, connections: int, script: str) -> tuple[float, str, str, str]:
+def run_wrk(host: str, port: int, seconds: int, connections: int, script: str,
+            pid: int) -> tuple[float, str, str, str, float]:
+    """(requests/s, p50, p99, socket errors, CPU microseconds per request of the serving process tree ``pid``)."""
+    c0 = cpu_seconds(pid)
     out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", script,
                           f"http://{host}:{port}/"], capture_output=True, text=True, check=True).stdout
+    c1 = cpu_seconds(pid)
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    served = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     p50 = re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1)  # type: ignore[union-attr]
     p99 = re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1)  # type: ignore[union-attr]
     errors = re.search(r"Socket errors:.*", out)
-    return rps, p50, p99, errors.group(0) if errors else ""
+    return rps, p50, p99, errors.group(0) if errors else "", (c1 - c0) * 1e6 / max(served, 1)
 
 
 def detection(host: str, port: int) -> tuple[int, int, int, int]:
@@ -263,7 +270,7 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="aznet-wafbench-"))
     script = str(tmp / "mix.lua")
     Path(script).write_text(lua_script(mix()))
-    results: dict[str, tuple[float, str, str, str, tuple[int, int, int, int]]] = {}
+    results: dict[str, tuple[float, str, str, str, float, tuple[int, int, int, int]]] = {}
     procs: list[Any] = [start_backends(tmp)]
     az = None
     try:
@@ -274,15 +281,17 @@ def main() -> int:
         vip = build_waf_gateway(az)
         wait_waf(vip, 80)
         det = detection(vip, 80)
-        results["aznet App Gateway WAF_v2"] = (*run_wrk(vip, 80, args.seconds, args.connections, script), det)
+        results["aznet App Gateway WAF_v2"] = (*run_wrk(vip, 80, args.seconds, args.connections, script,
+                                                        az.proc.pid), det)
         az.stop()
         az = None
         with ModSecNginx(paranoia=1, engine="On", workers=args.workers, log_level="crit",
                          backend=[f"{ip}:8080" for ip in BACKENDS]) as ngx:
             wait_waf(ngx.host, ngx.port)
             det = detection(ngx.host, ngx.port)
+            assert ngx.proc is not None
             results["nginx + ModSecurity v3 + CRS 3.3.4"] = (
-                *run_wrk(ngx.host, ngx.port, args.seconds, args.connections, script), det)
+                *run_wrk(ngx.host, ngx.port, args.seconds, args.connections, script, ngx.proc.pid), det)
     finally:
         if az is not None:
             az.stop()
@@ -296,14 +305,16 @@ def main() -> int:
     print(f"\nend to end, proxying to the same backends: wrk -t2 -c{args.connections} -d{args.seconds}s, "
           f"benign+attack mix ({len(mix())} requests in turn), PL1 Prevention; {args.workers} serving process(es) "
           "each:")
-    print(f"  {'':36s} {'req/s':>9s} {'p50':>9s} {'p99':>9s} {'attacks blocked':>16s} {'benign blocked':>15s} "
-          f"{'benign 2xx/3xx':>15s}")
-    for name, (rps, p50, p99, errs, (b, n, fp, ok)) in results.items():
-        print(f"  {name:36s} {rps:9.0f} {p50:>9s} {p99:>9s} {b:>9d}/{n:<3d}({100 * b / n:3.0f}%) {fp:>8d} "
+    print(f"  {'':36s} {'req/s':>9s} {'p50':>9s} {'p99':>9s} {'CPU us/req':>10s} {'attacks blocked':>16s} "
+          f"{'benign blocked':>15s} {'benign 2xx/3xx':>15s}")
+    for name, (rps, p50, p99, errs, cpu, (b, n, fp, ok)) in results.items():
+        print(f"  {name:36s} {rps:9.0f} {p50:>9s} {p99:>9s} {cpu:10.0f} {b:>9d}/{n:<3d}({100 * b / n:3.0f}%) {fp:>8d} "
               f"{ok:>12d}/{len(wc.benign())}  {errs}")
     a, m = list(results.values())
     print(f"  aznet / nginx+ModSecurity: req/s {a[0] / m[0]:.2f}x (target >= 5), p99 {_ms(a[2]) / _ms(m[2]):.2f}x, "
-          f"attacks blocked {a[4][0]} vs {m[4][0]} of {a[4][1]}")
+          f"CPU per request {m[4] / a[4]:.2f}x less (the serving process trees' CPU seconds / requests served: what "
+          f"req/s comes to when the engine, not a busy machine, is the limit), attacks blocked {a[5][0]} vs "
+          f"{m[5][0]} of {a[5][1]}")
     print(f"waf_bench: load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f} "
           "at the end")
     return 0

@@ -94,6 +94,12 @@ class LogContext:
     transaction_id: str
     mode: str
     scrub: Scrubber | None = None
+    stamp: str = ""             # the records' time, taken once per request (at its first record)
+
+    def _time(self) -> str:
+        if not self.stamp:
+            self.stamp = _now()
+        return self.stamp
 
     def _clean(self, var: str, value: str, data: str) -> tuple[str, str]:
         if self.scrub is not None and value and self.scrub.masks(var):
@@ -107,7 +113,7 @@ class LogContext:
     def _ag(self, rule_set_type: str, version: str, rule_id: str, message: str, action: str,
             data: str = "", detail_msg: str = "", file: str = "", line: str = "") -> dict[str, Any]:
         return {
-            "timeStamp": _now(), "resourceId": self.policy_id, "operationName": "ApplicationGatewayFirewall",
+            "timeStamp": self._time(), "resourceId": self.policy_id, "operationName": "ApplicationGatewayFirewall",
             "category": "ApplicationGatewayFirewallLog",
             "properties": {
                 "instanceId": "appgw_0", "clientIp": self._ip, "clientPort": str(self.req.client_port or ""),
@@ -122,7 +128,7 @@ class LogContext:
 
     def _fd(self, rule_name: str, action: str, msg: str, var: str, value: str, data: str) -> dict[str, Any]:
         return {
-            "time": _now(), "resourceId": self.policy_id, "category": "FrontDoorWebApplicationFirewallLog",
+            "time": self._time(), "resourceId": self.policy_id, "category": "FrontDoorWebApplicationFirewallLog",
             "operationName": "Microsoft.Cdn/Profiles/Write",
             "properties": {
                 "clientIP": self._ip, "clientPort": str(self.req.client_port or ""),

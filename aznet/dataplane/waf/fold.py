@@ -193,6 +193,7 @@ class _Folder:
         too); None when a link the outcome depends on reads the request."""
         t = self._tx
         t.tx = dict(self.known)
+        t._caps = 10
         t.matched_vars, t.matched_var, t.matched_var_name = [], "", ""
         ran = False
         link: Rule | None = rule

@@ -95,9 +95,11 @@ class Prefilter:
         self.sets: dict[int, list[_TargetSet]] = {}     # phase -> target sets
         # phase -> per variable any target set reads: (the variable, the sets reading it, value -> candidates)
         # and the Python-gated rules reading it
-        self.by_ref: dict[int, list[tuple[VariableRef, list[_TargetSet], Table, tuple[Rule, ...]]]] = {}
+        self.by_ref: dict[int, list[tuple[VariableRef, list[_TargetSet], Table, tuple[tuple[Rule, int], ...]]]] = {}
         self.gated: set[int] = set()
         self.python_gated: set[int] = set()      # of gated: the rules whose first link runs in Python
+        self.required: dict[int, tuple[int, ...]] = {}       # rule -> its gated later links (gate ids)
+        self.chain_only: dict[int, dict[int, tuple[int, ...]]] = {}  # phase -> rules gated by later links only
         self.unfiltered: dict[int, str] = {}
         self._rules: dict[int, Rule] = {}
         by_key: dict[tuple[int, tuple[str, ...], bool], _Group] = {}
@@ -176,29 +178,50 @@ class Prefilter:
             self.families[phase] = fams
             self.rest[phase] = [idx for idx in range(len(entries)) if idx not in covered]
 
-    def _python_gates(self, ruleset: RuleSet) -> dict[int, dict[VariableRef, list[Rule]]]:
-        """Rules gated by their first link run in Python on each new value (operators Hyperscan cannot take:
-        negated, numeric, validation, libinjection, string comparisons, patterns it rejects): pure operators over
-        request variables (PY_GATEABLE), so a value's result is remembered like a Hyperscan group's."""
-        out: dict[int, dict[VariableRef, list[Rule]]] = {}
+    def _python_gates(self, ruleset: RuleSet) -> dict[int, dict[VariableRef, list[tuple[Rule, int]]]]:
+        """Links gated in Python, each new value run once and remembered like a Hyperscan group's answer: a rule's
+        first link when Hyperscan cannot take its operator (negated, numeric, validation, libinjection, string
+        comparisons, patterns it rejects), and the later links of a chain whose earlier links do nothing but
+        match (no setvar, capture, ctl or initcol: skipping the rule then skips nothing). Each must be a pure
+        operator over request variables (PY_GATEABLE). A rule is a candidate only when every gated link of it
+        has a matching value: its first link's gate id is its rule id, a later link's ``_chain_gate``."""
+        out: dict[int, dict[VariableRef, list[tuple[Rule, int]]]] = {}
         for phase, entries in ruleset.phases.items():
             gateable = PY_GATEABLE.get(phase)
             if gateable is None:
                 continue
+            by_ref = out.setdefault(phase, {})
             for rule in entries:
+                if not isinstance(rule, Rule) or rule.is_action:
+                    continue
                 # (prefilter_key is no guide: rules are shared with other plans, whose prefilters set it too)
-                if not isinstance(rule, Rule) or rule.id in self.gated or rule.is_action:
-                    continue
-                if rule.memo is None or not rule.op.pure or not rule.targets:
-                    continue
-                if any(t.name not in gateable for t in rule.targets):
-                    continue
-                for ref in dict.fromkeys(_key(t) for t in rule.targets):
-                    out.setdefault(phase, {}).setdefault(ref, []).append(rule)
-                rule.prefilter_key = PYTHON_GATED
-                self.gated.add(rule.id)
-                self.python_gated.add(rule.id)
-                self._rules[rule.id] = rule
+                first = rule.id in self.gated
+                if not first and _gateable(rule, gateable):
+                    for ref in dict.fromkeys(_key(t) for t in rule.targets):
+                        by_ref.setdefault(ref, []).append((rule, rule.id))
+                    self.python_gated.add(rule.id)
+                    first = True
+                chain: list[int] = []
+                quiet = not (rule.setvars or rule.capture or rule.ctls or rule.initcols)
+                link, k = rule.chain, 1
+                while link is not None and quiet:
+                    if _gateable(link, gateable):
+                        gid = _chain_gate(rule.id, k)
+                        for ref in dict.fromkeys(_key(t) for t in link.targets):
+                            by_ref.setdefault(ref, []).append((link, gid))
+                        chain.append(gid)
+                    quiet = not (link.setvars or link.capture or link.ctls or link.initcols)
+                    link, k = link.chain, k + 1
+                if chain:
+                    if first:
+                        self.required[rule.id] = tuple(chain)
+                    else:
+                        self.chain_only.setdefault(phase, {})[rule.id] = tuple(chain)
+                if first or chain:
+                    if rule.id not in self.gated:
+                        rule.prefilter_key = PYTHON_GATED
+                        self.gated.add(rule.id)
+                        self._rules[rule.id] = rule
         return out
 
     def _why_not(self, rule: Rule) -> str | None:
@@ -305,18 +328,24 @@ class Prefilter:
             for memo, item, pairs in pending:
                 got = frozenset().union(*(entries[idx][2].get(v) or () for idx, v in pairs))
                 MEMO.put_sized(memo, item, sum(map(len, item)), got)
-        return hits
+        # a rule is a candidate when each of its gated links has a matching value
+        required = self.required
+        out = {g for g in hits if g > 0 and (g not in required or all(c in hits for c in required[g]))}
+        for rid, gates in self.chain_only.get(phase, {}).items():
+            if all(c in hits for c in gates):
+                out.add(rid)
+        return out
 
     def _exact(self, ref: VariableRef, value: str, tss: list[_TargetSet], done: dict[int, dict[str, frozenset[int]]],
-               pyrules: tuple[Rule, ...], tx: Transaction) -> frozenset[int]:
+               pyrules: tuple[tuple[Rule, int], ...], tx: Transaction) -> frozenset[int]:
         """The gated rules reading ``ref`` whose first link matches ``value``. A value too long to remember
         (its regex searches run under the request's time budget, when the rule runs) keeps every rule its
         Hyperscan scan hit and every Python-gated rule as candidates, unconfirmed."""
         hs: frozenset[int] = frozenset().union(*(done[id(ts)][value] for ts in tss)) if tss else frozenset()
         if len(value) > MAX_VALUE:
-            return hs.union(r.id for r in pyrules)
+            return hs.union(gid for _, gid in pyrules)
         out = [rid for rid in hs if ref in self._refs[rid] and _first_link_hits(self._rules[rid], value, tx)]
-        out.extend(r.id for r in pyrules if _first_link_hits(r, value, tx))
+        out.extend(gid for link, gid in pyrules if _first_link_hits(link, value, tx))
         return frozenset(out)
 
     @staticmethod
@@ -410,6 +439,17 @@ class _Family:
                 continue
             out.append((idx, key if ref.name.endswith("_NAMES") else value))
         return out
+
+
+def _gateable(link: Rule, gateable: frozenset[str]) -> bool:
+    """Whether a link's result on a value depends on that value alone, over variables known when a phase starts."""
+    return (not link.is_action and link.memo is not None and link.op.pure and bool(link.targets)
+            and all(t.name in gateable for t in link.targets))
+
+
+def _chain_gate(rule_id: int, k: int) -> int:
+    """The gate id of a rule's k-th chained link (negative: never a rule id)."""
+    return -(rule_id * 16 + k)
 
 
 def _key(ref: VariableRef) -> VariableRef:

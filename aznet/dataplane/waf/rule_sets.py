@@ -23,7 +23,7 @@ Enabled runs (and scores) too.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from .rules import RuleSet
@@ -41,13 +41,14 @@ class SetRules:
     version: str
     groups: dict[str, frozenset[int]]      # group name (Azure's) -> rule ids
     per_rule_block: bool                   # DRS 1.x: each rule blocks on its own
+    all_ids: frozenset[int] = field(init=False, default=frozenset(), compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "all_ids", frozenset().union(*self.groups.values()))
 
     @property
     def rule_ids(self) -> frozenset[int]:
-        out: set[int] = set()
-        for ids in self.groups.values():
-            out |= ids
-        return frozenset(out)
+        return self.all_ids
 
     def group_of(self, rule_id: int) -> str:
         for name, ids in self.groups.items():

@@ -63,6 +63,9 @@ class Rule:
     # this link's result per raw value (transformations + operator), across requests, when the operator is
     # pure (memo.py); None: computed every time
     memo: Table | None = None
+    # per raw value, the TX writes of this link's setvars when they read only its own captures (920450's
+    # tx.header_name_%{tx.0}=/%{tx.0}/): decided on first use (False: not yet; None: not such a link)
+    setvar_memo: Table | None | bool = False
 
     def links(self) -> list[Rule]:
         out: list[Rule] = []

@@ -34,6 +34,7 @@ _DYNAMIC = frozenset({"TX", "IP", "GEO", "MATCHED_VARS", "MATCHED_VARS_NAMES", "
 _SCORE_VAR = re.compile(r"(?i)^tx\.[a-z_]*(?:anomaly_score|_score)(?:_pl\d)?=\+")
 MAX_TRANSFORM_CACHE = 20000
 _CAPTURE_KEYS = tuple(str(i) for i in range(10))
+_CAPTURE_SET = frozenset(_CAPTURE_KEYS)
 MAX_VALUES_PER_TARGET = 2048
 _MISS = object()
 
@@ -114,6 +115,7 @@ class Transaction:
         self._allow_all = False
         self.allowed_by: int | None = None
         self.regex_budget = REQUEST_REGEX_BUDGET_S     # seconds of long-value regex searching left
+        self._caps = 10             # TX:0..9 keys past this index are known absent (captures write from 0 up)
         self._started = time.perf_counter()
         self.current_rule: Rule | None = None
         self.last_phase = 0
@@ -287,13 +289,27 @@ class Transaction:
                     n = len(result) if len(result) < 10 else 10
                     for i in range(n):
                         tx[_CAPTURE_KEYS[i]] = result[i]
-                    for key in _CAPTURE_KEYS[n:]:
-                        if key in tx:
-                            del tx[key]
+                    for key in _CAPTURE_KEYS[n:self._caps]:   # the keys a capture (or setvar) may have left
+                        tx.pop(key, None)
+                    self._caps = n
                 # as ModSecurity 2: setvar runs once per matched value (920450 names every header)
                 if link.setvars:
                     if log_only is None:
                         log_only = self.settings.rule_actions.get(head.id) in ("Log", "Block", "Allow")
+                    sm = link.setvar_memo
+                    if sm is False:
+                        sm = link.setvar_memo = _capture_setvars(link)
+                    if sm is not None and not log_only and memo is not None:
+                        writes = sm.get(value)             # type: ignore[union-attr]
+                        if writes is None:
+                            writes = self._capture_writes(link)
+                            if writes is not None and len(value) <= MAX_VALUE:
+                                MEMO.put(sm, value, writes)  # type: ignore[arg-type]
+                        if writes is not None:
+                            tx = self.tx
+                            for k, v in writes:
+                                tx[k] = v
+                            continue
                     for sv in link.setvars:
                         if log_only and _SCORE_VAR.match(sv):
                             continue       # an Azure action override replaces anomaly scoring
@@ -522,6 +538,8 @@ class Transaction:
         if delete:
             target.pop(key, None)
             return
+        if key in _CAPTURE_SET and target is self.tx:
+            self._caps = 10
         if not eq:
             target[key] = "1"
             return
@@ -538,6 +556,21 @@ class Transaction:
             target[key] = str(_to_int(target.get(key, "0")))
         else:
             target[key] = value
+
+    def _capture_writes(self, link: Rule) -> tuple[tuple[str, str], ...] | None:
+        """The (key, value) TX writes of a capture-only link's setvars for the captures now in TX; None when one
+        would be arithmetic (its value rendered to +N/-N): those run through ``_setvar``."""
+        out = []
+        for sv in link.setvars:
+            _d, _c, key, key_parts, _eq, value, value_parts, _delta = _SETVAR_PLANS.get(sv) or _setvar_plan(sv)
+            if key_parts is not None:
+                key = self._render(key_parts).strip().lower()
+            if value_parts is not None:
+                value = self._render(value_parts)
+            if value[:1] in "+-" or key in _CAPTURE_SET:
+                return None
+            out.append((key, value))
+        return tuple(out)
 
     def _render(self, parts: tuple[tuple[int, str], ...]) -> str:
         """A macro template (``_template``) filled in: ``expand`` without the parse."""
@@ -705,6 +738,21 @@ def _setvar_plan(spec: str) -> tuple[bool, str | None, str, tuple[tuple[int, str
     if len(_SETVAR_PLANS) < 65536:
         _SETVAR_PLANS[spec] = out
     return out
+
+
+def _capture_setvars(link: Rule) -> Table | None:
+    """A memo table for a link whose every setvar assigns a TX key from literals and the link's own captures
+    (TX:0-9, set from the value's memoised result): what it writes is then a function of the value alone."""
+    if not link.capture or link.memo is None:
+        return None
+    for sv in link.setvars:
+        delete, coll, _key, key_parts, eq, value, value_parts, _delta = _SETVAR_PLANS.get(sv) or _setvar_plan(sv)
+        if delete or coll != "tx" or not eq or (value_parts is None and value[:1] in "+-"):
+            return None
+        for kind, item in (*(key_parts or ()), *(value_parts or ())):
+            if kind == 2 or (kind == 1 and item not in _CAPTURE_KEYS):
+                return None
+    return MEMO.table()
 
 
 def _to_int(s: str) -> int:
