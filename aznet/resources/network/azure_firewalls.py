@@ -208,13 +208,7 @@ def _classic_rule(ctx: Ctx, fw: dict[str, Any], key: str, rule: dict[str, Any], 
     rule["destinationIpGroups"] = fr.check_ip_groups(ctx, rule.get("destinationIpGroups"),
                                                      f"{path}.destinationIpGroups", fw["id"], loc)
     rule["destinationFqdns"] = fr.check_fqdns(rule.get("destinationFqdns"), f"{path}.destinationFqdns")
-    if not (rule["destinationAddresses"] or rule["destinationIpGroups"] or rule["destinationFqdns"]) \
-            or not rule["destinationPorts"] or not rule["protocols"]:
-        raise fr.invalid(f"Firewall Policy Rule {rule.get('name', '')} should have IP addresses and ports specified. "
-                         "* is used to match all.", "FirewallPolicyRuleIpAddressesAndPortsMustBeSpecified")
-    if rule["destinationFqdns"] and not proxy:
-        raise fr.invalid("DNS Proxy must be enabled in order to use DestinationFqdns in Network Rules",
-                         "AzureFirewallDNSProxyMustBeEnabled")
+    fr.network_rule_complete(rule, "protocols", proxy)
 
 
 class AzureFirewallHooks(Hooks):

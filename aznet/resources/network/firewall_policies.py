@@ -196,13 +196,7 @@ def _network_rule(rule: dict[str, Any], path: str, ctx: Ctx, owner: str, loc: st
     rule["destinationFqdns"] = fr.check_fqdns(rule.get("destinationFqdns"), f"{path}.destinationFqdns")
     rule["destinationPorts"] = fr.check_ports(rule.get("destinationPorts"), f"{path}.destinationPorts")
     rule["ipProtocols"] = fr.check_protocols(rule.get("ipProtocols"), f"{path}.ipProtocols", fr.NET_PROTOCOLS)
-    if not (rule["destinationAddresses"] or rule["destinationIpGroups"] or rule["destinationFqdns"]) \
-            or not rule["destinationPorts"] or not rule["ipProtocols"]:
-        raise fr.invalid(f"Firewall Policy Rule {rule.get('name', '')} should have IP addresses and ports specified. "
-                         "* is used to match all.", "FirewallPolicyRuleIpAddressesAndPortsMustBeSpecified")
-    if rule["destinationFqdns"] and not proxy:
-        raise fr.invalid("DNS Proxy must be enabled in order to use DestinationFqdns in Network Rules",
-                         "AzureFirewallDNSProxyMustBeEnabled")
+    fr.network_rule_complete(rule, "ipProtocols", proxy)
 
 
 def _application_rule(rule: dict[str, Any], path: str, ctx: Ctx, owner: str, loc: str | None, tier: str) -> None:

@@ -196,5 +196,17 @@ def require_source(rule: dict[str, Any], path: str) -> None:
                       f"* is used to match all. ({path})", "FirewallPolicyRuleIpAddressesAndPortsMustBeSpecified")
 
 
+def network_rule_complete(rule: dict[str, Any], protocols: str, proxy: bool) -> None:
+    """A network rule (classic or policy; ``protocols`` names its protocol list) has a destination, ports and
+    protocols, and uses destination FQDNs only with the DNS proxy on."""
+    if not (rule["destinationAddresses"] or rule["destinationIpGroups"] or rule["destinationFqdns"]) \
+            or not rule["destinationPorts"] or not rule[protocols]:
+        raise invalid(f"Firewall Policy Rule {rule.get('name', '')} should have IP addresses and ports specified. "
+                      "* is used to match all.", "FirewallPolicyRuleIpAddressesAndPortsMustBeSpecified")
+    if rule["destinationFqdns"] and not proxy:
+        raise invalid("DNS Proxy must be enabled in order to use DestinationFqdns in Network Rules",
+                      "AzureFirewallDNSProxyMustBeEnabled")
+
+
 def same_ids(a: str, b: str) -> bool:
     return normalize(a) == normalize(b)
