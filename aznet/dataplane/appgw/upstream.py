@@ -367,7 +367,9 @@ class UpstreamPool:
         return None
 
     def release(self, conn: UpstreamConn) -> None:
-        q = self.idle.setdefault(conn.key, deque())
+        q = self.idle.get(conn.key)
+        if q is None:                # (not setdefault: that builds a deque on every call)
+            q = self.idle[conn.key] = deque()
         if len(q) >= MAX_IDLE_PER_KEY:
             conn._close()
             return
