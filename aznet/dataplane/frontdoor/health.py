@@ -106,9 +106,11 @@ class Prober:
         self.tasks: dict[ProbeKey, asyncio.Task[None]] = {}
         self.intervals: dict[ProbeKey, float] = {}
         self.health: dict[ProbeKey, Health] = {}
+        self.version = 0          # bumped by every change of a health window (the request path's candidates)
 
     def sync(self, wanted: dict[ProbeKey, tuple[float, int, int]]) -> None:
         """``wanted``: probe -> (interval seconds, sample size, successful samples required)."""
+        self.version += 1
         for key in [k for k in self.tasks if k not in wanted]:
             self.tasks.pop(key).cancel()
             self.intervals.pop(key, None)
@@ -137,6 +139,7 @@ class Prober:
                 return
             h.record(result.ok, result.latency_ms)
             h.last_status, h.last_error = result.status, result.error
+            self.version += 1
             try:
                 self.report(key, result)
             except Exception:  # noqa: BLE001 - logging never stops probing

@@ -149,6 +149,9 @@ class FrontDoorService(EdgeContentSink):
         self.prober = Prober(self.resolve, self.proxy.origin_context, self._probed)
         self.waf = EdgeWaf(self)
         self.origin_probe: dict[tuple[str, str], ProbeKey] = {}
+        # per group: (the group, its candidate origins) under (prober version, health table, probe map) ``_seen``
+        self._candidates: dict[str, tuple[GroupSpec, list[OriginSpec]]] = {}
+        self._seen: tuple[int, object, object] = (-1, None, None)
         self.sockets: list[EdgeSocket] = []
         self.table = WorkloadTable(self.settings.private_ip_pool)
         self.workloads: WorkloadsService | None = None
@@ -250,7 +253,20 @@ class FrontDoorService(EdgeContentSink):
         return self.prober.health.get(key) if key is not None else None
 
     def candidates(self, group: GroupSpec) -> list[OriginSpec]:
-        return self.balancer.candidates(group, [self.health_of(group, o) for o in group.origins])
+        """The origins a request may go to (``Balancer.candidates``), remembered per group until a probe result,
+        the health table (a worker receives it whole) or the configuration changes."""
+        prober = self.prober
+        seen = self._seen
+        if seen[0] != prober.version or seen[1] is not prober.health or seen[2] is not self.origin_probe:
+            self._seen = (prober.version, prober.health, self.origin_probe)
+            self._candidates = {}
+        got = self._candidates.get(group.id)
+        if got is not None and got[0] is group:
+            return got[1]
+        cands = self.balancer.candidates(group, [self.health_of(group, o) for o in group.origins])
+        if len(self._candidates) < 4096:
+            self._candidates[group.id] = (group, cands)
+        return cands
 
     def resolve(self, host: str, port: int) -> tuple[str, int] | str:
         """Where an origin's ``host``:``port`` runs on this machine, or why it cannot be reached (an address

@@ -68,7 +68,8 @@ class _NoProbes:
 
     def __init__(self) -> None:
         self.tasks: dict[Any, Any] = {}
-        self.health: dict[Any, Any] = {}
+        self.health: dict[Any, Any] = {}     # replaced whole by each ``health`` message
+        self.version = 0                     # as ``Prober.version``; the table's identity says it changed
 
     def sync(self, *_args: Any) -> None:
         return None
