@@ -156,8 +156,11 @@ class WafPolicy:
         if self.max_file is not None and self._is_multipart(request) and body_len > self.max_file:
             return self._too_large(v, log, prevention, "File upload too large", body_len)
 
-        ctx = custom_rules.MatchContext(request, self.geo)
-        decided, logged = custom_rules.evaluate(self.custom, ctx, self.counter, now)
+        if self.custom:
+            ctx = custom_rules.MatchContext(request, self.geo)
+            decided, logged = custom_rules.evaluate(self.custom, ctx, self.counter, now)
+        else:
+            decided, logged = None, []
         for m in logged:
             v.records.append(log.custom(m, "Log"))
         if decided is not None:

@@ -428,6 +428,14 @@ class Transaction:
 
     def _resolve_uncached(self, ref: VariableRef) -> list[tuple[str, str]]:
         name = ref.name
+        if ref.is_regex and not ref.count and (name == "TX" or name == "IP"):
+            test = _key_test(ref.selector or "")
+            if test is not None:          # /^literal/ or /literal_*/ over keys written lower-cased: no regex per key
+                prefix, lit = test
+                coll = self.tx if name == "TX" else self.ip
+                if prefix:
+                    return [(f"{name}:{k}", v) for k, v in coll.items() if k.startswith(lit)]
+                return [(f"{name}:{k}", v) for k, v in coll.items() if lit in k]
         if name in COLLECTIONS:
             if ref.selector is not None and not ref.is_regex and name in REQUEST_COLLECTIONS:
                 pairs = self.req.keyed(name).get(ref.selector.lower(), [])
@@ -654,14 +662,16 @@ class Transaction:
             k = key.lower()
             return {"id": str(r.id), "msg": r.msg, "severity": r.severity,
                     "logdata": r.logdata}.get(k, "")
-        if dot:
-            vals = self.resolve(VariableRef(c, key))
-            return vals[0][1] if vals else ""
-        if c == "MATCHED_VAR":
+        if c == "MATCHED_VAR" and not dot:
             return self.matched_var
-        if c == "MATCHED_VAR_NAME":
+        if c == "MATCHED_VAR_NAME" and not dot:
             return self.matched_var_name
-        vals = self.resolve(VariableRef(c))
+        ref = _MACRO_REFS.get(spec)
+        if ref is None:
+            ref = VariableRef(c, key) if dot else VariableRef(c)
+            if len(_MACRO_REFS) < 4096:
+                _MACRO_REFS[spec] = ref
+        vals = self.resolve(ref)
         return vals[0][1] if vals else ""
 
 
@@ -777,7 +787,26 @@ def _selector_regex(sel: str) -> re.Pattern[str]:
     return pat
 
 
+_MACRO_REFS: dict[str, VariableRef] = {}
 _LITERAL_PREFIX = re.compile(r"\^[A-Za-z0-9_\-]+")
+# a literal, optionally ending in one repeated literal character (CRS's /MULTIPART_HEADERS_CONTENT_TYPES_*/): found
+# in a key exactly when the literal before that character is
+_LITERAL_SEARCH = re.compile(r"([A-Za-z0-9_\-]*[A-Za-z0-9\-]|[A-Za-z0-9_\-]+?)(?:[A-Za-z0-9_\-]\*)?")
+_KEY_TESTS: dict[str, tuple[bool, str] | None] = {}
+
+
+def _key_test(sel: str) -> tuple[bool, str] | None:
+    """(is a prefix test, the lower-cased literal) when a regex selector over lower-cased keys is one, else None."""
+    got = _KEY_TESTS.get(sel, False)
+    if got is False:
+        if _LITERAL_PREFIX.fullmatch(sel):
+            got = (True, sel[1:].lower())
+        else:
+            m = _LITERAL_SEARCH.fullmatch(sel)
+            got = (False, m.group(1).lower()) if m and m.group(1) else None
+        if len(_KEY_TESTS) < 4096:
+            _KEY_TESTS[sel] = got
+    return got  # type: ignore[return-value]
 _PREFIXES: dict[str, str | None] = {}
 
 
