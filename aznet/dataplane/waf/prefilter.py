@@ -297,11 +297,19 @@ class Prefilter:
         no_response = tx.resp is None
         resolve = tx.resolve
         no_body = not req.body
+        header_index = None
         for idx in self.rest.get(phase, ()):
             ref, _tss, memo, _py = entries[idx]
             if (no_response and ref.name.startswith("RESPONSE_")) or (no_body and ref.name in _BODY_ONLY and not ref.count):
                 continue
-            for _, value in resolve(ref):
+            if ref.count and ref.name == "REQUEST_HEADERS" and ref.selector is not None and not ref.is_regex:
+                # &REQUEST_HEADERS:Name: how many such headers (as resolve counts them), from one index per request
+                if header_index is None:
+                    header_index = req.keyed("REQUEST_HEADERS")
+                values: Any = (str(len(header_index.get(ref.selector.lower(), ()))),)
+            else:
+                values = [v for _, v in resolve(ref)]
+            for value in values:
                 got = memo.get(value)
                 if got is None:
                     new.setdefault(idx, []).append(value)

@@ -42,19 +42,23 @@ class SetRules:
     groups: dict[str, frozenset[int]]      # group name (Azure's) -> rule ids
     per_rule_block: bool                   # DRS 1.x: each rule blocks on its own
     all_ids: frozenset[int] = field(init=False, default=frozenset(), compare=False)
+    group_index: dict[int, str] = field(init=False, default_factory=dict, compare=False)  # rule id -> group_of
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "all_ids", frozenset().union(*self.groups.values()))
+        index: dict[int, str] = {}
+        for name, ids in self.groups.items():
+            for i in ids:
+                index.setdefault(i, name)
+        object.__setattr__(self, "group_index", index)
 
     @property
     def rule_ids(self) -> frozenset[int]:
         return self.all_ids
 
     def group_of(self, rule_id: int) -> str:
-        for name, ids in self.groups.items():
-            if rule_id in ids:
-                return name
-        return ""
+        """The first of the set's groups holding the rule ("" when none does)."""
+        return self.group_index.get(rule_id, "")
 
 
 def known(set_type: str, version: str) -> bool:
