@@ -9,9 +9,10 @@ requests to a member open it through ``proxy.Proxy``). Anything else returns Fal
 What a request shares with every other on its route is computed once per gateway plan, per socket
 (``Lanes``): the listener a Host header reaches (a bounded cache), the rule's target, the backend settings,
 the usable members (until a probe changes a state: ``svc.health_version``), the static forwarded headers and
-the metric keys. The backend's answer comes through ``UpstreamConn.send(cb=)``: no Task, no Future and no
-timer per request. Errors (502/504), a reset kept-alive connection (retried once, fresh) and streamed answers
-go through the proxy's own code."""
+the metric keys. The backend's answer comes through ``UpstreamConn.expect(cb=)``: no Task, no Future and no
+timer per request; the backend request and the client answer are written with the loop turn's other writes
+(``writebatch.py``: one pass of sends per turn). Errors (502/504), a reset kept-alive connection (retried
+once, fresh) and streamed answers go through the proxy's own code."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from ..waf.request import HttpRequest
 from . import pages, router
 from .telemetry import Tally, trace_id
 from .upstream import BackendError, Reply
+from .writebatch import WriteBatch
 
 if TYPE_CHECKING:
     from ..waf.policy import WafPolicy
@@ -193,6 +195,7 @@ class FastPath:
         self.proxy = svc.proxy
         self.upstream = svc.proxy.upstream
         self.taken = 0                   # requests answered on this path
+        self.batch: WriteBatch | None = None
 
     def take(self, st: SocketState, conn: ClientConn, req: Request) -> bool:
         """Answer ``req`` on the hot path (True), or leave it to ``Proxy.handle`` (False, nothing done)."""
@@ -271,8 +274,16 @@ class FastPath:
         f = Flight(self, st, conn, req, lane, member, where, path, query, host, prefix, tid)
         f.data = data = self.request_bytes(f, lanes)
         f.backend_started = _perf()
-        up.send(data, req.method == "HEAD", True, f.done, up.loop.time() + lane.settings.timeout)
+        up.expect(req.method == "HEAD", True, f.done, up.loop.time() + lane.settings.timeout)
+        self.writes(conn).send(up.transport, data)     # with the loop turn's other writes (``writebatch``)
         return True
+
+    def writes(self, conn: ClientConn) -> WriteBatch:
+        """This loop's write batch (``writebatch.py``): requests and answers sent once the turn's callbacks ran."""
+        batch = self.batch
+        if batch is None or batch.loop is not conn.loop:
+            batch = self.batch = WriteBatch(conn.loop)
+        return batch
 
     def inspect(self, st: SocketState, conn: ClientConn, req: Request, plan: GatewayPlan, lane: Lane,
                 waf: tuple[WafPolicy, Binding], raw: str, path: str, query: str, host: str, prefix: str,
@@ -356,7 +367,7 @@ class FastPath:
             out.append(reply.body)
         data = b"".join(out)
         self.record(f, status, len(data))
-        f.conn.finish(data, f.keep)
+        f.conn.finish_later(self.writes(f.conn), data, f.keep)
 
     # -- telemetry ----------------------------------------------------------------------------------
     def record(self, f: Flight, status: int, sent: int) -> None:
