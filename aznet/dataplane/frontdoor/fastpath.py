@@ -10,7 +10,8 @@ of the current configuration which fast path the route allows:
 - both: no WAF policy (domain or classic routing rule), no rules engine, no classic redirect, no HTTPS redirect
   for this protocol;
 - a hit: caching on for GET (the object and the request decide the rest, ``hitpath``);
-- a pass: caching off, the origin group known, no session affinity (HTTP or HTTPS to the origin)."""
+- a pass: caching off, the origin group known (HTTP or HTTPS to the origin; session affinity's cookies as the full
+  path sets them)."""
 
 from __future__ import annotations
 
@@ -39,6 +40,7 @@ class Plan:
     group: GroupSpec | None = None      # set: a request may pass to this group's origins at once
     only: OriginSpec | None = None      # the group's one origin, when it has one
     https: bool = False                 # a pass goes to the origin over HTTPS
+    affinity: bool = False              # a pass picks by the ASLBSA cookie and sets it (session affinity)
     fdid_line: str = ""                 # "X-Azure-FDID: <id>\r\n" (a pass's headers that never change)
     proto_line: str = ""                # "X-Forwarded-Proto: <scheme>\r\n"
 
@@ -187,13 +189,13 @@ class FastPaths:
         group = svc.config.groups.get(route.group or "")
         fwd = route.forwarding_protocol.lower()
         https = scheme == "https" if fwd == "matchrequest" else fwd == "httpsonly"
-        affinity = spec.affinity if spec.affinity is not None else (group.affinity if group is not None else False)
-        if group is None or affinity:
+        if group is None:
             return None
         plan.group = group
+        plan.affinity = spec.affinity if spec.affinity is not None else group.affinity
         plan.https = https
         plan.fdid_line = f"X-Azure-FDID: {spec.owner.fdid}\r\n"
         plan.proto_line = f"X-Forwarded-Proto: {scheme}\r\n"
-        if len(group.origins) == 1:
+        if len(group.origins) == 1 and not plan.affinity:
             plan.only = group.origins[0]
         return plan

@@ -26,9 +26,10 @@ from ..appgw import pages as gw_pages
 from ..appgw.upstream import BackendError, Reply
 from ..appgw.writebatch import WriteBatch
 from . import pages
+from .balancer import affinity_value
 from .hitpath import client_address, fill_agents
 from .paths import forward_path
-from .proxy import HOP_B, NOT_PASSED, Exchange
+from .proxy import AFFINITY, HOP_B, NOT_PASSED, EdgeProxy, Exchange, _cookie
 from .refs import new_ref_bytes
 
 if TYPE_CHECKING:
@@ -36,7 +37,6 @@ if TYPE_CHECKING:
     from ..appgw.upstream import UpstreamConn
     from .balancer import OriginSpec
     from .fastpath import Route
-    from .proxy import EdgeProxy
     from .service import EdgeSocket
 
 log = logging.getLogger("aznet.frontdoor")
@@ -62,7 +62,7 @@ class _Job:
     """One request on its way: what the answer, the metrics and the log need once the origin replies."""
     __slots__ = ("path", "st", "conn", "req", "found", "raw_host", "upath", "query", "debug", "client_ip",
                  "socket_ip", "keep", "origin", "where", "ref", "target", "host_header", "https", "data", "started",
-                 "ctx", "sni", "done")
+                 "ctx", "sni", "done", "cookies")
 
     def __init__(self, path: PassPath, st: EdgeSocket, conn: ClientConn, req: Request, found: Route, raw_host: str,
                  upath: str, query: str, debug: bool, client_ip: str, socket_ip: str) -> None:
@@ -73,6 +73,7 @@ class _Job:
         self.where: tuple[str, int] | None = None
         self.ref = b""
         self.target = ""
+        self.cookies: list[tuple[str, str]] | None = None     # session affinity's Set-Cookie headers, when set
         self.started = self.done = 0.0      # when the request went to the origin; when its answer (or error) came
 
     def replied(self, reply: Reply | None, err: BackendError | None) -> None:
@@ -130,7 +131,15 @@ class PassPath:
         else:
             group = plan.group
             assert group is not None
-            origin = svc.balancer.pick(group, svc.candidates(group), None)
+            wanted = None
+            if plan.affinity:               # the origin the ASLBSA cookie names, if still available (as the full path)
+                for k, v in req.headers:
+                    if len(k) == 6 and k.lower() == "cookie":
+                        wanted = _cookie(v, AFFINITY)
+                        break
+            origin = svc.balancer.pick(group, svc.candidates(group), wanted)
+            if origin is not None and plan.affinity and wanted != affinity_value(group.id, origin.id):
+                job.cookies = EdgeProxy._affinity_cookies(group.id, origin.id)
         if origin is None:
             conn.finish(*self.proxy._error(job.exchange(), 503, job.keep, debug))
             return True
@@ -224,6 +233,8 @@ class PassPath:
             out += (b"X-Azure-Ref: ", job.ref, NO_CACHE_TAIL)
             if job.debug:
                 out.append(b"X-Azure-OriginStatusCode: %d\r\n" % status)
+            if job.cookies is not None:
+                out.append("".join(f"{k}: {v}\r\n" for k, v in job.cookies).encode("latin-1"))
             if status not in (204, 304) and not 100 <= status < 200:
                 out.append(b"Content-Length: %d\r\n" % len(body))
             out.append(b"\r\n" if job.keep else b"Connection: close\r\n\r\n")
@@ -258,6 +269,8 @@ class PassPath:
             ex = job.exchange()
             ex.origin_status = reply.status
             extra = [("X-Azure-OriginStatusCode", str(reply.status))] if job.debug else []
+            if job.cookies is not None:
+                extra += job.cookies
             out = await self.proxy._stream(ex, reply, extra, None, job.keep, job.conn)
         except Exception:                   # noqa: BLE001
             self.crashed(job)

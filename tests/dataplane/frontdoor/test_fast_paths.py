@@ -270,3 +270,42 @@ def test_a_fast_pass_to_an_https_origin(aznet, cdn, rg, monkeypatch):  # type: i
         assert r.status_code == 200 and r.text == "tls /e" and spy.seen[-1] is True
     finally:
         b.close()
+
+
+def test_a_fast_pass_with_session_affinity_sets_and_follows_the_cookies(aznet, cdn, rg, monkeypatch):  # type: ignore[no-untyped-def]
+    """An origin group with session affinity takes the pass fast path: the first answer sets ASLBSA and ASLBSACORS
+    as the full path does (same headers), a request carrying the cookie goes to the origin it names and gets no
+    new cookie, and a cookie naming no origin of the group is replaced."""
+    svc = aznet.platform.services.get(FrontDoorService)
+    spy = _Spy(svc)
+    monkeypatch.setattr(svc.proxy.fast, "take", spy)
+    with backends("one", "two", base=92) as (b1, b2):
+        afd_profile(cdn, rg, "fdaff")
+        ep = cdn.afd_endpoints.begin_create(rg, "fdaff", "aff", {"location": "global"}).result()
+        g = cdn.afd_origin_groups.begin_create(rg, "fdaff", "g", P(loadBalancingSettings={},
+                                                                   sessionAffinityState="Enabled")).result()
+        for name, b in (("one", b1), ("two", b2)):
+            cdn.afd_origins.begin_create(rg, "fdaff", "g", name, P(hostName=b.host, httpPort=b.port)).result()
+        cdn.routes.begin_create(rg, "fdaff", "aff", "r", P(originGroup={"id": g.id}, patternsToMatch=["/*"],
+                                                           forwardingProtocol="HttpOnly")).result()
+        host = ep.host_name
+        ip, port = resolve(aznet, host), edge_port(aznet, 80)
+        before = len(spy.seen)
+        (fast,) = _exchange(ip, port, f"GET /a HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
+        (full,) = _exchange(ip, port, f"GET http://{host}/a HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+                            .encode())
+        assert spy.seen[before:] == [True, False]
+        fast_cookies = [line for line in fast.split(b"\r\n\r\n")[0].split(b"\r\n") if line.startswith(b"Set-Cookie")]
+        full_cookies = [line for line in full.split(b"\r\n\r\n")[0].split(b"\r\n") if line.startswith(b"Set-Cookie")]
+        assert len(fast_cookies) == len(full_cookies) == 2
+        assert fast_cookies[1].endswith(b"; Path=/; SameSite=None; Secure") and b"ASLBSACORS=" in fast_cookies[1]
+        assert _head_and_body(fast)[0].keys() == _head_and_body(full)[0].keys()
+        r = edge_get(aznet, f"http://{host}/b")
+        cookie = r.cookies.get("ASLBSA")
+        assert cookie and spy.seen[-1] is True
+        first = r.text.split()[0]
+        for _ in range(6):
+            again = edge_get(aznet, f"http://{host}/c", cookies={"ASLBSA": cookie})
+            assert again.text.split()[0] == first and "set-cookie" not in again.headers and spy.seen[-1] is True
+        stale = edge_get(aznet, f"http://{host}/d", cookies={"ASLBSA": "0" * 64})
+        assert stale.cookies.get("ASLBSA") not in (None, "0" * 64) and spy.seen[-1] is True
