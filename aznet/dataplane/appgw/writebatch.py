@@ -46,12 +46,19 @@ class WriteBatch:
     def flush(self) -> None:
         self.armed = False
         pending, self.pending = self.pending, []
+        idle_closed: list[ClientConn] = []
         for conn, t, data, keep in pending:
             if conn is not None:
                 conn.held = None
+                if conn.closing and keep:       # ``close_idle`` came while the bytes waited: closed after them
+                    idle_closed.append(conn)
             if t is None or t.is_closing():
                 continue
             if data:
                 t.write(data)
             if not keep:
+                t.close()
+        for conn in idle_closed:
+            t = conn.transport
+            if not conn.busy and conn.held is None and t is not None and not t.is_closing():
                 t.close()

@@ -106,6 +106,13 @@ def test_held_answers_are_written_after_the_turn_and_in_order() -> None:
         assert not t.closed and conn.closing
         await asyncio.sleep(0)
         assert t.out[-1] == b"A /held/4\n" and t.closed
+        # the socket's configuration went away (close_idle) while an answer waited: closed right after it
+        third, t3 = _conn(batch)
+        third.data_received(b"GET /held/5 HTTP/1.1\r\nHost: a\r\n\r\n")
+        third.close_idle()
+        assert not t3.closed
+        await asyncio.sleep(0)
+        assert t3.out == [b"A /held/5\n"] and t3.closed
         # the client went away before the turn ended: nothing is written to it
         other.data_received(b"GET /held/y HTTP/1.1\r\nHost: a\r\n\r\n")
         t2.closed = True
