@@ -46,6 +46,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("aznet.appgw.waf")
 POLICY_TYPE = "microsoft.network/applicationgatewaywebapplicationfirewallpolicies"
 AG = "microsoft.network/applicationgateways"
+MAX_HOT = 4096                      # hot-path answers remembered (scopes x listeners x path rules)
 LEGACY_VERSIONS = {"2.2.9": "3.0"}   # v1's CRS 2.2.9 runs as OWASP 3.0 (aznet has no CRS 2.x rules; inferred)
 
 
@@ -108,6 +109,8 @@ class WafGlue:
         self.cache = PolicyCache("ApplicationGateway")
         # (gateway, listener, policy) -> the policy with that endpoint's own rate counter
         self.bound: BoundPolicies[tuple[str, str, str]] = BoundPolicies(self.cache)
+        # (gateway, listener, path rule) -> what ``ready`` answered for the hot path, until the next resync
+        self._hot: dict[tuple[str, str | None, str | None], tuple[WafPolicy, Binding]] = {}
 
     # -- reconcile ------------------------------------------------------------------------------
     def resync(self, snapshot: Snapshot, plans: dict[str, GatewayPlan]) -> None:
@@ -152,6 +155,7 @@ class WafGlue:
                 gateways[gid] = GatewayWaf(default, listeners, path_rules)
         self.gateways = gateways
         self.bound.rebind()
+        self._hot = {}
 
     # -- the request ----------------------------------------------------------------------------
     def applies(self, gateway_id: str) -> bool:
@@ -176,12 +180,21 @@ class WafGlue:
               ) -> tuple[WafPolicy, Binding] | None | bool:
         """``inspect``'s policy for the hot path, without waiting: (policy, binding); None when no policy applies;
         False while it is still compiling (the request takes the general path, which waits for it)."""
+        key = (gateway_id, listener_id, path_rule)
+        got = self._hot.get(key)
+        if got is not None:
+            return got
         b = gw.binding(listener_id, path_rule)
         if b is None:
             return None
         bound = self.bound.ready(b.fingerprint, (gateway_id, (listener_id or "").lower(), b.policy_id.lower() or "legacy"),
                                  b.policy_id)
-        return False if bound is None else (bound, b)
+        if bound is None:
+            return False
+        if len(self._hot) >= MAX_HOT:
+            self._hot.clear()
+        got = self._hot[key] = (bound, b)
+        return got
 
     def close(self) -> None:
         self.cache.close()
