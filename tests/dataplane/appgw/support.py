@@ -30,6 +30,7 @@ class Backend:
         self.name, self.host = name, host
         self.fail = False
         self.hits = 0
+        self.paths: list[str] = []       # every request's path, probes included, in arrival order
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -37,6 +38,7 @@ class Backend:
 
             def do_GET(self) -> None:  # noqa: N802
                 owner.hits += 1
+                owner.paths.append(self.path)
                 if self.path.startswith("/sleep/"):
                     time.sleep(float(self.path.rsplit("/", 1)[1]))
                 length = int(self.headers.get("Content-Length") or 0)
