@@ -185,6 +185,52 @@ def test_hot_path_metrics_match_the_requests(aznet, network_client, rg):
         assert total("FailedRequests", (("BackendSettingsPool", "p~s"),)) == (0.0, 0.0)
 
 
+
+def test_hot_path_counts_backend_failures_and_keeps_the_time_range(aznet, network_client, rg):
+    """The hot path's per-route tallies (``telemetry.Tally``) spread as per-request counts would: 5xx answers are
+    FailedRequests (and TotalRequests), each status group apart, and the times keep their minimum and maximum."""
+    def sometimes_503(n: int, req: bytes) -> bytes:
+        if req.startswith(b"GET /fail"):
+            return b"HTTP/1.1 503 Busy\r\nContent-Length: 4\r\n\r\nbusy"
+        return echo(n, req)
+    with raw_backend("127.0.70.6", sometimes_503) as bport:
+        ip, fport = _gateway(aznet, network_client, rg, "127.0.70.6", bport)
+        wait_for(lambda: socket.create_connection((ip, fport), timeout=2).close() is None)
+        svc = _svc(aznet)
+        before = svc.fastpath.taken
+        with socket.create_connection((ip, fport), timeout=10) as sock, sock.makefile("rb") as f:
+            for i in range(9):
+                path = b"/fail/%d" % i if i % 3 == 0 else b"/ok/%d" % i
+                want = b"HTTP/1.1 503" if i % 3 == 0 else b"HTTP/1.1 201"
+                assert _send(sock, f, b"GET %s HTTP/1.1\r\nHost: m\r\n\r\n" % path).startswith(want)
+        assert svc.fastpath.taken - before >= 8
+        reg = aznet.platform.metrics
+        aznet.call(reg.collect)
+        gw = next(iter(svc.plans.values()))
+        minute = reg.now_minute()
+
+        def points(metric: str, dims: tuple[tuple[str, str], ...]) -> list[list[float]]:
+            return [a for _m, a in aznet.call(reg.points, gw.id, metric, dims, minute - 2, minute + 1)]
+
+        def total(metric: str, dims: tuple[tuple[str, str], ...]) -> tuple[float, float]:
+            pts = points(metric, dims)
+            return sum(a[0] for a in pts), sum(a[1] for a in pts)
+        bsp = (("BackendSettingsPool", "p~s"),)
+        assert total("TotalRequests", bsp) == (9.0, 9.0)
+        assert total("FailedRequests", bsp) == (3.0, 3.0)
+        assert total("ResponseStatus", (("HttpStatusGroup", "5xx"),)) == (3.0, 3.0)
+        assert total("ResponseStatus", (("HttpStatusGroup", "2xx"),)) == (6.0, 6.0)
+        srv = (("BackendServer", "127.0.70.6"), ("BackendPool", "p"), ("BackendHttpSetting", "s"))
+        assert total("BackendResponseStatus", (*srv, ("HttpStatusGroup", "5xx"))) == (3.0, 3.0)
+        assert total("BackendResponseStatus", (*srv, ("HttpStatusGroup", "2xx"))) == (6.0, 6.0)
+        for metric, dims in (("ApplicationGatewayTotalTime", (("Listener", "l"),)),
+                             ("BackendLastByteResponseTime", (("Listener", "l"), *srv))):
+            pts = points(metric, dims)
+            assert sum(a[1] for a in pts) == 9.0
+            for a in pts:       # [total, count, min, max, last]: the mean lies within the range, all positive
+                assert 0.0 < a[2] <= a[0] / a[1] <= a[3]
+
+
 def test_hot_path_times_out_with_504(aznet, network_client, rg):
     with raw_backend("127.0.70.3", echo) as bport:
         ip, fport = _gateway(aznet, network_client, rg, "127.0.70.3", bport, requestTimeout=1)
