@@ -404,9 +404,18 @@ class Transaction:
         for ref in link.targets:
             vals = self.resolve(ref)
             excl = link.exclusions.get(ref.name, [])
-            more = [r for r in extra_excl if r.name == ref.name]
-            if (excl or more) and not ref.count:
-                vals = [(n, v) for n, v in vals if not _excluded(n, ref.name, excl + more)]
+            more = [r for r in extra_excl if r.name == ref.name] if extra_excl else None
+            if more or (excl and ref.name in _DYNAMIC):
+                if not ref.count:
+                    vals = [(n, v) for n, v in vals if not _excluded(n, ref.name, excl + (more or []))]
+            elif excl and not ref.count and vals and ref.name not in _DYNAMIC:
+                # the rule's own exclusions (CRS: !REQUEST_COOKIES:/__utm/ on most attack rules): the filtered list
+                # is the same for every rule excluding the same names, so it is made once per request
+                key = ("!", ref.name, ref.selector, ref.is_regex, _exclusion_key(excl))
+                got = self.req.resolved.get(key)
+                if got is None:
+                    got = self.req.resolved[key] = [(n, v) for n, v in vals if not _excluded(n, ref.name, excl)]
+                vals = got
             out.extend(vals[:MAX_VALUES_PER_TARGET])
         return out
 
@@ -828,6 +837,21 @@ def _select(pairs: list[tuple[str, str]], ref: VariableRef) -> list[tuple[str, s
         return [(k, v) for k, v in pairs if rx.search(k)]
     low = sel.lower()
     return [(k, v) for k, v in pairs if k.lower() == low]
+
+
+# id of a rule's exclusion list -> (the list, held so the id stays its own; what it excludes, as a hashable key)
+_EXCLUSION_KEYS: dict[int, tuple[list[VariableRef], tuple[tuple[str | None, bool], ...]]] = {}
+
+
+def _exclusion_key(refs: list[VariableRef]) -> tuple[tuple[str | None, bool], ...]:
+    got = _EXCLUSION_KEYS.get(id(refs))
+    if got is not None and got[0] is refs:
+        return got[1]
+    key = tuple((r.selector, r.is_regex) for r in refs)
+    if len(_EXCLUSION_KEYS) >= 65536:
+        _EXCLUSION_KEYS.clear()
+    _EXCLUSION_KEYS[id(refs)] = (refs, key)
+    return key
 
 
 def _excluded(full_name: str, coll: str, refs: list[VariableRef]) -> bool:
