@@ -97,7 +97,7 @@ class Transaction:
         self._ip_store = ip_store
         self.geo_data: dict[str, str] = {}
         self._geo = geo
-        self.id = request.transaction_id or uuid.uuid4().hex
+        self._id = request.transaction_id      # made on first read (UNIQUE_ID, logs): most requests never read it
         self.matches: list[RuleMatch] = []
         self.disruption: Disruption | None = None
         self.detected_disruption: Disruption | None = None
@@ -119,6 +119,14 @@ class Transaction:
         self._started = time.perf_counter()
         self.current_rule: Rule | None = None
         self.last_phase = 0
+
+    @property
+    def id(self) -> str:
+        """The transaction id: the caller's, else a uuid4 made the first time it is read."""
+        tid = self._id
+        if tid is None:
+            tid = self._id = uuid.uuid4().hex
+        return tid
 
     # -- phases ------------------------------------------------------------------------------
     def process_request(self) -> None:
@@ -427,6 +435,14 @@ class Transaction:
             if ref.count:
                 return [(name, "1" if val is not None else "0")]
             return [] if val is None else [(f"TX:{ref.selector}", val)]
+        if name == "IP" and ref.selector is not None and not ref.is_regex:
+            # IP:REPUT_BLOCK_FLAG (949100 on every request): setvar writes IP keys lower-cased, so the one key
+            # the selector names is a lookup; the same pairs as _select over the whole collection
+            low = ref.selector.lower()
+            val = self.ip.get(low)
+            if ref.count:
+                return [(name, "1" if val is not None else "0")]
+            return [] if val is None else [(f"IP:{low}", val)]
         if name in _DYNAMIC:
             return self._resolve_uncached(ref)
         key = (name, ref.selector, ref.is_regex, ref.count)
