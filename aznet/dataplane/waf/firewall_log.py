@@ -95,6 +95,8 @@ class LogContext:
     mode: str
     scrub: Scrubber | None = None
     stamp: str = ""             # the records' time, taken once per request (at its first record)
+    # (clientIp, clientPort, requestUri, host): the request's fields every record repeats, read once per request
+    common: tuple[str, str, str, str] | None = None
 
     def _time(self) -> str:
         if not self.stamp:
@@ -110,31 +112,41 @@ class LogContext:
     def _ip(self) -> str:
         return MASK if self.scrub is not None and self.scrub.mask_ip else self.req.client_addr
 
+    def _common(self) -> tuple[str, str, str, str]:
+        c = self.common
+        if c is None:
+            req = self.req
+            c = self.common = (self._ip, str(req.client_port or ""), as_text(req.uri),
+                               req.host or (req.header("host") or ""))
+        return c
+
     def _ag(self, rule_set_type: str, version: str, rule_id: str, message: str, action: str,
             data: str = "", detail_msg: str = "", file: str = "", line: str = "") -> dict[str, Any]:
+        ip, port, uri, host = self._common()
         return {
             "timeStamp": self._time(), "resourceId": self.policy_id, "operationName": "ApplicationGatewayFirewall",
             "category": "ApplicationGatewayFirewallLog",
             "properties": {
-                "instanceId": "appgw_0", "clientIp": self._ip, "clientPort": str(self.req.client_port or ""),
-                "requestUri": as_text(self.req.uri), "ruleSetType": rule_set_type, "ruleSetVersion": version,
+                "instanceId": "appgw_0", "clientIp": ip, "clientPort": port,
+                "requestUri": uri, "ruleSetType": rule_set_type, "ruleSetVersion": version,
                 "ruleId": rule_id, "message": message, "action": _AG_ACTIONS.get(action, action), "site": "Global",
                 "details": {"message": detail_msg or message, "data": data[:MAX_DATA], "file": file, "line": line},
-                "hostname": self.req.host or (self.req.header("host") or ""),
+                "hostname": host,
                 "transactionId": self.transaction_id, "policyId": self.policy_id or "default",
                 "policyScope": self.scope, "policyScopeName": self.scope_name, "engine": "Azwaf",
             },
         }
 
     def _fd(self, rule_name: str, action: str, msg: str, var: str, value: str, data: str) -> dict[str, Any]:
+        ip, port, uri, host = self._common()
         return {
             "time": self._time(), "resourceId": self.policy_id, "category": "FrontDoorWebApplicationFirewallLog",
             "operationName": "Microsoft.Cdn/Profiles/Write",
             "properties": {
-                "clientIP": self._ip, "clientPort": str(self.req.client_port or ""),
-                "socketIP": self.req.socket_addr or self.req.client_addr, "requestUri": as_text(self.req.uri),
+                "clientIP": ip, "clientPort": port,
+                "socketIP": self.req.socket_addr or self.req.client_addr, "requestUri": uri,
                 "ruleName": rule_name, "policy": self.policy_id.rsplit("/", 1)[-1], "action": action,
-                "host": self.req.host or (self.req.header("host") or ""), "trackingReference": self.transaction_id,
+                "host": host, "trackingReference": self.transaction_id,
                 "policyMode": self.mode.lower(),
                 "details": {"matches": [{"matchVariableName": var, "matchVariableValue": value[:MAX_DATA]}]
                             if var else [], "msg": msg, "data": data[:MAX_DATA]},

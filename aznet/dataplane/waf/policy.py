@@ -153,7 +153,7 @@ class WafPolicy:
                 pass                                  # file uploads are judged by fileUploadLimitInMb
             else:
                 return self._too_large(v, log, prevention, "Request body too large", body_len)
-        if self.max_file is not None and self._is_multipart(request) and body_len > self.max_file:
+        if self.max_file is not None and body_len > self.max_file and self._is_multipart(request):
             return self._too_large(v, log, prevention, "File upload too large", body_len)
 
         if self.custom:
