@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from .service import EdgeSocket
 
 MAX_HOPS = 5
-MAX_ROUTES = 4096          # (Host, scheme, path) decisions remembered per configuration
+MAX_DECISIONS = 4096          # (Host, scheme, path) decisions remembered per configuration
 NOT_FOR_HITS = frozenset({"range", "if-range", "if-none-match", "if-modified-since"})
 
 
@@ -124,7 +124,7 @@ class FastPaths:
             found = self.routes[key]
         except KeyError:
             found = self.route(host, scheme, path)
-            if len(self.routes) >= MAX_ROUTES:      # hostile clients send many hosts and paths
+            if len(self.routes) >= MAX_DECISIONS:      # hostile clients send many hosts and paths
                 self.routes.clear()
             self.routes[key] = found
         if found is None:
