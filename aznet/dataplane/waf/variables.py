@@ -36,6 +36,10 @@ def url_decode_path(path: str) -> str:
     return re.sub(r"%([0-9A-Fa-f]{2})", lambda m: chr(int(m.group(1), 16)), path)
 
 
+# collections only a request body fills (ARGS_POST and the scalars still ask the body processor)
+_BODY_COLLECTIONS = frozenset({"FILES", "FILES_NAMES", "FILES_SIZES", "MULTIPART_PART_HEADERS", "XML"})
+
+
 class RequestView:
     """The request side of a transaction: parses lazily and caches each variable."""
 
@@ -114,7 +118,11 @@ class RequestView:
         if cached is not None:
             return cached
         out: Pairs
-        if name == "ARGS_GET":
+        if not self.body and name in _BODY_COLLECTIONS:
+            # no body: no parts, files or XML whatever the processor (an empty multipart body has no boundary,
+            # JSON and XML parse only a body), without running it (CRS counts &MULTIPART_PART_HEADERS each request)
+            out = []
+        elif name == "ARGS_GET":
             out = self.args_get
         elif name == "ARGS_POST":
             out = self.parsed_body.args
