@@ -12,11 +12,21 @@ import pytest
 
 from .harness import AznetInstance, start_in_thread
 
+BLOCKS = 64                                     # /22 blocks in the public pool 127.64.0.0/16
+_taken = [random.randrange(BLOCKS)]             # a random start: other checkouts on the machine rarely pick the same
+
 
 def worker_pools() -> dict[str, str]:
-    """A random /22 of the public pool (127.64.0.0/16) per test session, so the load balancer frontends
-    of parallel instances (xdist workers, other checkouts on the same machine) rarely share an address."""
-    block = random.randrange(64) * 4
+    """A /22 of the public pool (127.64.0.0/16) for each aznet instance a test session starts, so the frontends
+    of instances that run at once never share an address within one test run: pytest-xdist worker k of n only
+    takes blocks whose number is k modulo n, and one process takes them in turn (the session's instance and a
+    test's own instance would otherwise pick the same block one time in 64, and requests meant for one would
+    reach the other). Other checkouts on the same machine start at a random block."""
+    n = max(int(os.environ.get("PYTEST_XDIST_WORKER_COUNT") or 1), 1)
+    k = int((os.environ.get("PYTEST_XDIST_WORKER") or "gw0").removeprefix("gw") or 0) % n
+    mine = [b for b in range(1, BLOCKS) if b % n == k]     # not block 0: an instance on the default pool starts there
+    block = mine[_taken[0] % len(mine)] * 4
+    _taken[0] += 1
     edge = f"127.62.{random.randrange(256)}.{random.randrange(1, 255)}"   # the Front Door edge address, likewise
     return {"public_ip_pool": f"127.64.{block}.0/22", "frontdoor_edge_address": edge}
 
