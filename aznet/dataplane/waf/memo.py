@@ -48,14 +48,7 @@ class ValueMemo:
         return t
 
     def put(self, table: Table, value: str, result: Any) -> None:
-        n = len(value)
-        if n > MAX_VALUE or self.max_bytes <= 0:
-            return
-        self.bytes += n + ENTRY_BYTES
-        if self.bytes > self.max_bytes:
-            self.clear()
-            self.bytes = n + ENTRY_BYTES
-        table[value] = result
+        self.put_sized(table, value, len(value), result)
 
     def put_sized(self, table: Table, key: Any, size: int, result: Any) -> None:
         """``put`` for a key that is not one string (a (name, value) item): ``size`` characters weighed."""

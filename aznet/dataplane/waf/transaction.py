@@ -657,18 +657,7 @@ class Transaction:
         if "%{" not in text:
             return text
         parts = _TEMPLATES.get(text)
-        if parts is None:
-            parts = _template(text)
-        out = []
-        tx = self.tx
-        for kind, item in parts:
-            if kind == 0:
-                out.append(item)
-            elif kind == 1:
-                out.append(tx.get(item, ""))
-            else:
-                out.append(self._macro_spec(item))
-        return "".join(out)
+        return self._render(parts if parts is not None else _template(text))
 
     def _macro(self, m: re.Match[str]) -> str:
         return self._macro_spec(m.group(1))
