@@ -158,6 +158,21 @@ def test_hot_path_sends_and_answers_the_same_bytes_as_the_general_path(aznet, ne
         assert lines[10:] == ["", ""]
 
 
+def _points(aznet: Any, svc: Any, metric: str, dims: tuple[tuple[str, str], ...]) -> list[list[float]]:
+    """The gateway's points of ``metric`` with ``dims`` around now, after the hot path's tallies are collected
+    (on the loop thread, where the gateway counts): each ``[total, count, min, max, last]``."""
+    reg = aznet.platform.metrics
+    aznet.call(reg.collect)
+    gw = next(iter(svc.plans.values()))
+    minute = reg.now_minute()
+    return [a for _m, a in aznet.call(reg.points, gw.id, metric, dims, minute - 2, minute + 1)]
+
+
+def _total(aznet: Any, svc: Any, metric: str, dims: tuple[tuple[str, str], ...]) -> tuple[float, float]:
+    pts = _points(aznet, svc, metric, dims)
+    return sum(a[0] for a in pts), sum(a[1] for a in pts)
+
+
 def test_hot_path_metrics_match_the_requests(aznet, network_client, rg):
     with raw_backend("127.0.70.2", echo) as bport:
         ip, fport = _gateway(aznet, network_client, rg, "127.0.70.2", bport)
@@ -168,14 +183,9 @@ def test_hot_path_metrics_match_the_requests(aznet, network_client, rg):
             for i in range(12):
                 assert _send(sock, f, b"GET /m/%d HTTP/1.1\r\nHost: m\r\n\r\n" % i).startswith(b"HTTP/1.1 201")
         assert svc.fastpath.taken - before >= 11
-        reg = aznet.platform.metrics
-        aznet.call(reg.collect)                 # on the loop thread, where the gateway counts
-        gw = next(iter(svc.plans.values()))
-        minute = reg.now_minute()
 
         def total(metric: str, dims: tuple[tuple[str, str], ...]) -> tuple[float, float]:
-            pts = aznet.call(reg.points, gw.id, metric, dims, minute - 2, minute + 1)
-            return sum(a[0] for _m, a in pts), sum(a[1] for _m, a in pts)
+            return _total(aznet, svc, metric, dims)
         assert total("TotalRequests", (("BackendSettingsPool", "p~s"),)) == (12.0, 12.0)
         assert total("ResponseStatus", (("HttpStatusGroup", "2xx"),)) == (12.0, 12.0)
         assert total("ApplicationGatewayTotalTime", (("Listener", "l"),))[1] == 12.0
@@ -204,17 +214,12 @@ def test_hot_path_counts_backend_failures_and_keeps_the_time_range(aznet, networ
                 want = b"HTTP/1.1 503" if i % 3 == 0 else b"HTTP/1.1 201"
                 assert _send(sock, f, b"GET %s HTTP/1.1\r\nHost: m\r\n\r\n" % path).startswith(want)
         assert svc.fastpath.taken - before >= 8
-        reg = aznet.platform.metrics
-        aznet.call(reg.collect)
-        gw = next(iter(svc.plans.values()))
-        minute = reg.now_minute()
 
         def points(metric: str, dims: tuple[tuple[str, str], ...]) -> list[list[float]]:
-            return [a for _m, a in aznet.call(reg.points, gw.id, metric, dims, minute - 2, minute + 1)]
+            return _points(aznet, svc, metric, dims)
 
         def total(metric: str, dims: tuple[tuple[str, str], ...]) -> tuple[float, float]:
-            pts = points(metric, dims)
-            return sum(a[0] for a in pts), sum(a[1] for a in pts)
+            return _total(aznet, svc, metric, dims)
         bsp = (("BackendSettingsPool", "p~s"),)
         assert total("TotalRequests", bsp) == (9.0, 9.0)
         assert total("FailedRequests", bsp) == (3.0, 3.0)
