@@ -4,6 +4,7 @@ on a free port with a temporary data dir and yields an ``AznetInstance``
 
 from __future__ import annotations
 
+import itertools
 import os
 import random
 from collections.abc import Iterator
@@ -13,7 +14,7 @@ import pytest
 from .harness import AznetInstance, start_in_thread
 
 BLOCKS = 64                                     # /22 blocks in the public pool 127.64.0.0/16
-_taken = [random.randrange(BLOCKS)]             # a random start: other checkouts on the machine rarely pick the same
+_turns = itertools.count(random.randrange(BLOCKS))   # a random start: other checkouts on the machine rarely pick the same
 
 
 def worker_pools() -> dict[str, str]:
@@ -25,8 +26,7 @@ def worker_pools() -> dict[str, str]:
     n = max(int(os.environ.get("PYTEST_XDIST_WORKER_COUNT") or 1), 1)
     k = int((os.environ.get("PYTEST_XDIST_WORKER") or "gw0").removeprefix("gw") or 0) % n
     mine = [b for b in range(1, BLOCKS) if b % n == k]     # not block 0: an instance on the default pool starts there
-    block = mine[_taken[0] % len(mine)] * 4
-    _taken[0] += 1
+    block = mine[next(_turns) % len(mine)] * 4
     edge = f"127.62.{random.randrange(256)}.{random.randrange(1, 255)}"   # the Front Door edge address, likewise
     return {"public_ip_pool": f"127.64.{block}.0/22", "frontdoor_edge_address": edge}
 
