@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .headerkinds import CHAIN, CONDITIONAL, HOST, ROLES, XFF, role
 from .paths import Match, host_lookup
 
 if TYPE_CHECKING:
@@ -30,7 +31,6 @@ if TYPE_CHECKING:
 
 MAX_HOPS = 5
 MAX_DECISIONS = 4096          # (Host, scheme, path) decisions remembered per configuration
-NOT_FOR_HITS = frozenset({"range", "if-range", "if-none-match", "if-modified-since"})
 
 
 @dataclass(slots=True)
@@ -86,20 +86,25 @@ class FastPaths:
             return False
         host = xff = chain = debug = None
         conditional = False
+        roles = ROLES                        # (``headerkinds``: the name as sent -> its role)
         for k, v in req.headers:
-            low = k.lower()
-            if low == "host":
+            r = roles.get(k)
+            if r is None:
+                r = role(k)
+            if not r:
+                continue
+            if r == HOST:
                 if host is None:
                     host = v
-            elif low == "x-forwarded-for":
+            elif r == XFF:
                 if xff is None:
                     xff = v
-            elif low in NOT_FOR_HITS:
+            elif r == CONDITIONAL:
                 conditional = True
-            elif low == "x-azure-requestchain":
+            elif r == CHAIN:
                 if chain is None:
                     chain = v
-            elif low == "x-azure-debuginfo" and debug is None:
+            elif debug is None:
                 debug = v
         if not host:
             return False

@@ -27,9 +27,10 @@ from ..appgw.upstream import BackendError, Reply
 from ..appgw.writebatch import WriteBatch
 from . import pages
 from .balancer import affinity_value
+from .headerkinds import PASSES, passed
 from .hitpath import client_address, fill_agents
 from .paths import forward_path
-from .proxy import AFFINITY, HOP_B, NOT_PASSED, EdgeProxy, Exchange, _cookie
+from .proxy import AFFINITY, HOP_B, EdgeProxy, Exchange, _cookie
 from .refs import new_ref_bytes
 
 if TYPE_CHECKING:
@@ -163,9 +164,10 @@ class PassPath:
         body = req.body
         ref = job.ref = new_ref_bytes()
         parts = [f"{method} {target} HTTP/1.1\r\nHost: {host_header}\r\n"]
+        passes = PASSES                     # (``headerkinds``: the name as sent -> passed to the origin or not)
         for k, v in req.headers:
-            low = k.lower()
-            if low not in NOT_PASSED and not low.startswith("x-fd-"):
+            ok = passes.get(k)
+            if ok or ok is None and passed(k):
                 parts.append(f"{k}: {v}\r\n")
         parts.append(f"Via: {req.version} Azure\r\nX-Azure-ClientIP: {job.client_ip}\r\nX-Azure-SocketIP: {socket_ip}"
                      f"\r\nX-Azure-Ref: {ref.decode('ascii')}\r\nX-Azure-RequestChain: hops={hops + 1}\r\n"

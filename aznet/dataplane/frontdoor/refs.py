@@ -1,10 +1,13 @@
 """``X-Azure-Ref`` values: unique per request, cheap to make.
 
 A reference is ``0`` and base64 of: the second it was made (4 bytes) and this process's random seed (14 bytes),
-then a counter (9 bytes). The first part changes once a second and is kept encoded, so a request costs one
-counter step and the encoding of 9 bytes. Azure's references look alike (``0`` then base64); their inner format
-is Azure's own. A forked process (a worker) takes a seed of its own, so references never repeat across
-processes."""
+then base64 of a counter (9 bytes). Azure's references look alike (``0`` then base64); their inner format is
+Azure's own. A forked process (a worker) takes a seed of its own, so references never repeat across processes.
+
+Per request: one counter step, a clock read and two lookups. The last two base64 characters encode the counter's
+low 12 bits exactly (9 bytes are 3 groups of 3 bytes -> 4 characters), so they come from a table of the 4096 pairs;
+everything before them (the second, the seed, the counter's higher bits) changes once a second or once per 4096
+references and is kept encoded (``_renew``)."""
 
 from __future__ import annotations
 
@@ -13,28 +16,40 @@ import itertools
 import os
 import time
 
+_B64 = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+_TAILS = tuple(bytes((_B64[i >> 6], _B64[i & 63])) for i in range(4096))
+_LOW = 0xFFF
 _SEED = os.urandom(14)
 _COUNT = itertools.count()
-_second = -1
+_until = 0.0            # the clock reading at which the second in ``_prefix`` is over
 _prefix = b""
+_clock = time.time
 
 
 def _reseed() -> None:
-    global _SEED, _second
+    global _SEED, _until
     _SEED = os.urandom(14)
-    _second = -1
+    _until = 0.0
 
 
 os.register_at_fork(after_in_child=_reseed)
 
 
+def _renew(n: int) -> None:
+    """The encoded part before the last two characters, for counter value ``n`` (a new second or 4096 block)."""
+    global _until, _prefix
+    now = int(_clock())
+    _until = now + 1.0
+    _prefix = (b"0" + binascii.b2a_base64((now & 0xFFFFFFFF).to_bytes(4, "big") + _SEED, newline=False)
+               + binascii.b2a_base64(n.to_bytes(9, "big"), newline=False)[:10])
+
+
 def new_ref_bytes() -> bytes:
-    global _second, _prefix
-    now = int(time.time())
-    if now != _second:
-        _prefix = b"0" + binascii.b2a_base64((now & 0xFFFFFFFF).to_bytes(4, "big") + _SEED, newline=False)
-        _second = now
-    return _prefix + binascii.b2a_base64(next(_COUNT).to_bytes(9, "big"), newline=False)
+    n = next(_COUNT)
+    low = n & _LOW
+    if not low or _clock() >= _until:
+        _renew(n)
+    return _prefix + _TAILS[low]
 
 
 def new_ref() -> str:

@@ -61,6 +61,7 @@ class Tallies:
         self.origins: dict[tuple[Any, ...], OriginTally] = {}
         self.loop: Any = None
         self.armed: Any = None                # the pending flush (an asyncio TimerHandle)
+        self.gen = 0                          # flushes so far (a tally looked up before a flush is not current)
 
     def client(self, key: tuple[Any, ...], make: Callable[[], ClientTally]) -> ClientTally:
         t = self.clients.get(key)
@@ -109,6 +110,7 @@ class Tallies:
             self.armed = None
 
     def flush(self) -> None:
+        self.gen += 1
         clients, self.clients = self.clients, {}
         origins, self.origins = self.origins, {}
         out = self.metrics.merge

@@ -101,6 +101,8 @@ def _now() -> str:
 
 
 _COUNTRIES: dict[str, str] = {}
+MAX_LANES = 4096            # (owner, client address, status, origin) series remembered by ``passed`` per flush
+Lane = tuple[int, ClientTally, OriginTally, "list[int] | None"]    # (the tallies' generation, client, origin, hits)
 
 
 def _country(ip: str) -> str:
@@ -131,6 +133,8 @@ class Telemetry:
         self.tallies = Tallies(self.metrics, self._byte_hit_gauges)
         self._touched: set[tuple[str, str]] = set()       # endpoints whose ByteHitRatio changed since the flush
         self._logging: dict[str, bool] = {}               # resource id -> an access log is wanted (per refresh)
+        self._lanes: dict[tuple[Any, ...], Lane] = {}     # ``passed``: a series' tallies, until the next flush
+        self._lanes_gen = 0
         self.metrics.add_collector(self.flush)            # every read of the metrics sees every request
 
     def start(self) -> None:
@@ -191,7 +195,7 @@ class Telemetry:
             hits = self.byte_hits.get(key)
             if hits is None:
                 if len(self.byte_hits) >= 4096:
-                    self.byte_hits.clear()
+                    self._forget_byte_hits()
                 hits = self.byte_hits[key] = [0, 0]
             if cache == "TCP_HIT" or cache == "TCP_REMOTE_HIT":
                 hits[0] += sent
@@ -201,29 +205,54 @@ class Telemetry:
     def passed(self, owner: Owner, client_ip: str, status: int, request_bytes: int, sent: int, took: float,
                origin: str, origin_took: float) -> None:
         """A request the pass-through fast path answered with the origin's status (not logged): what ``record``
-        counts for it (``count`` and ``count_origin``), the series' tallies looked up in place."""
-        country = _COUNTRIES.get(client_ip) or _country(client_ip)
-        rid, host, kind = owner.resource_id, owner.endpoint_host, owner.kind
-        tallies = self.tallies
-        t = tallies.clients.get((rid, host, kind, country, status))
-        if t is None or len(t.req) >= MAX_SAMPLES:
-            t = tallies.client((rid, host, kind, country, status), lambda: self._client_tally(owner, country, status))
+        counts for it (``count`` and ``count_origin``). The series' tallies of a (owner, client address, status,
+        origin) are remembered until the next flush (``_lane``): one lookup per request."""
+        lane = self._lanes.get((owner.resource_id, owner.endpoint_host, owner.kind, client_ip, status, origin))
+        if lane is None or lane[0] != self.tallies.gen:
+            lane = self._lane(owner, client_ip, status, origin)
+        t, o, hits = lane[1], lane[2], lane[3]
         t.req.append(request_bytes)
         t.sent.append(sent)
         t.took.append(took)
-        o = tallies.origins.get((rid, host, kind, origin, status))
-        if o is None or len(o.took) >= MAX_SAMPLES:
-            o = tallies.origin((rid, host, kind, origin, status), lambda: self._origin_tally(owner, origin, status))
         o.took.append(origin_took)
+        if hits is not None:
+            hits[1] += sent
+        if len(t.req) >= MAX_SAMPLES or len(o.took) >= MAX_SAMPLES:
+            self.tallies.flush()            # bounded memory: a full tally is flushed at once (``tally``)
+
+    def _lane(self, owner: Owner, client_ip: str, status: int, origin: str) -> Lane:
+        """The tallies (and the endpoint's ByteHitRatio counters) a passed request adds to, as ``count`` and
+        ``count_origin`` find them; remembered until the tallies' next flush."""
+        tallies = self.tallies
+        if self._lanes_gen != tallies.gen or len(self._lanes) >= MAX_LANES:
+            self._lanes = {}
+            self._lanes_gen = tallies.gen
+        country = _country(client_ip)
+        rid, host, kind = owner.resource_id, owner.endpoint_host, owner.kind
+        while True:                         # (a full tally flushes all of them: then both are looked up again)
+            gen = tallies.gen
+            t = tallies.client((rid, host, kind, country, status), lambda: self._client_tally(owner, country, status))
+            o = tallies.origin((rid, host, kind, origin, status), lambda: self._origin_tally(owner, origin, status))
+            if tallies.gen == gen:
+                break
+        hits = None
         if kind != "classic":
             key = (rid, host)
             hits = self.byte_hits.get(key)
             if hits is None:
                 if len(self.byte_hits) >= 4096:
-                    self.byte_hits.clear()
+                    self._forget_byte_hits()
                 hits = self.byte_hits[key] = [0, 0]
-            hits[1] += sent
-            self._touched.add(key)
+            self._touched.add(key)          # (cleared by the flush, which also ends the lane)
+        if self._lanes_gen != tallies.gen:
+            self._lanes = {}
+            self._lanes_gen = tallies.gen
+        lane = self._lanes[(rid, host, kind, client_ip, status, origin)] = (tallies.gen, t, o, hits)
+        return lane
+
+    def _forget_byte_hits(self) -> None:
+        self.byte_hits.clear()
+        self._lanes = {}                    # they hold counters of the table just cleared
 
     def count_origin(self, owner: Owner, origin: str, origin_status: int, took: float) -> None:
         key = (owner.resource_id, owner.endpoint_host, owner.kind, origin, origin_status)
@@ -254,6 +283,7 @@ class Telemetry:
                            (("Endpoint", owner.endpoint_host), ("Origin", origin)), False)
 
     def _byte_hit_gauges(self) -> None:
+        self._lanes = {}                    # (the flushed tallies' samples are not held past the flush)
         touched, self._touched = self._touched, set()
         for key in touched:
             hits = self.byte_hits.get(key)
