@@ -52,12 +52,19 @@ class ValueMemo:
 
     def put_sized(self, table: Table, key: Any, size: int, result: Any) -> None:
         """``put`` for a key that is not one string (a (name, value) item): ``size`` characters weighed."""
-        if size > MAX_VALUE or self.max_bytes <= 0:
+        if size > MAX_VALUE:
             return
-        self.bytes += size + ENTRY_BYTES
+        self.put_weighed(table, key, size, result)
+
+    def put_weighed(self, table: Table, key: Any, weight: int, result: Any) -> None:
+        """``put`` of an entry weighing ``weight`` bytes (plus ``ENTRY_BYTES``), whatever its key's length: for
+        callers that bound their keys themselves (rule_memo.py: a tuple of header names)."""
+        if self.max_bytes <= 0 or weight + ENTRY_BYTES > self.max_bytes:
+            return
+        self.bytes += weight + ENTRY_BYTES
         if self.bytes > self.max_bytes:
             self.clear()
-            self.bytes = size + ENTRY_BYTES
+            self.bytes = weight + ENTRY_BYTES
         table[key] = result
 
     def clear(self) -> None:

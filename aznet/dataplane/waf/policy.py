@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import bots, custom_rules, firewall_log, rule_sets
+from . import bots, custom_rules, firewall_log, rule_memo, rule_sets
 from .engine import SecLangEngine, crs_tx
 from .fold import fold
 from .prefilter import Prefilter
@@ -420,6 +420,7 @@ def _plan(removed: frozenset[int], tx: tuple[tuple[str, str], ...],
     tx_init = fold_tx_defaults(plan, dict(tx))
     if protected is not None:
         plan, tx_init = fold(plan, tx_init, protected)
+        plan.rule_memos = rule_memo.plan_memos(plan, tx_init, protected)
     return plan, tx_init, Prefilter(plan)
 
 

@@ -6,6 +6,7 @@ import operator
 import os
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from . import operators, transforms
 from .memo import MEMO, Table
@@ -93,6 +94,8 @@ class RuleSet:
     walks: dict[int, tuple[list[int], list[int], dict[int, int]]] = field(default_factory=dict)
     # (rules folded, dropped, operators specialised) when fold.fold made this plan
     fold_stats: tuple[int, int, int] = (0, 0, 0)
+    # rule id -> its whole-rule memo (rule_memo.NamesMemo) in this plan; set by policy._plan for folded plans
+    rule_memos: dict[int, Any] = field(default_factory=dict)
 
     def walk(self, phase: int) -> tuple[list[int], list[int], dict[int, int]]:
         entries = self.phases.get(phase, [])

@@ -164,6 +164,7 @@ class Transaction:
             order = sorted(ungated + extra) if extra else ungated
         pos, n = 0, len(order)
         tx = self.tx
+        memos = self.rs.rule_memos
         while pos < n:
             rule = entries[order[pos]]
             pos += 1
@@ -217,7 +218,10 @@ class Transaction:
                         return
                     pos = bisect.bisect_right(order, target)
                     continue
-            if not self._eval_chain(rule):
+            if memos and rule.id in memos:
+                if not memos[rule.id].run(self, rule):
+                    continue
+            elif not self._eval_chain(rule):
                 continue
             self._on_match(rule)
             if self.disruption is not None or self.engine == "Off":
