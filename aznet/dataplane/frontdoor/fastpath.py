@@ -43,6 +43,9 @@ class Plan:
     affinity: bool = False              # a pass picks by the ASLBSA cookie and sets it (session affinity)
     fdid_line: str = ""                 # "X-Azure-FDID: <id>\r\n" (a pass's headers that never change)
     proto_line: str = ""                # "X-Forwarded-Proto: <scheme>\r\n"
+    chain_fdid: str = ""                # "\r\nX-Azure-RequestChain: hops=1\r\n" + fdid_line (a first hop)
+    where: tuple[str, int] | None = None    # ``only`` over HTTP at an address: where it runs (``svc.where``'s
+    key: tuple[object, ...] | None = None   # answer, kept until the next configuration) and its pool key
 
 
 @dataclass(slots=True)
@@ -201,6 +204,7 @@ class FastPaths:
         plan.https = https
         plan.fdid_line = f"X-Azure-FDID: {spec.owner.fdid}\r\n"
         plan.proto_line = f"X-Forwarded-Proto: {scheme}\r\n"
+        plan.chain_fdid = f"\r\nX-Azure-RequestChain: hops=1\r\n{plan.fdid_line}"
         if len(group.origins) == 1 and not plan.affinity:
             plan.only = group.origins[0]
         return plan

@@ -43,6 +43,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("aznet.frontdoor")
 WITH_LENGTH = ("POST", "PUT", "PATCH")
 NO_CACHE_TAIL = b"\r\nX-Cache: CONFIG_NOCACHE\r\n"
+CHAIN_LINE = "\r\nX-Azure-RequestChain: hops="
+CRLF = "\r\n"
 STATUS_LINES: dict[tuple[int, bytes], bytes] = {}
 HOP_LENGTHS = frozenset(len(h) for h in HOP_B)     # a header of another length is passed without lower-casing it
 _perf = time.perf_counter
@@ -79,14 +81,12 @@ class _Job:
 
     def replied(self, reply: Reply | None, err: BackendError | None) -> None:
         """The origin connection's callback (``UpstreamConn.send(cb=)``)."""
-        if err is not None:
-            if err.kind == "reset":        # the idle connection had closed: once more on a new one
-                self.conn.loop.create_task(self.path.later(self, fresh=True))
-                return
+        if err is None:
+            self.path.answer(self, reply)  # type: ignore[arg-type]
+        elif err.kind == "reset":          # the idle connection had closed: once more on a new one
+            self.conn.loop.create_task(self.path.later(self, fresh=True))
+        else:
             self.path.failed(self, err)
-            return
-        assert reply is not None
-        self.path.answer(self, reply)
 
     def exchange(self) -> Exchange:
         """The full path's record of this request (for the access log, an error answer, a streamed answer)."""
@@ -122,10 +122,10 @@ class PassPath:
         """Sends ``req`` on its way (the answer follows on ``conn``); always True: the request is taken.
         ``found``: the route (``FastPaths.route``); the rest as ``FastPaths.take`` read it."""
         svc = self.svc
-        spec, m, plan = found[1], found[2], found[3]
+        plan = found[3]
         socket_ip = conn.peer[0]
-        job = _Job(self, st, conn, req, found, raw_host, upath, query, debug,
-                   client_address(socket_ip, xff) if xff else socket_ip, socket_ip)
+        client_ip = client_address(socket_ip, xff) if xff else socket_ip
+        job = _Job(self, st, conn, req, found, raw_host, upath, query, debug, client_ip, socket_ip)
         only = plan.only
         if only is not None:                # one origin: the rotation is that origin while it is enabled
             origin = only if only.enabled else None
@@ -145,54 +145,61 @@ class PassPath:
             conn.finish(*self.proxy._error(job.exchange(), 503, job.keep, debug))
             return True
         job.origin = origin
-        https = job.https = plan.https
-        port = origin.https_port if https else origin.http_port
-        where = svc.where.get((origin.host, port)) or svc.resolve(origin.host, port)
         host_header = job.host_header = origin.host_header or raw_host
-        route = m.item
-        target = forward_path(upath, m.pattern, m.remainder, route.origin_path) if route.origin_path else upath
+        route = found[2].item
+        target = job.target = (upath if not route.origin_path else
+                               forward_path(upath, found[2].pattern, found[2].remainder, route.origin_path))
         if query:
-            target += "?" + query
-        job.target = target
-        if isinstance(where, str):
-            ex = job.exchange()
-            ex.error = "OriginConnectionError"
-            conn.finish(*self.proxy._error(ex, 503, job.keep, debug, where))
-            return True
-        job.where = where
+            target = job.target = f"{target}?{query}"
+        if origin is only and plan.key is not None:     # (the one HTTP origin at an address: ``_remember``)
+            where = job.where = plan.where
+            key = plan.key
+            https = job.https = False
+            job.ctx = job.sni = None
+        else:
+            https = job.https = plan.https
+            port = origin.https_port if https else origin.http_port
+            where = svc.where.get((origin.host, port)) or svc.resolve(origin.host, port)
+            if isinstance(where, str):
+                ex = job.exchange()
+                ex.error = "OriginConnectionError"
+                conn.finish(*self.proxy._error(ex, 503, job.keep, debug, where))
+                return True
+            job.where = where
+            if https:
+                ctx = job.ctx = self.proxy.origin_context(origin.cert_name_check and found[1].owner.cert_name_check)
+                sni = job.sni = host_header.split(":", 1)[0]
+                key = (where[0], where[1], id(ctx), sni)
+            else:
+                job.ctx = job.sni = None
+                key = (where[0], where[1], None, None)
+                if origin is only and svc.where.get((origin.host, port)) is where:
+                    plan.where, plan.key = where, key
         method = req.method
         body = req.body
         ref = job.ref = new_ref_bytes()
-        parts = [f"{method} {target} HTTP/1.1\r\nHost: {host_header}\r\n"]
+        head = f"{method} {target} HTTP/1.1\r\nHost: {host_header}\r\n"
         passes = PASSES                     # (``headerkinds``: the name as sent -> passed to the origin or not)
         for k, v in req.headers:
             ok = passes.get(k)
             if ok or ok is None and passed(k):
-                parts.append(f"{k}: {v}\r\n")
-        parts.append(f"Via: {req.version} Azure\r\nX-Azure-ClientIP: {job.client_ip}\r\nX-Azure-SocketIP: {socket_ip}"
-                     f"\r\nX-Azure-Ref: {ref.decode('ascii')}\r\nX-Azure-RequestChain: hops={hops + 1}\r\n"
-                     f"{plan.fdid_line}X-Forwarded-For: {f'{xff}, {socket_ip}' if xff else socket_ip}\r\n"
-                     f"X-Forwarded-Host: {raw_host}\r\n{plan.proto_line}")
+                head += f"{k}: {v}\r\n"
+        head += (f"Via: {req.version} Azure\r\nX-Azure-ClientIP: {client_ip}\r\nX-Azure-SocketIP: {socket_ip}"
+                 f"\r\nX-Azure-Ref: {ref.decode()}"
+                 f"{plan.chain_fdid if not hops else f'{CHAIN_LINE}{hops + 1}{CRLF}{plan.fdid_line}'}"
+                 f"X-Forwarded-For: {f'{xff}, {socket_ip}' if xff else socket_ip}\r\n"
+                 f"X-Forwarded-Host: {raw_host}\r\n{plan.proto_line}")
         if body or method in WITH_LENGTH:
-            parts.append(f"Content-Length: {len(body)}\r\n")
-        parts.append("\r\n")
-        data = "".join(parts).encode("latin-1")
-        if body:
-            data += bytes(body)
-        job.data = data
-        if https:
-            ctx = job.ctx = self.proxy.origin_context(origin.cert_name_check and spec.owner.cert_name_check)
-            sni = job.sni = host_header.split(":", 1)[0]
-            key: tuple[object, ...] = (where[0], where[1], id(ctx), sni)
+            head += f"Content-Length: {len(body)}\r\n\r\n"
+            data = job.data = head.encode("latin-1") + body
         else:
-            job.ctx = job.sni = None
-            key = (where[0], where[1], None, None)
+            data = job.data = (head + "\r\n").encode("latin-1")
         job.started = _perf()
         origin_conn: UpstreamConn | None = self.upstream.take(key)
         if origin_conn is None:             # no idle connection to the origin: connect (a task)
             conn.loop.create_task(self.later(job))
             return True
-        origin_conn.expect(method == "HEAD", True, job.replied, origin_conn.loop.time() + spec.owner.timeout)
+        origin_conn.expect(method == "HEAD", True, job.replied, origin_conn.loop.time() + found[1].owner.timeout)
         batch = self.batch
         if batch is None or batch.loop is not conn.loop:
             batch = self.batch = WriteBatch(conn.loop)
@@ -226,8 +233,9 @@ class PassPath:
             status = reply.status
             body = reply.body
             proxy = self.proxy
-            if len(body) > proxy.buffered_peak:
-                proxy.buffered_peak = len(body)
+            size = len(body)
+            if size > proxy.buffered_peak:
+                proxy.buffered_peak = size
             out = [STATUS_LINES.get((status, reply.reason)) or status_line(status, reply.reason)]
             for k, v in reply.headers:
                 if len(k) not in HOP_LENGTHS or k.lower() not in HOP_B:
@@ -238,7 +246,7 @@ class PassPath:
             if job.cookies is not None:
                 out.append("".join(f"{k}: {v}\r\n" for k, v in job.cookies).encode("latin-1"))
             if status not in (204, 304) and not 100 <= status < 200:
-                out.append(b"Content-Length: %d\r\n" % len(body))
+                out.append(b"Content-Length: %d\r\n" % size)
             out.append(b"\r\n" if job.keep else b"Connection: close\r\n\r\n")
             req = job.req
             if req.method != "HEAD":
@@ -257,7 +265,11 @@ class PassPath:
         except Exception:                   # noqa: BLE001
             self.crashed(job)
             return
-        self.finish_later(job.conn, data, job.keep)
+        conn = job.conn                     # ``finish_later``, inline
+        batch = self.batch
+        if batch is None or batch.loop is not conn.loop:
+            batch = self.batch = WriteBatch(conn.loop)
+        conn.finish_later(batch, data, job.keep)
 
     def finish_later(self, conn: ClientConn, data: bytes, keep: bool) -> None:
         """``conn.finish``, written with the loop turn's other answers (``appgw.writebatch``)."""
