@@ -143,7 +143,7 @@ def test_server_object_asks_openssl_for_what_is_buffered(tmp_path):
 
 def test_listener_contexts_make_server_objects(aznet, network_client, rg):
     ids = network(network_client, aznet, rg)
-    with backends("app", base=67) as (b1,):
+    with backends("app", base=84) as (b1,):
         body = gateway(aznet, rg, "gw", ids, ports=(443,), pools={"p": [{"ipAddress": b1.host}]},
                        settings={"s": {"port": b1.port}},
                        listeners=[{"name": "tls", "port": 443, "protocol": "Https", "cert": "site"}],
