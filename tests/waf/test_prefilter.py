@@ -40,3 +40,56 @@ def test_prefilter_is_invisible_on_the_crs_suite(crs_available: None, monkeypatc
                 diffs.append((case.title, sorted(set(a) ^ set(b))))
     assert n > 700
     assert diffs == []
+
+
+def _whole_cases() -> list[HttpRequest]:
+    from aznet.testing import waf_corpus as wc
+    ua = ("User-Agent", "Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0")
+    out = [HttpRequest(m, t, "HTTP/1.1", h, b) for m, t, h, b in wc.benign()]
+    out += [HttpRequest(m, t, "HTTP/1.1", h, b) for _, (m, t, h, b) in wc.attacks()]
+    # pairs that differ in one part of a key only: the query, a header value, a cookie, a header's count
+    out += [
+        HttpRequest("GET", "/search?q=blue+mug", headers=[("Host", "h"), ua]),
+        HttpRequest("GET", "/search?q=<script>alert(1)</script>", headers=[("Host", "h"), ua]),
+        HttpRequest("GET", "/search?q=blue+mug", headers=[("Host", "h"), ("User-Agent", "sqlmap/1.7")]),
+        HttpRequest("GET", "/a", headers=[("Host", "h"), ua, ("Cookie", "s=1")]),
+        HttpRequest("GET", "/a", headers=[("Host", "h"), ua, ("Cookie", "s=1' or '1'='1")]),
+        HttpRequest("GET", "/a", headers=[("Host", "h"), ua, ("Content-Length", "0"), ("Content-Length", "0")]),
+        HttpRequest("GET", "/a", headers=[("Host", "h"), ("Host", "h"), ua]),
+        HttpRequest("GET", "/a", headers=[("Host", "h"), ua, ("X-Long", "a" * 1500 + "<script>")]),
+        HttpRequest("GET", "/a?x=" + "b" * 1500 + "%27+or+1=1", headers=[("Host", "h"), ua]),
+        HttpRequest("POST", "/f", headers=[("Host", "h"), ua, ("Content-Type", "application/x-www-form-urlencoded")],
+                    body=b"a=1&b=select+*+from+users"),
+    ]
+    return out
+
+
+def test_whole_request_line_and_header_list_answers_match_item_by_item(crs_available: None) -> None:
+    """A request line or header list seen before is answered as a whole (``_Whole``): the same candidates as the
+    item-by-item lookups give for that request."""
+    from aznet.dataplane.waf.policy import compile_policy, shared_engine
+    from aznet.dataplane.waf.transaction import Transaction
+    pol = compile_policy({"properties": {"managedRules": {"managedRuleSets": [
+        {"ruleSetType": "OWASP", "ruleSetVersion": "3.2"}]}}})
+    assert pol.settings is not None and pol.settings.prefilter is not None
+    pf = pol.settings.prefilter
+    wholes = [w for ws in pf.wholes.values() for w in ws]
+    assert len(wholes) == 4 and all(w.families for w in wholes)
+
+    def candidates(req: HttpRequest) -> list[set[int]]:
+        t = Transaction(shared_engine().ruleset, req, pol.settings)  # type: ignore[arg-type]
+        return [pf.candidates(t, phase) for phase in (1, 2)]
+
+    reqs = _whole_cases()
+    want = []
+    for req in reqs:                             # item by item: no whole remembered
+        for w in wholes:
+            w.memo.clear()
+        want.append(candidates(req))
+    for w in wholes:
+        w.memo.clear()
+    for _ in range(2):                           # the wholes remembered across requests: filled, then answering
+        for req, expected in zip(reqs, want, strict=True):
+            assert candidates(req) == expected, (req.method, req.uri[:60], req.headers[:3])
+    # most request lines and header lists were remembered
+    assert sum(len(w.memo) for w in wholes) > len(reqs)

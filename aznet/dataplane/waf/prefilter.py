@@ -166,6 +166,10 @@ class Prefilter:
         # per phase: the families of item-wise looked-up variables, and the entries looked up per variable
         self.families: dict[int, list[_Family]] = {}
         self.rest: dict[int, list[int]] = {}
+        # per phase: the families whose items are functions of the request line or of the header list, with the
+        # header-count entries, answered as a whole per line or per header list (``_Whole``); the others
+        self.wholes: dict[int, list[_Whole]] = {}
+        self.loose: dict[int, list[_Family]] = {}
         for phase, entries in self.by_ref.items():
             covered: set[int] = set()
             fams = []
@@ -177,6 +181,12 @@ class Prefilter:
                     covered |= {idx for idx, _ in refs_of}
             self.families[phase] = fams
             self.rest[phase] = [idx for idx in range(len(entries)) if idx not in covered]
+            counts = [idx for idx in self.rest[phase] if _header_count(entries[idx][0])]
+            line = _Whole(_line_key, [f for f in fams if f.items in (_request_line, _args_get)], [], MEMO.table())
+            heads = _Whole(_headers_key, [f for f in fams if f.items in (_headers, _cookies)], counts, MEMO.table())
+            self.wholes[phase] = [w for w in (line, heads) if w.families or w.counts]
+            self.loose[phase] = [f for f in fams if f.items not in (_request_line, _args_get, _headers, _cookies)]
+            self.rest[phase] = [idx for idx in self.rest[phase] if idx not in counts]
 
     def _python_gates(self, ruleset: RuleSet) -> dict[int, dict[VariableRef, list[tuple[Rule, int]]]]:
         """Links gated in Python, each new value run once and remembered like a Hyperscan group's answer: a rule's
@@ -277,44 +287,53 @@ class Prefilter:
         hits: set[int] = set()
         entries = self.by_ref.get(phase, ())
         new: dict[int, list[str]] = {}                  # entry index -> its values without a remembered answer
-        pending: list[tuple[Table, tuple[str, ...], list[tuple[int, str]]]] = []
+        # (item memo, item, its (entry index, value) pairs, the whole it belongs to or None)
+        pending: list[tuple[Table, tuple[str, ...], list[tuple[int, str]], list[Any] | None]] = []
+        counted: list[tuple[list[Any], int, str]] = []  # (whole, entry index, value) of new header counts
         req = tx.req
-        for fam in self.families.get(phase, ()):
-            memo = fam.memo
-            for item in fam.items(req):
-                got = memo.get(item)
+        wholes: list[list[Any]] = []                    # [whole, key, its hits so far, rememberable] of misses
+        for whole in self.wholes.get(phase, ()):
+            key = whole.key(req)
+            got = whole.memo.get(key)
+            if got is not None:
+                if got:
+                    hits |= got
+                continue
+            acc: set[int] = set()
+            rec = [whole, key, acc, True]
+            wholes.append(rec)
+            for fam in whole.families:
+                self._items(fam, req, tx, entries, hits, new, pending, rec)
+            header_index = None
+            for idx in whole.counts:
+                # &REQUEST_HEADERS:Name: how many such headers (as resolve counts them), from one index per request
+                if header_index is None:
+                    header_index = req.keyed("REQUEST_HEADERS")
+                ref = entries[idx][0]
+                value = str(len(header_index.get(ref.selector.lower(), ())))  # type: ignore[union-attr]
+                got = entries[idx][2].get(value)
                 if got is None:
-                    pairs = fam.pairs(item, tx)
-                    pending.append((memo, item, pairs))
-                    for idx, value in pairs:
-                        known = entries[idx][2].get(value)
-                        if known is None:
-                            new.setdefault(idx, []).append(value)
-                        elif known:
-                            hits |= known
+                    new.setdefault(idx, []).append(value)
+                    counted.append((rec, idx, value))
                 elif got:
                     hits |= got
+                    acc |= got
+        for fam in self.loose.get(phase, ()):
+            self._items(fam, req, tx, entries, hits, new, pending, None)
         no_response = tx.resp is None
         resolve = tx.resolve
         no_body = not req.body
-        header_index = None
         for idx in self.rest.get(phase, ()):
             ref, _tss, memo, _py = entries[idx]
             if (no_response and ref.name.startswith("RESPONSE_")) or (no_body and ref.name in _BODY_ONLY and not ref.count):
                 continue
-            if ref.count and ref.name == "REQUEST_HEADERS" and ref.selector is not None and not ref.is_regex:
-                # &REQUEST_HEADERS:Name: how many such headers (as resolve counts them), from one index per request
-                if header_index is None:
-                    header_index = req.keyed("REQUEST_HEADERS")
-                values: Any = (str(len(header_index.get(ref.selector.lower(), ()))),)
-            else:
-                values = [v for _, v in resolve(ref)]
-            for value in values:
+            for value in [v for _, v in resolve(ref)]:
                 got = memo.get(value)
                 if got is None:
                     new.setdefault(idx, []).append(value)
                 elif got:
                     hits |= got
+        computed: dict[tuple[int, str], frozenset[int]] = {}
         if new:
             # each target set scans all its new values together
             todo: dict[int, tuple[_TargetSet, dict[str, None]]] = {}
@@ -322,20 +341,25 @@ class Prefilter:
                 for ts in entries[idx][1]:
                     todo.setdefault(id(ts), (ts, {}))[1].update(dict.fromkeys(values))
             done = {key: self._fill(ts, list(values), tx) for key, (ts, values) in todo.items()}
-            computed: dict[tuple[int, str], frozenset[int]] = {}
             for idx, values in new.items():
                 ref, tss, memo, pyrules = entries[idx]
                 for value in dict.fromkeys(values):
                     got = computed[(idx, value)] = self._exact(ref, value, tss, done, pyrules, tx)
                     MEMO.put(memo, value, got)
                     hits |= got
-            for memo, item, pairs in pending:
-                got = frozenset().union(*(computed.get((idx, v)) or entries[idx][2].get(v) or () for idx, v in pairs))
-                MEMO.put_sized(memo, item, sum(map(len, item)), got)
-        elif pending:
-            for memo, item, pairs in pending:
-                got = frozenset().union(*(entries[idx][2].get(v) or () for idx, v in pairs))
-                MEMO.put_sized(memo, item, sum(map(len, item)), got)
+        for memo, item, pairs, rec in pending:
+            got = frozenset().union(*(computed.get((idx, v)) or entries[idx][2].get(v) or () for idx, v in pairs))
+            size = sum(map(len, item))
+            MEMO.put_sized(memo, item, size, got)
+            if rec is not None:
+                rec[2] |= got
+                if size > MAX_VALUE:
+                    rec[3] = False             # its answer may be unconfirmed (a long value): not remembered
+        for rec, idx, value in counted:
+            rec[2] |= computed[(idx, value)]
+        for whole, key, acc, ok in wholes:
+            if ok:
+                whole.put(key, frozenset(acc))
         # a rule is a candidate when each of its gated links has a matching value
         required = self.required
         out = {g for g in hits if g > 0 and (g not in required or all(c in hits for c in required[g]))}
@@ -343,6 +367,29 @@ class Prefilter:
             if all(c in hits for c in gates):
                 out.add(rid)
         return out
+
+    @staticmethod
+    def _items(fam: _Family, req: RequestView, tx: Transaction, entries: list[Any], hits: set[int],
+               new: dict[int, list[str]], pending: list[Any], rec: list[Any] | None) -> None:
+        """A family's items looked up one by one (``candidates``): a remembered item adds its rules to ``hits`` (and
+        to its whole's, ``rec``); a new one is pending, and each of its values without an answer is new."""
+        memo = fam.memo
+        acc = rec[2] if rec is not None else None
+        for item in fam.items(req):
+            got = memo.get(item)
+            if got is None:
+                pairs = fam.pairs(item, tx)
+                pending.append((memo, item, pairs, rec))
+                for idx, value in pairs:
+                    known = entries[idx][2].get(value)
+                    if known is None:
+                        new.setdefault(idx, []).append(value)
+                    elif known:
+                        hits |= known
+            elif got:
+                hits |= got
+                if acc is not None:
+                    acc |= got
 
     def _exact(self, ref: VariableRef, value: str, tss: list[_TargetSet], done: dict[int, dict[str, frozenset[int]]],
                pyrules: tuple[tuple[Rule, int], ...], tx: Transaction) -> frozenset[int]:
@@ -447,6 +494,38 @@ class _Family:
                 continue
             out.append((idx, key if ref.name.endswith("_NAMES") else value))
         return out
+
+
+def _line_key(req: RequestView) -> tuple[str, str, str]:
+    return (req.method, req.uri, req.version)
+
+
+def _headers_key(req: RequestView) -> tuple[tuple[str, str], ...]:
+    return tuple(req.headers)
+
+
+def _header_count(ref: VariableRef) -> bool:
+    return ref.count and ref.name == "REQUEST_HEADERS" and ref.selector is not None and not ref.is_regex
+
+
+MAX_WHOLE_CHARS = 16 * 1024     # a request line or header list longer than this is looked up item by item only
+
+
+@dataclass(slots=True)
+class _Whole:
+    """Families whose items are functions of one key (the request line: its own variables and the query's
+    arguments; the header list: headers, cookies and the &REQUEST_HEADERS:Name counts): per key, the union of what
+    their items make candidates, remembered (bounded like every memo), so a header list or request line seen
+    before costs one lookup and no parsing."""
+    key: Callable[[RequestView], Any]
+    families: list[_Family]
+    counts: list[int]                            # by_ref entry indices of &REQUEST_HEADERS:Name
+    memo: Table
+
+    def put(self, key: Any, hits: frozenset[int]) -> None:
+        chars = sum(len(p) for part in key for p in (part if isinstance(part, tuple) else (part,)))
+        if chars <= MAX_WHOLE_CHARS:
+            MEMO.put_weighed(self.memo, key, chars + 64 * len(key), hits)
 
 
 def _gateable(link: Rule, gateable: frozenset[str]) -> bool:
