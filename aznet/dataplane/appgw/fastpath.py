@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..waf.request import HttpRequest
 from . import pages, router
-from .telemetry import Tally, trace_id
+from .telemetry import _TRACE_IDS, Tally, trace_id
 from .upstream import BackendError, Reply
 from .writebatch import WriteBatch
 
@@ -40,7 +40,9 @@ DROP = {h.decode() for h in HOP} | {"host", "x-forwarded-for", "x-forwarded-prot
 BODY_METHODS = ("POST", "PUT", "PATCH")
 MAX_HOSTS = 1024              # Host header values remembered per socket (hostile clients send many)
 MAX_TALLIES = 4096            # (member, status group) accumulators kept per route
+HOP_LENGTHS = {len(h) for h in HOP}       # most headers' length is none of these: no lower() for them
 STATUS_LINES: dict[tuple[int, bytes], bytes] = {}
+LENGTH_LINES: dict[int, bytes] = {}      # "Content-Length: n" lines of the answers' lengths (bounded, as STATUS_LINES)
 _perf = time.perf_counter
 
 
@@ -50,6 +52,40 @@ def status_line(status: int, reason: bytes) -> bytes:
         line = b"HTTP/1.1 %d %s\r\n" % (status, reason or pages.reason(status).encode("latin-1"))
         if len(STATUS_LINES) < 256:
             STATUS_LINES[(status, reason)] = line
+    return line
+
+
+def head_parts(req: Request) -> tuple[str, str, str, str, str, str | None] | tuple[()]:
+    """What the hot path reads from a request's head: (the target as text, its path, its query, the Host header,
+    the headers passed on to the backend as lines, the client's X-Forwarded-For or None); () when the target
+    is not in origin form ("/...") or has a fragment."""
+    url = req.url
+    if not url or url[0] != 47 or b"#" in url:
+        return ()
+    raw = url.decode("latin-1")
+    q = raw.find("?")
+    path, query = (raw, "") if q < 0 else (raw[:q], raw[q + 1:])
+    host = ""
+    for k, v in req.headers:
+        if len(k) == 4 and k.lower() == "host":
+            host = v
+            break
+    kept = []
+    xff = None
+    for k, v in req.headers:
+        low = k.lower()
+        if low in DROP:
+            if xff is None and low == "x-forwarded-for":
+                xff = v
+            continue
+        kept.append(f"{k}: {v}\r\n")
+    return raw, path, query, host, "".join(kept), xff
+
+
+def length_line(n: int) -> bytes:
+    line = b"Content-Length: %d\r\n" % n
+    if len(LENGTH_LINES) < 1024:
+        LENGTH_LINES[n] = line
     return line
 
 
@@ -173,17 +209,17 @@ class Flight:
     def done(self, reply: Reply | None, err: BackendError | None) -> None:
         """The backend's answer (or why there is none); never raises (it runs inside the parser's callback)."""
         try:
-            if reply is None:
+            if reply is not None and reply.stream is None:
+                self.fp.answer(self, reply)
+            elif reply is None:
                 assert err is not None
                 if err.kind == "reset" and not self.retried:
                     self.retried = False       # the backend closed the kept-alive connection: once more, fresh
                     self.conn.loop.create_task(self.fp.resend(self))
                     return
                 self.fp.failed(self, err)
-            elif reply.stream is not None:
-                self.conn.loop.create_task(self.fp.stream(self, reply))
             else:
-                self.fp.answer(self, reply)
+                self.conn.loop.create_task(self.fp.stream(self, reply))
         except Exception:          # a bug must not leave the client hanging
             self.st.log_exception()
             self.conn.finish(pages.response(500, pages.error_page(500), keep_alive=False), False)
@@ -211,17 +247,15 @@ class FastPath:
         lanes = st.lanes
         if lanes is None or lanes.plan is not plan:
             lanes = st.lanes = Lanes(plan, st, svc.telemetry.logs.wants(st.gw, "ApplicationGatewayAccessLog"))
-        url = req.url
-        if not url or url[0] != 47 or b"#" in url:     # origin form ("/..."), no fragment
-            return False
-        raw = url.decode("latin-1")
-        q = raw.find("?")
-        path, query = (raw, "") if q < 0 else (raw[:q], raw[q + 1:])
-        host = ""
-        for k, v in req.headers:
-            if len(k) == 4 and k.lower() == "host":
-                host = v
-                break
+        shape = req.shape            # a head seen before: what the hot path reads from it, read once
+        parts = shape.derived.get("appgw") if shape is not None else None
+        if parts is None:
+            parts = head_parts(req)
+            if shape is not None:
+                shape.derived["appgw"] = parts
+        if not parts:
+            return False                # not origin form ("/..."), or a fragment
+        raw, path, query, host, kept, xff = parts
         prefix = ""
         lane = lanes.direct.get(host)
         if lane is None:
@@ -261,10 +295,16 @@ class FastPath:
             if isinstance(found, str):
                 return False                # unreachable: the proxy answers 502
             where = lane.where[member.address] = (found[0], found[1], None, None)
-        up = self.upstream.take(where)
+        q = self.upstream.idle.get(where)     # (``UpstreamPool.take``, inline: once per request)
+        up = None
+        while q:
+            c = q.pop()
+            if not c.closed:
+                up = c
+                break
         if up is None:
             return False                # the proxy opens one; it stays for the next requests
-        tid = trace_id()
+        tid = _TRACE_IDS.pop() if _TRACE_IDS else trace_id()
         if waf is not None and self.inspect(st, conn, req, plan, lane, waf, raw, path, query, host, prefix, tid):
             self.upstream.release(up)   # blocked: answered, the backend connection stays for the next
             self.taken += 1
@@ -272,10 +312,17 @@ class FastPath:
         proxy.rr[lane.rr_key] = n + 1
         self.taken += 1
         f = Flight(self, st, conn, req, lane, member, where, path, query, host, prefix, tid)
-        f.data = data = self.request_bytes(f, lanes)
+        f.data = data = self.request_bytes(f, kept, xff)
         f.backend_started = _perf()
         up.expect(req.method == "HEAD", True, f.done, up.loop.time() + lane.settings.timeout)
-        self.writes(conn).send(up.transport, data)     # with the loop turn's other writes (``writebatch``)
+        # with the loop turn's other writes (``writebatch``; ``WriteBatch.send``, inline)
+        batch = self.batch
+        if batch is None or batch.loop is not conn.loop:
+            batch = self.batch = WriteBatch(conn.loop)
+        batch.pending.append((None, up.transport, data, True))
+        if not batch.armed:
+            batch.armed = True
+            batch.loop.call_soon(batch.flush)
         return True
 
     def writes(self, conn: ClientConn) -> WriteBatch:
@@ -314,8 +361,9 @@ class FastPath:
 
     # -- the bytes ----------------------------------------------------------------------------------
     @staticmethod
-    def request_bytes(f: Flight, lanes: Lanes) -> bytes:
-        """The request to the backend, as ``Proxy._backend_request`` builds it."""
+    def request_bytes(f: Flight, kept: str, xff: str | None) -> bytes:
+        """The request to the backend, as ``Proxy._backend_request`` builds it (``kept``, ``xff``: the client's
+        headers passed on and its X-Forwarded-For, from ``head_parts``)."""
         req, settings = f.req, f.lane.settings
         path = f.path
         if settings.path:
@@ -332,20 +380,11 @@ class FastPath:
             backend_host = f.member.address
         else:
             backend_host = f.host
-        kept = []
-        xff = None
-        for k, v in req.headers:
-            low = k.lower()
-            if low in DROP:
-                if xff is None and low == "x-forwarded-for":
-                    xff = v
-                continue
-            kept.append(f"{k}: {v}\r\n")
         ip, port = f.conn.peer
         body = req.body
         xff = f"{xff}, {ip}:{port}" if xff else f"{ip}:{port}"
         length = f"Content-Length: {len(body)}\r\n" if body or req.method in BODY_METHODS else ""
-        head = (f"{req.method} {path} HTTP/1.1\r\nHost: {backend_host}\r\n{''.join(kept)}X-Forwarded-For: {xff}\r\n"
+        head = (f"{req.method} {path} HTTP/1.1\r\nHost: {backend_host}\r\n{kept}X-Forwarded-For: {xff}\r\n"
                 f"{f.lane.forwarded}X-Original-Host: {f.host}\r\nX-AppGW-Trace-Id: {f.tid}\r\n{length}\r\n"
                 ).encode("latin-1")
         return head + body if body else head
@@ -353,31 +392,46 @@ class FastPath:
     def answer(self, f: Flight, reply: Reply) -> None:
         """A buffered answer: to the client in one write, as ``Proxy._client_response`` builds it."""
         status = reply.status
-        out = [status_line(status, reply.reason)]
-        for k, v in reply.headers:
-            if k.lower() not in HOP:
-                out += (k, b": ", v, b"\r\n")
+        shape = reply.shape          # a head seen before: its status line and kept headers made once
+        head = shape.derived.get("appgw") if shape is not None else None
+        if head is None:
+            head = self.kept_head(reply)
+            if shape is not None:
+                shape.derived["appgw"] = head
+        out = [head]
+        body = reply.body
+        head_only = f.req.method == "HEAD"
         if status not in (204, 304) and not 100 <= status < 200:
-            n = reply.length if f.req.method == "HEAD" and reply.length is not None else len(reply.body)
-            out.append(b"Content-Length: %d\r\n" % n)
-        if not f.keep:
-            out.append(b"Connection: close\r\n")
-        out.append(b"\r\n")
-        if f.req.method != "HEAD" and reply.body:
-            out.append(reply.body)
+            n = reply.length if head_only and reply.length is not None else len(body)
+            out.append(LENGTH_LINES.get(n) or length_line(n))
+        out.append(b"\r\n" if f.keep else b"Connection: close\r\n\r\n")
+        if body and not head_only:
+            out.append(body)
         data = b"".join(out)
         self.record(f, status, len(data))
-        f.conn.finish_later(self.writes(f.conn), data, f.keep)
+        conn = f.conn
+        batch = self.batch
+        if batch is None or batch.loop is not conn.loop:
+            batch = self.batch = WriteBatch(conn.loop)
+        conn.finish_later(batch, data, f.keep)
+
+    @staticmethod
+    def kept_head(reply: Reply) -> bytes:
+        """The answer's status line and the backend's headers that go on to the client (no hop-by-hop ones)."""
+        out = [STATUS_LINES.get((reply.status, reply.reason)) or status_line(reply.status, reply.reason)]
+        for k, v in reply.headers:
+            if len(k) not in HOP_LENGTHS or k.lower() not in HOP:
+                out += (k, b": ", v, b"\r\n")
+        return b"".join(out)
 
     # -- telemetry ----------------------------------------------------------------------------------
     def record(self, f: Flight, status: int, sent: int) -> None:
         now = _perf()
-        tel = self.svc.telemetry
         st, req, lane = f.st, f.req, f.lane
         if st.lanes is not None and st.lanes.log_access:
             rec = self.slow_record(f)
             rec.backend_status, rec.backend_done = status, now
-            tel.end(rec, status, sent)
+            self.svc.telemetry.end(rec, status, sent)
             return
         total_ms = (now - req.started) * 1000.0
         backend_ms = (now - f.backend_started) * 1000.0
@@ -387,7 +441,7 @@ class FastPath:
             t = lane.tally(st.gw, f.member.address, status // 100)
         if not t.live:
             t.live = True
-            tel.live.append(t)
+            self.svc.telemetry.live.append(t)
         a = t.acc
         if a[0]:
             if total_ms < a[4]:

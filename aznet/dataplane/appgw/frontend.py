@@ -34,7 +34,7 @@ METHODS = {m.encode(): m for m in ("GET", "HEAD", "POST", "PUT", "DELETE", "PATC
 
 class Request:
     __slots__ = ("method", "url", "headers", "body", "version", "keep_alive", "started", "hsize", "upgrade",
-                 "stream", "h2_stream")
+                 "stream", "h2_stream", "shape")
 
     def __init__(self) -> None:
         self.method = ""
@@ -48,6 +48,42 @@ class Request:
         self.upgrade = False
         self.stream: BodyStream | None = None     # set: the body is passed on as it comes (bodystream.py)
         self.h2_stream = 0                        # the HTTP/2 stream it came on (0: HTTP/1.x)
+        self.shape: HeadShape | None = None       # set: its head's bytes were seen before (``HeadShape``)
+
+
+class HeadShape:
+    """What httptools made of one request head's exact bytes (a GET or HEAD with no body, not an Upgrade): the
+    parse is a function of those bytes, so a later read that is exactly the same bytes, on a connection whose
+    parser is between requests, becomes the same ``Request`` without feeding the parser (which stays between
+    requests, where the parse would have left it). ``derived``: what the owner makes of the head alone (the hot
+    path's host, path and passed-on headers), kept with it."""
+
+    __slots__ = ("method", "url", "headers", "version", "keep_alive", "hsize", "derived")
+
+    def __init__(self, req: Request) -> None:
+        self.method, self.url, self.version = req.method, bytes(req.url), req.version
+        self.headers = tuple(req.headers)
+        self.keep_alive, self.hsize = req.keep_alive, req.hsize
+        self.derived: dict[str, Any] = {}
+
+    def request(self, started: float) -> Request:
+        req = Request.__new__(Request)
+        req.method, req.url, req.headers, req.body = self.method, bytearray(self.url), list(self.headers), bytearray()
+        req.version, req.keep_alive, req.started, req.hsize = self.version, self.keep_alive, started, self.hsize
+        req.upgrade, req.stream, req.h2_stream, req.shape = False, None, 0, self
+        return req
+
+
+HEAD_SHAPES: dict[bytes, HeadShape] = {}   # request head bytes -> their parse (bounded: emptied when full)
+MAX_HEAD_SHAPES = 512
+MAX_SHAPE_HEAD = 4096                       # longer heads are not kept (HEAD_SHAPES keys: at most 2 MiB)
+
+
+def crlf_only(head: bytes) -> bool:
+    """Every CR and LF in ``head`` is part of a CRLF pair: its lines end where ``find(CRLF)`` says, whatever the
+    parser would make of a bare LF, so its first blank line is its first CRLFCRLF."""
+    crlf = head.count(b"\r\n")
+    return head.count(b"\r") == crlf and head.count(b"\n") == crlf
 
 
 class LimitExceeded(Exception):
@@ -59,7 +95,7 @@ class LimitExceeded(Exception):
 class ClientConn(asyncio.Protocol):
     __slots__ = ("state", "transport", "parser", "cur", "queue", "busy", "peer", "closing", "scheme",
                  "paused", "sni", "cert", "write_paused", "on_resume", "on_lost", "tunnel", "early", "h2", "loop",
-                 "fast", "held")
+                 "fast", "held", "between", "whole")
 
     def __init__(self, state: ConnOwner) -> None:
         self.state = state
@@ -83,6 +119,8 @@ class ClientConn(asyncio.Protocol):
         self.loop = asyncio.get_running_loop()   # once per connection (3.11 checks getpid() on each lookup)
         self.fast: Callable[[ClientConn, Request], bool] | None = getattr(state, "fast_handle", None)
         self.held: WriteBatch | None = None      # set: answers wait in a write batch (``finish_later``)
+        self.between = True                       # the parser is between requests (none begun)
+        self.whole: bytes | None = None           # the read being parsed, when it is exactly one head
 
     # -- asyncio ----------------------------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -141,33 +179,44 @@ class ClientConn(asyncio.Protocol):
             if len(self.early) > MAX_EARLY and self.transport is not None:
                 self.transport.pause_reading()
             return
+        if self.between and len(data) <= MAX_SHAPE_HEAD and data.find(b"\r\n\r\n") + 4 == len(data):
+            shape = HEAD_SHAPES.get(data)       # exactly one head, seen before: its request without the parser
+            if shape is not None:
+                self._enqueue(shape.request(self.state.now()))
+                return
+            self.whole = data
         try:
             self.parser.feed_data(data)
         except LimitExceeded as exc:
+            self.whole = None
             self._refuse(exc.status)
         except httptools.HttpParserUpgrade as exc:
+            self.whole = None
             offset = exc.args[0] if exc.args and isinstance(exc.args[0], int) else len(data)
             self.early = bytearray(data[offset:])
         except httptools.HttpParserError as exc:
+            self.whole = None
             cause = exc.__context__
             self._refuse(cause.status if isinstance(cause, LimitExceeded) else 400)
+        else:
+            self.whole = None
 
     # -- httptools --------------------------------------------------------------------------------
     def on_message_begin(self) -> None:
+        self.between = False
         cur = self.cur = Request()
         cur.started = self.state.now()
 
     def on_url(self, url: bytes) -> None:
-        assert self.cur is not None
-        self.cur.url += url
-        if len(self.cur.url) > MAX_URL:
+        cur: Request = self.cur     # type: ignore[assignment]  (on_message_begin made it)
+        cur.url += url
+        if len(cur.url) > MAX_URL:
             raise LimitExceeded(414)
 
     def on_header(self, name: bytes, value: bytes) -> None:
-        cur = self.cur
-        assert cur is not None
-        cur.hsize += len(name) + len(value) + 4
-        if cur.hsize > MAX_HEADERS:
+        cur: Request = self.cur     # type: ignore[assignment]  (on_message_begin made it)
+        hsize = cur.hsize = cur.hsize + len(name) + len(value) + 4
+        if hsize > MAX_HEADERS:
             raise LimitExceeded(400)
         cur.headers.append((name.decode("latin-1"), value.decode("latin-1")))
 
@@ -179,9 +228,15 @@ class ClientConn(asyncio.Protocol):
         cur.method = METHODS.get(method) or method.decode("latin-1")
         cur.version = parser.get_http_version()
         cur.keep_alive = parser.should_keep_alive()
-        cur.upgrade = parser.should_upgrade()
-        if cur.upgrade or cur.method in ("GET", "HEAD") and not self._has_body(cur):
+        upgrade = cur.upgrade = parser.should_upgrade()
+        if upgrade:
             return
+        if cur.method in ("GET", "HEAD"):
+            for k, _ in cur.headers:         # (``_has_body``, inline: once per request)
+                if len(k) in (14, 17) and k.lower() in ("content-length", "transfer-encoding"):
+                    break
+            else:
+                return
         length = None
         for k, v in cur.headers:
             if k.lower() == "content-length":
@@ -194,13 +249,6 @@ class ClientConn(asyncio.Protocol):
         if (length is None or length > STREAM_REQUEST_AT) and self.state.may_stream():
             cur.stream = BodyStream(length, self._pause_body, self._resume_body)
             self._enqueue(cur)                # answered now; the body follows through cur.stream
-
-    @staticmethod
-    def _has_body(cur: Request) -> bool:
-        for k, _ in cur.headers:
-            if len(k) in (14, 17) and k.lower() in ("content-length", "transfer-encoding"):
-                return True
-        return False
 
     def _pause_body(self) -> None:
         if self.transport is not None and not self.transport.is_closing():
@@ -224,16 +272,27 @@ class ClientConn(asyncio.Protocol):
             raise LimitExceeded(413)
 
     def on_message_complete(self) -> None:
+        self.between = True
         cur, self.cur = self.cur, None
         assert cur is not None
         if cur.stream is not None:
             cur.stream.end()
             return
+        whole = self.whole
+        if whole is not None:            # the read was exactly this head: kept for the next time it comes
+            self.whole = None
+            if (not cur.upgrade and not cur.body and cur.method in ("GET", "HEAD") and crlf_only(whole)
+                    and not any(len(k) in (14, 17) and k.lower() in ("content-length", "transfer-encoding")
+                                for k, _ in cur.headers)):
+                if len(HEAD_SHAPES) >= MAX_HEAD_SHAPES:
+                    HEAD_SHAPES.clear()
+                HEAD_SHAPES[whole] = cur.shape = HeadShape(cur)
         self._enqueue(cur)
 
     def _enqueue(self, cur: Request) -> None:
-        self.queue.append(cur)
-        if len(self.queue) >= MAX_PIPELINE and not self.paused and self.transport is not None:
+        queue = self.queue
+        queue.append(cur)
+        if len(queue) >= MAX_PIPELINE and not self.paused and self.transport is not None:
             self.paused = True
             self.transport.pause_reading()
         if not self.busy:
@@ -269,10 +328,17 @@ class ClientConn(asyncio.Protocol):
         """``finish``, the bytes written by ``batch`` once the loop's turn is over (``writebatch``)."""
         t = self.transport
         if t is not None and not t.is_closing():
-            batch.answer(self, data, keep_alive)
+            self.held = batch                # (``batch.answer``, inline: once per request)
+            batch.pending.append((self, t, data, keep_alive))
+            if not batch.armed:
+                batch.armed = True
+                batch.loop.call_soon(batch.flush)
             if not keep_alive:
                 self.closing = True
-        self._next()
+        if self.queue and not self.closing:
+            self._next()
+        else:
+            self.busy = False
 
     async def _answer(self, req: Request) -> None:
         try:

@@ -44,12 +44,57 @@ class Reply:
     keep_alive: bool = True
     length: int | None = None           # Content-Length, when the backend sent one
     stream: UpstreamConn | None = None  # set: the body follows through ``stream.attach(sink)`` (not buffered)
+    shape: Shape | None = None          # set: the head was seen before (``Shape``), its derived bytes kept there
+
+
+class Shape:
+    """What httptools made of one response head's exact bytes (status line and headers, up to the blank line):
+    parsing is a function of those bytes, so the next answer whose head is the same bytes, whose body is the
+    whole rest of its read and as long as the head's Content-Length says, is answered from here without feeding
+    the parser (it stays between messages, where the parse would have left it). Only heads with a
+    Content-Length of at most ``STREAM_AT``, no Transfer-Encoding and a status that has a body are kept.
+    ``derived``: what the users of a reply make of the head alone (the hot path's client head), kept with it."""
+
+    __slots__ = ("status", "reason", "headers", "length", "keep_alive", "derived")
+
+    def __init__(self, reply: Reply) -> None:
+        self.status, self.reason, self.length = reply.status, reply.reason, reply.length
+        self.headers = tuple(reply.headers)
+        self.keep_alive = reply.keep_alive
+        self.derived: dict[str, Any] = {}
+
+
+SHAPES: dict[bytes, Shape] = {}      # response head bytes -> what they parse to (bounded: emptied when full)
+MAX_SHAPES = 256
+MAX_SHAPE_HEAD = 2048                 # longer heads are not kept (so SHAPES holds at most ~512 KiB of keys)
+
+
+def remember_shape(data: bytes, reply: Reply) -> None:
+    """``data``, one read that held exactly the whole answer ``reply`` (parsed from between messages): its head
+    kept as a ``Shape`` (and ``reply.shape`` set) if a later read can be split at the same place
+    (``data.find(CRLFCRLF)``)."""
+    n = reply.length
+    if n is None or n != len(reply.body) or n > STREAM_AT or reply.status in (204, 304) or reply.status < 200:
+        return
+    end = len(data) - n
+    if end > MAX_SHAPE_HEAD or data.find(b"\r\n\r\n") + 4 != end:
+        return
+    head = data[:end]
+    crlf = head.count(b"\r\n")          # only CRLF pairs: the head ends at its first CRLFCRLF, nowhere else
+    if head.count(b"\r") != crlf or head.count(b"\n") != crlf:
+        return
+    for k, _ in reply.headers:
+        if len(k) == 17 and k.lower() == b"transfer-encoding":
+            return
+    if len(SHAPES) >= MAX_SHAPES:
+        SHAPES.clear()
+    SHAPES[head] = reply.shape = Shape(reply)
 
 
 class UpstreamConn(asyncio.Protocol):
     __slots__ = ("pool", "key", "transport", "parser", "reply", "waiter", "head", "closed", "hsize", "used",
                  "streaming", "sink", "pending", "finished", "stream_ok", "write_blocked", "drain", "loop", "cb",
-                 "deadline", "reading_paused")
+                 "deadline", "reading_paused", "between", "whole")
 
     def __init__(self, pool: UpstreamPool, key: tuple[Any, ...]) -> None:
         self.pool, self.key = pool, key
@@ -72,6 +117,8 @@ class UpstreamConn(asyncio.Protocol):
         self.cb: Any = None              # (reply, error) -> None: the hot path's answer, instead of ``waiter``
         self.deadline = 0.0              # loop time the answer is due by (0: none)
         self.reading_paused = False      # ``pause`` stopped reading (a streamed body's client was slow)
+        self.between = True              # the parser is between messages (no answer begun)
+        self.whole: bytes | None = None  # the read being parsed, when it may hold exactly one whole answer
 
     # -- asyncio --------------------------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -84,13 +131,41 @@ class UpstreamConn(asyncio.Protocol):
                 pass
 
     def data_received(self, data: bytes) -> None:
-        if self.waiter is None and self.cb is None and not self.streaming:   # unsolicited: cannot be trusted
+        cb = self.cb
+        if cb is None and self.waiter is None and not self.streaming:   # unsolicited: cannot be trusted
             self._close()
             return
+        if cb is not None and self.between and not self.head:
+            end = data.find(b"\r\n\r\n") + 4
+            if end > 3:
+                shape = SHAPES.get(data[:end])
+                if shape is not None and len(data) - end == shape.length:
+                    self._shaped(shape, data, end, cb)
+                    return
+            self.whole = data
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserError as exc:
             self._fail(BackendError("invalid", str(exc)))
+        self.whole = None
+
+    def _shaped(self, shape: Shape, data: bytes, end: int, cb: Any) -> None:
+        """The answer in ``data`` has a head seen before: the reply as the parser would make it, then what
+        ``on_message_complete`` does for the hot path's callback."""
+        keep = shape.keep_alive
+        reply = self.reply = Reply(shape.status, shape.reason, list(shape.headers), bytearray(data[end:]), keep,
+                                   shape.length, None, shape)
+        if self.deadline:
+            self.deadline = 0.0
+            self.pool.inflight.discard(self)
+        self.cb = None
+        if keep and not self.closed:
+            cb(reply, None)
+            if not self.closed and self.cb is None and self.waiter is None:
+                self.pool.release(self)
+        else:
+            self._close()
+            cb(reply, None)
 
     def pause_writing(self) -> None:
         self.write_blocked = True
@@ -134,6 +209,9 @@ class UpstreamConn(asyncio.Protocol):
 
     # -- httptools ------------------------------------------------------------------------------
     def on_message_begin(self) -> None:
+        if not self.between:
+            self.whole = None            # a second answer in one read: none is kept as a shape
+        self.between = False
         self.reply = Reply(0, b"")
         self.hsize = 0
 
@@ -142,11 +220,10 @@ class UpstreamConn(asyncio.Protocol):
         self.reply.reason += status
 
     def on_header(self, name: bytes, value: bytes) -> None:
-        assert self.reply is not None
-        self.hsize += len(name) + len(value)
-        if self.hsize > MAX_RESPONSE_HEADERS:
+        hsize = self.hsize = self.hsize + len(name) + len(value)
+        if hsize > MAX_RESPONSE_HEADERS:
             raise httptools.HttpParserError("response headers too large")
-        self.reply.headers.append((name, value))
+        self.reply.headers.append((name, value))      # type: ignore[union-attr]  (on_message_begin made it)
 
     def on_headers_complete(self) -> None:
         reply = self.reply
@@ -181,6 +258,7 @@ class UpstreamConn(asyncio.Protocol):
             raise httptools.HttpParserError("response too large")
 
     def on_message_complete(self) -> None:
+        self.between = True
         if self.streaming:
             self.streaming = False
             keep = self.parser.should_keep_alive()
@@ -193,7 +271,26 @@ class UpstreamConn(asyncio.Protocol):
             elif not keep:
                 self._close()
             return
-        if self.cb is not None or self.waiter is not None and not self.waiter.done():
+        cb = self.cb
+        if cb is not None:             # the hot path's answer: ``_done`` and ``_resolve``, inline
+            reply = self.reply
+            assert reply is not None
+            keep = reply.keep_alive = self.parser.should_keep_alive()
+            if self.whole is not None:
+                remember_shape(self.whole, reply)
+                self.whole = None
+            if self.deadline:
+                self.deadline = 0.0
+                self.pool.inflight.discard(self)
+            self.cb = None
+            if keep and not self.closed:
+                cb(reply, None)
+                if not self.closed and self.cb is None and self.waiter is None:
+                    self.pool.release(self)
+            else:
+                self._close()
+                cb(reply, None)
+        elif self.waiter is not None and not self.waiter.done():
             self._done(self.parser.should_keep_alive())
 
     def attach(self, sink: Any) -> asyncio.Future[bool]:
@@ -289,7 +386,10 @@ class UpstreamConn(asyncio.Protocol):
             self.cb = cb
         if deadline:
             self.deadline = deadline
-            self.pool.track(self)
+            pool = self.pool                   # (``pool.track``, inline: once per request)
+            pool.inflight.add(self)
+            if pool._sweeping is None:
+                pool._sweeping = self.loop.call_later(SWEEP_SECONDS, pool._sweep)
         self.head = head
         self.reply = None
         self.streaming = False

@@ -1,0 +1,228 @@
+"""Head shapes (``frontend.HeadShape``, ``upstream.Shape``): a read that is exactly a head seen before becomes
+the same request (or reply) the parser made of it, without the parser; anything else goes through httptools as
+before. Driven through the real ``ClientConn`` and ``UpstreamConn`` with recording transports: each request or
+reply is compared, field by field, with what httptools alone makes of the same bytes on a fresh connection."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from aznet.dataplane.appgw import frontend, upstream
+from aznet.dataplane.appgw.frontend import HEAD_SHAPES, MAX_HEAD_SHAPES, ClientConn, Request
+from aznet.dataplane.appgw.upstream import MAX_SHAPES, SHAPES, BackendError, Reply, UpstreamConn, UpstreamPool
+
+
+class _Transport:
+    def __init__(self) -> None:
+        self.out: list[bytes] = []
+        self.closed = False
+
+    def write(self, data: bytes) -> None:
+        self.out.append(data)
+
+    def is_closing(self) -> bool:
+        return self.closed
+
+    def close(self) -> None:
+        self.closed = True
+
+    def abort(self) -> None:
+        self.closed = True
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return ("127.0.0.1", 40000) if name == "peername" else default
+
+    def pause_reading(self) -> None:
+        pass
+
+    def resume_reading(self) -> None:
+        pass
+
+
+class _Owner:
+    """Takes every request on the hot path and answers it at once; keeps what it was given."""
+    tls = False
+    max_body = 1 << 20
+
+    def __init__(self) -> None:
+        self.got: list[Request] = []
+
+    def now(self) -> float:
+        return 1.0
+
+    def opened(self, conn: ClientConn) -> None:
+        pass
+
+    def closed(self, conn: ClientConn) -> None:
+        pass
+
+    def refused(self, conn: ClientConn, status: int) -> None:
+        pass
+
+    def may_stream(self) -> bool:
+        return False
+
+    def log_exception(self) -> None:
+        raise AssertionError("no request may fail here")
+
+    def fast_handle(self, conn: ClientConn, req: Request) -> bool:
+        self.got.append(req)
+        conn.finish(b"ok\n", req.keep_alive)
+        return True
+
+    async def gateway_handle(self, conn: ClientConn, req: Any) -> tuple[bytes, bool]:
+        raise AssertionError("the fast handler takes every request")
+
+
+def _fields(req: Request) -> tuple[Any, ...]:
+    return (req.method, bytes(req.url), list(req.headers), bytes(req.body), req.version, req.keep_alive,
+            req.hsize, req.upgrade, req.stream, req.h2_stream, req.started)
+
+
+def _feed(*reads: bytes) -> list[Request]:
+    """The requests one new connection hands to its owner for ``reads``."""
+    async def run() -> list[Request]:
+        owner = _Owner()
+        conn = ClientConn(owner)
+        conn.connection_made(_Transport())  # type: ignore[arg-type]
+        for data in reads:
+            conn.data_received(data)
+        return owner.got
+    return asyncio.run(run())
+
+
+GET = b"GET /a/b?x=1 HTTP/1.1\r\nHost: shapes.example\r\nUser-Agent: t/1\r\nAccept: */*\r\nCookie: a=b; c=d\r\n\r\n"
+
+
+def test_a_head_seen_before_gives_the_same_request_without_the_parser() -> None:
+    HEAD_SHAPES.clear()
+    heads = [GET, b"HEAD / HTTP/1.1\r\nHost: h\r\n\r\n", b"GET / HTTP/1.0\r\nHost: h\r\n\r\n",
+             b"GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n",
+             b"GET /k HTTP/1.0\r\nHost: h\r\nConnection: keep-alive\r\n\r\n",
+             b"GET / HTTP/1.1\r\nHost: h\r\nX-Empty:\r\nX-Pad:   v  \r\n\r\n"]
+    for head in heads:
+        first = _feed(head)                       # parsed (and its shape kept)
+        again = _feed(head, head) if first[0].keep_alive else _feed(head)
+        assert len(first) == 1 and first[0].shape is not None and HEAD_SHAPES[head] is first[0].shape
+        for req in again:
+            assert req.shape is HEAD_SHAPES[head]     # from the shape: the parser was not fed
+            assert _fields(req) == _fields(first[0])
+            assert req.headers is not first[0].headers and req.url is not first[0].url   # each its own
+    assert _fields(_feed(GET)[0])[2] == [("Host", "shapes.example"), ("User-Agent", "t/1"), ("Accept", "*/*"),
+                                           ("Cookie", "a=b; c=d")]
+
+
+def test_reads_that_are_not_exactly_one_plain_head_are_parsed_and_not_kept() -> None:
+    HEAD_SHAPES.clear()
+    post = b"POST /p HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nabc"
+    got = _feed(post, post)
+    assert [bytes(r.body) for r in got] == [b"abc", b"abc"] and not HEAD_SHAPES
+    empty_post = b"POST /p HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\n\r\n"
+    assert len(_feed(empty_post, empty_post)) == 2 and not HEAD_SHAPES       # a body header: not kept
+    split = _feed(GET[:20], GET[20:])
+    assert len(split) == 1 and split[0].shape is None and not HEAD_SHAPES
+    two = _feed(GET + GET)                         # pipelined: both answered, in order, nothing kept
+    assert len(two) == 2 and not HEAD_SHAPES
+    upgrade = b"GET /ws HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n"
+    _feed(upgrade)
+    assert not HEAD_SHAPES
+    bare_lf = b"GET / HTTP/1.1\r\nHost: h\n\r\n"
+    _feed(bare_lf)
+    assert bare_lf not in HEAD_SHAPES
+
+
+def test_a_known_head_that_continues_a_request_in_progress_is_parsed_as_such() -> None:
+    """The parser holds the start of a request: a read that is a known head is the rest of that request."""
+    HEAD_SHAPES.clear()
+    known = b"GET / HTTP/1.1\r\nHost: h\r\n\r\n"
+    assert _feed(known)[0].shape is not None and known in HEAD_SHAPES
+    got = _feed(b"GET /first HTTP/1.1\r\nX-A: ", known)
+    assert len(got) == 1 and got[0].shape is None
+    assert bytes(got[0].url) == b"/first" and got[0].headers == [("X-A", "GET / HTTP/1.1"), ("Host", "h")]
+
+
+def test_the_kept_heads_are_bounded() -> None:
+    HEAD_SHAPES.clear()
+    reads = [b"GET /%d HTTP/1.1\r\nHost: h\r\n\r\n" % i for i in range(MAX_HEAD_SHAPES * 2 + 5)]
+    got = _feed(*reads)
+    assert [bytes(r.url) for r in got] == [b"/%d" % i for i in range(len(reads))]
+    assert 0 < len(HEAD_SHAPES) <= MAX_HEAD_SHAPES
+    long = b"GET /" + b"x" * frontend.MAX_SHAPE_HEAD + b" HTTP/1.1\r\nHost: h\r\n\r\n"
+    assert len(_feed(long)) == 1 and long not in HEAD_SHAPES
+
+
+# -- the backend side ---------------------------------------------------------------------------------------
+def _replies(*reads: bytes, head: bool = False, stream: bool = True
+             ) -> list[tuple[Reply | None, BackendError | None]]:
+    """What one kept-alive backend connection hands to the hot path's callback (taken from its pool as the hot
+    path takes it), one request per read (a read that does not end an answer is followed by the next read for
+    the same request)."""
+    async def run() -> list[tuple[Reply | None, BackendError | None]]:
+        pool = UpstreamPool()
+        key = ("127.0.0.1", 1, None, None)
+        conn = UpstreamConn(pool, key)
+        conn.connection_made(_Transport())  # type: ignore[arg-type]
+        out: list[tuple[Reply | None, BackendError | None]] = []
+
+        def cb(reply: Reply | None, err: BackendError | None) -> None:
+            out.append((reply, err))
+        for data in reads:
+            if conn.cb is None and not conn.closed:
+                assert pool.take(key) in (conn, None)
+                conn.expect(head, stream, cb)
+            conn.data_received(data)
+        return out
+    return asyncio.run(run())
+
+
+def _reply_fields(r: Reply | None) -> tuple[Any, ...]:
+    assert r is not None
+    return r.status, r.reason, list(r.headers), bytes(r.body), r.keep_alive, r.length, r.stream
+
+
+OK = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nCache-Control: no-cache\r\nContent-Length: 10\r\n\r\nbackend ok"
+
+
+def test_a_reply_head_seen_before_gives_the_same_reply_without_the_parser() -> None:
+    SHAPES.clear()
+    cases = [OK, b"HTTP/1.1 404 \r\nContent-Length: 2\r\n\r\nno", b"HTTP/1.1 200\r\nContent-Length: 0\r\n\r\n",
+             b"HTTP/1.1 201 Made\r\nConnection: close\r\nContent-Length: 1\r\n\r\nx",
+             b"HTTP/1.0 200 OK\r\nContent-Length: 1\r\n\r\ny"]
+    for data in cases:
+        first = _replies(data)
+        assert len(first) == 1 and first[0][1] is None
+        shape = first[0][0].shape  # type: ignore[union-attr]
+        assert shape is not None and SHAPES[data[:data.index(b"\r\n\r\n") + 4]] is shape
+        again = _replies(data, data) if first[0][0].keep_alive else _replies(data)  # type: ignore[union-attr]
+        for reply, err in again:
+            assert err is None and reply is not None and reply.shape is shape
+            assert _reply_fields(reply) == _reply_fields(first[0][0])
+    other_body = _replies(OK, OK[:-10] + b"0123456789")         # the same head, another body of that length
+    assert bytes(other_body[1][0].body) == b"0123456789"  # type: ignore[union-attr]
+
+
+def test_replies_that_are_not_exactly_one_known_answer_are_parsed() -> None:
+    SHAPES.clear()
+    chunked = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"
+    got = _replies(chunked, chunked, stream=False)
+    assert [bytes(r.body) for r, _ in got] == [b"abc", b"abc"] and not SHAPES   # type: ignore[union-attr]
+    split = _replies(OK[:30], OK[30:])
+    assert len(split) == 1 and bytes(split[0][0].body) == b"backend ok" and not SHAPES   # type: ignore[union-attr]
+    got = _replies(OK, OK[:-10] + b"short")               # a known head, a body shorter than its length
+    assert len(got) == 1 and len(SHAPES) == 1              # the second waits for the rest, as the parser does
+    no_length = _replies(b"HTTP/1.1 204 No Content\r\n\r\n", b"HTTP/1.1 204 No Content\r\n\r\n")
+    assert [r.status for r, _ in no_length] == [204, 204] and len(SHAPES) == 1   # type: ignore[union-attr]
+    head = _replies(OK[:-10], head=True)                    # the answer to a HEAD: never from a shape
+    assert head[0][0] is not None and head[0][0].shape is None and head[0][0].length == 10
+
+
+def test_the_kept_reply_heads_are_bounded() -> None:
+    SHAPES.clear()
+    reads = [b"HTTP/1.1 200 OK\r\nX-N: %d\r\nContent-Length: 1\r\n\r\nz" % i for i in range(MAX_SHAPES * 2 + 3)]
+    got = _replies(*reads)
+    assert len(got) == len(reads) and all(bytes(r.body) == b"z" for r, _ in got)   # type: ignore[union-attr]
+    assert 0 < len(SHAPES) <= MAX_SHAPES
+    big = b"HTTP/1.1 200 OK\r\nX-Big: " + b"b" * upstream.MAX_SHAPE_HEAD + b"\r\nContent-Length: 1\r\n\r\nz"
+    _replies(big)
+    assert all(len(k) <= upstream.MAX_SHAPE_HEAD for k in SHAPES)
