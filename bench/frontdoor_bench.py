@@ -26,6 +26,12 @@ has a third octet of its own, so concurrent runs on a shared machine never measu
 - memory for N cached objects (default 100 000 distinct 1 KiB objects): RSS after loading them through each
   cache minus RSS before (aznet: the whole aznet process; Varnish: its worker process).
 
+With ``--against DIR``: one more aznet, started from the checkout in DIR (``git worktree add --detach DIR <commit>``
+or ``git archive <commit> | tar -x -C DIR``; run with DIR as its working directory, so DIR's ``aznet`` package is
+the one imported) and configured alike (``AZNET_FRONTDOOR_WORKERS=N`` with ``--workers N``; edge address
+127.216.<run>.3), measured in the pass-through rounds beside the others (row ``aznet before``): a change's
+before/after CPU per request in the same interleaved runs.
+
 The machine is shared: figures are noisy, so the script prints the load average beside them; ratios are what to
 read.
 """
@@ -57,6 +63,7 @@ HAPROXY_FE = f"127.214.{_RUN}.1"
 VARNISH_FE = f"127.215.{_RUN}.1"
 EDGE = f"127.216.{_RUN}.1"
 EDGE_W = f"127.216.{_RUN}.2"
+EDGE_B = f"127.216.{_RUN}.3"
 BODY = "x" * 1024
 CDN_API = "2024-02-01"
 
@@ -212,6 +219,8 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=0,
                     help="N > 0: HAProxy nbthread N, Varnish thread_pools=N, and a second aznet with "
                          "AZNET_FRONTDOOR_WORKERS=N beside the in-process one")
+    ap.add_argument("--against", metavar="DIR", default="",
+                    help="a second aznet from the checkout in DIR (before a change), in the pass-through rounds")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="fdbench-") as t:
         tmp = Path(t)
@@ -225,6 +234,16 @@ def main() -> None:
             azw = Aznet(tmp, env={"AZNET_FRONTDOOR_EDGE_ADDRESS": EDGE_W,
                                   "AZNET_FRONTDOOR_WORKERS": str(args.workers)}, name="aznet-workers")
             procs.append(azw.proc)
+        azb = None
+        if args.against:
+            here = os.getcwd()
+            os.chdir(args.against)          # ``python -m aznet...`` imports the package of its working directory
+            try:
+                azb = Aznet(tmp, env={"AZNET_FRONTDOOR_EDGE_ADDRESS": EDGE_B,
+                                      "AZNET_FRONTDOOR_WORKERS": str(args.workers)}, name="aznet-before")
+            finally:
+                os.chdir(here)
+            procs.append(azb.proc)
         try:
             wait_port(ORIGIN, 8080)
             wait_port(HAPROXY_FE, 80)
@@ -246,6 +265,10 @@ def main() -> None:
                 for _ in range(2):    # each worker may take the first request: fetch until a hit is seen
                     subprocess.run(["curl", "-s", "-o", "/dev/null", "-H", f"Host: {host_w}", f"http://{EDGE_W}/hot"],
                                    check=True)
+            host_b = ""
+            if azb is not None:
+                host_b = build_edge(azb)
+                wait_port(EDGE_B, 80)
             n = max(args.workers, 1)
             print(f"HAProxy nbthread {n}, Varnish thread_pools={args.workers or 'default'}, aznet in one process"
                   + (f", aznet/{args.workers}w: {args.workers} worker processes + the aznet process"
@@ -258,9 +281,12 @@ def main() -> None:
             if azw is not None:
                 passes.append(("aznet/workers", f"http://{EDGE_W}/pass/x", host_w, azw.proc.pid))
                 hits.append(("aznet/workers", f"http://{EDGE_W}/hot", host_w, azw.proc.pid))
+            if azb is not None:
+                passes.append(("aznet before", f"http://{EDGE_B}/pass/x", host_b, azb.proc.pid))
             got = measure(passes, args.seconds, args.rounds)
             hp, ap_ = got[0], got[1]
             apw = got[2] if azw is not None else None
+            apb = got[-1] if azb is not None else None
             got = measure(hits, args.seconds, args.rounds)
             vh, ah = got[0], got[1]
             ahw = got[2] if azw is not None else None
@@ -278,6 +304,8 @@ def main() -> None:
             row("pass-through aznet edge", ap_, hp, "HAProxy")
             if apw is not None:
                 row(f"pass-through aznet/{args.workers}w", apw, hp, "HAProxy")
+            if apb is not None:
+                row("pass-through aznet before" + (f" {args.workers}w" if args.workers else ""), apb, hp, "HAProxy")
             row("cache hit Varnish", vh)
             row("cache hit aznet edge", ah, vh, "Varnish")
             if ahw is not None:
