@@ -99,7 +99,7 @@ class Balancer:
     """Per-group round-robin state; ``pick`` is pure apart from that state."""
 
     def __init__(self) -> None:
-        self.current: dict[tuple[str, str], int] = {}
+        self.current: dict[str, dict[str, int]] = {}      # group id -> origin id -> its current weight
 
     def candidates(self, group: GroupSpec, health: Sequence[Health | None]) -> list[OriginSpec]:
         enabled = [(o, h) for o, h in zip(group.origins, health, strict=True) if o.enabled]
@@ -125,22 +125,22 @@ class Balancer:
                     return o
         if len(candidates) == 1:
             return candidates[0]
+        cur = self.current.get(group.id)
+        if cur is None:
+            cur = self.current[group.id] = {}
         total = 0
         best: OriginSpec | None = None
         best_w = 0
-        cur = self.current
-        gid = group.id
         for o in candidates:
-            key = (gid, o.id)
-            w = cur.get(key, 0) + o.weight
-            cur[key] = w
-            total += o.weight
+            weight = o.weight
+            w = cur[o.id] = cur.get(o.id, 0) + weight
+            total += weight
             if best is None or w > best_w:
                 best, best_w = o, w
         assert best is not None
-        cur[(gid, best.id)] = best_w - total
+        cur[best.id] = best_w - total
         return best
 
     def forget(self, keep: set[str]) -> None:
-        for key in [k for k in self.current if k[0] not in keep]:
-            del self.current[key]
+        for gid in [g for g in self.current if g not in keep]:
+            del self.current[gid]
