@@ -29,9 +29,10 @@ MAX_RECORD = 16384 + 2048   # more than the plaintext of one TLS record (2^14): 
 NOTHING_PENDING = 1024      # the read size when nothing is buffered (the answer is want-read or end of stream)
 
 
-class ServerSSLObject(ssl.SSLObject):
-    """The TLS object of one client connection on a listener (``SSLContext.sslobject_class``), as
-    ``ssl.SSLObject`` does it with less work per call of the event loop's TLS protocol:
+class SizedSSLObject(ssl.SSLObject):
+    """The TLS object of one connection (``SSLContext.sslobject_class`` of the listeners' contexts and of the
+    backend contexts for end-to-end TLS), as ``ssl.SSLObject`` does it with less work per call of the event
+    loop's TLS protocol:
 
     - ``read(n)`` without a buffer asks OpenSSL for no more than can be there: uvloop reads with n = 256 KiB,
       and Python allocates a bytes object of n for every call and then shrinks it, a large malloc per request
@@ -51,7 +52,7 @@ class ServerSSLObject(ssl.SSLObject):
     @classmethod
     def _create(cls, incoming: ssl.MemoryBIO, outgoing: ssl.MemoryBIO, server_side: bool = False,
                 server_hostname: str | None = None, session: ssl.SSLSession | None = None,
-                context: ssl.SSLContext | None = None) -> ServerSSLObject:
+                context: ssl.SSLContext | None = None) -> SizedSSLObject:
         self = super()._create(incoming, outgoing, server_side=server_side,  # type: ignore[misc]
                                server_hostname=server_hostname, session=session, context=context)
         raw = self._sslobj
@@ -196,7 +197,7 @@ def _picker(ordered: list[tuple[Listener, ssl.SSLContext]]) -> Callable[[str], s
 def _clone(ctx: ssl.SSLContext, alpn: Sequence[str] = ("http/1.1",)) -> ssl.SSLContext:
     """A server context with the same certificate, policy and client CAs (the SNI callback lives on it)."""
     new = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    new.sslobject_class = ServerSSLObject
+    new.sslobject_class = SizedSSLObject
     new.minimum_version = ctx.minimum_version
     try:
         new.set_ciphers(":".join(c["name"] for c in ctx.get_ciphers() if c["protocol"] != "TLSv1.3"))
@@ -221,4 +222,5 @@ def backend_context(trusted_roots_b64: Sequence[str], extra_ca: Path | None) -> 
         ctx.load_verify_locations(cafile=str(extra_ca))
     ctx.check_hostname = True
     ctx.set_alpn_protocols(["http/1.1"])
+    ctx.sslobject_class = SizedSSLObject
     return ctx

@@ -30,7 +30,7 @@ from ... import services
 from ...contracts.edge_content import EdgeContentSink
 from ...store.base import Change
 from ..appgw.frontend import ClientConn
-from ..appgw.tls import ServerSSLObject
+from ..appgw.tls import SizedSSLObject
 from ..l7workers import L7Workers, start_workers
 from ..ports import listen_port
 from ..procpool import bind_listener
@@ -401,7 +401,7 @@ class FrontDoorService(EdgeContentSink):
 
     def _base_context(self) -> ssl.SSLContext:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        ctx.sslobject_class = ServerSSLObject   # reads sized to what is buffered (appgw/tls.py), as on App Gateway
+        ctx.sslobject_class = SizedSSLObject   # reads sized to what is buffered (appgw/tls.py), as on App Gateway
         self.base_ctx = ctx
         self._base_minimum()
         ctx.load_cert_chain(*self.certs.managed_pem("azurefd.net"))

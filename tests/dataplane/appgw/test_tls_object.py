@@ -1,4 +1,4 @@
-"""The listener's TLS object (``tls.ServerSSLObject``): reads sized to what is buffered instead of the 256 KiB
+"""The TLS object of listeners and backend connections (``tls.SizedSSLObject``): reads sized to what is buffered instead of the 256 KiB
 uvloop asks for, ``write``/``pending`` without a Python frame. What a reader gets must be what ``ssl.SSLObject``
 gives for the same bytes: every byte in order whatever the chunking of the ciphertext, want-read when nothing
 is there, end of stream on close_notify. End to end: large bodies both ways and keep-alive requests over an
@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from aznet.dataplane.appgw import tls
+from tests.network.nic_support import rid
 
 from .support import backends, gateway, network, pip_address, port, signed_pfx, wait_for
 
@@ -110,14 +111,14 @@ def _transcript(pem: Path, cls: type[ssl.SSLObject], version: ssl.TLSVersion) ->
 @pytest.mark.parametrize("version", [ssl.TLSVersion.TLSv1_3, ssl.TLSVersion.TLSv1_2])
 def test_server_object_reads_what_ssl_sslobject_reads(tmp_path, version):
     pem = _pem(tmp_path)
-    mine = _transcript(pem, tls.ServerSSLObject, version)
+    mine = _transcript(pem, tls.SizedSSLObject, version)
     stock = _transcript(pem, ssl.SSLObject, version)
     assert mine[-2:] == [b"into a buffer", b"<eof>"]
     assert b"".join(mine) == b"".join(stock)
 
 
 def test_server_object_asks_openssl_for_what_is_buffered(tmp_path):
-    p = _Pair(_pem(tmp_path), tls.ServerSSLObject, ssl.TLSVersion.TLSv1_3)
+    p = _Pair(_pem(tmp_path), tls.SizedSSLObject, ssl.TLSVersion.TLSv1_3)
     sizes: list[int] = []
     real = p.server._sslobj
 
@@ -167,4 +168,34 @@ def test_listener_contexts_make_server_objects(aznet, network_client, rg):
             svc = aznet.platform.services.get("appgw")
             objs = [c.transport.get_extra_info("ssl_object") for st in list(svc.sockets.values()) if st.tls
                     for c in list(st.conns) if c.transport is not None]
-            assert objs and all(type(o) is tls.ServerSSLObject for o in objs)
+            assert objs and all(type(o) is tls.SizedSSLObject for o in objs)
+
+
+def test_end_to_end_tls_to_the_backend_reads_through_sized_objects(aznet, network_client, rg, tmp_path):
+    from .support import Backend, ca_der_b64, signed_pem
+
+    ids = network(network_client, aznet, rg)
+    b = Backend("secure", "127.0.86.1", tls=signed_pem(aznet, tmp_path, "backend.contoso.com"))
+    try:
+        gw = rid(aznet, rg, "applicationGateways", "gw")
+        body = gateway(aznet, rg, "gw", ids, pools={"p": [{"ipAddress": b.host}]},
+                       settings={"s": {"port": b.port, "protocol": "Https", "hostName": "backend.contoso.com",
+                                       "trustedRootCertificates": [{"id": f"{gw}/trustedRootCertificates/ca"}]}},
+                       listeners=[{"name": "l"}], rules=[{"name": "r", "listener": "l", "pool": "p", "settings": "s"}],
+                       trustedRootCertificates=[{"name": "ca", "properties": {"data": ca_der_b64(aznet)}}])
+        network_client.application_gateways.begin_create_or_update(rg, "gw", body).result()
+        url = f"http://{pip_address(network_client, rg)}:{port(aznet, 80)}"
+        with httpx.Client(timeout=20) as c:
+            wait_for(lambda: c.get(f"{url}/x").status_code == 200)
+            for i in range(10):
+                assert c.get(f"{url}/k{i}").text == f"secure /k{i}"
+            assert c.post(f"{url}/upload", content=b"u" * 3_000_000).text == "secure read 3000000"
+            assert len(c.get(f"{url}/bytes/3000000").content) == 3_000_000
+        svc = aznet.platform.services.get("appgw")
+        objs = wait_for(lambda: [u.transport.get_extra_info("ssl_object")       # once back in the idle pool
+                                 for q in list(svc.proxy.upstream.idle.values()) for u in list(q)
+                                 if u.transport is not None
+                                 and u.transport.get_extra_info("peername") == (b.host, b.port)])
+        assert objs and all(type(o) is tls.SizedSSLObject for o in objs)
+    finally:
+        b.close()

@@ -1,4 +1,4 @@
-"""The edge's HTTPS listener reads through the App Gateway's listener TLS object (``appgw.tls.ServerSSLObject``:
+"""The edge's HTTPS listener reads through the App Gateway's listener TLS object (``appgw.tls.SizedSSLObject``:
 reads sized to what is buffered): keep-alive requests and large bodies both ways over HTTP/1.1 arrive whole."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import ssl
 
 import httpx
 
-from aznet.dataplane.appgw.tls import ServerSSLObject
+from aznet.dataplane.appgw.tls import SizedSSLObject
 from aznet.dataplane.frontdoor.service import FrontDoorService
 
 from .support import afd_one_origin, backends, edge_port, resolve
@@ -34,4 +34,4 @@ def test_edge_https_reads_through_the_server_tls_object(aznet, rg):  # type: ign
             assert r.content == b"x" * (2 * 1024 * 1024)
             objs = [conn.transport.get_extra_info("ssl_object") for st in list(svc.sockets) if st.tls
                     for conn in list(st.conns) if conn.transport is not None]
-            assert objs and all(type(o) is ServerSSLObject for o in objs)
+            assert objs and all(type(o) is SizedSSLObject for o in objs)
