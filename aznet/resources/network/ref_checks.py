@@ -4,7 +4,7 @@ the same region; enum values and scalar types must parse. Raises Azure's codes."
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from ...arm.errors import ArmError
@@ -20,6 +20,20 @@ def cannot_parse(path: str, value: Any, type_name: str) -> ArmError:
     return ArmError(400, "InvalidRequestFormat", "Cannot parse the request.", details=[{
         "code": "InvalidJson",
         "message": f"Error converting value {value!r} to type '{type_name}'. Path '{path}'."}])
+
+
+def objects(value: Any, path: str, type_name: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The members of a JSON array of objects, each with its path (``path[i]``); None has none. NRP's parse
+    error for a value that is not an array (``type_name[]``) or a member that is not an object (``type_name``)."""
+    if value is None:
+        return
+    if not isinstance(value, list):
+        raise cannot_parse(path, value, f"{type_name}[]")
+    for i, item in enumerate(value):
+        item_path = f"{path}[{i}]"
+        if not isinstance(item, dict):
+            raise cannot_parse(item_path, item, type_name)
+        yield item_path, item
 
 
 def enum(value: Any, allowed: Iterable[str], path: str, type_name: str, default: str | None = None) -> str | None:

@@ -14,7 +14,7 @@ from ...arm.errors import ArmError
 from ...arm.ids import normalize
 from ...arm.registry import REGISTRY, Hooks, NameRule, ResourceType
 from .application_gateways.catalogue import RULE_SETS, known_rule_sets
-from .ref_checks import API_VERSIONS, boolean, cannot_parse, enum, integer
+from .ref_checks import API_VERSIONS, boolean, cannot_parse, enum, integer, objects
 from .waf_match import RULE_NAME, match_values, unique_priorities
 
 if TYPE_CHECKING:
@@ -239,10 +239,7 @@ def _managed(node: Any) -> tuple[dict[str, Any], bool]:
     seen_types: set[str] = set()
     clean_sets = []
     crs32 = False
-    for i, s in enumerate(sets):
-        spath = f"{path}.managedRuleSets[{i}]"
-        if not isinstance(s, dict):
-            raise cannot_parse(spath, s, "ManagedRuleSet")
+    for spath, s in objects(sets, f"{path}.managedRuleSets", "ManagedRuleSet"):
         set_type, version, groups = _rule_set_key(s, spath)
         family = "crs" if set_type in ("OWASP", "Microsoft_DefaultRuleSet") else set_type
         if family in seen_types:
@@ -251,27 +248,18 @@ def _managed(node: Any) -> tuple[dict[str, Any], bool]:
                            target=spath)
         seen_types.add(family)
         crs32 = crs32 or (set_type == "OWASP" and version == "3.2") or set_type == "Microsoft_DefaultRuleSet"
-        overrides = s.get("ruleGroupOverrides") or []
-        if not isinstance(overrides, list):
-            raise cannot_parse(f"{spath}.ruleGroupOverrides", overrides, "ManagedRuleGroupOverride[]")
         clean_over = []
-        for j, o in enumerate(overrides):
-            opath = f"{spath}.ruleGroupOverrides[{j}]"
-            if not isinstance(o, dict) or not isinstance(o.get("ruleGroupName"), str):
+        for opath, o in objects(s.get("ruleGroupOverrides") or [], f"{spath}.ruleGroupOverrides",
+                                "ManagedRuleGroupOverride"):
+            if not isinstance(o.get("ruleGroupName"), str):
                 raise cannot_parse(opath, o, "ManagedRuleGroupOverride")
             group = o["ruleGroupName"]
             if group.lower() not in groups:
                 raise ArmError(400, "ApplicationGatewayFirewallRuleGroupNotFound",
                                f"Rule group {group} is not part of managed rule set {set_type} {version}.",
                                target=f"{opath}.ruleGroupName")
-            rules = o.get("rules") or []
-            if not isinstance(rules, list):
-                raise cannot_parse(f"{opath}.rules", rules, "ManagedRuleOverride[]")
             clean_rules = []
-            for k, rule in enumerate(rules):
-                rpath = f"{opath}.rules[{k}]"
-                if not isinstance(rule, dict):
-                    raise cannot_parse(rpath, rule, "ManagedRuleOverride")
+            for rpath, rule in objects(o.get("rules") or [], f"{opath}.rules", "ManagedRuleOverride"):
                 rid = str(rule.get("ruleId", ""))
                 if rid not in groups[group.lower()]:
                     raise ArmError(400, "ApplicationGatewayFirewallRuleNotFound",
@@ -288,14 +276,9 @@ def _managed(node: Any) -> tuple[dict[str, Any], bool]:
                 clean_rules.append(entry)
             clean_over.append({"ruleGroupName": group, "rules": clean_rules})
         clean_sets.append({"ruleSetType": set_type, "ruleSetVersion": version, "ruleGroupOverrides": clean_over})
-    excl = node.get("exclusions") or []
-    if not isinstance(excl, list):
-        raise cannot_parse(f"{path}.exclusions", excl, "OwaspCrsExclusionEntry[]")
     clean_excl = []
-    for i, e in enumerate(excl):
-        epath = f"{path}.exclusions[{i}]"
-        if not isinstance(e, dict):
-            raise cannot_parse(epath, e, "OwaspCrsExclusionEntry")
+    excl = objects(node.get("exclusions") or [], f"{path}.exclusions", "OwaspCrsExclusionEntry")
+    for i, (epath, e) in enumerate(excl):
         var = enum(e.get("matchVariable"), EXCLUSION_VARIABLES, f"{epath}.matchVariable",
                    "OwaspCrsExclusionEntryMatchVariable")
         op = enum(e.get("selectorMatchOperator"), EXCLUSION_OPERATORS, f"{epath}.selectorMatchOperator",
@@ -308,13 +291,8 @@ def _managed(node: Any) -> tuple[dict[str, Any], bool]:
         entry: dict[str, Any] = {"matchVariable": var, "selectorMatchOperator": op, "selector": sel or ""}
         scoped = e.get("exclusionManagedRuleSets")
         if scoped is not None:
-            if not isinstance(scoped, list):
-                raise cannot_parse(f"{epath}.exclusionManagedRuleSets", scoped, "ExclusionManagedRuleSet[]")
             entry["exclusionManagedRuleSets"] = []
-            for k, s in enumerate(scoped):
-                spath = f"{epath}.exclusionManagedRuleSets[{k}]"
-                if not isinstance(s, dict):
-                    raise cannot_parse(spath, s, "ExclusionManagedRuleSet")
+            for spath, s in objects(scoped, f"{epath}.exclusionManagedRuleSets", "ExclusionManagedRuleSet"):
                 set_type, version, groups = _rule_set_key(s, spath)
                 rgs = []
                 for g in s.get("ruleGroups") or []:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from ....arm.errors import ArmError
-from ..ref_checks import boolean, cannot_parse, enum, integer, ref_id, resolve
+from ..ref_checks import boolean, cannot_parse, enum, integer, objects, ref_id, resolve
 from .catalogue import known_rule_sets
 from .model import WAF_POLICY_TYPE, Gateway, bounded, text
 
@@ -46,14 +46,9 @@ def check_waf_config(gw: Gateway) -> None:
                        f"Rule set {set_type} {version} is not supported for SKU {gw.sku_name}. Supported versions "
                        f"are {', '.join(allowed)}.", target=f"{path}.ruleSetVersion")
     groups = known_rule_sets().get(("owasp", version), {})
-    disabled = cfg.get("disabledRuleGroups") or []
-    if not isinstance(disabled, list):
-        raise cannot_parse(f"{path}.disabledRuleGroups", disabled, "ApplicationGatewayFirewallDisabledRuleGroup[]")
     clean_disabled = []
-    for i, g in enumerate(disabled):
-        gpath = f"{path}.disabledRuleGroups[{i}]"
-        if not isinstance(g, dict):
-            raise cannot_parse(gpath, g, "ApplicationGatewayFirewallDisabledRuleGroup")
+    for gpath, g in objects(cfg.get("disabledRuleGroups") or [], f"{path}.disabledRuleGroups",
+                            "ApplicationGatewayFirewallDisabledRuleGroup"):
         name = text(g.get("ruleGroupName"), f"{gpath}.ruleGroupName", 128) or ""
         if groups and name.lower() not in groups:
             raise ArmError(400, "ApplicationGatewayFirewallRuleGroupNotFound",
@@ -84,14 +79,9 @@ def check_waf_config(gw: Gateway) -> None:
                                        "File upload limit {value} MB is invalid. Supported range is [{low}, {high}].",
                                        100),
     }
-    excl = cfg.get("exclusions") or []
-    if not isinstance(excl, list):
-        raise cannot_parse(f"{path}.exclusions", excl, "ApplicationGatewayFirewallExclusion[]")
     clean["exclusions"] = []
-    for i, e in enumerate(excl):
-        epath = f"{path}.exclusions[{i}]"
-        if not isinstance(e, dict):
-            raise cannot_parse(epath, e, "ApplicationGatewayFirewallExclusion")
+    excl = objects(cfg.get("exclusions") or [], f"{path}.exclusions", "ApplicationGatewayFirewallExclusion")
+    for i, (epath, e) in enumerate(excl):
         var = enum(e.get("matchVariable"), EXCLUSION_VARIABLES, f"{epath}.matchVariable", "System.String")
         op = enum(e.get("selectorMatchOperator"), SELECTOR_OPERATORS, f"{epath}.selectorMatchOperator",
                   "System.String")

@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ....arm.errors import ArmError
-from ..ref_checks import boolean, cannot_parse, enum, integer, ref_id
+from ..ref_checks import boolean, cannot_parse, enum, integer, objects, ref_id
 from .catalogue import SERVER_VARIABLES
 from .model import PRIORITY_API, Gateway, bounded, text
 
@@ -31,30 +31,25 @@ def check_pools(gw: Gateway) -> None:
     for j, item in enumerate(gw.items("backendAddressPools")):
         path = f"properties.backendAddressPools[{j}].properties"
         bp = item["properties"]
-        addrs = bp.get("backendAddresses")
         clean = []
-        if addrs is not None:
-            if not isinstance(addrs, list):
-                raise cannot_parse(f"{path}.backendAddresses", addrs, "ApplicationGatewayBackendAddress[]")
-            for i, a in enumerate(addrs):
-                if not isinstance(a, dict):
-                    raise cannot_parse(f"{path}.backendAddresses[{i}]", a, "ApplicationGatewayBackendAddress")
-                fqdn = text(a.get("fqdn"), f"{path}.backendAddresses[{i}].fqdn", 255)
-                ip = text(a.get("ipAddress"), f"{path}.backendAddresses[{i}].ipAddress", 64)
-                if bool(fqdn) == bool(ip):
-                    raise ArmError(400, "ApplicationGatewayBackendAddressInvalid",
-                                   f"Backend address {i} of pool {gw.item_id('backendAddressPools', item['name'])} "
-                                   "must have exactly one of fqdn and ipAddress.", target=f"{path}.backendAddresses[{i}]")
-                if ip:
-                    import ipaddress
+        addrs = objects(bp.get("backendAddresses"), f"{path}.backendAddresses", "ApplicationGatewayBackendAddress")
+        for i, (apath, a) in enumerate(addrs):
+            fqdn = text(a.get("fqdn"), f"{apath}.fqdn", 255)
+            ip = text(a.get("ipAddress"), f"{apath}.ipAddress", 64)
+            if bool(fqdn) == bool(ip):
+                raise ArmError(400, "ApplicationGatewayBackendAddressInvalid",
+                               f"Backend address {i} of pool {gw.item_id('backendAddressPools', item['name'])} "
+                               "must have exactly one of fqdn and ipAddress.", target=apath)
+            if ip:
+                import ipaddress
 
-                    try:
-                        ipaddress.ip_address(ip)
-                    except ValueError:
-                        raise ArmError(400, "ApplicationGatewayBackendAddressInvalidIpAddress",
-                                       f"Backend address {ip} is not a valid IP address.",
-                                       target=f"{path}.backendAddresses[{i}].ipAddress") from None
-                clean.append({"fqdn": fqdn} if fqdn else {"ipAddress": ip})
+                try:
+                    ipaddress.ip_address(ip)
+                except ValueError:
+                    raise ArmError(400, "ApplicationGatewayBackendAddressInvalidIpAddress",
+                                   f"Backend address {ip} is not a valid IP address.",
+                                   target=f"{apath}.ipAddress") from None
+            clean.append({"fqdn": fqdn} if fqdn else {"ipAddress": ip})
         item["properties"] = {"backendAddresses": clean}
 
 
@@ -459,26 +454,19 @@ def check_rewrites(gw: Gateway) -> None:
     for j, item in enumerate(gw.items("rewriteRuleSets")):
         sid = gw.item_id("rewriteRuleSets", item["name"])
         path = f"properties.rewriteRuleSets[{j}].properties"
-        rules = item["properties"].get("rewriteRules") or []
-        if not isinstance(rules, list):
-            raise cannot_parse(f"{path}.rewriteRules", rules, "ApplicationGatewayRewriteRule[]")
         out = []
-        for k, rule in enumerate(rules):
-            rpath = f"{path}.rewriteRules[{k}]"
-            if not isinstance(rule, dict) or not isinstance(rule.get("name"), str):
+        rules = objects(item["properties"].get("rewriteRules") or [], f"{path}.rewriteRules",
+                        "ApplicationGatewayRewriteRule")
+        for rpath, rule in rules:
+            if not isinstance(rule.get("name"), str):
                 raise cannot_parse(rpath, rule, "ApplicationGatewayRewriteRule")
             seq = bounded(rule.get("ruleSequence"), f"{rpath}.ruleSequence", 1, 1000,
                           "ApplicationGatewayRewriteRuleInvalidSequence",
                           f"Rule sequence {{value}} of rewrite rule {rule['name']} in {sid} is invalid. Supported "
                           "range is [{low}, {high}].", 100)
-            conds = rule.get("conditions") or []
-            if not isinstance(conds, list):
-                raise cannot_parse(f"{rpath}.conditions", conds, "ApplicationGatewayRewriteRuleCondition[]")
             cclean = []
-            for c_i, c in enumerate(conds):
-                cpath = f"{rpath}.conditions[{c_i}]"
-                if not isinstance(c, dict):
-                    raise cannot_parse(cpath, c, "ApplicationGatewayRewriteRuleCondition")
+            for cpath, c in objects(rule.get("conditions") or [], f"{rpath}.conditions",
+                                    "ApplicationGatewayRewriteRuleCondition"):
                 var = text(c.get("variable"), f"{cpath}.variable", 256)
                 if not var or not _VAR.match(var) or (var.startswith("var_") and var not in known_vars):
                     raise ArmError(400, "ApplicationGatewayRewriteRuleConditionInvalidVariable",
@@ -500,14 +488,9 @@ def check_rewrites(gw: Gateway) -> None:
                 raise cannot_parse(f"{rpath}.actionSet", actions, "ApplicationGatewayRewriteRuleActionSet")
             aclean: dict[str, Any] = {}
             for key in ("requestHeaderConfigurations", "responseHeaderConfigurations"):
-                heads = actions.get(key) or []
-                if not isinstance(heads, list):
-                    raise cannot_parse(f"{rpath}.actionSet.{key}", heads, "ApplicationGatewayHeaderConfiguration[]")
                 hl = []
-                for h_i, h in enumerate(heads):
-                    hpath = f"{rpath}.actionSet.{key}[{h_i}]"
-                    if not isinstance(h, dict):
-                        raise cannot_parse(hpath, h, "ApplicationGatewayHeaderConfiguration")
+                for hpath, h in objects(actions.get(key) or [], f"{rpath}.actionSet.{key}",
+                                        "ApplicationGatewayHeaderConfiguration"):
                     name = text(h.get("headerName"), f"{hpath}.headerName", 256)
                     if not name or not re.match(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$", name):
                         raise ArmError(400, "ApplicationGatewayRewriteRuleInvalidHeaderName",
