@@ -128,80 +128,73 @@ def _depth_message(text: str, max_depth: int) -> str:
 _TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]:,]|[^\s"{}\[\]:,]+', re.DOTALL)
 
 
-def _locate(text: str, stop: Callable[[int, int], bool], *, scalars: bool = False) -> tuple[str, int, int]:
-    """Walk ``text`` token by token (error paths only: it stops at the first token where
-    ``stop(offset, depth)`` holds) and return Json.NET's (path, line, position) there."""
-    stack: list[list[Any]] = []          # [kind, key or index, expecting key]
-    end = 0
-    for m in _TOKEN.finditer(text):
-        tok, off = m.group(), m.start()
-        end = m.end()
-        c = tok[0]
-        if c in "{[":
-            if stack and stack[-1][0] == "[":
-                stack[-1][1] = stack[-1][1] + 1 if stack[-1][1] is not None else 0
-            stack.append([c, None, c == "{"])
-            if stop(off, len(stack)):
-                break
-        elif c in "}]":
-            if stack:
-                stack.pop()
-        elif c == ",":
-            if stack and stack[-1][0] == "{":
-                stack[-1][2] = True
-        elif c == ":":
-            if stack:
-                stack[-1][2] = False
-        elif stack and stack[-1][0] == "{" and stack[-1][2] and c == '"':
-            try:
-                stack[-1][1] = json.loads(tok)
-            except ValueError:
-                stack[-1][1] = tok[1:-1]
-        else:
-            if stack and stack[-1][0] == "[":
-                stack[-1][1] = stack[-1][1] + 1 if stack[-1][1] is not None else 0
-            if scalars and stop(off, len(stack)):
-                break
-    line = text.count("\n", 0, end) + 1
-    pos = end - (text.rfind("\n", 0, end) + 1)
-    return _path([(s[0], s[1]) for s in stack]), line, pos
-
-
-def member_position(text: str, keys: tuple[str | int, ...]) -> tuple[int, int] | None:
-    """Json.NET's (line, position) just after ``"member":`` at the path ``keys`` in ``text``, else None."""
-    stack: list[list[Any]] = []          # [kind, key or index]
-    target = list(keys)
-    pending = False
+def _tokens(text: str) -> Iterator[tuple[re.Match[str], str, list[list[Any]]]]:
+    """Each token of ``text`` with its kind (open, close, comma, colon, key, value) and the stack of
+    containers around it once it is read: ``[kind, key or index, expecting a key]`` a level (error and
+    position paths only)."""
+    stack: list[list[Any]] = []
     for m in _TOKEN.finditer(text):
         tok = m.group()
         c = tok[0]
         if c in "{[":
-            if stack and stack[-1][0] == "[":
-                stack[-1][1] = stack[-1][1] + 1 if stack[-1][1] is not None else 0
+            _next_index(stack)
             stack.append([c, None, c == "{"])
+            yield m, "open", stack
         elif c in "}]":
             if stack:
                 stack.pop()
+            yield m, "close", stack
         elif c == ",":
             if stack and stack[-1][0] == "{":
                 stack[-1][2] = True
+            yield m, "comma", stack
         elif c == ":":
             if stack:
                 stack[-1][2] = False
-            if pending:
-                end = m.end()
-                line = text.count("\n", 0, end) + 1
-                return line, end - (text.rfind("\n", 0, end) + 1)
+            yield m, "colon", stack
         elif stack and stack[-1][0] == "{" and stack[-1][2] and c == '"':
             try:
                 stack[-1][1] = json.loads(tok)
             except ValueError:
                 stack[-1][1] = tok[1:-1]
-            pending = [s[1] for s in stack] == target
-            continue
-        elif stack and stack[-1][0] == "[":
-            stack[-1][1] = stack[-1][1] + 1 if stack[-1][1] is not None else 0
-        pending = False
+            yield m, "key", stack
+        else:
+            _next_index(stack)
+            yield m, "value", stack
+
+
+def _next_index(stack: list[list[Any]]) -> None:
+    """A value starts in the innermost container: in an array, that is its next index."""
+    if stack and stack[-1][0] == "[":
+        stack[-1][1] = stack[-1][1] + 1 if stack[-1][1] is not None else 0
+
+
+def _locate(text: str, stop: Callable[[int, int], bool], *, scalars: bool = False) -> tuple[str, int, int]:
+    """Walk ``text`` token by token (error paths only: it stops at the first container, or with ``scalars``
+    the first token of any value, where ``stop(offset, depth)`` holds) and return Json.NET's (path, line,
+    position) there."""
+    stack: list[list[Any]] = []
+    end = 0
+    for m, kind, stack in _tokens(text):
+        end = m.end()
+        if (kind == "open" or (scalars and kind == "value")) and stop(m.start(), len(stack)):
+            break
+    return (_path([(s[0], s[1]) for s in stack]), *_line_position(text, end))
+
+
+def _line_position(text: str, end: int) -> tuple[int, int]:
+    """Json.NET's line (from 1) and position (characters read on that line) at offset ``end``."""
+    return text.count("\n", 0, end) + 1, end - (text.rfind("\n", 0, end) + 1)
+
+
+def member_position(text: str, keys: tuple[str | int, ...]) -> tuple[int, int] | None:
+    """Json.NET's (line, position) just after ``"member":`` at the path ``keys`` in ``text``, else None."""
+    target = list(keys)
+    pending = False                      # the token before was the member's name
+    for m, kind, stack in _tokens(text):
+        if kind == "colon" and pending:
+            return _line_position(text, m.end())
+        pending = kind == "key" and [s[1] for s in stack] == target
     return None
 
 
