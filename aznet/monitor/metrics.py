@@ -75,21 +75,9 @@ class MetricsRegistry(Persistence):
         a[4] = value
 
     def set_gauge(self, resource_id: str, metric: str, value: float, dims: Dims = ()) -> None:
-        value = float(value)
-        m = int(self._clock() // 60)
-        if m != self._minute:
-            self._roll(m)
-        key = (resource_id.lower(), metric, dims)
-        self._gauges.add(key)
-        a = self._cur.get(key)
-        if a is None:
-            self._cur[key] = [value, 1.0, value, value, value]
-            return
-        a[0] += value
-        a[1] += 1.0
-        a[2] = min(a[2], value)
-        a[3] = max(a[3], value)
-        a[4] = value
+        """A level: the minute's bucket takes it as ``add`` does; its series is marked a gauge, not a counter."""
+        self.add(resource_id, metric, float(value), dims)
+        self._gauges.add((resource_id.lower(), metric, dims))
 
     def merge(self, resource_id: str, metric: str, dims: Dims, acc: Acc) -> None:
         """Add samples aggregated elsewhere (a worker process's batch: total, count, min, max, last) to the
