@@ -151,18 +151,33 @@ def cannot_parse(path: str, problem: str) -> ArmError:
                     details=[{"code": "InvalidJson", "message": f"{problem} Path '{path}'."}])
 
 
-def put_resource(ctx: Ctx, rid_str: str, body: Any, *, nested: bool = False,
-                 if_match: str | None = None, if_none_match: str | None = None,
-                 sync_parent: bool = True, check_members: bool = True) -> tuple[int, dict[str, Any]]:
+def _target(ctx: Ctx, rid_str: str) -> tuple[ResourceId, ResourceType]:
+    """The id of one resource (not a collection) and its registered type."""
     rid = parse_resource_id(rid_str)
     if rid is None or rid.is_collection:
         raise ArmError(400, "InvalidResourceId", f"The resource id '{rid_str}' is not valid.")
-    rt = resolve_type(ctx, rid)
+    return rid, resolve_type(ctx, rid)
+
+
+def _stored_target(ctx: Ctx, rid_str: str, method: str) -> tuple[ResourceId, ResourceType]:
+    """``_target`` for a write: a virtual type (computed from its parent, never stored) refuses ``method``."""
+    rid, rt = _target(ctx, rid_str)
     if rt.virtual is not None:
-        raise ArmError(405, "MethodNotAllowed", "The requested resource does not support http method 'PUT'.")
+        raise ArmError(405, "MethodNotAllowed", f"The requested resource does not support http method '{method}'.")
+    return rid, rt
+
+
+def _json_object(body: Any) -> None:
     if not isinstance(body, dict):
         raise ArmError(400, "InvalidRequestContent",
                        "The request content was invalid and could not be deserialized: the body must be a JSON object.")
+
+
+def put_resource(ctx: Ctx, rid_str: str, body: Any, *, nested: bool = False,
+                 if_match: str | None = None, if_none_match: str | None = None,
+                 sync_parent: bool = True, check_members: bool = True) -> tuple[int, dict[str, Any]]:
+    rid, rt = _stored_target(ctx, rid_str, "PUT")
+    _json_object(body)
     parent_rec = check_scope(ctx, rid, rt)      # ARM finds the group (and parent) before the RP sees the name
     if not nested:
         guard(ctx, str(rid), "write")
@@ -298,10 +313,7 @@ def touch(ctx: Ctx, rec: Record) -> None:
 
 
 def get_resource(ctx: Ctx, rid_str: str) -> dict[str, Any]:
-    rid = parse_resource_id(rid_str)
-    if rid is None or rid.is_collection:
-        raise ArmError(400, "InvalidResourceId", f"The resource id '{rid_str}' is not valid.")
-    rt = resolve_type(ctx, rid)
+    rid, rt = _target(ctx, rid_str)
     if rt.virtual is not None:
         for child in rt.virtual(ctx, virtual_parent(ctx, rid).body):
             if child["name"].lower() == rid.name.lower():
@@ -318,12 +330,7 @@ def get_resource(ctx: Ctx, rid_str: str) -> dict[str, Any]:
 
 def delete_resource(ctx: Ctx, rid_str: str, *, nested: bool = False, force: bool = False) -> bool:
     """Delete a resource and its children. Returns False when it did not exist."""
-    rid = parse_resource_id(rid_str)
-    if rid is None or rid.is_collection:
-        raise ArmError(400, "InvalidResourceId", f"The resource id '{rid_str}' is not valid.")
-    rt = resolve_type(ctx, rid)
-    if rt.virtual is not None:
-        raise ArmError(405, "MethodNotAllowed", "The requested resource does not support http method 'DELETE'.")
+    rid, rt = _stored_target(ctx, rid_str, "DELETE")
     if not nested:
         if rid.resource_group is not None and ctx.txn.get(normalize(rid.scope)) is None:
             raise resource_group_not_found(rid.resource_group)
@@ -362,9 +369,7 @@ def merge_patch(target: Any, patch: Any) -> Any:
 
 
 def patch_resource(ctx: Ctx, rid_str: str, patch: Any, *, if_match: str | None = None) -> dict[str, Any]:
-    if not isinstance(patch, dict):
-        raise ArmError(400, "InvalidRequestContent",
-                       "The request content was invalid and could not be deserialized: the body must be a JSON object.")
+    _json_object(patch)
     rid = parse_resource_id(rid_str)
     if rid is not None and not rid.is_collection:
         # the PATCH body is checked against the PATCH model (TagsObject for most Network types)
