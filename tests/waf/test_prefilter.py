@@ -60,6 +60,23 @@ def _whole_cases() -> list[HttpRequest]:
         HttpRequest("GET", "/a?x=" + "b" * 1500 + "%27+or+1=1", headers=[("Host", "h"), ua]),
         HttpRequest("POST", "/f", headers=[("Host", "h"), ua, ("Content-Type", "application/x-www-form-urlencoded")],
                     body=b"a=1&b=select+*+from+users"),
+        # one body under two content types, and one content type with two bodies (alike for their first 40 bytes)
+        HttpRequest("POST", "/f", headers=[("Host", "h"), ua, ("Content-Type", "application/x-www-form-urlencoded")],
+                    body=b"comment=hello+there+my+good+friend+and+then+some+more+words"),
+        HttpRequest("POST", "/f", headers=[("Host", "h"), ua, ("Content-Type", "application/x-www-form-urlencoded")],
+                    body=b"comment=hello+there+my+good+friend+and+<script>alert(1)</script>"),
+        HttpRequest("POST", "/f", headers=[("Host", "h"), ua, ("Content-Type", "application/json")],
+                    body=b'{"a": "1 union select password from users"}'),
+        HttpRequest("POST", "/f", headers=[("Host", "h"), ua, ("Content-Type", "text/plain")],
+                    body=b'{"a": "1 union select password from users"}'),
+        HttpRequest("POST", "/f", headers=[("Host", "h"), ua, ("Content-Type", "application/json")],
+                    body=b'{"a": "1"}'),
+        HttpRequest("POST", "/f", headers=[("Host", "h"), ua, ("Content-Type", "application/xml")],
+                    body=b"<a><b>javascript:alert(1)</b></a>"),
+        HttpRequest("POST", "/f", headers=[("Host", "h"), ua, ("Content-Type", "application/xml")],
+                    body=b"<a><b>1</b></a>"),
+        HttpRequest("POST", "/f", headers=[("Host", "h"), ua, ("Content-Type", "application/x-www-form-urlencoded")],
+                    body=b"x=" + b"c" * 1500 + b"+union+select+1"),
     ]
     return out
 
@@ -74,7 +91,7 @@ def test_whole_request_line_and_header_list_answers_match_item_by_item(crs_avail
     assert pol.settings is not None and pol.settings.prefilter is not None
     pf = pol.settings.prefilter
     wholes = [w for ws in pf.wholes.values() for w in ws]
-    assert len(wholes) == 4 and all(w.families for w in wholes)
+    assert len(wholes) == 5 and all(w.families for w in wholes)
 
     def candidates(req: HttpRequest) -> list[set[int]]:
         t = Transaction(shared_engine().ruleset, req, pol.settings)  # type: ignore[arg-type]

@@ -182,11 +182,16 @@ class Prefilter:
             self.families[phase] = fams
             self.rest[phase] = [idx for idx in range(len(entries)) if idx not in covered]
             counts = [idx for idx in self.rest[phase] if _header_count(entries[idx][0])]
-            line = _Whole(_line_key, [f for f in fams if f.items in (_request_line, _args_get)], [], MEMO.table())
-            heads = _Whole(_headers_key, [f for f in fams if f.items in (_headers, _cookies)], counts, MEMO.table())
-            self.wholes[phase] = [w for w in (line, heads) if w.families or w.counts]
-            self.loose[phase] = [f for f in fams if f.items not in (_request_line, _args_get, _headers, _cookies)]
-            self.rest[phase] = [idx for idx in self.rest[phase] if idx not in counts]
+            body = [idx for idx in self.rest[phase] if entries[idx][0].name in BODY_KEYED]
+            line = _Whole(_line_key, [f for f in fams if f.items in (_request_line, _args_get)], [], [],
+                          MEMO.table())
+            heads = _Whole(_headers_key, [f for f in fams if f.items in (_headers, _cookies)], counts, [],
+                           MEMO.table())
+            bodied = _Whole(_body_key, [f for f in fams if f.items is _args_post], [], body, MEMO.table())
+            self.wholes[phase] = [w for w in (line, heads, bodied) if w.families or w.counts or w.rest]
+            self.loose[phase] = [f for f in fams if f.items not in (_request_line, _args_get, _headers, _cookies,
+                                                                     _args_post)]
+            self.rest[phase] = [idx for idx in self.rest[phase] if idx not in counts and idx not in body]
 
     def _python_gates(self, ruleset: RuleSet) -> dict[int, dict[VariableRef, list[tuple[Rule, int]]]]:
         """Links gated in Python, each new value run once and remembered like a Hyperscan group's answer: a rule's
@@ -289,7 +294,7 @@ class Prefilter:
         new: dict[int, list[str]] = {}                  # entry index -> its values without a remembered answer
         # (item memo, item, its (entry index, value) pairs, the whole it belongs to or None)
         pending: list[tuple[Table, tuple[str, ...], list[tuple[int, str]], list[Any] | None]] = []
-        counted: list[tuple[list[Any], int, str]] = []  # (whole, entry index, value) of new header counts
+        counted: list[tuple[list[Any], int, str]] = []  # (whole, entry index, value) of a whole's new values
         req = tx.req
         wholes: list[list[Any]] = []                    # [whole, key, its hits so far, rememberable] of misses
         for whole in self.wholes.get(phase, ()):
@@ -318,6 +323,22 @@ class Prefilter:
                 elif got:
                     hits |= got
                     acc |= got
+            if whole.rest:
+                no_body = not req.body
+                for idx in whole.rest:
+                    ref, _tss, memo, _py = entries[idx]
+                    if no_body and ref.name in _BODY_ONLY and not ref.count:
+                        continue                   # no value without a body (and no body processor run)
+                    for _, value in tx.resolve(ref):
+                        if len(value) > MAX_VALUE:
+                            rec[3] = False         # its answer may be unconfirmed (a long value): not remembered
+                        got = memo.get(value)
+                        if got is None:
+                            new.setdefault(idx, []).append(value)
+                            counted.append((rec, idx, value))
+                        elif got:
+                            hits |= got
+                            acc |= got
         for fam in self.loose.get(phase, ()):
             self._items(fam, req, tx, entries, hits, new, pending, None)
         no_response = tx.resp is None
@@ -504,6 +525,22 @@ def _headers_key(req: RequestView) -> tuple[tuple[str, str], ...]:
     return tuple(req.headers)
 
 
+def _body_key(req: RequestView) -> tuple[str, str, str | None, bool]:
+    """What the body's variables are functions of: the body (to the inspection limit), the Content-Type header
+    the body processor reads, and what a phase-1 ctl may have set (requestBodyProcessor, forceRequestBodyVariable)."""
+    index = req.keyed("REQUEST_HEADERS").get("content-type")
+    return (req.body, index[0][1] if index else "", req.forced_processor, req.force_body_variable)
+
+
+# variables whose values are functions of _body_key (answered with the body's whole)
+BODY_KEYED = frozenset({
+    "ARGS_POST", "ARGS_POST_NAMES", "REQUEST_BODY", "FILES", "FILES_NAMES", "FILES_SIZES", "MULTIPART_PART_HEADERS",
+    "XML", "REQBODY_PROCESSOR", "REQBODY_ERROR", "REQBODY_PROCESSOR_ERROR", "REQBODY_ERROR_MSG",
+    "REQBODY_PROCESSOR_ERROR_MSG", "MULTIPART_STRICT_ERROR", "MULTIPART_UNMATCHED_BOUNDARY", "FILES_COMBINED_SIZE",
+    "REQUEST_BODY_LENGTH",
+})
+
+
 def _header_count(ref: VariableRef) -> bool:
     return ref.count and ref.name == "REQUEST_HEADERS" and ref.selector is not None and not ref.is_regex
 
@@ -513,17 +550,20 @@ MAX_WHOLE_CHARS = 16 * 1024     # a request line or header list longer than this
 
 @dataclass(slots=True)
 class _Whole:
-    """Families whose items are functions of one key (the request line: its own variables and the query's
-    arguments; the header list: headers, cookies and the &REQUEST_HEADERS:Name counts): per key, the union of what
-    their items make candidates, remembered (bounded like every memo), so a header list or request line seen
-    before costs one lookup and no parsing."""
+    """Families and variables whose values are functions of one key (the request line: its own variables and the
+    query's arguments; the header list: headers, cookies and the &REQUEST_HEADERS:Name counts; the body with its
+    Content-Type: its arguments, files, parts, XML, REQUEST_BODY): per key, the union of what their values make
+    candidates, remembered (bounded like every memo), so a header list, request line or body seen before costs
+    one lookup and no parsing."""
     key: Callable[[RequestView], Any]
     families: list[_Family]
     counts: list[int]                            # by_ref entry indices of &REQUEST_HEADERS:Name
+    rest: list[int]                              # by_ref entry indices of other variables (the body's), resolved
     memo: Table
 
     def put(self, key: Any, hits: frozenset[int]) -> None:
-        chars = sum(len(p) for part in key for p in (part if isinstance(part, tuple) else (part,)))
+        chars = sum(len(p) for part in key if part for p in (part if isinstance(part, tuple) else (part,))
+                    if isinstance(p, str))
         if chars <= MAX_WHOLE_CHARS:
             MEMO.put_weighed(self.memo, key, chars + 64 * len(key), hits)
 
