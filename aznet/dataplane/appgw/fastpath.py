@@ -214,7 +214,7 @@ class Flight:
             elif reply is None:
                 assert err is not None
                 if err.kind == "reset" and not self.retried:
-                    self.retried = False       # the backend closed the kept-alive connection: once more, fresh
+                    self.retried = True        # the backend closed the kept-alive connection: once more, fresh
                     self.conn.loop.create_task(self.fp.resend(self))
                     return
                 self.fp.failed(self, err)

@@ -267,6 +267,30 @@ def test_hot_path_retries_a_kept_alive_connection_closed_under_the_request(aznet
             assert svc.fastpath.taken - before == 3
 
 
+def test_hot_path_retries_only_once_and_answers_502_as_the_general_path(aznet, network_client, rg):
+    """A backend that drops the request on the kept-alive connection and on the fresh one too: one retry, then
+    the general path's 502 (not a retry after each reset until the request timeout)."""
+    seen: list[bytes] = []
+
+    def drops_x(n: int, req: bytes) -> bytes | None:        # /x... answered the first time only; probes always
+        if req.startswith(b"GET /x"):
+            seen.append(req.split(b" ", 2)[1])
+            if len(seen) > 1:
+                return None
+        return echo(n, req)
+    with raw_backend("127.0.70.6", drops_x) as bport:
+        ip, fport = _gateway(aznet, network_client, rg, "127.0.70.6", bport, requestTimeout=5)
+        wait_for(lambda: socket.create_connection((ip, fport), timeout=2).close() is None)
+        svc = _svc(aznet)
+        with socket.create_connection((ip, fport), timeout=10) as sock, sock.makefile("rb") as f:
+            assert _send(sock, f, b"GET /x1 HTTP/1.1\r\nHost: t\r\n\r\n").startswith(b"HTTP/1.1 201")
+            before = svc.fastpath.taken
+            got = _send(sock, f, b"GET /x2 HTTP/1.1\r\nHost: t\r\n\r\n")
+            assert svc.fastpath.taken - before == 1
+        assert got.startswith(b"HTTP/1.1 502 Bad Gateway\r\n"), got[:60]
+        assert seen == [b"/x1", b"/x2", b"/x2"]                # the kept-alive connection, then one fresh
+
+
 def test_hot_path_streams_a_long_answer(aznet, network_client, rg):
     big = bytes(range(256)) * 4096                 # 1 MiB: over the buffered limit, relayed as it comes
 
