@@ -49,6 +49,21 @@ class Plan:
 
 
 @dataclass(slots=True)
+class Head:
+    """What the fast paths read from a request's head alone (``FastPaths.read``); a function of the head's bytes,
+    so kept with its shape (``appgw.frontend.HeadShape.derived``) when the shell has one and read once per head
+    seen. ``host`` None: no fast path (no Host, not origin form, a fragment, a loop, a bad X-Azure-RequestChain)."""
+    host: str | None                    # the Host header as sent
+    path: str = ""
+    query: str = ""
+    xff: str | None = None
+    hops: int = 0                       # X-Azure-RequestChain hops
+    debug: bool = False                 # X-Azure-DebugInfo: 1
+    conditional: bool = False           # a header the cache answers for (Range, validators)
+    kept: str | None = None             # the client's headers a pass forwards, as lines (``passpath``; on first use)
+
+
+@dataclass(slots=True)
 class Scan:
     """What the fast paths read from one request."""
     host: str                           # the Host header without port, lower-cased
@@ -64,6 +79,7 @@ class Scan:
     plan: Plan
 
 
+NO_HEAD = Head(None)
 Route = tuple[str, "HostSpec", Match["RouteSpec"], Plan]   # the host lower-cased without port, its spec, the match
 
 
@@ -81,12 +97,52 @@ class FastPaths:
 
     def take(self, st: EdgeSocket, conn: ClientConn, req: Request) -> bool:
         """Answers (or starts answering) ``req`` on a fast path; False: the full path answers it. Reads the
-        request once: the headers that decide, then the route (remembered per (Host, scheme, path))."""
+        request once (``read``: kept with the head's shape), then the route (remembered per (Host, scheme,
+        path))."""
         if req.h2_stream:
             return False
+        shape = req.shape
+        if shape is None:
+            head = self.read(req)
+        else:
+            head = shape.derived.get("frontdoor")
+            if head is None:
+                head = shape.derived["frontdoor"] = self.read(req)
+        host = head.host
+        if host is None:
+            return False
+        path = head.path
+        scheme = conn.scheme
+        if self.config is not self.svc.config:      # a new configuration: its routes are new objects
+            self.reset()
+        key = (host, scheme, path)
+        try:
+            found = self.routes[key]
+        except KeyError:
+            found = self.route(host, scheme, path)
+            if len(self.routes) >= MAX_DECISIONS:      # hostile clients send many hosts and paths
+                self.routes.clear()
+            self.routes[key] = found
+        if found is None:
+            return False
+        plan = found[3]
+        if plan.group is not None:
+            return self.passes.start(st, conn, req, found, head)
+        if plan.hit is None or head.conditional or req.method != "GET" or req.body:
+            return False
+        out = self.hits.answer(st, conn, req, Scan(found[0], host, path, head.query, head.xff, head.hops, head.debug,
+                                                   head.conditional, found[1], found[2], plan))
+        if out is None:
+            return False
+        self.passes.finish_later(conn, *out)     # with the loop turn's other answers (``appgw.writebatch``)
+        return True
+
+    @staticmethod
+    def read(req: Request) -> Head:
+        """The headers that decide (Host, X-Forwarded-For, the loop check, debug, validators) and the target."""
         url = req.url
         if not url or url[0] != 47:         # origin form ("/...") only
-            return False
+            return NO_HEAD
         host = xff = chain = debug = None
         conditional = False
         roles = ROLES                        # (``headerkinds``: the name as sent -> its role)
@@ -110,44 +166,21 @@ class FastPaths:
             elif debug is None:
                 debug = v
         if not host:
-            return False
+            return NO_HEAD
         hops = 0
         if chain is not None and chain.startswith("hops="):
             try:
                 hops = int(chain[5:])
             except ValueError:
-                return False
+                return NO_HEAD
             if hops >= MAX_HOPS:
-                return False            # a loop: the full path answers 508
+                return NO_HEAD              # a loop: the full path answers 508
         target = url.decode("latin-1")
         if "#" in target:
-            return False
+            return NO_HEAD
         q = target.find("?")
         path, query = (target, "") if q < 0 else (target[:q], target[q + 1:])
-        scheme = conn.scheme
-        if self.config is not self.svc.config:      # a new configuration: its routes are new objects
-            self.reset()
-        key = (host, scheme, path)
-        try:
-            found = self.routes[key]
-        except KeyError:
-            found = self.route(host, scheme, path)
-            if len(self.routes) >= MAX_DECISIONS:      # hostile clients send many hosts and paths
-                self.routes.clear()
-            self.routes[key] = found
-        if found is None:
-            return False
-        plan = found[3]
-        if plan.group is not None:
-            return self.passes.start(st, conn, req, found, host, path, query, xff, hops, debug == "1")
-        if plan.hit is None or conditional or req.method != "GET" or req.body:
-            return False
-        out = self.hits.answer(st, conn, req, Scan(found[0], host, path, query, xff, hops, debug == "1", conditional,
-                                                   found[1], found[2], plan))
-        if out is None:
-            return False
-        self.passes.finish_later(conn, *out)     # with the loop turn's other answers (``appgw.writebatch``)
-        return True
+        return Head(host, path, query, xff, hops, debug == "1", conditional)
 
     def reset(self) -> None:
         self.plans.clear()

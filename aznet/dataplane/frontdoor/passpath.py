@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from ..appgw.frontend import ClientConn, Request
     from ..appgw.upstream import UpstreamConn
     from .balancer import OriginSpec
-    from .fastpath import Route
+    from .fastpath import Head, Route
     from .service import EdgeSocket
 
 log = logging.getLogger("aznet.frontdoor")
@@ -61,17 +61,25 @@ def status_line(status: int, reason: bytes) -> bytes:
     return line
 
 
+def kept_head(reply: Reply) -> bytes:
+    """The answer's status line and the origin's headers that go on to the client (not the hop-by-hop ones), as
+    ``EdgeProxy._relay`` writes them: a function of the origin's head alone."""
+    out = [STATUS_LINES.get((reply.status, reply.reason)) or status_line(reply.status, reply.reason)]
+    for k, v in reply.headers:
+        if len(k) not in HOP_LENGTHS or k.lower() not in HOP_B:
+            out += (k, b": ", v, b"\r\n")
+    return b"".join(out)
+
+
 class _Job:
     """One request on its way: what the answer, the metrics and the log need once the origin replies."""
-    __slots__ = ("path", "st", "conn", "req", "found", "raw_host", "upath", "query", "debug", "client_ip",
-                 "socket_ip", "keep", "origin", "where", "ref", "target", "host_header", "https", "data", "started",
-                 "ctx", "sni", "done", "cookies")
+    __slots__ = ("path", "st", "conn", "req", "found", "head", "debug", "client_ip", "socket_ip", "keep", "origin",
+                 "where", "ref", "target", "host_header", "https", "data", "started", "ctx", "sni", "done", "cookies")
 
-    def __init__(self, path: PassPath, st: EdgeSocket, conn: ClientConn, req: Request, found: Route, raw_host: str,
-                 upath: str, query: str, debug: bool, client_ip: str, socket_ip: str) -> None:
-        self.path, self.st, self.conn, self.req, self.found = path, st, conn, req, found
-        self.raw_host, self.upath, self.query, self.debug = raw_host, upath, query, debug
-        self.client_ip, self.socket_ip, self.keep = client_ip, socket_ip, req.keep_alive
+    def __init__(self, path: PassPath, st: EdgeSocket, conn: ClientConn, req: Request, found: Route, head: Head,
+                 client_ip: str, socket_ip: str) -> None:
+        self.path, self.st, self.conn, self.req, self.found, self.head = path, st, conn, req, found, head
+        self.debug, self.client_ip, self.socket_ip, self.keep = head.debug, client_ip, socket_ip, req.keep_alive
         self.origin: OriginSpec | None = None
         self.where: tuple[str, int] | None = None
         self.ref = b""
@@ -93,7 +101,7 @@ class _Job:
         conn, req = self.conn, self.req
         low_host, spec, m, plan = self.found
         ex = Exchange((self.ref or new_ref_bytes()).decode("ascii"), req.started, req.method, conn.scheme, low_host,
-                      self.upath, self.query, self.client_ip, conn.peer[1], self.socket_ip, req.version,
+                      self.head.path, self.head.query, self.client_ip, conn.peer[1], self.socket_ip, req.version,
                       len(req.url) + req.hsize + len(req.body))
         if conn.scheme == "https":
             ex.sni, ex.tls = conn.sni or "", self.st.tls_version(conn)
@@ -117,15 +125,16 @@ class PassPath:
         self.upstream = proxy.upstream
         self.batch: WriteBatch | None = None    # this loop's writes, made once per turn (``appgw.writebatch``)
 
-    def start(self, st: EdgeSocket, conn: ClientConn, req: Request, found: Route, raw_host: str, upath: str,
-              query: str, xff: str | None, hops: int, debug: bool) -> bool:
+    def start(self, st: EdgeSocket, conn: ClientConn, req: Request, found: Route, head: Head) -> bool:
         """Sends ``req`` on its way (the answer follows on ``conn``); always True: the request is taken.
-        ``found``: the route (``FastPaths.route``); the rest as ``FastPaths.take`` read it."""
+        ``found``: the route (``FastPaths.route``); ``head``: what ``FastPaths.read`` read from the request."""
         svc = self.svc
         plan = found[3]
         socket_ip = conn.peer[0]
+        raw_host, upath, query, xff, hops, debug = head.host, head.path, head.query, head.xff, head.hops, head.debug
+        assert raw_host is not None
         client_ip = client_address(socket_ip, xff) if xff else socket_ip
-        job = _Job(self, st, conn, req, found, raw_host, upath, query, debug, client_ip, socket_ip)
+        job = _Job(self, st, conn, req, found, head, client_ip, socket_ip)
         only = plan.only
         if only is not None:                # one origin: the rotation is that origin while it is enabled
             origin = only if only.enabled else None
@@ -178,22 +187,24 @@ class PassPath:
         method = req.method
         body = req.body
         ref = job.ref = new_ref_bytes()
-        head = f"{method} {target} HTTP/1.1\r\nHost: {host_header}\r\n"
-        passes = PASSES                     # (``headerkinds``: the name as sent -> passed to the origin or not)
-        for k, v in req.headers:
-            ok = passes.get(k)
-            if ok or ok is None and passed(k):
-                head += f"{k}: {v}\r\n"
-        head += (f"Via: {req.version} Azure\r\nX-Azure-ClientIP: {client_ip}\r\nX-Azure-SocketIP: {socket_ip}"
-                 f"\r\nX-Azure-Ref: {ref.decode()}"
+        kept = head.kept
+        if kept is None:                    # the client's headers passed on (kept with the head's shape)
+            kept = ""
+            passes = PASSES                 # (``headerkinds``: the name as sent -> passed to the origin or not)
+            for k, v in req.headers:
+                ok = passes.get(k)
+                if ok or ok is None and passed(k):
+                    kept += f"{k}: {v}\r\n"
+            head.kept = kept
+        lines = (f"{method} {target} HTTP/1.1\r\nHost: {host_header}\r\n{kept}Via: {req.version} Azure\r\n"
+                 f"X-Azure-ClientIP: {client_ip}\r\nX-Azure-SocketIP: {socket_ip}\r\nX-Azure-Ref: {ref.decode()}"
                  f"{plan.chain_fdid if not hops else f'{CHAIN_LINE}{hops + 1}{CRLF}{plan.fdid_line}'}"
                  f"X-Forwarded-For: {f'{xff}, {socket_ip}' if xff else socket_ip}\r\n"
                  f"X-Forwarded-Host: {raw_host}\r\n{plan.proto_line}")
         if body or method in WITH_LENGTH:
-            head += f"Content-Length: {len(body)}\r\n\r\n"
-            data = job.data = head.encode("latin-1") + body
+            data = job.data = f"{lines}Content-Length: {len(body)}\r\n\r\n".encode("latin-1") + body
         else:
-            data = job.data = (head + "\r\n").encode("latin-1")
+            data = job.data = f"{lines}\r\n".encode("latin-1")
         job.started = _perf()
         origin_conn: UpstreamConn | None = self.upstream.take(key)
         if origin_conn is None:             # no idle connection to the origin: connect (a task)
@@ -236,11 +247,14 @@ class PassPath:
             size = len(body)
             if size > proxy.buffered_peak:
                 proxy.buffered_peak = size
-            out = [STATUS_LINES.get((status, reply.reason)) or status_line(status, reply.reason)]
-            for k, v in reply.headers:
-                if len(k) not in HOP_LENGTHS or k.lower() not in HOP_B:
-                    out += (k, b": ", v, b"\r\n")
-            out += (b"X-Azure-Ref: ", job.ref, NO_CACHE_TAIL)
+            shape = reply.shape             # a head seen before: its status line and passed headers made once
+            if shape is None:
+                kept = kept_head(reply)
+            else:
+                kept = shape.derived.get("frontdoor")
+                if kept is None:
+                    kept = shape.derived["frontdoor"] = kept_head(reply)
+            out = [kept, b"X-Azure-Ref: ", job.ref, NO_CACHE_TAIL]
             if job.debug:
                 out.append(b"X-Azure-OriginStatusCode: %d\r\n" % status)
             if job.cookies is not None:
