@@ -80,6 +80,20 @@ def _nsg_steps(steps: list[NsgStep], action: str) -> list[Step]:
     return out
 
 
+def _nsgs(model: NetworkModel, hops: list[Hop], hop: Hop, at: IpConfig, direction: str, pkt: Packet, denied: str,
+          route: EffectiveRoute | None = None) -> Trace | None:
+    """The NSGs on ``at`` for ``direction``: their steps go on ``hop``; a denial ends the trace (``denied``
+    says where), else None."""
+    steps = evaluate(model, at, direction, pkt)
+    hop.steps.extend(_nsg_steps(steps, "NSG_OUT" if direction == "Outbound" else "NSG_IN"))
+    ok, decide = verdict(steps)
+    if ok or decide is None:
+        return None
+    rule = decide.rule.display if decide.rule else "no rule matched"
+    return Trace(hops, DENIED_OUT if direction == "Outbound" else DENIED_IN, f"{denied} by {decide.acl.name}: {rule}",
+                 f"{decide.acl.name}: {rule}", decide.acl.id, route)
+
+
 def _route_step(r: EffectiveRoute) -> Step:
     pfx = ",".join(p.text for p in r.prefixes[:3]) + ("…" if len(r.prefixes) > 3 else "")
     via = f" {r.next_hop_ips[0]}" if r.next_hop_ips else ""
@@ -132,13 +146,9 @@ def trace(model: NetworkModel, src: IpConfig, pkt: Packet, extra: dict[int, IpCo
         if cur.ip == pkt.dst:
             hop.steps.append(Step("DELIVER", "accepted", "destination is this interface"))
             return Trace(hops, ACCEPTED, "delivered to the source interface itself")
-        out_steps = evaluate(model, cur, "Outbound", pkt)
-        hop.steps.extend(_nsg_steps(out_steps, "NSG_OUT"))
-        ok, decide = verdict(out_steps)
-        if not ok and decide is not None:
-            rule = decide.rule.display if decide.rule else "no rule matched"
-            return Trace(hops, DENIED_OUT, f"denied outbound by {decide.acl.name}: {rule}",
-                         f"{decide.acl.name}: {rule}", decide.acl.id)
+        denied = _nsgs(model, hops, hop, cur, "Outbound", pkt, "denied outbound")
+        if denied is not None:
+            return denied
         vnet = model.subnet_vnet(cur.subnet_key)
         routes = model.subnet_routes(cur.subnet_key or "")
         route = routes.lookup(pkt.dst) if routes else None
@@ -232,13 +242,9 @@ def trace(model: NetworkModel, src: IpConfig, pkt: Packet, extra: dict[int, IpCo
             nva_nic = model.nics[nva.nic_key]
             hop = Hop("VirtualAppliance", nva_nic.name, nva.ip_text, nva.id)
             hops.append(hop)
-            in_steps = evaluate(model, nva, "Inbound", pkt)
-            hop.steps.extend(_nsg_steps(in_steps, "NSG_IN"))
-            ok, decide = verdict(in_steps)
-            if not ok and decide is not None:
-                rule = decide.rule.display if decide.rule else "no rule matched"
-                return Trace(hops, DENIED_IN, f"denied inbound at appliance by {decide.acl.name}: {rule}",
-                             f"{decide.acl.name}: {rule}", decide.acl.id, route)
+            denied = _nsgs(model, hops, hop, nva, "Inbound", pkt, "denied inbound at appliance", route)
+            if denied is not None:
+                return denied
             if nva.ip == pkt.dst:
                 hop.steps.append(Step("DELIVER", "accepted", "destination is the appliance"))
                 return Trace(hops, ACCEPTED, "delivered to the appliance", route=route)
@@ -300,12 +306,8 @@ def _deliver(model: NetworkModel, hops: list[Hop], dest: IpConfig, pkt: Packet, 
     dname = dnic.name if dnic else dest.name
     hop = Hop("Destination", dname, dest.ip_text, dest.id)
     hops.append(hop)
-    in_steps = evaluate(model, dest, "Inbound", pkt)
-    hop.steps.extend(_nsg_steps(in_steps, "NSG_IN"))
-    ok, decide = verdict(in_steps)
-    if not ok and decide is not None:
-        rule = decide.rule.display if decide.rule else "no rule matched"
-        return Trace(hops, DENIED_IN, f"denied inbound by {decide.acl.name}: {rule}", f"{decide.acl.name}: {rule}",
-                     decide.acl.id, route)
+    denied = _nsgs(model, hops, hop, dest, "Inbound", pkt, "denied inbound", route)
+    if denied is not None:
+        return denied
     hop.steps.append(Step("DELIVER", "accepted", f"delivered to {dname}"))
     return Trace(hops, ACCEPTED, f"delivered to {dname} ({dest.ip_text})", route=route)
