@@ -105,17 +105,23 @@ def check_policy_link(gw: Gateway, node: Any, path: str) -> dict[str, str] | Non
     return {"id": rec.id if rec else rid}
 
 
-def check_policy_links(gw: Gateway, old: dict[str, Any] | None = None) -> None:
-    link = check_policy_link(gw, gw.props.get("firewallPolicy"), "properties.firewallPolicy")
+def _relink(gw: Gateway, props: dict[str, Any], path: str) -> dict[str, str] | None:
+    """``props.firewallPolicy`` checked and kept as ``{"id": ...}``, or dropped when it names none."""
+    link = check_policy_link(gw, props.get("firewallPolicy"), path)
     if link:
-        gw.props["firewallPolicy"] = link
+        props["firewallPolicy"] = link
     else:
-        gw.props.pop("firewallPolicy", None)
-        if (((old or {}).get("properties") or {}).get("firewallPolicy") or {}).get("id"):
-            raise ArmError(400, "ApplicationGatewayFirewallPolicyCannotBeDisassociated",
-                           f"Application gateway {gw.id} has a WAF policy. Once a firewall policy is associated, "
-                           "there must always be one: replace it with another policy instead of removing it.",
-                           target="properties.firewallPolicy")
+        props.pop("firewallPolicy", None)
+    return link
+
+
+def check_policy_links(gw: Gateway, old: dict[str, Any] | None = None) -> None:
+    link = _relink(gw, gw.props, "properties.firewallPolicy")
+    if not link and (((old or {}).get("properties") or {}).get("firewallPolicy") or {}).get("id"):
+        raise ArmError(400, "ApplicationGatewayFirewallPolicyCannotBeDisassociated",
+                       f"Application gateway {gw.id} has a WAF policy. Once a firewall policy is associated, "
+                       "there must always be one: replace it with another policy instead of removing it.",
+                       target="properties.firewallPolicy")
     force = boolean(gw.props.get("forceFirewallPolicyAssociation"), "properties.forceFirewallPolicyAssociation")
     if force is not None:
         gw.props["forceFirewallPolicyAssociation"] = force
@@ -124,17 +130,8 @@ def check_policy_links(gw: Gateway, old: dict[str, Any] | None = None) -> None:
                        f"Application gateway {gw.id} has both a WAF policy and an enabled WAF configuration. "
                        "Remove the WAF configuration, or set forceFirewallPolicyAssociation.")
     for j, item in enumerate(gw.items("httpListeners")):
-        path = f"properties.httpListeners[{j}].properties.firewallPolicy"
-        link = check_policy_link(gw, item["properties"].get("firewallPolicy"), path)
-        if link:
-            item["properties"]["firewallPolicy"] = link
-        else:
-            item["properties"].pop("firewallPolicy", None)
+        _relink(gw, item["properties"], f"properties.httpListeners[{j}].properties.firewallPolicy")
     for j, item in enumerate(gw.items("urlPathMaps")):
         for k, rule in enumerate(item["properties"].get("pathRules") or []):
-            path = f"properties.urlPathMaps[{j}].properties.pathRules[{k}].properties.firewallPolicy"
-            link = check_policy_link(gw, rule["properties"].get("firewallPolicy"), path)
-            if link:
-                rule["properties"]["firewallPolicy"] = link
-            else:
-                rule["properties"].pop("firewallPolicy", None)
+            _relink(gw, rule["properties"],
+                    f"properties.urlPathMaps[{j}].properties.pathRules[{k}].properties.firewallPolicy")
