@@ -269,11 +269,7 @@ class _Run:
                 raise ExpressionError(f"The template reference '{target}' is ambiguous: it names "
                                       f"{len(keys)} resources. Use the resource id.")
             key = keys[0]
-            if key not in self.deployed:
-                if key in self.failed or key in self.blocked:
-                    raise ExpressionError(f"The resource '{self.p.by_key[key].resource_id}' referenced by "
-                                          f"'{target}' failed to deploy.")
-                raise _Defer(f"reference('{target}') waits for its deployment", key)
+            self._wait_for(key, f"referenced by '{target}'", f"reference('{target}')")
             body = self._current(key, api_version)
         elif target.strip().rstrip("/").lower() in self.p.skipped:
             raise ExpressionError(f"The template resource '{target}' is not deployed: its condition is false.")
@@ -291,6 +287,15 @@ class _Run:
         if full:
             return body
         return body.get("properties", {}) if isinstance(body, dict) else body
+
+    def _wait_for(self, key: str, use: str, call: str) -> None:
+        """A template resource an expression needs: deployed, or the expression waits for it (``_Defer``);
+        one that failed (or cannot deploy) fails the expression (``use`` and ``call`` name it)."""
+        if key in self.deployed:
+            return
+        if key in self.failed or key in self.blocked:
+            raise ExpressionError(f"The resource '{self.p.by_key[key].resource_id}' {use} failed to deploy.")
+        raise _Defer(f"{call} waits for its deployment", key)
 
     def _current(self, key: str, api_version: str | None) -> dict[str, Any]:
         """A deployed template resource as it is now: Azure evaluates reference() when the expression is
@@ -310,11 +315,7 @@ class _Run:
         keys = self.p.resolve(target)
         if keys:
             key = keys[0]
-            if key not in self.deployed:
-                if key in self.failed or key in self.blocked:
-                    raise ExpressionError(f"The resource '{self.p.by_key[key].resource_id}' used by "
-                                          f"'{fname}' failed to deploy.")
-                raise _Defer(f"{fname}('{target}') waits for its deployment", key)
+            self._wait_for(key, f"used by '{fname}'", f"{fname}('{target}')")
             rid = self.p.by_key[key].resource_id
         elif target.startswith("/"):
             rid = target
