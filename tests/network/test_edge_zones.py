@@ -5,8 +5,6 @@ Standard SKU), through the SDK and ``az ... --edge-zone``."""
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 
 from .nic_support import error_of, make_vnet, nic_body, rid, subnet_id
@@ -110,9 +108,7 @@ def test_edge_zone_rules(aznet, edgezones, network_client, compute, rg):
 
 def test_edge_zone_azcli(aznet, az, edgezones):  # type: ignore[no-untyped-def]
     edgezones.extended_zones.register("losangeles")
-    rg = f"rg-edge-{uuid.uuid4().hex[:8]}"
-    az.run("group", "create", "-n", rg, "-l", LOC)
-    try:
+    with az.group("rg-edge-", LOC) as rg:
         vnet = az.json("network", "vnet", "create", "-g", rg, "-n", "EdgeVNet", "-l", LOC, "--edge-zone",
                        "losangeles", "--address-prefix", "10.0.0.0/16", "--subnet-name", "default",
                        "--subnet-prefix", "10.0.0.0/24")
@@ -132,5 +128,3 @@ def test_edge_zone_azcli(aznet, az, edgezones):  # type: ignore[no-untyped-def]
         bad = az.fails("network", "vnet", "create", "-g", rg, "-n", "Wrong", "-l", "eastus", "--edge-zone",
                        "losangeles", "--address-prefix", "10.5.0.0/16")
         assert "InvalidExtendedLocation" in bad.stderr
-    finally:
-        az.run("group", "delete", "-n", rg, "--yes", "--no-wait", check=False)

@@ -7,7 +7,6 @@ ExpressRoute, vpn-connection create --express-route-circuit2."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from tests.dataplane.lb.support import cli
@@ -17,9 +16,7 @@ from .nic_support import ensure_vnet_types
 
 def test_expressroute_circuit_peering_and_gateway_connection_azcli(aznet, az):  # type: ignore[no-untyped-def]
     ensure_vnet_types()
-    rg = f"rg-er-{uuid.uuid4().hex[:8]}"
-    az.run("group", "create", "-n", rg, "-l", "westeurope")
-    try:
+    with az.group("rg-er-") as rg:
         providers = az.json("network", "express-route", "list-service-providers")
         eq = next(p for p in providers if p["name"] == "Equinix")
         assert "Silicon Valley" in eq["peeringLocations"]
@@ -124,14 +121,10 @@ def test_expressroute_circuit_peering_and_gateway_connection_azcli(aznet, az):  
         cli(aznet, "expressroute", "provision", "-g", rg, "-n", "MyCircuit", "--state", "NotProvisioned")
         az.run("network", "express-route", "delete", "-n", "MyCircuit", "-g", rg)
         assert az.json("network", "express-route", "list", "-g", rg) == []
-    finally:
-        az.run("group", "delete", "-n", rg, "--yes", "--no-wait", check=False)
 
 
 def test_expressroute_port_azcli(aznet, az):  # type: ignore[no-untyped-def]
-    rg = f"rg-erd-{uuid.uuid4().hex[:8]}"
-    az.run("group", "create", "-n", rg, "-l", "westeurope")
-    try:
+    with az.group("rg-erd-") as rg:
         locs = az.json("network", "express-route", "port", "location", "list")
         assert "Equinix-Ashburn-DC2" in [x["name"] for x in locs]
         port = az.json("network", "express-route", "port", "create", "-n", "MyPort", "-g", rg, "--bandwidth",
@@ -149,16 +142,12 @@ def test_expressroute_port_azcli(aznet, az):  # type: ignore[no-untyped-def]
         assert c["bandwidthInGbps"] == 5 and c["serviceProviderProvisioningState"] == "Provisioned"
         assert az.json("network", "express-route", "port", "show", "-n", "MyPort", "-g", rg)[
             "provisionedBandwidthInGbps"] == 5
-    finally:
-        az.run("group", "delete", "-n", rg, "--yes", "--no-wait", check=False)
 
 
 def test_global_reach_and_vwan_expressroute_gateway_azcli(aznet, az, network_client):  # type: ignore[no-untyped-def]
     """``az network express-route peering connection create`` (Global Reach) and ``express-route gateway``
     with a connection to a circuit's private peering, in a Virtual WAN hub."""
-    rg = f"rg-ergr-{uuid.uuid4().hex[:8]}"
-    az.run("group", "create", "-n", rg, "-l", "westeurope")
-    try:
+    with az.group("rg-ergr-") as rg:
         for name, loc, base in (("CircuitA", "Amsterdam", "10.0.0"), ("CircuitB", "London", "10.0.1")):
             az.run("network", "express-route", "create", "--bandwidth", "200", "-n", name, "--peering-location", loc,
                    "-g", rg, "--provider", "Equinix", "-l", "westeurope")
@@ -203,5 +192,3 @@ def test_global_reach_and_vwan_expressroute_gateway_azcli(aznet, az, network_cli
         az.run("network", "express-route", "gateway", "connection", "delete", "-g", rg, "--gateway-name",
                "hub1-ergw", "-n", "toA")
         az.run("network", "express-route", "gateway", "delete", "-n", "hub1-ergw", "-g", rg)
-    finally:
-        az.run("group", "delete", "-n", rg, "--yes", "--no-wait", check=False)

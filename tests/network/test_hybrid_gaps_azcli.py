@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -38,9 +37,7 @@ def _rest_lro(az: Any, method: str, url: str, body: dict[str, Any]) -> Any:
 
 def test_custom_bgp_addresses_with_az(az, aznet, network_client):
     net = network_client
-    rg = f"rg-apipa-{uuid.uuid4().hex[:6]}"
-    az.run("group", "create", "-n", rg, "-l", LOC)
-    try:
+    with az.group("rg-apipa-", LOC) as rg:
         gw_vnet(net, rg)
         pip(net, rg, "VNet1GWpip")
         net.virtual_network_gateways.begin_create_or_update(rg, "VNet1GW", gw_body(
@@ -69,15 +66,11 @@ def test_custom_bgp_addresses_with_az(az, aznet, network_client):
         peers = az.json("network", "vnet-gateway", "list-bgp-peer-status", "-g", rg, "-n", "VNet1GW")
         rows = peers["value"] if isinstance(peers, dict) else peers
         assert [(p["localAddress"], p["neighbor"]) for p in rows] == [("169.254.21.2", "169.254.21.9")]
-    finally:
-        az.run("group", "delete", "-n", rg, "--yes", "--no-wait", check=False)
 
 
 def test_vwan_downloads_with_az_rest(az, aznet, network_client):
     net = network_client
-    rg = f"rg-vwandl-{uuid.uuid4().hex[:6]}"
-    az.run("group", "create", "-n", rg, "-l", LOC)
-    try:
+    with az.group("rg-vwandl-", LOC) as rg:
         _, gw = _user_vpn(aznet, net, rg, ["OpenVPN"])
         got = _rest_lro(az, "post", f"{gw.id}/generatevpnprofile?api-version={API}", {"authenticationMethod": "EAPTLS"})
         assert got["profileUrl"].startswith("https://") and "sig=" in got["profileUrl"]
@@ -100,8 +93,6 @@ def test_vwan_downloads_with_az_rest(az, aznet, network_client):
         assert [(e["vpnSiteConfiguration"]["Name"], e["vpnSiteConnections"][0]["connectionConfiguration"]["PSK"])
                 for e in doc] == [("site1", "abc123")]
         assert doc[0]["vpnSiteConnections"][0]["hubConfiguration"]["AddressSpace"] == "10.120.0.0/24"
-    finally:
-        az.run("group", "delete", "-n", rg, "--yes", "--no-wait", check=False)
 
 
 def test_nat_translated_routes_with_az(az, aznet, network_client):
@@ -111,9 +102,7 @@ def test_nat_translated_routes_with_az(az, aznet, network_client):
     from .test_vpn_nat_routing import _conn, _how_to
 
     net = network_client
-    rg = f"rg-natrt-{uuid.uuid4().hex[:6]}"
-    az.run("group", "create", "-n", rg, "-l", LOC)
-    try:
+    with az.group("rg-natrt-", LOC) as rg:
         _how_to(aznet, net, rg)
         net.virtual_network_gateway_connections.begin_create_or_update(rg, "VNet1-Branch1",
                                                                       _conn(aznet, rg, "Branch1")).result()
@@ -126,5 +115,3 @@ def test_nat_translated_routes_with_az(az, aznet, network_client):
         rows = table["value"] if isinstance(table, dict) else table
         gateway = {p for r in rows if r["source"] == "VirtualNetworkGateway" for p in r["addressPrefix"]}
         assert gateway == {"100.0.2.0/24"}
-    finally:
-        az.run("group", "delete", "-n", rg, "--yes", "--no-wait", check=False)

@@ -4,8 +4,6 @@ written. A VNet without a gateway may still use the remote one."""
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 from azure.core.exceptions import HttpResponseError
 
@@ -56,9 +54,7 @@ def test_use_remote_gateways_refused_when_the_vnet_has_its_own(aznet, network_cl
 
 
 def test_use_remote_gateways_refused_az(az, aznet, network_client):
-    rg = f"rg-peergw-{uuid.uuid4().hex[:6]}"
-    az.run("group", "create", "-n", rg, "-l", "westeurope")
-    try:
+    with az.group("rg-peergw-") as rg:
         two_gateway_vnets(aznet, network_client, rg)
         err = az.fails("network", "vnet", "peering", "create", "-g", rg, "-n", "to-vnet2", "--vnet-name", "VNet1",
                        "--remote-vnet", "VNet2", "--allow-vnet-access", "--use-remote-gateways")
@@ -67,8 +63,6 @@ def test_use_remote_gateways_refused_az(az, aznet, network_client):
         made = az.json("network", "vnet", "peering", "create", "-g", rg, "-n", "to-vnet2", "--vnet-name", "VNet1",
                        "--remote-vnet", "VNet2", "--allow-vnet-access", "--allow-gateway-transit")
         assert made["useRemoteGateways"] is False and made["allowGatewayTransit"] is True
-    finally:
-        az.run("group", "delete", "-n", rg, "--yes", "--no-wait", check=False)
 
 
 def test_gateway_refused_in_a_vnet_using_remote_gateways(aznet, network_client, rg):

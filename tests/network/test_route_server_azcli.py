@@ -5,16 +5,12 @@ and delete."""
 
 from __future__ import annotations
 
-import uuid
-
 from .nic_support import ensure_vnet_types
 
 
 def test_route_server_with_nva_tutorial_azcli(az):  # type: ignore[no-untyped-def]
     ensure_vnet_types()
-    rg = f"rg-rs-{uuid.uuid4().hex[:8]}"
-    az.run("group", "create", "-n", rg, "-l", "eastus")
-    try:
+    with az.group("rg-rs-", "eastus") as rg:
         az.run("network", "vnet", "create", "-g", rg, "-n", "myVirtualNetwork", "--address-prefix", "10.0.0.0/16",
                "--subnet-name", "RouteServerSubnet", "--subnet-prefixes", "10.0.1.0/26")
         az.run("network", "vnet", "subnet", "create", "-g", rg, "--vnet-name", "myVirtualNetwork", "-n", "subnet1",
@@ -67,5 +63,3 @@ def test_route_server_with_nva_tutorial_azcli(az):  # type: ignore[no-untyped-de
         assert az.json("network", "routeserver", "list", "-g", rg) == []
         ip = az.json("network", "public-ip", "show", "-g", rg, "-n", "RouteServerIP")
         assert not ip.get("ipConfiguration")
-    finally:
-        az.run("group", "delete", "-n", rg, "--yes", "--no-wait", check=False)

@@ -7,7 +7,6 @@ NIC uses it), and so does a resource deployed after those. Deployed with azure-m
 from __future__ import annotations
 
 import json
-import uuid
 from typing import Any
 
 from aznet.deployments.engine import parse_template_text
@@ -93,9 +92,7 @@ def test_reference_reads_current_state_sdk(deployments, network_client, rg):
 
 
 def test_reference_reads_current_state_az(az, network_client, tmp_path):
-    rg = f"rg-refnow-{uuid.uuid4().hex[:6]}"
-    az.run("group", "create", "-n", rg, "-l", "westeurope")
-    try:
+    with az.group("rg-refnow-") as rg:
         path = tmp_path / "refnow.json"
         path.write_text(json.dumps(parse_template_text(TEMPLATE)))
         out = az.json("deployment", "group", "create", "-g", rg, "-n", "refnow-cli", "--template-file", str(path))
@@ -103,5 +100,3 @@ def test_reference_reads_current_state_az(az, network_client, tmp_path):
         check(out["properties"]["outputs"], network_client, rg)
         shown = az.json("deployment", "group", "show", "-g", rg, "-n", "refnow-cli")
         assert shown["properties"]["outputs"]["routerIps"]["value"] == ["10.7.1.4", "10.7.1.5"]
-    finally:
-        az.run("group", "delete", "-n", rg, "--yes", "--no-wait", check=False)

@@ -3,27 +3,12 @@ vpn-connection (with its shared key commands) and the gateway's BGP/route listin
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 from .nic_support import ensure_vnet_types
 
 
-@contextmanager
-def az_group(az, prefix: str) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    """A resource group of the test's own in eastus (the tutorials' region), deleted afterwards (no wait)."""
-    ensure_vnet_types()
-    rg = f"rg-{prefix}-{uuid.uuid4().hex[:8]}"
-    az.run("group", "create", "-n", rg, "-l", "eastus")
-    try:
-        yield rg
-    finally:
-        az.run("group", "delete", "-n", rg, "--yes", "--no-wait", check=False)
-
-
 def test_site_to_site_tutorial_azcli(az):  # type: ignore[no-untyped-def]
-    with az_group(az, "vpn") as rg:
+    ensure_vnet_types()
+    with az.group("rg-vpn-", "eastus") as rg:
         az.run("network", "vnet", "create", "-n", "VNet1", "-g", rg, "--address-prefix", "10.1.0.0/16",
                "--subnet-name", "FrontEnd", "--subnet-prefix", "10.1.0.0/24")
         az.run("network", "vnet", "subnet", "create", "--vnet-name", "VNet1", "-n", "GatewaySubnet", "-g", rg,
@@ -79,7 +64,8 @@ def test_site_to_site_tutorial_azcli(az):  # type: ignore[no-untyped-def]
 
 
 def test_vnet_to_vnet_tutorial_azcli(az):  # type: ignore[no-untyped-def]
-    with az_group(az, "v2v") as rg:
+    ensure_vnet_types()
+    with az.group("rg-v2v-", "eastus") as rg:
         for vnet, second in (("TestVNet1", "11"), ("TestVNet4", "41")):
             az.run("network", "vnet", "create", "-n", vnet, "-g", rg, "--address-prefix", f"10.{second}.0.0/16",
                    "--subnet-name", "FrontEnd", "--subnet-prefix", f"10.{second}.0.0/24")
@@ -104,7 +90,8 @@ def test_point_to_site_azcli(az, tmp_path):  # type: ignore[no-untyped-def]
 
     from .cert_support import root_cert_b64
 
-    with az_group(az, "p2s") as rg:
+    ensure_vnet_types()
+    with az.group("rg-p2s-", "eastus") as rg:
         az.run("network", "vnet", "create", "-n", "VNet1", "-g", rg, "--address-prefix", "10.1.0.0/16",
                "--subnet-name", "GatewaySubnet", "--subnet-prefix", "10.1.255.0/27")
         az.run("network", "public-ip", "create", "-n", "VNet1GWIP", "-g", rg, "--sku", "Standard")
@@ -130,7 +117,8 @@ def test_point_to_site_azcli(az, tmp_path):  # type: ignore[no-untyped-def]
 
 
 def test_bgp_site_and_gateway_commands_azcli(az):  # type: ignore[no-untyped-def]
-    with az_group(az, "bgp") as rg:
+    ensure_vnet_types()
+    with az.group("rg-bgp-", "eastus") as rg:
         az.run("network", "vnet", "create", "-n", "VNet1", "-g", rg, "--address-prefix", "10.1.0.0/16",
                "--subnet-name", "GatewaySubnet", "--subnet-prefix", "10.1.255.0/27")
         az.run("network", "public-ip", "create", "-n", "VNet1GWIP", "-g", rg, "--sku", "Standard")

@@ -4,8 +4,6 @@ use them, through the SDK and `az network vnet-gateway nat-rule` / `az network v
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 from azure.core.exceptions import HttpResponseError
 
@@ -81,9 +79,7 @@ def test_nat_needs_a_vpngw2_or_larger(aznet, network_client, rg):
 
 
 def test_nat_rules_azcli(az, aznet, network_client):
-    rg = f"rg-vpnnat-{uuid.uuid4().hex[:6]}"
-    az.run("group", "create", "-n", rg, "-l", "westeurope")
-    try:
+    with az.group("rg-vpnnat-") as rg:
         make_gateway(aznet, network_client, rg)
         lng(network_client, rg)
         az.run("network", "vnet-gateway", "nat-rule", "add", "-g", rg, "--gateway-name", "VNet1GW", "--name", "VNet1",
@@ -111,5 +107,3 @@ def test_nat_rules_azcli(az, aznet, network_client):
         az.run("network", "vnet-gateway", "nat-rule", "remove", "-g", rg, "--gateway-name", "VNet1GW", "--name", "Branch1")
         listed = az.json("network", "vnet-gateway", "nat-rule", "list", "-g", rg, "--gateway-name", "VNet1GW")
         assert [r["name"] for r in listed] == ["VNet1"]
-    finally:
-        az.run("group", "delete", "-n", rg, "--yes", "--no-wait", check=False)

@@ -5,17 +5,13 @@ with the connection; the spoke's effective routes hold the hub prefix once."""
 
 from __future__ import annotations
 
-import uuid
-
 from .nic_support import LOC, error_of, nic_body, subnet_id
 from .vwan_support import connect, make_hub, make_wan, spoke
 
 
 def test_hub_connection_shows_a_peering_on_the_spoke(az, aznet, network_client):
     net = network_client
-    rg = f"rg-hvpeer-{uuid.uuid4().hex[:6]}"
-    az.run("group", "create", "-n", rg, "-l", LOC)
-    try:
+    with az.group("rg-hvpeer-", LOC) as rg:
         make_wan(net, rg)
         make_hub(aznet, net, rg)
         spoke(net, rg, "VNet1", 1)
@@ -54,8 +50,6 @@ def test_hub_connection_shows_a_peering_on_the_spoke(az, aznet, network_client):
         # gone with the connection
         net.hub_virtual_network_connections.begin_delete(rg, "hub1", "conn1").result()
         assert list(net.virtual_network_peerings.list(rg, "VNet1")) == []
-    finally:
-        az.run("group", "delete", "-n", rg, "--yes", "--no-wait", check=False)
 
 
 def test_a_group_with_a_connected_hub_can_be_deleted():

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import subprocess
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,6 +44,17 @@ class AzCli:
     def json(self, *args: str) -> Any:
         out = self.run(*args, "-o", "json").stdout
         return json.loads(out) if out.strip() else None
+
+    @contextmanager
+    def group(self, prefix: str, location: str = "westeurope") -> Iterator[str]:
+        """A resource group of the test's own (``prefix`` and 8 random hex digits), created with
+        ``az group create`` and deleted when the block ends (``az group delete --no-wait``, errors ignored)."""
+        rg = f"{prefix}{uuid.uuid4().hex[:8]}"
+        self.run("group", "create", "-n", rg, "-l", location)
+        try:
+            yield rg
+        finally:
+            self.run("group", "delete", "-n", rg, "--yes", "--no-wait", check=False)
 
     def fails(self, *args: str) -> AzError:
         proc = self.run(*args, check=False)

@@ -6,7 +6,6 @@ and WAF policies."""
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 
 from tests.delivery.appgw_support import gateway_body, pfx_b64
@@ -14,7 +13,6 @@ from tests.network.nic_support import ensure_vnet_types, rid
 
 
 def _setup(az, rg: str) -> None:  # type: ignore[no-untyped-def]
-    az.run("group", "create", "-n", rg, "-l", "westeurope")
     az.run("network", "vnet", "create", "-g", rg, "-n", "myVNet", "--address-prefix", "10.21.0.0/16",
            "--subnet-name", "myAGSubnet", "--subnet-prefixes", "10.21.0.0/24")
     az.run("network", "vnet", "subnet", "create", "-g", rg, "--vnet-name", "myVNet", "-n", "myBackendSubnet",
@@ -47,9 +45,8 @@ def _gateway_like_az_create(net, aznet, rg: str) -> None:  # type: ignore[no-unt
 
 def test_subcommands(az, network_client, aznet, tmp_path: Path):  # type: ignore[no-untyped-def]
     ensure_vnet_types()
-    rg = f"rg-agw-{uuid.uuid4().hex[:8]}"
-    _setup(az, rg)
-    try:
+    with az.group("rg-agw-") as rg:
+        _setup(az, rg)
         _gateway_like_az_create(network_client, aznet, rg)
         shown = az.json("network", "application-gateway", "show", "-g", rg, "-n", "myAppGateway")
         assert shown["sku"]["name"] == "Standard_v2" and shown["operationalState"] == "Running"
@@ -131,15 +128,11 @@ def test_subcommands(az, network_client, aznet, tmp_path: Path):  # type: ignore
         assert {(r["ruleSetType"], r["ruleSetVersion"]) for r in rule_sets} >= {("OWASP", "3.2")}
         az.run("network", "application-gateway", "delete", "-g", rg, "-n", "myAppGateway")
         assert az.json("network", "application-gateway", "list", "-g", rg) == []
-    finally:
-        az.run("group", "delete", "-n", rg, "--yes", "--no-wait", check=False)
 
 
 def test_waf_policy_commands(az):  # type: ignore[no-untyped-def]
     """"Create Web Application Firewall policies for Application Gateway" with the CLI."""
-    rg = f"rg-waf-{uuid.uuid4().hex[:8]}"
-    az.run("group", "create", "-n", rg, "-l", "westeurope")
-    try:
+    with az.group("rg-waf-") as rg:
         pol = az.json("network", "application-gateway", "waf-policy", "create", "-g", rg, "-n", "myWafPolicy")
         assert pol["managedRules"]["managedRuleSets"][0]["ruleSetType"] == "Microsoft_DefaultRuleSet"
         az.run("network", "application-gateway", "waf-policy", "policy-setting", "update", "-g", rg,
@@ -172,17 +165,14 @@ def test_waf_policy_commands(az):  # type: ignore[no-untyped-def]
         assert "ApplicationGatewayFirewallRuleNotFound" in err.stderr
         az.run("network", "application-gateway", "waf-policy", "delete", "-g", rg, "-n", "myWafPolicy")
         assert az.json("network", "application-gateway", "waf-policy", "list", "-g", rg) == []
-    finally:
-        az.run("group", "delete", "-n", rg, "--yes", "--no-wait", check=False)
 
 
 def test_create_quickstart(az):  # type: ignore[no-untyped-def]
     """"Quickstart: Direct web traffic with Azure Application Gateway - Azure CLI": the create command deploys a
     template (after listing the group's resources), with a WAF_v2 variant that makes its WAF policy."""
     ensure_vnet_types()
-    rg = f"rg-agwq-{uuid.uuid4().hex[:8]}"
-    _setup(az, rg)
-    try:
+    with az.group("rg-agwq-") as rg:
+        _setup(az, rg)
         gw = az.json("network", "application-gateway", "create", "-g", rg, "-n", "myAppGateway", "-l", "westeurope",
                      "--sku", "Standard_v2", "--public-ip-address", "myAGPublicIPAddress", "--vnet-name", "myVNet",
                      "--subnet", "myAGSubnet", "--capacity", "2", "--http-settings-cookie-based-affinity", "Disabled",
@@ -211,5 +201,3 @@ def test_create_quickstart(az):  # type: ignore[no-untyped-def]
         assert waf["firewallPolicy"]["id"].endswith("/myWafPolicy")
         pol = az.json("network", "application-gateway", "waf-policy", "show", "-g", rg, "-n", "myWafPolicy")
         assert [g["id"].rsplit("/", 1)[1] for g in pol["applicationGateways"]] == ["myWafGateway"]
-    finally:
-        az.run("group", "delete", "-n", rg, "--yes", "--no-wait", check=False)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import uuid
 
 import pytest
 
@@ -25,9 +24,7 @@ def curl(url: str) -> str:
 
 
 def test_cli_sample_load_balancer_for_vms(az, aznet):  # type: ignore[no-untyped-def]
-    rg = f"rg-lb-{uuid.uuid4().hex[:8]}"
-    az.run("group", "create", "-n", rg, "-l", "westeurope")
-    try:
+    with az.group("rg-lb-") as rg:
         az.run("network", "public-ip", "create", "-g", rg, "-n", "myPublicIP", "--sku", "Standard")
         az.run("network", "lb", "create", "-g", rg, "-n", "myLoadBalancer", "--sku", "Standard",
                "--public-ip-address", "myPublicIP", "--frontend-ip-name", "myFrontEnd",
@@ -96,5 +93,3 @@ def test_cli_sample_load_balancer_for_vms(az, aznet):  # type: ignore[no-untyped
         assert ports[:2] == [(ip, 80, "tcp"), (ip, 50002, "tcp")]
         assert all(p[2] == "tcp" and 60000 <= p[1] <= 60009 for p in ports[2:]) and len(ports) == 5
         assert json.dumps(fe)   # serialisable as printed
-    finally:
-        az.run("group", "delete", "-n", rg, "--yes", "--no-wait", check=False)

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import ipaddress
-import uuid
 
 from tests.network.nic_support import ensure_vnet_types
 
 
 def test_nat_gateway_quickstart(az):  # type: ignore[no-untyped-def]
     ensure_vnet_types()
-    rg = f"rg-nat-{uuid.uuid4().hex[:8]}"
-    az.run("group", "create", "-n", rg, "-l", "westeurope")
-    try:
+    with az.group("rg-nat-") as rg:
         pip = az.json("network", "public-ip", "create", "-g", rg, "-n", "public-ip-nat", "--sku", "standard",
                       "--allocation-method", "static")["publicIp"]
         assert ipaddress.ip_address(pip["ipAddress"]) in ipaddress.ip_network("127.64.0.0/16")
@@ -29,5 +26,3 @@ def test_nat_gateway_quickstart(az):  # type: ignore[no-untyped-def]
         assert shown["publicIpAddresses"][0]["id"].endswith("/publicIPAddresses/public-ip-nat")
         err = az.fails("network", "nat", "gateway", "delete", "-g", rg, "-n", "nat-gateway")
         assert "CannotDeleteNatGatewayAssociatedToSubnet" in err.stderr
-    finally:
-        az.run("group", "delete", "-n", rg, "--yes", "--no-wait", check=False)

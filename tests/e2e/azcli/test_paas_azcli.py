@@ -12,10 +12,8 @@ from tests.network.nic_support import ensure_vnet_types
 
 def test_private_and_service_endpoint_tutorials(az):  # type: ignore[no-untyped-def]
     ensure_vnet_types()
-    rg = f"rg-pe-{uuid.uuid4().hex[:8]}"
     st = f"st{uuid.uuid4().hex[:12]}"
-    az.run("group", "create", "-n", rg, "-l", "westeurope")
-    try:
+    with az.group("rg-pe-") as rg:
         az.run("network", "vnet", "create", "-g", rg, "-n", "vnet-1", "--address-prefix", "10.0.0.0/16",
                "--subnet-name", "subnet-1", "--subnet-prefixes", "10.0.0.0/24")
         acct = az.json("storage", "account", "create", "-g", rg, "-n", st, "-l", "westeurope", "--sku",
@@ -58,16 +56,12 @@ def test_private_and_service_endpoint_tutorials(az):  # type: ignore[no-untyped-
         assert vault["properties"]["vaultUri"] == f"https://{kv}.vault.azure.net/"
         taken = az.fails("keyvault", "create", "-g", rg + "x", "-n", kv, "-l", "westeurope")
         assert taken.code != 0
-    finally:
-        az.run("group", "delete", "-n", rg, "--yes", "--no-wait", check=False)
 
 
 def test_sql_private_endpoint_and_vnet_rule_tutorial(az):  # type: ignore[no-untyped-def]
     ensure_vnet_types()
-    rg = f"rg-sql-{uuid.uuid4().hex[:8]}"
     server = f"sql-{uuid.uuid4().hex[:10]}"
-    az.run("group", "create", "-n", rg, "-l", "westeurope")
-    try:
+    with az.group("rg-sql-") as rg:
         az.run("network", "vnet", "create", "-g", rg, "-n", "vnet-1", "--address-prefix", "10.0.0.0/16",
                "--subnet-name", "subnet-1", "--subnet-prefixes", "10.0.0.0/24")
         created = az.json("sql", "server", "create", "-g", rg, "-n", server, "-l", "westeurope",
@@ -87,5 +81,3 @@ def test_sql_private_endpoint_and_vnet_rule_tutorial(az):  # type: ignore[no-unt
                      "--subnet", "subnet-1", "--private-connection-resource-id", created["id"], "--group-id",
                      "sqlServer", "--connection-name", "sql-conn")
         assert pe["customDnsConfigs"][0]["fqdn"] == f"{server}.database.windows.net"
-    finally:
-        az.run("group", "delete", "-n", rg, "--yes", "--no-wait", check=False)

@@ -4,17 +4,13 @@ made through the SDK until the template engine is in place; the rest is az."""
 
 from __future__ import annotations
 
-import uuid
-
 from tests.network.nic_support import ensure_vnet_types
 from tests.network.test_private_link import provider
 
 
 def test_private_endpoint_to_private_link_service(aznet, network_client, az):  # type: ignore[no-untyped-def]
     ensure_vnet_types()
-    rg = f"rg-pl-{uuid.uuid4().hex[:8]}"
-    az.run("group", "create", "-n", rg, "-l", "westeurope")
-    try:
+    with az.group("rg-pl-") as rg:
         provider(aznet, network_client, rg)
         pls = az.json("network", "private-link-service", "create", "-g", rg, "-n", "private-link-service",
                       "--vnet-name", "vnet-1", "--subnet", "subnet-1", "--lb-name", "load-balancer",
@@ -33,5 +29,3 @@ def test_private_endpoint_to_private_link_service(aznet, network_client, az):  #
         conns = az.json("network", "private-link-service", "show", "-g", rg, "-n", "private-link-service")[
             "privateEndpointConnections"]
         assert len(conns) == 1 and conns[0]["privateEndpoint"]["id"].lower() == pe["id"].lower()
-    finally:
-        az.run("group", "delete", "-n", rg, "--yes", "--no-wait", check=False)

@@ -18,10 +18,8 @@ pytestmark = pytest.mark.skipif(importlib.util.find_spec("aznet.deployments.engi
 
 def test_vm_with_public_ip_and_dns_label(az):  # type: ignore[no-untyped-def]
     ensure_vnet_types()
-    rg = f"rg-vm-{uuid.uuid4().hex[:8]}"
     label = f"myvm-{uuid.uuid4().hex[:8]}"
-    az.run("group", "create", "-n", rg, "-l", "westeurope")
-    try:
+    with az.group("rg-vm-") as rg:
         vm = az.json("vm", "create", "-g", rg, "-n", "myVM", "--image", "Ubuntu2204", "--admin-username",
                      "azureuser", "--admin-password", "Secr3t-Passw0rd!", "--public-ip-sku", "Standard",
                      "--public-ip-address-dns-name", label)
@@ -34,5 +32,3 @@ def test_vm_with_public_ip_and_dns_label(az):  # type: ignore[no-untyped-def]
         az.run("vm", "deallocate", "-g", rg, "-n", "myVM")
         assert az.json("vm", "get-instance-view", "-g", rg, "-n", "myVM", "--query",
                        "instanceView.statuses[1].code") == "PowerState/deallocated"
-    finally:
-        az.run("group", "delete", "-n", rg, "--yes", "--no-wait", check=False)

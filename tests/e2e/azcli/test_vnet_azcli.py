@@ -4,7 +4,6 @@ peering" and the route-table part of "Route network traffic with a route table".
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -12,10 +11,8 @@ import pytest
 
 @pytest.fixture
 def azrg(az) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    rg = f"rg-vnet-{uuid.uuid4().hex[:8]}"
-    az.run("group", "create", "-n", rg, "-l", "westeurope")
-    yield rg
-    az.run("group", "delete", "-n", rg, "--yes", "--no-wait", check=False)
+    with az.group("rg-vnet-") as rg:
+        yield rg
 
 
 def test_filter_traffic_with_an_nsg(az, azrg, network_client):  # type: ignore[no-untyped-def]
