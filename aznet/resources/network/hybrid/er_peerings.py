@@ -75,6 +75,32 @@ def _is_public(net: ipaddress.IPv4Network | ipaddress.IPv6Network) -> bool:
     return not any(net.version == n.version and net.overlaps(n) for n in NOT_PUBLIC)
 
 
+Net = ipaddress.IPv4Network | ipaddress.IPv6Network
+PEER_PREFIX = {4: 30, 6: 126}         # a peering's primary and secondary subnets: IPv4 /30, IPv6 /126
+
+
+def _peer_pair(node: dict[str, Any], path: str, version: int, owner: str) -> tuple[Net, Net]:
+    """A peering's primary and secondary peer subnets (``node``'s members; ``path`` leads to them in the
+    body): each a /30 (IPv4) or /126 (IPv6), and not the same subnet."""
+    plen = PEER_PREFIX[version]
+    a = _net(node.get("primaryPeerAddressPrefix"), f"{path}primaryPeerAddressPrefix", version, plen, owner)
+    b = _net(node.get("secondaryPeerAddressPrefix"), f"{path}secondaryPeerAddressPrefix", version, plen, owner)
+    if a.overlaps(b):
+        family = "" if version == 4 else "IPv6 "
+        raise bad("PrimaryAndSecondaryPeerAddressPrefixesOverlap",
+                  f"The primary and secondary {family}peer subnets of peering {owner} must be different /{plen} "
+                  "subnets.")
+    return a, b
+
+
+def _public_pair(a: Net, b: Net, owner: str) -> None:
+    """Microsoft peering's peer subnets are public ones the customer owns."""
+    for net in (a, b):
+        if not _is_public(net):
+            raise bad("PeerAddressPrefixMustBePublic",
+                      f"Microsoft peering {owner} takes public /{net.prefixlen} subnets you own; {net} is not public.")
+
+
 def peering_subnets(body: dict[str, Any]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
     p = body.get("properties") or {}
     out = []
@@ -191,16 +217,9 @@ class PeeringHooks(Hooks):
                     and not props.get("ipv6PeeringConfig"):
                 raise bad("PeerAddressPrefixRequired", f"Microsoft peering {pid} needs IPv4 peer subnets.")
             return
-        a = _net(primary, "primaryPeerAddressPrefix", 4, 30, pid)
-        b = _net(secondary, "secondaryPeerAddressPrefix", 4, 30, pid)
-        if a.overlaps(b):
-            raise bad("PrimaryAndSecondaryPeerAddressPrefixesOverlap",
-                      f"The primary and secondary peer subnets of peering {pid} must be different /30 subnets.")
+        a, b = _peer_pair(props, "", 4, pid)
         if ptype == "MicrosoftPeering":
-            for net in (a, b):
-                if not _is_public(net):
-                    raise bad("PeerAddressPrefixMustBePublic",
-                              f"Microsoft peering {pid} takes public /30 subnets you own; {net} is not public.")
+            _public_pair(a, b, pid)
             props["microsoftPeeringConfig"] = _microsoft_config(
                 props.get("microsoftPeeringConfig"), pid, "properties.microsoftPeeringConfig", 4,
                 old_props.get("microsoftPeeringConfig"))
@@ -219,20 +238,13 @@ class PeeringHooks(Hooks):
             return
         if not isinstance(raw, dict):
             raise cannot_parse("properties.ipv6PeeringConfig", raw, "Ipv6ExpressRouteCircuitPeeringConfig")
-        a = _net(raw.get("primaryPeerAddressPrefix"), "ipv6PeeringConfig.primaryPeerAddressPrefix", 6, 126, pid)
-        b = _net(raw.get("secondaryPeerAddressPrefix"), "ipv6PeeringConfig.secondaryPeerAddressPrefix", 6, 126, pid)
-        if a.overlaps(b):
-            raise bad("PrimaryAndSecondaryPeerAddressPrefixesOverlap",
-                      f"The primary and secondary IPv6 peer subnets of peering {pid} must be different /126 subnets.")
+        a, b = _peer_pair(raw, "ipv6PeeringConfig.", 6, pid)
         out = dict(raw)
         out["primaryPeerAddressPrefix"], out["secondaryPeerAddressPrefix"] = str(a), str(b)
         out["state"] = enum(raw.get("state"), ("Disabled", "Enabled"), "properties.ipv6PeeringConfig.state",
                             "ExpressRouteCircuitPeeringState", "Enabled")
         if ptype == "MicrosoftPeering":
-            for net in (a, b):
-                if not _is_public(net):
-                    raise bad("PeerAddressPrefixMustBePublic",
-                              f"Microsoft peering {pid} takes public /126 subnets you own; {net} is not public.")
+            _public_pair(a, b, pid)
             out["microsoftPeeringConfig"] = _microsoft_config(
                 raw.get("microsoftPeeringConfig"), pid, "properties.ipv6PeeringConfig.microsoftPeeringConfig", 6,
                 (old_props.get("ipv6PeeringConfig") or {}).get("microsoftPeeringConfig"))
