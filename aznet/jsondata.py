@@ -39,3 +39,22 @@ def _copy_iter(node: Any) -> Any:
             else:
                 dst.append(new)
     return root
+
+
+def json_kind(value: Any) -> str | None:
+    """Which JSON value this is: null, bool, int, float, str, array or object (None for anything else)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int"
+    if isinstance(value, float):
+        return "float"
+    if isinstance(value, str):
+        return "str"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    return None

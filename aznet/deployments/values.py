@@ -8,6 +8,7 @@ import json
 import re
 from typing import Any
 
+from ..jsondata import json_kind
 from .errors import ExpressionError
 
 
@@ -128,21 +129,13 @@ def utc_now(fmt: str, now: dt.datetime | None = None) -> str:
             out.append(tok)
     return "".join(out)
 
+_TYPE_NAMES = {"null": "Null", "bool": "Boolean", "int": "Integer", "float": "Float", "str": "String",
+               "array": "Array", "object": "Object"}
+
+
 def type_name(value: Any) -> str:
-    if value is None:
-        return "Null"
-    if isinstance(value, bool):
-        return "Boolean"
-    if isinstance(value, int):
-        return "Integer"
-    if isinstance(value, float):
-        return "Float"
-    if isinstance(value, str):
-        return "String"
-    if isinstance(value, list):
-        return "Array"
-    if isinstance(value, dict):
-        return "Object"
-    if callable(value):
-        return "Lambda"
-    return type(value).__name__
+    """The template language's name for a value's type, as ARM's error messages print it."""
+    kind = json_kind(value)
+    if kind is not None:
+        return _TYPE_NAMES[kind]
+    return "Lambda" if callable(value) else type(value).__name__

@@ -12,6 +12,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ...jsondata import json_kind
+
 SCALARS = frozenset({"str", "int", "float", "bool", "any", "object"})
 
 
@@ -43,24 +45,6 @@ def _spec(item: Any) -> dict[str, Any]:
     return item or {"type": "any"}
 
 
-def _json_kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int):
-        return "int"
-    if isinstance(value, float):
-        return "float"
-    if isinstance(value, str):
-        return "str"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, dict):
-        return "object"
-    return type(value).__name__
-
-
 _TRUE = {"true"}
 _FALSE = {"false"}
 
@@ -73,7 +57,7 @@ def coerce_scalar(value: Any, target: str, *, strict: bool) -> tuple[bool, Any]:
     arrays in a scalar's place (and words in a number's place) fail with "Error
     converting value". With ``strict`` only exact JSON types pass.
     Returns (ok, converted value)."""
-    kind = _json_kind(value)
+    kind = json_kind(value) or type(value).__name__
     if kind == target or (target == "float" and kind == "int"):
         return True, value
     if target == "int" and kind == "float" and value.is_integer() and not strict:
