@@ -302,11 +302,7 @@ class LoadBalancerHooks(Hooks):
             for i, rule in enumerate(props.get(key) or []):
                 own_ref(new["id"], "backendAddressPools", rule["properties"].get("backendAddressPool"),
                         f"properties.{key}[{i}].properties.backendAddressPool", pools, required=False)
-        now = _fe_pips(new)
-        for pip in now:
-            pips.attach(ctx, pip)
-        for pip in _fe_pips(old) - now:
-            pips.detach(ctx, pip)
+        pips.follow(ctx, new, old, "frontendIPConfigurations")
 
     def before_delete(self, ctx: Ctx, body: dict[str, Any]) -> None:
         for rec in ctx.referrers(body["id"]):
@@ -317,8 +313,7 @@ class LoadBalancerHooks(Hooks):
 
     def after_delete(self, ctx: Ctx, body: dict[str, Any]) -> None:
         allocator(ctx).release(body["id"])
-        for pip in _fe_pips(body):
-            pips.detach(ctx, pip)
+        pips.follow(ctx, None, body, "frontendIPConfigurations")
 
     def render(self, ctx: Ctx, body: dict[str, Any]) -> None:
         props = body.setdefault("properties", {})
@@ -358,15 +353,6 @@ def rule_backrefs(lb: dict[str, Any]) -> dict[str, dict[str, Any]]:
         if "outboundRule" in refs:
             refs["outboundRules"] = list(refs["outboundRule"])
             refs["outboundRule"] = refs["outboundRule"][0]
-    return out
-
-
-def _fe_pips(body: dict[str, Any] | None) -> set[str]:
-    out: set[str] = set()
-    for fe in ((body or {}).get("properties") or {}).get("frontendIPConfigurations") or []:
-        pip = ((fe.get("properties") or {}).get("publicIPAddress") or {}).get("id")
-        if pip:
-            out.add(pip)
     return out
 
 

@@ -283,11 +283,7 @@ class NetworkInterfaceHooks(Hooks):
         props["ipConfigurations"] = out
 
     def after_write(self, ctx: Ctx, new: dict[str, Any], old: dict[str, Any] | None) -> None:
-        now = _pip_refs(new)
-        for pip in now:
-            pips.attach(ctx, pip)
-        for pip in _pip_refs(old) - now:
-            pips.detach(ctx, pip)
+        pips.follow(ctx, new, old, "ipConfigurations")
 
     def before_delete(self, ctx: Ctx, body: dict[str, Any]) -> None:
         for _rtype, rid in attached_to(ctx, body["id"]):
@@ -298,8 +294,7 @@ class NetworkInterfaceHooks(Hooks):
 
     def after_delete(self, ctx: Ctx, body: dict[str, Any]) -> None:
         allocator(ctx).release(body["id"])
-        for pip in _pip_refs(body):
-            pips.detach(ctx, pip)
+        pips.follow(ctx, None, body, "ipConfigurations")
 
     def render(self, ctx: Ctx, body: dict[str, Any]) -> None:
         props = body.setdefault("properties", {})
@@ -336,15 +331,6 @@ def vm_primary(vm: dict[str, Any], nic_id: str) -> bool:
         if normalize(n.get("id", "")) == normalize(nic_id):
             return bool((n.get("properties") or {}).get("primary"))
     return False
-
-
-def _pip_refs(body: dict[str, Any] | None) -> set[str]:
-    out: set[str] = set()
-    for cfg in ((body or {}).get("properties") or {}).get("ipConfigurations") or []:
-        pip = ((cfg.get("properties") or {}).get("publicIPAddress") or {}).get("id")
-        if pip:
-            out.add(pip)
-    return out
 
 
 def _ipconfigs(ctx: Ctx, nic: dict[str, Any]) -> list[dict[str, Any]]:

@@ -93,6 +93,27 @@ def detach(ctx: Ctx, pip_id: str) -> None:
     ctx.write_raw(rec.id, body)
 
 
+def named_by(body: dict[str, Any] | None, collection: str) -> set[str]:
+    """The public IPs the items of ``properties.<collection>`` (a NIC's ipConfigurations, a load balancer's or
+    application gateway's frontendIPConfigurations) name."""
+    out: set[str] = set()
+    for cfg in ((body or {}).get("properties") or {}).get(collection) or []:
+        pip = ((cfg.get("properties") or {}).get("publicIPAddress") or {}).get("id")
+        if pip:
+            out.add(pip)
+    return out
+
+
+def follow(ctx: Ctx, new: dict[str, Any] | None, old: dict[str, Any] | None, collection: str) -> None:
+    """A resource was written (``new``) or deleted (``new`` None): the public IPs it names now are attached,
+    those only ``old`` named are detached."""
+    now = named_by(new, collection)
+    for pip in now:
+        attach(ctx, pip)
+    for pip in named_by(old, collection) - now:
+        detach(ctx, pip)
+
+
 def check_usable(ctx: Ctx, pip_id: str, user_id: str, location: str, holder: str) -> dict[str, Any]:
     """A public IP another resource wants to use: exists, same region, not used by anyone else."""
     body = resolve(ctx, pip_id, user_id, TYPE, location)

@@ -167,16 +167,11 @@ class ApplicationGatewayHooks(Hooks):
             fp["privateIPAddress"] = str(ip)
 
     def after_write(self, ctx: Ctx, new: dict[str, Any], old: dict[str, Any] | None) -> None:
-        now = _pips(new)
-        for pip in now:
-            pips.attach(ctx, pip)
-        for pip in _pips(old) - now:
-            pips.detach(ctx, pip)
+        pips.follow(ctx, new, old, "frontendIPConfigurations")
 
     def after_delete(self, ctx: Ctx, body: dict[str, Any]) -> None:
         allocator(ctx).release(body["id"])
-        for pip in _pips(body):
-            pips.detach(ctx, pip)
+        pips.follow(ctx, None, body, "frontendIPConfigurations")
 
     def render(self, ctx: Ctx, body: dict[str, Any]) -> None:
         props = body.setdefault("properties", {})
@@ -239,15 +234,6 @@ def _nic_pool_users(ctx: Ctx, gw_id: str) -> dict[str, list[str]]:
                 rid = ref.get("id") if isinstance(ref, dict) else None
                 if isinstance(rid, str):
                     out.setdefault(normalize(rid), []).append(cfg.get("id") or rec.id)
-    return out
-
-
-def _pips(body: dict[str, Any] | None) -> set[str]:
-    out: set[str] = set()
-    for fe in ((body or {}).get("properties") or {}).get("frontendIPConfigurations") or []:
-        pid = ((fe.get("properties") or {}).get("publicIPAddress") or {}).get("id")
-        if pid:
-            out.add(pid)
     return out
 
 
