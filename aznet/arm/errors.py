@@ -28,6 +28,10 @@ class ArmError(Exception):
         return {"error": err}
 
 
+def bad_request(code: str, message: str) -> ArmError:
+    return ArmError(400, code, message)
+
+
 def not_found(code: str, message: str) -> ArmError:
     return ArmError(404, code, message)
 

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from ... import typenames
 from ...arm.errors import ArmError
+from ...arm.errors import bad_request as bad
 from ...arm.ids import normalize
 from ...arm.registry import REGISTRY, Hooks, NameRule, ResourceType
 from . import bastion_nsg
@@ -42,10 +43,6 @@ MIN_PREFIX = 26
 STANDARD_FLAGS = ("disableCopyPaste", "enableFileCopy", "enableIpConnect", "enableShareableLink", "enableTunneling")
 PREMIUM_FLAGS = ("enableSessionRecording", "enablePrivateOnlyBastion")
 ALL_FLAGS = (*STANDARD_FLAGS, *PREMIUM_FLAGS, "enableKerberos")
-
-
-def bad(code: str, message: str) -> ArmError:
-    return ArmError(400, code, message)
 
 
 class BastionHostHooks(Hooks):

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from ... import typenames
 from ...arm.errors import ArmError
+from ...arm.errors import bad_request as bad
 from ...arm.ids import normalize
 from ...arm.provider_actions import provider_action
 from ...arm.versions import supported
@@ -37,10 +38,6 @@ ZONES: tuple[tuple[str, str, str, str, str, str], ...] = (
 
 def zone(name: Any) -> tuple[str, str, str, str, str, str] | None:
     return next((z for z in ZONES if isinstance(name, str) and z[0] == name.lower()), None)
-
-
-def bad(code: str, message: str) -> ArmError:
-    return ArmError(400, code, message)
 
 
 def _zone_id(sub: str, name: str) -> str:

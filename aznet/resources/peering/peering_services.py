@@ -22,6 +22,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from ...arm.errors import ArmError
+from ...arm.errors import bad_request as bad
 from ...arm.provider_actions import provider_action
 from ...arm.registry import REGISTRY, Hooks, NameRule, ResourceType
 from . import catalogue
@@ -38,10 +39,6 @@ NOT_PUBLIC = tuple(ipaddress.ip_network(n) for n in (
     "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
     "192.168.0.0/16", "224.0.0.0/3"))
 MAX_EVENTS = 50
-
-
-def bad(code: str, message: str) -> ArmError:
-    return ArmError(400, code, message)
 
 
 class PeeringServiceHooks(Hooks):

@@ -21,7 +21,7 @@ import string
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from ....arm.errors import ArmError
+from ....arm.errors import bad_request as bad
 from ....arm.ids import normalize
 from ....arm.registry import REGISTRY, Hooks, NameRule, ResourceType
 from ..ref_checks import boolean, cannot_parse, enum, integer, ref_id, resolve, since
@@ -36,10 +36,6 @@ LNG_TYPE = "Microsoft.Network/localNetworkGateways"
 CIRCUIT_TYPE = "Microsoft.Network/expressRouteCircuits"
 KEY_ALPHABET = string.ascii_letters + string.digits
 MAX_KEY = 128
-
-
-def bad(code: str, message: str) -> ArmError:
-    return ArmError(400, code, message)
 
 
 def check_key(key: Any, owner: str) -> str:

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ....arm.errors import ArmError
+from ....arm.errors import bad_request as bad
 from ....arm.ids import normalize
 from ..ref_checks import cannot_parse
 from . import bgp
@@ -31,10 +31,6 @@ if TYPE_CHECKING:
 
 CONN_TYPE = "microsoft.network/connections"
 MAX_ENTRIES = 8
-
-
-def bad(code: str, message: str) -> ArmError:
-    return ArmError(400, code, message)
 
 
 def _member(item: dict[str, Any], name: str) -> Any:

@@ -30,6 +30,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from ....arm.errors import ArmError
+from ....arm.errors import bad_request as bad
 from ....arm.ids import normalize
 from ....arm.provider_actions import provider_action
 from ....arm.registry import REGISTRY, Action, Hooks, NameRule, ResourceType
@@ -54,10 +55,6 @@ PROVIDER_MOVES = {("NotProvisioned", "Provisioning"), ("Provisioning", "Provisio
                   ("NotProvisioned", "Provisioned"), ("Provisioning", "NotProvisioned")}
 MAX_AUTHORIZATIONS = 50
 API_VERSIONS = since("2015-06-15")
-
-
-def bad(code: str, message: str) -> ArmError:
-    return ArmError(400, code, message)
 
 
 def circuit_of(child_id: str) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ....arm.errors import ArmError
+from ....arm.errors import bad_request as bad
 from ....arm.ids import normalize, parse_resource_id
 from ....arm.registry import REGISTRY, Hooks, NameRule, ResourceType
 from ..ref_checks import boolean, cannot_parse, integer, ref_id, resolve, since
@@ -28,10 +29,6 @@ CONN_TYPE = f"{TYPE}/expressRouteConnections"
 HUB_TYPE = "Microsoft.Network/virtualHubs"
 API_VERSIONS = since("2018-08-01")
 MAX_SCALE_UNITS = 10
-
-
-def bad(code: str, message: str) -> ArmError:
-    return ArmError(400, code, message)
 
 
 class GatewayHooks(Hooks):

@@ -29,11 +29,12 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from ....arm.errors import ArmError
+from ....arm.errors import bad_request as bad
 from ....arm.ids import normalize, parse_resource_id
 from ....arm.registry import REGISTRY, Action, Hooks, NameRule, ResourceType
 from ..ref_checks import cannot_parse, enum, integer, ref_id, resolve, since
 from . import er_catalogue, er_circuits
-from .er_circuits import API_VERSIONS, CIRCUIT_PEERING_TYPES, bad
+from .er_circuits import API_VERSIONS, CIRCUIT_PEERING_TYPES
 
 if TYPE_CHECKING:
     from ....arm.context import Ctx

@@ -17,7 +17,7 @@ import time
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from ....arm.errors import ArmError
+from ....arm.errors import bad_request as bad
 from ....arm.ids import normalize
 from ....arm.registry import REGISTRY, Action, Hooks, NameRule, ResourceType
 from ..ref_checks import cannot_parse, enum, integer, since
@@ -31,10 +31,6 @@ LINK_TYPE = f"{TYPE}/links"
 CIRCUIT_TYPE = "Microsoft.Network/expressRouteCircuits"
 API_VERSIONS = since("2018-08-01")
 LINK_NAMES = ("link1", "link2")
-
-
-def bad(code: str, message: str) -> ArmError:
-    return ArmError(400, code, message)
 
 
 def _circuits(ctx: Ctx, port_id: str) -> list[dict[str, Any]]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import ipaddress
 from typing import TYPE_CHECKING, Any
 
-from ....arm.errors import ArmError
+from ....arm.errors import bad_request as bad
 from ....arm.ids import normalize
 from ....arm.registry import REGISTRY, Hooks, NameRule, ResourceType
 from ..ref_checks import enum, ref_id, since
@@ -27,10 +27,6 @@ CONNECTION_TYPE = "microsoft.network/connections"
 NAT_SKUS = {f"vpngw{n}{az}" for n in range(2, 6) for az in ("", "az")}
 MAX_MAPPINGS = 64
 MAX_RULES = 100
-
-
-def bad(code: str, message: str) -> ArmError:
-    return ArmError(400, code, message)
 
 
 def _net(value: Any, where: str, rule: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:

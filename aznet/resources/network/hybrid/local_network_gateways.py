@@ -12,7 +12,7 @@ import ipaddress
 import re
 from typing import TYPE_CHECKING, Any
 
-from ....arm.errors import ArmError
+from ....arm.errors import bad_request as bad
 from ....arm.registry import REGISTRY, Hooks, NameRule, ResourceType
 from ..ref_checks import cannot_parse, since
 from . import bgp
@@ -24,10 +24,6 @@ TYPE = "Microsoft.Network/localNetworkGateways"
 CONN_TYPE = "Microsoft.Network/connections"
 FQDN_RE = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}\.?$")
 MAX_PREFIXES = 1000
-
-
-def bad(code: str, message: str) -> ArmError:
-    return ArmError(400, code, message)
 
 
 class LocalNetworkGatewayHooks(Hooks):

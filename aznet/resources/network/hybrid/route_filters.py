@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ....arm.errors import ArmError
+from ....arm.errors import bad_request as bad
 from ....arm.ids import normalize
 from ....arm.registry import REGISTRY, Hooks, NameRule, ResourceType
 from ..ref_checks import cannot_parse, enum, since
@@ -25,10 +26,6 @@ RULE_TYPE = f"{TYPE}/routeFilterRules"
 PEERING_TYPE = "Microsoft.Network/expressRouteCircuits/peerings"
 MAX_RULES = 1
 API_VERSIONS = since("2016-12-01")
-
-
-def bad(code: str, message: str) -> ArmError:
-    return ArmError(400, code, message)
 
 
 def filter_of(rule_id: str) -> str:

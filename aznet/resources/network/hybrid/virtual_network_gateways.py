@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from cryptography import x509
 
 from .... import typenames
-from ....arm.errors import ArmError
+from ....arm.errors import bad_request as bad
 from ....arm.ids import normalize
 from ....arm.registry import REGISTRY, Hooks, NameRule, ResourceType
 from .. import public_ip_addresses as pips
@@ -44,10 +44,6 @@ GATEWAY_SUBNET = "GatewaySubnet"
 TUNNEL_TYPES = ("SSTP", "IkeV2", "OpenVPN")
 AUTH_TYPES = ("Certificate", "Radius", "AAD")
 MAX_ROOT_CERTS = 20
-
-
-def bad(code: str, message: str) -> ArmError:
-    return ArmError(400, code, message)
 
 
 def vnet_of(subnet_id: str) -> str:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import ipaddress
 from typing import TYPE_CHECKING, Any
 
-from ....arm.errors import ArmError
+from ....arm.errors import bad_request as bad
 from ....arm.ids import normalize
 from ....arm.registry import REGISTRY, Action, Hooks, NameRule, ResourceType
 from ....contracts import route_exchange
@@ -45,10 +45,6 @@ CONN_TYPE = "microsoft.network/connections"
 
 # Extra checks a Virtual WAN hub's connection needs (hub_rules.py): check(ctx, new, hub_body).
 VWAN_RULES: list[Any] = []
-
-
-def bad(code: str, message: str) -> ArmError:
-    return ArmError(400, code, message)
 
 
 def peer_ip(value: Any, cid: str) -> str:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import ipaddress
 from typing import TYPE_CHECKING, Any
 
-from ....arm.errors import ArmError
+from ....arm.errors import bad_request as bad
 from ....arm.ids import normalize
 from ....arm.registry import REGISTRY, Hooks, NameRule, ResourceType
 from .. import public_ip_addresses as pips
@@ -30,10 +30,6 @@ TYPE = hubs.IPCONFIG_TYPE
 SUBNET_TYPE = "Microsoft.Network/virtualNetworks/subnets"
 SUBNET_NAME = "RouteServerSubnet"
 MIN_PREFIX = 26
-
-
-def bad(code: str, message: str) -> ArmError:
-    return ArmError(400, code, message)
 
 
 def vnet_of(subnet_id: str) -> str:

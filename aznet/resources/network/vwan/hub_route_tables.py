@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ....arm.errors import ArmError
+from ....arm.errors import bad_request as bad
 from ....arm.ids import normalize
 from ....arm.registry import REGISTRY, Hooks, NameRule, ResourceType
 from ....netmodel import hub_routes
@@ -34,10 +34,6 @@ FIREWALL_TYPE = "Microsoft.Network/azureFirewalls"
 MAX_ROUTES = 1000
 MAX_DESTINATIONS = 1000
 BUILT_IN = {rc.DEFAULT_TABLE.lower(): "default", rc.NONE_TABLE.lower(): "none"}
-
-
-def bad(code: str, message: str) -> ArmError:
-    return ArmError(400, code, message)
 
 
 class HubRouteTableHooks(Hooks):

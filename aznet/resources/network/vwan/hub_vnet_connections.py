@@ -15,7 +15,7 @@ from __future__ import annotations
 import ipaddress
 from typing import TYPE_CHECKING, Any
 
-from ....arm.errors import ArmError
+from ....arm.errors import bad_request as bad
 from ....arm.ids import normalize
 from ....arm.registry import REGISTRY, Hooks, NameRule, ResourceType
 from .. import cidr
@@ -31,10 +31,6 @@ VNET_TYPE = "Microsoft.Network/virtualNetworks"
 GW_TYPE = "microsoft.network/virtualnetworkgateways"
 FLAGS = {"enableInternetSecurity": True, "allowHubToRemoteVnetTransit": True,
          "allowRemoteVnetToUseHubVnetGateways": True, "enableOnlyIPv6Peering": False}
-
-
-def bad(code: str, message: str) -> ArmError:
-    return ArmError(400, code, message)
 
 
 def remote_of(body: dict[str, Any] | None) -> str | None:

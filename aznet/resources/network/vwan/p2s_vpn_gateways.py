@@ -18,7 +18,7 @@ from __future__ import annotations
 import ipaddress
 from typing import TYPE_CHECKING, Any
 
-from ....arm.errors import ArmError
+from ....arm.errors import bad_request as bad
 from ....arm.registry import REGISTRY, Action, Hooks, NameRule, ResourceType
 from .. import cidr
 from ..ref_checks import boolean, cannot_parse, ref_id, resolve, since
@@ -33,10 +33,6 @@ if TYPE_CHECKING:
 
 TYPE = "Microsoft.Network/p2sVpnGateways"
 MAX_SCALE_UNITS = 200
-
-
-def bad(code: str, message: str) -> ArmError:
-    return ArmError(400, code, message)
 
 
 class P2SVpnGatewayHooks(Hooks):

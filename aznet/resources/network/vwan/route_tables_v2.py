@@ -15,7 +15,7 @@ from __future__ import annotations
 import ipaddress
 from typing import TYPE_CHECKING, Any
 
-from ....arm.errors import ArmError
+from ....arm.errors import bad_request as bad
 from ....arm.ids import normalize
 from ....arm.registry import REGISTRY, Hooks, NameRule, ResourceType
 from .. import cidr
@@ -29,10 +29,6 @@ if TYPE_CHECKING:
 TYPE = "Microsoft.Network/virtualHubs/routeTables"
 GROUPS = ("All_Vnets", "All_Branches")
 MAX_ROUTES = 1000
-
-
-def bad(code: str, message: str) -> ArmError:
-    return ArmError(400, code, message)
 
 
 class RouteTableV2Hooks(Hooks):

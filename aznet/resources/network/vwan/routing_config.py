@@ -16,7 +16,7 @@ from __future__ import annotations
 import ipaddress
 from typing import TYPE_CHECKING, Any
 
-from ....arm.errors import ArmError
+from ....arm.errors import bad_request as bad
 from ....arm.ids import normalize
 from .. import cidr
 from ..ref_checks import boolean, cannot_parse, enum, ref_id, resolve
@@ -31,10 +31,6 @@ DEFAULT_TABLE = "defaultRouteTable"
 NONE_TABLE = "noneRouteTable"
 MAX_STATIC_ROUTES = 1000
 MAX_LABELS = 100
-
-
-def bad(code: str, message: str) -> ArmError:
-    return ArmError(400, code, message)
 
 
 def props_of(body: dict[str, Any] | None) -> dict[str, Any]:

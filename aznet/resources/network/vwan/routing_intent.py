@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ....arm.errors import ArmError
+from ....arm.errors import bad_request as bad
 from ....arm.ids import normalize
 from ....arm.registry import REGISTRY, Hooks, NameRule, ResourceType
 from ..ref_checks import cannot_parse, ref_id, resolve, since
@@ -28,10 +28,6 @@ if TYPE_CHECKING:
 TYPE = rc.INTENT_TYPE
 FIREWALL_TYPE = "Microsoft.Network/azureFirewalls"
 DESTINATIONS = ("Internet", "PrivateTraffic")
-
-
-def bad(code: str, message: str) -> ArmError:
-    return ArmError(400, code, message)
 
 
 class RoutingIntentHooks(Hooks):

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ....arm.errors import ArmError
+from ....arm.errors import bad_request as bad
 from ....arm.registry import REGISTRY, Hooks, NameRule, ResourceType
 from ..ref_checks import boolean, cannot_parse, enum, integer, ref_id, since
 from . import wan_hubs
@@ -34,10 +34,6 @@ ROUTER_ASN = 65515
 ROUTING_PREFERENCES = ("ExpressRoute", "VpnGateway", "ASPath")
 MIN_UNITS, MAX_UNITS = 2, 50
 COMPUTED = ("virtualRouterIps", "routingState", "bgpConnections", "ipConfigurations", "routeMaps")
-
-def bad(code: str, message: str) -> ArmError:
-    return ArmError(400, code, message)
-
 
 def props_of(body: dict[str, Any] | None) -> dict[str, Any]:
     return (body or {}).get("properties") or {}

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ....arm.errors import ArmError
+from ....arm.errors import bad_request as bad
 from ....arm.ids import normalize
 from ....arm.registry import REGISTRY, Hooks, NameRule, ResourceType
 from ..hybrid import custom_bgp, ipsec_policy
@@ -35,10 +35,6 @@ if TYPE_CHECKING:
 TYPE = "Microsoft.Network/vpnGateways/vpnConnections"
 LINK_CONN_TYPE = "Microsoft.Network/vpnGateways/vpnConnections/vpnLinkConnections"
 MODES = ("Default", "ResponderOnly", "InitiatorOnly")
-
-
-def bad(code: str, message: str) -> ArmError:
-    return ArmError(400, code, message)
 
 
 def gateway_of(conn_id: str) -> str:

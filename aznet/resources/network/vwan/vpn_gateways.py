@@ -16,7 +16,7 @@ from __future__ import annotations
 import ipaddress
 from typing import TYPE_CHECKING, Any
 
-from ....arm.errors import ArmError
+from ....arm.errors import bad_request as bad
 from ....arm.ids import normalize
 from ....arm.registry import REGISTRY, Action, Hooks, NameRule, ResourceType
 from .. import ip_pool
@@ -34,10 +34,6 @@ HUB_TYPE = "Microsoft.Network/virtualHubs"
 INSTANCES = ("Instance0", "Instance1")
 BGP_OFFSETS = (12, 13)
 MAX_SCALE_UNITS = 20
-
-
-def bad(code: str, message: str) -> ArmError:
-    return ArmError(400, code, message)
 
 
 def props_of(body: dict[str, Any] | None) -> dict[str, Any]:

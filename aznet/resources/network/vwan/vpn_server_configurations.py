@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from ....arm.errors import ArmError
+from ....arm.errors import bad_request as bad
 from ....arm.ids import normalize
 from ....arm.registry import REGISTRY, Action, Hooks, NameRule, ResourceType
 from ..hybrid import ipsec_policy
@@ -31,10 +31,6 @@ P2S_TYPE = "microsoft.network/p2svpngateways"
 PROTOCOLS = ("IkeV2", "OpenVPN")
 AUTH_TYPES = ("Certificate", "Radius", "AAD")
 THUMBPRINT = re.compile(r"^[0-9A-Fa-f]{40}$")
-
-
-def bad(code: str, message: str) -> ArmError:
-    return ArmError(400, code, message)
 
 
 def _strings(value: Any, path: str, allowed: tuple[str, ...], type_name: str) -> list[str]:

@@ -17,7 +17,7 @@ import ipaddress
 import re
 from typing import TYPE_CHECKING, Any
 
-from ....arm.errors import ArmError
+from ....arm.errors import bad_request as bad
 from ....arm.ids import normalize
 from ....arm.registry import REGISTRY, Hooks, NameRule, ResourceType
 from .. import cidr
@@ -34,10 +34,6 @@ CONN_TYPE = "microsoft.network/vpngateways/vpnconnections"
 MAX_LINKS = 4
 MAX_PREFIXES = 1000
 FQDN_RE = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}\.?$")
-
-
-def bad(code: str, message: str) -> ArmError:
-    return ArmError(400, code, message)
 
 
 def props_of(body: dict[str, Any] | None) -> dict[str, Any]:

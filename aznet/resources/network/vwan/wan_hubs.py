@@ -16,7 +16,7 @@ from __future__ import annotations
 import ipaddress
 from typing import TYPE_CHECKING, Any
 
-from ....arm.errors import ArmError
+from ....arm.errors import bad_request as bad
 from ....arm.ids import normalize
 from .. import cidr
 from ..ref_checks import ref_id, resolve
@@ -34,10 +34,6 @@ GATEWAY_REFS = {"vpnGateway": "microsoft.network/vpngateways", "p2SVpnGateway": 
                 "azureFirewall": "microsoft.network/azurefirewalls"}
 VNET_CONN_TYPE = "Microsoft.Network/virtualHubs/hubVirtualNetworkConnections"
 BGP_TYPE = "Microsoft.Network/virtualHubs/bgpConnections"
-
-
-def bad(code: str, message: str) -> ArmError:
-    return ArmError(400, code, message)
 
 
 def _props(body: dict[str, Any] | None) -> dict[str, Any]:
