@@ -58,3 +58,8 @@ def json_kind(value: Any) -> str | None:
     if isinstance(value, dict):
         return "object"
     return None
+
+
+def props_of(body: dict[str, Any] | None) -> dict[str, Any]:
+    """The ``properties`` of a resource body, {} when there is no body or it has none."""
+    return (body or {}).get("properties") or {}

@@ -22,6 +22,7 @@ from xml.sax.saxutils import escape
 from ....arm.errors import ArmError
 from ....arm.ids import normalize
 from ....arm.registry import REGISTRY, Action
+from ....jsondata import props_of
 from ....netmodel import vpn_nat
 from .. import peerings
 from . import connections, custom_bgp
@@ -36,13 +37,9 @@ DEVICES = (("Cisco", "ASA", ("8.3", "8.4+")), ("Cisco", "ISR", ("IOS 15.1",)),
            ("Ubiquiti", "EdgeRouter", ("EdgeOS v1.10",)), ("strongSwan", "strongSwan", ("5.x",)))
 
 
-def _props(body: dict[str, Any] | None) -> dict[str, Any]:
-    return (body or {}).get("properties") or {}
-
-
 def _vnet_id(gw: dict[str, Any]) -> str | None:
-    for cfg in _props(gw).get("ipConfigurations") or []:
-        sub = (_props(cfg).get("subnet") or {}).get("id")
+    for cfg in props_of(gw).get("ipConfigurations") or []:
+        sub = (props_of(cfg).get("subnet") or {}).get("id")
         if sub:
             return gws.vnet_of(sub)
     return None
@@ -50,11 +47,11 @@ def _vnet_id(gw: dict[str, Any]) -> str | None:
 
 def _space(ctx: Ctx, vnet_id: str | None) -> list[str]:
     body = ctx.body(vnet_id) if vnet_id else None
-    return list((_props(body).get("addressSpace") or {}).get("addressPrefixes") or [])
+    return list((props_of(body).get("addressSpace") or {}).get("addressPrefixes") or [])
 
 
 def _local_address(gw: dict[str, Any]) -> str:
-    return (_props(gw).get("bgpSettings") or {}).get("bgpPeeringAddress", "").split(",")[0] or \
+    return (props_of(gw).get("bgpSettings") or {}).get("bgpPeeringAddress", "").split(",")[0] or \
         gws.default_bgp_addresses([], 1)[0]
 
 
@@ -64,7 +61,7 @@ def _connections(ctx: Ctx, gw_id: str) -> list[dict[str, Any]]:
     for rec in ctx.referrers(gw_id):
         if rec.type.lower() != connections.TYPE.lower():
             continue
-        p = _props(rec.body)
+        p = props_of(rec.body)
         if normalize((p.get("virtualNetworkGateway1") or {}).get("id") or "") == own:
             out.append(rec.body)
     return out
@@ -72,7 +69,7 @@ def _connections(ctx: Ctx, gw_id: str) -> list[dict[str, Any]]:
 
 def connection_nat(ctx: Ctx, gw: dict[str, Any], conn: dict[str, Any]) -> vpn_nat.ConnectionNat:
     """The NAT of one site-to-site connection (its ingress / egress NAT rules; netmodel/vpn_nat.py)."""
-    p = _props(conn)
+    p = props_of(conn)
     rules = {}
     for key in ("ingressNatRules", "egressNatRules"):
         for ref in p.get(key) or []:
@@ -87,10 +84,10 @@ def connection_nat(ctx: Ctx, gw: dict[str, Any], conn: dict[str, Any]) -> vpn_na
 
 def _remote(ctx: Ctx, conn: dict[str, Any]) -> tuple[dict[str, Any] | None, list[str], str | None, int | None]:
     """(remote body, its prefixes as the VNet sees them (post-NAT), its BGP address, its ASN) of a connection."""
-    p = _props(conn)
+    p = props_of(conn)
     if p.get("connectionType") == "IPsec":
         lng = ctx.body((p.get("localNetworkGateway2") or {}).get("id") or "")
-        lp = _props(lng)
+        lp = props_of(lng)
         bgp = lp.get("bgpSettings") or {}
         gw = ctx.body((p.get("virtualNetworkGateway1") or {}).get("id") or "") or {}
         prefixes = connection_nat(ctx, gw, conn).onprem_post_nat() if gw else \
@@ -98,7 +95,7 @@ def _remote(ctx: Ctx, conn: dict[str, Any]) -> tuple[dict[str, Any] | None, list
         return lng, prefixes, bgp.get("bgpPeeringAddress"), bgp.get("asn")
     if p.get("connectionType") == "Vnet2Vnet":
         other = ctx.body((p.get("virtualNetworkGateway2") or {}).get("id") or "")
-        bgp = _props(other).get("bgpSettings") or {}
+        bgp = props_of(other).get("bgpSettings") or {}
         return other, _space(ctx, _vnet_id(other) if other else None), \
             (bgp.get("bgpPeeringAddress") or "").split(",")[0] or None, bgp.get("asn")
     return None, [], None, None
@@ -110,15 +107,15 @@ def _peered(ctx: Ctx, vnet_id: str | None, using_gateway: bool) -> list[str]:
         return []
     out: list[str] = []
     for rec in ctx.children(vnet_id, peerings.TYPE):
-        p = _props(rec.body)
+        p = props_of(rec.body)
         remote = (p.get("remoteVirtualNetwork") or {}).get("id")
         if not remote:
             continue
         if using_gateway:
             back = [r for r in ctx.children(remote, peerings.TYPE)
-                    if normalize((_props(r.body).get("remoteVirtualNetwork") or {}).get("id") or "") ==
+                    if normalize((props_of(r.body).get("remoteVirtualNetwork") or {}).get("id") or "") ==
                     normalize(vnet_id)]
-            if not (p.get("allowGatewayTransit") and any(_props(r.body).get("useRemoteGateways") for r in back)):
+            if not (p.get("allowGatewayTransit") and any(props_of(r.body).get("useRemoteGateways") for r in back)):
                 continue
         out.extend(_space(ctx, remote))
     return out
@@ -132,7 +129,7 @@ def _bgp_peers(ctx: Ctx, gw: dict[str, Any]) -> list[tuple[str, int | None, dict
     """(neighbour address, ASN, connection) of the gateway's BGP-enabled connections."""
     out = []
     for conn in _connections(ctx, gw["id"]):
-        if _props(conn).get("enableBgp"):
+        if props_of(conn).get("enableBgp"):
             _, _, addr, asn = _remote(ctx, conn)
             if addr:
                 out.append((addr, asn, conn))
@@ -170,11 +167,11 @@ def _msee_speakers(ctx: Ctx, gw: dict[str, Any]) -> list[Any]:
     from ....dataplane.bgp.service import BgpService
 
     svc = ctx.platform.services.get(BgpService)
-    if svc is None or _props(gw).get("gatewayType") != "ExpressRoute":
+    if svc is None or props_of(gw).get("gatewayType") != "ExpressRoute":
         return []
     out = []
     for conn in _connections(ctx, gw["id"]):
-        circuit = (_props(conn).get("peer") or {}).get("id") if _props(conn).get("connectionType") == \
+        circuit = (props_of(conn).get("peer") or {}).get("id") if props_of(conn).get("connectionType") == \
             "ExpressRoute" else None
         if circuit:
             out.extend(svc.instances(f"{circuit}/peerings/AzurePrivatePeering"))
@@ -207,7 +204,7 @@ def _er_peer_status(ctx: Ctx, gw: dict[str, Any], peer: str | None) -> list[dict
 
 def bgp_peer_status(ctx: Ctx, gw: dict[str, Any], _payload: Any) -> tuple[int, Any]:
     peer = ctx.arg("peer")
-    if _props(gw).get("gatewayType") == "ExpressRoute":
+    if props_of(gw).get("gatewayType") == "ExpressRoute":
         return 200, {"value": _er_peer_status(ctx, gw, peer)}
     local = _local_address(gw)
     speakers = _bgp(ctx, gw)
@@ -232,14 +229,14 @@ def learned_routes(ctx: Ctx, gw: dict[str, Any], _payload: Any) -> tuple[int, An
                "asPath": "", "weight": 32768} for p in _space(ctx, vnet) + _peered(ctx, vnet, False)]
     for conn in _connections(ctx, gw["id"]):
         remote, prefixes, _, _ = _remote(ctx, conn)
-        hop = _props(remote).get("gatewayIpAddress") or _props(remote).get("fqdn") or ""
-        if _props(conn).get("connectionType") == "Vnet2Vnet" and remote is not None:
-            hop = (_props(remote).get("bgpSettings") or {}).get("bgpPeeringAddress", "").split(",")[0]
+        hop = props_of(remote).get("gatewayIpAddress") or props_of(remote).get("fqdn") or ""
+        if props_of(conn).get("connectionType") == "Vnet2Vnet" and remote is not None:
+            hop = (props_of(remote).get("bgpSettings") or {}).get("bgpPeeringAddress", "").split(",")[0]
         routes.extend({"localAddress": local, "network": p, "nextHop": hop, "sourcePeer": local,
                        "origin": "Network", "asPath": "", "weight": 32768} for p in prefixes)
-    translate = bool(_props(gw).get("enableBgpRouteTranslationForNat"))
+    translate = bool(props_of(gw).get("enableBgpRouteTranslationForNat"))
     ingress = {addr: connection_nat(ctx, gw, conn).ingress for addr, _, conn in _bgp_peers(ctx, gw)
-               if translate and _props(conn).get("connectionType") == "IPsec"}
+               if translate and props_of(conn).get("connectionType") == "IPsec"}
     for sp in _bgp(ctx, gw):
         for neighbor, prefix, attrs in sp.learned():
             # BGP route translation: a route from a connection with IngressSnat rules is used post-NAT
@@ -273,7 +270,7 @@ def advertised_routes(ctx: Ctx, gw: dict[str, Any], _payload: Any) -> tuple[int,
             del r["neighbor"]
         return 200, {"value": rows}
     local = _local_address(gw)
-    asn = str((_props(gw).get("bgpSettings") or {}).get("asn") or "")
+    asn = str((props_of(gw).get("bgpSettings") or {}).get("asn") or "")
     vnet = _vnet_id(gw)
     nets = _space(ctx, vnet) + _peered(ctx, vnet, True)
     for conn in _connections(ctx, gw["id"]):
@@ -281,9 +278,9 @@ def advertised_routes(ctx: Ctx, gw: dict[str, Any], _payload: Any) -> tuple[int,
         if addr != peer:
             nets.extend(prefixes)
             continue
-        if _props(conn).get("enableBgp"):
+        if props_of(conn).get("enableBgp"):
             local = (custom_bgp.local_addresses(gw, conn) or [local])[0]   # the APIPA address it peers from
-        if _props(gw).get("enableBgpRouteTranslationForNat") and _props(conn).get("connectionType") == "IPsec":
+        if props_of(gw).get("enableBgpRouteTranslationForNat") and props_of(conn).get("connectionType") == "IPsec":
             # the VNet's space as the site sees it: the EgressSnat rules of this peer's connection
             egress = connection_nat(ctx, gw, conn).egress
             nets = [t for n in nets for t in vpn_nat.translate_prefix(n, egress)]
@@ -300,8 +297,8 @@ def advertised_routes(ctx: Ctx, gw: dict[str, Any], _payload: Any) -> tuple[int,
 def reset(ctx: Ctx, gw: dict[str, Any], _payload: Any) -> tuple[int, Any]:
     vip = ctx.arg("gatewayVip")
     if vip and vip.lower() not in ("none", "null"):   # az sends gatewayVip=None when --gateway-vip is not given
-        ips = [_props(ctx.body(_props(c).get("publicIPAddress", {}).get("id", "")) or {}).get("ipAddress")
-               for c in _props(gw).get("ipConfigurations") or []]
+        ips = [props_of(ctx.body(props_of(c).get("publicIPAddress", {}).get("id", "")) or {}).get("ipAddress")
+               for c in props_of(gw).get("ipConfigurations") or []]
         if vip not in ips:
             raise ArmError(400, "InvalidGatewayVip", f"{vip} is not a public IP address of gateway {gw['id']}.")
     return 200, gw
@@ -318,7 +315,7 @@ def list_connections(ctx: Ctx, gw: dict[str, Any], _payload: Any) -> tuple[int, 
     out = []
     for c in _connections(ctx, gw["id"]):
         rendered = ctx.rendered(c["id"]) or c
-        p = _props(rendered)
+        p = props_of(rendered)
         out.append({"id": c["id"], "name": c.get("name"), "type": "Microsoft.Network/connections",
                     "location": c.get("location"), "etag": c.get("etag"),
                     "properties": {k: p.get(k) for k in ("connectionType", "connectionStatus", "connectionProtocol",
@@ -340,22 +337,22 @@ def device_script(ctx: Ctx, conn: dict[str, Any], payload: Any) -> tuple[int, An
         raise ArmError(400, "InvalidVpnDeviceParameters",
                        f"No configuration script for vendor {vendor!r}, device family {family!r}, firmware {fw!r}; "
                        "see supportedvpndevices.")
-    p = _props(conn)
+    p = props_of(conn)
     if p.get("connectionType") != "IPsec":
         raise ArmError(400, "VpnDeviceScriptRequiresSiteToSiteConnection",
                        f"Connection {conn['id']} is not a site-to-site (IPsec) connection.")
     gw = ctx.body((p.get("virtualNetworkGateway1") or {}).get("id") or "") or {}
     lng = ctx.body((p.get("localNetworkGateway2") or {}).get("id") or "") or {}
     vnet = _vnet_id(gw)
-    pip_ids = [(_props(c).get("publicIPAddress") or {}).get("id") for c in _props(gw).get("ipConfigurations") or []]
-    azure_ips = [_props(ctx.body(i) if i else None).get("ipAddress") for i in pip_ids]
+    pip_ids = [(props_of(c).get("publicIPAddress") or {}).get("id") for c in props_of(gw).get("ipConfigurations") or []]
+    azure_ips = [props_of(ctx.body(i) if i else None).get("ipAddress") for i in pip_ids]
     policy = (p.get("ipsecPolicies") or [{}])[0]
     lines = [f"! Azure VPN gateway configuration for {vendor} {family} ({fw})",
              f"! Connection: {conn['name']} ({p.get('connectionProtocol', 'IKEv2')})",
              f"! Azure gateway public IP(s): {', '.join(str(a) for a in azure_ips if a)}",
-             f"! On-premises device public IP: {_props(lng).get('gatewayIpAddress') or _props(lng).get('fqdn')}",
+             f"! On-premises device public IP: {props_of(lng).get('gatewayIpAddress') or props_of(lng).get('fqdn')}",
              f"! Azure virtual network prefixes: {', '.join(_space(ctx, vnet))}",
-             "! On-premises prefixes: " + ", ".join((_props(lng).get("localNetworkAddressSpace") or {})
+             "! On-premises prefixes: " + ", ".join((props_of(lng).get("localNetworkAddressSpace") or {})
                                                      .get("addressPrefixes") or []),
              f"! Pre-shared key: {p.get('sharedKey', '')}",
              f"! IKE: {policy.get('ikeEncryption', 'AES256')}/{policy.get('ikeIntegrity', 'SHA256')}/"
@@ -363,7 +360,7 @@ def device_script(ctx: Ctx, conn: dict[str, Any], payload: Any) -> tuple[int, An
              f"{policy.get('ipsecIntegrity', 'SHA256')}/PFS {policy.get('pfsGroup', 'None')}; "
              f"SA lifetime {policy.get('saLifeTimeSeconds', 27000)} s"]
     if p.get("enableBgp"):
-        lines.append(f"! BGP: Azure ASN {(_props(gw).get('bgpSettings') or {}).get('asn')} at "
+        lines.append(f"! BGP: Azure ASN {(props_of(gw).get('bgpSettings') or {}).get('asn')} at "
                      f"{_local_address(gw)}")
     return 200, "\n".join(lines) + "\n"
 

@@ -31,6 +31,7 @@ from ....arm.errors import ArmError
 from ....arm.ids import normalize
 from ....arm.provider_actions import Reply, provider_action
 from ....arm.registry import REGISTRY, Action
+from ....jsondata import props_of
 from ..hybrid import vpn_client_package as pkg
 from ..ref_checks import ref_id, since
 from . import blob_output, p2s_vpn_gateways, virtual_wans
@@ -45,32 +46,28 @@ P2S = p2s_vpn_gateways.TYPE
 ROOT = "/_aznet/vwanprofile"
 
 
-def _props(body: dict[str, Any] | None) -> dict[str, Any]:
-    return (body or {}).get("properties") or {}
-
-
 def _server(gw: dict[str, Any]) -> str:
     guid = uuid.uuid5(uuid.NAMESPACE_URL, normalize(gw["id"]))   # the gateway has no resourceGuid: from its id
     return f"azuregateway-{guid}.vpn.azure.com"
 
 
 def _hub_routes(ctx: Ctx, gw: dict[str, Any]) -> list[str]:
-    hub = ctx.body(ref_id(_props(gw).get("virtualHub"), "") or "")
+    hub = ctx.body(ref_id(props_of(gw).get("virtualHub"), "") or "")
     if hub is None:
         return []
-    out = [str(_props(hub).get("addressPrefix"))] if _props(hub).get("addressPrefix") else []
+    out = [str(props_of(hub).get("addressPrefix"))] if props_of(hub).get("addressPrefix") else []
     for rec in ctx.children(hub["id"], VNET_CONN_TYPE):
         out.extend(str(n) for n in space_of(ctx.body(remote_of(rec.body) or "")))
     return out
 
 
 def _pools(gw: dict[str, Any]) -> list[str]:
-    return [p for c in _props(gw).get("p2SConnectionConfigurations") or []
-            for p in (_props(c).get("vpnClientAddressPool") or {}).get("addressPrefixes") or []]
+    return [p for c in props_of(gw).get("p2SConnectionConfigurations") or []
+            for p in (props_of(c).get("vpnClientAddressPool") or {}).get("addressPrefixes") or []]
 
 
 def profile(ctx: Ctx, name: str, gateways: list[dict[str, Any]], cfg: dict[str, Any]) -> pkg.ClientProfile:
-    cp = _props(cfg)
+    cp = props_of(cfg)
     auths = list(cp.get("vpnAuthenticationTypes") or [])
     aad_raw = cp.get("aadAuthenticationParameters") or {}
     aad = (str(aad_raw.get("aadTenant", "")), str(aad_raw.get("aadAudience", "")), str(aad_raw.get("aadIssuer", ""))) \
@@ -84,11 +81,11 @@ def profile(ctx: Ctx, name: str, gateways: list[dict[str, Any]], cfg: dict[str, 
 
 
 def _config_of(ctx: Ctx, gw: dict[str, Any]) -> dict[str, Any]:
-    return ctx.body(ref_id(_props(gw).get("vpnServerConfiguration"), "") or "") or {}
+    return ctx.body(ref_id(props_of(gw).get("vpnServerConfiguration"), "") or "") or {}
 
 
 def _radius(cfg: dict[str, Any]) -> bool:
-    return "Radius" in (_props(cfg).get("vpnAuthenticationTypes") or [])
+    return "Radius" in (props_of(cfg).get("vpnAuthenticationTypes") or [])
 
 
 def gateway_profile(ctx: Ctx, gw: dict[str, Any], body: Any) -> tuple[int, Any]:
@@ -101,7 +98,7 @@ def _wan_gateways(ctx: Ctx, wan_id: str, cfg_id: str) -> list[dict[str, Any]]:
     out = []
     for hub in index.hubs_of_wan(ctx, wan_id):
         for rec in index.gateways_of_hub(ctx, hub, index.P2S_GW_TYPE):
-            if normalize(ref_id(_props(rec.body).get("vpnServerConfiguration"), "") or "") == normalize(cfg_id):
+            if normalize(ref_id(props_of(rec.body).get("vpnServerConfiguration"), "") or "") == normalize(cfg_id):
                 out.append(rec.body)
     return sorted(out, key=lambda b: normalize(b["id"]))
 

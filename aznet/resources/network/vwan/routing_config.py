@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from ....arm.errors import bad_request as bad
 from ....arm.ids import normalize
+from ....jsondata import props_of
 from .. import cidr
 from ..ref_checks import boolean, cannot_parse, enum, ref_id, resolve
 
@@ -31,10 +32,6 @@ DEFAULT_TABLE = "defaultRouteTable"
 NONE_TABLE = "noneRouteTable"
 MAX_STATIC_ROUTES = 1000
 MAX_LABELS = 100
-
-
-def props_of(body: dict[str, Any] | None) -> dict[str, Any]:
-    return (body or {}).get("properties") or {}
 
 
 def hub_of(rid: str) -> str:

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 from ....arm.errors import ArmError
 from ....arm.ids import normalize
 from ....arm.registry import REGISTRY, Action
+from ....jsondata import props_of
 from ....regions import DISPLAY
 from ..hybrid import vpn_client_package as pkg
 from ..ref_checks import ref_id, since
@@ -45,10 +46,6 @@ if TYPE_CHECKING:
 
 MAX_SITES = 1000
 SA_KB, SA_SECONDS = 102400000, 3600
-
-
-def _props(body: dict[str, Any] | None) -> dict[str, Any]:
-    return (body or {}).get("properties") or {}
 
 
 def _sites(ctx: Ctx, wan: dict[str, Any], body: Any) -> list[dict[str, Any]]:
@@ -80,7 +77,7 @@ def _bgp(raw: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 def _gateway(gw: dict[str, Any], custom: dict[str, str], bgp_on: bool) -> dict[str, Any]:
-    gp = _props(gw)
+    gp = props_of(gw)
     out: dict[str, Any] = {"IpAddresses": {c["id"]: c.get("publicIpAddress") for c in gp.get("ipConfigurations") or []
                                            if isinstance(c, dict) and c.get("id")}}
     if bgp_on:
@@ -94,11 +91,11 @@ def _gateway(gw: dict[str, Any], custom: dict[str, str], bgp_on: bool) -> dict[s
 
 
 def _hub(ctx: Ctx, gw: dict[str, Any]) -> dict[str, Any]:
-    hub = ctx.body(ref_id(_props(gw).get("virtualHub"), "") or "") or {}
+    hub = ctx.body(ref_id(props_of(gw).get("virtualHub"), "") or "") or {}
     subnets = [str(n) for rec in ctx.children(hub["id"], VNET_CONN_TYPE) for n in space_of(ctx.body(remote_of(rec.body)
                                                                                                          or ""))] \
         if hub else []
-    return {"AddressSpace": _props(hub).get("addressPrefix"),
+    return {"AddressSpace": props_of(hub).get("addressPrefix"),
             "Region": DISPLAY.get(str(hub.get("location", "")).lower(), hub.get("location")),
             "ConnectedSubnets": subnets}
 
@@ -116,7 +113,7 @@ def _connections_of(ctx: Ctx, wan_id: str) -> dict[str, list[tuple[dict[str, Any
     for hub in index.hubs_of_wan(ctx, wan_id):
         for gw in index.gateways_of_hub(ctx, hub, index.VPN_GW_TYPE):
             for rec in ctx.children(gw.id, index.VPN_CONN_TYPE):
-                site = normalize(ref_id(_props(rec.body).get("remoteVpnSite"), "") or "")
+                site = normalize(ref_id(props_of(rec.body).get("remoteVpnSite"), "") or "")
                 out.setdefault(site, []).append((gw.body, rec.body))
     return out
 
@@ -126,7 +123,7 @@ def document(ctx: Ctx, wan: dict[str, Any], sites: list[dict[str, Any]]) -> list
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f0Z")
     out = []
     for site in sites:
-        sp = _props(site)
+        sp = props_of(site)
         joined = conns.get(normalize(site["id"]), [])
         if not joined:
             continue
@@ -137,23 +134,23 @@ def document(ctx: Ctx, wan: dict[str, Any], sites: list[dict[str, Any]]) -> list
             if sp.get("bgpProperties"):
                 entry["BgpSetting"] = _bgp(sp.get("bgpProperties"))
             out.append({"configurationVersion": version, "vpnSiteConfiguration": entry, "vpnSiteConnections": [
-                {"hubConfiguration": _hub(ctx, gw), "gatewayConfiguration": _gateway(gw, {}, _props(c).get("enableBgp")
+                {"hubConfiguration": _hub(ctx, gw), "gatewayConfiguration": _gateway(gw, {}, props_of(c).get("enableBgp")
                                                                                     is True),
-                 "connectionConfiguration": _connection(_props(c), _props(c).get("enableBgp") is True)}
+                 "connectionConfiguration": _connection(props_of(c), props_of(c).get("enableBgp") is True)}
                 for gw, c in joined]})
             continue
         for link in links:
-            lp = _props(link)
+            lp = props_of(link)
             entry = {"Name": site["name"], "IPAddress": lp.get("ipAddress") or lp.get("fqdn"), "LinkName": link["name"]}
             if lp.get("bgpProperties"):
                 entry["BgpSetting"] = _bgp(lp.get("bgpProperties"))
             rows = []
             for gw, c in joined:
-                lc = next((x for x in _props(c).get("vpnLinkConnections") or []
-                           if normalize(ref_id(_props(x).get("vpnSiteLink"), "") or "") == normalize(link["id"])), None)
+                lc = next((x for x in props_of(c).get("vpnLinkConnections") or []
+                           if normalize(ref_id(props_of(x).get("vpnSiteLink"), "") or "") == normalize(link["id"])), None)
                 if lc is None:
                     continue
-                lcp = _props(lc)
+                lcp = props_of(lc)
                 bgp_on = lcp.get("enableBgp") is True
                 custom = {str(x.get("ipConfigurationId", "")).lower(): x.get("customBgpIpAddress")
                           for x in lcp.get("vpnGatewayCustomBgpAddresses") or [] if isinstance(x, dict)}

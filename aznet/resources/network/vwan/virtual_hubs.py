@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from ....arm.errors import bad_request as bad
 from ....arm.registry import REGISTRY, Hooks, NameRule, ResourceType
+from ....jsondata import props_of
 from ..ref_checks import boolean, cannot_parse, enum, integer, ref_id, since
 from . import wan_hubs
 
@@ -34,10 +35,6 @@ ROUTER_ASN = 65515
 ROUTING_PREFERENCES = ("ExpressRoute", "VpnGateway", "ASPath")
 MIN_UNITS, MAX_UNITS = 2, 50
 COMPUTED = ("virtualRouterIps", "routingState", "bgpConnections", "ipConfigurations", "routeMaps")
-
-def props_of(body: dict[str, Any] | None) -> dict[str, Any]:
-    return (body or {}).get("properties") or {}
-
 
 def is_route_server(body: dict[str, Any] | None) -> bool:
     return not props_of(body).get("virtualWan")

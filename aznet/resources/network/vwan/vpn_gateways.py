@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from ....arm.errors import bad_request as bad
 from ....arm.ids import normalize
 from ....arm.registry import REGISTRY, Action, Hooks, NameRule, ResourceType
+from ....jsondata import props_of
 from .. import ip_pool
 from ..hybrid import bgp, custom_bgp
 from ..ref_checks import boolean, cannot_parse, integer, ref_id, resolve, since
@@ -34,10 +35,6 @@ HUB_TYPE = "Microsoft.Network/virtualHubs"
 INSTANCES = ("Instance0", "Instance1")
 BGP_OFFSETS = (12, 13)
 MAX_SCALE_UNITS = 20
-
-
-def props_of(body: dict[str, Any] | None) -> dict[str, Any]:
-    return (body or {}).get("properties") or {}
 
 
 def hub_of_gateway(ctx: Ctx, new: dict[str, Any], kind: str) -> dict[str, Any]:

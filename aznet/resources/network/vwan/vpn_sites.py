@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from ....arm.errors import bad_request as bad
 from ....arm.ids import normalize
 from ....arm.registry import REGISTRY, Hooks, NameRule, ResourceType
+from ....jsondata import props_of
 from .. import cidr
 from ..hybrid import bgp
 from ..ref_checks import boolean, cannot_parse, integer, ref_id, resolve, since
@@ -34,10 +35,6 @@ CONN_TYPE = "microsoft.network/vpngateways/vpnconnections"
 MAX_LINKS = 4
 MAX_PREFIXES = 1000
 FQDN_RE = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}\.?$")
-
-
-def props_of(body: dict[str, Any] | None) -> dict[str, Any]:
-    return (body or {}).get("properties") or {}
 
 
 def _ipv4(value: Any, what: str) -> str:

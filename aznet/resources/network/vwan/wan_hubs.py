@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from ....arm.errors import bad_request as bad
 from ....arm.ids import normalize
+from ....jsondata import props_of
 from .. import cidr
 from ..ref_checks import ref_id, resolve
 from . import connections_index as index
@@ -34,10 +35,6 @@ GATEWAY_REFS = {"vpnGateway": "microsoft.network/vpngateways", "p2SVpnGateway": 
                 "azureFirewall": "microsoft.network/azurefirewalls"}
 VNET_CONN_TYPE = "Microsoft.Network/virtualHubs/hubVirtualNetworkConnections"
 BGP_TYPE = "Microsoft.Network/virtualHubs/bgpConnections"
-
-
-def _props(body: dict[str, Any] | None) -> dict[str, Any]:
-    return (body or {}).get("properties") or {}
 
 
 def validate(ctx: Ctx, new: dict[str, Any], old: dict[str, Any] | None, sku_given: str | None) -> None:
@@ -61,7 +58,7 @@ def validate(ctx: Ctx, new: dict[str, Any], old: dict[str, Any] | None, sku_give
         raise bad("VirtualHubAddressPrefixTooSmall",
                   f"The address prefix {net} of virtual hub {hid} is too small: the minimum address space is "
                   f"/{MIN_PREFIX}.")
-    old_prefix = _props(old).get("addressPrefix")
+    old_prefix = props_of(old).get("addressPrefix")
     if old is not None and old_prefix and str(old_prefix) != str(net):
         raise bad("VirtualHubAddressPrefixCannotBeChanged",
                   f"The address prefix of virtual hub {hid} cannot be changed from {old_prefix} to {net}.")
@@ -69,7 +66,7 @@ def validate(ctx: Ctx, new: dict[str, Any], old: dict[str, Any] | None, sku_give
     for other in index.hubs_of_wan(ctx, wan["id"]):
         if normalize(other) == normalize(hid):
             continue
-        theirs = cidr.try_parse(_props(ctx.body(other)).get("addressPrefix"))
+        theirs = cidr.try_parse(props_of(ctx.body(other)).get("addressPrefix"))
         if theirs is not None and cidr.overlaps(net, theirs):
             raise bad("VirtualHubAddressPrefixOverlaps",
                       f"The address prefix {net} of virtual hub {hid} overlaps {theirs} of virtual hub {other} in the "
