@@ -36,6 +36,16 @@ def objects(value: Any, path: str, type_name: str) -> Iterator[tuple[str, dict[s
         yield item_path, item
 
 
+def unique_name(item: dict[str, Any], seen: set[str], code: str, message: str) -> str:
+    """An item's name: a non-empty string no earlier item of its list has (names compare case-insensitively;
+    ``seen`` holds them). Else a 400 with ``code`` and ``message``."""
+    name = item.get("name")
+    if not isinstance(name, str) or not name or name.lower() in seen:
+        raise ArmError(400, code, message)
+    seen.add(name.lower())
+    return name
+
+
 def enum(value: Any, allowed: Iterable[str], path: str, type_name: str, default: str | None = None) -> str | None:
     """The canonical spelling of an enum value (NRP parses enums case-insensitively)."""
     if value is None:

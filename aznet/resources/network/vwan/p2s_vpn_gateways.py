@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from ....arm.errors import bad_request as bad
 from ....arm.registry import REGISTRY, Action, Hooks, NameRule, ResourceType
 from .. import cidr
-from ..ref_checks import boolean, cannot_parse, ref_id, resolve, since
+from ..ref_checks import boolean, cannot_parse, ref_id, resolve, since, unique_name
 from . import routing_config as rc
 from . import virtual_wans, vpn_server_configurations
 from .hub_vnet_connections import TYPE as VNET_CONN_TYPE
@@ -86,11 +86,8 @@ class P2SVpnGatewayHooks(Hooks):
             path = f"properties.p2SConnectionConfigurations[{i}]"
             if not isinstance(item, dict):
                 raise cannot_parse(path, item, "P2SConnectionConfiguration")
-            name = item.get("name")
-            if not isinstance(name, str) or not name or name.lower() in names:
-                raise bad("InvalidP2SConnectionConfigurationName", f"Connection configuration {i} of {gid} needs a "
-                          "unique name.")
-            names.add(name.lower())
+            name = unique_name(item, names, "InvalidP2SConnectionConfigurationName",
+                               f"Connection configuration {i} of {gid} needs a unique name.")
             cp = item.get("properties") or {}
             if not isinstance(cp, dict):
                 raise cannot_parse(f"{path}.properties", cp, "P2SConnectionConfigurationProperties")

@@ -20,7 +20,7 @@ from ....arm.errors import bad_request as bad
 from ....arm.ids import normalize
 from ....jsondata import props_of
 from .. import cidr
-from ..ref_checks import boolean, cannot_parse, enum, ref_id, resolve
+from ..ref_checks import boolean, cannot_parse, enum, ref_id, resolve, unique_name
 
 if TYPE_CHECKING:
     from ....arm.context import Ctx
@@ -136,10 +136,8 @@ def _vnet_routes(raw: Any, owner: str, space: list[Any], path: str) -> dict[str,
         rpath = f"{path}.staticRoutes[{i}]"
         if not isinstance(r, dict):
             raise cannot_parse(rpath, r, "StaticRoute")
-        name = r.get("name")
-        if not isinstance(name, str) or not name or name.lower() in names:
-            raise bad("InvalidStaticRoute", f"Static route {i} of connection {owner} needs a unique name.")
-        names.add(name.lower())
+        name = unique_name(r, names, "InvalidStaticRoute",
+                           f"Static route {i} of connection {owner} needs a unique name.")
         prefixes = r.get("addressPrefixes") or []
         if not isinstance(prefixes, list) or not prefixes:
             raise bad("InvalidStaticRoute", f"Static route {name} of connection {owner} needs addressPrefixes.")

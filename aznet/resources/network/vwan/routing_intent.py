@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from ....arm.errors import bad_request as bad
 from ....arm.ids import normalize
 from ....arm.registry import REGISTRY, Hooks, NameRule, ResourceType
-from ..ref_checks import cannot_parse, ref_id, resolve, since
+from ..ref_checks import cannot_parse, ref_id, resolve, since, unique_name
 from . import connections_index, virtual_wans
 from . import routing_config as rc
 
@@ -68,10 +68,7 @@ class RoutingIntentHooks(Hooks):
             path = f"properties.routingPolicies[{i}]"
             if not isinstance(pol, dict):
                 raise cannot_parse(path, pol, "RoutingPolicy")
-            name = pol.get("name")
-            if not isinstance(name, str) or not name or name.lower() in names:
-                raise bad("InvalidRoutingPolicy", f"Routing policy {i} of {rid} needs a unique name.")
-            names.add(name.lower())
+            name = unique_name(pol, names, "InvalidRoutingPolicy", f"Routing policy {i} of {rid} needs a unique name.")
             dests = pol.get("destinations") or []
             if not isinstance(dests, list) or not dests:
                 raise bad("InvalidRoutingPolicy", f"Routing policy {name} of {rid} needs destinations "

@@ -24,7 +24,7 @@ from ....arm.ids import normalize
 from ....arm.registry import REGISTRY, Hooks, NameRule, ResourceType
 from ..hybrid import custom_bgp, ipsec_policy
 from ..hybrid.connections import check_key, new_key
-from ..ref_checks import boolean, cannot_parse, enum, integer, ref_id, resolve, since
+from ..ref_checks import boolean, cannot_parse, enum, integer, ref_id, resolve, since, unique_name
 from . import routing_config as rc
 from . import vpn_nat_rules, vpn_sites
 from .vpn_gateways import INSTANCES
@@ -137,10 +137,8 @@ class VpnConnectionHooks(Hooks):
             path = f"properties.vpnLinkConnections[{i}]"
             if not isinstance(item, dict):
                 raise cannot_parse(path, item, "VpnSiteLinkConnection")
-            name = item.get("name")
-            if not isinstance(name, str) or not name or name.lower() in names:
-                raise bad("InvalidVpnLinkConnectionName", f"Link connection {i} of {cid} needs a unique name.")
-            names.add(name.lower())
+            name = unique_name(item, names, "InvalidVpnLinkConnectionName",
+                               f"Link connection {i} of {cid} needs a unique name.")
             lp = item.get("properties") or {}
             if not isinstance(lp, dict):
                 raise cannot_parse(f"{path}.properties", lp, "VpnSiteLinkConnectionProperties")

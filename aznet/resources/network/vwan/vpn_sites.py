@@ -23,7 +23,7 @@ from ....arm.registry import REGISTRY, Hooks, NameRule, ResourceType
 from ....jsondata import props_of
 from .. import cidr
 from ..hybrid import bgp
-from ..ref_checks import boolean, cannot_parse, integer, ref_id, resolve, since
+from ..ref_checks import boolean, cannot_parse, integer, ref_id, resolve, since, unique_name
 from . import virtual_wans
 
 if TYPE_CHECKING:
@@ -128,10 +128,7 @@ class VpnSiteHooks(Hooks):
         path = f"properties.vpnSiteLinks[{i}]"
         if not isinstance(link, dict):
             raise cannot_parse(path, link, "VpnSiteLink")
-        name = link.get("name")
-        if not isinstance(name, str) or not name or name.lower() in names:
-            raise bad("InvalidVpnSiteLinkName", f"Link {i} of VPN site {sid} needs a unique name.")
-        names.add(name.lower())
+        name = unique_name(link, names, "InvalidVpnSiteLinkName", f"Link {i} of VPN site {sid} needs a unique name.")
         lp = link.get("properties") or {}
         if not isinstance(lp, dict):
             raise cannot_parse(f"{path}.properties", lp, "VpnSiteLinkProperties")
