@@ -15,7 +15,8 @@ self-signed PFX, a pool of the three addresses, backend settings port 8080).
 
 Figures:
 - req/s over keep-alive HTTP and HTTPS: wrk -t1 -c64 (best of --rounds; the engines measured one after the
-  other for each figure and round, so a drifting load on a shared machine falls on them alike);
+  other for each figure and round, so a drifting load on a shared machine falls on them alike); wrk sends the
+  same request bytes every time, or with ``--vary`` every request unique (wrkrun.VARY_LUA);
 - p99 latency of keep-alive requests paced at 50% of HAProxy's HTTP peak (two client processes on uvloop
   Protocols, 32 connections each, open loop; latency counted from each request's due time, so queueing is
   not hidden);
@@ -237,10 +238,10 @@ def negotiated(host: str, port: int = 443) -> str:
     return out
 
 
-def wrk(url: str, seconds: int, close: bool = False, pid: int = 0) -> tuple[float, float]:
+def wrk(url: str, seconds: int, close: bool = False, pid: int = 0, vary: bool = False) -> tuple[float, float]:
     """(requests/s, CPU microseconds per request of the proxy's process tree ``pid``: its own and its workers')."""
     c0, t0 = cpu_seconds(pid) if pid else 0.0, time.monotonic()
-    got = wrkrun.run(url, seconds, close=close, latency=False)
+    got = wrkrun.run(url, seconds, close=close, latency=False, vary=vary)
     c1, t1 = cpu_seconds(pid) if pid else 0.0, time.monotonic()
     if got.problems:
         print(f"    ({url}: {got.problems})")
@@ -410,6 +411,9 @@ def main() -> int:
                     help="N > 0: HAProxy nbthread N, nginx N worker processes, and a second aznet with "
                          "AZNET_APPGW_WORKERS=N (N worker processes serve, the aznet process compiles and probes) "
                          "beside the in-process one")
+    ap.add_argument("--vary", action="store_true",
+                    help="every keep-alive request unique (a counting X-Request-Id header, as real traffic's ids "
+                         "and cookies differ), so no engine can answer from what it made of an identical head")
     args = ap.parse_args()
     n = max(args.workers, 1)
     for tool in ("haproxy", "nginx", "wrk", "curl"):
@@ -439,6 +443,8 @@ def main() -> int:
         print(f"appgw_bench: {args.seconds}s per figure; HAProxy (nbthread {n}), nginx ({n} worker(s)), aznet (1 "
               "process)" + (f", aznet/{args.workers}w ({args.workers} worker processes + the aznet process)"
                             if args.workers else "") + f"; load average {os.getloadavg()}")
+        print("  requests: " + (f"every one unique ({wrkrun.VARY_HEADER} counts up)" if args.vary
+                                else "the same bytes every time (--vary: every one unique)"))
         print("  TLS negotiated: " + "; ".join(f"{name} {negotiated(host)}" for name, (host, _p) in targets.items()))
         res: dict[str, dict[str, float]] = {n: {"http": 0.0, "https": 0.0, "tls_new": 0.0, "cpu_http": 0.0,
                                                 "cpu_https": 0.0, "cpu_tls_new": 0.0} for n in targets}
@@ -447,7 +453,8 @@ def main() -> int:
         for fig, scheme, close in (("http", "http", False), ("https", "https", False), ("tls_new", "https", True)):
             for _ in range(args.rounds if fig != "tls_new" else 1):
                 for name, (host, pid) in targets.items():
-                    rps, cpu = wrk(f"{scheme}://{host}/", args.seconds, close=close, pid=pid)
+                    rps, cpu = wrk(f"{scheme}://{host}/", args.seconds, close=close, pid=pid,
+                                   vary=args.vary and not close)
                     res[name][fig] = max(res[name][fig], rps)
                     have = res[name][f"cpu_{fig}"]     # the least CPU per request of the rounds (least disturbed)
                     res[name][f"cpu_{fig}"] = min(have, cpu) if have else cpu

@@ -151,16 +151,18 @@ def cpu_seconds(pid: int) -> float:
     return total
 
 
-def measure(pairs: list[tuple[str, str, str, int]], seconds: int, rounds: int) -> list[tuple[float, float, float]]:
+def measure(pairs: list[tuple[str, str, str, int]], seconds: int, rounds: int,
+            vary: bool = False) -> list[tuple[float, float, float]]:
     """wrk -t1 -c64 over keep-alive on each (label, url, Host, engine pid) in turn, ``rounds`` times interleaved
     (A B A B ...: a change in the machine's load hits every engine alike); per target the median req/s, the median
     of the rounds' p99 (ms) and the median CPU time the engine's processes spent per request (us: what a request
-    costs whatever share of the cores the engine got). Errors or non-2xx answers wrk counted are printed."""
+    costs whatever share of the cores the engine got). Errors or non-2xx answers wrk counted are printed. ``vary``:
+    every request unique (wrkrun.VARY_LUA: a counting header no cache key includes)."""
     runs: list[list[tuple[wrkrun.WrkResult, float]]] = [[] for _ in pairs]
     for _ in range(rounds):
         for i, (label, url, host, pid) in enumerate(pairs):
             before = cpu_seconds(pid)
-            got = wrkrun.run(url, seconds, host=host)
+            got = wrkrun.run(url, seconds, host=host, vary=vary)
             used = cpu_seconds(pid) - before
             if got.problems:
                 print(f"    ({label}: {got.problems})")
@@ -221,6 +223,9 @@ def main() -> None:
                          "AZNET_FRONTDOOR_WORKERS=N beside the in-process one")
     ap.add_argument("--against", metavar="DIR", default="",
                     help="a second aznet from the checkout in DIR (before a change), in the pass-through rounds")
+    ap.add_argument("--vary", action="store_true",
+                    help="every request unique (a counting X-Request-Id header, which no cache key includes), so no "
+                         "engine can answer from what it made of an identical request head")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="fdbench-") as t:
         tmp = Path(t)
@@ -274,6 +279,8 @@ def main() -> None:
                   + (f", aznet/{args.workers}w: {args.workers} worker processes + the aznet process"
                      if args.workers else ""))
             print(f"load average before: {os.getloadavg()}")
+            print("requests: " + (f"every one unique ({wrkrun.VARY_HEADER} counts up)" if args.vary
+                                  else "the same bytes every time (--vary: every one unique)"))
             passes = [("HAProxy", f"http://{HAPROXY_FE}/pass/x", "origin.bench", procs[1].pid),
                       ("aznet", f"http://{EDGE}/pass/x", host, az.proc.pid)]
             hits = [("Varnish", f"http://{VARNISH_FE}/hot", "origin.bench", varnish.pid),
@@ -283,11 +290,11 @@ def main() -> None:
                 hits.append(("aznet/workers", f"http://{EDGE_W}/hot", host_w, azw.proc.pid))
             if azb is not None:
                 passes.append(("aznet before", f"http://{EDGE_B}/pass/x", host_b, azb.proc.pid))
-            got = measure(passes, args.seconds, args.rounds)
+            got = measure(passes, args.seconds, args.rounds, args.vary)
             hp, ap_ = got[0], got[1]
             apw = got[2] if azw is not None else None
             apb = got[-1] if azb is not None else None
-            got = measure(hits, args.seconds, args.rounds)
+            got = measure(hits, args.seconds, args.rounds, args.vary)
             vh, ah = got[0], got[1]
             ahw = got[2] if azw is not None else None
             print(f"medians of {args.rounds} interleaved {args.seconds}s runs each (wrk -t1 -c64, keep-alive); "

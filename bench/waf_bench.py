@@ -42,6 +42,7 @@ from typing import Any
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import wrkrun  # noqa: E402
 from appgw_bench import start_backends  # noqa: E402
 from lb_bench import BACKENDS, Aznet  # noqa: E402
 from modsec_nginx import ModSecNginx, available, send_raw  # noqa: E402
@@ -202,7 +203,10 @@ def wait_waf(host: str, port: int, timeout: float = 300) -> None:
     sys.exit(f"waf_bench: {host}:{port} never answered 200 to a benign request and 403 to an attack")
 
 
-def lua_script(reqs: list[wc.Request]) -> str:
+def lua_script(reqs: list[wc.Request], vary: bool = False) -> str:
+    """A wrk script cycling through ``reqs``. ``vary``: every request unique - a header whose value counts up (as
+    real traffic's ids, tokens and cookies differ per request) goes with each, so neither engine meets a request
+    it has seen (see wrkrun.VARY_LUA)."""
     def q(s: str | bytes) -> str:
         if isinstance(s, bytes):
             s = s.decode("latin-1")
@@ -211,9 +215,15 @@ def lua_script(reqs: list[wc.Request]) -> str:
     for m, t, h, b in reqs:
         hs = ", ".join(f"[{q(k)}] = {q(v)}" for k, v in h if k.lower() not in ("host", "content-length",
                                                                               "connection"))
-        items.append(f"wrk.format({q(m)}, {q(t)}, {{{hs}}}, {q(b) if b else 'nil'})")
-    return ("local reqs = {" + ",\n".join(items) + "}\nlocal i = 0\n"
-            "request = function()\n  i = i % #reqs + 1\n  return reqs[i]\nend\n")
+        items.append(f"{{{q(m)}, {q(t)}, {{{hs}}}, {q(b) if b else 'nil'}}}")
+    head = "local reqs = {" + ",\n".join(items) + "}\nlocal i, n = 0, 0\n"
+    if not vary:    # formatted once, up front: wrk's own cost per request stays the least
+        return (head + "for k, r in ipairs(reqs) do reqs[k] = wrk.format(r[1], r[2], r[3], r[4]) end\n"
+                "request = function()\n  i = i % #reqs + 1\n  return reqs[i]\nend\n")
+    return (head + "request = function()\n  i = i % #reqs + 1\n  n = n + 1\n  local r = reqs[i]\n"
+            "  local h = {}\n  for k, v in pairs(r[3]) do h[k] = v end\n"
+            f"  h[{q(wrkrun.VARY_HEADER)}] = tostring(n)\n"
+            "  return wrk.format(r[1], r[2], h, r[4])\nend\n")
 
 
 def run_wrk(host: str, port: int, seconds: int, connections: int, script: str,
@@ -256,6 +266,9 @@ def main() -> int:
                     help="processes serving HTTP on each side: nginx worker_processes; aznet serves in the `aznet up` "
                          "process for 1, else in AZNET_APPGW_WORKERS worker processes")
     ap.add_argument("--engine-only", action="store_true")
+    ap.add_argument("--vary", action="store_true",
+                    help="every request of the end-to-end mix unique (a counting X-Request-Id header), so neither "
+                         "engine meets a request (or a header value) it has seen")
     args = ap.parse_args()
     print(f"waf_bench: load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f} "
           f"at the start, {os.cpu_count()} cores")
@@ -273,7 +286,9 @@ def main() -> int:
         return 0
     tmp = Path(tempfile.mkdtemp(prefix="aznet-wafbench-"))
     script = str(tmp / "mix.lua")
-    Path(script).write_text(lua_script(mix()))
+    Path(script).write_text(lua_script(mix(), vary=args.vary))
+    print("end-to-end requests: " + (f"every one unique ({wrkrun.VARY_HEADER} counts up)" if args.vary
+                                     else "the mix's requests repeated as they are (--vary: every one unique)"))
     results: dict[str, tuple[float, str, str, str, float, tuple[int, int, int, int]]] = {}
     procs: list[Any] = [start_backends(tmp)]
     az = None

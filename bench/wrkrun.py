@@ -7,9 +7,25 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+# wrk sends the same bytes on every request unless a script says otherwise. A proxy can remember what it made of
+# a request head it has seen before (aznet's shell does), which real traffic - cookies, ids, tokens that differ per
+# request - rarely repeats so exactly. VARY_LUA makes every request of a run unique (one header whose value counts
+# up), so a bench can show both figures.
+VARY_HEADER = "X-Request-Id"
+VARY_LUA = f"""local n = 0
+request = function()
+  n = n + 1
+  local h = {{}}
+  for k, v in pairs(wrk.headers) do h[k] = v end
+  h["{VARY_HEADER}"] = tostring(n)
+  return wrk.format(nil, nil, h)
+end
+"""
 
 
 @dataclass
@@ -20,8 +36,9 @@ class WrkResult:
 
 
 def run(url: str, seconds: int, *, host: str | None = None, connections: int = 64, threads: int = 1,
-        close: bool = False, latency: bool = True) -> WrkResult:
-    """wrk -t<threads> -c<connections> over keep-alive (``close``: a new connection per request)."""
+        close: bool = False, latency: bool = True, vary: bool = False) -> WrkResult:
+    """wrk -t<threads> -c<connections> over keep-alive (``close``: a new connection per request; ``vary``: every
+    request unique, see VARY_LUA)."""
     wrk = shutil.which("wrk")
     if wrk is None:
         sys.exit("wrk is not installed (apt-get install wrk)")
@@ -32,7 +49,12 @@ def run(url: str, seconds: int, *, host: str | None = None, connections: int = 6
         cmd += ["-H", f"Host: {host}"]
     if close:
         cmd += ["-H", "Connection: close"]
-    out = subprocess.run([*cmd, url], capture_output=True, text=True, timeout=seconds + 60).stdout
+    with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
+        if vary:
+            script.write(VARY_LUA)
+            script.flush()
+            cmd += ["-s", script.name]
+        out = subprocess.run([*cmd, url], capture_output=True, text=True, timeout=seconds + 60).stdout
     m = re.search(r"Requests/sec:\s+([\d.]+)", out)
     p99 = re.search(r"^\s*99%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
     problems = " ".join(x.group(0) for x in (re.search(r"Socket errors:.*", out),
