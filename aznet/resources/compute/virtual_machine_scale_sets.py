@@ -17,6 +17,7 @@ from ... import typenames
 from ...arm.errors import ArmError
 from ...arm.ids import normalize, parse_resource_id
 from ...arm.registry import REGISTRY, Action, Hooks, ResourceType
+from ..member_actions import set_member
 from ..network import network_interfaces as nics
 from ..network.ip_allocation import allocator, parse_ip, subnet_prefixes
 from ..network.ref_checks import API_VERSIONS as NETWORK_VERSIONS
@@ -212,22 +213,11 @@ def instance_view(ctx: Ctx, body: dict[str, Any], _payload: Any) -> tuple[int, A
                  "powerState": POWER_TEXT[power]}
 
 
-def _power(state: str) -> Any:
-    def handler(ctx: Ctx, body: dict[str, Any], _payload: Any) -> tuple[int, Any]:
-        rec = ctx.record(body["id"])
-        assert rec is not None
-        stored = dict(rec.body)
-        stored["_aznet"] = {**(stored.get("_aznet") or {}), "power": state}
-        ctx.write_raw(rec.id, stored)
-        return 200, None
-    return handler
-
-
 ACTIONS = [
-    Action("start", _power("running"), long_running=True),
-    Action("restart", _power("running"), long_running=True),
-    Action("powerOff", _power("stopped"), long_running=True),
-    Action("deallocate", _power("deallocated"), long_running=True),
+    Action("start", set_member("_aznet", "power", "running"), long_running=True),
+    Action("restart", set_member("_aznet", "power", "running"), long_running=True),
+    Action("powerOff", set_member("_aznet", "power", "stopped"), long_running=True),
+    Action("deallocate", set_member("_aznet", "power", "deallocated"), long_running=True),
     Action("virtualMachines", list_instances, method="GET"),
     Action("instanceView", instance_view, method="GET"),
     Action("networkInterfaces", list_nics, method="GET",

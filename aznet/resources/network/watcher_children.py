@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from ...arm.errors import ArmError
 from ...arm.ids import normalize, parse_resource_id
 from ...arm.registry import REGISTRY, Action, Hooks, NameRule, ResourceType
+from ..member_actions import set_member
 from ..retirements import NSG_FLOW_LOGS, refuse_new
 from .ref_checks import boolean, integer, location_of, since
 
@@ -201,17 +202,6 @@ class ConnectionMonitorHooks(Hooks):
         props["monitoringStatus"] = oldp.get("monitoringStatus") or ("Running" if auto is not False else "NotStarted")
 
 
-def _set_status(status: str) -> Any:
-    def handler(ctx: Ctx, body: dict[str, Any], _payload: Any) -> tuple[int, Any]:
-        rec = ctx.record(body["id"])
-        assert rec is not None
-        stored = dict(rec.body)
-        stored["properties"] = {**(stored.get("properties") or {}), "monitoringStatus": status}
-        ctx.write_raw(rec.id, stored)
-        return 200, None
-    return handler
-
-
 # -- packet captures ---------------------------------------------------------------------------------------
 
 class PacketCaptureHooks(Hooks):
@@ -285,8 +275,8 @@ REGISTRY.add(ResourceType(FLOW_LOG, since("2019-11-01"), model="FlowLog", hooks=
                           names=NameRule(1, 80)))
 REGISTRY.add(ResourceType(MONITOR, since("2017-10-01"), model="ConnectionMonitor", hooks=ConnectionMonitorHooks(),
                           location="optional", names=NameRule(1, 80),
-                          actions=[Action("start", _set_status("Running"), long_running=True),
-                                   Action("stop", _set_status("Stopped"), long_running=True)]))
+                          actions=[Action("start", set_member("properties", "monitoringStatus", "Running"), long_running=True),
+                                   Action("stop", set_member("properties", "monitoringStatus", "Stopped"), long_running=True)]))
 REGISTRY.add(ResourceType(CAPTURE, since("2016-09-01"), model="PacketCapture", hooks=PacketCaptureHooks(), location="none",
                           names=NameRule(1, 80),
                           actions=[Action("queryStatus", query_status, long_running=True),

@@ -8,22 +8,12 @@ from typing import TYPE_CHECKING, Any
 from ....arm.errors import ArmError
 from ....arm.ids import normalize
 from ....arm.registry import Action
+from ...member_actions import set_member
 from ..ref_checks import cannot_parse, enum, integer, ref_id
 from . import health
 
 if TYPE_CHECKING:
     from ....arm.context import Ctx
-
-
-def _set_state(state: str) -> Any:
-    def handler(ctx: Ctx, body: dict[str, Any], payload: Any) -> tuple[int, Any]:
-        rec = ctx.record(body["id"])
-        assert rec is not None
-        stored = dict(rec.body)
-        stored["properties"] = {**(stored.get("properties") or {}), "operationalState": state}
-        ctx.write_raw(rec.id, stored)
-        return 200, None
-    return handler
 
 
 def _backend_health(ctx: Ctx, body: dict[str, Any], payload: Any) -> tuple[int, Any]:
@@ -62,8 +52,8 @@ def _on_demand(ctx: Ctx, body: dict[str, Any], payload: Any) -> tuple[int, Any]:
 
 
 ACTIONS = [
-    Action("start", _set_state("Running"), long_running=True),
-    Action("stop", _set_state("Stopped"), long_running=True),
+    Action("start", set_member("properties", "operationalState", "Running"), long_running=True),
+    Action("stop", set_member("properties", "operationalState", "Stopped"), long_running=True),
     Action("backendhealth", _backend_health, long_running=True),
     Action("getBackendHealthOnDemand", _on_demand, long_running=True),
 ]
