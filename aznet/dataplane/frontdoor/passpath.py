@@ -23,6 +23,7 @@ import time
 from typing import TYPE_CHECKING
 
 from ..appgw import pages as gw_pages
+from ..appgw.fastpath import LENGTH_LINES, length_line
 from ..appgw.upstream import BackendError, Reply
 from ..appgw.writebatch import WriteBatch
 from . import pages
@@ -260,7 +261,7 @@ class PassPath:
             if job.cookies is not None:
                 out.append("".join(f"{k}: {v}\r\n" for k, v in job.cookies).encode("latin-1"))
             if status not in (204, 304) and not 100 <= status < 200:
-                out.append(b"Content-Length: %d\r\n" % size)
+                out.append(LENGTH_LINES.get(size) or length_line(size))
             out.append(b"\r\n" if job.keep else b"Connection: close\r\n\r\n")
             req = job.req
             if req.method != "HEAD":
