@@ -51,3 +51,29 @@ def test_memo_is_invisible_on_the_crs_suite(crs_available: None, monkeypatch: py
     warm = _fired(eng, reqs)                                  # every short value now answered from the memo
     assert cold == first == warm
     assert sum(map(len, cold)) > 300                          # the sample fires rules (attacks in it)
+
+
+def test_header_derived_views_remembered_per_header_list_match_fresh_ones() -> None:
+    """The REQUEST_HEADERS index and the parsed cookies are remembered per header list (variables.py): a list seen
+    before gets what parsing it again gives, and one differing in any name, value or order does not share it."""
+    from aznet.dataplane.waf import bodies, variables
+    from aznet.testing import waf_corpus as wc
+    ua = ("User-Agent", "Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0")
+    reqs = [HttpRequest(m, t, "HTTP/1.1", h, b) for m, t, h, b in wc.benign()]
+    reqs += [HttpRequest(m, t, "HTTP/1.1", h, b) for _, (m, t, h, b) in wc.attacks()]
+    reqs += [HttpRequest("GET", "/", headers=[("Host", "h"), ua, ("Cookie", "a=1; b=2")]),
+             HttpRequest("GET", "/", headers=[("Host", "h"), ua, ("Cookie", "a=1; b=' or 1=1--")]),
+             HttpRequest("GET", "/", headers=[("Host", "h"), ("Cookie", "a=1; b=2"), ua]),
+             HttpRequest("GET", "/", headers=[("Host", "h"), ua, ("cookie", "a=1"), ("Cookie", "c=3")]),
+             HttpRequest("GET", "/", headers=[("Host", "h"), ("HOST", "x"), ua])]
+    variables._HEADER_INDEXES.clear()
+    variables._COOKIE_LISTS.clear()
+    for _ in range(2):                         # remembered the first time, answered from memory the second
+        for req in reqs:
+            view = variables.RequestView(req)
+            fresh_index: dict[str, list[tuple[str, str]]] = {}
+            for k, v in req.headers:
+                fresh_index.setdefault(k.lower(), []).append((k, v))
+            assert view.keyed("REQUEST_HEADERS") == fresh_index
+            assert view.cookies == bodies.parse_cookies([v for k, v in req.headers if k.lower() == "cookie"])
+    assert len(variables._HEADER_INDEXES) > len(wc.benign()) // 2 and len(variables._COOKIE_LISTS) > 3

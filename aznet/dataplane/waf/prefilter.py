@@ -522,7 +522,7 @@ def _line_key(req: RequestView) -> tuple[str, str, str]:
 
 
 def _headers_key(req: RequestView) -> tuple[tuple[str, str], ...]:
-    return tuple(req.headers)
+    return req.headers_key
 
 
 def _body_key(req: RequestView) -> tuple[str, str, str | None, bool]:

@@ -165,6 +165,7 @@ class Transaction:
         pos, n = 0, len(order)
         tx = self.tx
         memos = self.rs.rule_memos
+        inline = False                  # the rule just matched was evaluated inline (a matched TX comparison)
         while pos < n:
             rule = entries[order[pos]]
             pos += 1
@@ -195,6 +196,23 @@ class Transaction:
                         return
                     pos = bisect.bisect_right(order, target)
                     continue
+                if not (rule.capture or self.removed_targets or rule.id in self.settings.rule_actions):
+                    # a TX comparison that matched (949060's TX:PARANOIA_LEVEL "@ge 1" setvar:...): what _eval_chain
+                    # does for it (one value, no transformation), without resolving, the operator call and the loop
+                    self.current_rule = rule
+                    if ft[1]:
+                        name, val = "TX", "1" if v is not None else "0"
+                    else:
+                        name, val = f"TX:{rule.targets[0].selector}", v or ""
+                    self.matched_var, self.matched_var_name = val, name
+                    self.matched_vars = [(name, val)]
+                    for sv in rule.setvars:
+                        self._setvar(sv)
+                    for col in rule.initcols:
+                        self._initcol(col)
+                    for ctl in rule.ctls:
+                        self._ctl(ctl)
+                    inline = True
             fts = rule.fast_txs
             if fts is not None and rule.chain is None:
                 cmp, const, neg, refs = fts
@@ -218,7 +236,9 @@ class Transaction:
                         return
                     pos = bisect.bisect_right(order, target)
                     continue
-            if memos and rule.id in memos:
+            if inline:
+                inline = False
+            elif memos and rule.id in memos:
                 if not memos[rule.id].run(self, rule):
                     continue
             elif not self._eval_chain(rule):
@@ -667,29 +687,24 @@ class Transaction:
         return self._macro_spec(m.group(1))
 
     def _macro_spec(self, spec: str) -> str:
-        coll, dot, key = spec.partition(".")
-        c = coll.strip().upper()
-        if c == "TX" and dot:
-            return self.tx.get(key.lower(), "")
-        if c == "IP" and dot:
-            return self.ip.get(key.lower(), "")
-        if c == "RULE" and dot:
+        plan = _MACRO_PLANS.get(spec)
+        if plan is None:
+            plan = _macro_plan(spec)
+        kind, arg = plan
+        if kind == 0:
+            return self.tx.get(arg, "")
+        if kind == 1:
+            return self.ip.get(arg, "")
+        if kind == 3:
+            return self.matched_var
+        if kind == 4:
+            return self.matched_var_name
+        if kind == 2:
             r = self.current_rule
             if r is None:
                 return ""
-            k = key.lower()
-            return {"id": str(r.id), "msg": r.msg, "severity": r.severity,
-                    "logdata": r.logdata}.get(k, "")
-        if c == "MATCHED_VAR" and not dot:
-            return self.matched_var
-        if c == "MATCHED_VAR_NAME" and not dot:
-            return self.matched_var_name
-        ref = _MACRO_REFS.get(spec)
-        if ref is None:
-            ref = VariableRef(c, key) if dot else VariableRef(c)
-            if len(_MACRO_REFS) < 4096:
-                _MACRO_REFS[spec] = ref
-        vals = self.resolve(ref)
+            return {"id": str(r.id), "msg": r.msg, "severity": r.severity, "logdata": r.logdata}.get(arg, "")
+        vals = self.resolve(arg)
         return vals[0][1] if vals else ""
 
 
@@ -805,7 +820,29 @@ def _selector_regex(sel: str) -> re.Pattern[str]:
     return pat
 
 
-_MACRO_REFS: dict[str, VariableRef] = {}
+# macro spec -> (kind, argument): 0 TX key, 1 IP key, 2 RULE field (all lower-cased), 3 MATCHED_VAR,
+# 4 MATCHED_VAR_NAME, 5 any other variable (its VariableRef); parsed once per distinct spec (bounded)
+_MACRO_PLANS: dict[str, tuple[int, Any]] = {}
+
+
+def _macro_plan(spec: str) -> tuple[int, Any]:
+    coll, dot, key = spec.partition(".")
+    c = coll.strip().upper()
+    if c == "TX" and dot:
+        out: tuple[int, Any] = (0, key.lower())
+    elif c == "IP" and dot:
+        out = (1, key.lower())
+    elif c == "RULE" and dot:
+        out = (2, key.lower())
+    elif c == "MATCHED_VAR" and not dot:
+        out = (3, None)
+    elif c == "MATCHED_VAR_NAME" and not dot:
+        out = (4, None)
+    else:
+        out = (5, VariableRef(c, key) if dot else VariableRef(c))
+    if len(_MACRO_PLANS) < 4096:
+        _MACRO_PLANS[spec] = out
+    return out
 _LITERAL_PREFIX = re.compile(r"\^[A-Za-z0-9_\-]+")
 # a literal, optionally ending in one repeated literal character (CRS's /MULTIPART_HEADERS_CONTENT_TYPES_*/): found
 # in a key exactly when the literal before that character is

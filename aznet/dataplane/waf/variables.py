@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 from . import bodies
+from .memo import MEMO, Table
 from .request import HttpRequest, HttpResponse, as_text
 
 Pairs = list[tuple[str, str]]
@@ -38,6 +39,26 @@ def url_decode_path(path: str) -> str:
 
 # collections only a request body fills (ARGS_POST and the scalars still ask the body processor)
 _BODY_COLLECTIONS = frozenset({"FILES", "FILES_NAMES", "FILES_SIZES", "MULTIPART_PART_HEADERS", "XML"})
+
+
+# header list -> its REQUEST_HEADERS index (lower-cased name -> pairs) / its parsed cookies: what a header list
+# seen before (the same client's next request) costs one lookup for; read only, bounded like every memo
+_HEADER_INDEXES: Table = MEMO.table()
+_COOKIE_LISTS: Table = MEMO.table()
+MAX_HEADER_CHARS = 16 * 1024
+
+
+def _index(pairs: Pairs) -> dict[str, Pairs]:
+    idx: dict[str, Pairs] = {}
+    for k, v in pairs:
+        idx.setdefault(k.lower(), []).append((k, v))
+    return idx
+
+
+def _remember(table: Table, hkey: tuple[tuple[str, str], ...], value: Any) -> None:
+    chars = sum(len(k) + len(v) for k, v in hkey)
+    if chars <= MAX_HEADER_CHARS:
+        MEMO.put_weighed(table, hkey, 2 * chars + 96 * len(hkey), value)
 
 
 class RequestView:
@@ -87,14 +108,28 @@ class RequestView:
             self._cache.pop(k, None)
             self._cache.pop("#" + k, None)
 
+    @property
+    def headers_key(self) -> tuple[tuple[str, str], ...]:
+        """The header list as a tuple: what everything derived from the headers alone is remembered by."""
+        key = self._cache.get("_hkey")
+        if key is None:
+            key = self._cache["_hkey"] = tuple(self.headers)
+        return key
+
     def keyed(self, name: str) -> dict[str, Pairs]:
         """A request collection by lower-cased key (what a non-regex selector such as
-        REQUEST_HEADERS:User-Agent picks), built once per request and collection."""
+        REQUEST_HEADERS:User-Agent picks), built once per request and collection (the headers' once per header
+        list: ``_HEADER_INDEXES``)."""
         idx = self._cache.get("#" + name)
         if idx is None:
-            idx = {}
-            for k, v in self.collection(name):
-                idx.setdefault(k.lower(), []).append((k, v))
+            if name == "REQUEST_HEADERS":
+                hkey = self.headers_key
+                idx = _HEADER_INDEXES.get(hkey)
+                if idx is None:
+                    idx = _index(self.headers)
+                    _remember(_HEADER_INDEXES, hkey, idx)
+            else:
+                idx = _index(self.collection(name))
             self._cache["#" + name] = idx
         return idx
 
@@ -109,8 +144,12 @@ class RequestView:
     def cookies(self) -> Pairs:
         v = self._cache.get("COOKIES")
         if v is None:
-            v = self._cache["COOKIES"] = bodies.parse_cookies(
-                [val for k, val in self.headers if k.lower() == "cookie"])
+            hkey = self.headers_key
+            v = _COOKIE_LISTS.get(hkey)
+            if v is None:
+                v = bodies.parse_cookies([val for k, val in self.headers if k.lower() == "cookie"])
+                _remember(_COOKIE_LISTS, hkey, v)
+            self._cache["COOKIES"] = v
         return v
 
     def collection(self, name: str) -> Pairs:
