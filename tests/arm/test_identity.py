@@ -11,6 +11,14 @@ from azure.mgmt.resource.resources import ResourceManagementClient
 from .helpers import http, token
 
 
+def list_groups(aznet, bearer: str | None):  # type: ignore[no-untyped-def]
+    """GET the subscription's resource groups with ``Authorization: Bearer <bearer>`` (no header for None)."""
+    headers = {"Authorization": f"Bearer {bearer}"} if bearer is not None else {}
+    with http(aznet) as c:
+        return c.get(f"/subscriptions/{aznet.subscription_id}/resourcegroups", params={"api-version": "2021-04-01"},
+                     headers=headers)
+
+
 def test_cloud_metadata_old_and_new_formats(aznet):
     with http(aznet) as c:
         old = c.get("/metadata/endpoints", params={"api-version": "2015-01-01"}).json()
@@ -60,17 +68,14 @@ def test_unsupported_grant_is_rejected(aznet):
 
 
 def test_missing_token_gets_401_with_challenge(aznet):
-    with http(aznet) as c:
-        r = c.get(f"/subscriptions/{aznet.subscription_id}/resourcegroups", params={"api-version": "2021-04-01"})
+    r = list_groups(aznet, None)
     assert r.status_code == 401
     assert r.json()["error"]["code"] == "AuthenticationFailed"
     assert r.headers["www-authenticate"].startswith("Bearer authorization_uri=")
 
 
 def test_bad_token_gets_401(aznet):
-    with http(aznet) as c:
-        r = c.get(f"/subscriptions/{aznet.subscription_id}/resourcegroups", params={"api-version": "2021-04-01"},
-                  headers={"Authorization": "Bearer not.a.jwt"})
+    r = list_groups(aznet, "not.a.jwt")
     assert r.status_code == 401
     assert r.json()["error"]["code"] == "InvalidAuthenticationToken"
 
@@ -80,9 +85,7 @@ def test_token_signed_by_another_key_gets_401(aznet):
 
     other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     forged = jwt.encode({"tid": aznet.tenant_id, "exp": time.time() + 600}, other, algorithm="RS256")
-    with http(aznet) as c:
-        r = c.get(f"/subscriptions/{aznet.subscription_id}/resourcegroups", params={"api-version": "2021-04-01"},
-                  headers={"Authorization": f"Bearer {forged}"})
+    r = list_groups(aznet, forged)
     assert r.status_code == 401
     assert r.json()["error"]["code"] == "InvalidAuthenticationToken"
 
@@ -95,9 +98,7 @@ def test_expired_token_gets_401(aznet):
         expired = token(aznet)
     finally:
         issuer.lifetime = old
-    with http(aznet) as c:
-        r = c.get(f"/subscriptions/{aznet.subscription_id}/resourcegroups", params={"api-version": "2021-04-01"},
-                  headers={"Authorization": f"Bearer {expired}"})
+    r = list_groups(aznet, expired)
     assert r.status_code == 401
     assert r.json()["error"]["code"] == "ExpiredAuthenticationToken"
 
