@@ -24,7 +24,9 @@ Figures:
   handshake). wrk keeps its TLS session across reconnects (SSL_clear), so these are resumed handshakes (TLS 1.3
   PSK with a new ECDHE key exchange, no certificate signature) against every engine that issues tickets, as
   HAProxy, nginx and aznet do: the line "TLS negotiated" says, per engine, the protocol, the cipher suite and
-  whether a second connection with the first one's session resumed it;
+  whether a second connection with the first one's session resumed it. Full handshakes apart: `openssl s_time
+  -new` (one connection after the other, each a new session, no request), its rate and each engine's CPU
+  microseconds per handshake (printed when the openssl tool is installed);
 - memory (RSS) with N idle keep-alive clients (each sent one request and keeps its connection open), minus
   the proxy's RSS before;
 - CPU microseconds per request during the HTTP and HTTPS runs, and per new connection (handshake and one
@@ -44,6 +46,7 @@ import datetime
 import os
 import re
 import resource
+import shutil
 import socket
 import ssl
 import subprocess
@@ -236,6 +239,24 @@ def negotiated(host: str, port: int = 443) -> str:
             else:
                 out += ", session resumed" if s.session_reused else ", session not resumed"
     return out
+
+
+def full_handshakes(host: str, seconds: int, pid: int, port: int = 443) -> tuple[float, float]:
+    """(full TLS handshakes/s, CPU microseconds per handshake of the proxy's process tree): ``openssl s_time
+    -new``, one connection after the other, each a new session (no resumption) and no request; (0, 0) without
+    the openssl tool."""
+    tool = shutil.which("openssl")
+    if tool is None:
+        return 0.0, 0.0
+    c0 = cpu_seconds(pid)
+    out = subprocess.run([tool, "s_time", "-connect", f"{host}:{port}", "-new", "-time", str(seconds)],
+                         capture_output=True, text=True, timeout=seconds + 60).stdout
+    c1 = cpu_seconds(pid)
+    m = re.search(r"(\d+) connections in (\d+) real seconds", out)
+    if not m or not int(m.group(1)):
+        return 0.0, 0.0
+    n = int(m.group(1))
+    return n / max(int(m.group(2)), 1), (c1 - c0) * 1e6 / n
 
 
 def wrk(url: str, seconds: int, close: bool = False, pid: int = 0, vary: bool = False) -> tuple[float, float]:
@@ -458,6 +479,7 @@ def main() -> int:
                     res[name][fig] = max(res[name][fig], rps)
                     have = res[name][f"cpu_{fig}"]     # the least CPU per request of the rounds (least disturbed)
                     res[name][f"cpu_{fig}"] = min(have, cpu) if have else cpu
+        full = {name: full_handshakes(host, args.seconds, pid) for name, (host, pid) in targets.items()}
         rate = res["HAProxy"]["http"] * 0.5
         for name, (host, _pid) in targets.items():
             p50, p99, got, failed = latency(host, 80, rate, float(args.seconds))
@@ -481,6 +503,12 @@ def main() -> int:
                   f"CPU per request HTTP {a['cpu_http'] / max(hp['cpu_http'], 0.1):.2f}x, HTTPS "
                   f"{a['cpu_https'] / max(hp['cpu_https'], 0.1):.2f}x, per new TLS connection "
                   f"{a['cpu_tls_new'] / max(hp['cpu_tls_new'], 0.1):.2f}x")
+        if any(r for r, _c in full.values()):
+            print("  full TLS handshakes (openssl s_time -new: one connection at a time, new session each, no "
+                  "request): " + "; ".join(f"{name} {r:.0f}/s, {c:.0f} us CPU each" for name, (r, c) in full.items()))
+            for name in [t for t in full if t.startswith("aznet")]:
+                print(f"  {name} / HAProxy: CPU per full TLS handshake "
+                      f"{full[name][1] / max(full['HAProxy'][1], 0.1):.2f}x")
         if args.workers:
             print(f"  aznet/{args.workers}w: {args.workers} worker processes serve (SO_REUSEPORT) beside the aznet "
                   f"process (compiles, probes, merges telemetry), against HAProxy's {args.workers} threads and nginx's "
