@@ -182,7 +182,11 @@ class ClientConn(asyncio.Protocol):
         if self.between and len(data) <= MAX_SHAPE_HEAD and data.find(b"\r\n\r\n") + 4 == len(data):
             shape = HEAD_SHAPES.get(data)       # exactly one head, seen before: its request without the parser
             if shape is not None:
-                self._enqueue(shape.request(self.state.now()))
+                req = shape.request(self.state.now())
+                if self.busy or self.queue or self.closing:
+                    self._enqueue(req)
+                else:
+                    self._run(req)             # idle: to the owner at once (``_enqueue`` then ``_next``)
                 return
             self.whole = data
         try:
@@ -303,11 +307,15 @@ class ClientConn(asyncio.Protocol):
         if not self.queue or self.closing:
             self.busy = False
             return
-        self.busy = True
         req = self.queue.popleft()
         if self.paused and len(self.queue) < MAX_PIPELINE // 2 and self.transport is not None:
             self.paused = False
             self.transport.resume_reading()
+        self._run(req)
+
+    def _run(self, req: Request) -> None:
+        """Answer ``req`` (the connection is busy until its answer is written)."""
+        self.busy = True
         fast = self.fast
         if fast is not None:
             try:
