@@ -95,6 +95,18 @@ def parse_prefix(text: str) -> tuple[int, int, int]:
     return lo, hi, net.prefixlen
 
 
+def prefix_ranges(texts: Iterable[str]) -> list[Range]:
+    """The (first, last) address ranges of the prefixes in ``texts`` that parse; the others are skipped."""
+    out: list[Range] = []
+    for text in texts:
+        try:
+            lo, hi, _ = parse_prefix(text)
+        except ValueError:
+            continue
+        out.append((lo, hi))
+    return out
+
+
 def try_prefix(text: Any) -> tuple[int, int, int] | None:
     if not isinstance(text, str):
         return None

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import typenames
 from .acl import Acl, compile_nsg
-from .addr import IntervalSet, Range, RangeMap, parse_prefix, try_ip
+from .addr import IntervalSet, Range, RangeMap, parse_prefix, prefix_ranges, try_ip
 from .bgp_routes import LEARNED_TYPE, LearnedRoute, by_prefix
 from .firewall import FIREWALL_INPUTS, Firewall, firewalls
 from .hub_routes import INPUT_TYPES as HUB_INPUTS
@@ -549,26 +549,11 @@ class NetworkModel:
                     continue
                 remote = self.vnets.get(peer.remote_key or "")
                 texts = [p.text for p in remote.prefixes] if remote else peer.remote_prefixes
-                for t in texts:
-                    try:
-                        lo, hi, _ = parse_prefix(t)
-                    except ValueError:
-                        continue
-                    ranges.append((lo, hi))
+                ranges.extend(prefix_ranges(texts))
             for gw in self.gateways_for_vnet(vnet_key):
-                for t in gw.onprem_prefixes:
-                    try:
-                        lo, hi, _ = parse_prefix(t)
-                    except ValueError:
-                        continue
-                    ranges.append((lo, hi))
+                ranges.extend(prefix_ranges(gw.onprem_prefixes))
             hub_learned = [t for t, _ in self.hub_routes_for_vnet(vnet_key)] + self.hub_prefixes_for_vnet(vnet_key)
-            for t in list(self.learned_routes(vnet_key)) + hub_learned:
-                try:
-                    lo, hi, _ = parse_prefix(t)
-                except ValueError:
-                    continue
-                ranges.append((lo, hi))
+            ranges.extend(prefix_ranges(list(self.learned_routes(vnet_key)) + hub_learned))
         s = IntervalSet(ranges)
         self._space[vnet_key] = s
         return s

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from ...arm.errors import ArmError
 from ...netmodel.acl import compile_nsg
-from ...netmodel.addr import IntervalSet, parse_prefix, try_ip
+from ...netmodel.addr import IntervalSet, parse_prefix, prefix_ranges, try_ip
 from ...netmodel.service_tags import lookup
 from .ip_allocation import subnet_prefixes
 
@@ -46,13 +46,7 @@ def missing_flows(nsg: dict[str, Any], subnet_body: dict[str, Any], vnet_body: d
     props = nsg.get("properties") or {}
     acl = compile_nsg(nsg["id"], nsg, list(props.get("securityRules") or []), None)
     space_pfx = ((vnet_body.get("properties") or {}).get("addressSpace") or {}).get("addressPrefixes") or []
-    ranges = []
-    for p in space_pfx:
-        try:
-            lo, hi, _ = parse_prefix(p)
-        except ValueError:
-            continue
-        ranges.append((lo, hi))
+    ranges = prefix_ranges(space_pfx)
     space = IntervalSet(ranges)
     nets = [n for n in subnet_prefixes(subnet_body) if n.version == 4]
     if not nets or not ranges:
