@@ -77,3 +77,23 @@ def test_header_derived_views_remembered_per_header_list_match_fresh_ones() -> N
             assert view.keyed("REQUEST_HEADERS") == fresh_index
             assert view.cookies == bodies.parse_cookies([v for k, v in req.headers if k.lower() == "cookie"])
     assert len(variables._HEADER_INDEXES) > len(wc.benign()) // 2 and len(variables._COOKIE_LISTS) > 3
+
+
+def test_parsed_bodies_remembered_per_body_and_content_type_match_fresh_ones() -> None:
+    """What the body processor made of a body is remembered per (body, Content-Type, forced processor): a body
+    seen before gets what parsing it again gives; the same bytes under another type are parsed as that type."""
+    from aznet.dataplane.waf import bodies, variables
+    from aznet.testing import waf_corpus as wc
+    reqs = [HttpRequest(m, t, "HTTP/1.1", h, b) for m, t, h, b in wc.benign()]
+    reqs += [HttpRequest(m, t, "HTTP/1.1", h, b) for _, (m, t, h, b) in wc.attacks()]
+    body = b'{"a": "1", "b": "x=1&y=2"}'
+    for ct in ("application/json", "application/x-www-form-urlencoded", "text/plain"):
+        reqs.append(HttpRequest("POST", "/", headers=[("Host", "h"), ("Content-Type", ct)], body=body))
+    variables._PARSED_BODIES.clear()
+    for _ in range(2):
+        for req in reqs:
+            view = variables.RequestView(req)
+            fresh = bodies.process(req.body.decode("latin-1"), req.header("content-type") or "")
+            assert view.parsed_body == fresh
+            assert view.collection("ARGS") == view.args_get + fresh.args
+    assert len(variables._PARSED_BODIES) >= 3

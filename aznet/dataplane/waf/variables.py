@@ -46,6 +46,10 @@ _BODY_COLLECTIONS = frozenset({"FILES", "FILES_NAMES", "FILES_SIZES", "MULTIPART
 _HEADER_INDEXES: Table = MEMO.table()
 _COOKIE_LISTS: Table = MEMO.table()
 MAX_HEADER_CHARS = 16 * 1024
+# (body, Content-Type, forced processor) -> what the body processor made of it: a body seen before (an API client's
+# repeated call) is parsed once; read only, bounded like every memo
+_PARSED_BODIES: Table = MEMO.table()
+MAX_BODY_CHARS = 64 * 1024
 
 
 def _index(pairs: Pairs) -> dict[str, Pairs]:
@@ -97,7 +101,13 @@ class RequestView:
     def parsed_body(self) -> bodies.ParsedBody:
         pb = self._cache.get("_body")
         if pb is None:
-            pb = bodies.process(self.body, self.header("content-type") or "", self.forced_processor)
+            ct = self.keyed("REQUEST_HEADERS").get("content-type")
+            key = (self.body, ct[0][1] if ct else "", self.forced_processor)
+            pb = _PARSED_BODIES.get(key)
+            if pb is None:
+                pb = bodies.process(*key)
+                if len(self.body) <= MAX_BODY_CHARS:
+                    MEMO.put_weighed(_PARSED_BODIES, key, 4 * len(self.body) + len(key[1]) + 256, pb)
             self._cache["_body"] = pb
         return pb
 
@@ -166,7 +176,8 @@ class RequestView:
         elif name == "ARGS_POST":
             out = self.parsed_body.args
         elif name == "ARGS":
-            out = self.args_get + self.parsed_body.args
+            # no body: no post arguments whatever the processor (each parses an empty body to none), without it
+            out = self.args_get + self.parsed_body.args if self.body else list(self.args_get)
         elif name == "ARGS_NAMES":
             out = [(k, k) for k, _ in self.collection("ARGS")]
         elif name == "ARGS_GET_NAMES":
