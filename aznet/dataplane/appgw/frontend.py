@@ -76,6 +76,10 @@ class HeadShape:
 
 HEAD_SHAPES: dict[bytes, HeadShape] = {}   # request head bytes -> their parse (bounded: emptied when full)
 MAX_HEAD_SHAPES = 512
+# hashes of heads parsed once: a head becomes a shape the second time it is parsed, so traffic whose every head
+# differs (a request id per request) makes no shapes at all (bounded: emptied when full)
+HEADS_SEEN: set[int] = set()
+MAX_HEADS_SEEN = 4096
 MAX_SHAPE_HEAD = 4096                       # longer heads are not kept (HEAD_SHAPES keys: at most 2 MiB)
 
 
@@ -283,9 +287,14 @@ class ClientConn(asyncio.Protocol):
             cur.stream.end()
             return
         whole = self.whole
-        if whole is not None:            # the read was exactly this head: kept for the next time it comes
+        if whole is not None:            # the read was exactly this head: kept when it comes a second time
             self.whole = None
-            if (not cur.upgrade and not cur.body and cur.method in ("GET", "HEAD") and crlf_only(whole)
+            seen = hash(whole)           # (the bytes' hash is kept with them: HEAD_SHAPES.get computed it)
+            if seen not in HEADS_SEEN:
+                if len(HEADS_SEEN) >= MAX_HEADS_SEEN:
+                    HEADS_SEEN.clear()
+                HEADS_SEEN.add(seen)
+            elif (not cur.upgrade and not cur.body and cur.method in ("GET", "HEAD") and crlf_only(whole)
                     and not any(len(k) in (14, 17) and k.lower() in ("content-length", "transfer-encoding")
                                 for k, _ in cur.headers)):
                 if len(HEAD_SHAPES) >= MAX_HEAD_SHAPES:

@@ -1,6 +1,6 @@
-"""Head shapes (``frontend.HeadShape``, ``upstream.Shape``): a read that is exactly a head seen before becomes
-the same request (or reply) the parser made of it, without the parser; anything else goes through httptools as
-before. Driven through the real ``ClientConn`` and ``UpstreamConn`` with recording transports: each request or
+"""Head shapes (``frontend.HeadShape``, ``upstream.Shape``): a head parsed a second time is kept, and a read that
+is exactly a kept head becomes the same request (or reply) the parser made of it, without the parser; anything
+else goes through httptools as before. Driven through the real ``ClientConn`` and ``UpstreamConn`` with recording transports: each request or
 reply is compared, field by field, with what httptools alone makes of the same bytes on a fresh connection."""
 
 from __future__ import annotations
@@ -9,8 +9,23 @@ import asyncio
 from typing import Any
 
 from aznet.dataplane.appgw import frontend, upstream
-from aznet.dataplane.appgw.frontend import HEAD_SHAPES, MAX_HEAD_SHAPES, ClientConn, Request
-from aznet.dataplane.appgw.upstream import MAX_SHAPES, SHAPES, BackendError, Reply, UpstreamConn, UpstreamPool
+from aznet.dataplane.appgw.frontend import (
+    HEAD_SHAPES,
+    HEADS_SEEN,
+    MAX_HEAD_SHAPES,
+    MAX_HEADS_SEEN,
+    ClientConn,
+    Request,
+)
+from aznet.dataplane.appgw.upstream import (
+    MAX_SHAPES,
+    SHAPES,
+    SHAPES_SEEN,
+    BackendError,
+    Reply,
+    UpstreamConn,
+    UpstreamPool,
+)
 
 
 class _Transport:
@@ -95,16 +110,26 @@ def _feed(*reads: bytes) -> list[Request]:
 GET = b"GET /a/b?x=1 HTTP/1.1\r\nHost: shapes.example\r\nUser-Agent: t/1\r\nAccept: */*\r\nCookie: a=b; c=d\r\n\r\n"
 
 
-def test_a_head_seen_before_gives_the_same_request_without_the_parser() -> None:
+def _fresh() -> None:
     HEAD_SHAPES.clear()
+    HEADS_SEEN.clear()
+    SHAPES.clear()
+    SHAPES_SEEN.clear()
+
+
+def test_a_head_seen_before_gives_the_same_request_without_the_parser() -> None:
+    _fresh()
     heads = [GET, b"HEAD / HTTP/1.1\r\nHost: h\r\n\r\n", b"GET / HTTP/1.0\r\nHost: h\r\n\r\n",
              b"GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n",
              b"GET /k HTTP/1.0\r\nHost: h\r\nConnection: keep-alive\r\n\r\n",
              b"GET / HTTP/1.1\r\nHost: h\r\nX-Empty:\r\nX-Pad:   v  \r\n\r\n"]
     for head in heads:
-        first = _feed(head)                       # parsed (and its shape kept)
+        once = _feed(head)                        # parsed, only noted
+        assert len(once) == 1 and once[0].shape is None and head not in HEAD_SHAPES
+        first = _feed(head)                       # parsed a second time: its shape kept
         again = _feed(head, head) if first[0].keep_alive else _feed(head)
         assert len(first) == 1 and first[0].shape is not None and HEAD_SHAPES[head] is first[0].shape
+        assert _fields(once[0]) == _fields(first[0])
         for req in again:
             assert req.shape is HEAD_SHAPES[head]     # from the shape: the parser was not fed
             assert _fields(req) == _fields(first[0])
@@ -114,42 +139,55 @@ def test_a_head_seen_before_gives_the_same_request_without_the_parser() -> None:
 
 
 def test_reads_that_are_not_exactly_one_plain_head_are_parsed_and_not_kept() -> None:
-    HEAD_SHAPES.clear()
+    """Each read three times (a plain head would be kept at the second)."""
+    _fresh()
     post = b"POST /p HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nabc"
-    got = _feed(post, post)
-    assert [bytes(r.body) for r in got] == [b"abc", b"abc"] and not HEAD_SHAPES
+    got = _feed(post, post, post)
+    assert [bytes(r.body) for r in got] == [b"abc", b"abc", b"abc"] and not HEAD_SHAPES
     empty_post = b"POST /p HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\n\r\n"
-    assert len(_feed(empty_post, empty_post)) == 2 and not HEAD_SHAPES       # a body header: not kept
-    split = _feed(GET[:20], GET[20:])
-    assert len(split) == 1 and split[0].shape is None and not HEAD_SHAPES
-    two = _feed(GET + GET)                         # pipelined: both answered, in order, nothing kept
-    assert len(two) == 2 and not HEAD_SHAPES
+    assert len(_feed(empty_post, empty_post, empty_post)) == 3 and not HEAD_SHAPES   # a body header: not kept
+    split = _feed(GET[:20], GET[20:], GET[:20], GET[20:], GET[:20], GET[20:])
+    assert len(split) == 3 and all(r.shape is None for r in split) and not HEAD_SHAPES
+    two = _feed(GET + GET, GET + GET, GET + GET)   # pipelined: all answered, in order, nothing kept
+    assert len(two) == 6 and not HEAD_SHAPES
     upgrade = b"GET /ws HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n"
-    _feed(upgrade)
+    for _ in range(3):
+        _feed(upgrade)
     assert not HEAD_SHAPES
     bare_lf = b"GET / HTTP/1.1\r\nHost: h\n\r\n"
-    _feed(bare_lf)
+    for _ in range(3):
+        _feed(bare_lf)
     assert bare_lf not in HEAD_SHAPES
+
+
+def test_heads_that_all_differ_make_no_shapes() -> None:
+    _fresh()
+    reads = [b"GET / HTTP/1.1\r\nHost: h\r\nX-Request-Id: %d\r\n\r\n" % i for i in range(300)]
+    got = _feed(*reads)
+    assert [r.headers[1] for r in got] == [("X-Request-Id", str(i)) for i in range(300)]
+    assert not HEAD_SHAPES and len(HEADS_SEEN) == 300
+    _feed(*(b"GET /%d HTTP/1.1\r\nHost: h\r\n\r\n" % i for i in range(MAX_HEADS_SEEN + 10)))
+    assert 0 < len(HEADS_SEEN) <= MAX_HEADS_SEEN
 
 
 def test_a_known_head_that_continues_a_request_in_progress_is_parsed_as_such() -> None:
     """The parser holds the start of a request: a read that is a known head is the rest of that request."""
-    HEAD_SHAPES.clear()
+    _fresh()
     known = b"GET / HTTP/1.1\r\nHost: h\r\n\r\n"
-    assert _feed(known)[0].shape is not None and known in HEAD_SHAPES
+    assert _feed(known, known)[1].shape is not None and known in HEAD_SHAPES
     got = _feed(b"GET /first HTTP/1.1\r\nX-A: ", known)
     assert len(got) == 1 and got[0].shape is None
     assert bytes(got[0].url) == b"/first" and got[0].headers == [("X-A", "GET / HTTP/1.1"), ("Host", "h")]
 
 
 def test_the_kept_heads_are_bounded() -> None:
-    HEAD_SHAPES.clear()
-    reads = [b"GET /%d HTTP/1.1\r\nHost: h\r\n\r\n" % i for i in range(MAX_HEAD_SHAPES * 2 + 5)]
+    _fresh()
+    reads = [b"GET /%d HTTP/1.1\r\nHost: h\r\n\r\n" % i for i in range(MAX_HEAD_SHAPES * 2 + 5) for _ in range(2)]
     got = _feed(*reads)
-    assert [bytes(r.url) for r in got] == [b"/%d" % i for i in range(len(reads))]
+    assert [bytes(r.url) for r in got] == [b"/%d" % (i // 2) for i in range(len(reads))]
     assert 0 < len(HEAD_SHAPES) <= MAX_HEAD_SHAPES
     long = b"GET /" + b"x" * frontend.MAX_SHAPE_HEAD + b" HTTP/1.1\r\nHost: h\r\n\r\n"
-    assert len(_feed(long)) == 1 and long not in HEAD_SHAPES
+    assert len(_feed(long, long, long)) == 3 and long not in HEAD_SHAPES
 
 
 # -- the backend side ---------------------------------------------------------------------------------------
@@ -185,12 +223,15 @@ OK = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nCache-Control: no-cache\r\
 
 
 def test_a_reply_head_seen_before_gives_the_same_reply_without_the_parser() -> None:
-    SHAPES.clear()
+    _fresh()
     cases = [OK, b"HTTP/1.1 404 \r\nContent-Length: 2\r\n\r\nno", b"HTTP/1.1 200\r\nContent-Length: 0\r\n\r\n",
              b"HTTP/1.1 201 Made\r\nConnection: close\r\nContent-Length: 1\r\n\r\nx",
              b"HTTP/1.0 200 OK\r\nContent-Length: 1\r\n\r\ny"]
     for data in cases:
-        first = _replies(data)
+        once = _replies(data)                       # parsed, only noted
+        assert once[0][0] is not None and once[0][0].shape is None and not any(data.startswith(k) for k in SHAPES)
+        first = _replies(data)                      # parsed a second time: its shape kept
+        assert _reply_fields(once[0][0]) == _reply_fields(first[0][0])
         assert len(first) == 1 and first[0][1] is None
         shape = first[0][0].shape  # type: ignore[union-attr]
         assert shape is not None and SHAPES[data[:data.index(b"\r\n\r\n") + 4]] is shape
@@ -199,18 +240,19 @@ def test_a_reply_head_seen_before_gives_the_same_reply_without_the_parser() -> N
             assert err is None and reply is not None and reply.shape is shape
             assert _reply_fields(reply) == _reply_fields(first[0][0])
     other_body = _replies(OK, OK[:-10] + b"0123456789")         # the same head, another body of that length
+    assert other_body[1][0] is not None and other_body[1][0].shape is not None
     assert bytes(other_body[1][0].body) == b"0123456789"  # type: ignore[union-attr]
 
 
 def test_replies_that_are_not_exactly_one_known_answer_are_parsed() -> None:
-    SHAPES.clear()
+    _fresh()
     chunked = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"
-    got = _replies(chunked, chunked, stream=False)
-    assert [bytes(r.body) for r, _ in got] == [b"abc", b"abc"] and not SHAPES   # type: ignore[union-attr]
-    split = _replies(OK[:30], OK[30:])
-    assert len(split) == 1 and bytes(split[0][0].body) == b"backend ok" and not SHAPES   # type: ignore[union-attr]
-    got = _replies(OK, OK[:-10] + b"short")               # a known head, a body shorter than its length
-    assert len(got) == 1 and len(SHAPES) == 1              # the second waits for the rest, as the parser does
+    got = _replies(chunked, chunked, chunked, stream=False)
+    assert [bytes(r.body) for r, _ in got] == [b"abc"] * 3 and not SHAPES   # type: ignore[union-attr]
+    split = _replies(OK[:30], OK[30:], OK[:30], OK[30:], OK[:30], OK[30:])
+    assert [bytes(r.body) for r, _ in split] == [b"backend ok"] * 3 and not SHAPES   # type: ignore[union-attr]
+    got = _replies(OK, OK, OK[:-10] + b"short")          # a known head, a body shorter than its length
+    assert len(got) == 2 and len(SHAPES) == 1              # the third waits for the rest, as the parser does
     no_length = _replies(b"HTTP/1.1 204 No Content\r\n\r\n", b"HTTP/1.1 204 No Content\r\n\r\n")
     assert [r.status for r, _ in no_length] == [204, 204] and len(SHAPES) == 1   # type: ignore[union-attr]
     head = _replies(OK[:-10], head=True)                    # the answer to a HEAD: never from a shape
@@ -218,11 +260,12 @@ def test_replies_that_are_not_exactly_one_known_answer_are_parsed() -> None:
 
 
 def test_the_kept_reply_heads_are_bounded() -> None:
-    SHAPES.clear()
-    reads = [b"HTTP/1.1 200 OK\r\nX-N: %d\r\nContent-Length: 1\r\n\r\nz" % i for i in range(MAX_SHAPES * 2 + 3)]
+    _fresh()
+    reads = [b"HTTP/1.1 200 OK\r\nX-N: %d\r\nContent-Length: 1\r\n\r\nz" % i for i in range(MAX_SHAPES * 2 + 3)
+             for _ in range(2)]
     got = _replies(*reads)
     assert len(got) == len(reads) and all(bytes(r.body) == b"z" for r, _ in got)   # type: ignore[union-attr]
     assert 0 < len(SHAPES) <= MAX_SHAPES
     big = b"HTTP/1.1 200 OK\r\nX-Big: " + b"b" * upstream.MAX_SHAPE_HEAD + b"\r\nContent-Length: 1\r\n\r\nz"
-    _replies(big)
+    _replies(big, big, big)
     assert all(len(k) <= upstream.MAX_SHAPE_HEAD for k in SHAPES)
