@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 
@@ -63,3 +64,13 @@ def json_kind(value: Any) -> str | None:
 def props_of(body: dict[str, Any] | None) -> dict[str, Any]:
     """The ``properties`` of a resource body, {} when there is no body or it has none."""
     return (body or {}).get("properties") or {}
+
+
+def spelled_as(value: Any, allowed: Iterable[str]) -> str | None:
+    """The allowed spelling of an enum value given in any letter case (Azure's resource providers match enum
+    values case-insensitively), None when ``value`` is not a string or not one of them."""
+    if isinstance(value, str):
+        for a in allowed:
+            if a.lower() == value.lower():
+                return a
+    return None

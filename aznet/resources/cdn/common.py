@@ -12,6 +12,7 @@ from ...arm.errors import ArmError
 from ...arm.ids import normalize, parse_resource_id
 from ...arm.registry import NameRule
 from ...arm.versions import supported
+from ...jsondata import spelled_as
 
 if TYPE_CHECKING:
     from ...arm.context import Ctx
@@ -126,11 +127,10 @@ def enabled(value: Any, path: str, default: str = "Enabled") -> str:
 def choice(value: Any, allowed: tuple[str, ...], path: str, default: str | None = None) -> str | None:
     if value is None:
         return default
-    if isinstance(value, str):
-        for a in allowed:
-            if a.lower() == value.lower():
-                return a
-    raise bad(f"The value '{value}' at {path} is not valid. Allowed values are: {', '.join(allowed)}.", path)
+    found = spelled_as(value, allowed)
+    if found is None:
+        raise bad(f"The value '{value}' at {path} is not valid. Allowed values are: {', '.join(allowed)}.", path)
+    return found
 
 
 def number(value: Any, path: str, low: int, high: int, default: int | None = None) -> int | None:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from ...arm.errors import ArmError
 from ...arm.ids import parse_resource_id
 from ...arm.versions import NETWORK
+from ...jsondata import spelled_as
 
 if TYPE_CHECKING:
     from ...arm.context import Ctx
@@ -50,11 +51,10 @@ def enum(value: Any, allowed: Iterable[str], path: str, type_name: str, default:
     """The canonical spelling of an enum value (NRP parses enums case-insensitively)."""
     if value is None:
         return default
-    if isinstance(value, str):
-        for a in allowed:
-            if a.lower() == value.lower():
-                return a
-    raise cannot_parse(path, value, type_name)
+    found = spelled_as(value, allowed)
+    if found is None:
+        raise cannot_parse(path, value, type_name)
+    return found
 
 
 def boolean(value: Any, path: str, default: bool | None = None) -> bool | None:

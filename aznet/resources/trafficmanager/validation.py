@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ...arm.errors import ArmError
+from ...jsondata import spelled_as
 
 
 def bad(message: str, target: str | None = None) -> ArmError:
@@ -16,11 +17,10 @@ def enum(value: Any, allowed: Iterable[str], path: str, default: str | None = No
     if value is None and default is not None:
         return default
     options = list(allowed)
-    if isinstance(value, str):
-        for a in options:
-            if a.lower() == value.lower():
-                return a
-    raise bad(f"The value '{value}' of '{path}' is invalid. Allowed values are {', '.join(options)}.", path)
+    found = spelled_as(value, options)
+    if found is None:
+        raise bad(f"The value '{value}' of '{path}' is invalid. Allowed values are {', '.join(options)}.", path)
+    return found
 
 
 def integer(value: Any, path: str, lo: int, hi: int, default: int | None = None) -> Any:
