@@ -7,7 +7,7 @@ Azure's own. A forked process (a worker) takes a seed of its own, so references 
 Per request: one counter step, a clock read and two lookups. The last two base64 characters encode the counter's
 low 12 bits exactly (9 bytes are 3 groups of 3 bytes -> 4 characters), so they come from a table of the 4096 pairs;
 everything before them (the second, the seed, the counter's higher bits) changes once a second or once per 4096
-references and is kept encoded (``_renew``)."""
+references and is kept encoded with the block it is for (``_renew``)."""
 
 from __future__ import annotations
 
@@ -21,35 +21,36 @@ _TAILS = tuple(bytes((_B64[i >> 6], _B64[i & 63])) for i in range(4096))
 _LOW = 0xFFF
 _SEED = os.urandom(14)
 _COUNT = itertools.count()
-_until = 0.0            # the clock reading at which the second in ``_prefix`` is over
-_prefix = b""
 _clock = time.time
+_state: tuple[int, float, bytes] = (-1, 0.0, b"")  # (counter >> 12, the clock reading ending its second, prefix)
 
 
 def _reseed() -> None:
-    global _SEED, _until
+    global _SEED, _state
     _SEED = os.urandom(14)
-    _until = 0.0
+    _state = (-1, 0.0, b"")
 
 
 os.register_at_fork(after_in_child=_reseed)
 
 
-def _renew(n: int) -> None:
-    """The encoded part before the last two characters, for counter value ``n`` (a new second or 4096 block)."""
-    global _until, _prefix
+def _renew(n: int) -> bytes:
+    """The encoded part before the last two characters, for counter value ``n`` (a new second or 4096 block);
+    kept with its block, so a caller whose counter is in another block never takes it (threads)."""
+    global _state
     now = int(_clock())
-    _until = now + 1.0
-    _prefix = (b"0" + binascii.b2a_base64((now & 0xFFFFFFFF).to_bytes(4, "big") + _SEED, newline=False)
-               + binascii.b2a_base64(n.to_bytes(9, "big"), newline=False)[:10])
+    prefix = (b"0" + binascii.b2a_base64((now & 0xFFFFFFFF).to_bytes(4, "big") + _SEED, newline=False)
+              + binascii.b2a_base64(n.to_bytes(9, "big"), newline=False)[:10])
+    _state = (n >> 12, now + 1.0, prefix)
+    return prefix
 
 
 def new_ref_bytes() -> bytes:
     n = next(_COUNT)
-    low = n & _LOW
-    if not low or _clock() >= _until:
-        _renew(n)
-    return _prefix + _TAILS[low]
+    block, until, prefix = _state
+    if block != n >> 12 or _clock() >= until:
+        prefix = _renew(n)
+    return prefix + _TAILS[n & _LOW]
 
 
 def new_ref() -> str:

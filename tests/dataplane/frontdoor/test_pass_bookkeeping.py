@@ -30,7 +30,6 @@ def _decode(ref: bytes) -> tuple[int, bytes, int]:
 
 def test_refs_are_unique_and_encode_the_second_and_a_counter(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(refs, "_COUNT", itertools.count(4096 * 7 - 50))     # across a 4096 block
-    monkeypatch.setattr(refs, "_until", 0.0)
     before = int(time.time())
     got = [refs.new_ref_bytes() for _ in range(200)]
     after = int(time.time())
@@ -46,7 +45,7 @@ def test_refs_are_unique_and_encode_the_second_and_a_counter(monkeypatch: pytest
 def test_a_new_second_changes_the_encoded_second(monkeypatch: pytest.MonkeyPatch) -> None:
     now = [1_800_000_000.2]
     monkeypatch.setattr(refs, "_clock", lambda: now[0])
-    monkeypatch.setattr(refs, "_until", 0.0)
+    monkeypatch.setattr(refs, "_state", (-1, 0.0, b""))
     first = _decode(refs.new_ref_bytes())
     now[0] += 1.0
     second = _decode(refs.new_ref_bytes())
@@ -111,3 +110,11 @@ def test_passed_counts_into_the_live_byte_hit_counters_after_the_table_is_cleare
     assert tel.byte_hits[(RID, HOST)] == [0, 700]
     tel.flush()
     assert _total(reg, "RequestCount") == 3
+
+
+def test_a_prefix_kept_for_another_block_is_never_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    # what a thread that renewed the prefix for the next block leaves behind for one still in the previous block
+    monkeypatch.setattr(refs, "_COUNT", itertools.count(4096 * 3 + 4095))
+    monkeypatch.setattr(refs, "_state", (4, time.time() + 60, b"0PREFIX-OF-BLOCK-4"))
+    second, seed, counter = _decode(refs.new_ref_bytes())
+    assert counter == 4096 * 3 + 4095 and seed == refs._SEED and abs(second - time.time()) <= 1
