@@ -68,7 +68,7 @@ def test_header_derived_views_remembered_per_header_list_match_fresh_ones() -> N
              HttpRequest("GET", "/", headers=[("Host", "h"), ("HOST", "x"), ua])]
     variables._HEADER_INDEXES.clear()
     variables._COOKIE_LISTS.clear()
-    for _ in range(2):                         # remembered the first time, answered from memory the second
+    for _ in range(3):                         # seen, remembered the second time, answered from memory the third
         for req in reqs:
             view = variables.RequestView(req)
             fresh_index: dict[str, list[tuple[str, str]]] = {}
@@ -90,10 +90,47 @@ def test_parsed_bodies_remembered_per_body_and_content_type_match_fresh_ones() -
     for ct in ("application/json", "application/x-www-form-urlencoded", "text/plain"):
         reqs.append(HttpRequest("POST", "/", headers=[("Host", "h"), ("Content-Type", ct)], body=body))
     variables._PARSED_BODIES.clear()
-    for _ in range(2):
+    for _ in range(3):
         for req in reqs:
             view = variables.RequestView(req)
             fresh = bodies.process(req.body.decode("latin-1"), req.header("content-type") or "")
             assert view.parsed_body == fresh
             assert view.collection("ARGS") == view.args_get + fresh.args
     assert len(variables._PARSED_BODIES) >= 3
+
+
+def test_whole_request_parts_are_kept_only_when_seen_again() -> None:
+    """put_repeated (header lists, request lines, bodies): a key is kept the second time it is seen, so a stream
+    of keys each new (a counting request-id header) never fills the memory and never empties the other tables."""
+    m = memomod.ValueMemo(max_bytes=100 * (1000 + memomod.ENTRY_BYTES))
+    values, wholes = m.table(), m.table()
+    m.put(values, "a value", 1)
+    for i in range(10_000):                     # 10 MB of one-time entries had they been kept: none is
+        m.put_repeated(wholes, ("x-request-id", str(i)), 1000, i)
+    assert len(wholes) == 0 and m.resets == 0 and values == {"a value": 1}
+    m.put_repeated(wholes, ("x-request-id", "7"), 1000, "again")   # seen before: kept
+    assert dict(wholes) == {("x-request-id", "7"): "again"}
+    other = m.table()                           # seen by another table only: not seen by this one
+    m.put_repeated(other, ("x-request-id", "8"), 1000, "other")
+    assert len(other) == 0
+
+
+def test_requests_each_with_a_new_header_value_leave_no_whole_entries(crs_available: None) -> None:
+    """A counting request-id header makes every header list new: nothing remembered per header list (the header
+    index, cookies, the prefilter's header wholes) keeps one of them."""
+    from aznet.dataplane.waf import variables
+    from aznet.dataplane.waf.policy import compile_policy
+    from aznet.testing import waf_corpus as wc
+    pol = compile_policy({"properties": {"managedRules": {"managedRuleSets": [
+        {"ruleSetType": "OWASP", "ruleSetVersion": "3.2"}]}}})
+    assert pol.settings is not None and pol.settings.prefilter is not None
+    heads = [w for ws in pol.settings.prefilter.wholes.values() for w in ws if w.counts]
+    base = [HttpRequest(m, t, "HTTP/1.1", h, b) for m, t, h, b in wc.benign()]
+    for t in (variables._HEADER_INDEXES, variables._COOKIE_LISTS, *(w.memo for w in heads)):
+        t.clear()
+    for i in range(300):
+        r = base[i % len(base)]
+        pol.evaluate(HttpRequest(r.method, r.uri, r.version, r.headers + [("X-Request-Id", f"{i:012d}")], r.body))
+    assert len(heads) == 2
+    assert [len(w.memo) for w in heads] == [0, 0]
+    assert len(variables._HEADER_INDEXES) == 0 and len(variables._COOKIE_LISTS) == 0

@@ -105,7 +105,7 @@ def test_whole_request_line_and_header_list_answers_match_item_by_item(crs_avail
         want.append(candidates(req))
     for w in wholes:
         w.memo.clear()
-    for _ in range(2):                           # the wholes remembered across requests: filled, then answering
+    for _ in range(3):                           # the wholes across requests: seen, remembered, then answering
         for req, expected in zip(reqs, want, strict=True):
             assert candidates(req) == expected, (req.method, req.uri[:60], req.headers[:3])
     # most request lines and header lists were remembered

@@ -23,6 +23,7 @@ from .pcre import LONG_VALUE
 MAX_VALUE = LONG_VALUE      # the regex operators search longer values under a time budget: never memoised
 ENTRY_BYTES = 160           # a dict slot, the key's str header, a result tuple
 MAX_BYTES = 32 * 1024 * 1024
+SEEN_LIMIT = 16384          # hashes seen_before keeps (then forgets them all)
 
 
 class Table(dict[Any, Any]):
@@ -36,6 +37,7 @@ class ValueMemo:
         self.bytes = 0
         self.tables: weakref.WeakValueDictionary[int, Table] = weakref.WeakValueDictionary()
         self.resets = 0
+        self._seen: set[int] = set()     # hashes of the keys seen_before saw once
         self._next = 0
         # tables are made where rule sets compile (a worker thread) and emptied where requests run
         self._lock = threading.Lock()
@@ -66,6 +68,26 @@ class ValueMemo:
             self.clear()
             self.bytes = weight + ENTRY_BYTES
         table[key] = result
+
+    def seen_before(self, table: Table, key: Any) -> bool:
+        """For keys made of a whole part of a request (a header list, a request line, a body), which are kept only
+        the second time they are seen: whether this one was (remembered by hash, ``SEEN_LIMIT`` hashes at most), so
+        traffic whose every such part is new (a counting request-id header) never fills the memory with one-time
+        entries, which would empty every table again and again. Callers weigh and ``put_weighed`` only then. Per
+        table: one key seen by two tables is seen once by each."""
+        h = hash((id(table), key))
+        seen = self._seen
+        if h in seen:
+            return True
+        if len(seen) >= SEEN_LIMIT:
+            seen.clear()
+        seen.add(h)
+        return False
+
+    def put_repeated(self, table: Table, key: Any, weight: int, result: Any) -> None:
+        """``put_weighed`` of a whole request part's key from the second time it is seen (``seen_before``)."""
+        if self.seen_before(table, key):
+            self.put_weighed(table, key, weight, result)
 
     def clear(self) -> None:
         with self._lock:

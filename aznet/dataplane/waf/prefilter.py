@@ -509,10 +509,16 @@ class _Family:
         if self.line:
             return [(idx, v) for idx, ref in self.refs for _, v in tx.resolve(ref)]
         key, value = item
+        low = key.lower()
         out = []
         for idx, ref in self.refs:
-            if ref.selector is not None and not _select([item], ref):
-                continue
+            sel = ref.selector
+            if sel is not None:
+                if ref.is_regex:
+                    if not _select([item], ref):
+                        continue
+                elif sel.lower() != low:         # as _select compares a literal selector
+                    continue
             out.append((idx, key if ref.name.endswith("_NAMES") else value))
         return out
 
@@ -553,8 +559,8 @@ class _Whole:
     """Families and variables whose values are functions of one key (the request line: its own variables and the
     query's arguments; the header list: headers, cookies and the &REQUEST_HEADERS:Name counts; the body with its
     Content-Type: its arguments, files, parts, XML, REQUEST_BODY): per key, the union of what their values make
-    candidates, remembered (bounded like every memo), so a header list, request line or body seen before costs
-    one lookup and no parsing."""
+    candidates, remembered from the second time it is seen (``MEMO.seen_before``; bounded like every memo), so a
+    header list, request line or body seen before costs one lookup and no parsing."""
     key: Callable[[RequestView], Any]
     families: list[_Family]
     counts: list[int]                            # by_ref entry indices of &REQUEST_HEADERS:Name
@@ -562,6 +568,8 @@ class _Whole:
     memo: Table
 
     def put(self, key: Any, hits: frozenset[int]) -> None:
+        if not MEMO.seen_before(self.memo, key):
+            return                                   # kept from its second time (a one-time key is not)
         chars = sum(len(p) for part in key if part for p in (part if isinstance(part, tuple) else (part,))
                     if isinstance(p, str))
         if chars <= MAX_WHOLE_CHARS:

@@ -17,7 +17,7 @@ function of the header names alone, when (checked once per plan, :func:`plan_mem
 
 and, per request, no exclusion or ctl:ruleRemoveTarget* applies to it. Then, per tuple of header names, the TX
 writes, the captures left in TX:0-9 and MATCHED_VAR/MATCHED_VAR_NAME/MATCHED_VARS are remembered (bounded by bytes,
-like every memo), for the usual case: the chained link matches none of the keys, the rule does not match. A tuple
+like every memo, from the second time a tuple is seen), for the usual case: the chained link matches none of the keys, the rule does not match. A tuple
 whose chained link matches (a restricted header), or that the shape does not cover (a match without captures,
 arithmetic setvar values, too many names), runs the general path every time. ``tests/waf/test_rule_memo.py``
 compares the whole TX (keys, values, order), the captures and MATCHED_VAR* with the general path's.
@@ -117,7 +117,7 @@ class NamesMemo:
             if (result is not None) != last.negated:
                 return None           # the rule matches: scoring and logging take the general path
         entry = (writes, caps, tuple(matched))
-        MEMO.put_weighed(self.table, key, 3 * chars + ENTRY_WEIGHT * len(key), entry)
+        MEMO.put_repeated(self.table, key, 3 * chars + ENTRY_WEIGHT * len(key), entry)
         return entry
 
 

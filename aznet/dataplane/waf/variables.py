@@ -42,7 +42,7 @@ _BODY_COLLECTIONS = frozenset({"FILES", "FILES_NAMES", "FILES_SIZES", "MULTIPART
 
 
 # header list -> its REQUEST_HEADERS index (lower-cased name -> pairs) / its parsed cookies: what a header list
-# seen before (the same client's next request) costs one lookup for; read only, bounded like every memo
+# seen before (the same client's next request) costs one lookup for, from its second time; read only, bounded
 _HEADER_INDEXES: Table = MEMO.table()
 _COOKIE_LISTS: Table = MEMO.table()
 MAX_HEADER_CHARS = 16 * 1024
@@ -60,6 +60,8 @@ def _index(pairs: Pairs) -> dict[str, Pairs]:
 
 
 def _remember(table: Table, hkey: tuple[tuple[str, str], ...], value: Any) -> None:
+    if not MEMO.seen_before(table, hkey):
+        return                                       # kept from its second time (a one-time list is not)
     chars = sum(len(k) + len(v) for k, v in hkey)
     if chars <= MAX_HEADER_CHARS:
         MEMO.put_weighed(table, hkey, 2 * chars + 96 * len(hkey), value)
@@ -107,7 +109,7 @@ class RequestView:
             if pb is None:
                 pb = bodies.process(*key)
                 if len(self.body) <= MAX_BODY_CHARS:
-                    MEMO.put_weighed(_PARSED_BODIES, key, 4 * len(self.body) + len(key[1]) + 256, pb)
+                    MEMO.put_repeated(_PARSED_BODIES, key, 4 * len(self.body) + len(key[1]) + 256, pb)
             self._cache["_body"] = pb
         return pb
 
