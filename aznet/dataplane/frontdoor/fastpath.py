@@ -63,22 +63,6 @@ class Head:
     kept: str | None = None             # the client's headers a pass forwards, as lines (``passpath``; on first use)
 
 
-@dataclass(slots=True)
-class Scan:
-    """What the fast paths read from one request."""
-    host: str                           # the Host header without port, lower-cased
-    raw_host: str                       # the Host header as sent
-    path: str
-    query: str
-    xff: str | None
-    hops: int                           # X-Azure-RequestChain hops
-    debug: bool                         # X-Azure-DebugInfo: 1
-    conditional: bool                   # a header the cache answers for (Range, validators)
-    spec: HostSpec
-    match: Match[RouteSpec]
-    plan: Plan
-
-
 NO_HEAD = Head(None)
 Route = tuple[str, "HostSpec", Match["RouteSpec"], Plan]   # the host lower-cased without port, its spec, the match
 
@@ -130,8 +114,7 @@ class FastPaths:
             return self.passes.start(st, conn, req, found, head)
         if plan.hit is None or head.conditional or req.method != "GET" or req.body:
             return False
-        out = self.hits.answer(st, conn, req, Scan(found[0], host, path, head.query, head.xff, head.hops, head.debug,
-                                                   head.conditional, found[1], found[2], plan))
+        out = self.hits.answer(st, conn, req, found, head)
         if out is None:
             return False
         self.passes.finish_later(conn, *out)     # with the loop turn's other answers (``appgw.writebatch``)

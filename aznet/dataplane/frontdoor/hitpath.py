@@ -17,7 +17,7 @@ from .refs import new_ref_bytes
 
 if TYPE_CHECKING:
     from ..appgw.frontend import ClientConn, Request
-    from .fastpath import Scan
+    from .fastpath import Head, Route
     from .proxy import EdgeProxy
     from .service import EdgeSocket
 
@@ -42,17 +42,19 @@ class HitPath:
         self.proxy = proxy
         self.svc = proxy.svc
 
-    def answer(self, st: EdgeSocket, conn: ClientConn, req: Request, scan: Scan) -> tuple[bytes, bool] | None:
-        """The whole answer (bytes, keep-alive) for a cache hit the fast path may serve; None: the full path."""
-        policy = scan.plan.hit
+    def answer(self, st: EdgeSocket, conn: ClientConn, req: Request, found: Route, head: Head
+               ) -> tuple[bytes, bool] | None:
+        """The whole answer (bytes, keep-alive) for a cache hit the fast path may serve; None: the full path.
+        ``found``: the route (``FastPaths.route``); ``head``: what ``FastPaths.read`` read from the request."""
+        host, spec, match, plan = found
+        policy = plan.hit
         assert policy is not None
-        path, query = scan.path, scan.query
+        path, query = head.path, head.query
         if query and policy.query_mode == BYPASS:
             return None                     # not cached (the plan checked the rest of ``policy.caches``)
-        key = scan.host + path if not query or policy.query_mode == IGNORE else policy.cache_key(scan.host, path,
-                                                                                                  query)
+        key = host + path if not query or policy.query_mode == IGNORE else policy.cache_key(host, path, query)
         cache = self.proxy.cache
-        entry = cache.quick(scan.plan.scope, key, policy)
+        entry = cache.quick(plan.scope, key, policy)
         if entry is None:
             return None
         age = int(cache.clock() - entry.stored_at)
@@ -62,16 +64,16 @@ class HitPath:
         data = b"".join((before_age, b"%d" % (age if age > 0 else 0), before_ref, ref,
                          END_KEEP if keep else END_CLOSE, entry.body))
         socket_ip = conn.peer[0]
-        client_ip = client_address(socket_ip, scan.xff)
+        client_ip = client_address(socket_ip, head.xff)
         tel = self.svc.telemetry
-        owner = scan.spec.owner
+        owner = spec.owner
         request_bytes = len(req.url) + req.hsize
         if tel.logging(owner):
             from .proxy import Exchange
-            ex = Exchange(ref.decode("ascii"), req.started, req.method, conn.scheme, scan.host, path, query,
+            ex = Exchange(ref.decode("ascii"), req.started, req.method, conn.scheme, host, path, query,
                           client_ip, conn.peer[1], socket_ip, req.version, request_bytes)
             fill_agents(ex, req)
-            ex.spec, ex.route, ex.status, ex.sent, ex.cache = scan.spec, scan.match.item, entry.status, len(data), \
+            ex.spec, ex.route, ex.status, ex.sent, ex.cache = spec, match.item, entry.status, len(data), \
                 "TCP_HIT"
             ex.sni, ex.tls, ex.port = conn.sni or "", st.tls_version(conn), st.port
             tel.record(ex)
