@@ -34,6 +34,9 @@ def test_two_relay_workers_share_the_frontend() -> None:
                 cli(inst, "vm", "serve", "-g", "rg", "-n", vm, "--tcp-echo", "7")
             engine = inst.platform.services["lb"]
             assert engine.pool is not None and all(p.is_alive() for p in engine.pool.procs)
+            # every worker has handled the plan sent so far, so its frontend sockets are bound: until then the
+            # kernel gives every connection to this process (a busy machine can take seconds to start a worker)
+            assert engine.pool.barrier(30)
 
             def echo(i: int) -> bool:
                 with socket.create_connection((ip, 7007), timeout=5) as s:
