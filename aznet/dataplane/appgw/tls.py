@@ -117,7 +117,14 @@ def apply_policy(ctx: ssl.SSLContext, policy: dict[str, Any]) -> None:
 
 
 def pfx_to_pem(data_b64: str, password: str) -> tuple[bytes, bytes]:
-    key, cert, extra = pkcs12.load_key_and_certificates(base64.b64decode(data_b64), password.encode() or None)
+    """An sslCertificate's base64 PFX (and its password) as a PEM chain and a PEM PKCS#8 key."""
+    return pfx_bytes_to_pem(base64.b64decode(data_b64), password.encode() or None)
+
+
+def pfx_bytes_to_pem(raw: bytes, password: bytes | None) -> tuple[bytes, bytes]:
+    """PFX bytes as (the certificate and its chain as PEM, the key as unencrypted PEM PKCS#8); ValueError when the
+    bytes are not a PFX this password opens, or it holds no key or no certificate."""
+    key, cert, extra = pkcs12.load_key_and_certificates(raw, password)
     if key is None or cert is None:
         raise ValueError("the PFX has no key or no certificate")
     chain = cert.public_bytes(serialization.Encoding.PEM) + b"".join(

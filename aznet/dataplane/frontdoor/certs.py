@@ -16,8 +16,9 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from ..appgw.tls import pfx_bytes_to_pem
 
 MINIMUM = {"TLS10": ssl.TLSVersion.TLSv1, "TLS12": ssl.TLSVersion.TLSv1_2, "TLS13": ssl.TLSVersion.TLSv1_3}
 MAX_CONTEXTS = 512
@@ -82,13 +83,7 @@ class EdgeCerts:
         if cert_path.exists() and key_path.exists():
             return cert_path, key_path
         try:
-            key, cert, extra = pkcs12.load_key_and_certificates(raw, None)
-            if key is None or cert is None:
-                raise ValueError("the PFX has no key or no certificate")
-            chain = cert.public_bytes(serialization.Encoding.PEM) + b"".join(
-                c.public_bytes(serialization.Encoding.PEM) for c in extra or [])
-            key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                        serialization.NoEncryption())
+            chain, key_pem = pfx_bytes_to_pem(raw, None)
         except ValueError:
             if b"PRIVATE KEY" not in raw:
                 raise ValueError("the secret holds no private key") from None
