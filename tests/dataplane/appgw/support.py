@@ -18,7 +18,33 @@ from tests.dataplane.lb.support import wait_for
 from tests.delivery.appgw_support import network
 from tests.network.nic_support import LOC, rid
 
-__all__ = ["wait_for", "network", "Backend", "backends", "gateway", "port", "get"]
+__all__ = ["wait_for", "network", "Backend", "backends", "gateway", "port", "get", "ShellOwner"]
+
+
+class ShellOwner:
+    """The part of a ``ClientConn`` owner (``appgw/owner.py``) that shell tests without a gateway leave idle: no
+    TLS, no streaming, connection events ignored, and any request that fails fails the test. Subclasses give
+    ``max_body``, ``now`` and the handlers."""
+    tls = False
+    max_body = 1 << 20
+
+    def now(self) -> float:
+        return 0.0
+
+    def opened(self, conn: Any) -> None:
+        pass
+
+    def closed(self, conn: Any) -> None:
+        pass
+
+    def refused(self, conn: Any, status: int) -> None:
+        pass
+
+    def may_stream(self) -> bool:
+        return False
+
+    def log_exception(self) -> None:
+        raise AssertionError("no request may fail here")
 
 
 class Backend:

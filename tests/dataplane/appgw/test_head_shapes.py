@@ -27,6 +27,8 @@ from aznet.dataplane.appgw.upstream import (
     UpstreamPool,
 )
 
+from .support import ShellOwner
+
 
 class _Transport:
     def __init__(self) -> None:
@@ -55,9 +57,8 @@ class _Transport:
         pass
 
 
-class _Owner:
+class _Owner(ShellOwner):
     """Takes every request on the hot path and answers it at once; keeps what it was given."""
-    tls = False
     max_body = 1 << 20
 
     def __init__(self) -> None:
@@ -65,21 +66,6 @@ class _Owner:
 
     def now(self) -> float:
         return 1.0
-
-    def opened(self, conn: ClientConn) -> None:
-        pass
-
-    def closed(self, conn: ClientConn) -> None:
-        pass
-
-    def refused(self, conn: ClientConn, status: int) -> None:
-        pass
-
-    def may_stream(self) -> bool:
-        return False
-
-    def log_exception(self) -> None:
-        raise AssertionError("no request may fail here")
 
     def fast_handle(self, conn: ClientConn, req: Request) -> bool:
         self.got.append(req)

@@ -12,6 +12,8 @@ from typing import Any
 from aznet.dataplane.appgw.frontend import ClientConn
 from aznet.dataplane.appgw.writebatch import WriteBatch
 
+from .support import ShellOwner
+
 
 class _Transport:
     def __init__(self) -> None:
@@ -38,31 +40,12 @@ class _Transport:
         pass
 
 
-class _Owner:
+class _Owner(ShellOwner):
     """Answers /held/* through the batch, /now/* at once (``finish``), anything else in the full path's task."""
-    tls = False
     max_body = 1024
 
     def __init__(self, batch: WriteBatch) -> None:
         self.batch = batch
-
-    def now(self) -> float:
-        return 0.0
-
-    def opened(self, conn: ClientConn) -> None:
-        pass
-
-    def closed(self, conn: ClientConn) -> None:
-        pass
-
-    def refused(self, conn: ClientConn, status: int) -> None:
-        pass
-
-    def may_stream(self) -> bool:
-        return False
-
-    def log_exception(self) -> None:
-        raise AssertionError("no request may fail here")
 
     def fast_handle(self, conn: ClientConn, req: Any) -> bool:
         url = bytes(req.url)
