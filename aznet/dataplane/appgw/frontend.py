@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import httptools
 
+from ...seen import SeenOnce
 from . import pages
 from .bodystream import STREAM_REQUEST_AT, BodyStream
 from .mtls import ClientCert
@@ -78,8 +79,8 @@ HEAD_SHAPES: dict[bytes, HeadShape] = {}   # request head bytes -> their parse (
 MAX_HEAD_SHAPES = 512
 # hashes of heads parsed once: a head becomes a shape the second time it is parsed, so traffic whose every head
 # differs (a request id per request) makes no shapes at all (bounded: emptied when full)
-HEADS_SEEN: set[int] = set()
 MAX_HEADS_SEEN = 4096
+HEADS_SEEN = SeenOnce(MAX_HEADS_SEEN)
 MAX_SHAPE_HEAD = 4096                       # longer heads are not kept (HEAD_SHAPES keys: at most 2 MiB)
 
 
@@ -289,12 +290,9 @@ class ClientConn(asyncio.Protocol):
         whole = self.whole
         if whole is not None:            # the read was exactly this head: kept when it comes a second time
             self.whole = None
-            seen = hash(whole)           # (the bytes' hash is kept with them: HEAD_SHAPES.get computed it)
-            if seen not in HEADS_SEEN:
-                if len(HEADS_SEEN) >= MAX_HEADS_SEEN:
-                    HEADS_SEEN.clear()
-                HEADS_SEEN.add(seen)
-            elif (not cur.upgrade and not cur.body and cur.method in ("GET", "HEAD") and crlf_only(whole)
+            # noted the first time (the bytes' hash is kept with them: HEAD_SHAPES.get computed it)
+            if (HEADS_SEEN.again(hash(whole)) and not cur.upgrade and not cur.body
+                    and cur.method in ("GET", "HEAD") and crlf_only(whole)
                     and not any(len(k) in (14, 17) and k.lower() in ("content-length", "transfer-encoding")
                                 for k, _ in cur.headers)):
                 if len(HEAD_SHAPES) >= MAX_HEAD_SHAPES:

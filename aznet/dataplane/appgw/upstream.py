@@ -21,6 +21,8 @@ from typing import Any
 
 import httptools
 
+from ...seen import SeenOnce
+
 MAX_IDLE_PER_KEY = 128
 MAX_RESPONSE = 64 * 1024 * 1024
 MAX_RESPONSE_HEADERS = 64 * 1024
@@ -68,8 +70,8 @@ SHAPES: dict[bytes, Shape] = {}      # response head bytes -> what they parse to
 MAX_SHAPES = 256
 # hashes of reply heads parsed once: a head becomes a shape the second time (a backend whose every head differs
 # makes none; bounded: emptied when full)
-SHAPES_SEEN: set[int] = set()
 MAX_SHAPES_SEEN = 4096
+SHAPES_SEEN = SeenOnce(MAX_SHAPES_SEEN)
 MAX_SHAPE_HEAD = 2048                 # longer heads are not kept (so SHAPES holds at most ~512 KiB of keys)
 
 
@@ -84,11 +86,7 @@ def remember_shape(data: bytes, reply: Reply) -> None:
     if end > MAX_SHAPE_HEAD or data.find(b"\r\n\r\n") + 4 != end:
         return
     head = data[:end]
-    seen = hash(head)
-    if seen not in SHAPES_SEEN:          # the first time: only noted
-        if len(SHAPES_SEEN) >= MAX_SHAPES_SEEN:
-            SHAPES_SEEN.clear()
-        SHAPES_SEEN.add(seen)
+    if not SHAPES_SEEN.again(hash(head)):    # the first time: only noted
         return
     crlf = head.count(b"\r\n")          # only CRLF pairs: the head ends at its first CRLFCRLF, nowhere else
     if head.count(b"\r") != crlf or head.count(b"\n") != crlf:

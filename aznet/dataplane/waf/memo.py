@@ -18,6 +18,7 @@ import threading
 import weakref
 from typing import Any
 
+from ...seen import SeenOnce
 from .pcre import LONG_VALUE
 
 MAX_VALUE = LONG_VALUE      # the regex operators search longer values under a time budget: never memoised
@@ -37,7 +38,7 @@ class ValueMemo:
         self.bytes = 0
         self.tables: weakref.WeakValueDictionary[int, Table] = weakref.WeakValueDictionary()
         self.resets = 0
-        self._seen: set[int] = set()     # hashes of the keys seen_before saw once
+        self._seen = SeenOnce(SEEN_LIMIT)   # hashes of the keys seen_before saw once
         self._next = 0
         # tables are made where rule sets compile (a worker thread) and emptied where requests run
         self._lock = threading.Lock()
@@ -75,14 +76,7 @@ class ValueMemo:
         traffic whose every such part is new (a counting request-id header) never fills the memory with one-time
         entries, which would empty every table again and again. Callers weigh and ``put_weighed`` only then. Per
         table: one key seen by two tables is seen once by each."""
-        h = hash((id(table), key))
-        seen = self._seen
-        if h in seen:
-            return True
-        if len(seen) >= SEEN_LIMIT:
-            seen.clear()
-        seen.add(h)
-        return False
+        return self._seen.again(hash((id(table), key)))
 
     def put_repeated(self, table: Table, key: Any, weight: int, result: Any) -> None:
         """``put_weighed`` of a whole request part's key from the second time it is seen (``seen_before``)."""
