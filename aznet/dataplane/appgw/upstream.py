@@ -161,8 +161,13 @@ class UpstreamConn(asyncio.Protocol):
         """The answer in ``data`` has a head seen before: the reply as the parser would make it, then what
         ``on_message_complete`` does for the hot path's callback."""
         keep = shape.keep_alive
-        reply = self.reply = Reply(shape.status, shape.reason, list(shape.headers), bytearray(data[end:]), keep,
-                                   shape.length, None, shape)
+        self._hand(cb, Reply(shape.status, shape.reason, list(shape.headers), bytearray(data[end:]), keep,
+                             shape.length, None, shape), keep)
+
+    def _hand(self, cb: Any, reply: Reply, keep: bool) -> None:
+        """A whole answer to the hot path's callback (what ``_done`` and ``_resolve`` do, inline): the connection
+        back to the pool when it stays open and nobody took it meanwhile, else closed first."""
+        self.reply = reply
         if self.deadline:
             self.deadline = 0.0
             self.pool.inflight.discard(self)
@@ -287,17 +292,7 @@ class UpstreamConn(asyncio.Protocol):
             if self.whole is not None:
                 remember_shape(self.whole, reply)
                 self.whole = None
-            if self.deadline:
-                self.deadline = 0.0
-                self.pool.inflight.discard(self)
-            self.cb = None
-            if keep and not self.closed:
-                cb(reply, None)
-                if not self.closed and self.cb is None and self.waiter is None:
-                    self.pool.release(self)
-            else:
-                self._close()
-                cb(reply, None)
+            self._hand(cb, reply, keep)
         elif self.waiter is not None and not self.waiter.done():
             self._done(self.parser.should_keep_alive())
 
