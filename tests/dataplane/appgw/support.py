@@ -18,7 +18,38 @@ from tests.dataplane.lb.support import wait_for
 from tests.delivery.appgw_support import network
 from tests.network.nic_support import LOC, rid
 
-__all__ = ["wait_for", "network", "Backend", "backends", "gateway", "port", "get", "ShellOwner"]
+__all__ = ["wait_for", "network", "Backend", "backends", "gateway", "port", "get", "ShellOwner", "FakeTransport"]
+
+
+class FakeTransport:
+    """A transport for shell tests without sockets: keeps what is written (nothing may be written after a close)
+    and answers the client address 127.0.0.1:40000."""
+
+    def __init__(self) -> None:
+        self.out: list[bytes] = []
+        self.closed = False
+
+    def write(self, data: bytes) -> None:
+        assert not self.closed, "written after close"
+        self.out.append(data)
+
+    def is_closing(self) -> bool:
+        return self.closed
+
+    def close(self) -> None:
+        self.closed = True
+
+    def abort(self) -> None:
+        self.closed = True
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return ("127.0.0.1", 40000) if name == "peername" else default
+
+    def pause_reading(self) -> None:
+        pass
+
+    def resume_reading(self) -> None:
+        pass
 
 
 class ShellOwner:

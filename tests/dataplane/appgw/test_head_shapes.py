@@ -27,34 +27,7 @@ from aznet.dataplane.appgw.upstream import (
     UpstreamPool,
 )
 
-from .support import ShellOwner
-
-
-class _Transport:
-    def __init__(self) -> None:
-        self.out: list[bytes] = []
-        self.closed = False
-
-    def write(self, data: bytes) -> None:
-        self.out.append(data)
-
-    def is_closing(self) -> bool:
-        return self.closed
-
-    def close(self) -> None:
-        self.closed = True
-
-    def abort(self) -> None:
-        self.closed = True
-
-    def get_extra_info(self, name: str, default: Any = None) -> Any:
-        return ("127.0.0.1", 40000) if name == "peername" else default
-
-    def pause_reading(self) -> None:
-        pass
-
-    def resume_reading(self) -> None:
-        pass
+from .support import FakeTransport, ShellOwner
 
 
 class _Owner(ShellOwner):
@@ -86,7 +59,7 @@ def _feed(*reads: bytes) -> list[Request]:
     async def run() -> list[Request]:
         owner = _Owner()
         conn = ClientConn(owner)
-        conn.connection_made(_Transport())  # type: ignore[arg-type]
+        conn.connection_made(FakeTransport())  # type: ignore[arg-type]
         for data in reads:
             conn.data_received(data)
         return owner.got
@@ -186,7 +159,7 @@ def _replies(*reads: bytes, head: bool = False, stream: bool = True
         pool = UpstreamPool()
         key = ("127.0.0.1", 1, None, None)
         conn = UpstreamConn(pool, key)
-        conn.connection_made(_Transport())  # type: ignore[arg-type]
+        conn.connection_made(FakeTransport())  # type: ignore[arg-type]
         out: list[tuple[Reply | None, BackendError | None]] = []
 
         def cb(reply: Reply | None, err: BackendError | None) -> None:

@@ -12,32 +12,7 @@ from typing import Any
 from aznet.dataplane.appgw.frontend import ClientConn
 from aznet.dataplane.appgw.writebatch import WriteBatch
 
-from .support import ShellOwner
-
-
-class _Transport:
-    def __init__(self) -> None:
-        self.out: list[bytes] = []
-        self.closed = False
-
-    def write(self, data: bytes) -> None:
-        assert not self.closed, "written after close"
-        self.out.append(data)
-
-    def is_closing(self) -> bool:
-        return self.closed
-
-    def close(self) -> None:
-        self.closed = True
-
-    def get_extra_info(self, name: str, default: Any = None) -> Any:
-        return ("127.0.0.1", 40000) if name == "peername" else default
-
-    def pause_reading(self) -> None:
-        pass
-
-    def resume_reading(self) -> None:
-        pass
+from .support import FakeTransport, ShellOwner
 
 
 class _Owner(ShellOwner):
@@ -61,9 +36,9 @@ class _Owner(ShellOwner):
         return b"C " + bytes(req.url) + b"\n", req.keep_alive
 
 
-def _conn(batch: WriteBatch) -> tuple[ClientConn, _Transport]:
+def _conn(batch: WriteBatch) -> tuple[ClientConn, FakeTransport]:
     conn = ClientConn(_Owner(batch))
-    t = _Transport()
+    t = FakeTransport()
     conn.connection_made(t)  # type: ignore[arg-type]
     return conn, t
 
@@ -108,7 +83,7 @@ def test_held_answers_are_written_after_the_turn_and_in_order() -> None:
 def test_backend_requests_are_written_with_the_turn() -> None:
     async def run() -> None:
         batch = WriteBatch(asyncio.get_running_loop())
-        t = _Transport()
+        t = FakeTransport()
         batch.send(t, b"GET / HTTP/1.1\r\n\r\n")
         batch.send(t, b"GET /2 HTTP/1.1\r\n\r\n")
         assert t.out == []
