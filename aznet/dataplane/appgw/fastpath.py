@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from ..waf.request import HttpRequest
 from . import pages, router
 from .telemetry import _TRACE_IDS, Tally, trace_id
-from .upstream import BackendError, Reply
+from .upstream import BackendError, Reply, Shape
 from .writebatch import WriteBatch
 
 if TYPE_CHECKING:
@@ -224,6 +224,15 @@ class Flight:
             self.st.log_exception()
             self.conn.finish(pages.response(500, pages.error_page(500), keep_alive=False), False)
 
+    def known(self, shape: Shape, data: bytes) -> None:
+        """``done`` for an answer whose head was seen before (``UpstreamConn.expect(on_known=)``): ``data`` is
+        the whole answer, its head ``shape.head``; never raises."""
+        try:
+            self.fp.known(self, shape, data)
+        except Exception:          # a bug must not leave the client hanging
+            self.st.log_exception()
+            self.conn.finish(pages.response(500, pages.error_page(500), keep_alive=False), False)
+
 
 class FastPath:
     def __init__(self, svc: AppGatewayService) -> None:
@@ -314,7 +323,7 @@ class FastPath:
         f = Flight(self, st, conn, req, lane, member, where, path, query, host, prefix, tid)
         f.data = data = self.request_bytes(f, kept, xff)
         f.backend_started = _perf()
-        up.expect(req.method == "HEAD", True, f.done, up.loop.time() + lane.settings.timeout)
+        up.expect(req.method == "HEAD", True, f.done, up.loop.time() + lane.settings.timeout, f.known)
         # with the loop turn's other writes (``writebatch``; ``WriteBatch.send``, inline)
         batch = self.batch
         if batch is None or batch.loop is not conn.loop:
@@ -392,22 +401,21 @@ class FastPath:
     def answer(self, f: Flight, reply: Reply) -> None:
         """A buffered answer: to the client in one write, as ``Proxy._client_response`` builds it."""
         status = reply.status
-        shape = reply.shape          # a head seen before: its status line and kept headers made once
-        head = shape.derived.get("appgw") if shape is not None else None
-        if head is None:
-            head = self.kept_head(reply)
-            if shape is not None:
-                shape.derived["appgw"] = head
-        out = [head]
-        body = reply.body
+        shape = reply.shape          # a head seen before: its framing made once (``framing``)
         head_only = f.req.method == "HEAD"
-        if status not in (204, 304) and not 100 <= status < 200:
-            n = reply.length if head_only and reply.length is not None else len(body)
-            out.append(LENGTH_LINES.get(n) or length_line(n))
-        out.append(b"\r\n" if f.keep else b"Connection: close\r\n\r\n")
-        if body and not head_only:
-            out.append(body)
-        data = b"".join(out)
+        if shape is not None and not head_only:
+            framed = shape.derived.get("appgw") or self.framing(shape)
+            data = (framed[0] if f.keep else framed[1]) + reply.body
+        else:
+            out = [self.kept_head(reply)]
+            body = reply.body
+            if status not in (204, 304) and not 100 <= status < 200:
+                n = reply.length if head_only and reply.length is not None else len(body)
+                out.append(LENGTH_LINES.get(n) or length_line(n))
+            out.append(b"\r\n" if f.keep else b"Connection: close\r\n\r\n")
+            if body and not head_only:
+                out.append(body)
+            data = b"".join(out)
         self.record(f, status, len(data))
         conn = f.conn
         batch = self.batch
@@ -415,8 +423,30 @@ class FastPath:
             batch = self.batch = WriteBatch(conn.loop)
         conn.finish_later(batch, data, f.keep)
 
+    def known(self, f: Flight, shape: Shape, data: bytes) -> None:
+        """``answer`` for an answer whose head is ``shape`` (``data``: the head and ``shape.length`` bytes of
+        body; never the answer to a HEAD, ``UpstreamConn`` keeps no shape for those): the framing made once."""
+        framed = shape.derived.get("appgw") or self.framing(shape)
+        out = (framed[0] if f.keep else framed[1]) + data[len(shape.head):]
+        self.record(f, shape.status, len(out))
+        conn = f.conn
+        batch = self.batch
+        if batch is None or batch.loop is not conn.loop:
+            batch = self.batch = WriteBatch(conn.loop)
+        conn.finish_later(batch, out, f.keep)
+
+    @classmethod
+    def framing(cls, shape: Shape) -> tuple[bytes, bytes]:
+        """What ``answer`` puts before the body of an answer whose head is ``shape`` (a Content-Length of
+        ``shape.length``, a status with a body), kept with the shape: (kept alive, closed)."""
+        n = shape.length
+        assert n is not None
+        head = cls.kept_head(shape) + (LENGTH_LINES.get(n) or length_line(n))
+        framed = shape.derived["appgw"] = (head + b"\r\n", head + b"Connection: close\r\n\r\n")
+        return framed
+
     @staticmethod
-    def kept_head(reply: Reply) -> bytes:
+    def kept_head(reply: Reply | Shape) -> bytes:
         """The answer's status line and the backend's headers that go on to the client (no hop-by-hop ones)."""
         out = [STATUS_LINES.get((reply.status, reply.reason)) or status_line(reply.status, reply.reason)]
         for k, v in reply.headers:

@@ -57,13 +57,15 @@ class Shape:
     Content-Length of at most ``STREAM_AT``, no Transfer-Encoding and a status that has a body are kept.
     ``derived``: what the users of a reply make of the head alone (the hot path's client head), kept with it."""
 
-    __slots__ = ("status", "reason", "headers", "length", "keep_alive", "derived")
+    __slots__ = ("status", "reason", "headers", "length", "keep_alive", "derived", "head", "size")
 
-    def __init__(self, reply: Reply) -> None:
+    def __init__(self, reply: Reply, head: bytes) -> None:
         self.status, self.reason, self.length = reply.status, reply.reason, reply.length
         self.headers = tuple(reply.headers)
         self.keep_alive = reply.keep_alive
         self.derived: dict[str, Any] = {}
+        self.head = head                        # the head's bytes (its first CRLFCRLF is its end)
+        self.size = len(head) + (reply.length or 0)     # a whole answer's bytes: the head and its body
 
 
 SHAPES: dict[bytes, Shape] = {}      # response head bytes -> what they parse to (bounded: emptied when full)
@@ -96,13 +98,13 @@ def remember_shape(data: bytes, reply: Reply) -> None:
             return
     if len(SHAPES) >= MAX_SHAPES:
         SHAPES.clear()
-    SHAPES[head] = reply.shape = Shape(reply)
+    SHAPES[head] = reply.shape = Shape(reply, head)
 
 
 class UpstreamConn(asyncio.Protocol):
     __slots__ = ("pool", "key", "transport", "parser", "reply", "waiter", "head", "closed", "hsize", "used",
                  "streaming", "sink", "pending", "finished", "stream_ok", "write_blocked", "drain", "loop", "cb",
-                 "deadline", "reading_paused", "between", "whole")
+                 "deadline", "reading_paused", "between", "whole", "known", "on_known")
 
     def __init__(self, pool: UpstreamPool, key: tuple[Any, ...]) -> None:
         self.pool, self.key = pool, key
@@ -127,6 +129,8 @@ class UpstreamConn(asyncio.Protocol):
         self.reading_paused = False      # ``pause`` stopped reading (a streamed body's client was slow)
         self.between = True              # the parser is between messages (no answer begun)
         self.whole: bytes | None = None  # the read being parsed, when it may hold exactly one whole answer
+        self.known: Shape | None = None  # the shape of this connection's last answer from a shape
+        self.on_known: Any = None        # (shape, data) -> None: ``cb`` for an answer from a shape, when given
 
     # -- asyncio --------------------------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -144,12 +148,20 @@ class UpstreamConn(asyncio.Protocol):
             self._close()
             return
         if cb is not None and self.between and not self.head:
-            end = data.find(b"\r\n\r\n") + 4
-            if end > 3:
-                shape = SHAPES.get(data[:end])
-                if shape is not None and len(data) - end == shape.length:
-                    self._shaped(shape, data, end, cb)
-                    return
+            shape = self.known          # the last one's head again (as SHAPES would say: the same bytes)
+            if shape is None or len(data) != shape.size or not data.startswith(shape.head):
+                end = data.find(b"\r\n\r\n") + 4
+                shape = SHAPES.get(data[:end]) if end > 3 else None
+                if shape is not None and len(data) - end != shape.length:
+                    shape = None
+            if shape is not None:
+                self.known = shape
+                on_known = self.on_known
+                if on_known is not None:
+                    self._hand(on_known, shape, data, shape.keep_alive)
+                else:
+                    self._shaped(shape, data, cb)
+                return
             self.whole = data
         try:
             self.parser.feed_data(data)
@@ -157,28 +169,28 @@ class UpstreamConn(asyncio.Protocol):
             self._fail(BackendError("invalid", str(exc)))
         self.whole = None
 
-    def _shaped(self, shape: Shape, data: bytes, end: int, cb: Any) -> None:
+    def _shaped(self, shape: Shape, data: bytes, cb: Any) -> None:
         """The answer in ``data`` has a head seen before: the reply as the parser would make it, then what
         ``on_message_complete`` does for the hot path's callback."""
         keep = shape.keep_alive
-        self._hand(cb, Reply(shape.status, shape.reason, list(shape.headers), bytearray(data[end:]), keep,
-                             shape.length, None, shape), keep)
+        self._hand(cb, Reply(shape.status, shape.reason, list(shape.headers), bytearray(data[len(shape.head):]),
+                             keep, shape.length, None, shape), None, keep)
 
-    def _hand(self, cb: Any, reply: Reply, keep: bool) -> None:
-        """A whole answer to the hot path's callback (what ``_done`` and ``_resolve`` do, inline): the connection
-        back to the pool when it stays open and nobody took it meanwhile, else closed first."""
-        self.reply = reply
+    def _hand(self, cb: Any, first: Any, second: Any, keep: bool) -> None:
+        """A whole answer to the hot path's callback, ``cb(first, second)`` (what ``_done`` and ``_resolve`` do,
+        inline): the connection back to the pool when it stays open and nobody took it meanwhile, else closed
+        first."""
         if self.deadline:
             self.deadline = 0.0
             self.pool.inflight.discard(self)
         self.cb = None
         if keep and not self.closed:
-            cb(reply, None)
+            cb(first, second)
             if not self.closed and self.cb is None and self.waiter is None:
                 self.pool.release(self)
         else:
             self._close()
-            cb(reply, None)
+            cb(first, second)
 
     def pause_writing(self) -> None:
         self.write_blocked = True
@@ -292,7 +304,7 @@ class UpstreamConn(asyncio.Protocol):
             if self.whole is not None:
                 remember_shape(self.whole, reply)
                 self.whole = None
-            self._hand(cb, reply, keep)
+            self._hand(cb, reply, None, keep)
         elif self.waiter is not None and not self.waiter.done():
             self._done(self.parser.should_keep_alive())
 
@@ -379,9 +391,13 @@ class UpstreamConn(asyncio.Protocol):
         self.transport.write(data)
         return waiter
 
-    def expect(self, head: bool, stream: bool = False, cb: Any = None, deadline: float = 0.0
-               ) -> asyncio.Future[Reply] | None:
-        """``send`` without the write: the caller writes the request's bytes itself (``writebatch``)."""
+    def expect(self, head: bool, stream: bool = False, cb: Any = None, deadline: float = 0.0,
+               on_known: Any = None) -> asyncio.Future[Reply] | None:
+        """``send`` without the write: the caller writes the request's bytes itself (``writebatch``).
+        ``on_known(shape, data)`` (with ``cb``): an answer whose head is a ``Shape`` (one read, exactly the head
+        and ``shape.length`` bytes of body: ``data[len(shape.head):]``) goes there instead of ``cb`` as a
+        ``Reply``."""
+        self.on_known = on_known
         if cb is None:
             self.waiter = self.loop.create_future()
         else:

@@ -236,6 +236,47 @@ def test_hot_path_counts_backend_failures_and_keeps_the_time_range(aznet, networ
                 assert 0.0 < a[2] <= a[0] / a[1] <= a[3]
 
 
+def test_hot_path_frames_a_known_reply_head_as_the_general_path(aznet, network_client, rg, monkeypatch):
+    """An answer whose head the backend sent before comes from its ``upstream.Shape`` (``FastPath.known``: the
+    framing made once per shape, no parse); the client gets the bytes the general path gives for the same
+    answer, kept alive and closed."""
+    fixed = (b"HTTP/1.1 200 OK\r\nConnection: keep-alive\r\nKeep-Alive: timeout=5\r\nX-Fixed: 1\r\n"
+             b"Content-Length: 5\r\n\r\nhello")
+    with raw_backend("127.0.70.7", lambda _n, _req: fixed) as bport:
+        ip, fport = _gateway(aznet, network_client, rg, "127.0.70.7", bport)
+        wait_for(lambda: socket.create_connection((ip, fport), timeout=2).close() is None)
+        svc = _svc(aznet)
+        known: list[bytes] = []
+        real = svc.fastpath.known
+
+        def counted(f: Any, shape: Any, data: bytes) -> None:
+            known.append(shape.head)
+            real(f, shape, data)
+        monkeypatch.setattr(svc.fastpath, "known", counted)
+        plain = b"GET /k HTTP/1.1\r\nHost: k\r\n\r\n"
+        closing = b"GET /k HTTP/1.1\r\nHost: k\r\nConnection: close\r\n\r\n"
+        general = {}
+        for raw in (plain, closing):        # no kept-alive backend connection: the proxy's general path answers
+            aznet.call(svc.proxy.upstream.close)
+            before = svc.fastpath.taken
+            with socket.create_connection((ip, fport), timeout=10) as sock, sock.makefile("rb") as f:
+                general[raw] = _send(sock, f, raw)
+            assert svc.fastpath.taken == before
+        assert general[plain].startswith(b"HTTP/1.1 200 OK\r\nX-Fixed: 1\r\nContent-Length: 5\r\n\r\nhello")
+        assert b"Connection: close\r\n" in general[closing]
+        aznet.call(svc.proxy.upstream.close)
+        with socket.create_connection((ip, fport), timeout=10) as sock, sock.makefile("rb") as f:
+            before = svc.fastpath.taken
+            answers = [_send(sock, f, plain) for _ in range(6)]
+            assert svc.fastpath.taken - before == 5          # the first opens the backend connection
+            assert len(known) >= 3 and set(known) == {fixed[:-5]}
+            n = len(known)
+            last = _send(sock, f, closing)
+            assert len(known) == n + 1 and svc.fastpath.taken - before == 6
+        assert answers == [general[plain]] * 6
+        assert last == general[closing]
+
+
 def test_hot_path_times_out_with_504(aznet, network_client, rg):
     with raw_backend("127.0.70.3", echo) as bport:
         ip, fport = _gateway(aznet, network_client, rg, "127.0.70.3", bport, requestTimeout=1)

@@ -228,3 +228,48 @@ def test_the_kept_reply_heads_are_bounded() -> None:
     big = b"HTTP/1.1 200 OK\r\nX-Big: " + b"b" * upstream.MAX_SHAPE_HEAD + b"\r\nContent-Length: 1\r\n\r\nz"
     _replies(big, big, big)
     assert all(len(k) <= upstream.MAX_SHAPE_HEAD for k in SHAPES)
+
+
+
+def _answers(*reads: bytes | None) -> list[tuple[str, Any, Any]]:
+    """``_replies`` with ``expect(on_known=)``: ("known", shape, data) for each answer handed from a shape,
+    ("reply", reply, error) for the others; a read None empties ``SHAPES`` there."""
+    async def run() -> list[tuple[str, Any, Any]]:
+        pool = UpstreamPool()
+        key = ("127.0.0.1", 1, None, None)
+        conn = UpstreamConn(pool, key)
+        conn.connection_made(FakeTransport())  # type: ignore[arg-type]
+        out: list[tuple[str, Any, Any]] = []
+        for data in reads:
+            if data is None:
+                SHAPES.clear()
+                continue
+            if conn.cb is None and not conn.closed:
+                assert pool.take(key) in (conn, None)
+                conn.expect(False, True, lambda r, e: out.append(("reply", r, e)), 0.0,
+                            lambda s, d: out.append(("known", s, d)))
+            conn.data_received(data)
+        return out
+    return asyncio.run(run())
+
+
+def test_an_answer_from_a_known_head_is_handed_whole_and_only_for_the_same_bytes() -> None:
+    """``on_known`` gets the shape of httptools' reply and the whole read (its body after ``shape.head``); the
+    connection's last shape is used again only for the same head bytes (a head of the same length that differs
+    is parsed), and still after ``SHAPES`` was emptied (the same bytes make the same shape)."""
+    _fresh()
+    other = OK.replace(b"no-cache", b"no-CACHE")          # same length, other bytes
+    got = _answers(OK, OK, OK, OK[:-10] + b"0123456789", other, other, OK, None, OK, OK[:-1])
+    kinds = [k for k, _, _ in got]
+    assert kinds == ["reply", "reply", "known", "known", "reply", "reply", "known", "known"]
+    parsed = got[1][1]
+    assert parsed.shape is not None and parsed.shape.head == OK[:-10]
+    for i in (2, 3, 6, 7):
+        _, shape, data = got[i]
+        assert shape is parsed.shape and data[:len(shape.head)] == shape.head and len(data) == shape.size
+        assert (shape.status, shape.reason, list(shape.headers), shape.keep_alive, shape.length) == \
+            (parsed.status, parsed.reason, parsed.headers, parsed.keep_alive, parsed.length)
+    assert got[3][2][len(OK) - 10:] == b"0123456789"
+    assert [bytes(r.body) for k, r, _ in got if k == "reply"] == [b"backend ok"] * 4
+    assert got[5][1].shape is not None and got[5][1].shape.head == other[:-10]   # its own shape, parsed twice
+    assert not SHAPES                        # emptied: the last answers came from the connection's last shape
