@@ -44,6 +44,11 @@ HOP_LENGTHS = {len(h) for h in HOP}       # most headers' length is none of thes
 STATUS_LINES: dict[tuple[int, bytes], bytes] = {}
 LENGTH_LINES: dict[int, bytes] = {}      # "Content-Length: n" lines of the answers' lengths (bounded, as STATUS_LINES)
 _perf = time.perf_counter
+# a request header's role on the hot path, by its name as the client sent it (``header_role``; bounded)
+PASS, HOST, XFF, DROPPED = range(4)
+HEADER_ROLES: dict[str, int] = {}
+MAX_NAMES = 1024
+MAX_NAME = 64
 
 
 def status_line(status: int, reason: bytes) -> bytes:
@@ -58,28 +63,43 @@ def status_line(status: int, reason: bytes) -> bytes:
 def head_parts(req: Request) -> tuple[str, str, str, str, str, str | None] | tuple[()]:
     """What the hot path reads from a request's head: (the target as text, its path, its query, the Host header,
     the headers passed on to the backend as lines, the client's X-Forwarded-For or None); () when the target
-    is not in origin form ("/...") or has a fragment."""
+    is not in origin form ("/...") or has a fragment. One pass over the headers, each name's role looked up as
+    sent (``header_role``)."""
     url = req.url
-    if not url or url[0] != 47 or b"#" in url:
+    if not url or url[0] != 47:
         return ()
     raw = url.decode("latin-1")
-    q = raw.find("?")
-    path, query = (raw, "") if q < 0 else (raw[:q], raw[q + 1:])
-    host = ""
+    if "#" in raw:
+        return ()
+    path, _, query = raw.partition("?")
+    host = xff = None
+    kept = ""
+    roles = HEADER_ROLES
     for k, v in req.headers:
-        if len(k) == 4 and k.lower() == "host":
-            host = v
-            break
-    kept = []
-    xff = None
-    for k, v in req.headers:
-        low = k.lower()
-        if low in DROP:
-            if xff is None and low == "x-forwarded-for":
-                xff = v
-            continue
-        kept.append(f"{k}: {v}\r\n")
-    return raw, path, query, host, "".join(kept), xff
+        r = roles.get(k)
+        if r is None:
+            r = header_role(k)
+        if not r:
+            kept += f"{k}: {v}\r\n"
+        elif r == HOST:
+            if host is None:
+                host = v            # the first Host header
+        elif r == XFF and xff is None:
+            xff = v                 # the first X-Forwarded-For
+    return raw, path, query, host or "", kept, xff
+
+
+def header_role(name: str) -> int:
+    """What the hot path does with a request header called ``name`` (as sent): PASS it on, read it as the HOST or
+    the client's XFF (neither passed on as it came), or drop it (DROP); remembered by the name as sent (at most
+    ``MAX_NAMES`` names of at most ``MAX_NAME`` characters: hostile clients send many long names)."""
+    low = name.lower()
+    got = HOST if low == "host" else XFF if low == "x-forwarded-for" else DROPPED if low in DROP else PASS
+    if len(name) <= MAX_NAME:
+        if len(HEADER_ROLES) >= MAX_NAMES:
+            HEADER_ROLES.clear()
+        HEADER_ROLES[name] = got
+    return got
 
 
 def length_line(n: int) -> bytes:

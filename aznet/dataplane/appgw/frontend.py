@@ -298,7 +298,10 @@ class ClientConn(asyncio.Protocol):
                 if len(HEAD_SHAPES) >= MAX_HEAD_SHAPES:
                     HEAD_SHAPES.clear()
                 HEAD_SHAPES[whole] = cur.shape = HeadShape(cur)
-        self._enqueue(cur)
+        if self.busy or self.queue or self.closing:
+            self._enqueue(cur)
+        else:
+            self._run(cur)                 # idle: to the owner at once (``_enqueue`` then ``_next``)
 
     def _enqueue(self, cur: Request) -> None:
         queue = self.queue
