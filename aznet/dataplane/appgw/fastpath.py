@@ -113,11 +113,13 @@ class Lane:
     """Everything requests routed to one target of one listener share."""
 
     __slots__ = ("listener", "target", "settings", "pool", "rr_key", "forwarded", "members", "health_version",
-                 "k_total", "k_failed", "k_time", "status_keys", "tallies", "pool_name", "bsp", "ldims", "where")
+                 "k_total", "k_failed", "k_time", "status_keys", "tallies", "pool_name", "bsp", "ldims", "where",
+                 "log_access")
 
     def __init__(self, plan: GatewayPlan, listener: Listener, target: Target, settings: Settings, scheme: str,
-                 port: int) -> None:
+                 port: int, log_access: bool = False) -> None:
         self.listener, self.target, self.settings = listener, target, settings
+        self.log_access = log_access        # the gateway writes an access log (``Lanes.log_access``)
         self.pool = target.pool or ""
         self.rr_key = (plan.id, self.pool, settings.id)        # the proxy's round-robin counter, shared
         self.forwarded = f"X-Forwarded-Proto: {scheme}\r\nX-Forwarded-Port: {port}\r\n"
@@ -159,7 +161,7 @@ class Lane:
             status = self.status_keys.get(group) or (gw, "ResponseStatus", (("HttpStatusGroup", f"{group}xx"),))
             t = Tally(gw, (self.k_total, self.k_failed, status, self.k_time,
                            (gw, "BackendResponseStatus", (*srv, ("HttpStatusGroup", f"{group}xx"))),
-                           (gw, "BackendLastByteResponseTime", (*self.ldims, *srv))))
+                           (gw, "BackendLastByteResponseTime", (*self.ldims, *srv))), group >= 5)
             if len(self.tallies) < MAX_TALLIES:
                 self.tallies[(member, group)] = t
         return t
@@ -204,7 +206,7 @@ class Lanes:
         if (target.pool and settings is not None and not target.redirect and not target.rewrite
                 and not settings.affinity and settings.protocol.lower() == "http"
                 and not any(m.fqdn for m in plan.pools.get(target.pool, ()))):
-            lane = Lane(plan, listener, target, settings, self.scheme, self.port)
+            lane = Lane(plan, listener, target, settings, self.scheme, self.port, self.log_access)
         self.lanes[key] = lane
         return lane
 
@@ -246,9 +248,20 @@ class Flight:
 
     def known(self, shape: Shape, data: bytes) -> None:
         """``done`` for an answer whose head was seen before (``UpstreamConn.expect(on_known=)``): ``data`` is
-        the whole answer, its head ``shape.head``; never raises."""
+        the whole answer, its head ``shape.head`` and ``shape.length`` bytes of body (never the answer to a HEAD:
+        ``UpstreamConn`` keeps no shape for those). As ``FastPath.answer`` frames it, with the framing made once
+        per shape (``FastPath.framing``); never raises."""
         try:
-            self.fp.known(self, shape, data)
+            keep = self.keep
+            framed = shape.derived.get("appgw") or FastPath.framing(shape)
+            out = (framed[0] if keep else framed[1]) + data[len(shape.head):]
+            fp = self.fp
+            fp.record(self, shape.status, len(out))
+            conn = self.conn
+            batch = fp.batch
+            if batch is None or batch.loop is not conn.loop:
+                batch = fp.writes(conn)
+            conn.finish_later(batch, out, keep)
         except Exception:          # a bug must not leave the client hanging
             self.st.log_exception()
             self.conn.finish(pages.response(500, pages.error_page(500), keep_alive=False), False)
@@ -443,18 +456,6 @@ class FastPath:
             batch = self.batch = WriteBatch(conn.loop)
         conn.finish_later(batch, data, f.keep)
 
-    def known(self, f: Flight, shape: Shape, data: bytes) -> None:
-        """``answer`` for an answer whose head is ``shape`` (``data``: the head and ``shape.length`` bytes of
-        body; never the answer to a HEAD, ``UpstreamConn`` keeps no shape for those): the framing made once."""
-        framed = shape.derived.get("appgw") or self.framing(shape)
-        out = (framed[0] if f.keep else framed[1]) + data[len(shape.head):]
-        self.record(f, shape.status, len(out))
-        conn = f.conn
-        batch = self.batch
-        if batch is None or batch.loop is not conn.loop:
-            batch = self.batch = WriteBatch(conn.loop)
-        conn.finish_later(batch, out, f.keep)
-
     @classmethod
     def framing(cls, shape: Shape) -> tuple[bytes, bytes]:
         """What ``answer`` puts before the body of an answer whose head is ``shape`` (a Content-Length of
@@ -476,9 +477,11 @@ class FastPath:
 
     # -- telemetry ----------------------------------------------------------------------------------
     def record(self, f: Flight, status: int, sent: int) -> None:
+        """The answered request into its route's ``Tally`` (as ``Telemetry.end`` counts it; its access log
+        record there when the gateway writes one)."""
         now = _perf()
-        st, req, lane = f.st, f.req, f.lane
-        if st.lanes is not None and st.lanes.log_access:
+        req, lane = f.req, f.lane
+        if lane.log_access:
             rec = self.slow_record(f)
             rec.backend_status, rec.backend_done = status, now
             self.svc.telemetry.end(rec, status, sent)
@@ -488,26 +491,22 @@ class FastPath:
         try:
             t = lane.tallies[(f.member.address, status // 100)]
         except KeyError:
-            t = lane.tally(st.gw, f.member.address, status // 100)
-        if not t.live:
-            t.live = True
-            self.svc.telemetry.live.append(t)
+            t = lane.tally(f.st.gw, f.member.address, status // 100)
         a = t.acc
         if a[0]:
             if total_ms < a[4]:
                 a[4] = total_ms
-            if total_ms > a[5]:
+            elif total_ms > a[5]:
                 a[5] = total_ms
             if backend_ms < a[8]:
                 a[8] = backend_ms
-            if backend_ms > a[9]:
+            elif backend_ms > a[9]:
                 a[9] = backend_ms
-        else:
+        else:                       # its first request since the last flush: the tally goes live
             a[4] = a[5] = total_ms
             a[8] = a[9] = backend_ms
+            self.svc.telemetry.live.append(t)
         a[0] += 1.0
-        if status >= 500:
-            a[1] += 1.0
         a[2] += sent + len(req.url) + len(req.body) + req.hsize
         a[3] += total_ms
         a[6] = total_ms

@@ -110,17 +110,18 @@ class Tally:
     """The hot path's requests of one route, backend member and status group since the last ``flush``: one
     accumulator where ``record`` would make six ``count`` calls (TotalRequests, FailedRequests, ResponseStatus,
     ApplicationGatewayTotalTime, BackendResponseStatus, BackendLastByteResponseTime) and two tallies (bytes,
-    the minute's record). ``acc``: [requests, failed, bytes, total ms sum, min, max, last, backend ms sum, min,
-    max, last]."""
+    the minute's record). ``acc``: [requests, (unused), bytes, total ms sum, min, max, last, backend ms sum,
+    min, max, last]; it is in ``Telemetry.live`` while it has requests (``acc[0]``) not flushed yet.
+    ``failing``: its status group is 5xx (each of its requests is a FailedRequest)."""
 
-    __slots__ = ("gw", "keys", "acc", "live")
+    __slots__ = ("gw", "keys", "acc", "failing")
 
-    def __init__(self, gw: str, keys: tuple[MetricKey, ...]) -> None:
+    def __init__(self, gw: str, keys: tuple[MetricKey, ...], failing: bool) -> None:
         self.gw = gw
         # (TotalRequests, FailedRequests, ResponseStatus, TotalTime, BackendResponseStatus, BackendLastByte)
         self.keys = keys
         self.acc = [0.0] * 11
-        self.live = False           # in ``Telemetry.live`` (has requests not flushed yet)
+        self.failing = failing
 
 
 class Record:
@@ -181,8 +182,8 @@ class Telemetry:
         for t in live:
             a = t.acc
             t.acc = [0.0] * 11
-            t.live = False
-            n, failed = a[0], a[1]
+            n = a[0]
+            failed = n if t.failing else 0.0
             if not n:
                 continue
             k_total, k_failed, k_status, k_time, k_bstatus, k_last = t.keys

@@ -102,9 +102,9 @@ def remember_shape(data: bytes, reply: Reply) -> None:
 
 
 class UpstreamConn(asyncio.Protocol):
-    __slots__ = ("pool", "key", "transport", "parser", "reply", "waiter", "head", "closed", "hsize", "used",
+    __slots__ = ("pool", "key", "transport", "parser", "reply", "waiter", "head", "closed", "hsize",
                  "streaming", "sink", "pending", "finished", "stream_ok", "write_blocked", "drain", "loop", "cb",
-                 "deadline", "reading_paused", "between", "whole", "known", "on_known")
+                 "deadline", "reading_paused", "between", "whole", "known", "on_known", "tracked")
 
     def __init__(self, pool: UpstreamPool, key: tuple[Any, ...]) -> None:
         self.pool, self.key = pool, key
@@ -115,7 +115,6 @@ class UpstreamConn(asyncio.Protocol):
         self.head = False
         self.closed = False
         self.hsize = 0
-        self.used = 0
         self.streaming = False
         self.sink: Any = None                  # (chunk) -> None while streaming
         self.pending: list[bytes] = []         # chunks that came before the sink was attached
@@ -126,6 +125,7 @@ class UpstreamConn(asyncio.Protocol):
         self.loop = pool.loop()          # kept: asyncio.get_running_loop() costs a getpid() call on 3.11
         self.cb: Any = None              # (reply, error) -> None: the hot path's answer, instead of ``waiter``
         self.deadline = 0.0              # loop time the answer is due by (0: none)
+        self.tracked = False             # in ``pool.inflight`` (the sweep checks its deadline)
         self.reading_paused = False      # ``pause`` stopped reading (a streamed body's client was slow)
         self.between = True              # the parser is between messages (no answer begun)
         self.whole: bytes | None = None  # the read being parsed, when it may hold exactly one whole answer
@@ -180,14 +180,16 @@ class UpstreamConn(asyncio.Protocol):
         """A whole answer to the hot path's callback, ``cb(first, second)`` (what ``_done`` and ``_resolve`` do,
         inline): the connection back to the pool when it stays open and nobody took it meanwhile, else closed
         first."""
-        if self.deadline:
-            self.deadline = 0.0
-            self.pool.inflight.discard(self)
+        self.deadline = 0.0
         self.cb = None
         if keep and not self.closed:
             cb(first, second)
             if not self.closed and self.cb is None and self.waiter is None:
-                self.pool.release(self)
+                q = self.pool.idle.get(self.key)    # (``pool.release``, inline: once per request)
+                if q is not None and len(q) < MAX_IDLE_PER_KEY:
+                    q.append(self)
+                else:
+                    self.pool.release(self)
         else:
             self._close()
             cb(first, second)
@@ -333,9 +335,7 @@ class UpstreamConn(asyncio.Protocol):
     # -- internals ------------------------------------------------------------------------------
     def _resolve(self, reply: Reply) -> None:
         """The answer (its head, when streaming) to whoever waits: the callback or the future."""
-        if self.deadline:
-            self.deadline = 0.0
-            self.pool.inflight.discard(self)
+        self.deadline = 0.0
         cb = self.cb
         if cb is not None:
             self.cb = None
@@ -346,9 +346,7 @@ class UpstreamConn(asyncio.Protocol):
             waiter.set_result(reply)
 
     def _reject(self, err: BackendError) -> None:
-        if self.deadline:
-            self.deadline = 0.0
-            self.pool.inflight.discard(self)
+        self.deadline = 0.0
         cb = self.cb
         if cb is not None:
             self.cb = None
@@ -405,19 +403,16 @@ class UpstreamConn(asyncio.Protocol):
             self.cb = cb
         if deadline:
             self.deadline = deadline
-            pool = self.pool                   # (``pool.track``, inline: once per request)
-            pool.inflight.add(self)
-            if pool._sweeping is None:
-                pool._sweeping = self.loop.call_later(SWEEP_SECONDS, pool._sweep)
+            if not self.tracked:               # (tracked: in ``pool.inflight`` until a sweep finds it idle)
+                self.pool.track(self)
         self.head = head
         self.reply = None
-        self.streaming = False
-        self.sink = None
-        if self.pending:
+        if self.finished is not None:           # the last answer was streamed (only those set ``finished``)
+            self.streaming = False
+            self.sink = None
             self.pending = []
-        self.finished = None
+            self.finished = None
         self.stream_ok = stream
-        self.used += 1
         if self.reading_paused:                 # a streamed body left it paused
             self.reading_paused = False
             assert self.transport is not None
@@ -427,9 +422,7 @@ class UpstreamConn(asyncio.Protocol):
     def abort(self) -> None:
         self.waiter = None
         self.cb = None
-        if self.deadline:
-            self.deadline = 0.0
-            self.pool.inflight.discard(self)
+        self.deadline = 0.0
         self.closed = True
         if self.transport is not None:
             self.transport.abort()
@@ -451,7 +444,7 @@ class UpstreamPool:
         self.idle: dict[tuple[Any, ...], deque[UpstreamConn]] = {}
         self.open = 0
         self._loop: asyncio.AbstractEventLoop | None = None
-        self.inflight: set[UpstreamConn] = set()      # connections with a request deadline
+        self.inflight: set[UpstreamConn] = set()      # connections with a request deadline (``track``)
         self._sweeping: asyncio.TimerHandle | None = None
 
     def loop(self) -> asyncio.AbstractEventLoop:
@@ -461,16 +454,30 @@ class UpstreamPool:
         return self._loop
 
     def track(self, conn: UpstreamConn) -> None:
+        """``conn`` has a request deadline: the sweep checks it from now on. It stays tracked (its deadline 0
+        once answered) until a sweep finds it without one, so a busy connection is added once per sweep, not
+        once per request."""
+        conn.tracked = True
         self.inflight.add(conn)
         if self._sweeping is None:
             self._sweeping = self.loop().call_later(SWEEP_SECONDS, self._sweep)
 
     def _sweep(self) -> None:
+        """Every request past its deadline fails with ``timeout``; connections without one leave the set."""
         self._sweeping = None
         if not self.inflight:
             return
         now = self.loop().time()
+        due = []
         for conn in [c for c in self.inflight if c.deadline <= now]:
+            if conn.deadline:
+                due.append(conn)
+            else:
+                conn.tracked = False
+                self.inflight.discard(conn)
+        for conn in due:
+            conn.tracked = False
+            self.inflight.discard(conn)
             _timed_out(conn)
         if self.inflight:
             self._sweeping = self.loop().call_later(SWEEP_SECONDS, self._sweep)

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from aznet.dataplane.appgw.fastpath import Flight
 from aznet.dataplane.appgw.service import AppGatewayService
 
 from .support import gateway, network, pip_address, port, wait_for
@@ -237,7 +238,7 @@ def test_hot_path_counts_backend_failures_and_keeps_the_time_range(aznet, networ
 
 
 def test_hot_path_frames_a_known_reply_head_as_the_general_path(aznet, network_client, rg, monkeypatch):
-    """An answer whose head the backend sent before comes from its ``upstream.Shape`` (``FastPath.known``: the
+    """An answer whose head the backend sent before comes from its ``upstream.Shape`` (``Flight.known``: the
     framing made once per shape, no parse); the client gets the bytes the general path gives for the same
     answer, kept alive and closed."""
     fixed = (b"HTTP/1.1 200 OK\r\nConnection: keep-alive\r\nKeep-Alive: timeout=5\r\nX-Fixed: 1\r\n"
@@ -247,12 +248,12 @@ def test_hot_path_frames_a_known_reply_head_as_the_general_path(aznet, network_c
         wait_for(lambda: socket.create_connection((ip, fport), timeout=2).close() is None)
         svc = _svc(aznet)
         known: list[bytes] = []
-        real = svc.fastpath.known
+        real = Flight.known
 
-        def counted(f: Any, shape: Any, data: bytes) -> None:
+        def counted(f: Flight, shape: Any, data: bytes) -> None:
             known.append(shape.head)
             real(f, shape, data)
-        monkeypatch.setattr(svc.fastpath, "known", counted)
+        monkeypatch.setattr(Flight, "known", counted)
         plain = b"GET /k HTTP/1.1\r\nHost: k\r\n\r\n"
         closing = b"GET /k HTTP/1.1\r\nHost: k\r\nConnection: close\r\n\r\n"
         general = {}

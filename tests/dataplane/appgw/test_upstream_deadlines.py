@@ -1,0 +1,54 @@
+"""Request deadlines on kept-alive backend connections (``upstream.UpstreamPool.track`` and its sweep): a
+connection stays tracked across answered requests until a sweep finds it without a deadline; a request past its
+deadline fails with ``timeout`` (and its connection is aborted) however many answers came before on the same
+connection; the sweep stops once nothing is tracked."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from aznet.dataplane.appgw import upstream
+from aznet.dataplane.appgw.upstream import BackendError, Reply, UpstreamConn, UpstreamPool
+
+from .support import FakeTransport
+
+OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+
+
+def test_deadlines_are_kept_across_answers_and_a_late_answer_times_out(monkeypatch: Any) -> None:
+    monkeypatch.setattr(upstream, "SWEEP_SECONDS", 0.01)
+
+    async def run() -> None:
+        loop = asyncio.get_running_loop()
+        pool = UpstreamPool()
+        key = ("127.0.0.1", 1, None, None)
+        conn = UpstreamConn(pool, key)
+        conn.connection_made(FakeTransport())  # type: ignore[arg-type]
+        got: list[tuple[Reply | None, BackendError | None]] = []
+
+        def cb(reply: Reply | None, err: BackendError | None) -> None:
+            got.append((reply, err))
+        for _ in range(5):                              # answered in time: the connection stays tracked
+            assert pool.take(key) in (conn, None)
+            conn.expect(False, True, cb, loop.time() + 5.0)
+            conn.data_received(OK)
+            assert conn.tracked and conn in pool.inflight and conn.deadline == 0.0
+        assert [(r.status if r else None, e) for r, e in got] == [(200, None)] * 5
+        await asyncio.sleep(0.05)                       # a sweep finds it without a deadline: it leaves the set
+        assert not conn.tracked and not pool.inflight and pool._sweeping is None
+        assert pool.take(key) is conn
+        conn.expect(False, True, cb, loop.time() + 0.02)
+        assert conn.tracked and pool._sweeping is not None
+        conn.expect(False, True, cb, loop.time() + 0.02)     # (again: still one entry, one sweep)
+        assert len(pool.inflight) == 1
+        for _ in range(50):
+            if len(got) > 5:
+                break
+            await asyncio.sleep(0.01)
+        reply, err = got[5]
+        assert reply is None and err is not None and err.kind == "timeout"
+        assert conn.closed and not conn.tracked and not pool.inflight
+        await asyncio.sleep(0.03)
+        assert pool._sweeping is None
+    asyncio.run(run())
