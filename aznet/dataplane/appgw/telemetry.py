@@ -94,12 +94,11 @@ os.register_at_fork(after_in_child=_TRACE_IDS.clear)      # a forked process dra
 
 def trace_id() -> str:
     """A request's transactionId (X-AppGW-Trace-Id): 32 random hex digits, drawn 512 at a time (one system
-    call per 512 requests)."""
+    call per 512 requests; the hex digits split every 16 bytes by ``bytes.hex``'s separator)."""
     try:
         return _TRACE_IDS.pop()
     except IndexError:
-        pool = os.urandom(16 * 512).hex()
-        _TRACE_IDS.extend(pool[i:i + 32] for i in range(0, len(pool), 32))
+        _TRACE_IDS.extend(os.urandom(16 * 512).hex(" ", 16).split(" "))
         return _TRACE_IDS.pop()
 
 
