@@ -416,20 +416,19 @@ class FastPath:
                 path = settings.path.rstrip("/") + path
         if f.query:
             path = f"{path}?{f.query}"
-        if settings.host_name:
-            backend_host = settings.host_name
-        elif settings.pick_host_from_backend:
-            backend_host = f.member.address
-        else:
-            backend_host = f.host
-        ip, port = f.conn.peer
+        host = f.host
+        backend_host = settings.host_name or (f.member.address if settings.pick_host_from_backend else host)
+        client = f.conn.peer_text
         body = req.body
-        xff = f"{xff}, {ip}:{port}" if xff else f"{ip}:{port}"
-        length = f"Content-Length: {len(body)}\r\n" if body or req.method in BODY_METHODS else ""
-        head = (f"{req.method} {path} HTTP/1.1\r\nHost: {backend_host}\r\n{kept}X-Forwarded-For: {xff}\r\n"
-                f"{f.lane.forwarded}X-Original-Host: {f.host}\r\nX-AppGW-Trace-Id: {f.tid}\r\n{length}\r\n"
-                ).encode("latin-1")
-        return head + body if body else head
+        method = req.method
+        if body or method in BODY_METHODS:
+            return (f"{method} {path} HTTP/1.1\r\nHost: {backend_host}\r\n{kept}"
+                    f"X-Forwarded-For: {f'{xff}, {client}' if xff else client}\r\n{f.lane.forwarded}"
+                    f"X-Original-Host: {host}\r\nX-AppGW-Trace-Id: {f.tid}\r\nContent-Length: {len(body)}\r\n\r\n"
+                    ).encode("latin-1") + body
+        return (f"{method} {path} HTTP/1.1\r\nHost: {backend_host}\r\n{kept}"
+                f"X-Forwarded-For: {f'{xff}, {client}' if xff else client}\r\n{f.lane.forwarded}"
+                f"X-Original-Host: {host}\r\nX-AppGW-Trace-Id: {f.tid}\r\n\r\n").encode("latin-1")
 
     def answer(self, f: Flight, reply: Reply) -> None:
         """A buffered answer: to the client in one write, as ``Proxy._client_response`` builds it."""

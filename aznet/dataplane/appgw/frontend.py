@@ -100,7 +100,7 @@ class LimitExceeded(Exception):
 class ClientConn(asyncio.Protocol):
     __slots__ = ("state", "transport", "parser", "cur", "queue", "busy", "peer", "closing", "scheme",
                  "paused", "sni", "cert", "write_paused", "on_resume", "on_lost", "tunnel", "early", "h2", "loop",
-                 "fast", "held", "between", "whole")
+                 "fast", "held", "between", "whole", "peer_text")
 
     def __init__(self, state: ConnOwner) -> None:
         self.state = state
@@ -110,6 +110,7 @@ class ClientConn(asyncio.Protocol):
         self.queue: deque[Request] = deque()
         self.busy = False
         self.peer: tuple[str, int] = ("", 0)
+        self.peer_text = ":0"                     # the peer as "address:port" (X-Forwarded-For's form), made once
         self.closing = False
         self.paused = False
         self.scheme = "https" if state.tls else "http"
@@ -139,6 +140,7 @@ class ClientConn(asyncio.Protocol):
         peer = transport.get_extra_info("peername")
         if peer:
             self.peer = (peer[0], peer[1])
+            self.peer_text = f"{peer[0]}:{peer[1]}"
         ssl_obj = transport.get_extra_info("ssl_object")
         if ssl_obj is not None:
             self.sni = getattr(ssl_obj, "server_hostname", None)
