@@ -587,6 +587,9 @@ class UpstreamPool:
             timer.cancel()
 
     def close(self) -> None:
+        for c in [c for c in self.inflight if not c.deadline]:     # tracked, but no request pending
+            c.tracked = False
+            self.inflight.discard(c)
         if self._sweeping is not None and not self.inflight:
             self._sweeping.cancel()
             self._sweeping = None

@@ -51,4 +51,11 @@ def test_deadlines_are_kept_across_answers_and_a_late_answer_times_out(monkeypat
         assert conn.closed and not conn.tracked and not pool.inflight
         await asyncio.sleep(0.03)
         assert pool._sweeping is None
+        other = UpstreamConn(pool, key)                  # closing the pool: an answered connection stops the sweep
+        other.connection_made(FakeTransport())  # type: ignore[arg-type]
+        other.expect(False, True, cb, loop.time() + 5.0)
+        other.data_received(OK)
+        assert other.tracked and pool._sweeping is not None
+        pool.close()
+        assert not pool.inflight and pool._sweeping is None and other.closed
     asyncio.run(run())
