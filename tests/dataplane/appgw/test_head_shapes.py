@@ -273,3 +273,22 @@ def test_an_answer_from_a_known_head_is_handed_whole_and_only_for_the_same_bytes
     assert [bytes(r.body) for k, r, _ in got if k == "reply"] == [b"backend ok"] * 4
     assert got[5][1].shape is not None and got[5][1].shape.head == other[:-10]   # its own shape, parsed twice
     assert not SHAPES                        # emptied: the last answers came from the connection's last shape
+
+
+def test_a_known_answer_that_closes_its_connection_is_handed_and_the_connection_not_kept() -> None:
+    _fresh()
+    closing = b"HTTP/1.1 201 Made\r\nConnection: close\r\nContent-Length: 1\r\n\r\nx"
+    first, second = _answers(closing)[0], _answers(closing)[0]
+    assert first[0] == second[0] == "reply" and second[1].shape is not None and not second[1].keep_alive
+
+    async def run() -> tuple[list[tuple[Any, Any]], UpstreamPool, UpstreamConn]:
+        pool = UpstreamPool()
+        conn = UpstreamConn(pool, ("127.0.0.1", 1, None, None))
+        conn.connection_made(FakeTransport())  # type: ignore[arg-type]
+        out: list[tuple[Any, Any]] = []
+        conn.expect(False, True, lambda r, e: out.append((r, e)), 0.0, lambda s, d: out.append((s, d)))
+        conn.data_received(closing)
+        return out, pool, conn
+    out, pool, conn = asyncio.run(run())
+    assert out == [(second[1].shape, closing)]
+    assert conn.closed and not pool.idle
