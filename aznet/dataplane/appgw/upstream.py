@@ -181,7 +181,7 @@ class UpstreamConn(asyncio.Protocol):
         inline): the connection back to the pool when it stays open and nobody took it meanwhile, else closed
         first."""
         self.deadline = 0.0
-        self.cb = None
+        self.cb = self.on_known = None       # (neither keeps its flight alive while idle)
         if keep and not self.closed:
             cb(first, second)
             if not self.closed and self.cb is None and self.waiter is None:
@@ -338,7 +338,7 @@ class UpstreamConn(asyncio.Protocol):
         self.deadline = 0.0
         cb = self.cb
         if cb is not None:
-            self.cb = None
+            self.cb = self.on_known = None
             cb(reply, None)
             return
         waiter, self.waiter = self.waiter, None
@@ -349,7 +349,7 @@ class UpstreamConn(asyncio.Protocol):
         self.deadline = 0.0
         cb = self.cb
         if cb is not None:
-            self.cb = None
+            self.cb = self.on_known = None
             cb(None, err)
             return
         waiter, self.waiter = self.waiter, None
@@ -421,7 +421,7 @@ class UpstreamConn(asyncio.Protocol):
 
     def abort(self) -> None:
         self.waiter = None
-        self.cb = None
+        self.cb = self.on_known = None
         self.deadline = 0.0
         self.closed = True
         if self.transport is not None:

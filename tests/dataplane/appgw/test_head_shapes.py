@@ -292,3 +292,4 @@ def test_a_known_answer_that_closes_its_connection_is_handed_and_the_connection_
     out, pool, conn = asyncio.run(run())
     assert out == [(second[1].shape, closing)]
     assert conn.closed and not pool.idle
+    assert conn.cb is None and conn.on_known is None          # the answered flight is not kept by the connection

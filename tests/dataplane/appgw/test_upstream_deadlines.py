@@ -31,9 +31,10 @@ def test_deadlines_are_kept_across_answers_and_a_late_answer_times_out(monkeypat
             got.append((reply, err))
         for _ in range(5):                              # answered in time: the connection stays tracked
             assert pool.take(key) in (conn, None)
-            conn.expect(False, True, cb, loop.time() + 5.0)
+            conn.expect(False, True, cb, loop.time() + 5.0, lambda s, d: cb(Reply(s.status, s.reason), None))
             conn.data_received(OK)
             assert conn.tracked and conn in pool.inflight and conn.deadline == 0.0
+            assert conn.cb is None and conn.on_known is None    # nothing of the answered request kept
         assert [(r.status if r else None, e) for r, e in got] == [(200, None)] * 5
         await asyncio.sleep(0.05)                       # a sweep finds it without a deadline: it leaves the set
         assert not conn.tracked and not pool.inflight and pool._sweeping is None
