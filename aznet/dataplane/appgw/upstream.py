@@ -152,10 +152,12 @@ class UpstreamConn(asyncio.Protocol):
             if shape is None or len(data) != shape.size or not data.startswith(shape.head):
                 end = data.find(b"\r\n\r\n") + 4
                 shape = SHAPES.get(data[:end]) if end > 3 else None
-                if shape is not None and len(data) - end != shape.length:
-                    shape = None
+                if shape is not None:
+                    if len(data) - end == shape.length:
+                        self.known = shape
+                    else:
+                        shape = None
             if shape is not None:
-                self.known = shape
                 on_known = self.on_known
                 if on_known is not None:
                     self._hand(on_known, shape, data, shape.keep_alive)
