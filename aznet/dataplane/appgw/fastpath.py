@@ -19,6 +19,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
+from ...seen import SeenOnce
 from ..waf.request import HttpRequest
 from . import pages, router
 from .telemetry import _TRACE_IDS, Tally, trace_id
@@ -44,11 +45,13 @@ HOP_LENGTHS = {len(h) for h in HOP}       # most headers' length is none of thes
 STATUS_LINES: dict[tuple[int, bytes], bytes] = {}
 LENGTH_LINES: dict[int, bytes] = {}      # "Content-Length: n" lines of the answers' lengths (bounded, as STATUS_LINES)
 _perf = time.perf_counter
-# a request header's role on the hot path, by its name as the client sent it (``header_role``; bounded)
+# a request header's role on the hot path, by its name as the client sent it (``header_role``; bounded), kept
+# from a name's second sighting (NAMES_SEEN: hashes of names seen once)
 PASS, HOST, XFF, DROPPED = range(4)
 HEADER_ROLES: dict[str, int] = {}
 MAX_NAMES = 1024
 MAX_NAME = 64
+NAMES_SEEN = SeenOnce(4096)
 
 
 def status_line(status: int, reason: bytes) -> bytes:
@@ -91,11 +94,12 @@ def head_parts(req: Request) -> tuple[str, str, str, str, str, str | None] | tup
 
 def header_role(name: str) -> int:
     """What the hot path does with a request header called ``name`` (as sent): PASS it on, read it as the HOST or
-    the client's XFF (neither passed on as it came), or drop it (DROP); remembered by the name as sent (at most
-    ``MAX_NAMES`` names of at most ``MAX_NAME`` characters: hostile clients send many long names)."""
+    the client's XFF (neither passed on as it came), or drop it (DROPPED); remembered by the name as sent from its
+    second sighting (at most ``MAX_NAMES`` names of at most ``MAX_NAME`` characters: hostile clients send many
+    long names, and names nobody sends again)."""
     low = name.lower()
     got = HOST if low == "host" else XFF if low == "x-forwarded-for" else DROPPED if low in DROP else PASS
-    if len(name) <= MAX_NAME:
+    if len(name) <= MAX_NAME and NAMES_SEEN.again(hash(name)):
         if len(HEADER_ROLES) >= MAX_NAMES:
             HEADER_ROLES.clear()
         HEADER_ROLES[name] = got

@@ -11,7 +11,7 @@ import itertools
 import httptools
 
 from aznet.dataplane.appgw import fastpath
-from aznet.dataplane.appgw.fastpath import HEADER_ROLES, MAX_NAME, MAX_NAMES, head_parts
+from aznet.dataplane.appgw.fastpath import HEADER_ROLES, MAX_NAME, MAX_NAMES, NAMES_SEEN, head_parts
 from aznet.dataplane.appgw.frontend import Request
 from aznet.dataplane.appgw.proxy import HOP_S
 
@@ -46,6 +46,7 @@ URLS = [b"/", b"/a/b?x=1&y=2", b"/p?", b"/p??q", b"/%41b?c=%20", b"/" + b"x" * 3
 
 def test_head_parts_reads_what_the_general_path_reads() -> None:
     HEADER_ROLES.clear()
+    NAMES_SEEN.clear()
     assert len(NAMES[-1]) > MAX_NAME
     checked = 0
     for rnd in range(2):              # the first round fills the remembered roles, the second reads them
@@ -71,9 +72,18 @@ def test_targets_the_hot_path_leaves_to_the_general_path() -> None:
 
 def test_the_remembered_roles_are_bounded() -> None:
     HEADER_ROLES.clear()
-    for i in range(MAX_NAMES * 3):
-        name = f"X-Name-{i}"
+    NAMES_SEEN.clear()
+    for i in range(MAX_NAMES * 3):           # names sent once: none is kept
+        name = f"X-Once-{i}"
         headers = [("Host", "h"), (name, "v"), ("X-Forwarded-For", "10.0.0.1")]
         assert head_parts(_request(b"/", headers)) == _general(b"/", headers)
+    assert set(HEADER_ROLES) == {"Host", "X-Forwarded-For"}
+    for i in range(MAX_NAMES * 3):           # names sent twice: kept from the second, within the bound
+        name = f"X-Twice-{i}"
+        for _ in range(2):
+            headers = [(name, "v"), ("host", "h")]
+            assert head_parts(_request(b"/", headers)) == _general(b"/", headers)
         assert len(HEADER_ROLES) <= MAX_NAMES
+    assert f"X-Twice-{MAX_NAMES * 3 - 1}" in HEADER_ROLES
+    assert fastpath.header_role("HoSt") == fastpath.HOST and "HoSt" not in HEADER_ROLES
     assert fastpath.header_role("HoSt") == fastpath.HOST and HEADER_ROLES["HoSt"] == fastpath.HOST
