@@ -77,18 +77,16 @@ SHAPES_SEEN = SeenOnce(MAX_SHAPES_SEEN)
 MAX_SHAPE_HEAD = 2048                 # longer heads are not kept (so SHAPES holds at most ~512 KiB of keys)
 
 
-def remember_shape(data: bytes, reply: Reply) -> None:
-    """``data``, one read that held exactly the whole answer ``reply`` (parsed from between messages): its head
-    kept as a ``Shape`` (and ``reply.shape`` set) if a later read can be split at the same place
-    (``data.find(CRLFCRLF)``)."""
+def remember_shape(data: bytes, head: bytes, reply: Reply) -> None:
+    """``data``, one read that held exactly the whole answer ``reply`` (parsed from between messages), and
+    ``head``, its bytes up to its first CRLFCRLF: that head kept as a ``Shape`` (and ``reply.shape`` set) if the
+    body is the rest of the read (a later read can be split at the same place)."""
     n = reply.length
     if n is None or n != len(reply.body) or n > STREAM_AT or reply.status in (204, 304) or reply.status < 200:
         return
-    end = len(data) - n
-    if end > MAX_SHAPE_HEAD or data.find(b"\r\n\r\n") + 4 != end:
+    if len(head) > MAX_SHAPE_HEAD or len(head) + n != len(data):
         return
-    head = data[:end]
-    if not SHAPES_SEEN.again(hash(head)):    # the first time: only noted
+    if not SHAPES_SEEN.again(hash(head)):    # the first time: only noted (the hash was made for SHAPES.get)
         return
     crlf = head.count(b"\r\n")          # only CRLF pairs: the head ends at its first CRLFCRLF, nowhere else
     if head.count(b"\r") != crlf or head.count(b"\n") != crlf:
@@ -104,7 +102,8 @@ def remember_shape(data: bytes, reply: Reply) -> None:
 class UpstreamConn(asyncio.Protocol):
     __slots__ = ("pool", "key", "transport", "parser", "reply", "waiter", "head", "closed", "hsize",
                  "streaming", "sink", "pending", "finished", "stream_ok", "write_blocked", "drain", "loop", "cb",
-                 "deadline", "reading_paused", "between", "whole", "known", "on_known", "tracked")
+                 "deadline", "reading_paused", "between", "whole", "whole_head", "known", "on_known",
+                 "tracked")
 
     def __init__(self, pool: UpstreamPool, key: tuple[Any, ...]) -> None:
         self.pool, self.key = pool, key
@@ -129,6 +128,7 @@ class UpstreamConn(asyncio.Protocol):
         self.reading_paused = False      # ``pause`` stopped reading (a streamed body's client was slow)
         self.between = True              # the parser is between messages (no answer begun)
         self.whole: bytes | None = None  # the read being parsed, when it may hold exactly one whole answer
+        self.whole_head: bytes | None = None    # (with ``whole``) its bytes up to the first CRLFCRLF
         self.known: Shape | None = None  # the shape of this connection's last answer from a shape
         self.on_known: Any = None        # (shape, data) -> None: ``cb`` for an answer from a shape, when given
 
@@ -151,12 +151,16 @@ class UpstreamConn(asyncio.Protocol):
             shape = self.known          # the last one's head again (as SHAPES would say: the same bytes)
             if shape is None or len(data) != shape.size or not data.startswith(shape.head):
                 end = data.find(b"\r\n\r\n") + 4
-                shape = SHAPES.get(data[:end]) if end > 3 else None
-                if shape is not None:
-                    if len(data) - end == shape.length:
+                if end > 3:
+                    head = data[:end]
+                    shape = SHAPES.get(head)
+                    if shape is not None and len(data) - end == shape.length:
                         self.known = shape
-                    else:
+                    else:               # parsed; kept as a shape if it holds exactly one answer (``remember_shape``)
                         shape = None
+                        self.whole, self.whole_head = data, head
+                else:
+                    shape = None        # no whole head in this read: not one whole answer
             if shape is not None:
                 on_known = self.on_known
                 if on_known is not None:
@@ -164,12 +168,12 @@ class UpstreamConn(asyncio.Protocol):
                 else:
                     self._shaped(shape, data, cb)
                 return
-            self.whole = data
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserError as exc:
             self._fail(BackendError("invalid", str(exc)))
-        self.whole = None
+        if self.whole_head is not None:        # (set with ``whole``, which the parse may have cleared)
+            self.whole = self.whole_head = None
 
     def _shaped(self, shape: Shape, data: bytes, cb: Any) -> None:
         """The answer in ``data`` has a head seen before: the reply as the parser would make it, then what
@@ -306,7 +310,7 @@ class UpstreamConn(asyncio.Protocol):
             assert reply is not None
             keep = reply.keep_alive = self.parser.should_keep_alive()
             if self.whole is not None:
-                remember_shape(self.whole, reply)
+                remember_shape(self.whole, self.whole_head, reply)   # type: ignore[arg-type]  (set together)
                 self.whole = None
             self._hand(cb, reply, None, keep)
         elif self.waiter is not None and not self.waiter.done():
