@@ -66,6 +66,25 @@ NGINX_FE = "127.211.0.1"
 LOC = "westeurope"
 
 
+def listening(host: str, port: int) -> bool:
+    """Something accepts on ``host:port`` (another bench's HAProxy: it binds with SO_REUSEPORT, so ours would share
+    its sockets and each would get part of the other's traffic)."""
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def refuse_if_running(name: str) -> None:
+    """Exit when another appgw bench (or its leftovers) serves the HAProxy or nginx frontend or the backends."""
+    busy = [f"{h}:{p}" for h, p in [(HAPROXY_FE, 80), (NGINX_FE, 80), *((b, 8080) for b in BACKENDS)]
+            if listening(h, p)]
+    if busy:
+        sys.exit(f"{name}: {', '.join(busy)} already served (another appgw bench, or its leftovers?): HAProxy binds "
+                 "with SO_REUSEPORT, so the two runs would share sockets, traffic and figures")
+
+
 def self_signed(tmp: Path) -> tuple[Path, str]:
     """A self-signed certificate: a PEM (key + cert, for HAProxy and nginx) and a PFX (base64) for aznet."""
     from cryptography import x509
@@ -439,6 +458,7 @@ def main() -> int:
     n = max(args.workers, 1)
     for tool in ("haproxy", "nginx", "wrk", "curl"):
         need(tool)
+    refuse_if_running("appgw_bench")
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 200000), hard))
     tmp = Path(tempfile.mkdtemp(prefix="appgw-bench-"))

@@ -22,7 +22,6 @@ import os
 import re
 import resource
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -31,8 +30,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import wrkrun  # noqa: E402
-from appgw_bench import HAPROXY_FE, build_gateway, self_signed, start_backends, start_haproxy, wait_ok  # noqa: E402
-from lb_bench import BACKENDS, Aznet, need  # noqa: E402
+from appgw_bench import (  # noqa: E402
+    HAPROXY_FE,
+    build_gateway,
+    refuse_if_running,
+    self_signed,
+    start_backends,
+    start_haproxy,
+    wait_ok,
+)
+from lb_bench import Aznet, need  # noqa: E402
 
 TICK = os.sysconf("SC_CLK_TCK")
 # the system calls a proxy's request path may make (counted one by one; ``raw_syscalls`` counts them all, so a
@@ -186,16 +193,6 @@ def measure(name: str, url: str, root: int, backend: int, seconds: float, vary: 
 VARY = ""
 
 
-def listening(host: str, port: int) -> bool:
-    """Something accepts on ``host:port`` (another bench's HAProxy: it binds with SO_REUSEPORT, so ours would share
-    its sockets and each would get part of the other's traffic)."""
-    try:
-        with socket.create_connection((host, port), timeout=0.5):
-            return True
-    except OSError:
-        return False
-
-
 def main() -> int:
     global VARY
     ap = argparse.ArgumentParser()
@@ -207,10 +204,7 @@ def main() -> int:
     args = ap.parse_args()
     for tool in ("haproxy", "wrk", "curl", *(() if args.no_perf else ("perf",))):
         need(tool)
-    busy = [f"{h}:{p}" for h, p in [(HAPROXY_FE, 80), *((b, 8080) for b in BACKENDS)] if listening(h, p)]
-    if busy:
-        sys.exit(f"appgw_syscalls: {', '.join(busy)} already served (another appgw bench running?): its HAProxy "
-                 "would share the sockets (SO_REUSEPORT) and the figures")
+    refuse_if_running("appgw_syscalls")
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 200000), hard))
     tmp = Path(tempfile.mkdtemp(prefix="appgw-sys-"))
