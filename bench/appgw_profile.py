@@ -7,8 +7,9 @@ unique).
 
 The in-process harness (/work/micro.py) runs the service over fake sockets; this one sees what it cannot: uvloop's
 transport reads and writes, the TLS layer (uvloop's SSL protocol over memory BIOs), the loop's per-turn work and
-the worker runtime. For each scheme, in the middle of one wrk run (-t1 -c64, keep-alive): the worker's CPU time
-per request (its /proc ticks over its share of wrk's requests, the workers' CPU split evenly), then
+the worker runtime. For each scheme and engine, two wrk runs (-t1 -c64, keep-alive): an unprofiled one for the
+CPU time per request (the engine's processes' /proc clock ticks over the middle of the run, over wrk's rate), then
+one with the profilers, one after the other:
 - py-spy ``record`` of one worker (Python frames, idle samples left out; ``--native`` adds C frames but then
   counts time blocked in system calls too): self and inclusive samples per function, as us/request (a function's
   share of the worker's busy samples times the worker's CPU us/request);
@@ -129,28 +130,29 @@ def report_perf(data: Path, us_per_req: float, top: int) -> None:
 
 def profile(name: str, url: str, pids: list[int], seconds: float, vary: str | None, native: bool | None,
             use_perf: bool, top: int, tmp: Path, keep: Path | None = None) -> None:
-    """One wrk run: the engine's CPU (``pids``) over an unprofiled window, then py-spy of ``pids[0]`` (unless
-    ``native`` is None: not a Python process), then perf of ``pids[0]``, each ``seconds``."""
-    phases = 1 + (native is not None) + use_perf
-    wrk = subprocess.Popen(["wrk", "-t1", "-c64", f"-d{int(seconds * phases + 5)}s", *(["-s", vary] if vary else []),
-                            url], stdout=subprocess.PIPE, text=True)
+    """Two wrk runs: the first unprofiled, for the engine's CPU per request (``pids``' clock ticks over its middle
+    ``seconds``, over wrk's rate of that run); the second with py-spy of ``pids[0]`` (unless ``native`` is None: not
+    a Python process), then perf of ``pids[0]``, each ``seconds``: their shares scale by that CPU per request."""
+    cmd = ["wrk", "-t1", "-c64", *(["-s", vary] if vary else [])]
+    wrk = subprocess.Popen([*cmd, f"-d{int(seconds + 3)}s", url], stdout=subprocess.PIPE, text=True)
     time.sleep(1.5)
     t0, c0 = time.monotonic(), sum(ticks(p) for p in pids)
     time.sleep(seconds)
     t1, c1 = time.monotonic(), sum(ticks(p) for p in pids)
+    m = re.search(r"Requests/sec:\s+([\d.]+)", wrk.communicate()[0])
+    rps = float(m.group(1)) if m else 0.0
+    # every worker (thread) does the same work, so the profiled one's shares scale by the engine's CPU per request
+    us = (c1 - c0) / TICK / (rps * (t1 - t0)) * 1e6 if rps else 0.0
+    phases = (native is not None) + use_perf
+    wrk = subprocess.Popen([*cmd, f"-d{int(seconds * phases + 3)}s", url], stdout=subprocess.PIPE, text=True)
+    time.sleep(1.5)
     stacks = pyspy(pids[0], seconds, native) if native is not None else None
     data = tmp / "perf.data"
     if use_perf:
         perf_record(pids[0], seconds, data)
-    out = wrk.communicate()[0]
-    m = re.search(r"Requests/sec:\s+([\d.]+)", out)
-    rps = float(m.group(1)) if m else 0.0
-    # wrk's rate is over the whole run (the profiled parts too); every worker (thread) does the same work, so the
-    # profiled one's shares scale by the engine's CPU per request
-    us = (c1 - c0) / TICK / (rps * (t1 - t0)) * 1e6 if rps else 0.0
-    print(f"\n== {name} ({'--vary' if vary else 'repeated'}): {rps:.0f} req/s over the run (the profilers slow "
-          f"it); CPU {us:.1f} us/request (unprofiled window, clock ticks); load "
-          + " ".join(f"{x:.1f}" for x in os.getloadavg()))
+    wrk.communicate()
+    print(f"\n== {name} ({'--vary' if vary else 'repeated'}): {rps:.0f} req/s, CPU {us:.1f} us/request (unprofiled "
+          "run, clock ticks); load " + " ".join(f"{x:.1f}" for x in os.getloadavg()))
     if stacks is not None:
         report_pyspy(stacks, us, top)
     if use_perf:
