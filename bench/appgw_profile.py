@@ -11,8 +11,10 @@ the worker runtime. For each scheme and engine, two wrk runs (-t1 -c64, keep-ali
 CPU time per request (the engine's processes' /proc clock ticks over the middle of the run, over wrk's rate), then
 one with the profilers, one after the other:
 - py-spy ``record`` of one worker (Python frames, idle samples left out; ``--native`` adds C frames but then
-  counts time blocked in system calls too): self and inclusive samples per function, as us/request (a function's
-  share of the worker's busy samples times the worker's CPU us/request);
+  counts time blocked in system calls too; without it, C code and system calls count as the Python frame that
+  called them: the loop's run and ``WriteBatch.flush``'s writes): self and inclusive samples per function, as
+  us/request (a function's share of the worker's busy samples times the worker's CPU us/request); skipped when
+  py-spy is not installed;
 - ``perf record -g`` of the same worker: self share per shared object and per C symbol (kernel included).
 Needs haproxy, wrk, curl; py-spy (``pip install py-spy``) and perf (Debian ``linux-perf``) for their parts.
 A profiler slows the worker it samples; read the shares, not the rates.
@@ -67,9 +69,16 @@ def ticks(pid: int) -> int:
     return int(f[11]) + int(f[12])
 
 
+def pyspy_path() -> str | None:
+    """py-spy on PATH or beside this Python (a venv's bin); None when it is not installed."""
+    beside = Path(sys.executable).parent / "py-spy"
+    return shutil.which("py-spy") or (str(beside) if beside.exists() else None)
+
+
 def pyspy(pid: int, seconds: float, native: bool) -> collections.Counter[str]:
     """Collapsed stacks of ``pid`` over ``seconds`` (idle samples left out)."""
-    spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    spy = pyspy_path()
+    assert spy is not None
     with tempfile.NamedTemporaryFile(suffix=".txt") as out:
         spy_run = subprocess.run([spy, "record", "-p", str(pid), "-d", str(int(seconds)), "-r", "499", "-f", "raw",
                                   "-o", out.name, *(["--native"] if native else ["--nonblocking"])],
@@ -182,6 +191,10 @@ def main() -> int:
     for tool in ("haproxy", "wrk", "curl", *(() if args.no_perf else ("perf",))):
         need(tool)
     refuse_if_running("appgw_profile")
+    native: bool | None = args.native
+    if pyspy_path() is None:
+        print("appgw_profile: py-spy is not installed (pip install py-spy): perf only", file=sys.stderr)
+        native = None
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 200000), hard))
     tmp = Path(tempfile.mkdtemp(prefix="appgw-prof-"))
@@ -206,7 +219,7 @@ def main() -> int:
                 profile(f"HAProxy nbthread {args.workers}, {scheme}", f"{scheme}://{HAPROXY_FE}/", [procs[1].pid],
                         args.seconds, vary, None, not args.no_perf, args.top, tmp, args.keep)
             profile(f"aznet {args.workers} workers, {scheme}", f"{scheme}://{vip}/", workers(azw.proc.pid),
-                    args.seconds, vary, args.native, not args.no_perf, args.top, tmp, args.keep)
+                    args.seconds, vary, native, not args.no_perf, args.top, tmp, args.keep)
     finally:
         if azw is not None:
             azw.stop()
