@@ -473,20 +473,20 @@ class UpstreamPool:
         self._sweeping = None
         if not self.inflight:
             return
+        # the answered ones leave first: a timeout below may start a request on one (it is then tracked anew)
+        self._untrack([c for c in self.inflight if not c.deadline])
         now = self.loop().time()
-        due = []
-        for conn in [c for c in self.inflight if c.deadline <= now]:
-            if conn.deadline:
-                due.append(conn)
-            else:
-                conn.tracked = False
-                self.inflight.discard(conn)
-        for conn in due:
-            conn.tracked = False
-            self.inflight.discard(conn)
+        for conn in self._untrack([c for c in self.inflight if c.deadline <= now]):
             _timed_out(conn)
         if self.inflight:
             self._sweeping = self.loop().call_later(SWEEP_SECONDS, self._sweep)
+
+    def _untrack(self, conns: list[UpstreamConn]) -> list[UpstreamConn]:
+        """``conns`` out of ``inflight`` (the sweep no longer checks them; ``track`` puts one back)."""
+        for conn in conns:
+            conn.tracked = False
+            self.inflight.discard(conn)
+        return conns
 
     def take(self, key: tuple[Any, ...]) -> UpstreamConn | None:
         """A kept-alive connection for ``key`` (host, port, id(ctx) or None, server name or None), if one is
@@ -593,9 +593,7 @@ class UpstreamPool:
             timer.cancel()
 
     def close(self) -> None:
-        for c in [c for c in self.inflight if not c.deadline]:     # tracked, but no request pending
-            c.tracked = False
-            self.inflight.discard(c)
+        self._untrack([c for c in self.inflight if not c.deadline])     # tracked, but no request pending
         if self._sweeping is not None and not self.inflight:
             self._sweeping.cancel()
             self._sweeping = None
