@@ -425,38 +425,30 @@ class FastPath:
         client = f.conn.peer_text
         body = req.body
         method = req.method
-        if body or method in BODY_METHODS:
-            return (f"{method} {path} HTTP/1.1\r\nHost: {backend_host}\r\n{kept}"
-                    f"X-Forwarded-For: {f'{xff}, {client}' if xff else client}\r\n{f.lane.forwarded}"
-                    f"X-Original-Host: {host}\r\nX-AppGW-Trace-Id: {f.tid}\r\nContent-Length: {len(body)}\r\n\r\n"
-                    ).encode("latin-1") + body
-        return (f"{method} {path} HTTP/1.1\r\nHost: {backend_host}\r\n{kept}"
+        length = f"Content-Length: {len(body)}\r\n" if body or method in BODY_METHODS else ""
+        head = (f"{method} {path} HTTP/1.1\r\nHost: {backend_host}\r\n{kept}"
                 f"X-Forwarded-For: {f'{xff}, {client}' if xff else client}\r\n{f.lane.forwarded}"
-                f"X-Original-Host: {host}\r\nX-AppGW-Trace-Id: {f.tid}\r\n\r\n").encode("latin-1")
+                f"X-Original-Host: {host}\r\nX-AppGW-Trace-Id: {f.tid}\r\n{length}\r\n").encode("latin-1")
+        return head + body if body else head
 
     def answer(self, f: Flight, reply: Reply) -> None:
         """A buffered answer: to the client in one write, as ``Proxy._client_response`` builds it."""
         status = reply.status
-        shape = reply.shape          # a head seen before: its framing made once (``framing``)
         head_only = f.req.method == "HEAD"
-        if shape is not None and not head_only:
-            framed = shape.derived.get("appgw") or self.framing(shape)
-            data = (framed[0] if f.keep else framed[1]) + reply.body
-        else:
-            out = [self.kept_head(reply)]
-            body = reply.body
-            if status not in (204, 304) and not 100 <= status < 200:
-                n = reply.length if head_only and reply.length is not None else len(body)
-                out.append(LENGTH_LINES.get(n) or length_line(n))
-            out.append(b"\r\n" if f.keep else b"Connection: close\r\n\r\n")
-            if body and not head_only:
-                out.append(body)
-            data = b"".join(out)
+        out = [self.kept_head(reply)]
+        body = reply.body
+        if status not in (204, 304) and not 100 <= status < 200:
+            n = reply.length if head_only and reply.length is not None else len(body)
+            out.append(LENGTH_LINES.get(n) or length_line(n))
+        out.append(b"\r\n" if f.keep else b"Connection: close\r\n\r\n")
+        if body and not head_only:
+            out.append(body)
+        data = b"".join(out)
         self.record(f, status, len(data))
         conn = f.conn
         batch = self.batch
         if batch is None or batch.loop is not conn.loop:
-            batch = self.batch = WriteBatch(conn.loop)
+            batch = self.writes(conn)
         conn.finish_later(batch, data, f.keep)
 
     @classmethod
