@@ -45,8 +45,8 @@ from appgw_bench import (  # noqa: E402
     start_haproxy,
     wait_ok,
 )
-from appgw_syscalls import tree  # noqa: E402
 from lb_bench import Aznet, need  # noqa: E402
+from procstat import cpu_ticks, tree  # noqa: E402
 
 TICK = os.sysconf("SC_CLK_TCK")
 
@@ -62,11 +62,6 @@ def workers(root: int) -> list[int]:
         if "multiprocessing" in cmd and "resource_tracker" not in cmd:
             out.append(pid)
     return out
-
-
-def ticks(pid: int) -> int:
-    f = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return int(f[11]) + int(f[12])
 
 
 def pyspy_path() -> str | None:
@@ -145,9 +140,9 @@ def profile(name: str, url: str, pids: list[int], seconds: float, vary: str | No
     cmd = ["wrk", "-t1", "-c64", *(["-s", vary] if vary else [])]
     wrk = subprocess.Popen([*cmd, f"-d{int(seconds + 3)}s", url], stdout=subprocess.PIPE, text=True)
     time.sleep(1.5)
-    t0, c0 = time.monotonic(), sum(ticks(p) for p in pids)
+    t0, c0 = time.monotonic(), sum(cpu_ticks(p) for p in pids)
     time.sleep(seconds)
-    t1, c1 = time.monotonic(), sum(ticks(p) for p in pids)
+    t1, c1 = time.monotonic(), sum(cpu_ticks(p) for p in pids)
     m = re.search(r"Requests/sec:\s+([\d.]+)", wrk.communicate()[0])
     rps = float(m.group(1)) if m else 0.0
     # every worker (thread) does the same work, so the profiled one's shares scale by the engine's CPU per request

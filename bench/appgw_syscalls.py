@@ -40,6 +40,7 @@ from appgw_bench import (  # noqa: E402
     wait_ok,
 )
 from lb_bench import Aznet, need  # noqa: E402
+from procstat import tree  # noqa: E402
 
 TICK = os.sysconf("SC_CLK_TCK")
 # the system calls a proxy's request path may make (counted one by one; ``raw_syscalls`` counts them all, so a
@@ -50,20 +51,6 @@ SYSCALLS = ("read", "write", "recvfrom", "sendto", "recvmsg", "sendmsg", "readv"
             "madvise", "rt_sigprocmask", "sched_yield", "io_uring_enter", "timerfd_settime", "timer_settime",
             "nanosleep", "clock_nanosleep", "select", "pselect6", "getrandom", "fcntl", "connect", "socket",
             "shutdown", "splice", "pipe2", "openat", "newfstatat", "lseek", "wait4", "pwrite64")
-
-
-def tree(pid: int) -> list[int]:
-    """``pid`` and its descendants now alive."""
-    out, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        out.append(p)
-        for t in Path(f"/proc/{p}/task").glob("*"):
-            try:
-                todo += [int(k) for k in (t / "children").read_text().split()]
-            except OSError:
-                pass
-    return out
 
 
 def snapshot(pids: list[int]) -> dict[int, list[float]]:

@@ -54,6 +54,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import wrkrun  # noqa: E402
 from lb_bench import Aznet, rss_kib  # noqa: E402
+from procstat import cpu_seconds  # noqa: E402
 
 # a third octet of this run's own: two runs at once on a shared machine (or another bench on these addresses)
 # would otherwise find each other's listeners, and wrk would measure the other run's processes
@@ -133,22 +134,6 @@ def wait_port(host: str, port: int, timeout: float = 30) -> None:
         except OSError:
             time.sleep(0.1)
     sys.exit(f"frontdoor_bench: nothing listens on {host}:{port}")
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process (all its threads) and of its children, recursively."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    total = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        try:
-            kids = (task / "children").read_text().split()
-        except OSError:
-            continue
-        total += sum(cpu_seconds(int(k)) for k in kids)
-    return total
 
 
 def measure(pairs: list[tuple[str, str, str, int]], seconds: int, rounds: int,

@@ -29,32 +29,34 @@ def rss_mib(pid: int | str = "self") -> float:
     return rss_kib(pid) / 1024
 
 
-def _children(pid: int) -> list[int]:
-    out: list[int] = []
-    try:
-        tasks = [t.name for t in Path(f"/proc/{pid}/task").iterdir()]
-    except OSError:
-        return out
-    for t in tasks:
-        try:
-            out += [int(k) for k in Path(f"/proc/{pid}/task/{t}/children").read_text().split()]
-        except OSError:
-            pass
+def tree(pid: int) -> list[int]:
+    """``pid`` and its descendants now alive (an engine's worker processes), ``pid`` first."""
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        for task in Path(f"/proc/{p}/task").glob("*"):
+            try:
+                todo += [int(k) for k in (task / "children").read_text().split()]
+            except OSError:
+                pass
     return out
+
+
+def cpu_ticks(pid: int) -> int:
+    """User + system CPU time of one process, all its threads, in clock ticks (``os.sysconf("SC_CLK_TCK")``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
 
 
 def cpu_seconds(pid: int) -> float:
     """User + system CPU seconds of a process and its descendants now alive (an engine's worker processes)."""
     total = 0
-    todo = [pid]
-    while todo:
-        p = todo.pop()
+    for p in tree(pid):
         try:
-            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
+            total += cpu_ticks(p)
+        except OSError:         # ended since it was listed
             continue
-        total += int(fields[11]) + int(fields[12])
-        todo += _children(p)
     return total / os.sysconf("SC_CLK_TCK")
 
 
