@@ -13,12 +13,14 @@ from typing import Any
 
 import httpx
 
+from aznet.dataplane.appgw.upstream import UpstreamConn, UpstreamPool
 from aznet.dataplane.ports import listen_port
 from tests.dataplane.lb.support import wait_for
 from tests.delivery.appgw_support import network
 from tests.network.nic_support import LOC, rid
 
-__all__ = ["wait_for", "network", "Backend", "backends", "gateway", "port", "get", "ShellOwner", "FakeTransport"]
+__all__ = ["wait_for", "network", "Backend", "backends", "gateway", "port", "get", "ShellOwner", "FakeTransport",
+           "backend_conn", "BACKEND_KEY"]
 
 
 class FakeTransport:
@@ -50,6 +52,16 @@ class FakeTransport:
 
     def resume_reading(self) -> None:
         pass
+
+
+BACKEND_KEY = ("127.0.0.1", 1, None, None)      # a backend connection's pool key in socket-less tests
+
+
+def backend_conn(pool: UpstreamPool, key: tuple[Any, ...] = BACKEND_KEY) -> UpstreamConn:
+    """A kept-alive backend connection of ``pool`` on a ``FakeTransport`` (call it inside a running loop)."""
+    conn = UpstreamConn(pool, key)
+    conn.connection_made(FakeTransport())  # type: ignore[arg-type]
+    return conn
 
 
 class ShellOwner:

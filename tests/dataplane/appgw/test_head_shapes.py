@@ -27,7 +27,7 @@ from aznet.dataplane.appgw.upstream import (
     UpstreamPool,
 )
 
-from .support import FakeTransport, ShellOwner
+from .support import BACKEND_KEY, FakeTransport, ShellOwner, backend_conn
 
 
 class _Owner(ShellOwner):
@@ -157,16 +157,14 @@ def _replies(*reads: bytes, head: bool = False, stream: bool = True
     the same request)."""
     async def run() -> list[tuple[Reply | None, BackendError | None]]:
         pool = UpstreamPool()
-        key = ("127.0.0.1", 1, None, None)
-        conn = UpstreamConn(pool, key)
-        conn.connection_made(FakeTransport())  # type: ignore[arg-type]
+        conn = backend_conn(pool)
         out: list[tuple[Reply | None, BackendError | None]] = []
 
         def cb(reply: Reply | None, err: BackendError | None) -> None:
             out.append((reply, err))
         for data in reads:
             if conn.cb is None and not conn.closed:
-                assert pool.take(key) in (conn, None)
+                assert pool.take(BACKEND_KEY) in (conn, None)
                 conn.expect(head, stream, cb)
             conn.data_received(data)
         return out
@@ -236,16 +234,14 @@ def _answers(*reads: bytes | None) -> list[tuple[str, Any, Any]]:
     ("reply", reply, error) for the others; a read None empties ``SHAPES`` there."""
     async def run() -> list[tuple[str, Any, Any]]:
         pool = UpstreamPool()
-        key = ("127.0.0.1", 1, None, None)
-        conn = UpstreamConn(pool, key)
-        conn.connection_made(FakeTransport())  # type: ignore[arg-type]
+        conn = backend_conn(pool)
         out: list[tuple[str, Any, Any]] = []
         for data in reads:
             if data is None:
                 SHAPES.clear()
                 continue
             if conn.cb is None and not conn.closed:
-                assert pool.take(key) in (conn, None)
+                assert pool.take(BACKEND_KEY) in (conn, None)
                 conn.expect(False, True, lambda r, e: out.append(("reply", r, e)), 0.0,
                             lambda s, d: out.append(("known", s, d)))
             conn.data_received(data)
@@ -283,8 +279,7 @@ def test_a_known_answer_that_closes_its_connection_is_handed_and_the_connection_
 
     async def run() -> tuple[list[tuple[Any, Any]], UpstreamPool, UpstreamConn]:
         pool = UpstreamPool()
-        conn = UpstreamConn(pool, ("127.0.0.1", 1, None, None))
-        conn.connection_made(FakeTransport())  # type: ignore[arg-type]
+        conn = backend_conn(pool)
         out: list[tuple[Any, Any]] = []
         conn.expect(False, True, lambda r, e: out.append((r, e)), 0.0, lambda s, d: out.append((s, d)))
         conn.data_received(closing)

@@ -9,9 +9,9 @@ import asyncio
 from typing import Any
 
 from aznet.dataplane.appgw import upstream
-from aznet.dataplane.appgw.upstream import BackendError, Reply, UpstreamConn, UpstreamPool
+from aznet.dataplane.appgw.upstream import BackendError, Reply, UpstreamPool
 
-from .support import FakeTransport
+from .support import BACKEND_KEY, backend_conn
 
 OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
 
@@ -22,15 +22,13 @@ def test_deadlines_are_kept_across_answers_and_a_late_answer_times_out(monkeypat
     async def run() -> None:
         loop = asyncio.get_running_loop()
         pool = UpstreamPool()
-        key = ("127.0.0.1", 1, None, None)
-        conn = UpstreamConn(pool, key)
-        conn.connection_made(FakeTransport())  # type: ignore[arg-type]
+        conn = backend_conn(pool)
         got: list[tuple[Reply | None, BackendError | None]] = []
 
         def cb(reply: Reply | None, err: BackendError | None) -> None:
             got.append((reply, err))
         for _ in range(5):                              # answered in time: the connection stays tracked
-            assert pool.take(key) in (conn, None)
+            assert pool.take(BACKEND_KEY) in (conn, None)
             conn.expect(False, True, cb, loop.time() + 5.0, lambda s, d: cb(Reply(s.status, s.reason), None))
             conn.data_received(OK)
             assert conn.tracked and conn in pool.inflight and conn.deadline == 0.0
@@ -38,7 +36,7 @@ def test_deadlines_are_kept_across_answers_and_a_late_answer_times_out(monkeypat
         assert [(r.status if r else None, e) for r, e in got] == [(200, None)] * 5
         await asyncio.sleep(0.05)                       # a sweep finds it without a deadline: it leaves the set
         assert not conn.tracked and not pool.inflight and pool._sweeping is None
-        assert pool.take(key) is conn
+        assert pool.take(BACKEND_KEY) is conn
         conn.expect(False, True, cb, loop.time() + 0.02)
         assert conn.tracked and pool._sweeping is not None
         conn.expect(False, True, cb, loop.time() + 0.02)     # (again: still one entry, one sweep)
@@ -52,8 +50,7 @@ def test_deadlines_are_kept_across_answers_and_a_late_answer_times_out(monkeypat
         assert conn.closed and not conn.tracked and not pool.inflight
         await asyncio.sleep(0.03)
         assert pool._sweeping is None
-        other = UpstreamConn(pool, key)                  # closing the pool: an answered connection stops the sweep
-        other.connection_made(FakeTransport())  # type: ignore[arg-type]
+        other = backend_conn(pool)                       # closing the pool: an answered connection stops the sweep
         other.expect(False, True, cb, loop.time() + 5.0)
         other.data_received(OK)
         assert other.tracked and pool._sweeping is not None
